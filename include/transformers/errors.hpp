@@ -1,0 +1,47 @@
+#pragma once
+// Typed errors. Every failure a user can cause (bad files, bad shapes, unknown types) is one of these,
+// carrying the file / key / op and the real values, so the CLI can print one clear line.
+#include <stdexcept>
+#include <string>
+
+namespace transformers {
+
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& msg) : std::runtime_error(msg) {}
+};
+
+// Python raises ValueError for inconsistent registrations and unknown types; we keep the name.
+class ValueError : public Error { using Error::Error; };
+class ConfigError : public Error { using Error::Error; };
+class ShapeMismatch : public Error { using Error::Error; };
+class UnsupportedDType : public Error { using Error::Error; };
+class SafetensorsError : public Error { using Error::Error; };
+class TokenizerError : public Error { using Error::Error; };
+class JsonError : public Error { using Error::Error; };
+
+class BackendNotCompiled : public Error {
+ public:
+  explicit BackendNotCompiled(const std::string& backend)
+      : Error("backend '" + backend + "' is not compiled into this build of transformers-cpp"), backend(backend) {}
+  std::string backend;
+};
+
+class WeightNotFound : public Error {
+ public:
+  WeightNotFound(const std::string& key, const std::string& nearest, const std::string& where)
+      : Error("weight '" + key + "' not found in " + where +
+              (nearest.empty() ? std::string() : " (nearest checkpoint key: '" + nearest + "')")),
+        key(key), nearest(nearest) {}
+  std::string key, nearest;
+};
+
+// Python raises OSError for every file-resolution failure; these mirror huggingface_hub's subclasses.
+class OSError : public Error { using Error::Error; };
+class EntryNotFoundError : public OSError { using OSError::OSError; };
+class RepositoryNotFoundError : public OSError { using OSError::OSError; };
+class RevisionNotFoundError : public OSError { using OSError::OSError; };
+class LocalEntryNotFoundError : public OSError { using OSError::OSError; };
+class HubConnectionError : public OSError { using OSError::OSError; };
+
+}  // namespace transformers

@@ -1,0 +1,116 @@
+#pragma once
+// PreTrainedModel and the AutoModel* classes. Model classes themselves are internal: users reach
+// them through the Auto classes, and extend them with register_() like Python's AutoModel.register.
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "transformers/config.hpp"
+#include "transformers/tensor.hpp"
+
+namespace transformers {
+
+// Named inputs as HF spells them: input_ids, attention_mask, token_type_ids, position_ids, ...
+using ModelInputs = std::map<std::string, Tensor>;
+
+// Every tensor field of the HF output object, in HF's field order.
+struct ModelOutput {
+  std::vector<std::pair<std::string, Tensor>> fields;
+  bool has(const std::string& name) const;
+  const Tensor& operator[](const std::string& name) const;  // ValueError when absent
+  void set(const std::string& name, Tensor t);
+};
+
+struct LoadingInfo {
+  std::vector<std::string> missing_keys;       // not in the checkpoint (newly initialized when allowed)
+  std::vector<std::string> unexpected_keys;    // in the checkpoint, not in the model
+  std::vector<std::string> mismatched_keys;    // shape differs (only with ignore_mismatched_sizes)
+  std::vector<std::string> tied_keys;          // filled from their tie source
+  size_t zero_copy_tensors = 0, converted_tensors = 0;
+};
+
+struct FromPretrainedOptions : HubOptions {
+  // "auto" (checkpoint / config dtype), "float32", "bfloat16", "float16".
+  std::string dtype = "auto";
+  std::string device = "cpu";
+  bool ignore_mismatched_sizes = false;
+  // Python initializes any missing weight randomly and warns. We do that only for the modules a
+  // model marks as new-head-able (pooler, task heads); any other missing weight is WeightNotFound
+  // unless this is set.
+  bool allow_missing_weights = false;
+  bool output_loading_info = false;  // print the report to stderr
+  std::map<std::string, std::string> config_overrides;  // key -> JSON text
+};
+
+class PreTrainedModel {
+ public:
+  virtual ~PreTrainedModel();
+  virtual ModelOutput forward(const ModelInputs& inputs) = 0;
+
+  const PretrainedConfig& config() const { return config_; }
+  const std::string& class_name() const { return class_name_; }
+  const LoadingInfo& loading_info() const { return loading_info_; }
+  std::vector<std::string> parameter_names() const;
+  Tensor get_parameter(const std::string& name) const;  // WeightNotFound when absent
+
+ protected:
+  explicit PreTrainedModel(PretrainedConfig config) : config_(std::move(config)) {}
+  PretrainedConfig config_;
+
+ private:
+  friend struct ModelAccess;
+  std::string class_name_;
+  LoadingInfo loading_info_;
+};
+
+using ModelFactory = std::function<std::unique_ptr<PreTrainedModel>(const PretrainedConfig&)>;
+
+namespace detail {
+std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, const std::string& name_or_path,
+                                                      const FromPretrainedOptions& options);
+std::unique_ptr<PreTrainedModel> auto_from_config(const char* auto_class, const PretrainedConfig& config);
+void auto_register(const char* auto_class, const std::string& model_type, const std::string& class_name,
+                   ModelFactory factory, bool exist_ok);
+}  // namespace detail
+
+template <class Self>
+struct AutoModelClass {
+  static std::unique_ptr<PreTrainedModel> from_pretrained(const std::string& name_or_path,
+                                                          const FromPretrainedOptions& options = {}) {
+    return detail::auto_from_pretrained(Self::name, name_or_path, options);
+  }
+  // Random weights, like Python's from_config.
+  static std::unique_ptr<PreTrainedModel> from_config(const PretrainedConfig& config) {
+    return detail::auto_from_config(Self::name, config);
+  }
+  // Python's AutoModelFor*.register(config_class, model_class, exist_ok).
+  static void register_(const std::string& model_type, const std::string& class_name, ModelFactory factory,
+                        bool exist_ok = false) {
+    detail::auto_register(Self::name, model_type, class_name, std::move(factory), exist_ok);
+  }
+};
+
+#define TRANSFORMERS_AUTO_CLASS(N) \
+  struct N : AutoModelClass<N> { static constexpr const char* name = #N; };
+TRANSFORMERS_AUTO_CLASS(AutoModel)
+TRANSFORMERS_AUTO_CLASS(AutoModelForMaskedLM)
+TRANSFORMERS_AUTO_CLASS(AutoModelForPreTraining)
+TRANSFORMERS_AUTO_CLASS(AutoModelForCausalLM)
+TRANSFORMERS_AUTO_CLASS(AutoModelForSequenceClassification)
+TRANSFORMERS_AUTO_CLASS(AutoModelForTokenClassification)
+TRANSFORMERS_AUTO_CLASS(AutoModelForQuestionAnswering)
+TRANSFORMERS_AUTO_CLASS(AutoModelForMultipleChoice)
+TRANSFORMERS_AUTO_CLASS(AutoModelForNextSentencePrediction)
+TRANSFORMERS_AUTO_CLASS(AutoModelForTextEncoding)
+TRANSFORMERS_AUTO_CLASS(AutoModelForSeq2SeqLM)
+TRANSFORMERS_AUTO_CLASS(AutoModelForImageClassification)
+#undef TRANSFORMERS_AUTO_CLASS
+
+// By name, for the CLI: "AutoModelForMaskedLM".
+std::unique_ptr<PreTrainedModel> auto_model_from_pretrained(const std::string& auto_class, const std::string& name_or_path,
+                                                            const FromPretrainedOptions& options = {});
+
+}  // namespace transformers

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build, tests and demo need. Idempotent and non-interactive:
+# packages already present are skipped without touching apt.
+set -euo pipefail
+PKGS=(
+  build-essential cmake pkg-config
+  libdnnl-dev            # GEMM (fp32 / bf16) on CPU
+  nlohmann-json3-dev     # config.json, safetensors headers, tokenizer.json
+  libcurl4-openssl-dev   # Hub downloads
+  libcpp-httplib-dev     # local HTTP server used by the Hub tests
+  libcli11-dev           # CLI parsing
+  libgtest-dev libgmock-dev
+  libbenchmark-dev
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Builds the parity fixtures: tiny random Hugging Face checkpoints plus the inputs and the outputs
+Python transformers computes on them. The C++ tests compare against these files; CI never runs
+this script. Re-run it after changing a fixture:  python3 scripts/make_fixtures.py
+
+It re-executes itself inside a venv (default ~/.venvs/tcpp, override with TCPP_VENV) holding the
+pinned packages below, installing them from PyPI on first use.
+"""
+import os
+import subprocess
+import sys
+
+PINS = ["transformers==5.24.0", "torch==2.15.0", "safetensors==0.8.0", "tokenizers==0.23.3", "numpy==2.4.6"]
+VENV = os.environ.get("TCPP_VENV", os.path.expanduser("~/.venvs/tcpp"))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "fixtures")
+
+
+def ensure_venv():
+    py = os.path.join(VENV, "bin", "python")
+    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
+        return
+    if not os.path.exists(py):
+        subprocess.check_call([sys.executable, "-m", "venv", VENV])
+    subprocess.check_call([py, "-m", "pip", "install", "-q", *PINS])
+    os.execv(py, [py, *sys.argv])
+
+
+def main():
+    import shutil
+
+    import torch
+    import transformers
+    from safetensors.torch import save_file
+    from transformers import BertConfig, BertForMaskedLM, BertModel
+
+    print("transformers", transformers.__version__, "torch", torch.__version__)
+
+    def fresh(path):
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path)
+        return path
+
+    def flatten(out, prefix=""):
+        flat = {}
+        for k, v in out.items():
+            if isinstance(v, torch.Tensor):
+                flat[prefix + k] = v.detach().float().contiguous() if v.is_floating_point() else v.detach().long().contiguous()
+            elif isinstance(v, (tuple, list)):
+                for i, t in enumerate(v):
+                    if isinstance(t, torch.Tensor):
+                        flat[f"{prefix}{k}.{i}"] = t.detach().float().contiguous()
+            elif hasattr(v, "items"):
+                flat.update(flatten(v, prefix + k + "."))
+        return flat
+
+    torch.manual_seed(0)
+    cfg = dict(vocab_size=1000, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
+               max_position_embeddings=64, type_vocab_size=2, hidden_act="gelu")
+    # A padded batch: row 1 is shorter, with token types set on its second segment.
+    input_ids = torch.tensor([[101, 7, 512, 33, 999, 4, 102], [101, 45, 88, 102, 0, 0, 0]])
+    attention_mask = torch.tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0]])
+    token_type_ids = torch.tensor([[0, 0, 0, 1, 1, 1, 1], [0, 0, 1, 1, 0, 0, 0]])
+    inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+
+    def run(model, path, name="outputs.safetensors", keep=None):
+        model.eval()
+        with torch.no_grad():
+            out = model(**inputs)
+        flat = flatten(out)
+        if keep:
+            flat = {k: v for k, v in flat.items() if k in keep}
+        save_file(flat, os.path.join(path, name))
+
+    def save_inputs(path):
+        save_file({k: v.contiguous() for k, v in inputs.items()}, os.path.join(path, "inputs.safetensors"))
+
+    # Base model, fp32.
+    base = fresh(os.path.join(OUT, "bert", "base"))
+    m = BertModel(BertConfig(**cfg))
+    m.save_pretrained(base)
+    save_inputs(base)
+    run(m, base)
+
+    # MLM head checkpoint (bert.* keys, tied decoder), and AutoModel loaded from it (pooler absent).
+    mlm = fresh(os.path.join(OUT, "bert", "mlm"))
+    m = BertForMaskedLM(BertConfig(**cfg))
+    m.save_pretrained(mlm)
+    save_inputs(mlm)
+    run(m, mlm)
+    run(BertModel.from_pretrained(mlm), mlm, "outputs_automodel.safetensors", keep={"last_hidden_state"})
+
+    # bf16 checkpoint. Reference outputs from the same bf16 weights computed in fp32 (what our
+    # dtype=float32 load does), plus Python's own bf16 run for the bf16 compute path.
+    b16 = fresh(os.path.join(OUT, "bert", "bf16"))
+    m = BertModel(BertConfig(**cfg)).to(torch.bfloat16)
+    m.save_pretrained(b16)
+    save_inputs(b16)
+    run(m, b16, "outputs_bf16.safetensors")
+    run(m.float(), b16)
+
+    # Sharded checkpoint (model.safetensors.index.json + shards).
+    sh = fresh(os.path.join(OUT, "bert", "sharded"))
+    m = BertModel(BertConfig(**cfg))
+    m.save_pretrained(sh, max_shard_size="40KB")
+    save_inputs(sh)
+    run(m, sh)
+    assert os.path.exists(os.path.join(sh, "model.safetensors.index.json")), "sharding did not happen"
+    print("fixtures written to", OUT)
+
+
+if __name__ == "__main__":
+    ensure_venv()
+    main()

@@ -1,0 +1,192 @@
+// AutoModel*: config -> (Auto class, model_type) -> model class -> weights.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+
+#include "core/backend.hpp"
+#include "io/json.hpp"
+#include "models/modeling_utils.hpp"
+#include "models/registry.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers {
+
+PreTrainedModel::~PreTrainedModel() = default;
+
+bool ModelOutput::has(const std::string& name) const {
+  return std::any_of(fields.begin(), fields.end(), [&](const auto& f) { return f.first == name; });
+}
+const Tensor& ModelOutput::operator[](const std::string& name) const {
+  for (const auto& f : fields)
+    if (f.first == name) return f.second;
+  throw ValueError("model output has no field '" + name + "'");
+}
+void ModelOutput::set(const std::string& name, Tensor t) {
+  for (auto& f : fields)
+    if (f.first == name) {
+      f.second = std::move(t);
+      return;
+    }
+  fields.emplace_back(name, std::move(t));
+}
+
+std::vector<std::string> PreTrainedModel::parameter_names() const {
+  std::vector<std::string> r;
+  if (auto* m = dynamic_cast<const nn::Module*>(this))
+    const_cast<nn::Module*>(m)->visit([&](const std::string& n, nn::Parameter&) { r.push_back(n); });
+  return r;
+}
+
+Tensor PreTrainedModel::get_parameter(const std::string& name) const {
+  Tensor r;
+  if (auto* m = dynamic_cast<const nn::Module*>(this))
+    const_cast<nn::Module*>(m)->visit([&](const std::string& n, nn::Parameter& p) { if (n == name) r = p.value; });
+  if (!r.defined()) throw WeightNotFound(name, "", class_name_);
+  return r;
+}
+
+struct ModelAccess {
+  static void set(PreTrainedModel& m, const std::string& cls, LoadingInfo info) {
+    m.class_name_ = cls;
+    m.loading_info_ = std::move(info);
+  }
+};
+
+namespace {
+
+struct Registered {
+  std::string auto_class, model_type, class_name;
+  ModelFactory factory;
+};
+std::mutex& mu() {
+  static std::mutex m;
+  return m;
+}
+std::vector<Registered>& extra() {
+  static std::vector<Registered> v;
+  return v;
+}
+
+Registered find_class(const std::string& auto_class, const PretrainedConfig& config) {
+  if (std::find(registry::auto_class_names().begin(), registry::auto_class_names().end(), auto_class) ==
+      registry::auto_class_names().end())
+    throw ValueError("unknown Auto class '" + auto_class + "'");
+  {
+    std::lock_guard<std::mutex> lock(mu());
+    for (const auto& r : extra())
+      if (r.auto_class == auto_class && r.model_type == config.model_type()) return r;
+  }
+  for (const auto& e : registry::builtin_models())
+    if (auto_class == e.auto_class && config.model_type() == e.model_type) return {e.auto_class, e.model_type, e.class_name, e.factory};
+  std::string known;
+  auto add = [&](const std::string& cls_name) { if (known.find(cls_name) == std::string::npos) known += (known.empty() ? "" : ", ") + cls_name; };
+  for (const auto& e : registry::builtin_models())
+    if (auto_class == e.auto_class) add(AutoConfig::spec_for(e.model_type).class_name);
+  std::lock_guard<std::mutex> lock(mu());
+  for (const auto& r : extra())
+    if (r.auto_class == auto_class) add(AutoConfig::spec_for(r.model_type).class_name);
+  throw ValueError("Unrecognized configuration class " + config.class_name() + " for this kind of AutoModel: " + auto_class +
+                   ".\nModel type should be one of " + known + ".");
+}
+
+// Python's _get_resolved_checkpoint_files for a folder or repo: model.safetensors, then the index.
+Checkpoint open_checkpoint(const std::string& name, const HubOptions& o) {
+  if (auto f = cached_file(name, "model.safetensors", o, false)) return Checkpoint::open(*f);
+  if (auto idx = cached_file(name, "model.safetensors.index.json", o, false)) {
+    for (const auto& s : list_shards(*idx)) cached_file(name, s, o, true);  // fetch shards first
+    return Checkpoint::open(*idx);
+  }
+  if (cached_file(name, "pytorch_model.bin", o, false))
+    throw OSError(name + " only has pytorch_model.bin: pickled PyTorch weights are not loaded by transformers-cpp; "
+                  "convert them to model.safetensors");
+  throw OSError("Error no file named model.safetensors, or pytorch_model.bin, found in directory " + name + ".");
+}
+
+void report(const std::string& cls, const std::string& name, const LoadingInfo& info) {
+  if (!info.unexpected_keys.empty()) {
+    std::fprintf(stderr, "Some weights of the model checkpoint at %s were not used when initializing %s:", name.c_str(), cls.c_str());
+    for (const auto& k : info.unexpected_keys) std::fprintf(stderr, " %s", k.c_str());
+    std::fprintf(stderr, "\n");
+  }
+  if (!info.missing_keys.empty()) {
+    std::fprintf(stderr, "Some weights of %s were not initialized from the model checkpoint at %s and are newly initialized:",
+                 cls.c_str(), name.c_str());
+    for (const auto& k : info.missing_keys) std::fprintf(stderr, " %s", k.c_str());
+    std::fprintf(stderr, "\nYou should probably TRAIN this model on a down-stream task to be able to use it for predictions and inference.\n");
+  }
+}
+
+}  // namespace
+
+namespace detail {
+
+std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, const std::string& name,
+                                                      const FromPretrainedOptions& o) {
+  const Device dev = Device::parse(o.device);
+  if (dev.kind == Device::CUDA && !cuda_compiled()) throw BackendNotCompiled("cuda");
+  ConfigOptions co;
+  static_cast<HubOptions&>(co) = o;
+  co.overrides = o.config_overrides;
+  PretrainedConfig config = AutoConfig::from_pretrained(name, co);
+  Registered r = find_class(auto_class, config);
+  std::unique_ptr<PreTrainedModel> model = r.factory(config);
+  auto* m = dynamic_cast<Model*>(model.get());
+  if (!m) throw ValueError("registered class " + r.class_name + " does not derive from transformers::Model");
+  ModelAccess::set(*model, r.class_name, {});
+  Checkpoint ckpt = open_checkpoint(name, o);
+  LoadPolicy policy;
+  policy.weight_dtype = resolve_dtype(o.dtype, config, ckpt);
+  policy.ignore_mismatched_sizes = o.ignore_mismatched_sizes;
+  policy.allow_missing_weights = o.allow_missing_weights;
+  LoadingInfo info = load_weights(*m, ckpt, policy);
+  if (o.output_loading_info) report(r.class_name, name, info);
+  ModelAccess::set(*model, r.class_name, std::move(info));
+  return model;
+}
+
+std::unique_ptr<PreTrainedModel> auto_from_config(const char* auto_class, const PretrainedConfig& config) {
+  Registered r = find_class(auto_class, config);
+  std::unique_ptr<PreTrainedModel> model = r.factory(config);
+  auto* m = dynamic_cast<Model*>(model.get());
+  if (!m) throw ValueError("registered class " + r.class_name + " does not derive from transformers::Model");
+  const float range = static_cast<float>(config.get_float("initializer_range", 0.02));
+  uint64_t seed = 0;
+  m->visit([&](const std::string& n, nn::Parameter& p) { init_parameter(p, n, range, ++seed); });
+  ModelAccess::set(*model, r.class_name, {});
+  return model;
+}
+
+void auto_register(const char* auto_class, const std::string& model_type, const std::string& class_name,
+                   ModelFactory factory, bool exist_ok) {
+  // Python checks model_class.config_class against the config class; here the model_type must
+  // name a known (built-in or registered) config.
+  (void)AutoConfig::spec_for(model_type);
+  if (!factory) throw ValueError("register_: factory for " + class_name + " is empty");
+  for (const auto& e : registry::builtin_models())
+    if (std::string(auto_class) == e.auto_class && model_type == e.model_type && !exist_ok)
+      throw ValueError("'" + model_type + "' is already used by a Transformers model.");
+  std::lock_guard<std::mutex> lock(mu());
+  for (auto& r : extra())
+    if (r.auto_class == auto_class && r.model_type == model_type) {
+      if (!exist_ok) throw ValueError("'" + model_type + "' is already used by a Transformers model.");
+      r = {auto_class, model_type, class_name, std::move(factory)};
+      return;
+    }
+  extra().push_back({auto_class, model_type, class_name, std::move(factory)});
+}
+
+}  // namespace detail
+
+std::unique_ptr<PreTrainedModel> auto_model_from_pretrained(const std::string& auto_class, const std::string& name,
+                                                            const FromPretrainedOptions& o) {
+  for (const auto& n : registry::auto_class_names())
+    if (n == auto_class) return detail::auto_from_pretrained(n.c_str(), name, o);
+  std::string known;
+  for (const auto& n : registry::auto_class_names()) known += (known.empty() ? "" : ", ") + n;
+  throw ValueError("unknown Auto class '" + auto_class + "' (one of " + known + ")");
+}
+
+const char* version() { return TRANSFORMERS_VERSION; }
+
+}  // namespace transformers

@@ -1,0 +1,174 @@
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <set>
+
+#include "models/modeling_utils.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suf) {
+  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+bool starts_with(const std::string& s, const std::string& pre) { return s.rfind(pre, 0) == 0; }
+
+// Legacy checkpoint names (early TF-ported BERT): LayerNorm.gamma / .beta.
+std::string legacy_rename(const std::string& key) {
+  if (ends_with(key, "LayerNorm.gamma")) return key.substr(0, key.size() - 5) + "weight";
+  if (ends_with(key, "LayerNorm.beta")) return key.substr(0, key.size() - 4) + "bias";
+  return key;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string nearest(const std::string& key, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t bd = SIZE_MAX;
+  for (const auto& c : candidates) {
+    const size_t d = edit_distance(key, c);
+    if (d < bd) { bd = d; best = c; }
+  }
+  return best;
+}
+
+}  // namespace
+
+void init_parameter(nn::Parameter& p, const std::string& name, float initializer_range, uint64_t seed) {
+  Tensor t = Tensor::empty(p.shape, DType::F32);
+  float* d = t.data<float>();
+  if (p.kind == nn::ParamKind::Weight) {
+    std::mt19937_64 rng(seed);
+    std::normal_distribution<float> dist(0.0f, initializer_range);
+    for (int64_t i = 0; i < t.numel(); ++i) d[i] = dist(rng);
+  } else {
+    const float v = ends_with(name, "bias") ? 0.0f : 1.0f;
+    for (int64_t i = 0; i < t.numel(); ++i) d[i] = v;
+  }
+  p.value = t;
+}
+
+std::optional<DType> resolve_dtype(const std::string& option, const PretrainedConfig& config, const Checkpoint& ckpt) {
+  auto compute = [](DType d) -> DType {
+    if (d == DType::F32 || d == DType::BF16 || d == DType::F16) return d;
+    if (is_floating(d)) return DType::F32;  // f64 and float8 run in fp32
+    throw UnsupportedDType("dtype " + dtype_name(d) + " cannot be a model's compute dtype");
+  };
+  if (option != "auto") {
+    try {
+      return compute(dtype_from_name(option));
+    } catch (const UnsupportedDType&) {
+      throw ValueError("`dtype` provided as a `str` can only be `'auto'`, or a string representation of a valid "
+                       "`torch.dtype`, got '" + option + "'");
+    }
+  }
+  if (auto d = config.dtype()) return compute(*d);
+  for (const auto& f : ckpt.files())
+    for (const auto& t : f.tensors())
+      if (is_floating(t.dtype) && t.dtype != DType::F8_E4M3 && t.dtype != DType::F8_E5M2) return compute(t.dtype);
+  return DType::F32;
+}
+
+LoadingInfo load_weights(Model& model, const Checkpoint& ckpt, const LoadPolicy& policy) {
+  LoadingInfo info;
+  std::map<std::string, nn::Parameter*> slots;
+  model.visit([&](const std::string& name, nn::Parameter& p) { slots[name] = &p; });
+  const std::string prefix = model.base_model_prefix();
+  const std::string pre = prefix.empty() ? "" : prefix + ".";
+
+  const DType wdt = policy.weight_dtype.value_or(DType::F32);
+  for (const std::string& ck_key : ckpt.keys()) {
+    std::string key = legacy_rename(ck_key);
+    if (!slots.count(key) && !pre.empty()) {
+      if (starts_with(key, pre) && slots.count(key.substr(pre.size()))) key = key.substr(pre.size());
+      else if (slots.count(pre + key)) key = pre + key;
+    }
+    auto it = slots.find(key);
+    if (it == slots.end()) {
+      info.unexpected_keys.push_back(ck_key);
+      continue;
+    }
+    nn::Parameter& p = *it->second;
+    const TensorInfo& ti = ckpt.info(ck_key);
+    if (ti.shape != p.shape) {
+      if (!policy.ignore_mismatched_sizes)
+        throw ShapeMismatch("weight '" + ck_key + "' in " + ckpt.description() + " has shape " + shape_str(ti.shape) +
+                            " but the model expects " + shape_str(p.shape) + " (" + model.class_name() +
+                            "; pass ignore_mismatched_sizes to reinitialize it)");
+      info.mismatched_keys.push_back(key + ": checkpoint " + shape_str(ti.shape) + " vs model " + shape_str(p.shape));
+      continue;
+    }
+    Tensor t = ckpt.get(ck_key);
+    const DType want = p.kind == nn::ParamKind::Weight ? wdt : DType::F32;
+    if (t.dtype() == want) {
+      ++info.zero_copy_tensors;
+    } else {
+      t = t.to(want);
+      ++info.converted_tensors;
+    }
+    p.value = t;
+    p.loaded = true;
+  }
+
+  if (model.config().get_bool("tie_word_embeddings", false)) {
+    for (const auto& [target, source] : model.tied_weights()) {
+      auto t = slots.find(target), s = slots.find(source);
+      if (t == slots.end() || s == slots.end()) continue;
+      if (s->second->loaded && !t->second->loaded) {
+        t->second->value = s->second->value;
+        t->second->loaded = true;
+        info.tied_keys.push_back(target);
+      } else if (!s->second->loaded && t->second->loaded) {
+        s->second->value = t->second->value;
+        s->second->loaded = true;
+        info.tied_keys.push_back(source);
+      }
+    }
+  }
+
+  const auto may_miss = model.may_be_missing();
+  const float init_range = static_cast<float>(model.config().get_float("initializer_range", 0.02));
+  uint64_t seed = 0;
+  for (auto& [name, p] : slots) {
+    ++seed;
+    if (p->loaded) continue;
+    const bool allowed = policy.allow_missing_weights ||
+                         std::any_of(may_miss.begin(), may_miss.end(), [&](const std::string& m) { return starts_with(name, m); }) ||
+                         std::any_of(info.mismatched_keys.begin(), info.mismatched_keys.end(),
+                                     [&](const std::string& m) { return starts_with(m, name + ":"); });
+    if (!allowed) {
+      const auto keys = ckpt.keys();
+      throw WeightNotFound(name, nearest(pre.empty() || starts_with(name, pre) ? name : pre + name, keys),
+                           ckpt.description() + " for " + model.class_name());
+    }
+    info.missing_keys.push_back(name);
+    init_parameter(*p, name, init_range, seed);
+    if (p->kind == nn::ParamKind::Weight && wdt != DType::F32) p->value = p->value.to(wdt);
+  }
+  return info;
+}
+
+const Tensor* find_input(const ModelInputs& in, const std::string& name) {
+  auto it = in.find(name);
+  return it == in.end() || !it->second.defined() ? nullptr : &it->second;
+}
+
+const Tensor& require_input(const ModelInputs& in, const std::string& name, const std::string& model) {
+  const Tensor* t = find_input(in, name);
+  if (!t) throw ValueError(model + ".forward: missing required input '" + name + "'");
+  return *t;
+}
+
+}  // namespace transformers

@@ -1,0 +1,28 @@
+#pragma once
+// The data-only registry of built-in architectures (registry.cpp) and the run-time registrations
+// made with AutoConfig::register_ / AutoModel*::register_.
+#include <string>
+#include <vector>
+
+#include "transformers/config.hpp"
+#include "transformers/modeling.hpp"
+
+namespace transformers::registry {
+
+struct ConfigEntry {
+  const char* model_type;
+  ConfigSpec (*spec)();
+};
+
+struct ModelEntry {
+  const char* auto_class;   // "AutoModel", "AutoModelForMaskedLM", ...
+  const char* model_type;
+  const char* class_name;   // "BertForMaskedLM"
+  ModelFactory factory;
+};
+
+const std::vector<ConfigEntry>& builtin_configs();
+const std::vector<ModelEntry>& builtin_models();
+const std::vector<std::string>& auto_class_names();
+
+}  // namespace transformers::registry

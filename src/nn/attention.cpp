@@ -1,0 +1,34 @@
+#include <limits>
+
+#include "nn/layers.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::nn {
+
+Tensor extended_attention_mask(const Tensor& attention_mask) {
+  if (attention_mask.dim() != 2) throw ShapeMismatch("attention_mask must be [batch, seq], got " + shape_str(attention_mask.shape()));
+  const int64_t B = attention_mask.size(0), S = attention_mask.size(1);
+  Tensor m = attention_mask.to(DType::F32).contiguous();
+  Tensor out = Tensor::empty({B, 1, 1, S});
+  const float lowest = std::numeric_limits<float>::lowest();
+  for (int64_t i = 0; i < B * S; ++i) out.data<float>()[i] = m.data<float>()[i] != 0.0f ? 0.0f : lowest;
+  return out;
+}
+
+Tensor split_heads(const Tensor& x, int64_t heads) {
+  const int64_t B = x.size(0), S = x.size(1), D = x.size(2) / heads;
+  return x.view({B, S, heads, D}).permute({0, 2, 1, 3}).contiguous();
+}
+
+Tensor merge_heads(const Tensor& x) {
+  const int64_t B = x.size(0), H = x.size(1), S = x.size(2), D = x.size(3);
+  return x.permute({0, 2, 1, 3}).contiguous().view({B, S, H * D});
+}
+
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, float scaling) {
+  Tensor scores = ops::scale(ops::matmul(q, k, false, true), scaling);
+  Tensor probs = ops::softmax(scores, -1, mask);
+  return ops::matmul(probs, v);
+}
+
+}  // namespace transformers::nn

@@ -1,0 +1,54 @@
+#pragma once
+// The building blocks every family shares, named as in torch.nn.
+#include "nn/module.hpp"
+#include "ops/ops.hpp"
+
+namespace transformers::nn {
+
+class Linear : public Module {
+ public:
+  Linear(int64_t in_features, int64_t out_features, bool bias = true)
+      : weight(param("weight", {out_features, in_features}, ParamKind::Weight)),
+        bias(bias ? &param("bias", {out_features}, ParamKind::Float32) : nullptr) {}
+  Tensor operator()(const Tensor& x) const { return ops::linear(x, weight, bias ? *bias : Tensor()); }
+  Tensor& weight;
+  Tensor* bias;
+};
+
+class Embedding : public Module {
+ public:
+  Embedding(int64_t num_embeddings, int64_t dim) : weight(param("weight", {num_embeddings, dim}, ParamKind::Weight)) {}
+  Tensor operator()(const Tensor& ids) const { return ops::embedding(weight, ids); }
+  Tensor& weight;
+};
+
+class LayerNorm : public Module {
+ public:
+  LayerNorm(int64_t dim, float eps)
+      : weight(param("weight", {dim}, ParamKind::Float32)), bias(param("bias", {dim}, ParamKind::Float32)), eps(eps) {}
+  Tensor operator()(const Tensor& x) const { return ops::layer_norm(x, weight, bias, eps); }
+  Tensor &weight, &bias;
+  float eps;
+};
+
+class RMSNorm : public Module {
+ public:
+  RMSNorm(int64_t dim, float eps) : weight(param("weight", {dim}, ParamKind::Float32)), eps(eps) {}
+  Tensor operator()(const Tensor& x) const { return ops::rms_norm(x, weight, eps); }
+  Tensor& weight;
+  float eps;
+};
+
+// A bare parameter owned by a module (e.g. BERT's `cls.predictions.bias`).
+// Additive attention mask from a [B, S] 0/1 mask: 0 where attended, the fp32 minimum where not,
+// shaped [B, 1, 1, S] to broadcast over heads and query positions (HF's bidirectional mask).
+Tensor extended_attention_mask(const Tensor& attention_mask);
+
+// Scaled dot-product attention over [B, H, S, D] query/key/value with an additive mask.
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, float scaling);
+
+// [B, S, H*D] -> [B, H, S, D] and back.
+Tensor split_heads(const Tensor& x, int64_t heads);
+Tensor merge_heads(const Tensor& x);
+
+}  // namespace transformers::nn

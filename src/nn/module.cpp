@@ -1,0 +1,19 @@
+#include "nn/module.hpp"
+
+namespace transformers::nn {
+
+Tensor& Module::param(const std::string& name, Shape shape, ParamKind kind) {
+  auto p = std::make_unique<Parameter>();
+  p->shape = std::move(shape);
+  p->kind = kind;
+  Tensor& ref = p->value;
+  params_.emplace_back(name, std::move(p));
+  return ref;
+}
+
+void Module::visit(const Visitor& f, const std::string& prefix) {
+  for (auto& [name, p] : params_) f(prefix + name, *p);
+  for (auto& [name, m] : children_) m->visit(f, name.empty() ? prefix : prefix + name + ".");
+}
+
+}  // namespace transformers::nn

@@ -1,0 +1,123 @@
+// GEMM on CPU through oneDNN's matmul (brgemm kernels, AVX-512 / AVX-512-BF16 picked by oneDNN at
+// run time). Primitives are cached by problem shape: building one costs far more than a small GEMM.
+#include <dnnl.hpp>
+
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+#include "ops/kernels.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::ops::kernels::cpu {
+namespace {
+
+using dt = dnnl::memory::data_type;
+
+dnnl::engine& engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int, bool, bool, bool, bool>;
+
+struct Cached {
+  bool supported = false;  // this oneDNN build / CPU has no kernel for the combination
+  dnnl::matmul prim;
+  dnnl::memory::desc a, b, bias, c;
+};
+
+dt onednn_type(DType d) {
+  switch (d) {
+    case DType::F32: return dt::f32;
+    case DType::BF16: return dt::bf16;
+    case DType::F16: return dt::f16;
+    default: throw UnsupportedDType("gemm: weights of dtype " + dtype_name(d) + " are not supported");
+  }
+}
+
+const Cached& get(const GemmArgs& g, dt adt, dt bdt) {
+  static std::mutex mu;
+  static std::map<Key, Cached> cache;
+  Key key{g.batch, g.M, g.N, g.K, static_cast<int>(bdt), g.trans_a, g.trans_b, g.bias != nullptr,
+          g.b_batch_stride == 0};
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  const int64_t B = g.batch, M = g.M, N = g.N, K = g.K;
+  dnnl::memory::desc a({B, M, K}, adt, g.trans_a ? dnnl::memory::dims{M * K, 1, M} : dnnl::memory::dims{M * K, K, 1});
+  const int64_t bstride = K * N;  // a shared b is a batch of 1, which oneDNN broadcasts
+  dnnl::memory::dims bdims{g.b_batch_stride == 0 ? 1 : B, K, N};
+  dnnl::memory::desc b(bdims, bdt, g.trans_b ? dnnl::memory::dims{bstride, 1, K} : dnnl::memory::dims{bstride, N, 1});
+  dnnl::memory::desc c({B, M, N}, dt::f32, dnnl::memory::dims{M * N, N, 1});
+  dnnl::memory::desc bias;
+  if (g.bias) bias = dnnl::memory::desc({1, 1, N}, dt::f32, dnnl::memory::dims{N, N, 1});
+  auto desc = g.bias ? dnnl::matmul::desc(a, b, bias, c) : dnnl::matmul::desc(a, b, c);
+  Cached entry{false, {}, a, b, bias, c};
+  try {
+    dnnl::matmul::primitive_desc pd(desc, engine());
+    entry.prim = dnnl::matmul(pd);
+    entry.supported = true;
+  } catch (const dnnl::error&) {
+    // e.g. bf16 on a CPU without AVX-512: the caller widens the weights to fp32 instead.
+  }
+  return cache.emplace(key, entry).first->second;
+}
+
+}  // namespace
+
+void gemm(const GemmArgs& g) {
+  if (g.M == 0 || g.N == 0) return;
+  if (g.K == 0) {
+    for (int64_t i = 0; i < g.batch * g.M * g.N; ++i) g.c[i] = g.bias ? g.bias[i % g.N] : 0.0f;
+    return;
+  }
+  const dt bdt = onednn_type(g.b_dtype);
+  if (bdt != dt::f32 && !get(g, bdt, bdt).supported) {
+    // No low-precision kernel here: widen b to fp32 (exact) and run the fp32 GEMM.
+    const int64_t nb = (g.b_batch_stride == 0 ? 1 : g.batch) * g.K * g.N;
+    std::vector<float> wide(static_cast<size_t>(nb));
+    const auto* src = static_cast<const uint16_t*>(g.b);
+    if (bdt == dt::bf16) {
+#pragma omp parallel for if (nb > 65536)
+      for (int64_t i = 0; i < nb; ++i) wide[i] = bf16_to_f32(src[i]);
+    } else {
+#pragma omp parallel for if (nb > 65536)
+      for (int64_t i = 0; i < nb; ++i) wide[i] = f16_to_f32(src[i]);
+    }
+    GemmArgs g32 = g;
+    g32.b = wide.data();
+    g32.b_dtype = DType::F32;
+    return gemm(g32);
+  }
+  // oneDNN wants src and weights in one precision: low-precision weights take low-precision
+  // activations, accumulated in fp32 (what PyTorch does with bf16 modules).
+  const dt adt = bdt;
+  std::vector<uint16_t> a_low;
+  const void* a_ptr = g.a;
+  if (adt != dt::f32) {
+    const int64_t n = g.batch * g.M * g.K;
+    a_low.resize(static_cast<size_t>(n));
+    const auto* af = static_cast<const float*>(g.a);
+    if (adt == dt::bf16) {
+#pragma omp parallel for if (n > 65536)
+      for (int64_t i = 0; i < n; ++i) a_low[i] = f32_to_bf16(af[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i) a_low[i] = f32_to_f16(af[i]);
+    }
+    a_ptr = a_low.data();
+  }
+  const Cached& p = get(g, adt, bdt);
+  if (!p.supported) throw UnsupportedDType("gemm: oneDNN has no matmul kernel for this problem on this CPU");
+  dnnl::stream s(engine());
+  dnnl::memory am(p.a, engine(), const_cast<void*>(a_ptr));
+  dnnl::memory bm(p.b, engine(), const_cast<void*>(g.b));
+  dnnl::memory cm(p.c, engine(), g.c);
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}};
+  if (g.bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(p.bias, engine(), const_cast<float*>(g.bias)));
+  p.prim.execute(s, args);
+  s.wait();
+}
+
+}  // namespace transformers::ops::kernels::cpu

@@ -1,0 +1,54 @@
+#pragma once
+// Kernel signatures shared by the reference, CPU and (later) CUDA implementations. Front-ends in
+// ops.cpp hand kernels contiguous buffers; only GEMM and embedding see non-f32 inputs.
+#include "ops/ops.hpp"
+
+namespace transformers::ops::kernels {
+
+struct GemmArgs {
+  int64_t batch = 1, M = 0, N = 0, K = 0;
+  const void* a = nullptr;  // f32 [batch][M x K] row-major (or [K x M] when trans_a)
+  const void* b = nullptr;  // [batch][K x N] (or [N x K] when trans_b); dtype b_dtype
+  DType b_dtype = DType::F32;
+  bool trans_a = false, trans_b = false;
+  int64_t b_batch_stride = 0;  // 0: one b shared by every batch entry
+  const float* bias = nullptr; // [N] or null
+  float* c = nullptr;          // [batch][M x N]
+};
+using GemmFn = void (*)(const GemmArgs&);
+
+enum class BinOp { Add, Sub, Mul, Div };
+// a, b: any strides, already broadcast-compatible with out (contiguous f32).
+using BinaryFn = void (*)(const Tensor& a, const Tensor& b, Tensor& out, BinOp op);
+using UnaryFn = void (*)(const float* x, float* y, int64_t n, Activation act);
+using SoftmaxFn = void (*)(float* x, int64_t rows, int64_t cols);  // in place, last dim
+using NormFn = void (*)(const float* x, const float* w, const float* b, float* y, int64_t rows, int64_t cols,
+                        float eps, bool rms);
+using EmbeddingFn = void (*)(const Tensor& weight, const int64_t* ids, int64_t n, float* out);
+enum class ReduceOp { Sum, Mean, Max };
+using ReduceFn = void (*)(const float* x, float* out, int64_t outer, int64_t n, int64_t inner, ReduceOp op);
+using ArgmaxFn = void (*)(const float* x, int64_t* out, int64_t outer, int64_t n, int64_t inner);
+
+float activation_scalar(float x, Activation act);
+
+namespace reference {
+void gemm(const GemmArgs& g);
+void binary(const Tensor& a, const Tensor& b, Tensor& out, BinOp op);
+void unary(const float* x, float* y, int64_t n, Activation act);
+void softmax(float* x, int64_t rows, int64_t cols);
+void norm(const float* x, const float* w, const float* b, float* y, int64_t rows, int64_t cols, float eps, bool rms);
+void embedding(const Tensor& weight, const int64_t* ids, int64_t n, float* out);
+void reduce(const float* x, float* out, int64_t outer, int64_t n, int64_t inner, ReduceOp op);
+void argmax(const float* x, int64_t* out, int64_t outer, int64_t n, int64_t inner);
+}  // namespace reference
+
+namespace cpu {
+void gemm(const GemmArgs& g);  // oneDNN
+void binary(const Tensor& a, const Tensor& b, Tensor& out, BinOp op);
+void unary(const float* x, float* y, int64_t n, Activation act);
+void softmax(float* x, int64_t rows, int64_t cols);
+void norm(const float* x, const float* w, const float* b, float* y, int64_t rows, int64_t cols, float eps, bool rms);
+void embedding(const Tensor& weight, const int64_t* ids, int64_t n, float* out);
+}  // namespace cpu
+
+}  // namespace transformers::ops::kernels

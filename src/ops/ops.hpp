@@ -1,0 +1,60 @@
+#pragma once
+// Every tensor op, declared once. Each front-end checks shapes and dtypes, then calls the kernel
+// chosen by the single dispatch point (ops/dispatch.hpp): the scalar reference kernel when
+// reference mode is on (the test oracle), else the fast CPU kernel, or the device backend.
+// Compute is fp32 on activations; weights may be f32, bf16 or f16 where noted.
+#include <string>
+#include <vector>
+
+#include "transformers/tensor.hpp"
+
+namespace transformers::ops {
+
+// Runs every op on the reference kernels (also: env TRANSFORMERS_CPP_REFERENCE=1).
+void set_reference_mode(bool on);
+bool reference_mode();
+
+// a [..., M, K] (or [..., K, M] with trans_a) times b [..., K, N] (or [..., N, K] with trans_b).
+// Batch dims must match, or b is 2-D and shared across the batch.
+Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
+// y = x W^T + b with PyTorch's Linear layout: x [..., K], weight [N, K] (f32, bf16 or f16), bias [N].
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
+
+// Broadcasting binary ops (NumPy rules), fp32 out.
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor scale(const Tensor& a, float s);
+
+enum class Activation { Relu, Gelu, GeluTanh, Silu, Tanh, Sigmoid, QuickGelu };
+// Maps HF's `hidden_act` strings ("gelu", "gelu_new", "gelu_pytorch_tanh", "silu", "swish", ...).
+Activation activation_from_name(const std::string& hidden_act);
+Tensor activation(const Tensor& x, Activation act);
+inline Tensor relu(const Tensor& x) { return activation(x, Activation::Relu); }
+inline Tensor gelu(const Tensor& x) { return activation(x, Activation::Gelu); }
+inline Tensor gelu_tanh(const Tensor& x) { return activation(x, Activation::GeluTanh); }
+inline Tensor gelu_new(const Tensor& x) { return activation(x, Activation::GeluTanh); }
+inline Tensor silu(const Tensor& x) { return activation(x, Activation::Silu); }
+inline Tensor tanh(const Tensor& x) { return activation(x, Activation::Tanh); }
+
+// softmax over `dim`; `mask` (optional) is additive and broadcast to x before the max.
+Tensor softmax(const Tensor& x, int64_t dim = -1, const Tensor& mask = {});
+Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps);
+Tensor rms_norm(const Tensor& x, const Tensor& weight, float eps);
+
+// weight [V, H] (f32, bf16 or f16), ids any integer dtype -> [..., H] fp32. Out-of-range ids throw.
+Tensor embedding(const Tensor& weight, const Tensor& ids);
+
+Tensor concat(const std::vector<Tensor>& xs, int64_t dim);
+Tensor sum(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor mean(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor max(const Tensor& x, int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);  // i64
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
+
+// Broadcast shape of two shapes (NumPy rules) or ShapeMismatch naming the op.
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
+
+}  // namespace transformers::ops

@@ -1,0 +1,73 @@
+#pragma once
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "transformers/transformers.hpp"
+
+namespace testutil {
+
+inline std::string fixture(const std::string& rel) { return std::string(FIXTURES_DIR) + "/" + rel; }
+
+// fp32 parity: |a - b| <= atol + rtol * |b| everywhere (b is the Python reference).
+inline ::testing::AssertionResult allclose(const transformers::Tensor& a, const transformers::Tensor& b, double atol = 1e-4,
+                                           double rtol = 1e-3) {
+  if (a.shape() != b.shape())
+    return ::testing::AssertionFailure() << "shape " << transformers::shape_str(a.shape()) << " vs "
+                                         << transformers::shape_str(b.shape());
+  auto x = a.to_floats(), y = b.to_floats();
+  double worst = 0;
+  size_t worst_i = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double d = std::fabs(static_cast<double>(x[i]) - y[i]);
+    const bool bad = !(d <= atol + rtol * std::fabs(y[i]));
+    if (bad && (d > worst || std::isnan(d))) { worst = d; worst_i = i; }
+    if (std::isnan(x[i]) != std::isnan(y[i])) return ::testing::AssertionFailure() << "NaN mismatch at " << i;
+  }
+  if (worst > 0)
+    return ::testing::AssertionFailure() << "max violation " << worst << " at flat index " << worst_i << ": " << x[worst_i]
+                                         << " vs " << y[worst_i];
+  return ::testing::AssertionSuccess();
+}
+
+inline transformers::Tensor randn(const transformers::Shape& s, uint64_t seed, float scale = 1.0f) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(static_cast<size_t>(transformers::shape_numel(s)));
+  for (auto& x : v) x = d(rng);
+  return transformers::Tensor::from_floats(v, s);
+}
+
+// A fresh temporary directory, removed at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/tcpp-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string operator/(const std::string& rel) const { return (path / rel).string(); }
+};
+
+// Runs a shell command, returning exit status and captured stdout+stderr.
+inline int run(const std::string& cmd, std::string* output = nullptr) {
+  std::string full = cmd + " 2>&1";
+  FILE* p = popen(full.c_str(), "r");
+  if (!p) return -1;
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  if (output) *output = out;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+}  // namespace testutil
