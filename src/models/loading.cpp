@@ -157,6 +157,14 @@ LoadingInfo load_weights(Model& model, const Checkpoint& ckpt, const LoadPolicy&
     init_parameter(*p, name, init_range, seed);
     if (p->kind == nn::ParamKind::Weight && wdt != DType::F32) p->value = p->value.to(wdt);
   }
+  // A freshly initialized tie target shares its source, as after Python's tie_weights().
+  if (model.config().get_bool("tie_word_embeddings", false))
+    for (const auto& [target, source] : model.tied_weights()) {
+      auto t = slots.find(target), s = slots.find(source);
+      if (t != slots.end() && s != slots.end() &&
+          std::find(info.missing_keys.begin(), info.missing_keys.end(), target) != info.missing_keys.end())
+        t->second->value = s->second->value;
+    }
   return info;
 }
 
