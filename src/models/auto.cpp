@@ -140,6 +140,7 @@ std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, co
   policy.ignore_mismatched_sizes = o.ignore_mismatched_sizes;
   policy.allow_missing_weights = o.allow_missing_weights;
   LoadingInfo info = load_weights(*m, ckpt, policy);
+  if (dev.kind != Device::CPU) m->visit([&](const std::string&, nn::Parameter& p) { p.value = p.value.to(dev); });
   if (o.output_loading_info) report(r.class_name, name, info);
   ModelAccess::set(*model, r.class_name, std::move(info));
   return model;

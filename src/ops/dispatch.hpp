@@ -2,6 +2,7 @@
 // The one dispatch point: every op front-end asks `pick` for its kernel.
 #include <string>
 
+#include "core/backend.hpp"
 #include "transformers/errors.hpp"
 #include "transformers/tensor.hpp"
 
@@ -20,7 +21,8 @@ struct OpTable {
 template <typename Fn>
 Fn pick(const OpTable<Fn>& t, Device dev) {
   if (dev.kind == Device::CUDA) {
-    if (!t.cuda) throw BackendNotCompiled(std::string("cuda (op '") + t.name + "')");
+    if (!cuda_compiled()) throw BackendNotCompiled("cuda");
+    if (!t.cuda) throw Error(std::string("op '") + t.name + "' has no CUDA kernel in this build");
     return t.cuda;
   }
   if (reference_mode() || !t.cpu) return t.reference;
