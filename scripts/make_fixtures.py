@@ -111,4 +111,5 @@ def main():
 
 if __name__ == "__main__":
     ensure_venv()
-    main()
+    if "--venv-only" not in sys.argv:
+        main()

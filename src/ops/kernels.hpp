@@ -49,6 +49,9 @@ void unary(const float* x, float* y, int64_t n, Activation act);
 void softmax(float* x, int64_t rows, int64_t cols);
 void norm(const float* x, const float* w, const float* b, float* y, int64_t rows, int64_t cols, float eps, bool rms);
 void embedding(const Tensor& weight, const int64_t* ids, int64_t n, float* out);
+// OpenMP loops, used where oneDNN has no primitive for the case.
+void unary_loop(const float* x, float* y, int64_t n, Activation act);
+void softmax_loop(float* x, int64_t rows, int64_t cols);
 }  // namespace cpu
 
 }  // namespace transformers::ops::kernels

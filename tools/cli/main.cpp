@@ -1,6 +1,9 @@
 // transformers-cpp: the command-line face of the library (see DESIGN.md, "The CLI contract").
 // Every command takes a model folder or Hub id first; any error is one line on stderr, exit 1.
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -54,6 +57,50 @@ int cmd_forward(const std::string& model_id, const std::string& auto_class, cons
   return 0;
 }
 
+long peak_rss_kb() {
+  struct rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+int cmd_bench(const std::string& model_id, const std::string& auto_class, int64_t batch, int64_t seq, int iters,
+              const FromPretrainedOptions& o) {
+  if (batch <= 0 || seq <= 0 || iters <= 0) throw ValueError("--batch, --seq-len and --iters must be positive");
+  auto t0 = std::chrono::steady_clock::now();
+  auto model = auto_model_from_pretrained(auto_class, model_id, o);
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const int64_t vocab = model->config().get_int("vocab_size");
+  std::vector<int64_t> ids(static_cast<size_t>(batch * seq));
+  uint64_t state = 42;  // fixed LCG: the same ids every run
+  for (auto& v : ids) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    v = static_cast<int64_t>((state >> 33) % static_cast<uint64_t>(vocab));
+  }
+  ModelInputs in{{"input_ids", Tensor::from_ints(ids, {batch, seq})},
+                 {"attention_mask", Tensor::full({batch, seq}, 1.0, DType::I64)}};
+  for (int i = 0; i < 2; ++i) model->forward(in);
+  std::vector<double> times;
+  for (int i = 0; i < iters; ++i) {
+    auto a = std::chrono::steady_clock::now();
+    model->forward(in);
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count());
+  }
+  std::sort(times.begin(), times.end());
+  const double med = times[times.size() / 2];
+  nlohmann::ordered_json j;
+  j["impl"] = std::string("transformers-cpp ") + version();
+  j["model"] = model->class_name();
+  j["batch"] = batch;
+  j["seq_len"] = seq;
+  j["threads"] = env_info().threads;
+  j["load_s"] = load_s;
+  j["median_ms"] = med * 1e3;
+  j["sequences_per_s"] = batch / med;
+  j["peak_rss_mb"] = peak_rss_kb() / 1024.0;
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,6 +135,20 @@ int main(int argc, char** argv) {
   add_hub_options(dl, ho);
   fwd->add_option("--endpoint", fo.endpoint, "Hub endpoint");
 
+  auto* bench = app.add_subcommand("bench", "time repeated forward passes (one JSON object)");
+  std::string bench_id, bench_class = "AutoModel";
+  int64_t bench_batch = 1, bench_seq = 128;
+  int bench_iters = 10;
+  FromPretrainedOptions bo;
+  bench->add_option("model", bench_id, "model folder or Hub id")->required();
+  bench->add_option("--auto-class", bench_class);
+  bench->add_option("--batch", bench_batch);
+  bench->add_option("--seq-len", bench_seq);
+  bench->add_option("--iters", bench_iters);
+  bench->add_option("--dtype", bo.dtype);
+  bench->add_option("--device", bo.device);
+  add_hub_options(bench, bo);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -98,6 +159,7 @@ int main(int argc, char** argv) {
     if (reference) set_reference_mode(true);
     if (app.got_subcommand("env")) return cmd_env();
     if (app.got_subcommand("forward")) return cmd_forward(model_id, auto_class, inputs_path, out_path, fo);
+    if (app.got_subcommand("bench")) return cmd_bench(bench_id, bench_class, bench_batch, bench_seq, bench_iters, bo);
     if (app.got_subcommand("download")) {
       std::cout << snapshot_download(dl_id, ho) << "\n";
       return 0;

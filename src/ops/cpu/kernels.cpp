@@ -9,37 +9,57 @@
 namespace transformers::ops::kernels::cpu {
 
 void binary(const Tensor& a, const Tensor& b, Tensor& out, BinOp op) {
-  // Fast path: a has out's shape and is contiguous f32; b is contiguous f32 and broadcasts along
-  // leading dims only (bias rows, residuals). Anything else takes the general reference loop.
+  // Row-wise fast path: a is contiguous f32 with out's shape; b is f32, contiguous along the last
+  // dim (or size 1 there) and broadcast any way over the leading dims (biases, residuals,
+  // [B, 1, 1, S] attention masks). Anything else takes the general reference loop.
   const int64_t n = out.numel();
-  const bool a_ok = a.dtype() == DType::F32 && a.is_contiguous() && a.numel() == n;
-  const bool b_ok = b.dtype() == DType::F32 && b.is_contiguous() && b.numel() > 0 && n % b.numel() == 0 &&
-                    [&] {  // b's shape must equal out's trailing dims (after dropping leading 1s)
-                      Shape bs = b.shape();
-                      while (!bs.empty() && bs.front() == 1) bs.erase(bs.begin());
-                      const Shape& os = out.shape();
-                      if (bs.size() > os.size()) return false;
-                      return std::equal(bs.begin(), bs.end(), os.end() - static_cast<int64_t>(bs.size()));
-                    }();
-  if (!a_ok || !b_ok) return reference::binary(a, b, out, op);
+  const int64_t nd = out.dim();
+  if (a.dtype() != DType::F32 || !a.is_contiguous() || a.shape() != out.shape() || b.dtype() != DType::F32 || nd == 0 ||
+      b.dim() > nd)
+    return reference::binary(a, b, out, op);
+  Shape bst(nd, 0);
+  for (int64_t i = 0; i < b.dim(); ++i) {
+    const int64_t o = nd - b.dim() + i;
+    bst[o] = b.shape()[i] == 1 ? 0 : b.strides()[i];
+  }
+  const int64_t cols = out.shape().back();
+  if (bst.back() != 0 && bst.back() != 1) return reference::binary(a, b, out, op);
+  const bool b_scalar_row = bst.back() == 0;
+  const int64_t rows = cols ? n / cols : 0;
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
   float* po = out.data<float>();
-  const int64_t inner = b.numel(), rows = n / inner;
+  const Shape& shape = out.shape();
 #pragma omp parallel for if (n > 32768)
   for (int64_t r = 0; r < rows; ++r) {
-    const float* x = pa + r * inner;
-    float* y = po + r * inner;
+    int64_t rem = r, boff = 0;
+    for (int64_t d = nd - 2; d >= 0; --d) {
+      boff += (rem % shape[d]) * bst[d];
+      rem /= shape[d];
+    }
+    const float* x = pa + r * cols;
+    const float* yb = pb + boff;
+    float* y = po + r * cols;
+    if (b_scalar_row) {
+      const float v = *yb;
+      switch (op) {
+        case BinOp::Add: for (int64_t i = 0; i < cols; ++i) y[i] = x[i] + v; break;
+        case BinOp::Sub: for (int64_t i = 0; i < cols; ++i) y[i] = x[i] - v; break;
+        case BinOp::Mul: for (int64_t i = 0; i < cols; ++i) y[i] = x[i] * v; break;
+        case BinOp::Div: for (int64_t i = 0; i < cols; ++i) y[i] = x[i] / v; break;
+      }
+      continue;
+    }
     switch (op) {
-      case BinOp::Add: for (int64_t i = 0; i < inner; ++i) y[i] = x[i] + pb[i]; break;
-      case BinOp::Sub: for (int64_t i = 0; i < inner; ++i) y[i] = x[i] - pb[i]; break;
-      case BinOp::Mul: for (int64_t i = 0; i < inner; ++i) y[i] = x[i] * pb[i]; break;
-      case BinOp::Div: for (int64_t i = 0; i < inner; ++i) y[i] = x[i] / pb[i]; break;
+      case BinOp::Add: for (int64_t i = 0; i < cols; ++i) y[i] = x[i] + yb[i]; break;
+      case BinOp::Sub: for (int64_t i = 0; i < cols; ++i) y[i] = x[i] - yb[i]; break;
+      case BinOp::Mul: for (int64_t i = 0; i < cols; ++i) y[i] = x[i] * yb[i]; break;
+      case BinOp::Div: for (int64_t i = 0; i < cols; ++i) y[i] = x[i] / yb[i]; break;
     }
   }
 }
 
-void unary(const float* x, float* y, int64_t n, Activation act) {
+void unary_loop(const float* x, float* y, int64_t n, Activation act) {
   if (act == Activation::Gelu) {
 #pragma omp parallel for if (n > 32768)
     for (int64_t i = 0; i < n; ++i) y[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
@@ -49,7 +69,7 @@ void unary(const float* x, float* y, int64_t n, Activation act) {
   for (int64_t i = 0; i < n; ++i) y[i] = activation_scalar(x[i], act);
 }
 
-void softmax(float* x, int64_t rows, int64_t cols) {
+void softmax_loop(float* x, int64_t rows, int64_t cols) {
 #pragma omp parallel for if (rows * cols > 32768)
   for (int64_t r = 0; r < rows; ++r) {
     float* p = x + r * cols;

@@ -1,8 +1,11 @@
-// GEMM on CPU through oneDNN's matmul (brgemm kernels, AVX-512 / AVX-512-BF16 picked by oneDNN at
-// run time). Primitives are cached by problem shape: building one costs far more than a small GEMM.
+// CPU kernels through oneDNN: matmul (GEMM), eltwise (activations) and softmax. oneDNN JITs
+// for the ISA it finds at run time (AVX2, AVX-512, AVX-512-BF16). Primitives are cached by
+// problem shape: building one costs far more than running a small one.
 #include <dnnl.hpp>
 
 #include <map>
+#include <optional>
+#include <string>
 #include <mutex>
 #include <tuple>
 #include <vector>
@@ -118,6 +121,68 @@ void gemm(const GemmArgs& g) {
   if (g.bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(p.bias, engine(), const_cast<float*>(g.bias)));
   p.prim.execute(s, args);
   s.wait();
+}
+
+namespace {
+
+// Caches any primitive by a string key (shape + kind); nullopt when oneDNN has no kernel.
+template <typename Prim, typename Make>
+const std::optional<Prim>& cached(const std::string& key, Make make) {
+  static std::mutex mu;
+  static std::map<std::string, std::optional<Prim>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  std::optional<Prim> p;
+  try {
+    p = make();
+  } catch (const dnnl::error&) {
+  }
+  return cache.emplace(key, std::move(p)).first->second;
+}
+
+void run(const dnnl::primitive& p, const float* x, float* y, const dnnl::memory::desc& md) {
+  dnnl::stream s(engine());
+  dnnl::memory src(md, engine(), const_cast<float*>(x)), dst(md, engine(), y);
+  p.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
+  s.wait();
+}
+
+}  // namespace
+
+void unary(const float* x, float* y, int64_t n, Activation act) {
+  using alg = dnnl::algorithm;
+  alg a;
+  float alpha = 0.0f;
+  switch (act) {
+    case Activation::Relu: a = alg::eltwise_relu; break;
+    case Activation::Gelu: a = alg::eltwise_gelu_erf; break;
+    case Activation::GeluTanh: a = alg::eltwise_gelu_tanh; break;
+    case Activation::Silu: a = alg::eltwise_swish; alpha = 1.0f; break;
+    case Activation::Tanh: a = alg::eltwise_tanh; break;
+    case Activation::Sigmoid: a = alg::eltwise_logistic; break;
+    case Activation::QuickGelu: a = alg::eltwise_swish; alpha = 1.702f; break;  // x * sigmoid(1.702 x)
+    default: return unary_loop(x, y, n, act);
+  }
+  if (n == 0) return;
+  dnnl::memory::desc md({n}, dt::f32, dnnl::memory::dims{1});
+  const auto& p = cached<dnnl::eltwise_forward>(std::to_string(n) + "/" + std::to_string(static_cast<int>(a)) + "/" + std::to_string(alpha), [&] {
+    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, a, md, alpha, 0.0f);
+    return dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(d, engine()));
+  });
+  if (!p) return unary_loop(x, y, n, act);
+  run(*p, x, y, md);
+}
+
+void softmax(float* x, int64_t rows, int64_t cols) {
+  if (rows == 0 || cols == 0) return;
+  dnnl::memory::desc md({rows, cols}, dt::f32, dnnl::memory::dims{cols, 1});
+  const auto& p = cached<dnnl::softmax_forward>(std::to_string(rows) + "x" + std::to_string(cols), [&] {
+    dnnl::softmax_forward::desc d(dnnl::prop_kind::forward_inference, md, 1);
+    return dnnl::softmax_forward(dnnl::softmax_forward::primitive_desc(d, engine()));
+  });
+  if (!p) return softmax_loop(x, rows, cols);
+  run(*p, x, x, md);
 }
 
 }  // namespace transformers::ops::kernels::cpu
