@@ -9,6 +9,8 @@ PKGS=(
   libcurl4-openssl-dev   # Hub downloads
   libcpp-httplib-dev     # local HTTP server used by the Hub tests
   libcli11-dev           # CLI parsing
+  libonig-dev            # tokenizer regexes (Oniguruma, the engine HF tokenizers uses)
+  libutf8proc-dev        # Unicode normalization and categories
   libgtest-dev libgmock-dev
   libbenchmark-dev
 )

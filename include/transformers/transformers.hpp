@@ -7,6 +7,7 @@
 #include "transformers/modeling.hpp"
 #include "transformers/safetensors.hpp"
 #include "transformers/tensor.hpp"
+#include "transformers/tokenizer.hpp"
 
 namespace transformers {
 const char* version();

@@ -6,7 +6,8 @@
 
 namespace transformers {
 
-using Json = nlohmann::ordered_json;
+// std::map-backed: ordered_json inserts in O(n), far too slow for 150k-entry vocabularies.
+using Json = nlohmann::json;
 
 Json parse_json(const std::string& text, const std::string& source);
 Json parse_json_file(const std::string& path);

@@ -144,6 +144,7 @@ SafeTensorsFile SafeTensorsFile::open(const std::string& path) {
     fail(path, "byte buffer is " + std::to_string(buffer) + " bytes but the tensors cover " + std::to_string(expect) +
                    (expect > buffer ? " (file truncated or offsets out of range)" : " (trailing bytes)"));
   f.data_start_ = 8 + n;
+  std::stable_sort(f.tensors_.begin(), f.tensors_.end(), [](const TensorInfo& a, const TensorInfo& b) { return a.begin < b.begin; });
   for (size_t i = 0; i < f.tensors_.size(); ++i) f.index_[f.tensors_[i].name] = i;
   return f;
 }

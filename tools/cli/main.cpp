@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -54,6 +55,67 @@ int cmd_forward(const std::string& model_id, const std::string& auto_class, cons
   std::fprintf(stderr, "%s: wrote", model->class_name().c_str());
   for (const auto& [name, t] : tensors) std::fprintf(stderr, " %s%s", name.c_str(), shape_str(t.shape()).c_str());
   std::fprintf(stderr, " to %s\n", out_path.c_str());
+  return 0;
+}
+
+// One JSON line per input: ids, tokens, offsets, masks and both decodes (DESIGN.md tokenize contract).
+int cmd_tokenize(const std::string& model_id, const std::string& jsonl, bool batch, const TokenizerCallOptions& base,
+                 const TokenizerOptions& to) {
+  auto tok = AutoTokenizer::from_pretrained(model_id, to);
+  std::ifstream in(jsonl);
+  if (!in) throw OSError("cannot open '" + jsonl + "'");
+  std::vector<std::string> texts, pairs;
+  std::vector<bool> has_pair, add_special;
+  std::string line;
+  size_t lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      throw ValueError(jsonl + ":" + std::to_string(lineno) + ": malformed JSON: " + e.what());
+    }
+    if (!j.is_object() || !j.contains("text") || !j["text"].is_string())
+      throw ValueError(jsonl + ":" + std::to_string(lineno) + ": each line needs a string \"text\"");
+    texts.push_back(j["text"].get<std::string>());
+    has_pair.push_back(j.contains("pair") && j["pair"].is_string());
+    pairs.push_back(has_pair.back() ? j["pair"].get<std::string>() : "");
+    add_special.push_back(j.value("add_special_tokens", true));
+  }
+  auto print = [&](const Encoding& e, bool full) {
+    nlohmann::ordered_json o;
+    o["ids"] = e.ids;
+    if (full) {
+      o["tokens"] = e.tokens;
+      nlohmann::json offs = nlohmann::json::array();
+      for (auto [a, b] : e.offsets) offs.push_back({a, b});
+      o["offsets"] = offs;
+    }
+    o["attention_mask"] = e.attention_mask;
+    if (full || std::find(tok->model_input_names().begin(), tok->model_input_names().end(), "token_type_ids") !=
+                    tok->model_input_names().end())
+      o["type_ids"] = e.type_ids;
+    if (full) {
+      o["decode"] = tok->decode(e.ids, false);
+      o["decode_skip"] = tok->decode(e.ids, true);
+    }
+    std::cout << o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  };
+  if (batch) {
+    const bool any_pair = std::any_of(has_pair.begin(), has_pair.end(), [](bool b) { return b; });
+    if (any_pair && !std::all_of(has_pair.begin(), has_pair.end(), [](bool b) { return b; }))
+      throw ValueError("--batch needs a pair on every line or on none");
+    BatchEncoding be = (*tok)(texts, any_pair ? &pairs : nullptr, base);
+    for (const auto& e : be.encodings) print(e, false);
+    return 0;
+  }
+  for (size_t i = 0; i < texts.size(); ++i) {
+    TokenizerCallOptions o = base;
+    o.add_special_tokens = add_special[i];
+    print(tok->encode(texts[i], has_pair[i] ? &pairs[i] : nullptr, o), true);
+  }
   return 0;
 }
 
@@ -135,6 +197,21 @@ int main(int argc, char** argv) {
   add_hub_options(dl, ho);
   fwd->add_option("--endpoint", fo.endpoint, "Hub endpoint");
 
+  auto* tk = app.add_subcommand("tokenize", "tokenize JSON lines with the model's tokenizer");
+  std::string tk_id, tk_jsonl, tk_max_length;
+  bool tk_batch = false;
+  TokenizerCallOptions tko;
+  TokenizerOptions tkh;
+  int64_t tk_max = -1;
+  tk->add_option("model", tk_id, "model folder or Hub id")->required();
+  tk->add_option("--jsonl", tk_jsonl, "input lines {text, pair?, add_special_tokens?}")->required();
+  tk->add_flag("--batch", tk_batch, "encode all lines as one padded batch");
+  tk->add_option("--padding", tko.padding, "longest | max_length");
+  tk->add_option("--truncation", tko.truncation, "longest_first | only_first | only_second");
+  tk->add_option("--max-length", tk_max);
+  tk->add_option("--stride", tko.stride);
+  add_hub_options(tk, tkh);
+
   auto* bench = app.add_subcommand("bench", "time repeated forward passes (one JSON object)");
   std::string bench_id, bench_class = "AutoModel";
   int64_t bench_batch = 1, bench_seq = 128;
@@ -159,6 +236,10 @@ int main(int argc, char** argv) {
     if (reference) set_reference_mode(true);
     if (app.got_subcommand("env")) return cmd_env();
     if (app.got_subcommand("forward")) return cmd_forward(model_id, auto_class, inputs_path, out_path, fo);
+    if (app.got_subcommand("tokenize")) {
+      if (tk_max >= 0) tko.max_length = tk_max;
+      return cmd_tokenize(tk_id, tk_jsonl, tk_batch, tko, tkh);
+    }
     if (app.got_subcommand("bench")) return cmd_bench(bench_id, bench_class, bench_batch, bench_seq, bench_iters, bo);
     if (app.got_subcommand("download")) {
       std::cout << snapshot_download(dl_id, ho) << "\n";

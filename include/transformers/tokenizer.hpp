@@ -1,0 +1,155 @@
+#pragma once
+// Tokenizers: the tokenizer.json pipeline (Tokenizer) and the transformers layer on top of it
+// (PreTrainedTokenizer from tokenizer_config.json), reached through AutoTokenizer.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "transformers/hub.hpp"
+#include "transformers/tensor.hpp"
+
+namespace transformers {
+
+struct Encoding {
+  std::vector<int64_t> ids, type_ids, attention_mask, special_tokens_mask;
+  std::vector<std::string> tokens;
+  std::vector<std::pair<int64_t, int64_t>> offsets;  // code points of the input, as Python returns them
+  std::vector<std::optional<int64_t>> word_ids;
+  std::vector<std::optional<int64_t>> sequence_ids;
+  std::vector<Encoding> overflowing;
+  size_t size() const { return ids.size(); }
+};
+
+struct AddedToken {
+  std::string content;
+  bool single_word = false, lstrip = false, rstrip = false, normalized = true, special = false;
+};
+
+struct TruncationParams {
+  int64_t max_length = 0;
+  std::string strategy = "longest_first";  // longest_first | only_first | only_second
+  int64_t stride = 0;
+  std::string direction = "right";
+};
+
+struct PaddingParams {
+  std::optional<int64_t> length;  // nullopt: longest in the batch
+  std::optional<int64_t> pad_to_multiple_of;
+  std::string direction = "right";
+  int64_t pad_id = 0, pad_type_id = 0;
+  std::string pad_token = "[PAD]";
+};
+
+namespace tok { struct Pipeline; }
+
+// One tokenizer.json, interpreted exactly as the Rust `tokenizers` library does.
+class Tokenizer {
+ public:
+  static Tokenizer from_file(const std::string& path);
+  static Tokenizer from_str(const std::string& json, const std::string& source = "tokenizer.json");
+
+  Encoding encode(const std::string& text, const std::string* pair = nullptr, bool add_special_tokens = true) const;
+  std::vector<Encoding> encode_batch(const std::vector<std::string>& texts, const std::vector<std::string>* pairs = nullptr,
+                                     bool add_special_tokens = true) const;
+  std::string decode(const std::vector<int64_t>& ids, bool skip_special_tokens = false) const;
+
+  std::optional<int64_t> token_to_id(const std::string& token) const;
+  std::optional<std::string> id_to_token(int64_t id) const;
+  size_t get_vocab_size(bool with_added_tokens = true) const;
+  std::map<std::string, int64_t> get_vocab(bool with_added_tokens = true) const;
+  size_t add_tokens(const std::vector<AddedToken>& tokens);  // returns how many were new
+  bool is_special(const std::string& token) const;
+  bool is_bpe() const;
+
+  // Per-call settings (transformers pushes its arguments here); nullopt disables.
+  void set_truncation(std::optional<TruncationParams> t);
+  void set_padding(std::optional<PaddingParams> p);
+  const std::optional<TruncationParams>& truncation() const;
+  const std::optional<PaddingParams>& padding() const;
+  void set_encode_special_tokens(bool v);
+  // Tokens the post-processor adds for one sequence (pair=false) or two.
+  size_t num_special_tokens_to_add(bool pair) const;
+
+ private:
+  std::shared_ptr<tok::Pipeline> p_;  // shared by copies; settings below are per copy
+  std::optional<TruncationParams> trunc_;
+  std::optional<PaddingParams> pad_;
+  bool encode_special_ = false;
+};
+
+struct TokenizerCallOptions {
+  bool add_special_tokens = true;
+  std::string padding = "do_not_pad";  // do_not_pad | longest | max_length
+  std::string truncation;              // "" (none) | longest_first | only_first | only_second
+  std::optional<int64_t> max_length;
+  int64_t stride = 0;
+  std::optional<int64_t> pad_to_multiple_of;
+  std::string padding_side;            // "" = the tokenizer's
+  bool return_overflowing_tokens = false;
+};
+
+struct BatchEncoding {
+  std::vector<Encoding> encodings;
+  std::vector<int64_t> overflow_to_sample_mapping;
+  bool has_token_type_ids = false;
+  // Rectangular [batch, seq] i64 tensors (requires padding when lengths differ).
+  Tensor input_ids() const;
+  Tensor attention_mask() const;
+  Tensor token_type_ids() const;
+};
+
+struct TokenizerOptions : HubOptions {};
+
+// The transformers tokenizer: tokenizer.json plus tokenizer_config.json (special tokens,
+// model_max_length, padding side, clean-up), with Python's call / decode API.
+class PreTrainedTokenizer {
+ public:
+  static std::unique_ptr<PreTrainedTokenizer> from_files(const std::string& tokenizer_json, const std::string& tokenizer_config_json);
+
+  BatchEncoding operator()(const std::vector<std::string>& texts, const std::vector<std::string>* pairs = nullptr,
+                           const TokenizerCallOptions& o = {}) const;
+  Encoding encode(const std::string& text, const std::string* pair = nullptr, const TokenizerCallOptions& o = {}) const;
+  std::string decode(const std::vector<int64_t>& ids, bool skip_special_tokens = false,
+                     std::optional<bool> clean_up_tokenization_spaces = std::nullopt) const;
+  std::vector<std::string> batch_decode(const std::vector<std::vector<int64_t>>& ids, bool skip_special_tokens = false) const;
+  std::vector<std::string> convert_ids_to_tokens(const std::vector<int64_t>& ids) const;
+  std::vector<int64_t> convert_tokens_to_ids(const std::vector<std::string>& tokens) const;  // misses -> unk id
+  size_t add_tokens(const std::vector<std::string>& tokens, bool special = false);
+  size_t vocab_size() const;  // len(tokenizer): with added tokens
+
+  std::optional<std::string> special_token(const std::string& name) const;  // "bos_token", "pad_token", ...
+  std::optional<int64_t> special_token_id(const std::string& name) const;
+  std::optional<std::string> bos_token() const { return special_token("bos_token"); }
+  std::optional<std::string> eos_token() const { return special_token("eos_token"); }
+  std::optional<std::string> pad_token() const { return special_token("pad_token"); }
+  std::optional<std::string> unk_token() const { return special_token("unk_token"); }
+  std::optional<int64_t> pad_token_id() const { return special_token_id("pad_token"); }
+  std::optional<int64_t> unk_token_id() const { return special_token_id("unk_token"); }
+  std::optional<int64_t> bos_token_id() const { return special_token_id("bos_token"); }
+  std::optional<int64_t> eos_token_id() const { return special_token_id("eos_token"); }
+  int64_t model_max_length() const { return model_max_length_; }
+  const std::string& padding_side() const { return padding_side_; }
+  const std::string& truncation_side() const { return truncation_side_; }
+  bool clean_up_tokenization_spaces() const { return clean_up_; }
+  const std::vector<std::string>& model_input_names() const { return model_input_names_; }
+  const std::string& chat_template() const { return chat_template_; }
+  const Tokenizer& backend() const { return tok_; }
+
+ private:
+  Tokenizer tok_;
+  std::map<std::string, std::string> special_;
+  int64_t model_max_length_ = static_cast<int64_t>(1e18);
+  std::string padding_side_ = "right", truncation_side_ = "right";
+  bool clean_up_ = false;
+  std::vector<std::string> model_input_names_{"input_ids", "attention_mask"};
+  std::string chat_template_;
+};
+
+class AutoTokenizer {
+ public:
+  static std::unique_ptr<PreTrainedTokenizer> from_pretrained(const std::string& name_or_path, const TokenizerOptions& o = {});
+};
+
+}  // namespace transformers

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Golden outputs for the tokenizer tests, from the Python `tokenizers` library (the reference
+for tokenizer.json semantics) on an edge-case corpus. Writes fixtures/tokenizers/<name>/:
+  tokenizer.json + tokenizer_config.json (trained or real ones; the Qwen3 / Llama 2 files stay in
+  ../shared/data and are extracted by the tests), golden.jsonl (one line per case) and
+  batch.jsonl (padded / truncated batches). Run through scripts/make_fixtures.py's venv:
+  python3 scripts/make_tokenizer_fixtures.py [path/to/all-MiniLM-L6-v2 folder]
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_fixtures  # noqa: E402  (venv bootstrap and pins)
+
+ROOT = make_fixtures.ROOT
+OUT = os.path.join(ROOT, "fixtures", "tokenizers")
+SHARED = os.path.join(ROOT, "..", "shared", "data", "tokenizers-qwen3-llama2.tar.xz")
+
+CORPUS = [
+    "Hello world!",
+    "",
+    " ",
+    "   leading and trailing spaces   ",
+    "multiple    spaces\tand\ttabs\r\nand CRLF\n\nnewlines",
+    "Don't you'LL we'VE it's I'm THEY'RE",
+    "The year 2024 had 366 days; 1234567890 digits.",
+    "naïve café résumé Ångström",
+    "Straße ΣΊΣΥΦΟΣ İstanbul",
+    "日本語のテキストと中文字符。",
+    "한국어 텍스트",
+    "Русский текст, и ещё немного.",
+    "مرحبا بالعالم",
+    "emoji 😀 family 👨‍👩‍👧 flags 🇫🇷",
+    "ｆｕｌｌｗｉｄｔｈ ＡＢＣ １２３",
+    "combining: e\u0301 a\u0308 n\u0303",
+    "zero\u200bwidth\u200djoiner\ufeffbom",
+    "x" * 120,
+    "supercalifragilisticexpialidocious antidisestablishmentarianism",
+    "email@example.com https://example.com/path?q=1&r=2",
+    "C++ code: int main() { return 0; }",
+    "   \n  ",
+    "a\u00a0b\u2003c\u3000d",
+    "unassigned \U000e0100 and \U0010fffd private",
+]
+PAIRS = [("How old are you?", "I am 6 years old."), ("Short", "A much longer second sequence that goes on and on"),
+         ("", "only the pair")]
+
+
+def golden_line(tok, text, pair=None, add_special=True):
+    e = tok.encode(text, pair, add_special_tokens=add_special)
+    return {"text": text, **({"pair": pair} if pair is not None else {}), "add_special_tokens": add_special,
+            "ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets],
+            "attention_mask": e.attention_mask, "type_ids": e.type_ids,
+            "special_tokens_mask": e.special_tokens_mask,
+            "word_ids": e.word_ids,
+            "decode": tok.decode(e.ids, skip_special_tokens=False),
+            "decode_skip": tok.decode(e.ids, skip_special_tokens=True)}
+
+
+def write_goldens(name, tok_path, extra_cases=()):
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(tok_path)
+    d = os.path.join(OUT, name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "golden.jsonl"), "w", encoding="utf-8") as f:
+        for t in list(CORPUS) + list(extra_cases):
+            f.write(json.dumps(golden_line(tok, t), ensure_ascii=False) + "\n")
+            f.write(json.dumps(golden_line(tok, t, add_special=False), ensure_ascii=False) + "\n")
+        for a, b in PAIRS:
+            f.write(json.dumps(golden_line(tok, a, b), ensure_ascii=False) + "\n")
+    # Batches: padding longest, truncation with stride and overflow, left padding.
+    pad_token = next((t for t in ["[PAD]", "<pad>", "<|endoftext|>", "<unk>"] if tok.token_to_id(t) is not None), None)
+    with open(os.path.join(d, "batch.jsonl"), "w", encoding="utf-8") as f:
+        texts = [CORPUS[0], CORPUS[5], CORPUS[6], CORPUS[7]]
+        for cfg in [dict(pad="right", trunc=None), dict(pad="left", trunc=None),
+                    dict(pad="right", trunc=("longest_first", 8, 0)), dict(pad="right", trunc=("longest_first", 9, 3))]:
+            tok.no_padding()
+            tok.no_truncation()
+            tok.enable_padding(direction=cfg["pad"], pad_id=tok.token_to_id(pad_token), pad_token=pad_token)
+            if cfg["trunc"]:
+                tok.enable_truncation(max_length=cfg["trunc"][1], stride=cfg["trunc"][2], strategy=cfg["trunc"][0])
+            encs = tok.encode_batch(texts)
+            f.write(json.dumps({"texts": texts, "padding_side": cfg["pad"], "pad_token": pad_token,
+                                "truncation": cfg["trunc"],
+                                "rows": [{"ids": e.ids, "attention_mask": e.attention_mask, "type_ids": e.type_ids,
+                                          "overflowing": [o.ids for o in e.overflowing]} for e in encs]},
+                               ensure_ascii=False) + "\n")
+        tok.no_padding()
+        tok.no_truncation()
+        pairs = [p[0] for p in PAIRS], [p[1] for p in PAIRS]
+        for strategy in ["longest_first", "only_second"]:
+            tok.enable_truncation(max_length=10, strategy=strategy)
+            try:
+                encs = tok.encode_batch(list(zip(*pairs)))
+                rows = [{"ids": e.ids, "type_ids": e.type_ids} for e in encs]
+            except Exception as ex:  # noqa: BLE001 - the error itself is the golden
+                rows = {"error": str(ex)}
+            f.write(json.dumps({"pairs": list(map(list, zip(*pairs))), "truncation": [strategy, 10, 0], "rows": rows},
+                               ensure_ascii=False) + "\n")
+        tok.no_truncation()
+
+
+def train_bytelevel(d):
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(CORPUS * 20 + ["the quick brown fox jumps over the lazy dog"] * 50, trainer)
+    tok.post_processor = processors.RobertaProcessing(("</s>", tok.token_to_id("</s>")), ("<s>", tok.token_to_id("<s>")))
+    from tokenizers import AddedToken
+    tok.add_special_tokens([AddedToken("<mask>", lstrip=True, special=True)])
+    tok.save(os.path.join(d, "tokenizer.json"))
+    json.dump({"tokenizer_class": "RobertaTokenizer", "bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>",
+               "unk_token": "<unk>", "mask_token": "<mask>", "model_max_length": 512},
+              open(os.path.join(d, "tokenizer_config.json"), "w"), indent=2)
+
+
+def train_unigram(d):
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers, Regex
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")])
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    trainer = trainers.UnigramTrainer(vocab_size=300, special_tokens=["<pad>", "</s>", "<unk>"], unk_token="<unk>")
+    tok.train_from_iterator(CORPUS * 20 + ["the quick brown fox jumps over the lazy dog"] * 50, trainer)
+    tok.post_processor = processors.TemplateProcessing(single="$A </s>", pair="$A </s> $B:1 </s>:1",
+                                                       special_tokens=[("</s>", tok.token_to_id("</s>"))])
+    tok.save(os.path.join(d, "tokenizer.json"))
+    json.dump({"tokenizer_class": "T5Tokenizer", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>",
+               "model_max_length": 512}, open(os.path.join(d, "tokenizer_config.json"), "w"), indent=2)
+
+
+def main():
+    import tokenizers
+    print("tokenizers", tokenizers.__version__)
+    os.makedirs(OUT, exist_ok=True)
+    for name, fn in [("bytelevel-bpe", train_bytelevel), ("unigram-metaspace", train_unigram)]:
+        d = os.path.join(OUT, name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        fn(d)
+        write_goldens(name, os.path.join(d, "tokenizer.json"), ["<mask> glued<mask>and <mask>  spaced"])
+    minilm = sys.argv[1] if len(sys.argv) > 1 else None
+    if minilm:
+        d = os.path.join(OUT, "bert-minilm")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        for f in ["tokenizer.json", "tokenizer_config.json"]:
+            shutil.copy(os.path.join(minilm, f), d)
+        write_goldens("bert-minilm", os.path.join(d, "tokenizer.json"), ["[CLS] already [SEP] special [MASK]tokens"])
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(SHARED) as tf:
+            tf.extractall(tmp)
+        write_goldens("qwen3", os.path.join(tmp, "qwen3", "tokenizer.json"),
+                      ["<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", "<think>\n\n</think>\n\n"])
+        write_goldens("llama2", os.path.join(tmp, "llama2", "tokenizer.json"), ["<s>G</s> I <unk>", "\u2581\u2581 x"])
+    print("tokenizer fixtures written to", OUT)
+
+
+if __name__ == "__main__":
+    make_fixtures.ensure_venv()
+    main()

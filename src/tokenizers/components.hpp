@@ -1,0 +1,82 @@
+#pragma once
+// The tokenizer.json component interfaces; one implementation file per component kind, each
+// dispatching on the JSON "type" like the Rust library.
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "io/json.hpp"
+#include "tokenizers/normalized.hpp"
+#include "transformers/tokenizer.hpp"
+
+namespace transformers::tok {
+
+struct Normalizer {
+  virtual ~Normalizer() = default;
+  virtual void normalize(NormalizedString& s) const = 0;
+};
+
+struct PreTokenizer {
+  virtual ~PreTokenizer() = default;
+  // Splits every piece; pieces keep their alignments to the original input.
+  virtual void pre_tokenize(std::vector<NormalizedString>& pieces) const = 0;
+};
+
+struct Token {
+  int64_t id;
+  std::string value;
+  size_t begin, end;  // byte offsets inside the word's normalized text
+};
+
+struct Model {
+  virtual ~Model() = default;
+  virtual std::vector<Token> tokenize(const std::string& word) const = 0;
+  virtual std::optional<int64_t> token_to_id(const std::string& t) const = 0;
+  virtual std::optional<std::string> id_to_token(int64_t id) const = 0;
+  virtual size_t vocab_size() const = 0;
+  virtual std::map<std::string, int64_t> vocab() const = 0;
+  virtual bool is_bpe() const { return false; }
+};
+
+// Encodings here carry byte offsets; the public Encoding converts them to code points at the end.
+struct PostProcessor {
+  virtual ~PostProcessor() = default;
+  virtual size_t added_tokens(bool pair) const = 0;
+  // Like the Rust process_encodings: one or two encodings in; the result is merged by the caller.
+  virtual std::vector<Encoding> process_encodings(std::vector<Encoding> encs, bool add_special) const = 0;
+};
+// Runs `p` (may be null) over (a, b) and merges what it returns, overflows included.
+Encoding post_process(const PostProcessor* p, Encoding a, std::optional<Encoding> b, bool add_special);
+
+struct Decoder {
+  virtual ~Decoder() = default;
+  virtual std::vector<std::string> decode_chain(std::vector<std::string> tokens) const = 0;
+};
+
+std::unique_ptr<Normalizer> make_normalizer(const Json& j);
+std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& j);
+std::unique_ptr<Model> make_model(const Json& j);
+std::unique_ptr<PostProcessor> make_post_processor(const Json& j);
+std::unique_ptr<Decoder> make_decoder(const Json& j);
+
+// Shared by the ByteLevel pre-tokenizer, normalizer and decoder.
+const std::vector<char32_t>& bytes_to_unicode();
+const std::unordered_map<char32_t, uint8_t>& unicode_to_bytes();
+
+// Split machinery shared by pre-tokenizers: segments (range, is_match) covering the piece.
+enum class SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
+SplitBehavior parse_behavior(const Json& j);
+void split_piece(const NormalizedString& piece, const std::vector<std::pair<size_t, size_t>>& matches, SplitBehavior b,
+                 bool invert, std::vector<NormalizedString>& out);
+
+// The word-level clean-up transformers and the WordPiece / CTC decoders share.
+std::string cleanup_tokenization(std::string s, bool do_not);
+
+// JSON helpers that name the component in errors.
+const Json& jfield(const Json& j, const char* key, const char* where);
+std::string jstring(const Json& j, const char* key, const std::string& def);
+bool jbool(const Json& j, const char* key, bool def);
+
+}  // namespace transformers::tok

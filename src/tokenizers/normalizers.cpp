@@ -1,0 +1,241 @@
+// Normalizers (tokenizers/src/normalizers/*), each acting on one piece with alignment tracking.
+#include "tokenizers/components.hpp"
+#include "tokenizers/regex.hpp"
+#include "tokenizers/unicode.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::tok {
+
+const Json& jfield(const Json& j, const char* key, const char* where) {
+  if (!j.is_object() || !j.contains(key)) throw TokenizerError(std::string(where) + ": missing '" + key + "'");
+  return j[key];
+}
+std::string jstring(const Json& j, const char* key, const std::string& def) {
+  if (!j.contains(key) || j[key].is_null()) return def;
+  if (!j[key].is_string()) throw TokenizerError(std::string("'") + key + "' must be a string");
+  return j[key].get<std::string>();
+}
+bool jbool(const Json& j, const char* key, bool def) {
+  if (!j.contains(key) || j[key].is_null()) return def;
+  if (!j[key].is_boolean()) throw TokenizerError(std::string("'") + key + "' must be a boolean");
+  return j[key].get<bool>();
+}
+
+namespace {
+
+// Per-char rewrite: every output char takes the alignment of its source char; no output deletes it.
+template <typename F>
+void map_chars(NormalizedString& s, F f) {
+  std::vector<Ch> out;
+  out.reserve(s.normalized.size());
+  for (const Ch& ch : s.chars()) f(ch, out);
+  s.set(out);
+}
+
+struct SequenceN : Normalizer {
+  std::vector<std::unique_ptr<Normalizer>> items;
+  void normalize(NormalizedString& s) const override {
+    for (const auto& n : items) n->normalize(s);
+  }
+};
+
+struct Lowercase : Normalizer {
+  void normalize(NormalizedString& s) const override {
+    map_chars(s, [](const Ch& ch, std::vector<Ch>& out) {
+      for (char32_t c : to_lower(ch.c)) out.push_back({c, ch.a});
+    });
+  }
+};
+
+struct StripAccents : Normalizer {
+  void normalize(NormalizedString& s) const override {
+    map_chars(s, [](const Ch& ch, std::vector<Ch>& out) {
+      if (!is_mark(ch.c)) out.push_back(ch);
+    });
+  }
+};
+
+struct UnicodeNorm : Normalizer {
+  NormForm form;
+  explicit UnicodeNorm(NormForm f) : form(f) {}
+  void normalize(NormalizedString& s) const override {
+    const std::vector<Ch> in = s.chars();
+    std::u32string all;
+    for (const Ch& ch : in) all += ch.c;
+    const std::u32string norm = tok::normalize(all, form);
+    if (norm == all) return;  // the common case: already normalized
+    // Align per segment (a starter and its following combining marks): decompositions map to
+    // their source char, compositions to the first char of the segment.
+    std::vector<Ch> out;
+    size_t i = 0;
+    while (i < in.size()) {
+      size_t j = i + 1;
+      while (j < in.size() && is_mark(in[j].c)) ++j;
+      std::u32string seg;
+      for (size_t k = i; k < j; ++k) seg += in[k].c;
+      const std::u32string ns = tok::normalize(seg, form);
+      if (ns.size() > seg.size()) {  // decomposition: each source char's expansion maps to it
+        size_t k = 0;
+        for (size_t m = i; m < j; ++m)
+          for (size_t d = tok::normalize(std::u32string(1, in[m].c), form).size(); d > 0 && k < ns.size(); --d)
+            out.push_back({ns[k++], in[m].a});
+        while (k < ns.size()) out.push_back({ns[k++], in[j - 1].a});
+      } else {  // same length or composed: position by position, composed chars keep the first source
+        for (size_t k = 0; k < ns.size(); ++k) out.push_back({ns[k], in[std::min(i + k, j - 1)].a});
+      }
+      i = j;
+    }
+    s.set(out);
+  }
+};
+
+struct BertNormalizer : Normalizer {
+  bool clean_text, chinese, strip_accents, lowercase;
+  void normalize(NormalizedString& s) const override {
+    map_chars(s, [&](const Ch& ch, std::vector<Ch>& out) {
+      char32_t c = ch.c;
+      if (clean_text) {
+        if (c == 0 || c == 0xFFFD || is_control(c)) return;
+        if (is_whitespace(c)) c = ' ';
+      }
+      if (chinese && is_chinese_char(c)) {
+        out.push_back({' ', ch.a});
+        out.push_back({c, ch.a});
+        out.push_back({' ', ch.a});
+        return;
+      }
+      out.push_back({c, ch.a});
+    });
+    if (strip_accents) {
+      UnicodeNorm(NormForm::NFD).normalize(s);
+      map_chars(s, [](const Ch& ch, std::vector<Ch>& out) {
+        if (!is_nonspacing_mark(ch.c)) out.push_back(ch);
+      });
+    }
+    if (lowercase) Lowercase().normalize(s);
+  }
+};
+
+struct Strip : Normalizer {
+  bool left, right;
+  void normalize(NormalizedString& s) const override {
+    std::vector<Ch> cs = s.chars();
+    size_t b = 0, e = cs.size();
+    if (left) while (b < e && is_whitespace(cs[b].c)) ++b;
+    if (right) while (e > b && is_whitespace(cs[e - 1].c)) --e;
+    s.set(std::vector<Ch>(cs.begin() + static_cast<long>(b), cs.begin() + static_cast<long>(e)));
+  }
+};
+
+struct Prepend : Normalizer {
+  std::u32string prefix;
+  void normalize(NormalizedString& s) const override {
+    if (s.empty()) return;
+    std::vector<Ch> cs = s.chars();
+    std::vector<Ch> out;
+    for (char32_t c : prefix) out.push_back({c, cs[0].a});
+    out.insert(out.end(), cs.begin(), cs.end());
+    s.set(out);
+  }
+};
+
+struct Replace : Normalizer {
+  Regex re;
+  std::u32string content;
+  Replace(Regex r, std::u32string c) : re(std::move(r)), content(std::move(c)) {}
+  void normalize(NormalizedString& s) const override {
+    const auto matches = re.find_all(s.normalized);
+    if (matches.empty()) return;
+    std::vector<Ch> out;
+    size_t pos = 0;
+    auto copy_until = [&](size_t end) {
+      while (pos < end) {
+        const size_t k = utf8_seq_len(static_cast<unsigned char>(s.normalized[pos]));
+        out.push_back({utf8_decode(s.normalized.substr(pos, k))[0], s.align[pos]});
+        pos += k;
+      }
+    };
+    for (auto [b, e] : matches) {
+      copy_until(b);
+      Range a = e > b ? s.align[e - 1] : (out.empty() ? Range{0, 0} : out.back().a);
+      for (char32_t c : content) out.push_back({c, a});
+      pos = e;
+    }
+    copy_until(s.normalized.size());
+    s.set(out);
+  }
+};
+
+struct Nmt : Normalizer {
+  void normalize(NormalizedString& s) const override {
+    map_chars(s, [](const Ch& ch, std::vector<Ch>& out) {
+      const char32_t c = ch.c;
+      if ((c >= 1 && c <= 8) || c == 0x0B || (c >= 0x0E && c <= 0x1F) || c == 0x7F || c == 0x8F || c == 0x9F) return;
+      const bool sp = c == 0x09 || c == 0x0A || c == 0x0C || c == 0x0D || c == 0x1680 || (c >= 0x200B && c <= 0x200F) ||
+                      c == 0x2028 || c == 0x2029 || c == 0x2581 || c == 0xFEFF || c == 0xFFFD;
+      out.push_back({sp ? U' ' : c, ch.a});
+    });
+  }
+};
+
+struct ByteLevelN : Normalizer {
+  void normalize(NormalizedString& s) const override {
+    const auto& table = bytes_to_unicode();
+    map_chars(s, [&](const Ch& ch, std::vector<Ch>& out) {
+      for (char b : utf8_encode(ch.c)) out.push_back({table[static_cast<unsigned char>(b)], ch.a});
+    });
+  }
+};
+
+Regex pattern_of(const Json& j, const char* where) {
+  const Json& p = jfield(j, "pattern", where);
+  if (p.contains("String")) return Regex::literal(p["String"].get<std::string>());
+  if (p.contains("Regex")) return Regex(p["Regex"].get<std::string>());
+  throw TokenizerError(std::string(where) + ": pattern must be {\"String\": ...} or {\"Regex\": ...}");
+}
+
+}  // namespace
+
+Regex pattern_regex(const Json& j, const char* where) { return pattern_of(j, where); }
+
+std::unique_ptr<Normalizer> make_normalizer(const Json& j) {
+  if (j.is_null()) return nullptr;
+  const std::string type = jstring(j, "type", "");
+  if (type == "Sequence") {
+    auto s = std::make_unique<SequenceN>();
+    for (const auto& n : jfield(j, "normalizers", "Sequence normalizer"))
+      if (auto p = make_normalizer(n)) s->items.push_back(std::move(p));
+    return s;
+  }
+  if (type == "Lowercase") return std::make_unique<Lowercase>();
+  if (type == "StripAccents") return std::make_unique<StripAccents>();
+  if (type == "NFC") return std::make_unique<UnicodeNorm>(NormForm::NFC);
+  if (type == "NFD") return std::make_unique<UnicodeNorm>(NormForm::NFD);
+  if (type == "NFKC") return std::make_unique<UnicodeNorm>(NormForm::NFKC);
+  if (type == "NFKD") return std::make_unique<UnicodeNorm>(NormForm::NFKD);
+  if (type == "Nmt") return std::make_unique<Nmt>();
+  if (type == "ByteLevel") return std::make_unique<ByteLevelN>();
+  if (type == "BertNormalizer") {
+    auto b = std::make_unique<BertNormalizer>();
+    b->clean_text = jbool(j, "clean_text", true);
+    b->chinese = jbool(j, "handle_chinese_chars", true);
+    b->lowercase = jbool(j, "lowercase", true);
+    b->strip_accents = jbool(j, "strip_accents", b->lowercase);
+    return b;
+  }
+  if (type == "Strip") {
+    auto s = std::make_unique<Strip>();
+    s->left = jbool(j, "strip_left", true);
+    s->right = jbool(j, "strip_right", true);
+    return s;
+  }
+  if (type == "Prepend") {
+    auto p = std::make_unique<Prepend>();
+    p->prefix = utf8_decode(jstring(j, "prepend", ""));
+    return p;
+  }
+  if (type == "Replace") return std::make_unique<Replace>(pattern_of(j, "Replace normalizer"), utf8_decode(jstring(j, "content", "")));
+  throw TokenizerError("normalizer type '" + type + "' is not supported");
+}
+
+}  // namespace transformers::tok

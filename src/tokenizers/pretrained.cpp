@@ -1,0 +1,231 @@
+// The transformers layer: tokenizer_config.json (special tokens, limits, sides, clean-up) over a
+// tokenizer.json, with Python's call semantics for padding and truncation.
+#include <filesystem>
+
+#include "io/json.hpp"
+#include "tokenizers/components.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers {
+
+namespace {
+const char* kSpecialNames[] = {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"};
+
+// Classes whose model_input_names include token_type_ids in transformers.
+bool returns_token_type_ids(const std::string& cls) {
+  static const char* with[] = {"BertTokenizer", "ElectraTokenizer", "AlbertTokenizer", "DebertaV2Tokenizer", "DebertaTokenizer",
+                               "XLNetTokenizer", "FunnelTokenizer", "LayoutLMTokenizer", "MobileBertTokenizer",
+                               "SqueezeBertTokenizer", "ConvBertTokenizer", "RoFormerTokenizer", "SplinterTokenizer",
+                               "LxmertTokenizer", "RetriBertTokenizer", "MPNetTokenizer-no"};
+  std::string c = cls;
+  if (c.size() > 4 && c.compare(c.size() - 4, 4, "Fast") == 0) c = c.substr(0, c.size() - 4);
+  for (const char* w : with)
+    if (c == w) return true;
+  return false;
+}
+
+std::optional<std::string> token_content(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
+  return std::nullopt;
+}
+}  // namespace
+
+std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files(const std::string& tokenizer_json,
+                                                                     const std::string& tokenizer_config_json) {
+  auto t = std::make_unique<PreTrainedTokenizer>();
+  t->tok_ = Tokenizer::from_file(tokenizer_json);
+  Json cfg = Json::object();
+  if (!tokenizer_config_json.empty()) cfg = parse_json_file(tokenizer_config_json);
+  if (!cfg.is_object()) throw TokenizerError(tokenizer_config_json + ": must be a JSON object");
+  const std::string where = tokenizer_config_json;
+  try {
+    // Tokens declared in added_tokens_decoder but absent from tokenizer.json are added at load.
+    if (cfg.contains("added_tokens_decoder") && cfg["added_tokens_decoder"].is_object()) {
+      std::vector<std::pair<int64_t, AddedToken>> extra;
+      for (auto& [id, v] : cfg["added_tokens_decoder"].items()) {
+        if (!v.is_object()) continue;
+        AddedToken a;
+        a.content = tok::jstring(v, "content", "");
+        a.single_word = tok::jbool(v, "single_word", false);
+        a.lstrip = tok::jbool(v, "lstrip", false);
+        a.rstrip = tok::jbool(v, "rstrip", false);
+        a.normalized = tok::jbool(v, "normalized", true);
+        a.special = tok::jbool(v, "special", false);
+        if (!t->tok_.token_to_id(a.content)) extra.emplace_back(std::stoll(id), a);
+      }
+      std::sort(extra.begin(), extra.end(), [](auto& x, auto& y) { return x.first < y.first; });
+      std::vector<AddedToken> toks;
+      for (auto& [id, a] : extra) toks.push_back(a);
+      t->tok_.add_tokens(toks);
+    }
+    for (const char* n : kSpecialNames)
+      if (cfg.contains(n))
+        if (auto c = token_content(cfg[n])) t->special_[n] = *c;
+    if (cfg.contains("model_max_length") && cfg["model_max_length"].is_number()) {
+      const double m = cfg["model_max_length"].get<double>();
+      t->model_max_length_ = m > 1e18 ? static_cast<int64_t>(1e18) : static_cast<int64_t>(m);
+    }
+    t->padding_side_ = tok::jstring(cfg, "padding_side", "right");
+    t->truncation_side_ = tok::jstring(cfg, "truncation_side", "right");
+    if (t->padding_side_ != "left" && t->padding_side_ != "right") throw TokenizerError("padding_side must be left or right");
+    if (t->truncation_side_ != "left" && t->truncation_side_ != "right") throw TokenizerError("truncation_side must be left or right");
+    t->clean_up_ = tok::jbool(cfg, "clean_up_tokenization_spaces", false);
+    const std::string cls = tok::jstring(cfg, "tokenizer_class", "");
+    if (cfg.contains("model_input_names") && cfg["model_input_names"].is_array())
+      t->model_input_names_ = cfg["model_input_names"].get<std::vector<std::string>>();
+    else if (returns_token_type_ids(cls))
+      t->model_input_names_ = {"input_ids", "token_type_ids", "attention_mask"};
+    if (cfg.contains("chat_template") && cfg["chat_template"].is_string()) t->chat_template_ = cfg["chat_template"].get<std::string>();
+  } catch (const Json::exception& e) {
+    throw TokenizerError(where + ": " + e.what());
+  }
+  const auto chat = std::filesystem::path(tokenizer_json).parent_path() / "chat_template.jinja";
+  if (std::filesystem::exists(chat)) t->chat_template_ = read_file(chat.string());
+  return t;
+}
+
+std::optional<std::string> PreTrainedTokenizer::special_token(const std::string& name) const {
+  auto it = special_.find(name);
+  if (it == special_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<int64_t> PreTrainedTokenizer::special_token_id(const std::string& name) const {
+  auto t = special_token(name);
+  if (!t) return std::nullopt;
+  return tok_.token_to_id(*t);
+}
+
+BatchEncoding PreTrainedTokenizer::operator()(const std::vector<std::string>& texts, const std::vector<std::string>* pairs,
+                                              const TokenizerCallOptions& o) const {
+  Tokenizer t = tok_;  // per-call settings on a copy; the pipeline itself is shared
+  const bool pad = o.padding == "longest" || o.padding == "max_length";
+  if (!pad && o.padding != "do_not_pad" && !o.padding.empty()) throw ValueError("padding must be do_not_pad, longest or max_length, got '" + o.padding + "'");
+  const int64_t max_len = o.max_length.value_or(model_max_length_);
+  if (!o.truncation.empty()) {
+    if (o.truncation != "longest_first" && o.truncation != "only_first" && o.truncation != "only_second")
+      throw ValueError("truncation must be longest_first, only_first or only_second, got '" + o.truncation + "'");
+    TruncationParams tp;
+    tp.max_length = max_len;
+    tp.strategy = o.truncation;
+    tp.stride = o.stride;
+    tp.direction = truncation_side_;
+    t.set_truncation(tp);
+  } else {
+    t.set_truncation(std::nullopt);
+  }
+  if (pad) {
+    PaddingParams pp;
+    if (o.padding == "max_length") {
+      if (!o.max_length && model_max_length_ >= static_cast<int64_t>(1e18))
+        throw ValueError("padding='max_length' needs max_length: this tokenizer has no model_max_length");
+      pp.length = max_len;
+    }
+    pp.pad_to_multiple_of = o.pad_to_multiple_of;
+    pp.direction = o.padding_side.empty() ? padding_side_ : o.padding_side;
+    auto pad_tok = special_token("pad_token");
+    if (!pad_tok || !tok_.token_to_id(*pad_tok))
+      throw ValueError("Asking to pad but the tokenizer does not have a padding token.");
+    pp.pad_token = *pad_tok;
+    pp.pad_id = *tok_.token_to_id(*pad_tok);
+    t.set_padding(pp);
+  } else {
+    t.set_padding(std::nullopt);
+  }
+  BatchEncoding be;
+  be.has_token_type_ids = std::find(model_input_names_.begin(), model_input_names_.end(), "token_type_ids") != model_input_names_.end();
+  std::vector<Encoding> encs = t.encode_batch(texts, pairs, o.add_special_tokens);
+  for (size_t i = 0; i < encs.size(); ++i) {
+    std::vector<Encoding> over = std::move(encs[i].overflowing);
+    encs[i].overflowing.clear();
+    be.encodings.push_back(std::move(encs[i]));
+    be.overflow_to_sample_mapping.push_back(static_cast<int64_t>(i));
+    if (o.return_overflowing_tokens)
+      for (auto& e : over) {
+        be.encodings.push_back(std::move(e));
+        be.overflow_to_sample_mapping.push_back(static_cast<int64_t>(i));
+      }
+  }
+  return be;
+}
+
+Encoding PreTrainedTokenizer::encode(const std::string& text, const std::string* pair, const TokenizerCallOptions& o) const {
+  std::vector<std::string> pairs;
+  if (pair) pairs.push_back(*pair);
+  return (*this)({text}, pair ? &pairs : nullptr, o).encodings.at(0);
+}
+
+std::string PreTrainedTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special, std::optional<bool> clean_up) const {
+  std::string s = tok_.decode(ids, skip_special);
+  if (clean_up.value_or(clean_up_)) s = tok::cleanup_tokenization(s, false);
+  return s;
+}
+
+std::vector<std::string> PreTrainedTokenizer::batch_decode(const std::vector<std::vector<int64_t>>& ids, bool skip_special) const {
+  std::vector<std::string> r;
+  for (const auto& v : ids) r.push_back(decode(v, skip_special));
+  return r;
+}
+
+std::vector<std::string> PreTrainedTokenizer::convert_ids_to_tokens(const std::vector<int64_t>& ids) const {
+  std::vector<std::string> r;
+  for (int64_t id : ids) {
+    auto t = tok_.id_to_token(id);
+    if (!t) throw ValueError("token id " + std::to_string(id) + " is out of the vocabulary");
+    r.push_back(*t);
+  }
+  return r;
+}
+
+std::vector<int64_t> PreTrainedTokenizer::convert_tokens_to_ids(const std::vector<std::string>& tokens) const {
+  std::vector<int64_t> r;
+  const auto unk = unk_token_id();
+  for (const auto& t : tokens) {
+    auto id = tok_.token_to_id(t);
+    if (!id && !unk) throw ValueError("token '" + t + "' is not in the vocabulary and there is no unk_token");
+    r.push_back(id ? *id : *unk);
+  }
+  return r;
+}
+
+size_t PreTrainedTokenizer::add_tokens(const std::vector<std::string>& tokens, bool special) {
+  std::vector<AddedToken> a;
+  for (const auto& t : tokens) {
+    AddedToken x;
+    x.content = t;
+    x.special = special;
+    x.normalized = !special;
+    a.push_back(x);
+  }
+  return tok_.add_tokens(a);
+}
+
+size_t PreTrainedTokenizer::vocab_size() const { return tok_.get_vocab_size(true); }
+
+static Tensor rect(const std::vector<Encoding>& encs, const char* what, std::vector<int64_t> Encoding::*field) {
+  if (encs.empty()) return Tensor::zeros({0, 0}, DType::I64);
+  const size_t n = (encs[0].*field).size();
+  for (const auto& e : encs)
+    if ((e.*field).size() != n)
+      throw ValueError(std::string("Unable to create tensor for ") + what + ": sequences have different lengths; use padding");
+  std::vector<int64_t> v;
+  for (const auto& e : encs) v.insert(v.end(), (e.*field).begin(), (e.*field).end());
+  return Tensor::from_ints(v, {static_cast<int64_t>(encs.size()), static_cast<int64_t>(n)});
+}
+
+Tensor BatchEncoding::input_ids() const { return rect(encodings, "input_ids", &Encoding::ids); }
+Tensor BatchEncoding::attention_mask() const { return rect(encodings, "attention_mask", &Encoding::attention_mask); }
+Tensor BatchEncoding::token_type_ids() const { return rect(encodings, "token_type_ids", &Encoding::type_ids); }
+
+std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::string& name, const TokenizerOptions& o) {
+  auto tj = cached_file(name, "tokenizer.json", o, false);
+  if (!tj)
+    throw OSError("Could not load tokenizer from " + name +
+                  ": no tokenizer.json found (vocab.txt / vocab.json+merges.txt / SentencePiece files are not converted yet)");
+  auto cfg = cached_file(name, "tokenizer_config.json", o, false);
+  cached_file(name, "chat_template.jinja", o, false);
+  return PreTrainedTokenizer::from_files(*tj, cfg ? *cfg : "");
+}
+
+}  // namespace transformers
