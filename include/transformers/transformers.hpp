@@ -5,6 +5,7 @@
 #include "transformers/errors.hpp"
 #include "transformers/hub.hpp"
 #include "transformers/modeling.hpp"
+#include "transformers/pipelines.hpp"
 #include "transformers/safetensors.hpp"
 #include "transformers/tensor.hpp"
 #include "transformers/tokenizer.hpp"
