@@ -106,7 +106,74 @@ def main():
     save_inputs(sh)
     run(m, sh)
     assert os.path.exists(os.path.join(sh, "model.safetensors.index.json")), "sharding did not happen"
+    make_head_fixtures(fresh, flatten)
     print("fixtures written to", OUT)
+
+
+def make_head_fixtures(fresh, flatten):
+    """Every (model_type, Auto class) we map: a tiny random checkpoint saved as that class, the
+    padded-batch inputs and the Python outputs, listed in fixtures/heads/index.json."""
+    import json
+
+    import torch
+    import transformers as tf
+    from safetensors.torch import save_file
+
+    small = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
+                 max_position_embeddings=64, num_labels=3)
+    families = {
+        "bert": (tf.BertConfig, dict(vocab_size=1000, type_vocab_size=2), 0),
+        "roberta": (tf.RobertaConfig, dict(vocab_size=1000, type_vocab_size=1, max_position_embeddings=66), 1),
+        "xlm-roberta": (tf.XLMRobertaConfig, dict(vocab_size=1000, type_vocab_size=1, max_position_embeddings=66), 1),
+        "camembert": (tf.CamembertConfig, dict(vocab_size=1000, type_vocab_size=1, max_position_embeddings=66), 1),
+        "electra": (tf.ElectraConfig, dict(vocab_size=1000, embedding_size=16, type_vocab_size=2), 0),
+    }
+    tasks = {
+        "bert": [("AutoModelForSequenceClassification", "BertForSequenceClassification"),
+                 ("AutoModelForTokenClassification", "BertForTokenClassification"),
+                 ("AutoModelForQuestionAnswering", "BertForQuestionAnswering"),
+                 ("AutoModelForMultipleChoice", "BertForMultipleChoice"),
+                 ("AutoModelForNextSentencePrediction", "BertForNextSentencePrediction"),
+                 ("AutoModelForPreTraining", "BertForPreTraining")],
+        "roberta": [("AutoModel", "RobertaModel"), ("AutoModelForMaskedLM", "RobertaForMaskedLM"),
+                    ("AutoModelForSequenceClassification", "RobertaForSequenceClassification"),
+                    ("AutoModelForTokenClassification", "RobertaForTokenClassification"),
+                    ("AutoModelForQuestionAnswering", "RobertaForQuestionAnswering"),
+                    ("AutoModelForMultipleChoice", "RobertaForMultipleChoice")],
+        "xlm-roberta": [("AutoModel", "XLMRobertaModel"), ("AutoModelForMaskedLM", "XLMRobertaForMaskedLM"),
+                        ("AutoModelForSequenceClassification", "XLMRobertaForSequenceClassification")],
+        "camembert": [("AutoModel", "CamembertModel"), ("AutoModelForMaskedLM", "CamembertForMaskedLM"),
+                      ("AutoModelForTokenClassification", "CamembertForTokenClassification")],
+        "electra": [("AutoModel", "ElectraModel"), ("AutoModelForMaskedLM", "ElectraForMaskedLM"),
+                    ("AutoModelForPreTraining", "ElectraForPreTraining"),
+                    ("AutoModelForSequenceClassification", "ElectraForSequenceClassification"),
+                    ("AutoModelForTokenClassification", "ElectraForTokenClassification"),
+                    ("AutoModelForQuestionAnswering", "ElectraForQuestionAnswering")],
+    }
+    index = []
+    root = os.path.join(OUT, "heads")
+    for mt, (cfg_cls, extra, pad) in families.items():
+        for auto_class, cls_name in tasks[mt]:
+            torch.manual_seed(len(index) + 1)
+            labels = 2 if "QuestionAnswering" in cls_name else 3  # QA heads are Linear(hidden, num_labels=2)
+            cfg = cfg_cls(**{**small, **extra, "num_labels": labels}, pad_token_id=pad)
+            model = getattr(tf, cls_name)(cfg).eval()
+            d = fresh(os.path.join(root, f"{mt}-{cls_name}"))
+            model.save_pretrained(d)
+            ids = torch.tensor([[5, 7, 512, 33, 999, 4, 6], [5, 45, 88, 6, pad, pad, pad]])
+            mask = (ids != pad).long() if pad != 0 else torch.tensor([[1] * 7, [1, 1, 1, 1, 0, 0, 0]])
+            inputs = {"input_ids": ids, "attention_mask": mask}
+            if extra.get("type_vocab_size", 2) > 1:
+                inputs["token_type_ids"] = torch.tensor([[0, 0, 0, 1, 1, 1, 1], [0, 0, 1, 1, 0, 0, 0]])
+            if "MultipleChoice" in cls_name:
+                inputs = {k: torch.stack([v, v.flip(0), v]).transpose(0, 1).contiguous() for k, v in inputs.items()}
+            with torch.no_grad():
+                out = model(**inputs)
+            save_file({k: v.contiguous() for k, v in inputs.items()}, os.path.join(d, "inputs.safetensors"))
+            save_file(flatten(out), os.path.join(d, "outputs.safetensors"))
+            index.append({"dir": f"{mt}-{cls_name}", "auto_class": auto_class, "class": cls_name})
+    with open(os.path.join(root, "index.json"), "w") as f:
+        json.dump(index, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -3,21 +3,86 @@
 #include "models/registry.hpp"
 
 #include "models/bert/modeling_bert.hpp"
+#include "models/electra/modeling_electra.hpp"
+#include "models/roberta/modeling_roberta.hpp"
 
 namespace transformers::registry {
+
+namespace {
+ConfigSpec roberta_spec() { return roberta::config_spec("roberta", "RobertaConfig"); }
+ConfigSpec xlm_roberta_spec() { return roberta::config_spec("xlm-roberta", "XLMRobertaConfig"); }
+ConfigSpec camembert_spec() { return roberta::config_spec("camembert", "CamembertConfig"); }
+
+// Generic heads bound to a family.
+template <const EncoderFamily& (*F)()>
+struct Generic {
+  static std::unique_ptr<PreTrainedModel> base(const PretrainedConfig& c) { return make_base_model(c, F()); }
+  static std::unique_ptr<PreTrainedModel> token(const PretrainedConfig& c) { return make_token_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> qa(const PretrainedConfig& c) { return make_question_answering(c, F()); }
+  static std::unique_ptr<PreTrainedModel> pooled_cls(const PretrainedConfig& c) { return make_pooled_sequence_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> choice(const PretrainedConfig& c) { return make_pooled_multiple_choice(c, F()); }
+};
+using B = Generic<bert::family>;
+using R = Generic<roberta::family>;
+using E = Generic<electra::family>;
+}  // namespace
 
 const std::vector<ConfigEntry>& builtin_configs() {
   static const std::vector<ConfigEntry> v = {
       {"bert", bert::config_spec},
+      {"roberta", roberta_spec},
+      {"xlm-roberta", xlm_roberta_spec},
+      {"camembert", camembert_spec},
+      {"electra", electra::config_spec},
   };
   return v;
 }
 
 const std::vector<ModelEntry>& builtin_models() {
   static const std::vector<ModelEntry> v = {
-      {"AutoModel", "bert", "BertModel", bert::make_model},
-      {"AutoModelForTextEncoding", "bert", "BertModel", bert::make_model},
+      {"AutoModel", "bert", "BertModel", B::base},
+      {"AutoModelForTextEncoding", "bert", "BertModel", B::base},
       {"AutoModelForMaskedLM", "bert", "BertForMaskedLM", bert::make_for_masked_lm},
+      {"AutoModelForPreTraining", "bert", "BertForPreTraining", bert::make_for_pretraining},
+      {"AutoModelForNextSentencePrediction", "bert", "BertForNextSentencePrediction", bert::make_for_next_sentence},
+      {"AutoModelForSequenceClassification", "bert", "BertForSequenceClassification", B::pooled_cls},
+      {"AutoModelForTokenClassification", "bert", "BertForTokenClassification", B::token},
+      {"AutoModelForQuestionAnswering", "bert", "BertForQuestionAnswering", B::qa},
+      {"AutoModelForMultipleChoice", "bert", "BertForMultipleChoice", B::choice},
+
+      {"AutoModel", "roberta", "RobertaModel", R::base},
+      {"AutoModelForTextEncoding", "roberta", "RobertaModel", R::base},
+      {"AutoModelForMaskedLM", "roberta", "RobertaForMaskedLM", roberta::make_for_masked_lm},
+      {"AutoModelForPreTraining", "roberta", "RobertaForMaskedLM", roberta::make_for_masked_lm},
+      {"AutoModelForSequenceClassification", "roberta", "RobertaForSequenceClassification", roberta::make_for_sequence_classification},
+      {"AutoModelForTokenClassification", "roberta", "RobertaForTokenClassification", R::token},
+      {"AutoModelForQuestionAnswering", "roberta", "RobertaForQuestionAnswering", R::qa},
+      {"AutoModelForMultipleChoice", "roberta", "RobertaForMultipleChoice", R::choice},
+
+      {"AutoModel", "xlm-roberta", "XLMRobertaModel", R::base},
+      {"AutoModelForTextEncoding", "xlm-roberta", "XLMRobertaModel", R::base},
+      {"AutoModelForMaskedLM", "xlm-roberta", "XLMRobertaForMaskedLM", roberta::make_for_masked_lm},
+      {"AutoModelForPreTraining", "xlm-roberta", "XLMRobertaForMaskedLM", roberta::make_for_masked_lm},
+      {"AutoModelForSequenceClassification", "xlm-roberta", "XLMRobertaForSequenceClassification", roberta::make_for_sequence_classification},
+      {"AutoModelForTokenClassification", "xlm-roberta", "XLMRobertaForTokenClassification", R::token},
+      {"AutoModelForQuestionAnswering", "xlm-roberta", "XLMRobertaForQuestionAnswering", R::qa},
+      {"AutoModelForMultipleChoice", "xlm-roberta", "XLMRobertaForMultipleChoice", R::choice},
+
+      {"AutoModel", "camembert", "CamembertModel", R::base},
+      {"AutoModelForMaskedLM", "camembert", "CamembertForMaskedLM", roberta::make_for_masked_lm},
+      {"AutoModelForPreTraining", "camembert", "CamembertForMaskedLM", roberta::make_for_masked_lm},
+      {"AutoModelForSequenceClassification", "camembert", "CamembertForSequenceClassification", roberta::make_for_sequence_classification},
+      {"AutoModelForTokenClassification", "camembert", "CamembertForTokenClassification", R::token},
+      {"AutoModelForQuestionAnswering", "camembert", "CamembertForQuestionAnswering", R::qa},
+      {"AutoModelForMultipleChoice", "camembert", "CamembertForMultipleChoice", R::choice},
+
+      {"AutoModel", "electra", "ElectraModel", E::base},
+      {"AutoModelForTextEncoding", "electra", "ElectraModel", E::base},
+      {"AutoModelForMaskedLM", "electra", "ElectraForMaskedLM", electra::make_for_masked_lm},
+      {"AutoModelForPreTraining", "electra", "ElectraForPreTraining", electra::make_for_pretraining},
+      {"AutoModelForSequenceClassification", "electra", "ElectraForSequenceClassification", electra::make_for_sequence_classification},
+      {"AutoModelForTokenClassification", "electra", "ElectraForTokenClassification", E::token},
+      {"AutoModelForQuestionAnswering", "electra", "ElectraForQuestionAnswering", E::qa},
   };
   return v;
 }

@@ -12,7 +12,8 @@ Tensor& Module::param(const std::string& name, Shape shape, ParamKind kind) {
 }
 
 void Module::visit(const Visitor& f, const std::string& prefix) {
-  for (auto& [name, p] : params_) f(prefix + name, *p);
+  // An empty parameter name is the module itself (BareParameter): drop the trailing dot.
+  for (auto& [name, p] : params_) f(name.empty() ? prefix.substr(0, prefix.empty() ? 0 : prefix.size() - 1) : prefix + name, *p);
   for (auto& [name, m] : children_) m->visit(f, name.empty() ? prefix : prefix + name + ".");
 }
 

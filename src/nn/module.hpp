@@ -54,4 +54,12 @@ class Container : public Module {
   M& add(const std::string& name, std::unique_ptr<M> m) { return child(name, std::move(m)); }
 };
 
+// A bare nn.Parameter that HF registers directly on a module (e.g. the MLM heads' `bias`): as a
+// child named after the attribute, it owns one fp32 parameter with an empty name.
+class BareParameter : public Module {
+ public:
+  explicit BareParameter(int64_t n) : value(param("", {n}, ParamKind::Float32)) {}
+  Tensor& value;
+};
+
 }  // namespace transformers::nn

@@ -26,14 +26,16 @@ BertParams BertParams::from(const PretrainedConfig& c) {
   BertParams p{};
   p.vocab_size = c.get_int("vocab_size");
   p.hidden_size = c.get_int("hidden_size");
+  p.embedding_size = c.get_int("embedding_size", p.hidden_size);
   p.num_hidden_layers = c.get_int("num_hidden_layers");
   p.num_attention_heads = c.get_int("num_attention_heads");
   p.intermediate_size = c.get_int("intermediate_size");
   p.max_position_embeddings = c.get_int("max_position_embeddings");
   p.type_vocab_size = c.get_int("type_vocab_size");
+  p.pad_token_id = c.get_int("pad_token_id", 0);
   p.layer_norm_eps = static_cast<float>(c.get_float("layer_norm_eps"));
   p.hidden_act = ops::activation_from_name(c.get_string("hidden_act"));
-  for (auto [k, v] : {std::pair{"vocab_size", p.vocab_size}, {"hidden_size", p.hidden_size},
+  for (auto [k, v] : {std::pair{"vocab_size", p.vocab_size}, {"hidden_size", p.hidden_size}, {"embedding_size", p.embedding_size},
                       {"num_attention_heads", p.num_attention_heads}, {"intermediate_size", p.intermediate_size},
                       {"max_position_embeddings", p.max_position_embeddings}, {"type_vocab_size", p.type_vocab_size}})
     if (v <= 0) throw ConfigError(c.name_or_path() + ": '" + k + "' must be positive, got " + std::to_string(v));
@@ -44,23 +46,41 @@ BertParams BertParams::from(const PretrainedConfig& c) {
   return p;
 }
 
+using nn::Container;
 using nn::Embedding;
 using nn::LayerNorm;
 using nn::Linear;
 
 BertEmbeddings::BertEmbeddings(const BertParams& p)
-    : word_embeddings(child("word_embeddings", std::make_unique<Embedding>(p.vocab_size, p.hidden_size))),
-      position_embeddings(child("position_embeddings", std::make_unique<Embedding>(p.max_position_embeddings, p.hidden_size))),
-      token_type_embeddings(child("token_type_embeddings", std::make_unique<Embedding>(p.type_vocab_size, p.hidden_size))),
-      LayerNorm(child("LayerNorm", std::make_unique<nn::LayerNorm>(p.hidden_size, p.layer_norm_eps))),
-      max_position_embeddings(p.max_position_embeddings) {}
+    : word_embeddings(child("word_embeddings", std::make_unique<Embedding>(p.vocab_size, p.embedding_size))),
+      position_embeddings(child("position_embeddings", std::make_unique<Embedding>(p.max_position_embeddings, p.embedding_size))),
+      token_type_embeddings(child("token_type_embeddings", std::make_unique<Embedding>(p.type_vocab_size, p.embedding_size))),
+      LayerNorm(child("LayerNorm", std::make_unique<nn::LayerNorm>(p.embedding_size, p.layer_norm_eps))),
+      p_(p) {}
 
 Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor* token_type_ids, const Tensor* position_ids) const {
   const int64_t B = input_ids.size(0), S = input_ids.size(1);
-  if (S > max_position_embeddings)
-    throw ValueError("sequence length " + std::to_string(S) + " exceeds max_position_embeddings " +
-                     std::to_string(max_position_embeddings));
-  Tensor pos = position_ids ? *position_ids : Tensor::arange(S).view({1, S});
+  Tensor pos;
+  if (position_ids) {
+    pos = *position_ids;
+  } else if (p_.padding_offset_positions) {
+    // RoBERTa: non-pad tokens count from pad_token_id + 1, pads sit at pad_token_id.
+    Tensor ids = input_ids.to(DType::I64).contiguous();
+    pos = Tensor::empty({B, S}, DType::I64);
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t run = 0;
+      for (int64_t s = 0; s < S; ++s) {
+        const bool real = ids.data<int64_t>()[b * S + s] != p_.pad_token_id;
+        run += real;
+        pos.data<int64_t>()[b * S + s] = real ? run + p_.pad_token_id : p_.pad_token_id;
+      }
+    }
+  } else {
+    if (S > p_.max_position_embeddings)
+      throw ValueError("sequence length " + std::to_string(S) + " exceeds max_position_embeddings " +
+                       std::to_string(p_.max_position_embeddings));
+    pos = Tensor::arange(S).view({1, S});
+  }
   Tensor types = token_type_ids ? *token_type_ids : Tensor::zeros({B, S}, DType::I64);
   if (types.shape() != input_ids.shape())
     throw ShapeMismatch("token_type_ids " + shape_str(types.shape()) + " must match input_ids " + shape_str(input_ids.shape()));
@@ -73,9 +93,8 @@ BertLayer::BertLayer(const BertParams& p)
     : heads_(p.num_attention_heads),
       scaling_(1.0f / std::sqrt(static_cast<float>(p.hidden_size / p.num_attention_heads))),
       act_(p.hidden_act) {
-  // Module tree as in HF: attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
+  // HF's tree: attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
   // intermediate.dense, output.{dense,LayerNorm}.
-  using nn::Container;
   auto& attention = child("attention", std::make_unique<Container>());
   auto& self = attention.add("self", std::make_unique<Container>());
   query_ = &self.add("query", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
@@ -84,8 +103,7 @@ BertLayer::BertLayer(const BertParams& p)
   auto& aout = attention.add("output", std::make_unique<Container>());
   attn_out_ = &aout.add("dense", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
   attn_norm_ = &aout.add("LayerNorm", std::make_unique<LayerNorm>(p.hidden_size, p.layer_norm_eps));
-  auto& inter = child("intermediate", std::make_unique<Container>());
-  intermediate_ = &inter.add("dense", std::make_unique<Linear>(p.hidden_size, p.intermediate_size));
+  intermediate_ = &child("intermediate", std::make_unique<Container>()).add("dense", std::make_unique<Linear>(p.hidden_size, p.intermediate_size));
   auto& out = child("output", std::make_unique<Container>());
   out_ = &out.add("dense", std::make_unique<Linear>(p.intermediate_size, p.hidden_size));
   out_norm_ = &out.add("LayerNorm", std::make_unique<LayerNorm>(p.hidden_size, p.layer_norm_eps));
@@ -101,101 +119,90 @@ Tensor BertLayer::forward(const Tensor& hidden, const Tensor& mask) const {
   return (*out_norm_)(ops::add((*out_)(inter), attn));
 }
 
-BertEncoder::BertEncoder(const BertParams& p) {
-  auto& list = child("layer", std::make_unique<nn::Container>());
-  for (int64_t i = 0; i < p.num_hidden_layers; ++i) layer.push_back(&list.add(std::to_string(i), std::make_unique<BertLayer>(p)));
+BertBackbone::BertBackbone(const BertParams& p, bool add_pooling_layer, const std::string& cls)
+    : p_(p), cls_(cls), embeddings_(child("embeddings", std::make_unique<BertEmbeddings>(p))) {
+  if (p.embedding_size != p.hidden_size)
+    project_ = &child("embeddings_project", std::make_unique<Linear>(p.embedding_size, p.hidden_size));
+  auto& list = child("encoder", std::make_unique<Container>()).add("layer", std::make_unique<Container>());
+  for (int64_t i = 0; i < p.num_hidden_layers; ++i) layers_.push_back(&list.add(std::to_string(i), std::make_unique<BertLayer>(p)));
+  if (add_pooling_layer) pooler_ = &child("pooler", std::make_unique<Container>()).add("dense", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
 }
 
-Tensor BertEncoder::forward(Tensor hidden, const Tensor& mask) const {
-  for (const BertLayer* l : layer) hidden = l->forward(hidden, mask);
-  return hidden;
-}
-
-Tensor BertPooler::forward(const Tensor& hidden) const { return ops::tanh(dense(hidden.select(1, 0))); }
-
-BertBackbone::BertBackbone(const BertParams& p, bool add_pooling_layer)
-    : embeddings(child("embeddings", std::make_unique<BertEmbeddings>(p))),
-      encoder(child("encoder", std::make_unique<BertEncoder>(p))),
-      pooler(add_pooling_layer ? &child("pooler", std::make_unique<BertPooler>(p)) : nullptr) {}
-
-ModelOutput BertBackbone::forward(const ModelInputs& in, const std::string& cls) const {
-  const Tensor& ids = require_input(in, "input_ids", cls);
-  if (ids.dim() != 2) throw ShapeMismatch(cls + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));
+ModelOutput BertBackbone::encode(const ModelInputs& in) const {
+  const Tensor& ids = require_input(in, "input_ids", cls_);
+  if (ids.dim() != 2) throw ShapeMismatch(cls_ + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));
   const Tensor* am = find_input(in, "attention_mask");
   if (am && am->shape() != ids.shape())
-    throw ShapeMismatch(cls + ": attention_mask " + shape_str(am->shape()) + " must match input_ids " + shape_str(ids.shape()));
+    throw ShapeMismatch(cls_ + ": attention_mask " + shape_str(am->shape()) + " must match input_ids " + shape_str(ids.shape()));
   Tensor mask = nn::extended_attention_mask(am ? *am : Tensor::full(ids.shape(), 1.0, DType::I64));
-  Tensor h = embeddings.forward(ids, find_input(in, "token_type_ids"), find_input(in, "position_ids"));
-  h = encoder.forward(h, mask);
+  Tensor h = embeddings_.forward(ids, find_input(in, "token_type_ids"), find_input(in, "position_ids"));
+  if (project_) h = (*project_)(h);
+  for (const BertLayer* l : layers_) h = l->forward(h, mask);
   ModelOutput out;
   out.set("last_hidden_state", h);
-  if (pooler) out.set("pooler_output", pooler->forward(h));
+  if (pooler_) out.set("pooler_output", ops::tanh((*pooler_)(h.select(1, 0))));
   return out;
 }
 
-BertPredictionHeadTransform::BertPredictionHeadTransform(const BertParams& p)
-    : dense(child("dense", std::make_unique<Linear>(p.hidden_size, p.hidden_size))),
-      LayerNorm(child("LayerNorm", std::make_unique<nn::LayerNorm>(p.hidden_size, p.layer_norm_eps))),
-      act(p.hidden_act) {}
+BertLMPredictionHead::BertLMPredictionHead(const BertParams& p) : act_(p.hidden_act) {
+  auto& transform = child("transform", std::make_unique<Container>());
+  dense_ = &transform.add("dense", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
+  norm_ = &transform.add("LayerNorm", std::make_unique<LayerNorm>(p.hidden_size, p.layer_norm_eps));
+  decoder_ = &child("decoder", std::make_unique<Linear>(p.hidden_size, p.vocab_size));
+  param("bias", {p.vocab_size}, nn::ParamKind::Float32);
+}
 
-Tensor BertPredictionHeadTransform::forward(const Tensor& x) const { return LayerNorm(ops::activation(dense(x), act)); }
+Tensor BertLMPredictionHead::forward(const Tensor& x) const { return (*decoder_)((*norm_)(ops::activation((*dense_)(x), act_))); }
 
-BertLMPredictionHead::BertLMPredictionHead(const BertParams& p)
-    : transform(child("transform", std::make_unique<BertPredictionHeadTransform>(p))),
-      decoder(child("decoder", std::make_unique<Linear>(p.hidden_size, p.vocab_size))),
-      bias(param("bias", {p.vocab_size}, nn::ParamKind::Float32)) {}
-
-Tensor BertLMPredictionHead::forward(const Tensor& x) const { return decoder(transform.forward(x)); }
+const EncoderFamily& family() {
+  static const EncoderFamily f{"bert", "Bert", [](const PretrainedConfig& c, bool pool) {
+                                 return std::make_unique<BertBackbone>(BertParams::from(c), pool, "Bert");
+                               }};
+  return f;
+}
 
 namespace {
 
-class BertModel : public Model {
+// cls.predictions (MLM) and/or cls.seq_relationship (NSP) over the BERT backbone.
+class BertPretrainingHeads : public EncoderHeadModel {
  public:
-  // The backbone is adopted under an empty name: BertModel's keys carry no prefix.
-  explicit BertModel(const PretrainedConfig& c)
-      : Model(c), p_(BertParams::from(c)), backbone_(child("", std::make_unique<BertBackbone>(p_, true))) {}
-  std::string base_model_prefix() const override { return "bert"; }
-  std::vector<std::string> may_be_missing() const override { return {"pooler."}; }
-  ModelOutput forward(const ModelInputs& in) override { return backbone_.forward(in, "BertModel"); }
-
- private:
-  BertParams p_;
-  BertBackbone& backbone_;
-};
-
-class BertForMaskedLM : public Model {
- public:
-  explicit BertForMaskedLM(const PretrainedConfig& c)
-      : Model(c),
-        p_(BertParams::from(c)),
-        bert_(child("bert", std::make_unique<BertBackbone>(p_, false))),
-        cls_(child("cls", std::make_unique<Predictions>(p_))) {}
-  std::string base_model_prefix() const override { return "bert"; }
+  BertPretrainingHeads(const PretrainedConfig& c, bool mlm, bool nsp)
+      : EncoderHeadModel(c, family(), nsp), mlm_(mlm), nsp_(nsp) {
+    const BertParams p = BertParams::from(c);
+    auto& cls = add("cls", std::make_unique<Container>());
+    if (mlm) predictions_ = &cls.add("predictions", std::make_unique<BertLMPredictionHead>(p));
+    if (nsp) seq_relationship_ = &cls.add("seq_relationship", std::make_unique<Linear>(p.hidden_size, 2));
+  }
   std::vector<std::pair<std::string, std::string>> tied_weights() const override {
-    return {{"cls.predictions.decoder.weight", "bert.embeddings.word_embeddings.weight"},
-            {"cls.predictions.decoder.bias", "cls.predictions.bias"}};
+    if (!mlm_) return {};
+    return {{"cls.predictions.decoder.weight", family_.word_embeddings()}, {"cls.predictions.decoder.bias", "cls.predictions.bias"}};
   }
-  std::vector<std::string> may_be_missing() const override { return {"cls."}; }
-  ModelOutput forward(const ModelInputs& in) override {
-    ModelOutput base = bert_.forward(in, "BertForMaskedLM");
-    ModelOutput out;
-    out.set("logits", cls_.predictions.forward(base["last_hidden_state"]));
-    return out;
+  std::vector<std::string> may_be_missing() const override { return {"cls.", "bert.pooler."}; }
+
+ protected:
+  ModelOutput head(const ModelOutput& base, const ModelInputs&) override {
+    ModelOutput o;
+    if (mlm_ && nsp_) {
+      o.set("prediction_logits", predictions_->forward(base["last_hidden_state"]));
+      o.set("seq_relationship_logits", (*seq_relationship_)(base["pooler_output"]));
+    } else if (mlm_) {
+      o.set("logits", predictions_->forward(base["last_hidden_state"]));
+    } else {
+      o.set("logits", (*seq_relationship_)(base["pooler_output"]));
+    }
+    return o;
   }
 
  private:
-  struct Predictions : nn::Module {
-    explicit Predictions(const BertParams& p) : predictions(child("predictions", std::make_unique<BertLMPredictionHead>(p))) {}
-    BertLMPredictionHead& predictions;
-  };
-  BertParams p_;
-  BertBackbone& bert_;
-  Predictions& cls_;
+  bool mlm_, nsp_;
+  BertLMPredictionHead* predictions_ = nullptr;
+  Linear* seq_relationship_ = nullptr;
 };
 
 }  // namespace
 
-std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<BertModel>(c); }
-std::unique_ptr<PreTrainedModel> make_for_masked_lm(const PretrainedConfig& c) { return std::make_unique<BertForMaskedLM>(c); }
+std::unique_ptr<PreTrainedModel> make_for_masked_lm(const PretrainedConfig& c) { return std::make_unique<BertPretrainingHeads>(c, true, false); }
+std::unique_ptr<PreTrainedModel> make_for_pretraining(const PretrainedConfig& c) { return std::make_unique<BertPretrainingHeads>(c, true, true); }
+std::unique_ptr<PreTrainedModel> make_for_next_sentence(const PretrainedConfig& c) { return std::make_unique<BertPretrainingHeads>(c, false, true); }
 
 }  // namespace transformers::bert

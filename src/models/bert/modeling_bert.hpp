@@ -1,11 +1,10 @@
 #pragma once
-// Mirrors transformers/models/bert/{configuration_bert,modeling_bert}.py.
-// Derived encoder families (RoBERTa, ELECTRA, ...) reuse these modules with their own config.
+// Mirrors transformers/models/bert/{configuration_bert,modeling_bert}.py. The embeddings,
+// layers and backbone here are reused by RoBERTa (and XLM-R, CamemBERT) and ELECTRA.
 #include <memory>
 #include <vector>
 
-#include "models/modeling_utils.hpp"
-#include "nn/layers.hpp"
+#include "models/heads.hpp"
 
 namespace transformers::bert {
 
@@ -14,6 +13,9 @@ ConfigSpec config_spec();
 struct BertParams {
   int64_t vocab_size, hidden_size, num_hidden_layers, num_attention_heads, intermediate_size;
   int64_t max_position_embeddings, type_vocab_size;
+  int64_t embedding_size;  // ELECTRA: may differ from hidden_size
+  int64_t pad_token_id = 0;
+  bool padding_offset_positions = false;  // RoBERTa: positions count from pad_token_id + 1
   float layer_norm_eps;
   ops::Activation hidden_act;
   static BertParams from(const PretrainedConfig& c);
@@ -25,7 +27,9 @@ class BertEmbeddings : public nn::Module {
   Tensor forward(const Tensor& input_ids, const Tensor* token_type_ids, const Tensor* position_ids) const;
   nn::Embedding &word_embeddings, &position_embeddings, &token_type_embeddings;
   nn::LayerNorm& LayerNorm;
-  int64_t max_position_embeddings;
+
+ private:
+  BertParams p_;
 };
 
 class BertLayer : public nn::Module {
@@ -41,50 +45,40 @@ class BertLayer : public nn::Module {
   nn::LayerNorm *attn_norm_, *out_norm_;
 };
 
-class BertEncoder : public nn::Module {
+// embeddings [+ embeddings_project] + encoder.layer.N [+ pooler]
+class BertBackbone : public EncoderBackbone {
  public:
-  explicit BertEncoder(const BertParams& p);
-  Tensor forward(Tensor hidden, const Tensor& mask) const;
-  std::vector<BertLayer*> layer;
+  BertBackbone(const BertParams& p, bool add_pooling_layer, const std::string& cls);
+  ModelOutput encode(const ModelInputs& in) const override;
+  int64_t hidden_size() const override { return p_.hidden_size; }
+
+ private:
+  BertParams p_;
+  std::string cls_;
+  BertEmbeddings& embeddings_;
+  nn::Linear* project_ = nullptr;
+  std::vector<BertLayer*> layers_;
+  nn::Linear* pooler_ = nullptr;
 };
 
-class BertPooler : public nn::Module {
- public:
-  explicit BertPooler(const BertParams& p) : dense(child("dense", std::make_unique<nn::Linear>(p.hidden_size, p.hidden_size))) {}
-  Tensor forward(const Tensor& hidden) const;  // tanh(dense(hidden[:, 0]))
-  nn::Linear& dense;
-};
-
-// BertModel as a module (embeddings, encoder, optional pooler), embedded by every Bert head.
-class BertBackbone : public nn::Module {
- public:
-  BertBackbone(const BertParams& p, bool add_pooling_layer);
-  // Returns last_hidden_state and (when pooling) pooler_output.
-  ModelOutput forward(const ModelInputs& in, const std::string& cls) const;
-  BertEmbeddings& embeddings;
-  BertEncoder& encoder;
-  BertPooler* pooler;
-};
-
-class BertPredictionHeadTransform : public nn::Module {
- public:
-  explicit BertPredictionHeadTransform(const BertParams& p);
-  Tensor forward(const Tensor& x) const;
-  nn::Linear& dense;
-  nn::LayerNorm& LayerNorm;
-  ops::Activation act;
-};
-
+// The BERT-style MLM transform: dense -> act -> LayerNorm, then the (tied) decoder.
 class BertLMPredictionHead : public nn::Module {
  public:
   explicit BertLMPredictionHead(const BertParams& p);
   Tensor forward(const Tensor& x) const;
-  BertPredictionHeadTransform& transform;
-  nn::Linear& decoder;
-  Tensor& bias;
+
+ private:
+  ops::Activation act_;
+  nn::Linear *dense_, *decoder_;
+  nn::LayerNorm* norm_;
 };
 
-std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c);
-std::unique_ptr<PreTrainedModel> make_for_masked_lm(const PretrainedConfig& c);
+const EncoderFamily& family();
 
+}  // namespace transformers::bert
+
+namespace transformers::bert {
+std::unique_ptr<PreTrainedModel> make_for_masked_lm(const PretrainedConfig& c);
+std::unique_ptr<PreTrainedModel> make_for_pretraining(const PretrainedConfig& c);
+std::unique_ptr<PreTrainedModel> make_for_next_sentence(const PretrainedConfig& c);
 }  // namespace transformers::bert
