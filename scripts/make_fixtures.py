@@ -127,6 +127,8 @@ def make_head_fixtures(fresh, flatten):
         "xlm-roberta": (tf.XLMRobertaConfig, dict(vocab_size=1000, type_vocab_size=1, max_position_embeddings=66), 1),
         "camembert": (tf.CamembertConfig, dict(vocab_size=1000, type_vocab_size=1, max_position_embeddings=66), 1),
         "electra": (tf.ElectraConfig, dict(vocab_size=1000, embedding_size=16, type_vocab_size=2), 0),
+        "distilbert": (tf.DistilBertConfig, dict(vocab_size=1000, dim=32, n_layers=2, n_heads=4, hidden_dim=37,
+                                                 activation="gelu", type_vocab_size=1), 0),
     }
     tasks = {
         "bert": [("AutoModelForSequenceClassification", "BertForSequenceClassification"),
@@ -149,6 +151,11 @@ def make_head_fixtures(fresh, flatten):
                     ("AutoModelForSequenceClassification", "ElectraForSequenceClassification"),
                     ("AutoModelForTokenClassification", "ElectraForTokenClassification"),
                     ("AutoModelForQuestionAnswering", "ElectraForQuestionAnswering")],
+        "distilbert": [("AutoModel", "DistilBertModel"), ("AutoModelForMaskedLM", "DistilBertForMaskedLM"),
+                       ("AutoModelForSequenceClassification", "DistilBertForSequenceClassification"),
+                       ("AutoModelForTokenClassification", "DistilBertForTokenClassification"),
+                       ("AutoModelForQuestionAnswering", "DistilBertForQuestionAnswering"),
+                       ("AutoModelForMultipleChoice", "DistilBertForMultipleChoice")],
     }
     index = []
     root = os.path.join(OUT, "heads")

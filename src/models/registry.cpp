@@ -3,6 +3,7 @@
 #include "models/registry.hpp"
 
 #include "models/bert/modeling_bert.hpp"
+#include "models/distilbert/modeling_distilbert.hpp"
 #include "models/electra/modeling_electra.hpp"
 #include "models/roberta/modeling_roberta.hpp"
 
@@ -25,6 +26,7 @@ struct Generic {
 using B = Generic<bert::family>;
 using R = Generic<roberta::family>;
 using E = Generic<electra::family>;
+using D = Generic<distilbert::family>;
 }  // namespace
 
 const std::vector<ConfigEntry>& builtin_configs() {
@@ -34,6 +36,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"xlm-roberta", xlm_roberta_spec},
       {"camembert", camembert_spec},
       {"electra", electra::config_spec},
+      {"distilbert", distilbert::config_spec},
   };
   return v;
 }
@@ -83,6 +86,15 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForSequenceClassification", "electra", "ElectraForSequenceClassification", electra::make_for_sequence_classification},
       {"AutoModelForTokenClassification", "electra", "ElectraForTokenClassification", E::token},
       {"AutoModelForQuestionAnswering", "electra", "ElectraForQuestionAnswering", E::qa},
+
+      {"AutoModel", "distilbert", "DistilBertModel", D::base},
+      {"AutoModelForTextEncoding", "distilbert", "DistilBertModel", D::base},
+      {"AutoModelForMaskedLM", "distilbert", "DistilBertForMaskedLM", distilbert::make_for_masked_lm},
+      {"AutoModelForPreTraining", "distilbert", "DistilBertForMaskedLM", distilbert::make_for_masked_lm},
+      {"AutoModelForSequenceClassification", "distilbert", "DistilBertForSequenceClassification", distilbert::make_for_sequence_classification},
+      {"AutoModelForTokenClassification", "distilbert", "DistilBertForTokenClassification", D::token},
+      {"AutoModelForQuestionAnswering", "distilbert", "DistilBertForQuestionAnswering", D::qa},
+      {"AutoModelForMultipleChoice", "distilbert", "DistilBertForMultipleChoice", distilbert::make_for_multiple_choice},
   };
   return v;
 }
