@@ -1,6 +1,7 @@
 #pragma once
 // Task pipelines built on the Auto classes.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,60 @@ class SentenceTransformer {
   std::string pooling_ = "mean";  // cls | mean | max | mean_sqrt_len
   bool normalize_ = false;
   int64_t max_seq_length_ = 512;
+};
+
+struct LabelScore {
+  std::string label;
+  double score;
+};
+
+struct FillMaskResult {
+  double score;
+  int64_t token;
+  std::string token_str, sequence;
+};
+
+struct TokenEntity {
+  std::string entity;  // "B-PER" (aggregation none) or the group "PER"
+  double score;
+  std::optional<int64_t> index;  // token index (aggregation none only)
+  std::string word;
+  int64_t start, end;  // code points of the input
+};
+
+// pipeline("text-classification"): softmax, or sigmoid for multi-label / one label, identity for regression.
+class TextClassificationPipeline {
+ public:
+  static std::unique_ptr<TextClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
+  // top_k: 1 -> the best label; nullopt -> every label, best first.
+  std::vector<std::vector<LabelScore>> operator()(const std::vector<std::string>& texts, std::optional<int64_t> top_k = 1) const;
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<PreTrainedTokenizer> tok_;
+};
+
+// pipeline("fill-mask"): the top_k fillers of the (single) mask token of each input.
+class FillMaskPipeline {
+ public:
+  static std::unique_ptr<FillMaskPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
+  std::vector<std::vector<FillMaskResult>> operator()(const std::vector<std::string>& texts, int64_t top_k = 5) const;
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<PreTrainedTokenizer> tok_;
+};
+
+// pipeline("token-classification") with aggregation none | simple | first | average | max;
+// entities labelled "O" are dropped, as in Python.
+class TokenClassificationPipeline {
+ public:
+  static std::unique_ptr<TokenClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
+  std::vector<std::vector<TokenEntity>> operator()(const std::vector<std::string>& texts, const std::string& aggregation = "none") const;
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<PreTrainedTokenizer> tok_;
 };
 
 }  // namespace transformers

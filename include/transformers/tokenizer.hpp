@@ -54,6 +54,8 @@ class Tokenizer {
   std::vector<Encoding> encode_batch(const std::vector<std::string>& texts, const std::vector<std::string>* pairs = nullptr,
                                      bool add_special_tokens = true) const;
   std::string decode(const std::vector<int64_t>& ids, bool skip_special_tokens = false) const;
+  // Python's convert_tokens_to_string: the decoder chain over token strings.
+  std::string decode_tokens(const std::vector<std::string>& tokens) const;
 
   std::optional<int64_t> token_to_id(const std::string& token) const;
   std::optional<std::string> id_to_token(int64_t id) const;

@@ -414,6 +414,10 @@ std::string Tokenizer::decode(const std::vector<int64_t>& ids, bool skip_special
     }
     if (t) toks.push_back(*t);  // unknown ids are dropped, as in the Rust library
   }
+  return decode_tokens(toks);
+}
+
+std::string Tokenizer::decode_tokens(const std::vector<std::string>& toks) const {
   if (!p_->decoder) {
     std::string s;
     for (size_t i = 0; i < toks.size(); ++i) s += (i ? " " : "") + toks[i];

@@ -119,6 +119,60 @@ int cmd_tokenize(const std::string& model_id, const std::string& jsonl, bool bat
   return 0;
 }
 
+// The pipelines for humans: labels, fillers, entities, similarities.
+int cmd_run(const std::string& model_id, std::string task, const std::vector<std::string>& inputs, const std::string& agg,
+            int64_t top_k, const FromPretrainedOptions& o) {
+  if (inputs.empty()) throw ValueError("run: give at least one input text");
+  if (task.empty()) {  // pick from config.architectures, like Python's pipeline(model=...)
+    const auto arch = AutoConfig::from_pretrained(model_id, ConfigOptions{static_cast<const HubOptions&>(o), {}}).architectures();
+    const std::string a = arch.empty() ? "" : arch[0];
+    if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
+    else if (a.find("TokenClassification") != std::string::npos) task = "token-classification";
+    else if (a.find("MaskedLM") != std::string::npos) task = "fill-mask";
+    else task = "feature-extraction";
+  }
+  if (task == "text-classification" || task == "sentiment-analysis") {
+    auto p = TextClassificationPipeline::from_pretrained(model_id, o);
+    auto r = (*p)(inputs, top_k > 0 ? std::optional<int64_t>(top_k) : std::nullopt);
+    for (size_t i = 0; i < r.size(); ++i) {
+      std::cout << inputs[i] << "\n";
+      for (const auto& l : r[i]) std::printf("  %-20s %.4f\n", l.label.c_str(), l.score);
+    }
+  } else if (task == "fill-mask") {
+    auto p = FillMaskPipeline::from_pretrained(model_id, o);
+    auto r = (*p)(inputs, top_k > 0 ? top_k : 5);
+    for (size_t i = 0; i < r.size(); ++i) {
+      std::cout << inputs[i] << "\n";
+      for (const auto& f : r[i]) std::printf("  %.4f  %-15s %s\n", f.score, f.token_str.c_str(), f.sequence.c_str());
+    }
+  } else if (task == "token-classification" || task == "ner") {
+    auto p = TokenClassificationPipeline::from_pretrained(model_id, o);
+    auto r = (*p)(inputs, agg);
+    for (size_t i = 0; i < r.size(); ++i) {
+      std::cout << inputs[i] << "\n";
+      for (const auto& e : r[i])
+        std::printf("  %-8s %.4f  [%ld, %ld) %s\n", e.entity.c_str(), e.score, static_cast<long>(e.start), static_cast<long>(e.end), e.word.c_str());
+    }
+  } else if (task == "feature-extraction" || task == "sentence-similarity") {
+    auto st = SentenceTransformer::from_pretrained(model_id, o);
+    Tensor e = st->encode(inputs);
+    if (task == "feature-extraction") {
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        std::printf("%s\n  [", inputs[i].c_str());
+        for (int64_t d = 0; d < std::min<int64_t>(8, e.size(1)); ++d) std::printf("%s%.4f", d ? ", " : "", e.item({static_cast<int64_t>(i), d}));
+        std::printf(", ...] (%ld dims)\n", static_cast<long>(e.size(1)));
+      }
+    } else {
+      Tensor sim = SentenceTransformer::cos_sim(e.slice(0, 0, 1), e);
+      std::printf("similarity to \"%s\"\n", inputs[0].c_str());
+      for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
+    }
+  } else {
+    throw ValueError("unknown task '" + task + "' (text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity)");
+  }
+  return 0;
+}
+
 long peak_rss_kb() {
   struct rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -212,6 +266,18 @@ int main(int argc, char** argv) {
   tk->add_option("--stride", tko.stride);
   add_hub_options(tk, tkh);
 
+  auto* runc = app.add_subcommand("run", "run a pipeline and print the result");
+  std::string run_id, run_task, run_agg = "simple";
+  std::vector<std::string> run_inputs;
+  int64_t run_top_k = 0;
+  FromPretrainedOptions ro;
+  runc->add_option("model", run_id, "model folder or Hub id")->required();
+  runc->add_option("inputs", run_inputs, "input texts");
+  runc->add_option("--task", run_task, "text-classification | fill-mask | token-classification | feature-extraction | sentence-similarity");
+  runc->add_option("--aggregation-strategy", run_agg, "token-classification: none | simple | first | average | max");
+  runc->add_option("--top-k", run_top_k);
+  add_hub_options(runc, ro);
+
   auto* bench = app.add_subcommand("bench", "time repeated forward passes (one JSON object)");
   std::string bench_id, bench_class = "AutoModel";
   int64_t bench_batch = 1, bench_seq = 128;
@@ -240,6 +306,7 @@ int main(int argc, char** argv) {
       if (tk_max >= 0) tko.max_length = tk_max;
       return cmd_tokenize(tk_id, tk_jsonl, tk_batch, tko, tkh);
     }
+    if (app.got_subcommand("run")) return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, ro);
     if (app.got_subcommand("bench")) return cmd_bench(bench_id, bench_class, bench_batch, bench_seq, bench_iters, bo);
     if (app.got_subcommand("download")) {
       std::cout << snapshot_download(dl_id, ho) << "\n";
