@@ -19,6 +19,7 @@ class UnsupportedDType : public Error { using Error::Error; };
 class SafetensorsError : public Error { using Error::Error; };
 class TokenizerError : public Error { using Error::Error; };
 class JsonError : public Error { using Error::Error; };
+class TemplateError : public Error { using Error::Error; };  // chat templates: syntax, runtime, raise_exception
 
 class BackendNotCompiled : public Error {
  public:

@@ -104,6 +104,14 @@ struct BatchEncoding {
 
 struct TokenizerOptions : HubOptions {};
 
+struct ChatTemplateOptions {
+  bool add_generation_prompt = false;
+  bool continue_final_message = false;
+  std::string tools_json;                       // JSON list of tool schemas, "" for none
+  std::map<std::string, std::string> kwargs;    // extra template variables as JSON text (enable_thinking, ...)
+  std::string chat_template;                    // overrides the tokenizer's template when set
+};
+
 // The transformers tokenizer: tokenizer.json plus tokenizer_config.json (special tokens,
 // model_max_length, padding side, clean-up), with Python's call / decode API.
 class PreTrainedTokenizer {
@@ -137,6 +145,11 @@ class PreTrainedTokenizer {
   bool clean_up_tokenization_spaces() const { return clean_up_; }
   const std::vector<std::string>& model_input_names() const { return model_input_names_; }
   const std::string& chat_template() const { return chat_template_; }
+  // Renders the chat template over `messages_json` (a JSON list of {role, content, ...}) the way
+  // apply_chat_template(tokenize=False) does; TemplateError for template failures.
+  std::string apply_chat_template(const std::string& messages_json, const ChatTemplateOptions& o = {}) const;
+  // The same, tokenized without adding special tokens (the template carries them).
+  std::vector<int64_t> apply_chat_template_ids(const std::string& messages_json, const ChatTemplateOptions& o = {}) const;
   const Tokenizer& backend() const { return tok_; }
 
  private:

@@ -266,6 +266,19 @@ int main(int argc, char** argv) {
   tk->add_option("--stride", tko.stride);
   add_hub_options(tk, tkh);
 
+  auto* ct = app.add_subcommand("chat-template", "print the rendered chat template, byte for byte");
+  std::string ct_id, ct_messages, ct_tools;
+  std::vector<std::string> ct_vars;
+  ChatTemplateOptions cto;
+  TokenizerOptions cth;
+  ct->add_option("model", ct_id, "model folder or Hub id")->required();
+  ct->add_option("--messages", ct_messages, "JSON file with the message list")->required();
+  ct->add_option("--tools", ct_tools, "JSON file with tool schemas");
+  ct->add_option("--var", ct_vars, "extra template variable NAME=JSON (e.g. enable_thinking=false)");
+  ct->add_flag("--add-generation-prompt", cto.add_generation_prompt);
+  ct->add_flag("--continue-final-message", cto.continue_final_message);
+  add_hub_options(ct, cth);
+
   auto* runc = app.add_subcommand("run", "run a pipeline and print the result");
   std::string run_id, run_task, run_agg = "simple";
   std::vector<std::string> run_inputs;
@@ -305,6 +318,22 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("tokenize")) {
       if (tk_max >= 0) tko.max_length = tk_max;
       return cmd_tokenize(tk_id, tk_jsonl, tk_batch, tko, tkh);
+    }
+    if (app.got_subcommand("chat-template")) {
+      auto read_all = [](const std::string& p) {
+        std::ifstream f(p, std::ios::binary);
+        if (!f) throw OSError("cannot open '" + p + "'");
+        return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      };
+      if (!ct_tools.empty()) cto.tools_json = read_all(ct_tools);
+      for (const auto& v : ct_vars) {
+        const auto eq = v.find('=');
+        if (eq == std::string::npos) throw ValueError("--var needs NAME=JSON, got '" + v + "'");
+        cto.kwargs[v.substr(0, eq)] = v.substr(eq + 1);
+      }
+      auto tok = AutoTokenizer::from_pretrained(ct_id, cth);
+      std::cout << tok->apply_chat_template(read_all(ct_messages), cto);
+      return 0;
     }
     if (app.got_subcommand("run")) return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, ro);
     if (app.got_subcommand("bench")) return cmd_bench(bench_id, bench_class, bench_batch, bench_seq, bench_iters, bo);

@@ -1,0 +1,75 @@
+// Chat templates rendered byte for byte as transformers' apply_chat_template(tokenize=False).
+#include <fstream>
+
+#include "io/json.hpp"
+#include "test_util.hpp"
+#include "tokenizers/jinja.hpp"
+
+using namespace transformers;
+using testutil::fixture;
+
+namespace {
+std::string qwen3_template() {
+  testutil::TempDir d;
+  const std::string tarball = std::string(SOURCE_DIR) + "/../shared/data/tokenizers-qwen3-llama2.tar.xz";
+  EXPECT_EQ(testutil::run("tar -xJf '" + tarball + "' -C '" + d.path.string() + "' qwen3/tokenizer_config.json"), 0);
+  return parse_json_file(d / "qwen3/tokenizer_config.json")["chat_template"].get<std::string>();
+}
+
+std::unique_ptr<PreTrainedTokenizer> tiny_tokenizer(const testutil::TempDir& d) {
+  std::ofstream(d / "tokenizer.json") << R"({"model": {"type": "WordLevel", "vocab": {"<unk>": 0}, "unk_token": "<unk>"}})";
+  std::ofstream(d / "tokenizer_config.json") << R"({"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"})";
+  return PreTrainedTokenizer::from_files(d / "tokenizer.json", d / "tokenizer_config.json");
+}
+}  // namespace
+
+TEST(ChatTemplate, MatchesTransformers) {
+  // Insertion order matters (tojson keeps it): parse as ordered JSON.
+  std::ifstream f(fixture("chat/cases.json"));
+  const nlohmann::ordered_json all = nlohmann::ordered_json::parse(f);
+  testutil::TempDir d;
+  auto tok = tiny_tokenizer(d);
+  const std::string qwen = qwen3_template();
+  int n = 0;
+  for (const auto& c : all["cases"]) {
+    SCOPED_TRACE(c["template"].get<std::string>() + " case " + std::to_string(n++));
+    ChatTemplateOptions o;
+    o.chat_template = c["template"] == "qwen3" ? qwen : all["templates"][c["template"].get<std::string>()].get<std::string>();
+    o.add_generation_prompt = c["add_generation_prompt"];
+    if (!c["tools"].is_null()) o.tools_json = c["tools"].dump();
+    for (auto& [k, v] : c["kwargs"].items()) o.kwargs[k] = v.dump();
+    const auto& msgs = c["messages"];
+    if (!c["error"].is_null()) {
+      EXPECT_THROW(tok->apply_chat_template(msgs.dump(), o), TemplateError);
+      continue;
+    }
+    EXPECT_EQ(tok->apply_chat_template(msgs.dump(), o), c["expected"].get<std::string>());
+  }
+  EXPECT_GE(n, 10);
+}
+
+TEST(ChatTemplate, HostileTemplatesAreTypedErrors) {
+  testutil::TempDir d;
+  auto tok = tiny_tokenizer(d);
+  const std::string msgs = R"([{"role": "user", "content": "hi"}])";
+  auto render = [&](const std::string& t) {
+    ChatTemplateOptions o;
+    o.chat_template = t;
+    return tok->apply_chat_template(msgs, o);
+  };
+  EXPECT_THROW(render("{% for m in messages %}"), TemplateError);               // unclosed block
+  EXPECT_THROW(render("{{ messages[0].content "), TemplateError);               // unclosed tag
+  EXPECT_THROW(render("{{ raise_exception('nope') }}"), TemplateError);
+  EXPECT_THROW(render("{% set x = [] %}{{ x.append(1) }}"), TemplateError);     // immutable sandbox
+  EXPECT_THROW(render("{{ undefined_thing.attr }}"), TemplateError);
+  EXPECT_THROW(render("{{ 1 // 0 }}"), TemplateError);
+  EXPECT_THROW(render("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"), TemplateError);  // unbounded recursion
+  EXPECT_THROW(render("{% include 'x' %}"), TemplateError);
+  EXPECT_THROW(tok->apply_chat_template("[{\"role\": ", {}), ValueError);
+  EXPECT_THROW(tok->apply_chat_template(msgs, {}), ValueError);  // no template set
+  EXPECT_EQ(render("{{ messages[0]['content'] | upper }}{# comment #}"), "HI");
+  ChatTemplateOptions cont;
+  cont.chat_template = "{% for m in messages %}<{{ m.role }}>{{ m.content }}</{{ m.role }}>{% endfor %}";
+  cont.continue_final_message = true;
+  EXPECT_EQ(tok->apply_chat_template(msgs, cont), "<user>hi");
+}
