@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <mutex>
 #include <queue>
 
 #include "tokenizers/components.hpp"
@@ -49,7 +50,12 @@ std::vector<std::pair<size_t, size_t>> char_spans(const std::string& w) {
 }
 
 struct BPE : VocabModel {
-  std::map<std::pair<int64_t, int64_t>, std::pair<int64_t, int64_t>> merges;  // pair -> (rank, new id)
+  // (left id << 32 | right id) -> (rank, merged id)
+  std::unordered_map<uint64_t, std::pair<int64_t, int64_t>> merges;
+  static uint64_t key(int64_t a, int64_t b) { return (static_cast<uint64_t>(a) << 32) | static_cast<uint32_t>(b); }
+  // Words repeat: like the Rust library, remember the result of short words.
+  mutable std::mutex cache_mu;
+  mutable std::unordered_map<std::string, std::vector<Token>> cache;
   std::optional<std::string> unk;
   std::string prefix, suffix;
   bool fuse_unk = false, byte_fallback = false, ignore_merges = false;
@@ -57,6 +63,21 @@ struct BPE : VocabModel {
 
   std::vector<Token> tokenize(const std::string& w) const override {
     if (w.empty()) return {};
+    if (w.size() < 256) {
+      std::lock_guard<std::mutex> lock(cache_mu);
+      auto it = cache.find(w);
+      if (it != cache.end()) return it->second;
+    }
+    std::vector<Token> r = tokenize_uncached(w);
+    if (w.size() < 256) {
+      std::lock_guard<std::mutex> lock(cache_mu);
+      if (cache.size() >= 10000) cache.clear();
+      cache.emplace(w, r);
+    }
+    return r;
+  }
+
+  std::vector<Token> tokenize_uncached(const std::string& w) const {
     if (ignore_merges)
       if (auto id = token_to_id(w)) return {{*id, w, 0, w.size()}};
     struct Sym { int64_t id; size_t b, e; int prev, next; bool alive; };
@@ -109,7 +130,7 @@ struct BPE : VocabModel {
     std::priority_queue<Item, std::vector<Item>, std::greater<Item>> q;
     auto push = [&](int l) {
       if (l < 0 || syms[l].next < 0) return;
-      auto it = merges.find({syms[l].id, syms[syms[l].next].id});
+      auto it = merges.find(key(syms[l].id, syms[syms[l].next].id));
       if (it != merges.end()) q.emplace(it->second.first, l, it->second.second);
     };
     for (int i = 0; i < n; ++i) push(i);
@@ -118,7 +139,7 @@ struct BPE : VocabModel {
       q.pop();
       if (!syms[l].alive || syms[l].next < 0) continue;
       const int r = syms[l].next;
-      auto it = merges.find({syms[l].id, syms[r].id});
+      auto it = merges.find(key(syms[l].id, syms[r].id));
       if (it == merges.end() || it->second.second != nid || it->second.first != rank) continue;  // stale
       syms[l].id = nid;
       syms[l].e = syms[r].e;
@@ -311,7 +332,7 @@ std::unique_ptr<Model> make_model(const Json& j) {
       const std::string merged = a + (b.rfind(m->prefix, 0) == 0 ? b.substr(m->prefix.size()) : b);
       auto ia = m->token_to_id(a), ib = m->token_to_id(b), im = m->token_to_id(merged);
       if (!ia || !ib || !im) throw TokenizerError("BPE: merge '" + a + " " + b + "' uses tokens missing from the vocabulary");
-      m->merges[{*ia, *ib}] = {rank++, *im};
+      m->merges[BPE::key(*ia, *ib)] = {rank++, *im};
     }
     return m;
   }
