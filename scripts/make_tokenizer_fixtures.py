@@ -147,6 +147,25 @@ def main():
         os.makedirs(d)
         fn(d)
         write_goldens(name, os.path.join(d, "tokenizer.json"), ["<mask> glued<mask>and <mask>  spaced"])
+    # SentencePiece unigram converted the legacy way: Precompiled (nmt_nfkc) charsmap normalizer.
+    import sentencepiece as spm
+    from transformers.convert_slow_tokenizer import SpmConverter
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = os.path.join(tmp, "corpus.txt")
+        with open(corpus, "w", encoding="utf-8") as f:
+            f.write("\n".join(CORPUS * 20 + ["ﬁne ①②③ Ⅻ ｱｲｳ ｶﾞ ＡＢＣ “quotes” … ㍿ ℃"] * 20))
+        spm.SentencePieceTrainer.train(input=corpus, model_prefix=os.path.join(tmp, "spm"), vocab_size=200,
+                                       model_type="unigram", character_coverage=1.0, minloglevel=2)
+
+        class Orig:
+            vocab_file = os.path.join(tmp, "spm.model")
+
+        d = os.path.join(OUT, "spm-precompiled")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        SpmConverter(Orig()).converted().save(os.path.join(d, "tokenizer.json"))
+        write_goldens("spm-precompiled", os.path.join(d, "tokenizer.json"),
+                      ["ﬁne ①②③ Ⅻ ｱｲｳ ｶﾞ ＡＢＣ “quotes” … ㍿ ℃", "e\u0301\u0301 ﾊﾟﾊﾟ 가\u11a8"])
     minilm = sys.argv[1] if len(sys.argv) > 1 else None
     if minilm:
         d = os.path.join(OUT, "bert-minilm")

@@ -135,6 +135,7 @@ TEST(Tokenizers, ByteLevelBpeRoberta) { check_goldens("bytelevel-bpe"); }
 TEST(Tokenizers, UnigramMetaspace) { check_goldens("unigram-metaspace"); }
 TEST(Tokenizers, Qwen3) { check_goldens("qwen3"); }
 TEST(Tokenizers, Llama2) { check_goldens("llama2"); }
+TEST(Tokenizers, SentencePiecePrecompiled) { check_goldens("spm-precompiled"); }
 TEST(Tokenizers, BatchesPaddingTruncation) {
   for (const char* n : {"bert-minilm", "bytelevel-bpe", "unigram-metaspace", "qwen3", "llama2"}) check_batches(n);
 }

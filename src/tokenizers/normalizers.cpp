@@ -1,4 +1,6 @@
 // Normalizers (tokenizers/src/normalizers/*), each acting on one piece with alignment tracking.
+#include <utf8proc.h>
+
 #include "tokenizers/components.hpp"
 #include "tokenizers/regex.hpp"
 #include "tokenizers/unicode.hpp"
@@ -187,6 +189,105 @@ struct ByteLevelN : Normalizer {
   }
 };
 
+std::string base64_decode(const std::string& in) {
+  static const std::string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  uint32_t buf = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=' || c == '\n' || c == '\r') continue;
+    const size_t v = chars.find(c);
+    if (v == std::string::npos) throw TokenizerError("Precompiled: precompiled_charsmap is not valid base64");
+    buf = (buf << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buf >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+// SentencePiece's precompiled charsmap: a darts-clone double-array trie over UTF-8 bytes whose
+// leaves index NUL-terminated replacement strings. HF's rule: per grapheme cluster (< 6 bytes) the
+// shortest matching rule replaces the whole cluster, else per char.
+struct Precompiled : Normalizer {
+  std::vector<uint32_t> trie;
+  std::string strings;
+
+  explicit Precompiled(const std::string& blob) {
+    if (blob.size() < 4) throw TokenizerError("Precompiled: charsmap too short");
+    uint32_t size = 0;
+    for (int k = 3; k >= 0; --k) size = (size << 8) | static_cast<unsigned char>(blob[static_cast<size_t>(k)]);
+    if (size % 4 || 4 + static_cast<size_t>(size) > blob.size()) throw TokenizerError("Precompiled: trie size out of range");
+    trie.resize(size / 4);
+    for (size_t k = 0; k < trie.size(); ++k) {
+      uint32_t u = 0;
+      for (int b = 3; b >= 0; --b) u = (u << 8) | static_cast<unsigned char>(blob[4 + k * 4 + static_cast<size_t>(b)]);
+      trie[k] = u;
+    }
+    strings = blob.substr(4 + size);
+    if (trie.empty()) throw TokenizerError("Precompiled: empty trie");
+  }
+
+  static uint32_t offset(uint32_t u) { return (u >> 10) << ((u & (1u << 9)) >> 6); }
+
+  // The replacement for the shortest rule matching a prefix of `key`, if any.
+  const char* lookup(const std::string& key) const {
+    size_t pos = offset(trie[0]);
+    for (unsigned char c : key) {
+      if (c == 0) break;
+      pos ^= c;
+      if (pos >= trie.size()) return nullptr;
+      const uint32_t u = trie[pos];
+      if ((u & 0x800000FFu) != c) return nullptr;
+      pos ^= offset(u);
+      if (pos >= trie.size()) return nullptr;
+      if ((u >> 8) & 1) {
+        const uint32_t v = trie[pos] & 0x7FFFFFFFu;
+        if (v >= strings.size()) throw TokenizerError("Precompiled: replacement offset out of range");
+        return strings.c_str() + v;
+      }
+    }
+    return nullptr;
+  }
+
+  void normalize(NormalizedString& s) const override {
+    const std::vector<Ch> in = s.chars();
+    if (in.empty()) return;
+    std::vector<Ch> out;
+    bool modified = false;
+    auto replace = [&](size_t b, size_t e, const char* rep) {
+      const std::u32string r = utf8_decode(rep);
+      for (size_t k = 0; k < r.size(); ++k) out.push_back({r[k], in[std::min(b + k, e - 1)].a});
+      modified = true;
+    };
+    size_t i = 0;
+    utf8proc_int32_t state = 0;
+    while (i < in.size()) {
+      size_t j = i + 1;  // grapheme cluster [i, j)
+      while (j < in.size() && !utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(in[j - 1].c),
+                                                                static_cast<utf8proc_int32_t>(in[j].c), &state))
+        ++j;
+      state = 0;
+      std::string g;
+      for (size_t k = i; k < j; ++k) utf8_append(g, in[k].c);
+      const char* rep = g.size() < 6 ? lookup(g) : nullptr;
+      if (rep) {
+        replace(i, j, rep);
+      } else {
+        for (size_t k = i; k < j; ++k) {
+          const char* r = lookup(utf8_encode(in[k].c));
+          if (r) replace(k, k + 1, r);
+          else out.push_back(in[k]);
+        }
+      }
+      i = j;
+    }
+    if (modified) s.set(out);
+  }
+};
+
 Regex pattern_of(const Json& j, const char* where) {
   const Json& p = jfield(j, "pattern", where);
   if (p.contains("String")) return Regex::literal(p["String"].get<std::string>());
@@ -235,6 +336,11 @@ std::unique_ptr<Normalizer> make_normalizer(const Json& j) {
     return p;
   }
   if (type == "Replace") return std::make_unique<Replace>(pattern_of(j, "Replace normalizer"), utf8_decode(jstring(j, "content", "")));
+  if (type == "Precompiled") {
+    const std::string b64 = jstring(j, "precompiled_charsmap", "");
+    if (b64.empty()) return nullptr;  // an empty charsmap normalizes nothing
+    return std::make_unique<Precompiled>(base64_decode(b64));
+  }
   throw TokenizerError("normalizer type '" + type + "' is not supported");
 }
 
