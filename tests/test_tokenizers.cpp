@@ -155,3 +155,34 @@ TEST(Tokenizers, BadInput) {
   // Unknown ids are dropped on decode, as in Python.
   EXPECT_EQ(tok.decode({101, 999999, 102}, true), "");
 }
+
+TEST(Tokenizers, SlowBertVocabTxtConvertsLikeTransformers) {
+  // A folder with only vocab.txt + tokenizer_config.json must tokenize exactly as the
+  // tokenizer.json transformers converted from that same vocabulary.
+  testutil::TempDir d;
+  const Json tj = parse_json_file(fixture("tokenizers/bert-minilm/tokenizer.json"));
+  std::vector<std::string> vocab(tj["model"]["vocab"].size());
+  for (auto& [tok, id] : tj["model"]["vocab"].items()) vocab[id.get<size_t>()] = tok;
+  {
+    std::ofstream v(d / "vocab.txt");
+    for (const auto& t : vocab) v << t << "\n";
+  }
+  std::filesystem::copy(fixture("tokenizers/bert-minilm/tokenizer_config.json"), d / "tokenizer_config.json");
+  auto slow = AutoTokenizer::from_pretrained(d.path.string());
+  int n = 0;
+  for (const Json& g : read_jsonl(fixture("tokenizers/bert-minilm/golden.jsonl"))) {
+    if (g.contains("pair")) continue;
+    TokenizerCallOptions o;
+    o.add_special_tokens = g["add_special_tokens"];
+    const Encoding e = slow->encode(g["text"].get<std::string>(), nullptr, o);
+    // The shipped tokenizer.json also truncates / pads to 128; compare the unpadded prefix.
+    std::vector<int64_t> want;
+    for (size_t i = 0; i < g["ids"].size(); ++i)
+      if (g["attention_mask"][i] == 1) want.push_back(g["ids"][i]);
+    EXPECT_EQ(Json(std::vector<int64_t>(e.ids.begin(), e.ids.begin() + static_cast<long>(std::min(e.ids.size(), want.size())))), Json(want))
+        << g["text"];
+    ++n;
+  }
+  EXPECT_GT(n, 20);
+  EXPECT_EQ(slow->decode(slow->encode("Hello, World!").ids, true), "hello, world!");
+}

@@ -117,6 +117,9 @@ struct ChatTemplateOptions {
 class PreTrainedTokenizer {
  public:
   static std::unique_ptr<PreTrainedTokenizer> from_files(const std::string& tokenizer_json, const std::string& tokenizer_config_json);
+  // tokenizer.json given as text (e.g. converted from vocab.txt); `folder` holds chat_template.jinja if any.
+  static std::unique_ptr<PreTrainedTokenizer> from_files_json(const std::string& tokenizer_json_text, const std::string& tokenizer_config_json,
+                                                              const std::string& folder, const std::string& source = "tokenizer.json");
 
   BatchEncoding operator()(const std::vector<std::string>& texts, const std::vector<std::string>* pairs = nullptr,
                            const TokenizerCallOptions& o = {}) const;

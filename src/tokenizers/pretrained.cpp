@@ -1,9 +1,12 @@
 // The transformers layer: tokenizer_config.json (special tokens, limits, sides, clean-up) over a
 // tokenizer.json, with Python's call semantics for padding and truncation.
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "io/json.hpp"
 #include "tokenizers/components.hpp"
+#include "tokenizers/unicode.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers {
@@ -33,8 +36,15 @@ std::optional<std::string> token_content(const Json& v) {
 
 std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files(const std::string& tokenizer_json,
                                                                      const std::string& tokenizer_config_json) {
+  return from_files_json(read_file(tokenizer_json), tokenizer_config_json,
+                         std::filesystem::path(tokenizer_json).parent_path().string(), tokenizer_json);
+}
+
+std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const std::string& json_text,
+                                                                          const std::string& tokenizer_config_json,
+                                                                          const std::string& folder, const std::string& source) {
   auto t = std::make_unique<PreTrainedTokenizer>();
-  t->tok_ = Tokenizer::from_file(tokenizer_json);
+  t->tok_ = Tokenizer::from_str(json_text, source);
   Json cfg = Json::object();
   if (!tokenizer_config_json.empty()) cfg = parse_json_file(tokenizer_config_json);
   if (!cfg.is_object()) throw TokenizerError(tokenizer_config_json + ": must be a JSON object");
@@ -80,7 +90,7 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files(const std::
   } catch (const Json::exception& e) {
     throw TokenizerError(where + ": " + e.what());
   }
-  const auto chat = std::filesystem::path(tokenizer_json).parent_path() / "chat_template.jinja";
+  const auto chat = std::filesystem::path(folder) / "chat_template.jinja";
   if (std::filesystem::exists(chat)) t->chat_template_ = read_file(chat.string());
   return t;
 }
@@ -218,14 +228,63 @@ Tensor BatchEncoding::input_ids() const { return rect(encodings, "input_ids", &E
 Tensor BatchEncoding::attention_mask() const { return rect(encodings, "attention_mask", &Encoding::attention_mask); }
 Tensor BatchEncoding::token_type_ids() const { return rect(encodings, "token_type_ids", &Encoding::type_ids); }
 
+// transformers' BertConverter: the tokenizer.json a WordPiece vocab.txt stands for, with the
+// BertTokenizer options from tokenizer_config.json (do_lower_case, strip_accents, ...).
+static std::string bert_json_from_vocab(const std::string& vocab_path, const Json& cfg) {
+  std::ifstream f(vocab_path);
+  if (!f) throw OSError("cannot open '" + vocab_path + "'");
+  Json vocab = Json::object();
+  int64_t id = 0;
+  for (std::string line; std::getline(f, line); ++id) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+    tok::validate_utf8(line, "vocab.txt");
+    if (!vocab.contains(line)) vocab[line] = id;
+  }
+  auto special = [&](const char* key, const char* def) {
+    std::string v = def;
+    if (cfg.contains(key) && cfg[key].is_string()) v = cfg[key].get<std::string>();
+    if (!vocab.contains(v)) throw TokenizerError(vocab_path + ": special token '" + v + "' is not in the vocabulary");
+    return v;
+  };
+  const std::string cls = special("cls_token", "[CLS]"), sep = special("sep_token", "[SEP]"), unk = special("unk_token", "[UNK]");
+  Json added = Json::array();
+  std::vector<std::string> specials = {special("pad_token", "[PAD]"), unk, cls, sep, special("mask_token", "[MASK]")};
+  std::sort(specials.begin(), specials.end(), [&](const auto& a, const auto& b) { return vocab[a] < vocab[b]; });
+  for (const auto& t : specials)
+    added.push_back({{"id", vocab[t]}, {"content", t}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
+                     {"normalized", false}, {"special", true}});
+  Json norm = {{"type", "BertNormalizer"}, {"clean_text", true},
+               {"handle_chinese_chars", cfg.value("tokenize_chinese_chars", true)},
+               {"strip_accents", cfg.contains("strip_accents") ? cfg["strip_accents"] : Json()},
+               {"lowercase", cfg.value("do_lower_case", true)}};
+  Json tmpl = {{"type", "TemplateProcessing"},
+               {"single", Json::array({{{"SpecialToken", {{"id", cls}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                                       {{"SpecialToken", {{"id", sep}, {"type_id", 0}}}}})},
+               {"pair", Json::array({{{"SpecialToken", {{"id", cls}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                                     {{"SpecialToken", {{"id", sep}, {"type_id", 0}}}}, {{"Sequence", {{"id", "B"}, {"type_id", 1}}}},
+                                     {{"SpecialToken", {{"id", sep}, {"type_id", 1}}}}})},
+               {"special_tokens", {{cls, {{"id", cls}, {"ids", {vocab[cls]}}, {"tokens", {cls}}}},
+                                   {sep, {{"id", sep}, {"ids", {vocab[sep]}}, {"tokens", {sep}}}}}}};
+  Json j = {{"version", "1.0"}, {"added_tokens", added}, {"normalizer", norm}, {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
+            {"model", {{"type", "WordPiece"}, {"unk_token", unk}, {"continuing_subword_prefix", "##"},
+                       {"max_input_chars_per_word", 100}, {"vocab", vocab}}},
+            {"post_processor", tmpl}, {"decoder", {{"type", "WordPiece"}, {"prefix", "##"}, {"cleanup", true}}}};
+  return j.dump();
+}
+
 std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::string& name, const TokenizerOptions& o) {
-  auto tj = cached_file(name, "tokenizer.json", o, false);
-  if (!tj)
-    throw OSError("Could not load tokenizer from " + name +
-                  ": no tokenizer.json found (vocab.txt / vocab.json+merges.txt / SentencePiece files are not converted yet)");
   auto cfg = cached_file(name, "tokenizer_config.json", o, false);
   cached_file(name, "chat_template.jinja", o, false);
-  return PreTrainedTokenizer::from_files(*tj, cfg ? *cfg : "");
+  if (auto tj = cached_file(name, "tokenizer.json", o, false)) return PreTrainedTokenizer::from_files(*tj, cfg ? *cfg : "");
+  // No tokenizer.json: convert the slow tokenizer's files, as transformers' fallback chain does.
+  if (auto vocab = cached_file(name, "vocab.txt", o, false)) {
+    const Json c = cfg ? parse_json_file(*cfg) : Json::object();
+    const auto dir = std::filesystem::path(*vocab).parent_path();
+    auto t = PreTrainedTokenizer::from_files_json(bert_json_from_vocab(*vocab, c), cfg ? *cfg : "", dir.string());
+    return t;
+  }
+  throw OSError("Could not load tokenizer from " + name +
+                ": no tokenizer.json or vocab.txt found (vocab.json+merges.txt and SentencePiece .model files are not converted yet)");
 }
 
 }  // namespace transformers
