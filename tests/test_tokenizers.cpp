@@ -186,3 +186,22 @@ TEST(Tokenizers, SlowBertVocabTxtConvertsLikeTransformers) {
   EXPECT_GT(n, 20);
   EXPECT_EQ(slow->decode(slow->encode("Hello, World!").ids, true), "hello, world!");
 }
+
+TEST(Tokenizers, DecodeStreamEmitsCompleteTextOnly) {
+  for (const char* name : {"qwen3", "llama2", "bytelevel-bpe", "bert-minilm"}) {
+    Tokenizer tok = Tokenizer::from_file(tokenizer_path(name));
+    for (const Json& g : read_jsonl(fixture(std::string("tokenizers/") + name + "/golden.jsonl"))) {
+      if (g.contains("pair") || !g["add_special_tokens"].get<bool>()) continue;
+      DecodeStream ds(tok, true);
+      std::string streamed;
+      for (int64_t id : g["ids"].get<std::vector<int64_t>>())
+        if (auto piece = ds.step(id)) {
+          EXPECT_TRUE(piece->find("\xEF\xBF\xBD") == std::string::npos || g["decode_skip"].get<std::string>().find("\xEF\xBF\xBD") != std::string::npos) << name;
+          streamed += *piece;
+        }
+      const std::string full = g["decode_skip"];
+      if (full.size() >= 3 && full.compare(full.size() - 3, 3, "\xEF\xBF\xBD") == 0) continue;
+      EXPECT_EQ(streamed, full) << name << ": '" << g["text"].get<std::string>() << "'";
+    }
+  }
+}

@@ -27,6 +27,23 @@ struct AddedToken {
   bool single_word = false, lstrip = false, rstrip = false, normalized = true, special = false;
 };
 
+class Tokenizer;
+
+// Incremental decoding for streaming generation (the Rust DecodeStream): feed ids one at a
+// time; text comes out as soon as it is complete (never a partial UTF-8 character).
+class DecodeStream {
+ public:
+  DecodeStream(const Tokenizer& tok, bool skip_special_tokens = false) : tok_(&tok), skip_(skip_special_tokens) {}
+  std::optional<std::string> step(int64_t id);
+
+ private:
+  const Tokenizer* tok_;
+  bool skip_;
+  std::vector<int64_t> ids_;
+  std::string prefix_;
+  size_t prefix_index_ = 0;
+};
+
 struct TruncationParams {
   int64_t max_length = 0;
   std::string strategy = "longest_first";  // longest_first | only_first | only_second

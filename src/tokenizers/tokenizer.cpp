@@ -428,6 +428,22 @@ std::string Tokenizer::decode_tokens(const std::vector<std::string>& toks) const
   return s;
 }
 
+std::optional<std::string> DecodeStream::step(int64_t id) {
+  ids_.push_back(id);
+  const std::string s = tok_->decode(ids_, skip_);
+  static const std::string kReplacement = "\xEF\xBF\xBD";
+  const bool incomplete = s.size() >= 3 && s.compare(s.size() - 3, 3, kReplacement) == 0;
+  if (s.size() <= prefix_.size() || incomplete) return std::nullopt;
+  if (s.compare(0, prefix_.size(), prefix_) != 0) throw TokenizerError("DecodeStream: decoded text no longer starts with the emitted prefix");
+  std::string out = s.substr(prefix_.size());
+  // Keep the ids since the previous emission as context for the next one.
+  const size_t new_prefix_index = ids_.size() - prefix_index_;
+  ids_.erase(ids_.begin(), ids_.begin() + static_cast<long>(prefix_index_));
+  prefix_ = tok_->decode(ids_, skip_);
+  prefix_index_ = new_prefix_index;
+  return out;
+}
+
 std::optional<int64_t> Tokenizer::token_to_id(const std::string& t) const {
   auto it = p_->added_ids.find(t);
   if (it != p_->added_ids.end()) return it->second;
