@@ -74,6 +74,12 @@ void split_piece(const NormalizedString& piece, const std::vector<std::pair<size
 // The word-level clean-up transformers and the WordPiece / CTC decoders share.
 std::string cleanup_tokenization(std::string s, bool do_not);
 
+// An added-token entry ({content, single_word, lstrip, rstrip, normalized, special}) of
+// tokenizer.json's added_tokens or tokenizer_config.json's added_tokens_decoder.
+AddedToken parse_added_token(const Json& j);
+// Literal replacement of every occurrence of `from`.
+std::string replace_literal(const std::string& s, const std::string& from, const std::string& to);
+
 // JSON helpers that name the component in errors.
 const Json& jfield(const Json& j, const char* key, const char* where);
 std::string jstring(const Json& j, const char* key, const std::string& def);

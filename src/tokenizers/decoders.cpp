@@ -12,38 +12,14 @@ std::string cleanup_tokenization(std::string s, bool do_not) {
   static const std::pair<const char*, const char*> rules[] = {
       {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"}, {" 'm", "'m"},
       {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
-  auto replace_all = [&](const std::string& from, const std::string& to) {
-    std::string out;
-    size_t pos = 0;
-    for (size_t f = s.find(from); f != std::string::npos; f = s.find(from, pos)) {
-      out.append(s, pos, f - pos);
-      out += to;
-      pos = f + from.size();
-    }
-    out.append(s, pos, std::string::npos);
-    s = out;
-  };
   for (const auto& [from, to] : rules) {
-    if (do_not && std::string(from) == " 's") replace_all(" do not", " don't");
-    replace_all(from, to);
+    if (do_not && std::string(from) == " 's") s = replace_literal(s, " do not", " don't");
+    s = replace_literal(s, from, to);
   }
   return s;
 }
 
 namespace {
-
-std::string replace_literal(const std::string& s, const std::string& from, const std::string& to) {
-  if (from.empty()) return s;
-  std::string out;
-  size_t pos = 0;
-  for (size_t f = s.find(from); f != std::string::npos; f = s.find(from, pos)) {
-    out.append(s, pos, f - pos);
-    out += to;
-    pos = f + from.size();
-  }
-  out.append(s, pos, std::string::npos);
-  return out;
-}
 
 struct SequenceD : Decoder {
   std::vector<std::unique_ptr<Decoder>> items;

@@ -23,6 +23,30 @@ bool jbool(const Json& j, const char* key, bool def) {
   return j[key].get<bool>();
 }
 
+AddedToken parse_added_token(const Json& j) {
+  AddedToken t;
+  t.content = jstring(j, "content", "");
+  t.single_word = jbool(j, "single_word", false);
+  t.lstrip = jbool(j, "lstrip", false);
+  t.rstrip = jbool(j, "rstrip", false);
+  t.normalized = jbool(j, "normalized", true);
+  t.special = jbool(j, "special", false);
+  return t;
+}
+
+std::string replace_literal(const std::string& s, const std::string& from, const std::string& to) {
+  if (from.empty()) return s;
+  std::string out;
+  size_t pos = 0;
+  for (size_t f = s.find(from); f != std::string::npos; f = s.find(from, pos)) {
+    out.append(s, pos, f - pos);
+    out += to;
+    pos = f + from.size();
+  }
+  out.append(s, pos, std::string::npos);
+  return out;
+}
+
 namespace {
 
 // Per-char rewrite: every output char takes the alignment of its source char; no output deletes it.

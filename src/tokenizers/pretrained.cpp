@@ -55,13 +55,7 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
       std::vector<std::pair<int64_t, AddedToken>> extra;
       for (auto& [id, v] : cfg["added_tokens_decoder"].items()) {
         if (!v.is_object()) continue;
-        AddedToken a;
-        a.content = tok::jstring(v, "content", "");
-        a.single_word = tok::jbool(v, "single_word", false);
-        a.lstrip = tok::jbool(v, "lstrip", false);
-        a.rstrip = tok::jbool(v, "rstrip", false);
-        a.normalized = tok::jbool(v, "normalized", true);
-        a.special = tok::jbool(v, "special", false);
+        const AddedToken a = tok::parse_added_token(v);
         if (!t->tok_.token_to_id(a.content)) extra.emplace_back(std::stoll(id), a);
       }
       std::sort(extra.begin(), extra.end(), [](auto& x, auto& y) { return x.first < y.first; });

@@ -280,16 +280,7 @@ Tokenizer Tokenizer::from_str(const std::string& text, const std::string& source
     p->post = tok::make_post_processor(j.value("post_processor", Json()));
     p->decoder = tok::make_decoder(j.value("decoder", Json()));
     if (j.contains("added_tokens") && j["added_tokens"].is_array())
-      for (const auto& a : j["added_tokens"]) {
-        AddedToken t;
-        t.content = tok::jstring(a, "content", "");
-        t.single_word = tok::jbool(a, "single_word", false);
-        t.lstrip = tok::jbool(a, "lstrip", false);
-        t.rstrip = tok::jbool(a, "rstrip", false);
-        t.normalized = tok::jbool(a, "normalized", true);
-        t.special = tok::jbool(a, "special", false);
-        p->add(t);
-      }
+      for (const auto& a : j["added_tokens"]) p->add(tok::parse_added_token(a));
     if (j.contains("truncation") && j["truncation"].is_object()) {
       TruncationParams t;
       const Json& tj = j["truncation"];
