@@ -205,3 +205,32 @@ TEST(Tokenizers, DecodeStreamEmitsCompleteTextOnly) {
     }
   }
 }
+
+TEST(Tokenizers, SlowByteLevelVocabMergesConvertsLikeTransformers) {
+  // vocab.json + merges.txt of the byte-level BPE fixture, declared as a RoBERTa tokenizer: ids and
+  // tokens must equal the tokenizer.json the fixture was saved as.
+  testutil::TempDir d;
+  const Json tj = parse_json_file(fixture("tokenizers/bytelevel-bpe/tokenizer.json"));
+  std::ofstream(d / "vocab.json") << tj["model"]["vocab"].dump();
+  {
+    std::ofstream m(d / "merges.txt");
+    m << "#version: 0.2\n";
+    for (const auto& p : tj["model"]["merges"]) m << (p.is_array() ? p[0].get<std::string>() + " " + p[1].get<std::string>() : p.get<std::string>()) << "\n";
+  }
+  std::ofstream(d / "tokenizer_config.json") << R"({"tokenizer_class": "RobertaTokenizer", "add_prefix_space": false,
+    "bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>", "cls_token": "<s>", "unk_token": "<unk>", "pad_token": "<pad>",
+    "mask_token": {"content": "<mask>", "lstrip": true}})";
+  auto slow = AutoTokenizer::from_pretrained(d.path.string());
+  int n = 0;
+  for (const Json& g : read_jsonl(fixture("tokenizers/bytelevel-bpe/golden.jsonl"))) {
+    if (g.contains("pair")) continue;
+    TokenizerCallOptions o;
+    o.add_special_tokens = g["add_special_tokens"];
+    const Encoding e = slow->encode(g["text"].get<std::string>(), nullptr, o);
+    EXPECT_EQ(Json(e.ids), g["ids"]) << g["text"];
+    EXPECT_EQ(Json(e.tokens), g["tokens"]) << g["text"];
+    EXPECT_EQ(slow->decode(e.ids), g["decode"].get<std::string>());
+    ++n;
+  }
+  EXPECT_GT(n, 20);
+}

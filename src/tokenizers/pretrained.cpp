@@ -266,6 +266,52 @@ static std::string bert_json_from_vocab(const std::string& vocab_path, const Jso
   return j.dump();
 }
 
+// transformers' GPT2Converter / RobertaConverter: byte-level BPE from vocab.json + merges.txt.
+static std::string bytelevel_json_from_files(const std::string& vocab_path, const std::string& merges_path, const Json& cfg) {
+  Json vocab = parse_json_file(vocab_path);
+  if (!vocab.is_object()) throw TokenizerError(vocab_path + ": must map tokens to ids");
+  std::ifstream f(merges_path);
+  if (!f) throw OSError("cannot open '" + merges_path + "'");
+  Json merges = Json::array();
+  for (std::string line; std::getline(f, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+    if (line.empty() || line.rfind("#version", 0) == 0) continue;
+    merges.push_back(line);
+  }
+  const bool prefix = cfg.value("add_prefix_space", false);
+  const std::string cls = cfg.value("tokenizer_class", "");
+  const bool roberta = cls.rfind("Roberta", 0) == 0 || cls.rfind("Bart", 0) == 0 || cls.rfind("Longformer", 0) == 0;
+  auto content = [&](const char* key) -> std::string {
+    if (!cfg.contains(key)) return "";
+    if (cfg[key].is_string()) return cfg[key].get<std::string>();
+    if (cfg[key].is_object()) return cfg[key].value("content", "");
+    return "";
+  };
+  Json added = Json::array();
+  for (const char* k : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"}) {
+    const std::string c = content(k);
+    if (c.empty() || !vocab.contains(c)) continue;
+    const bool lstrip = cfg.contains(k) && cfg[k].is_object() && cfg[k].value("lstrip", false);
+    added.push_back({{"id", vocab[c]}, {"content", c}, {"single_word", false}, {"lstrip", lstrip}, {"rstrip", false},
+                     {"normalized", false}, {"special", true}});
+  }
+  Json post = {{"type", "ByteLevel"}, {"add_prefix_space", prefix}, {"trim_offsets", false}, {"use_regex", true}};
+  if (roberta) {
+    const std::string bos = content("cls_token").empty() ? content("bos_token") : content("cls_token");
+    const std::string eos = content("sep_token").empty() ? content("eos_token") : content("sep_token");
+    if (!vocab.contains(bos) || !vocab.contains(eos)) throw TokenizerError(vocab_path + ": RoBERTa special tokens missing from the vocabulary");
+    post = {{"type", "RobertaProcessing"}, {"sep", {eos, vocab[eos]}}, {"cls", {bos, vocab[bos]}},
+            {"trim_offsets", cfg.value("trim_offsets", true)}, {"add_prefix_space", prefix}};
+  }
+  Json j = {{"version", "1.0"}, {"added_tokens", added}, {"normalizer", nullptr},
+            {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", prefix}, {"trim_offsets", true}, {"use_regex", true}}},
+            {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}, {"continuing_subword_prefix", ""},
+                       {"end_of_word_suffix", ""}, {"fuse_unk", false}, {"byte_fallback", false}}},
+            {"post_processor", post},
+            {"decoder", {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}}}};
+  return j.dump();
+}
+
 std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::string& name, const TokenizerOptions& o) {
   auto cfg = cached_file(name, "tokenizer_config.json", o, false);
   cached_file(name, "chat_template.jinja", o, false);
@@ -277,8 +323,15 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
     auto t = PreTrainedTokenizer::from_files_json(bert_json_from_vocab(*vocab, c), cfg ? *cfg : "", dir.string());
     return t;
   }
+  auto vj = cached_file(name, "vocab.json", o, false);
+  auto mg = cached_file(name, "merges.txt", o, false);
+  if (vj && mg) {
+    const Json c = cfg ? parse_json_file(*cfg) : Json::object();
+    return PreTrainedTokenizer::from_files_json(bytelevel_json_from_files(*vj, *mg, c), cfg ? *cfg : "",
+                                                std::filesystem::path(*vj).parent_path().string());
+  }
   throw OSError("Could not load tokenizer from " + name +
-                ": no tokenizer.json or vocab.txt found (vocab.json+merges.txt and SentencePiece .model files are not converted yet)");
+                ": no tokenizer.json, vocab.json+merges.txt or vocab.txt found (SentencePiece .model files are not converted yet)");
 }
 
 }  // namespace transformers
