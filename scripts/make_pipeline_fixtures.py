@@ -65,6 +65,18 @@ def main():
         golden[agg] = p(TEXTS[2:4], aggregation_strategy=agg)
     json.dump(golden, open(os.path.join(d, "golden.json"), "w"), indent=1, default=float)
 
+    torch.manual_seed(5)
+    d = save("zero-shot-classification", tf.BertForSequenceClassification(
+        tf.BertConfig(**base, id2label={0: "contradiction", 1: "neutral", 2: "ENTAILMENT"},
+                      label2id={"contradiction": 0, "neutral": 1, "ENTAILMENT": 2})).eval())
+    p = tf.pipeline("zero-shot-classification", model=d, tokenizer=d)
+    labels = ["movies", "travel", "work", "food"]
+    json.dump({"inputs": TEXTS[:4], "labels": labels,
+               "single": [p(t, candidate_labels=labels) for t in TEXTS[:4]],
+               "multi": [p(t, candidate_labels=labels, multi_label=True) for t in TEXTS[:4]],
+               "template": [p(t, candidate_labels=labels, hypothesis_template="The topic is {}") for t in TEXTS[:2]]},
+              open(os.path.join(d, "golden.json"), "w"), indent=1)
+
     # transformers 5 removed the question-answering pipeline: there is no Python reference for it.
     print("pipeline fixtures written to", root)
 

@@ -67,3 +67,22 @@ TEST(Pipelines, TokenClassificationAllAggregations) {
   }
   EXPECT_THROW((*p)(inputs, "longest"), ValueError);
 }
+
+TEST(Pipelines, ZeroShotClassification) {
+  auto p = ZeroShotClassificationPipeline::from_pretrained(fixture("pipelines/zero-shot-classification"));
+  const Json g = golden("zero-shot-classification");
+  const auto labels = g["labels"].get<std::vector<std::string>>();
+  auto check = [&](const ZeroShotResult& r, const Json& e) {
+    EXPECT_EQ(r.sequence, e["sequence"].get<std::string>());
+    EXPECT_EQ(Json(r.labels), e["labels"]);
+    for (size_t k = 0; k < r.scores.size(); ++k) EXPECT_NEAR(r.scores[k], e["scores"][k].get<double>(), 1e-5);
+  };
+  for (size_t i = 0; i < g["inputs"].size(); ++i) {
+    const std::string text = g["inputs"][i];
+    check((*p)(text, labels), g["single"][i]);
+    check((*p)(text, labels, "This example is {}.", true), g["multi"][i]);
+    if (i < g["template"].size()) check((*p)(text, labels, "The topic is {}"), g["template"][i]);
+  }
+  EXPECT_THROW((*p)("x", {}), ValueError);
+  EXPECT_THROW((*p)("x", labels, "no placeholder"), ValueError);
+}

@@ -89,4 +89,25 @@ class TokenClassificationPipeline {
   std::unique_ptr<PreTrainedTokenizer> tok_;
 };
 
+struct ZeroShotResult {
+  std::string sequence;
+  std::vector<std::string> labels;  // best first
+  std::vector<double> scores;
+};
+
+// pipeline("zero-shot-classification"): an NLI model scores "premise = text, hypothesis =
+// template.format(label)"; softmax of the entailment logits across labels, or per label
+// entailment-vs-contradiction with multi_label.
+class ZeroShotClassificationPipeline {
+ public:
+  static std::unique_ptr<ZeroShotClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
+  ZeroShotResult operator()(const std::string& text, const std::vector<std::string>& candidate_labels,
+                            const std::string& hypothesis_template = "This example is {}.", bool multi_label = false) const;
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<PreTrainedTokenizer> tok_;
+  int64_t entailment_id_ = -1;
+};
+
 }  // namespace transformers

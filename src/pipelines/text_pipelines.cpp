@@ -252,4 +252,62 @@ std::vector<std::vector<TokenEntity>> TokenClassificationPipeline::operator()(co
   return out;
 }
 
+std::unique_ptr<ZeroShotClassificationPipeline> ZeroShotClassificationPipeline::from_pretrained(const std::string& name,
+                                                                                               const FromPretrainedOptions& o) {
+  auto p = std::unique_ptr<ZeroShotClassificationPipeline>(new ZeroShotClassificationPipeline());
+  p->model_ = AutoModelForSequenceClassification::from_pretrained(name, o);
+  p->tok_ = load_tokenizer(name, o);
+  for (const auto& [label, id] : p->model_->config().label2id()) {
+    std::string l = label;
+    for (auto& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (l.rfind("entail", 0) == 0) {
+      p->entailment_id_ = id;
+      break;
+    }
+  }
+  return p;
+}
+
+ZeroShotResult ZeroShotClassificationPipeline::operator()(const std::string& text, const std::vector<std::string>& labels,
+                                                          const std::string& tmpl, bool multi_label) const {
+  if (labels.empty()) throw ValueError("zero-shot-classification needs at least one candidate label");
+  const size_t brace = tmpl.find("{}");
+  if (brace == std::string::npos)
+    throw ValueError("The provided hypothesis_template \"" + tmpl + "\" was not able to be formatted with the target labels.");
+  std::vector<std::string> premises(labels.size(), text), hypotheses;
+  for (const auto& l : labels) hypotheses.push_back(tmpl.substr(0, brace) + l + tmpl.substr(brace + 2));
+  TokenizerCallOptions co;
+  co.padding = "longest";
+  co.truncation = "only_first";
+  BatchEncoding be = (*tok_)(premises, &hypotheses, co);
+  ModelInputs in{{"input_ids", be.input_ids()}, {"attention_mask", be.attention_mask()}};
+  if (be.has_token_type_ids) in["token_type_ids"] = be.token_type_ids();
+  const Tensor logits = model_->forward(in)["logits"].contiguous();
+  const int64_t L = logits.size(1);
+  const int64_t ent = entailment_id_ >= 0 ? entailment_id_ : L - 1;  // Python's -1 indexes the last label
+  const int64_t contra = ent == 0 ? L - 1 : 0;
+  std::vector<double> scores(labels.size());
+  if (multi_label || labels.size() == 1) {
+    for (size_t i = 0; i < labels.size(); ++i) {
+      const float* x = logits.data<float>() + static_cast<int64_t>(i) * L;
+      scores[i] = 1.0 / (1.0 + std::exp(double(x[contra]) - double(x[ent])));
+    }
+  } else {
+    double mx = -INFINITY, sum = 0;
+    for (size_t i = 0; i < labels.size(); ++i) mx = std::max(mx, double(logits.data<float>()[static_cast<int64_t>(i) * L + ent]));
+    for (size_t i = 0; i < labels.size(); ++i) sum += (scores[i] = std::exp(logits.data<float>()[static_cast<int64_t>(i) * L + ent] - mx));
+    for (auto& v : scores) v /= sum;
+  }
+  std::vector<size_t> order(labels.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  std::reverse(order.begin(), order.end());  // numpy: reversed(argsort)
+  ZeroShotResult r{text, {}, {}};
+  for (size_t i : order) {
+    r.labels.push_back(labels[i]);
+    r.scores.push_back(scores[i]);
+  }
+  return r;
+}
+
 }  // namespace transformers

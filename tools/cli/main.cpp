@@ -121,7 +121,7 @@ int cmd_tokenize(const std::string& model_id, const std::string& jsonl, bool bat
 
 // The pipelines for humans: labels, fillers, entities, similarities.
 int cmd_run(const std::string& model_id, std::string task, const std::vector<std::string>& inputs, const std::string& agg,
-            int64_t top_k, const FromPretrainedOptions& o) {
+            int64_t top_k, const std::string& labels, const FromPretrainedOptions& o) {
   if (inputs.empty()) throw ValueError("run: give at least one input text");
   if (task.empty()) {  // pick from config.architectures, like Python's pipeline(model=...)
     const auto arch = AutoConfig::from_pretrained(model_id, ConfigOptions{static_cast<const HubOptions&>(o), {}}).architectures();
@@ -152,6 +152,19 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       std::cout << inputs[i] << "\n";
       for (const auto& e : r[i])
         std::printf("  %-8s %.4f  [%ld, %ld) %s\n", e.entity.c_str(), e.score, static_cast<long>(e.start), static_cast<long>(e.end), e.word.c_str());
+    }
+  } else if (task == "zero-shot-classification") {
+    std::vector<std::string> cands;
+    for (size_t b = 0, e; b <= labels.size(); b = e + 1) {
+      e = labels.find(',', b);
+      if (e == std::string::npos) e = labels.size();
+      if (e > b) cands.push_back(labels.substr(b, e - b));
+    }
+    auto p = ZeroShotClassificationPipeline::from_pretrained(model_id, o);
+    for (const auto& text : inputs) {
+      ZeroShotResult r = (*p)(text, cands);
+      std::cout << text << "\n";
+      for (size_t k = 0; k < r.labels.size(); ++k) std::printf("  %-20s %.4f\n", r.labels[k].c_str(), r.scores[k]);
     }
   } else if (task == "feature-extraction" || task == "sentence-similarity") {
     auto st = SentenceTransformer::from_pretrained(model_id, o);
@@ -280,7 +293,7 @@ int main(int argc, char** argv) {
   add_hub_options(ct, cth);
 
   auto* runc = app.add_subcommand("run", "run a pipeline and print the result");
-  std::string run_id, run_task, run_agg = "simple";
+  std::string run_id, run_task, run_agg = "simple", run_labels;
   std::vector<std::string> run_inputs;
   int64_t run_top_k = 0;
   FromPretrainedOptions ro;
@@ -289,6 +302,7 @@ int main(int argc, char** argv) {
   runc->add_option("--task", run_task, "text-classification | fill-mask | token-classification | feature-extraction | sentence-similarity");
   runc->add_option("--aggregation-strategy", run_agg, "token-classification: none | simple | first | average | max");
   runc->add_option("--top-k", run_top_k);
+  runc->add_option("--candidate-labels", run_labels, "zero-shot-classification: comma-separated labels");
   add_hub_options(runc, ro);
 
   auto* bench = app.add_subcommand("bench", "time repeated forward passes (one JSON object)");
@@ -335,7 +349,7 @@ int main(int argc, char** argv) {
       std::cout << tok->apply_chat_template(read_all(ct_messages), cto);
       return 0;
     }
-    if (app.got_subcommand("run")) return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, ro);
+    if (app.got_subcommand("run")) return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, ro);
     if (app.got_subcommand("bench")) return cmd_bench(bench_id, bench_class, bench_batch, bench_seq, bench_iters, bo);
     if (app.got_subcommand("download")) {
       std::cout << snapshot_download(dl_id, ho) << "\n";
