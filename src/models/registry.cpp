@@ -2,6 +2,7 @@
 // model class. Data only; run-time registrations live in auto.cpp / core/config.cpp.
 #include "models/registry.hpp"
 
+#include "models/albert/modeling_albert.hpp"
 #include "models/bert/modeling_bert.hpp"
 #include "models/distilbert/modeling_distilbert.hpp"
 #include "models/electra/modeling_electra.hpp"
@@ -27,6 +28,7 @@ using B = Generic<bert::family>;
 using R = Generic<roberta::family>;
 using E = Generic<electra::family>;
 using D = Generic<distilbert::family>;
+using A = Generic<albert::family>;
 }  // namespace
 
 const std::vector<ConfigEntry>& builtin_configs() {
@@ -37,6 +39,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"camembert", camembert_spec},
       {"electra", electra::config_spec},
       {"distilbert", distilbert::config_spec},
+      {"albert", albert::config_spec},
   };
   return v;
 }
@@ -95,6 +98,15 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTokenClassification", "distilbert", "DistilBertForTokenClassification", D::token},
       {"AutoModelForQuestionAnswering", "distilbert", "DistilBertForQuestionAnswering", D::qa},
       {"AutoModelForMultipleChoice", "distilbert", "DistilBertForMultipleChoice", distilbert::make_for_multiple_choice},
+
+      {"AutoModel", "albert", "AlbertModel", A::base},
+      {"AutoModelForTextEncoding", "albert", "AlbertModel", A::base},
+      {"AutoModelForMaskedLM", "albert", "AlbertForMaskedLM", albert::make_for_masked_lm},
+      {"AutoModelForPreTraining", "albert", "AlbertForPreTraining", albert::make_for_pretraining},
+      {"AutoModelForSequenceClassification", "albert", "AlbertForSequenceClassification", A::pooled_cls},
+      {"AutoModelForTokenClassification", "albert", "AlbertForTokenClassification", A::token},
+      {"AutoModelForQuestionAnswering", "albert", "AlbertForQuestionAnswering", A::qa},
+      {"AutoModelForMultipleChoice", "albert", "AlbertForMultipleChoice", A::choice},
   };
   return v;
 }
