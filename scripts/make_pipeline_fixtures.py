@@ -47,7 +47,8 @@ def main():
     torch.manual_seed(1)
     d = save("text-classification", tf.BertForSequenceClassification(tf.BertConfig(**base, id2label={0: "NEGATIVE", 1: "POSITIVE", 2: "NEUTRAL"})).eval())
     p = tf.pipeline("text-classification", model=d, tokenizer=d)
-    out = {"top1": p(TEXTS), "all": p(TEXTS, top_k=None)}
+    pairs = [{"text": q["question"], "text_pair": q["context"]} for q in QA] + [{"text": TEXTS[0], "text_pair": TEXTS[1]}]
+    out = {"top1": p(TEXTS), "all": p(TEXTS, top_k=None), "pairs": pairs, "pairs_all": p(pairs, top_k=None)}
     json.dump(out, open(os.path.join(d, "golden.json"), "w"), indent=1)
 
     torch.manual_seed(2)

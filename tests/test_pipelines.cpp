@@ -86,3 +86,20 @@ TEST(Pipelines, ZeroShotClassification) {
   EXPECT_THROW((*p)("x", {}), ValueError);
   EXPECT_THROW((*p)("x", labels, "no placeholder"), ValueError);
 }
+
+TEST(Pipelines, TextPairClassification) {
+  auto p = TextClassificationPipeline::from_pretrained(fixture("pipelines/text-classification"));
+  const Json g = golden("text-classification");
+  std::vector<std::string> a, b;
+  for (const auto& x : g["pairs"]) {
+    a.push_back(x["text"]);
+    b.push_back(x["text_pair"]);
+  }
+  auto r = (*p)(a, b, std::nullopt);
+  for (size_t i = 0; i < r.size(); ++i)
+    for (size_t k = 0; k < r[i].size(); ++k) {
+      EXPECT_EQ(r[i][k].label, g["pairs_all"][i][k]["label"].get<std::string>());
+      EXPECT_NEAR(r[i][k].score, g["pairs_all"][i][k]["score"].get<double>(), 1e-5);
+    }
+  EXPECT_THROW((*p)(a, std::vector<std::string>{"one"}, 1), ValueError);
+}

@@ -60,6 +60,9 @@ class TextClassificationPipeline {
   static std::unique_ptr<TextClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   // top_k: 1 -> the best label; nullopt -> every label, best first.
   std::vector<std::vector<LabelScore>> operator()(const std::vector<std::string>& texts, std::optional<int64_t> top_k = 1) const;
+  // Text pairs ({"text", "text_pair"} in Python): cross-encoders, NLI, reranking.
+  std::vector<std::vector<LabelScore>> operator()(const std::vector<std::string>& texts, const std::vector<std::string>& pairs,
+                                                  std::optional<int64_t> top_k = 1) const;
 
  private:
   std::unique_ptr<PreTrainedModel> model_;

@@ -16,11 +16,12 @@ std::unique_ptr<PreTrainedTokenizer> load_tokenizer(const std::string& name, con
 }
 
 // One forward pass over a padded batch; returns the model output and the encodings.
-ModelOutput run(PreTrainedModel& model, const PreTrainedTokenizer& tok, const std::vector<std::string>& texts, BatchEncoding& be) {
+ModelOutput run(PreTrainedModel& model, const PreTrainedTokenizer& tok, const std::vector<std::string>& texts, BatchEncoding& be,
+                const std::vector<std::string>* pairs = nullptr) {
   TokenizerCallOptions co;
   co.padding = "longest";
   co.truncation = "longest_first";
-  be = tok(texts, nullptr, co);
+  be = tok(texts, pairs, co);
   ModelInputs in{{"input_ids", be.input_ids()}, {"attention_mask", be.attention_mask()}};
   if (be.has_token_type_ids) in["token_type_ids"] = be.token_type_ids();
   return model.forward(in);
@@ -52,9 +53,16 @@ std::unique_ptr<TextClassificationPipeline> TextClassificationPipeline::from_pre
 
 std::vector<std::vector<LabelScore>> TextClassificationPipeline::operator()(const std::vector<std::string>& texts,
                                                                             std::optional<int64_t> top_k) const {
+  return (*this)(texts, {}, top_k);
+}
+
+std::vector<std::vector<LabelScore>> TextClassificationPipeline::operator()(const std::vector<std::string>& texts,
+                                                                            const std::vector<std::string>& pairs,
+                                                                            std::optional<int64_t> top_k) const {
   if (texts.empty()) return {};
+  if (!pairs.empty() && pairs.size() != texts.size()) throw ValueError("text-classification: texts and pairs differ in number");
   BatchEncoding be;
-  const Tensor logits = run(*model_, *tok_, texts, be)["logits"].contiguous();
+  const Tensor logits = run(*model_, *tok_, texts, be, pairs.empty() ? nullptr : &pairs)["logits"].contiguous();
   const PretrainedConfig& c = model_->config();
   const std::string pt = c.get_string("problem_type", "");
   const int64_t L = logits.size(1);
