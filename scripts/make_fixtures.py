@@ -130,6 +130,7 @@ def make_head_fixtures(fresh, flatten):
         "electra": (tf.ElectraConfig, dict(vocab_size=1000, embedding_size=16, type_vocab_size=2), 0),
         "albert": (tf.AlbertConfig, dict(vocab_size=1000, embedding_size=16, num_hidden_layers=3, num_hidden_groups=2,
                                          inner_group_num=2, hidden_act="gelu_new", type_vocab_size=2), 0),
+        "mpnet": (tf.MPNetConfig, dict(vocab_size=1000, max_position_embeddings=66, type_vocab_size=1), 1),
         "distilbert": (tf.DistilBertConfig, dict(vocab_size=1000, dim=32, n_layers=2, n_heads=4, hidden_dim=37,
                                                  activation="gelu", type_vocab_size=1), 0),
     }
@@ -160,6 +161,11 @@ def make_head_fixtures(fresh, flatten):
                    ("AutoModelForTokenClassification", "AlbertForTokenClassification"),
                    ("AutoModelForQuestionAnswering", "AlbertForQuestionAnswering"),
                    ("AutoModelForMultipleChoice", "AlbertForMultipleChoice")],
+        "mpnet": [("AutoModel", "MPNetModel"), ("AutoModelForMaskedLM", "MPNetForMaskedLM"),
+                  ("AutoModelForSequenceClassification", "MPNetForSequenceClassification"),
+                  ("AutoModelForTokenClassification", "MPNetForTokenClassification"),
+                  ("AutoModelForQuestionAnswering", "MPNetForQuestionAnswering"),
+                  ("AutoModelForMultipleChoice", "MPNetForMultipleChoice")],
         "distilbert": [("AutoModel", "DistilBertModel"), ("AutoModelForMaskedLM", "DistilBertForMaskedLM"),
                        ("AutoModelForSequenceClassification", "DistilBertForSequenceClassification"),
                        ("AutoModelForTokenClassification", "DistilBertForTokenClassification"),
@@ -177,6 +183,10 @@ def make_head_fixtures(fresh, flatten):
             d = fresh(os.path.join(root, f"{mt}-{cls_name}"))
             model.save_pretrained(d)
             ids = torch.tensor([[5, 7, 512, 33, 999, 4, 6], [5, 45, 88, 6, pad, pad, pad]])
+            if mt == "mpnet":  # long enough for the logarithmic relative-position buckets (distance >= 8)
+                g = torch.Generator().manual_seed(7)
+                ids = torch.randint(5, 1000, (2, 40), generator=g)
+                ids[1, 25:] = pad
             mask = (ids != pad).long() if pad != 0 else torch.tensor([[1] * 7, [1, 1, 1, 1, 0, 0, 0]])
             inputs = {"input_ids": ids, "attention_mask": mask}
             if extra.get("type_vocab_size", 2) > 1:

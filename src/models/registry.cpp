@@ -6,6 +6,7 @@
 #include "models/bert/modeling_bert.hpp"
 #include "models/distilbert/modeling_distilbert.hpp"
 #include "models/electra/modeling_electra.hpp"
+#include "models/mpnet/modeling_mpnet.hpp"
 #include "models/roberta/modeling_roberta.hpp"
 
 namespace transformers::registry {
@@ -29,6 +30,11 @@ using R = Generic<roberta::family>;
 using E = Generic<electra::family>;
 using D = Generic<distilbert::family>;
 using A = Generic<albert::family>;
+using M = Generic<mpnet::family>;
+std::unique_ptr<PreTrainedModel> mpnet_mlm(const PretrainedConfig& c) { return roberta::make_lm_head_model(c, mpnet::family()); }
+std::unique_ptr<PreTrainedModel> mpnet_seq(const PretrainedConfig& c) {
+  return make_cls_head_sequence_classification(c, mpnet::family(), ops::Activation::Tanh);
+}
 }  // namespace
 
 const std::vector<ConfigEntry>& builtin_configs() {
@@ -40,6 +46,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"electra", electra::config_spec},
       {"distilbert", distilbert::config_spec},
       {"albert", albert::config_spec},
+      {"mpnet", mpnet::config_spec},
   };
   return v;
 }
@@ -107,6 +114,15 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTokenClassification", "albert", "AlbertForTokenClassification", A::token},
       {"AutoModelForQuestionAnswering", "albert", "AlbertForQuestionAnswering", A::qa},
       {"AutoModelForMultipleChoice", "albert", "AlbertForMultipleChoice", A::choice},
+
+      {"AutoModel", "mpnet", "MPNetModel", M::base},
+      {"AutoModelForTextEncoding", "mpnet", "MPNetModel", M::base},
+      {"AutoModelForMaskedLM", "mpnet", "MPNetForMaskedLM", mpnet_mlm},
+      {"AutoModelForPreTraining", "mpnet", "MPNetForMaskedLM", mpnet_mlm},
+      {"AutoModelForSequenceClassification", "mpnet", "MPNetForSequenceClassification", mpnet_seq},
+      {"AutoModelForTokenClassification", "mpnet", "MPNetForTokenClassification", M::token},
+      {"AutoModelForQuestionAnswering", "mpnet", "MPNetForQuestionAnswering", M::qa},
+      {"AutoModelForMultipleChoice", "mpnet", "MPNetForMultipleChoice", M::choice},
   };
   return v;
 }

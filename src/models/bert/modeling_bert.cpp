@@ -31,7 +31,7 @@ BertParams BertParams::from(const PretrainedConfig& c) {
   p.num_attention_heads = c.get_int("num_attention_heads");
   p.intermediate_size = c.get_int("intermediate_size");
   p.max_position_embeddings = c.get_int("max_position_embeddings");
-  p.type_vocab_size = c.get_int("type_vocab_size");
+  p.type_vocab_size = c.get_int("type_vocab_size", 1);  // MPNet has no token types
   p.pad_token_id = c.get_int("pad_token_id", 0);
   p.layer_norm_eps = static_cast<float>(c.get_float("layer_norm_eps"));
   p.hidden_act = ops::activation_from_name(c.get_string("hidden_act"));

@@ -33,7 +33,7 @@ namespace {
 // lm_head: dense -> gelu -> layer_norm -> decoder (tied to the word embeddings) + bias.
 class RobertaForMaskedLM : public EncoderHeadModel {
  public:
-  explicit RobertaForMaskedLM(const PretrainedConfig& c) : EncoderHeadModel(c, family(), false) {
+  RobertaForMaskedLM(const PretrainedConfig& c, const EncoderFamily& f) : EncoderHeadModel(c, f, false) {
     const bert::BertParams p = bert::BertParams::from(c);
     auto& lm = add("lm_head", std::make_unique<nn::Container>());
     dense_ = &lm.add("dense", std::make_unique<nn::Linear>(p.hidden_size, p.hidden_size));
@@ -60,7 +60,10 @@ class RobertaForMaskedLM : public EncoderHeadModel {
 
 }  // namespace
 
-std::unique_ptr<PreTrainedModel> make_for_masked_lm(const PretrainedConfig& c) { return std::make_unique<RobertaForMaskedLM>(c); }
+std::unique_ptr<PreTrainedModel> make_for_masked_lm(const PretrainedConfig& c) { return make_lm_head_model(c, family()); }
+std::unique_ptr<PreTrainedModel> make_lm_head_model(const PretrainedConfig& c, const EncoderFamily& f) {
+  return std::make_unique<RobertaForMaskedLM>(c, f);
+}
 std::unique_ptr<PreTrainedModel> make_for_sequence_classification(const PretrainedConfig& c) {
   return make_cls_head_sequence_classification(c, family(), ops::Activation::Tanh);
 }
