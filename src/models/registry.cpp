@@ -6,6 +6,7 @@
 #include "models/bert/modeling_bert.hpp"
 #include "models/distilbert/modeling_distilbert.hpp"
 #include "models/electra/modeling_electra.hpp"
+#include "models/modernbert/modeling_modernbert.hpp"
 #include "models/mpnet/modeling_mpnet.hpp"
 #include "models/roberta/modeling_roberta.hpp"
 
@@ -31,6 +32,7 @@ using E = Generic<electra::family>;
 using D = Generic<distilbert::family>;
 using A = Generic<albert::family>;
 using M = Generic<mpnet::family>;
+using MB = Generic<modernbert::family>;
 std::unique_ptr<PreTrainedModel> mpnet_mlm(const PretrainedConfig& c) { return roberta::make_lm_head_model(c, mpnet::family()); }
 std::unique_ptr<PreTrainedModel> mpnet_seq(const PretrainedConfig& c) {
   return make_cls_head_sequence_classification(c, mpnet::family(), ops::Activation::Tanh);
@@ -47,6 +49,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"distilbert", distilbert::config_spec},
       {"albert", albert::config_spec},
       {"mpnet", mpnet::config_spec},
+      {"modernbert", modernbert::config_spec},
   };
   return v;
 }
@@ -123,6 +126,11 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTokenClassification", "mpnet", "MPNetForTokenClassification", M::token},
       {"AutoModelForQuestionAnswering", "mpnet", "MPNetForQuestionAnswering", M::qa},
       {"AutoModelForMultipleChoice", "mpnet", "MPNetForMultipleChoice", M::choice},
+
+      {"AutoModel", "modernbert", "ModernBertModel", MB::base},
+      {"AutoModelForMaskedLM", "modernbert", "ModernBertForMaskedLM", modernbert::make_for_masked_lm},
+      {"AutoModelForSequenceClassification", "modernbert", "ModernBertForSequenceClassification", modernbert::make_for_sequence_classification},
+      {"AutoModelForTokenClassification", "modernbert", "ModernBertForTokenClassification", modernbert::make_for_token_classification},
   };
   return v;
 }

@@ -24,10 +24,13 @@ class Embedding : public Module {
 
 class LayerNorm : public Module {
  public:
-  LayerNorm(int64_t dim, float eps)
-      : weight(param("weight", {dim}, ParamKind::Float32)), bias(param("bias", {dim}, ParamKind::Float32)), eps(eps) {}
-  Tensor operator()(const Tensor& x) const { return ops::layer_norm(x, weight, bias, eps); }
-  Tensor &weight, &bias;
+  LayerNorm(int64_t dim, float eps, bool with_bias = true)
+      : weight(param("weight", {dim}, ParamKind::Float32)),
+        bias(with_bias ? &param("bias", {dim}, ParamKind::Float32) : nullptr),
+        eps(eps) {}
+  Tensor operator()(const Tensor& x) const { return ops::layer_norm(x, weight, bias ? *bias : Tensor(), eps); }
+  Tensor& weight;
+  Tensor* bias;
   float eps;
 };
 
@@ -46,6 +49,10 @@ Tensor extended_attention_mask(const Tensor& attention_mask);
 
 // Scaled dot-product attention over [B, H, S, D] query/key/value with an additive mask.
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, float scaling);
+
+// Rotary position embedding (HF's default rope): x [B, H, S, D] at positions 0..S-1 (or
+// `positions` [S]), inv_freq = 1 / theta^(2i/D), x*cos + rotate_half(x)*sin.
+Tensor apply_rotary(const Tensor& x, float theta, const std::vector<int64_t>& positions = {});
 
 // [B, S, H*D] -> [B, H, S, D] and back.
 Tensor split_heads(const Tensor& x, int64_t heads);
