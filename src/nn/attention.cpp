@@ -1,3 +1,4 @@
+#include <cmath>
 #include <limits>
 
 #include "nn/layers.hpp"
@@ -29,6 +30,27 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   Tensor scores = ops::scale(ops::matmul(q, k, false, true), scaling);
   Tensor probs = ops::softmax(scores, -1, mask);
   return ops::matmul(probs, v);
+}
+
+Tensor PostNormLayer::operator()(const Tensor& x, const Tensor& mask) const {
+  const float scaling = 1.0f / std::sqrt(static_cast<float>(x.size(-1) / heads));
+  Tensor ctx = merge_heads(scaled_dot_product_attention(split_heads((*q)(x), heads), split_heads((*k)(x), heads),
+                                                        split_heads((*v)(x), heads), mask, scaling));
+  Tensor attn = (*attn_norm)(ops::add((*o)(ctx), x));
+  return (*out_norm)(ops::add((*ffn_out)(ops::activation((*ffn_in)(attn), act)), attn));
+}
+
+Tensor padding_offset_positions(const Tensor& input_ids, int64_t pad) {
+  Tensor ids = input_ids.to(DType::I64).contiguous();
+  const int64_t B = ids.size(0), S = ids.size(1);
+  Tensor pos = Tensor::empty({B, S}, DType::I64);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t s = 0, run = 0; s < S; ++s) {
+      const bool real = ids.data<int64_t>()[b * S + s] != pad;
+      run += real;
+      pos.data<int64_t>()[b * S + s] = real ? run + pad : pad;
+    }
+  return pos;
 }
 
 }  // namespace transformers::nn

@@ -54,6 +54,19 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
 // `positions` [S]), inv_freq = 1 / theta^(2i/D), x*cos + rotate_half(x)*sin.
 Tensor apply_rotary(const Tensor& x, float theta, const std::vector<int64_t>& positions = {});
 
+// The post-norm encoder layer BERT, ALBERT, MPNet and DistilBERT share under different names:
+// attn = norm1(x + o(attention(q, k, v))); out = norm2(attn + ffn_out(act(ffn_in(attn)))).
+struct PostNormLayer {
+  const Linear *q, *k, *v, *o, *ffn_in, *ffn_out;
+  const LayerNorm *attn_norm, *out_norm;
+  int64_t heads;
+  ops::Activation act;
+  Tensor operator()(const Tensor& x, const Tensor& mask) const;
+};
+
+// RoBERTa / MPNet position ids: non-pad tokens count from pad_token_id + 1, pads sit at pad_token_id.
+Tensor padding_offset_positions(const Tensor& input_ids, int64_t pad_token_id);
+
 // [B, S, H*D] -> [B, H, S, D] and back.
 Tensor split_heads(const Tensor& x, int64_t heads);
 Tensor merge_heads(const Tensor& x);

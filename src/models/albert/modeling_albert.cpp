@@ -30,7 +30,7 @@ using nn::Linear;
 class AlbertLayer : public nn::Module {
  public:
   explicit AlbertLayer(const bert::BertParams& p)
-      : heads_(p.num_attention_heads), scaling_(1.0f / std::sqrt(float(p.hidden_size / p.num_attention_heads))), act_(p.hidden_act) {
+      : heads_(p.num_attention_heads), act_(p.hidden_act) {
     auto& a = child("attention", std::make_unique<Container>());
     q_ = &a.add("query", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
     k_ = &a.add("key", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
@@ -42,15 +42,11 @@ class AlbertLayer : public nn::Module {
     ffn_out_ = &child("ffn_output", std::make_unique<Linear>(p.intermediate_size, p.hidden_size));
   }
   Tensor forward(const Tensor& x, const Tensor& mask) const {
-    Tensor ctx = nn::merge_heads(nn::scaled_dot_product_attention(nn::split_heads((*q_)(x), heads_), nn::split_heads((*k_)(x), heads_),
-                                                                  nn::split_heads((*v_)(x), heads_), mask, scaling_));
-    Tensor attn = (*attn_norm_)(ops::add(x, (*dense_)(ctx)));
-    return (*full_norm_)(ops::add((*ffn_out_)(ops::activation((*ffn_)(attn), act_)), attn));
+    return nn::PostNormLayer{q_, k_, v_, dense_, ffn_, ffn_out_, attn_norm_, full_norm_, heads_, act_}(x, mask);
   }
 
  private:
   int64_t heads_;
-  float scaling_;
   ops::Activation act_;
   Linear *q_, *k_, *v_, *dense_, *ffn_, *ffn_out_;
   LayerNorm *attn_norm_, *full_norm_;

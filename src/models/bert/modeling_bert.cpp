@@ -64,17 +64,7 @@ Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor* token_type
   if (position_ids) {
     pos = *position_ids;
   } else if (p_.padding_offset_positions) {
-    // RoBERTa: non-pad tokens count from pad_token_id + 1, pads sit at pad_token_id.
-    Tensor ids = input_ids.to(DType::I64).contiguous();
-    pos = Tensor::empty({B, S}, DType::I64);
-    for (int64_t b = 0; b < B; ++b) {
-      int64_t run = 0;
-      for (int64_t s = 0; s < S; ++s) {
-        const bool real = ids.data<int64_t>()[b * S + s] != p_.pad_token_id;
-        run += real;
-        pos.data<int64_t>()[b * S + s] = real ? run + p_.pad_token_id : p_.pad_token_id;
-      }
-    }
+    pos = nn::padding_offset_positions(input_ids, p_.pad_token_id);
   } else {
     if (S > p_.max_position_embeddings)
       throw ValueError("sequence length " + std::to_string(S) + " exceeds max_position_embeddings " +
@@ -89,10 +79,7 @@ Tensor BertEmbeddings::forward(const Tensor& input_ids, const Tensor* token_type
   return LayerNorm(x);
 }
 
-BertLayer::BertLayer(const BertParams& p)
-    : heads_(p.num_attention_heads),
-      scaling_(1.0f / std::sqrt(static_cast<float>(p.hidden_size / p.num_attention_heads))),
-      act_(p.hidden_act) {
+BertLayer::BertLayer(const BertParams& p) : heads_(p.num_attention_heads), act_(p.hidden_act) {
   // HF's tree: attention.self.{query,key,value}, attention.output.{dense,LayerNorm},
   // intermediate.dense, output.{dense,LayerNorm}.
   auto& attention = child("attention", std::make_unique<Container>());
@@ -110,13 +97,7 @@ BertLayer::BertLayer(const BertParams& p)
 }
 
 Tensor BertLayer::forward(const Tensor& hidden, const Tensor& mask) const {
-  Tensor q = nn::split_heads((*query_)(hidden), heads_);
-  Tensor k = nn::split_heads((*key_)(hidden), heads_);
-  Tensor v = nn::split_heads((*value_)(hidden), heads_);
-  Tensor ctx = nn::merge_heads(nn::scaled_dot_product_attention(q, k, v, mask, scaling_));
-  Tensor attn = (*attn_norm_)(ops::add((*attn_out_)(ctx), hidden));
-  Tensor inter = ops::activation((*intermediate_)(attn), act_);
-  return (*out_norm_)(ops::add((*out_)(inter), attn));
+  return nn::PostNormLayer{query_, key_, value_, attn_out_, intermediate_, out_, attn_norm_, out_norm_, heads_, act_}(hidden, mask);
 }
 
 BertBackbone::BertBackbone(const BertParams& p, bool add_pooling_layer, const std::string& cls)

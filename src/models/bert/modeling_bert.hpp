@@ -39,7 +39,6 @@ class BertLayer : public nn::Module {
 
  private:
   int64_t heads_;
-  float scaling_;
   ops::Activation act_;
   nn::Linear *query_, *key_, *value_, *attn_out_, *intermediate_, *out_;
   nn::LayerNorm *attn_norm_, *out_norm_;

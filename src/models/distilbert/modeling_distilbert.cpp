@@ -49,19 +49,14 @@ class TransformerBlock : public nn::Module {
     lin1_ = &ffn.add("lin1", std::make_unique<nn::Linear>(d.dim, d.hidden_dim));
     lin2_ = &ffn.add("lin2", std::make_unique<nn::Linear>(d.hidden_dim, d.dim));
     out_norm_ = &child("output_layer_norm", std::make_unique<nn::LayerNorm>(d.dim, kEps));
-    scaling_ = 1.0f / std::sqrt(static_cast<float>(d.dim / d.heads));
   }
   Tensor forward(const Tensor& x, const Tensor& mask) const {
-    Tensor ctx = nn::merge_heads(nn::scaled_dot_product_attention(nn::split_heads((*q_)(x), heads_), nn::split_heads((*k_)(x), heads_),
-                                                                  nn::split_heads((*v_)(x), heads_), mask, scaling_));
-    Tensor sa = (*sa_norm_)(ops::add((*o_)(ctx), x));
-    return (*out_norm_)(ops::add((*lin2_)(ops::activation((*lin1_)(sa), act_)), sa));
+    return nn::PostNormLayer{q_, k_, v_, o_, lin1_, lin2_, sa_norm_, out_norm_, heads_, act_}(x, mask);
   }
 
  private:
   int64_t heads_;
   ops::Activation act_;
-  float scaling_;
   nn::Linear *q_, *k_, *v_, *o_, *lin1_, *lin2_;
   nn::LayerNorm *sa_norm_, *out_norm_;
 };

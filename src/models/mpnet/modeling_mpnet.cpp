@@ -42,7 +42,7 @@ int64_t bucket(int64_t relative_position) {
 class MPNetLayer : public nn::Module {
  public:
   explicit MPNetLayer(const bert::BertParams& p)
-      : heads_(p.num_attention_heads), scaling_(1.0f / std::sqrt(float(p.hidden_size / p.num_attention_heads))), act_(p.hidden_act) {
+      : heads_(p.num_attention_heads), act_(p.hidden_act) {
     auto& attention = child("attention", std::make_unique<Container>());
     auto& attn = attention.add("attn", std::make_unique<Container>());
     q_ = &attn.add("q", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
@@ -57,15 +57,11 @@ class MPNetLayer : public nn::Module {
   }
   // `bias_and_mask`: relative position bias [1, H, S, S] plus the padding mask, broadcast to [B, H, S, S].
   Tensor forward(const Tensor& x, const Tensor& bias_and_mask) const {
-    Tensor ctx = nn::merge_heads(nn::scaled_dot_product_attention(nn::split_heads((*q_)(x), heads_), nn::split_heads((*k_)(x), heads_),
-                                                                  nn::split_heads((*v_)(x), heads_), bias_and_mask, scaling_));
-    Tensor attn = (*attn_norm_)(ops::add((*o_)(ctx), x));
-    return (*out_norm_)(ops::add((*out_)(ops::activation((*inter_)(attn), act_)), attn));
+    return nn::PostNormLayer{q_, k_, v_, o_, inter_, out_, attn_norm_, out_norm_, heads_, act_}(x, bias_and_mask);
   }
 
  private:
   int64_t heads_;
-  float scaling_;
   ops::Activation act_;
   Linear *q_, *k_, *v_, *o_, *inter_, *out_;
   LayerNorm *attn_norm_, *out_norm_;
@@ -92,19 +88,12 @@ class MPNetBackbone : public EncoderBackbone {
     if (ids0.dim() != 2) throw ShapeMismatch("MPNet: input_ids must be [batch, seq], got " + shape_str(ids0.shape()));
     const Tensor* am = find_input(in, "attention_mask");
     if (am && am->shape() != ids0.shape()) throw ShapeMismatch("MPNet: attention_mask must match input_ids");
-    const int64_t B = ids0.size(0), S = ids0.size(1);
+    const int64_t S = ids0.size(1);
     Tensor pos;
     if (const Tensor* p = find_input(in, "position_ids")) {
       pos = *p;
-    } else {  // RoBERTa-style: count non-pad tokens from pad_token_id + 1
-      Tensor ids = ids0.to(DType::I64).contiguous();
-      pos = Tensor::empty({B, S}, DType::I64);
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t s = 0, run = 0; s < S; ++s) {
-          const bool real = ids.data<int64_t>()[b * S + s] != p_.pad_token_id;
-          run += real;
-          pos.data<int64_t>()[b * S + s] = real ? run + p_.pad_token_id : p_.pad_token_id;
-        }
+    } else {
+      pos = nn::padding_offset_positions(ids0, p_.pad_token_id);
     }
     Tensor h = (*norm_)(ops::add((*word_)(ids0), (*pos_)(pos)));
     Tensor rp = Tensor::empty({S, S}, DType::I64);
