@@ -1,6 +1,9 @@
 // sentence-transformers' encode(): Transformer -> Pooling -> Normalize, read from the folder's
 // modules.json / 1_Pooling/config.json / sentence_bert_config.json.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 
 #include "io/json.hpp"
@@ -57,8 +60,12 @@ Tensor SentenceTransformer::encode(const std::vector<std::string>& sentences, in
   std::vector<size_t> order(sentences.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sentences[a].size() > sentences[b].size(); });
+  // A progress bar on a terminal for long inputs, as sentence-transformers' show_progress_bar.
+  const bool progress = sentences.size() > static_cast<size_t>(4 * batch_size) && isatty(STDERR_FILENO);
   for (size_t start = 0; start < sentences.size(); start += static_cast<size_t>(batch_size)) {
     const size_t end = std::min(sentences.size(), start + static_cast<size_t>(batch_size));
+    if (progress) std::fprintf(stderr, "\rBatches: %zu/%zu", start / static_cast<size_t>(batch_size) + 1,
+                               (sentences.size() + static_cast<size_t>(batch_size) - 1) / static_cast<size_t>(batch_size));
     std::vector<std::string> chunk;
     for (size_t i = start; i < end; ++i) chunk.push_back(sentences[order[i]]);
     BatchEncoding be = (*tokenizer_)(chunk, nullptr, co);
@@ -92,6 +99,7 @@ Tensor SentenceTransformer::encode(const std::vector<std::string>& sentences, in
       }
     }
   }
+  if (progress) std::fprintf(stderr, "\n");
   return out;
 }
 
