@@ -49,9 +49,48 @@ std::vector<std::pair<size_t, size_t>> char_spans(const std::string& w) {
   return r;
 }
 
+// Open-addressing table for merge pairs: the BPE inner loop's hottest lookup. Keys are
+// (left id << 32 | right id); empty slots hold ~0.
+class MergeTable {
+ public:
+  struct Entry { uint64_t key = ~0ull; int32_t rank = 0, id = 0; };
+  void insert(uint64_t key, int32_t rank, int32_t id) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    Entry* e = probe(key);
+    if (e->key == ~0ull) ++size_;
+    *e = {key, rank, id};
+  }
+  const Entry* find(uint64_t key) const {
+    if (slots_.empty()) return nullptr;
+    const Entry* e = probe(key);
+    return e->key == key ? e : nullptr;
+  }
+
+ private:
+  static uint64_t mix(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    return k;
+  }
+  Entry* probe(uint64_t key) const {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = mix(key) & mask;; i = (i + 1) & mask)
+      if (slots_[i].key == key || slots_[i].key == ~0ull) return const_cast<Entry*>(&slots_[i]);
+  }
+  void grow() {
+    std::vector<Entry> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, Entry{});
+    size_ = 0;
+    for (const Entry& e : old)
+      if (e.key != ~0ull) insert(e.key, e.rank, e.id);
+  }
+  std::vector<Entry> slots_;
+  size_t size_ = 0;
+};
+
 struct BPE : VocabModel {
-  // (left id << 32 | right id) -> (rank, merged id)
-  std::unordered_map<uint64_t, std::pair<int64_t, int64_t>> merges;
+  MergeTable merges;
   static uint64_t key(int64_t a, int64_t b) { return (static_cast<uint64_t>(a) << 32) | static_cast<uint32_t>(b); }
   // Words repeat: like the Rust library, remember the result of short words.
   mutable std::mutex cache_mu;
@@ -130,8 +169,7 @@ struct BPE : VocabModel {
     std::priority_queue<Item, std::vector<Item>, std::greater<Item>> q;
     auto push = [&](int l) {
       if (l < 0 || syms[l].next < 0) return;
-      auto it = merges.find(key(syms[l].id, syms[syms[l].next].id));
-      if (it != merges.end()) q.emplace(it->second.first, l, it->second.second);
+      if (const auto* e = merges.find(key(syms[l].id, syms[syms[l].next].id))) q.emplace(e->rank, l, e->id);
     };
     for (int i = 0; i < n; ++i) push(i);
     while (!q.empty()) {
@@ -139,8 +177,8 @@ struct BPE : VocabModel {
       q.pop();
       if (!syms[l].alive || syms[l].next < 0) continue;
       const int r = syms[l].next;
-      auto it = merges.find(key(syms[l].id, syms[r].id));
-      if (it == merges.end() || it->second.second != nid || it->second.first != rank) continue;  // stale
+      const auto* e = merges.find(key(syms[l].id, syms[r].id));
+      if (!e || e->id != nid || e->rank != rank) continue;  // stale
       syms[l].id = nid;
       syms[l].e = syms[r].e;
       syms[r].alive = false;
@@ -332,7 +370,8 @@ std::unique_ptr<Model> make_model(const Json& j) {
       const std::string merged = a + (b.rfind(m->prefix, 0) == 0 ? b.substr(m->prefix.size()) : b);
       auto ia = m->token_to_id(a), ib = m->token_to_id(b), im = m->token_to_id(merged);
       if (!ia || !ib || !im) throw TokenizerError("BPE: merge '" + a + " " + b + "' uses tokens missing from the vocabulary");
-      m->merges[BPE::key(*ia, *ib)] = {rank++, *im};
+      if (rank >= INT32_MAX || *im > INT32_MAX) throw TokenizerError("BPE: vocabulary or merge list too large");
+      m->merges.insert(BPE::key(*ia, *ib), static_cast<int32_t>(rank++), static_cast<int32_t>(*im));
     }
     return m;
   }
