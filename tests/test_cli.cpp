@@ -1,4 +1,9 @@
 // The CLI as a black box: forward writes HF-named outputs; bad input is one line and exit 1.
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 #include "test_util.hpp"
 
 using namespace transformers;
@@ -53,4 +58,53 @@ TEST(Cli, ErrorsAreOneLineAndNonZero) {
   }
   std::string out;
   EXPECT_NE(run(kCli + " forward", &out), 0);  // usage error
+}
+
+TEST(Cli, TokenizeMatchesGoldenAndBatchPads) {
+  TempDir d;
+  const std::string dir = fixture("tokenizers/bytelevel-bpe");
+  std::ofstream(d / "in.jsonl") << "{\"text\": \"Hello world!\"}\n{\"text\": \"Don't you'LL we'VE it's I'm THEY'RE\", \"add_special_tokens\": false}\n"
+                                  << "{\"text\": \"How old are you?\", \"pair\": \"I am 6 years old.\"}\n";
+  std::string out;
+  ASSERT_EQ(run(kCli + " tokenize " + dir + " --jsonl " + d / "in.jsonl" + " 2>/dev/null", &out), 0) << out;
+  std::vector<nlohmann::json> lines;
+  std::stringstream ss(out);
+  for (std::string l; std::getline(ss, l);) lines.push_back(nlohmann::json::parse(l));
+  ASSERT_EQ(lines.size(), 3u);
+  std::ifstream g(dir + "/golden.jsonl");
+  std::map<std::string, nlohmann::json> golden;
+  for (std::string l; std::getline(g, l);) {
+    auto j = nlohmann::json::parse(l);
+    golden[j["text"].get<std::string>() + "|" + (j.contains("pair") ? j["pair"].get<std::string>() : "") + "|" +
+           (j["add_special_tokens"].get<bool>() ? "1" : "0")] = j;
+  }
+  const char* keys[] = {"Hello world!||1", "Don't you'LL we'VE it's I'm THEY'RE||0", "How old are you?|I am 6 years old.|1"};
+  for (size_t i = 0; i < 3; ++i)
+    for (const char* f : {"ids", "tokens", "offsets", "attention_mask", "type_ids", "decode", "decode_skip"})
+      EXPECT_EQ(lines[i][f], golden.at(keys[i])[f]) << keys[i] << " " << f;
+  std::ofstream(d / "b.jsonl") << "{\"text\": \"Hello world!\"}\n{\"text\": \"ok\"}\n";
+  ASSERT_EQ(run(kCli + " tokenize " + dir + " --jsonl " + d / "b.jsonl" + " --batch --padding longest 2>/dev/null", &out), 0) << out;
+  std::stringstream bs(out);
+  std::string l1, l2;
+  std::getline(bs, l1);
+  std::getline(bs, l2);
+  auto a = nlohmann::json::parse(l1), b = nlohmann::json::parse(l2);
+  EXPECT_EQ(a["ids"].size(), b["ids"].size());
+  EXPECT_EQ(b["attention_mask"].back(), 0);
+  std::ofstream(d / "bad.jsonl") << "{\"text\": 5}\n";
+  EXPECT_EQ(run(kCli + " tokenize " + dir + " --jsonl " + d / "bad.jsonl", &out), 1);
+}
+
+TEST(Cli, ChatTemplateAndRunPipelines) {
+  TempDir d;
+  std::ofstream(d / "tokenizer.json") << R"({"model": {"type": "WordLevel", "vocab": {"<unk>": 0}, "unk_token": "<unk>"}})";
+  std::ofstream(d / "tokenizer_config.json")
+      << R"({"eos_token": "</s>", "chat_template": "{% for m in messages %}<{{ m.role }}>{{ m.content }}{{ eos_token }}\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}"})";
+  std::ofstream(d / "m.json") << R"([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}])";
+  std::string out;
+  ASSERT_EQ(run(kCli + " chat-template " + d.path.string() + " --messages " + d / "m.json" + " --add-generation-prompt", &out), 0) << out;
+  EXPECT_EQ(out, "<user>hi</s>\n<assistant>yo</s>\n<assistant>");
+  ASSERT_EQ(run(kCli + " run " + fixture("pipelines/text-classification") + " \"I love this movie, it was great!\" 2>/dev/null", &out), 0) << out;
+  EXPECT_NE(out.find("POSITIVE"), std::string::npos) << out;
+  EXPECT_EQ(run(kCli + " run " + fixture("pipelines/text-classification") + " --task translation x", &out), 1);
 }
