@@ -8,17 +8,13 @@
 namespace transformers::albert {
 
 ConfigSpec config_spec() {
-  ConfigSpec s;
-  s.model_type = "albert";
-  s.class_name = "AlbertConfig";
-  s.defaults_json = R"({
+  return {"albert", "AlbertConfig", R"({
     "vocab_size": 30000, "embedding_size": 128, "hidden_size": 4096, "num_hidden_layers": 12,
     "num_hidden_groups": 1, "num_attention_heads": 64, "intermediate_size": 16384, "inner_group_num": 1,
     "hidden_act": "gelu_new", "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0,
     "max_position_embeddings": 512, "type_vocab_size": 2, "initializer_range": 0.02, "layer_norm_eps": 1e-12,
     "classifier_dropout_prob": 0.1, "pad_token_id": 0, "bos_token_id": 2, "eos_token_id": 3, "tie_word_embeddings": true
-  })";
-  return s;
+  })"};
 }
 
 namespace {
@@ -27,29 +23,27 @@ using nn::Container;
 using nn::LayerNorm;
 using nn::Linear;
 
+// ALBERT's names for the shared post-norm layer.
 class AlbertLayer : public nn::Module {
  public:
-  explicit AlbertLayer(const bert::BertParams& p)
-      : heads_(p.num_attention_heads), act_(p.hidden_act) {
+  explicit AlbertLayer(const bert::BertParams& p) {
+    const int64_t H = p.hidden_size;
     auto& a = child("attention", std::make_unique<Container>());
-    q_ = &a.add("query", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
-    k_ = &a.add("key", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
-    v_ = &a.add("value", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
-    dense_ = &a.add("dense", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
-    attn_norm_ = &a.add("LayerNorm", std::make_unique<LayerNorm>(p.hidden_size, p.layer_norm_eps));
-    full_norm_ = &child("full_layer_layer_norm", std::make_unique<LayerNorm>(p.hidden_size, p.layer_norm_eps));
-    ffn_ = &child("ffn", std::make_unique<Linear>(p.hidden_size, p.intermediate_size));
-    ffn_out_ = &child("ffn_output", std::make_unique<Linear>(p.intermediate_size, p.hidden_size));
+    l_.q = &a.add("query", std::make_unique<Linear>(H, H));
+    l_.k = &a.add("key", std::make_unique<Linear>(H, H));
+    l_.v = &a.add("value", std::make_unique<Linear>(H, H));
+    l_.o = &a.add("dense", std::make_unique<Linear>(H, H));
+    l_.attn_norm = &a.add("LayerNorm", std::make_unique<LayerNorm>(H, p.layer_norm_eps));
+    l_.out_norm = &child("full_layer_layer_norm", std::make_unique<LayerNorm>(H, p.layer_norm_eps));
+    l_.ffn_in = &child("ffn", std::make_unique<Linear>(H, p.intermediate_size));
+    l_.ffn_out = &child("ffn_output", std::make_unique<Linear>(p.intermediate_size, H));
+    l_.heads = p.num_attention_heads;
+    l_.act = p.hidden_act;
   }
-  Tensor forward(const Tensor& x, const Tensor& mask) const {
-    return nn::PostNormLayer{q_, k_, v_, dense_, ffn_, ffn_out_, attn_norm_, full_norm_, heads_, act_}(x, mask);
-  }
+  Tensor forward(const Tensor& x, const Tensor& mask) const { return l_(x, mask); }
 
  private:
-  int64_t heads_;
-  ops::Activation act_;
-  Linear *q_, *k_, *v_, *dense_, *ffn_, *ffn_out_;
-  LayerNorm *attn_norm_, *full_norm_;
+  nn::PostNormLayer l_{};
 };
 
 class AlbertBackbone : public EncoderBackbone {

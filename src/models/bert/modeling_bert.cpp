@@ -8,18 +8,14 @@
 namespace transformers::bert {
 
 ConfigSpec config_spec() {
-  ConfigSpec s;
-  s.model_type = "bert";
-  s.class_name = "BertConfig";
-  s.defaults_json = R"({
+  return {"bert", "BertConfig", R"({
     "vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
     "intermediate_size": 3072, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
     "attention_probs_dropout_prob": 0.1, "max_position_embeddings": 512, "type_vocab_size": 2,
     "initializer_range": 0.02, "layer_norm_eps": 1e-12, "pad_token_id": 0, "use_cache": true,
     "classifier_dropout": null, "is_decoder": false, "add_cross_attention": false,
     "bos_token_id": null, "eos_token_id": null, "tie_word_embeddings": true
-  })";
-  return s;
+  })"};
 }
 
 BertParams BertParams::from(const PretrainedConfig& c) {

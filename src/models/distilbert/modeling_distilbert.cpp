@@ -8,17 +8,13 @@
 namespace transformers::distilbert {
 
 ConfigSpec config_spec() {
-  ConfigSpec s;
-  s.model_type = "distilbert";
-  s.class_name = "DistilBertConfig";
-  s.defaults_json = R"({
+  return {"distilbert", "DistilBertConfig", R"({
     "vocab_size": 30522, "max_position_embeddings": 512, "sinusoidal_pos_embds": false, "n_layers": 6,
     "n_heads": 12, "dim": 768, "hidden_dim": 3072, "dropout": 0.1, "attention_dropout": 0.1,
     "activation": "gelu", "initializer_range": 0.02, "qa_dropout": 0.1, "seq_classif_dropout": 0.2,
     "pad_token_id": 0, "eos_token_id": null, "bos_token_id": null, "tie_word_embeddings": true
-  })";
-  s.attribute_map = {{"hidden_size", "dim"}, {"num_attention_heads", "n_heads"}, {"num_hidden_layers", "n_layers"}};
-  return s;
+  })",
+          {{"hidden_size", "dim"}, {"num_attention_heads", "n_heads"}, {"num_hidden_layers", "n_layers"}}};
 }
 
 namespace {
@@ -36,29 +32,27 @@ struct Dims {
   }
 };
 
+// DistilBERT's names for the shared post-norm layer.
 class TransformerBlock : public nn::Module {
  public:
-  explicit TransformerBlock(const Dims& d) : heads_(d.heads), act_(d.act) {
+  explicit TransformerBlock(const Dims& d) {
     auto& a = child("attention", std::make_unique<nn::Container>());
-    q_ = &a.add("q_lin", std::make_unique<nn::Linear>(d.dim, d.dim));
-    k_ = &a.add("k_lin", std::make_unique<nn::Linear>(d.dim, d.dim));
-    v_ = &a.add("v_lin", std::make_unique<nn::Linear>(d.dim, d.dim));
-    o_ = &a.add("out_lin", std::make_unique<nn::Linear>(d.dim, d.dim));
-    sa_norm_ = &child("sa_layer_norm", std::make_unique<nn::LayerNorm>(d.dim, kEps));
+    l_.q = &a.add("q_lin", std::make_unique<nn::Linear>(d.dim, d.dim));
+    l_.k = &a.add("k_lin", std::make_unique<nn::Linear>(d.dim, d.dim));
+    l_.v = &a.add("v_lin", std::make_unique<nn::Linear>(d.dim, d.dim));
+    l_.o = &a.add("out_lin", std::make_unique<nn::Linear>(d.dim, d.dim));
+    l_.attn_norm = &child("sa_layer_norm", std::make_unique<nn::LayerNorm>(d.dim, kEps));
     auto& ffn = child("ffn", std::make_unique<nn::Container>());
-    lin1_ = &ffn.add("lin1", std::make_unique<nn::Linear>(d.dim, d.hidden_dim));
-    lin2_ = &ffn.add("lin2", std::make_unique<nn::Linear>(d.hidden_dim, d.dim));
-    out_norm_ = &child("output_layer_norm", std::make_unique<nn::LayerNorm>(d.dim, kEps));
+    l_.ffn_in = &ffn.add("lin1", std::make_unique<nn::Linear>(d.dim, d.hidden_dim));
+    l_.ffn_out = &ffn.add("lin2", std::make_unique<nn::Linear>(d.hidden_dim, d.dim));
+    l_.out_norm = &child("output_layer_norm", std::make_unique<nn::LayerNorm>(d.dim, kEps));
+    l_.heads = d.heads;
+    l_.act = d.act;
   }
-  Tensor forward(const Tensor& x, const Tensor& mask) const {
-    return nn::PostNormLayer{q_, k_, v_, o_, lin1_, lin2_, sa_norm_, out_norm_, heads_, act_}(x, mask);
-  }
+  Tensor forward(const Tensor& x, const Tensor& mask) const { return l_(x, mask); }
 
  private:
-  int64_t heads_;
-  ops::Activation act_;
-  nn::Linear *q_, *k_, *v_, *o_, *lin1_, *lin2_;
-  nn::LayerNorm *sa_norm_, *out_norm_;
+  nn::PostNormLayer l_{};
 };
 
 class DistilBertBackbone : public EncoderBackbone {

@@ -4,10 +4,7 @@
 namespace transformers::electra {
 
 ConfigSpec config_spec() {
-  ConfigSpec s;
-  s.model_type = "electra";
-  s.class_name = "ElectraConfig";
-  s.defaults_json = R"({
+  return {"electra", "ElectraConfig", R"({
     "vocab_size": 30522, "embedding_size": 128, "hidden_size": 256, "num_hidden_layers": 12,
     "num_attention_heads": 4, "intermediate_size": 1024, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
     "attention_probs_dropout_prob": 0.1, "max_position_embeddings": 512, "type_vocab_size": 2,
@@ -15,8 +12,7 @@ ConfigSpec config_spec() {
     "summary_activation": "gelu", "summary_last_dropout": 0.1, "pad_token_id": 0, "use_cache": true,
     "classifier_dropout": null, "is_decoder": false, "add_cross_attention": false, "bos_token_id": null,
     "eos_token_id": null, "tie_word_embeddings": true
-  })";
-  return s;
+  })"};
 }
 
 const EncoderFamily& family() {

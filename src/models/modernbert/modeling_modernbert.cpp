@@ -9,10 +9,7 @@
 namespace transformers::modernbert {
 
 ConfigSpec config_spec() {
-  ConfigSpec s;
-  s.model_type = "modernbert";
-  s.class_name = "ModernBertConfig";
-  s.defaults_json = R"({
+  return {"modernbert", "ModernBertConfig", R"({
     "vocab_size": 50368, "hidden_size": 768, "intermediate_size": 1152, "num_hidden_layers": 22,
     "num_attention_heads": 12, "hidden_activation": "gelu", "max_position_embeddings": 8192,
     "initializer_range": 0.02, "initializer_cutoff_factor": 2.0, "norm_eps": 1e-5, "norm_bias": false,
@@ -22,8 +19,7 @@ ConfigSpec config_spec() {
     "classifier_pooling": "cls", "classifier_dropout": 0.0, "classifier_bias": false, "classifier_activation": "gelu",
     "deterministic_flash_attn": false, "sparse_prediction": false, "sparse_pred_ignore_index": -100,
     "tie_word_embeddings": true
-  })";
-  return s;
+  })"};
 }
 
 namespace {

@@ -9,16 +9,12 @@
 namespace transformers::mpnet {
 
 ConfigSpec config_spec() {
-  ConfigSpec s;
-  s.model_type = "mpnet";
-  s.class_name = "MPNetConfig";
-  s.defaults_json = R"({
+  return {"mpnet", "MPNetConfig", R"({
     "vocab_size": 30527, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
     "intermediate_size": 3072, "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
     "max_position_embeddings": 512, "initializer_range": 0.02, "layer_norm_eps": 1e-12,
     "relative_attention_num_buckets": 32, "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2, "tie_word_embeddings": true
-  })";
-  return s;
+  })"};
 }
 
 namespace {
@@ -39,32 +35,30 @@ int64_t bucket(int64_t relative_position) {
   return ret + std::min<int64_t>(max_exact + static_cast<int64_t>(v), num_buckets - 1);
 }
 
+// MPNet's names for the shared post-norm layer.
 class MPNetLayer : public nn::Module {
  public:
-  explicit MPNetLayer(const bert::BertParams& p)
-      : heads_(p.num_attention_heads), act_(p.hidden_act) {
+  explicit MPNetLayer(const bert::BertParams& p) {
+    const int64_t H = p.hidden_size;
     auto& attention = child("attention", std::make_unique<Container>());
     auto& attn = attention.add("attn", std::make_unique<Container>());
-    q_ = &attn.add("q", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
-    k_ = &attn.add("k", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
-    v_ = &attn.add("v", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
-    o_ = &attn.add("o", std::make_unique<Linear>(p.hidden_size, p.hidden_size));
-    attn_norm_ = &attention.add("LayerNorm", std::make_unique<LayerNorm>(p.hidden_size, p.layer_norm_eps));
-    inter_ = &child("intermediate", std::make_unique<Container>()).add("dense", std::make_unique<Linear>(p.hidden_size, p.intermediate_size));
+    l_.q = &attn.add("q", std::make_unique<Linear>(H, H));
+    l_.k = &attn.add("k", std::make_unique<Linear>(H, H));
+    l_.v = &attn.add("v", std::make_unique<Linear>(H, H));
+    l_.o = &attn.add("o", std::make_unique<Linear>(H, H));
+    l_.attn_norm = &attention.add("LayerNorm", std::make_unique<LayerNorm>(H, p.layer_norm_eps));
+    l_.ffn_in = &child("intermediate", std::make_unique<Container>()).add("dense", std::make_unique<Linear>(H, p.intermediate_size));
     auto& out = child("output", std::make_unique<Container>());
-    out_ = &out.add("dense", std::make_unique<Linear>(p.intermediate_size, p.hidden_size));
-    out_norm_ = &out.add("LayerNorm", std::make_unique<LayerNorm>(p.hidden_size, p.layer_norm_eps));
+    l_.ffn_out = &out.add("dense", std::make_unique<Linear>(p.intermediate_size, H));
+    l_.out_norm = &out.add("LayerNorm", std::make_unique<LayerNorm>(H, p.layer_norm_eps));
+    l_.heads = p.num_attention_heads;
+    l_.act = p.hidden_act;
   }
   // `bias_and_mask`: relative position bias [1, H, S, S] plus the padding mask, broadcast to [B, H, S, S].
-  Tensor forward(const Tensor& x, const Tensor& bias_and_mask) const {
-    return nn::PostNormLayer{q_, k_, v_, o_, inter_, out_, attn_norm_, out_norm_, heads_, act_}(x, bias_and_mask);
-  }
+  Tensor forward(const Tensor& x, const Tensor& bias_and_mask) const { return l_(x, bias_and_mask); }
 
  private:
-  int64_t heads_;
-  ops::Activation act_;
-  Linear *q_, *k_, *v_, *o_, *inter_, *out_;
-  LayerNorm *attn_norm_, *out_norm_;
+  nn::PostNormLayer l_{};
 };
 
 class MPNetBackbone : public EncoderBackbone {

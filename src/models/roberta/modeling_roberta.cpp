@@ -5,18 +5,14 @@
 namespace transformers::roberta {
 
 ConfigSpec config_spec(const std::string& model_type, const std::string& class_name) {
-  ConfigSpec s;
-  s.model_type = model_type;
-  s.class_name = class_name;
-  s.defaults_json = R"({
+  return {model_type, class_name, R"({
     "vocab_size": 50265, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12,
     "intermediate_size": 3072, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
     "attention_probs_dropout_prob": 0.1, "max_position_embeddings": 512, "type_vocab_size": 2,
     "initializer_range": 0.02, "layer_norm_eps": 1e-12, "pad_token_id": 1, "bos_token_id": 0,
     "eos_token_id": 2, "use_cache": true, "classifier_dropout": null, "is_decoder": false,
     "add_cross_attention": false, "tie_word_embeddings": true
-  })";
-  return s;
+  })"};
 }
 
 const EncoderFamily& family() {
