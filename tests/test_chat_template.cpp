@@ -73,3 +73,11 @@ TEST(ChatTemplate, HostileTemplatesAreTypedErrors) {
   cont.continue_final_message = true;
   EXPECT_EQ(tok->apply_chat_template(msgs, cont), "<user>hi");
 }
+
+TEST(ChatTemplate, UndefinedIsNotNone) {
+  testutil::TempDir d;
+  auto tok = tiny_tokenizer(d);
+  ChatTemplateOptions o;
+  o.chat_template = "{{ (missing == none) ~ '|' ~ (none == none) ~ '|' ~ (missing == other_missing) }}";
+  EXPECT_EQ(tok->apply_chat_template(R"([])", o), "False|True|True");
+}

@@ -173,7 +173,7 @@ bool equal(const Value& a, const Value& b) {
     return num(a) == num(b);
   }
   if ((a.kind == Value::Undefined || a.kind == Value::None) && (b.kind == Value::Undefined || b.kind == Value::None))
-    return a.kind == b.kind || true;
+    return a.kind == b.kind;  // Jinja: undefined == none is false
   if (a.kind != b.kind) return false;
   switch (a.kind) {
     case Value::Str: return a.s == b.s;

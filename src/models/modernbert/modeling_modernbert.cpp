@@ -119,7 +119,7 @@ class ModernBertBackbone : public EncoderBackbone {
     if (ids.dim() != 2) throw ShapeMismatch("ModernBert: input_ids must be [batch, seq], got " + shape_str(ids.shape()));
     const Tensor* am = find_input(in, "attention_mask");
     if (am && am->shape() != ids.shape()) throw ShapeMismatch("ModernBert: attention_mask must match input_ids");
-    const int64_t B = ids.size(0), S = ids.size(1);
+    const int64_t S = ids.size(1);
     Tensor full = nn::extended_attention_mask(am ? *am : Tensor::full(ids.shape(), 1.0, DType::I64));  // [B, 1, 1, S]
     // Sliding layers also mask keys farther than local_attention / 2 from the query.
     Tensor band = Tensor::empty({1, 1, S, S});
@@ -129,7 +129,6 @@ class ModernBertBackbone : public EncoderBackbone {
     Tensor local = ops::add(band, full);
     // lowest + lowest overflows to -inf: clamp back so fully masked rows stay finite as in HF.
     for (int64_t i = 0; i < local.numel(); ++i) local.data<float>()[i] = std::max(local.data<float>()[i], std::numeric_limits<float>::lowest());
-    (void)B;
     Tensor h = (*emb_norm_)((*tok_)(ids));
     for (const EncoderLayer* l : layers_) h = l->forward(h, l->sliding() ? local : full);
     ModelOutput o;
