@@ -47,6 +47,7 @@ class PretrainedConfig {
   std::string get_string(const std::string& key) const;
   std::string get_string(const std::string& key, const std::string& def) const;
   std::vector<int64_t> get_int_list(const std::string& key) const;
+  std::vector<double> get_float_list(const std::string& key) const;
   std::vector<std::string> get_string_list(const std::string& key) const;
   // Overrides (what Python's from_pretrained(**kwargs) does); `json_value` is JSON text.
   void set_json(const std::string& key, const std::string& json_value);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "transformers/config.hpp"
+#include "transformers/generation.hpp"
 #include "transformers/tensor.hpp"
 
 namespace transformers {
@@ -54,11 +55,19 @@ class PreTrainedModel {
   const std::string& class_name() const { return class_name_; }
   const LoadingInfo& loading_info() const { return loading_info_; }
   std::vector<std::string> parameter_names() const;
+  // Decoder-only and encoder-decoder LMs: input_ids [B, S] (left padding with attention_mask for a
+  // batch). `config` overrides the model's generation_config(). Others throw ValueError.
+  virtual GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& config = {},
+                                  const Tensor& attention_mask = {}, const GenerateHooks& hooks = {});
+  // From generation_config.json when the checkpoint has one, else from config.json.
+  const GenerationConfig& generation_config() const { return generation_config_; }
+  void set_generation_config(GenerationConfig g) { generation_config_ = std::move(g); }
   Tensor get_parameter(const std::string& name) const;  // WeightNotFound when absent
 
  protected:
   explicit PreTrainedModel(PretrainedConfig config) : config_(std::move(config)) {}
   PretrainedConfig config_;
+  GenerationConfig generation_config_;
 
  private:
   friend struct ModelAccess;

@@ -216,6 +216,16 @@ std::vector<int64_t> PretrainedConfig::get_int_list(const std::string& key) cons
   }
   return r;
 }
+std::vector<double> PretrainedConfig::get_float_list(const std::string& key) const {
+  const Json& v = d_->need(key);
+  if (!v.is_array()) d_->wrong_type(key, "a list of numbers", v);
+  std::vector<double> r;
+  for (const auto& e : v) {
+    if (!e.is_number()) d_->wrong_type(key, "a list of numbers", v);
+    r.push_back(e.get<double>());
+  }
+  return r;
+}
 std::vector<std::string> PretrainedConfig::get_string_list(const std::string& key) const {
   const Json& v = d_->need(key);
   if (!v.is_array()) d_->wrong_type(key, "a list of strings", v);

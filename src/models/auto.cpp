@@ -143,6 +143,11 @@ std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, co
   if (dev.kind != Device::CPU) m->visit([&](const std::string&, nn::Parameter& p) { p.value = p.value.to(dev); });
   if (o.output_loading_info) report(r.class_name, name, info);
   ModelAccess::set(*model, r.class_name, std::move(info));
+  // Python loads generation_config.json when the repository has one, else derives it from config.json.
+  if (auto g = cached_file(name, "generation_config.json", o, false))
+    model->set_generation_config(GenerationConfig::from_json_string(read_file(*g), *g));
+  else
+    model->set_generation_config(GenerationConfig::from_model_config(config));
   return model;
 }
 
@@ -155,6 +160,7 @@ std::unique_ptr<PreTrainedModel> auto_from_config(const char* auto_class, const 
   uint64_t seed = 0;
   m->visit([&](const std::string& n, nn::Parameter& p) { init_parameter(p, n, range, ++seed); });
   ModelAccess::set(*model, r.class_name, {});
+  model->set_generation_config(GenerationConfig::from_model_config(config));
   return model;
 }
 

@@ -9,6 +9,17 @@
 #include "models/modernbert/modeling_modernbert.hpp"
 #include "models/mpnet/modeling_mpnet.hpp"
 #include "models/roberta/modeling_roberta.hpp"
+#include "models/gemma/modeling_gemma.hpp"
+#include "models/gemma2/modeling_gemma2.hpp"
+#include "models/gemma3/modeling_gemma3.hpp"
+#include "models/granite/modeling_granite.hpp"
+#include "models/llama/modeling_llama.hpp"
+#include "models/mistral/modeling_mistral.hpp"
+#include "models/olmo2/modeling_olmo2.hpp"
+#include "models/phi3/modeling_phi3.hpp"
+#include "models/qwen2/modeling_qwen2.hpp"
+#include "models/qwen3/modeling_qwen3.hpp"
+#include "models/smollm3/modeling_smollm3.hpp"
 
 namespace transformers::registry {
 
@@ -26,6 +37,28 @@ struct Generic {
   static std::unique_ptr<PreTrainedModel> pooled_cls(const PretrainedConfig& c) { return make_pooled_sequence_classification(c, F()); }
   static std::unique_ptr<PreTrainedModel> choice(const PretrainedConfig& c) { return make_pooled_multiple_choice(c, F()); }
 };
+// Decoder heads bound to a family.
+template <const EncoderFamily& (*F)()>
+struct Decoder {
+  static std::unique_ptr<PreTrainedModel> base(const PretrainedConfig& c) { return make_base_model(c, F()); }
+  static std::unique_ptr<PreTrainedModel> lm(const PretrainedConfig& c) { return llama::make_causal_lm(c, F()); }
+  static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return llama::make_sequence_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> token(const PretrainedConfig& c) { return llama::make_token_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> qa(const PretrainedConfig& c) { return make_question_answering(c, F()); }
+  // Llama, Qwen2/3, SmolLM3 QA keep the backbone under `transformer` (Python's BC prefix).
+  static std::unique_ptr<PreTrainedModel> qa_bc(const PretrainedConfig& c) {
+    static const EncoderFamily f = [] {
+      EncoderFamily g = F();
+      g.prefix = "transformer";
+      return g;
+    }();
+    return make_question_answering(c, f);
+  }
+};
+const EncoderFamily& llama_family() {
+  static const EncoderFamily f = llama::family_for(llama::params, "Llama");
+  return f;
+}
 using B = Generic<bert::family>;
 using R = Generic<roberta::family>;
 using E = Generic<electra::family>;
@@ -50,6 +83,17 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"albert", albert::config_spec},
       {"mpnet", mpnet::config_spec},
       {"modernbert", modernbert::config_spec},
+      {"llama", llama::config_spec},
+      {"mistral", mistral::config_spec},
+      {"qwen2", qwen2::config_spec},
+      {"qwen3", qwen3::config_spec},
+      {"gemma", gemma::config_spec},
+      {"gemma2", gemma2::config_spec},
+      {"gemma3_text", gemma3::config_spec},
+      {"olmo2", olmo2::config_spec},
+      {"granite", granite::config_spec},
+      {"smollm3", smollm3::config_spec},
+      {"phi3", phi3::config_spec},
   };
   return v;
 }
@@ -131,6 +175,62 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForMaskedLM", "modernbert", "ModernBertForMaskedLM", modernbert::make_for_masked_lm},
       {"AutoModelForSequenceClassification", "modernbert", "ModernBertForSequenceClassification", modernbert::make_for_sequence_classification},
       {"AutoModelForTokenClassification", "modernbert", "ModernBertForTokenClassification", modernbert::make_for_token_classification},
+
+      {"AutoModel", "llama", "LlamaModel", Decoder<llama_family>::base},
+      {"AutoModelForCausalLM", "llama", "LlamaForCausalLM", Decoder<llama_family>::lm},
+      {"AutoModelForSequenceClassification", "llama", "LlamaForSequenceClassification", Decoder<llama_family>::seq},
+      {"AutoModelForTokenClassification", "llama", "LlamaForTokenClassification", Decoder<llama_family>::token},
+      {"AutoModelForQuestionAnswering", "llama", "LlamaForQuestionAnswering", Decoder<llama_family>::qa_bc},
+
+      {"AutoModel", "mistral", "MistralModel", Decoder<mistral::family>::base},
+      {"AutoModelForCausalLM", "mistral", "MistralForCausalLM", Decoder<mistral::family>::lm},
+      {"AutoModelForSequenceClassification", "mistral", "MistralForSequenceClassification", Decoder<mistral::family>::seq},
+      {"AutoModelForTokenClassification", "mistral", "MistralForTokenClassification", Decoder<mistral::family>::token},
+      {"AutoModelForQuestionAnswering", "mistral", "MistralForQuestionAnswering", Decoder<mistral::family>::qa},
+
+      {"AutoModel", "qwen2", "Qwen2Model", Decoder<qwen2::family>::base},
+      {"AutoModelForCausalLM", "qwen2", "Qwen2ForCausalLM", Decoder<qwen2::family>::lm},
+      {"AutoModelForSequenceClassification", "qwen2", "Qwen2ForSequenceClassification", Decoder<qwen2::family>::seq},
+      {"AutoModelForTokenClassification", "qwen2", "Qwen2ForTokenClassification", Decoder<qwen2::family>::token},
+      {"AutoModelForQuestionAnswering", "qwen2", "Qwen2ForQuestionAnswering", Decoder<qwen2::family>::qa_bc},
+
+      {"AutoModel", "qwen3", "Qwen3Model", Decoder<qwen3::family>::base},
+      {"AutoModelForCausalLM", "qwen3", "Qwen3ForCausalLM", Decoder<qwen3::family>::lm},
+      {"AutoModelForSequenceClassification", "qwen3", "Qwen3ForSequenceClassification", Decoder<qwen3::family>::seq},
+      {"AutoModelForTokenClassification", "qwen3", "Qwen3ForTokenClassification", Decoder<qwen3::family>::token},
+      {"AutoModelForQuestionAnswering", "qwen3", "Qwen3ForQuestionAnswering", Decoder<qwen3::family>::qa_bc},
+
+      {"AutoModel", "gemma", "GemmaModel", Decoder<gemma::family>::base},
+      {"AutoModelForCausalLM", "gemma", "GemmaForCausalLM", Decoder<gemma::family>::lm},
+      {"AutoModelForSequenceClassification", "gemma", "GemmaForSequenceClassification", Decoder<gemma::family>::seq},
+      {"AutoModelForTokenClassification", "gemma", "GemmaForTokenClassification", Decoder<gemma::family>::token},
+
+      {"AutoModel", "gemma2", "Gemma2Model", Decoder<gemma2::family>::base},
+      {"AutoModelForCausalLM", "gemma2", "Gemma2ForCausalLM", Decoder<gemma2::family>::lm},
+      {"AutoModelForSequenceClassification", "gemma2", "Gemma2ForSequenceClassification", Decoder<gemma2::family>::seq},
+      {"AutoModelForTokenClassification", "gemma2", "Gemma2ForTokenClassification", Decoder<gemma2::family>::token},
+
+      {"AutoModel", "gemma3_text", "Gemma3TextModel", Decoder<gemma3::family>::base},
+      {"AutoModelForCausalLM", "gemma3_text", "Gemma3ForCausalLM", Decoder<gemma3::family>::lm},
+      {"AutoModelForSequenceClassification", "gemma3_text", "Gemma3TextForSequenceClassification", Decoder<gemma3::family>::seq},
+
+      {"AutoModel", "olmo2", "Olmo2Model", Decoder<olmo2::family>::base},
+      {"AutoModelForCausalLM", "olmo2", "Olmo2ForCausalLM", Decoder<olmo2::family>::lm},
+      {"AutoModelForSequenceClassification", "olmo2", "Olmo2ForSequenceClassification", Decoder<olmo2::family>::seq},
+
+      {"AutoModel", "granite", "GraniteModel", Decoder<granite::family>::base},
+      {"AutoModelForCausalLM", "granite", "GraniteForCausalLM", Decoder<granite::family>::lm},
+
+      {"AutoModel", "smollm3", "SmolLM3Model", Decoder<smollm3::family>::base},
+      {"AutoModelForCausalLM", "smollm3", "SmolLM3ForCausalLM", Decoder<smollm3::family>::lm},
+      {"AutoModelForSequenceClassification", "smollm3", "SmolLM3ForSequenceClassification", Decoder<smollm3::family>::seq},
+      {"AutoModelForTokenClassification", "smollm3", "SmolLM3ForTokenClassification", Decoder<smollm3::family>::token},
+      {"AutoModelForQuestionAnswering", "smollm3", "SmolLM3ForQuestionAnswering", Decoder<smollm3::family>::qa_bc},
+
+      {"AutoModel", "phi3", "Phi3Model", Decoder<phi3::family>::base},
+      {"AutoModelForCausalLM", "phi3", "Phi3ForCausalLM", Decoder<phi3::family>::lm},
+      {"AutoModelForSequenceClassification", "phi3", "Phi3ForSequenceClassification", Decoder<phi3::family>::seq},
+      {"AutoModelForTokenClassification", "phi3", "Phi3ForTokenClassification", Decoder<phi3::family>::token},
   };
   return v;
 }

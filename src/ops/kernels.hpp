@@ -29,6 +29,26 @@ enum class ReduceOp { Sum, Mean, Max };
 using ReduceFn = void (*)(const float* x, float* out, int64_t outer, int64_t n, int64_t inner, ReduceOp op);
 using ArgmaxFn = void (*)(const float* x, int64_t* out, int64_t outer, int64_t n, int64_t inner);
 
+struct AttentionArgs {
+  int64_t B = 0, H = 0, Hkv = 0, Sq = 0, T = 0, D = 0, Dv = 0;
+  const float *q = nullptr, *k = nullptr, *v = nullptr;
+  int64_t q_sb = 0, q_sh = 0, q_ss = 0, k_sb = 0, k_sh = 0, k_st = 0, v_sb = 0, v_sh = 0, v_st = 0;
+  const float* key_padding = nullptr;  // [B][kp_len], absolute key index
+  int64_t kp_len = 0;
+  const float* sinks = nullptr;        // [H]
+  float scaling = 1, softcap = 0;
+  bool causal = true;
+  int64_t window = 0, q_start = 0, kv_start = 0;
+  float* out = nullptr;                // [B][Sq][H][Dv]
+  bool visible(int64_t b, int64_t i, int64_t j) const {
+    const int64_t qp = q_start + i, kp = kv_start + j;
+    if (causal && kp > qp) return false;
+    if (window > 0 && qp - kp >= window) return false;
+    return !key_padding || key_padding[b * kp_len + kp] != 0.0f;
+  }
+};
+using AttentionFn = void (*)(const AttentionArgs&);
+
 float activation_scalar(float x, Activation act);
 
 namespace reference {
@@ -40,6 +60,7 @@ void norm(const float* x, const float* w, const float* b, float* y, int64_t rows
 void embedding(const Tensor& weight, const int64_t* ids, int64_t n, float* out);
 void reduce(const float* x, float* out, int64_t outer, int64_t n, int64_t inner, ReduceOp op);
 void argmax(const float* x, int64_t* out, int64_t outer, int64_t n, int64_t inner);
+void attention(const AttentionArgs& a);
 }  // namespace reference
 
 namespace cpu {
@@ -52,6 +73,7 @@ void embedding(const Tensor& weight, const int64_t* ids, int64_t n, float* out);
 // OpenMP loops, used where oneDNN has no primitive for the case.
 void unary_loop(const float* x, float* y, int64_t n, Activation act);
 void softmax_loop(float* x, int64_t rows, int64_t cols);
+void attention(const AttentionArgs& a);
 }  // namespace cpu
 
 }  // namespace transformers::ops::kernels

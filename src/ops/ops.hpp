@@ -54,6 +54,23 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);  // i64
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
 
+// Attention over a KV cache: q [B, H, Sq, D], k [B, Hkv, T, D], v [B, Hkv, T, Dv] (any strides
+// with a contiguous last dim; H a multiple of Hkv for GQA / MQA) -> [B, Sq, H * Dv], heads merged.
+// Masks are computed, not materialized: key j (absolute cache index kv_start + j) is visible to
+// query i (absolute index q_start + i) when causal allows it, it lies within the sliding window,
+// and key_padding[b, kv_start + j] is non-zero. A query that sees no key averages every value, as
+// HF's eager attention does with its additive minimum mask.
+struct AttentionOptions {
+  float scaling = 1.0f;
+  float softcap = 0.0f;        // > 0: scores = softcap * tanh(scores / softcap) (Gemma 2)
+  bool causal = true;
+  int64_t sliding_window = 0;  // > 0: keys with q_pos - k_pos >= window are hidden
+  int64_t q_start = 0, kv_start = 0;
+  Tensor key_padding;          // [B, kv_start + T] 0/1 (any dtype), or undefined
+  Tensor sinks;                // [H] per-head sink logits (gpt-oss), or undefined
+};
+Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& opt);
+
 // Broadcast shape of two shapes (NumPy rules) or ShapeMismatch naming the op.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 

@@ -1,0 +1,53 @@
+#pragma once
+// GenerationConfig and generate(), named as in Python transformers. Every field is optional:
+// unset fields fall back to the model's generation_config.json, then to config.json, then to
+// transformers' defaults — exactly how Python merges `generate(**kwargs)` over the model's config.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "transformers/config.hpp"
+#include "transformers/tensor.hpp"
+
+namespace transformers {
+
+class PreTrainedTokenizer;
+
+struct GenerationConfig {
+  std::optional<int64_t> max_length, max_new_tokens, min_length, min_new_tokens;
+  std::optional<bool> do_sample;
+  std::optional<int64_t> num_beams, num_return_sequences, top_k, no_repeat_ngram_size;
+  std::optional<double> temperature, top_p, min_p, typical_p, repetition_penalty, length_penalty;
+  std::optional<std::string> early_stopping;  // "false" (heuristic), "true", "never"
+  std::optional<std::vector<int64_t>> eos_token_id;
+  std::optional<int64_t> pad_token_id, bos_token_id, decoder_start_token_id, forced_bos_token_id, forced_eos_token_id;
+  std::optional<std::vector<std::vector<int64_t>>> bad_words_ids;
+  std::optional<std::vector<int64_t>> suppress_tokens, begin_suppress_tokens;
+  std::optional<std::vector<std::string>> stop_strings;
+  std::optional<uint64_t> seed;  // sampling RNG seed (our own generator: not torch's stream)
+  std::optional<bool> use_cache;
+
+  // generation_config.json text; unknown keys are ignored as Python keeps them as attributes.
+  static GenerationConfig from_json_string(const std::string& json, const std::string& source = "generation_config.json");
+  // Python's GenerationConfig.from_model_config: token ids from config.json.
+  static GenerationConfig from_model_config(const PretrainedConfig& config);
+  // Fields set in *this win over those of `base`.
+  GenerationConfig merged_over(const GenerationConfig& base) const;
+  std::string to_json_string() const;
+};
+
+struct GenerateOutput {
+  Tensor sequences;         // [batch * num_return_sequences, length] i64, prompt included for decoder-only
+  Tensor sequences_scores;  // beam search only: [batch * num_return_sequences] f32
+};
+
+struct GenerateHooks {
+  // Called after every step with the token chosen for each row (pad for finished rows).
+  std::function<void(const std::vector<int64_t>& next_tokens)> on_tokens;
+  // Needed for stop_strings (Python's `tokenizer=` argument).
+  const PreTrainedTokenizer* tokenizer = nullptr;
+};
+
+}  // namespace transformers

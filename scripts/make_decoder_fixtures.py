@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Decoder-only parity fixtures: a tiny random checkpoint per architecture (fixtures/decoders/<arch>/)
+with the logits Python transformers computes on a left-padded batch, and the sequences its
+generate() returns for greedy, beam and processor-heavy settings (generate.json). Also decoder task
+heads (fixtures/decoders/index.json), a bf16 and a sharded checkpoint.
+Run:  python3 scripts/make_decoder_fixtures.py   (same venv and pins as make_fixtures.py)
+"""
+import json
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import OUT, ensure_venv  # noqa: E402
+
+V, PAD = 256, 0
+
+
+def main():
+    import torch
+    import transformers as tf
+    from safetensors.torch import save_file
+
+    root = os.path.join(OUT, "decoders")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    small = dict(vocab_size=V, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                 num_key_value_heads=2, head_dim=8, max_position_embeddings=64, pad_token_id=PAD, bos_token_id=1,
+                 eos_token_id=2, tie_word_embeddings=False)
+    archs = {
+        "llama": (tf.LlamaConfig, dict(rope_parameters=dict(rope_type="llama3", rope_theta=10000.0, factor=8.0, low_freq_factor=1.0,
+                                                            high_freq_factor=4.0, original_max_position_embeddings=16),
+                                       attention_bias=True)),
+        "llama-dynamic": (tf.LlamaConfig, dict(max_position_embeddings=10, rope_parameters=dict(rope_type="dynamic", rope_theta=10000.0, factor=2.0))),
+        "llama-yarn": (tf.LlamaConfig, dict(rope_parameters=dict(rope_type="yarn", rope_theta=10000.0, factor=4.0,
+                                                                 original_max_position_embeddings=16))),
+        "mistral": (tf.MistralConfig, dict(sliding_window=4)),
+        "qwen2": (tf.Qwen2Config, dict(use_sliding_window=True, sliding_window=3, max_window_layers=1)),
+        "qwen3": (tf.Qwen3Config, dict(tie_word_embeddings=True)),
+        "gemma": (tf.GemmaConfig, dict(tie_word_embeddings=True)),
+        "gemma2": (tf.Gemma2Config, dict(tie_word_embeddings=True, sliding_window=4, query_pre_attn_scalar=16,
+                                         attn_logit_softcapping=5.0, final_logit_softcapping=3.0)),
+        "gemma3_text": (tf.Gemma3TextConfig, dict(tie_word_embeddings=True, sliding_window=4, sliding_window_pattern=2,
+                                                  num_hidden_layers=3, query_pre_attn_scalar=8,
+                                                  rope_parameters={"full_attention": dict(rope_type="linear", rope_theta=100000.0, factor=2.0),
+                                                                   "sliding_attention": dict(rope_type="default", rope_theta=10000.0)})),
+        "olmo2": (tf.Olmo2Config, dict()),
+        "granite": (tf.GraniteConfig, dict(embedding_multiplier=2.0, attention_multiplier=0.3, residual_multiplier=0.5, logits_scaling=4.0)),
+        "smollm3": (tf.SmolLM3Config, dict(no_rope_layers=[1, 0])),
+        "phi3": (tf.Phi3Config, dict(max_position_embeddings=32, original_max_position_embeddings=8,
+                                     rope_parameters=dict(rope_type="longrope", rope_theta=10000.0, partial_rotary_factor=0.5,
+                                                          short_factor=[1.0, 1.5], long_factor=[2.0, 4.0],
+                                                          original_max_position_embeddings=8))),
+    }
+    ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
+    mask = (ids != PAD).long()
+
+    def spread(model, seed):
+        # Weights large enough that logits are well separated: greedy and beam choices then do not
+        # hinge on the last bits of float rounding.
+        g = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                if p.dim() >= 2:
+                    p.copy_(torch.randn(p.shape, generator=g) * 0.25)
+                elif "norm" in name:
+                    p.copy_((0.0 if isinstance(model.config, (tf.GemmaConfig, tf.Gemma2Config, tf.Gemma3TextConfig)) else 1.0)
+                            + torch.randn(p.shape, generator=g) * 0.1)
+                else:
+                    p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+
+    def gen_cases(model):
+        cases = [
+            ("greedy", dict(max_new_tokens=10, do_sample=False)),
+            ("beam", dict(max_new_tokens=8, num_beams=3, num_return_sequences=2, do_sample=False)),
+            ("beam_lp", dict(max_new_tokens=6, num_beams=4, length_penalty=0.5, early_stopping=True, do_sample=False)),
+            ("processors", dict(max_new_tokens=10, do_sample=False, repetition_penalty=1.3, no_repeat_ngram_size=2,
+                                bad_words_ids=[[17], [45, 88]], min_new_tokens=3)),
+        ]
+        with torch.no_grad():
+            base = model.generate(ids, attention_mask=mask, max_new_tokens=10, do_sample=False, eos_token_id=None)
+        # An eos that row 0 produces mid-way: finished rows get padded, the others go on.
+        eos = int(base[0, ids.shape[1] + 3])
+        cases.append(("eos", dict(max_new_tokens=10, do_sample=False, eos_token_id=[eos, 3])))
+        cases.append(("beam_eos", dict(max_new_tokens=8, num_beams=3, do_sample=False, eos_token_id=eos)))
+        out = []
+        for name, kw in cases:
+            with torch.no_grad():
+                seq = model.generate(ids, attention_mask=mask, **kw)
+            out.append({"name": name, "kwargs": kw, "sequences": seq.tolist()})
+        return out
+
+    for seed, (arch, (cls, extra)) in enumerate(archs.items(), start=1):
+        torch.manual_seed(seed)
+        cfg = cls(**{**small, **extra})
+        model = tf.AutoModelForCausalLM.from_config(cfg, attn_implementation="eager").eval()
+        spread(model, seed)
+        model.generation_config.pad_token_id = PAD
+        d = os.path.join(root, arch)
+        os.makedirs(d)
+        model.save_pretrained(d)
+        with torch.no_grad():
+            logits = model(input_ids=ids, attention_mask=mask).logits
+        save_file({"input_ids": ids, "attention_mask": mask}, os.path.join(d, "inputs.safetensors"))
+        save_file({"logits": logits.float().contiguous()}, os.path.join(d, "outputs.safetensors"))
+        with open(os.path.join(d, "generate.json"), "w") as f:
+            json.dump({"class": type(model).__name__, "cases": gen_cases(model)}, f, indent=1)
+        print(arch, type(model).__name__)
+
+        if arch == "llama":
+            # bf16 checkpoint: Python's fp32 model on the bf16-rounded weights is the reference.
+            b = os.path.join(root, "llama-bf16")
+            model.to(torch.bfloat16).save_pretrained(b)
+            # Reloaded in fp32 so the rope buffers are recomputed, not bf16-rounded.
+            model = tf.AutoModelForCausalLM.from_pretrained(b, dtype=torch.float32, attn_implementation="eager").eval()
+            with torch.no_grad():
+                ref = model(input_ids=ids, attention_mask=mask).logits
+            save_file({"input_ids": ids, "attention_mask": mask}, os.path.join(b, "inputs.safetensors"))
+            save_file({"logits": ref.float().contiguous()}, os.path.join(b, "outputs.safetensors"))
+            s = os.path.join(root, "llama-sharded")
+            model.save_pretrained(s, max_shard_size="40KB")
+            assert os.path.exists(os.path.join(s, "model.safetensors.index.json")), "sharding did not happen"
+            shutil.copy(os.path.join(d, "inputs.safetensors"), s)
+            save_file({"logits": ref.float().contiguous()}, os.path.join(s, "outputs.safetensors"))
+
+    # Task heads on the decoder backbone (score / qa_outputs), padded batches.
+    index = []
+    heads = [("llama", tf.LlamaConfig, "AutoModelForSequenceClassification", "LlamaForSequenceClassification"),
+             ("llama", tf.LlamaConfig, "AutoModelForTokenClassification", "LlamaForTokenClassification"),
+             ("llama", tf.LlamaConfig, "AutoModelForQuestionAnswering", "LlamaForQuestionAnswering"),
+             ("mistral", tf.MistralConfig, "AutoModelForQuestionAnswering", "MistralForQuestionAnswering"),
+             ("llama", tf.LlamaConfig, "AutoModel", "LlamaModel"),
+             ("qwen2", tf.Qwen2Config, "AutoModelForSequenceClassification", "Qwen2ForSequenceClassification"),
+             ("gemma2", tf.Gemma2Config, "AutoModelForTokenClassification", "Gemma2ForTokenClassification")]
+    for i, (mt, cls, auto_class, cls_name) in enumerate(heads):
+        torch.manual_seed(100 + i)
+        cfg = cls(**{**small, "num_labels": 2 if "Question" in cls_name else 3})
+        model = getattr(tf, cls_name)(cfg)
+        model.set_attn_implementation("eager")
+        model.eval()
+        spread(model, 100 + i)
+        d = os.path.join(root, "heads", f"{mt}-{cls_name}")
+        os.makedirs(d)
+        model.save_pretrained(d)
+        with torch.no_grad():
+            out = model(input_ids=ids, attention_mask=mask)
+        flat = {k: v.float().contiguous() for k, v in out.items() if isinstance(v, torch.Tensor)}
+        save_file({"input_ids": ids, "attention_mask": mask}, os.path.join(d, "inputs.safetensors"))
+        save_file(flat, os.path.join(d, "outputs.safetensors"))
+        index.append({"dir": f"heads/{mt}-{cls_name}", "auto_class": auto_class, "class": cls_name})
+    with open(os.path.join(root, "index.json"), "w") as f:
+        json.dump(index, f, indent=1)
+
+
+if __name__ == "__main__":
+    ensure_venv()
+    main()

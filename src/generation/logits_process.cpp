@@ -1,0 +1,215 @@
+#include "generation/logits_process.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "transformers/errors.hpp"
+
+namespace transformers::generation {
+
+namespace {
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+void softmax_into(const float* x, int64_t V, std::vector<double>& p) {
+  p.resize(static_cast<size_t>(V));
+  double mx = -INFINITY, sum = 0;
+  for (int64_t i = 0; i < V; ++i) mx = std::max(mx, static_cast<double>(x[i]));
+  for (int64_t i = 0; i < V; ++i) sum += (p[i] = std::isinf(x[i]) && x[i] < 0 ? 0.0 : std::exp(x[i] - mx));
+  for (auto& v : p) v /= sum;
+}
+
+// Indices sorted by score, ties by index (torch.sort is stable on CPU).
+std::vector<int64_t> order(const float* x, int64_t V, bool descending) {
+  std::vector<int64_t> idx(static_cast<size_t>(V));
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return descending ? x[a] > x[b] : x[a] < x[b]; });
+  return idx;
+}
+
+void repetition_penalty(const Resolved& r, const RowContext& row, float* s) {
+  const float pen = static_cast<float>(r.repetition_penalty);
+  std::vector<int64_t> seen;
+  for (size_t i = static_cast<size_t>(row.prompt_pad); i < row.seq.size(); ++i) seen.push_back(row.seq[i]);
+  std::sort(seen.begin(), seen.end());
+  seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
+  for (int64_t t : seen) s[t] = s[t] < 0 ? s[t] * pen : s[t] / pen;
+}
+
+void no_repeat_ngram(const Resolved& r, const RowContext& row, float* s) {
+  const auto& q = row.seq;
+  const int64_t n = r.no_repeat_ngram_size, len = static_cast<int64_t>(q.size());
+  if (len + 1 < n) return;
+  for (int64_t i = 0; i + n <= len; ++i) {
+    bool match = true;
+    for (int64_t k = 0; k < n - 1 && match; ++k) match = q[i + k] == q[len - n + 1 + k];
+    if (match) s[q[i + n - 1]] = kNegInf;
+  }
+}
+
+void bad_words(const Resolved& r, const RowContext& row, float* s) {
+  const auto& q = row.seq;
+  for (const auto& w : r.bad_words) {
+    // Python drops a bad word that is exactly one of the eos ids.
+    if (w.size() == 1 && std::find(r.eos.begin(), r.eos.end(), w[0]) != r.eos.end()) continue;
+    const size_t pre = w.size() - 1;
+    if (pre > q.size()) continue;
+    if (std::equal(w.begin(), w.end() - 1, q.end() - static_cast<std::ptrdiff_t>(pre))) s[w.back()] = kNegInf;
+  }
+}
+
+void top_k(const Resolved& r, float* s, int64_t V, int64_t keep_min) {
+  const int64_t k = std::min(std::max(r.top_k, keep_min), V);
+  std::vector<float> v(s, s + V);
+  std::nth_element(v.begin(), v.begin() + (k - 1), v.end(), std::greater<float>());
+  const float kth = v[static_cast<size_t>(k - 1)];
+  for (int64_t i = 0; i < V; ++i)
+    if (s[i] < kth) s[i] = kNegInf;
+}
+
+void top_p(const Resolved& r, float* s, int64_t V, int64_t keep_min) {
+  const auto idx = order(s, V, false);  // ascending, as Python
+  std::vector<float> sorted(static_cast<size_t>(V));
+  for (int64_t i = 0; i < V; ++i) sorted[i] = s[idx[i]];
+  std::vector<double> p;
+  softmax_into(sorted.data(), V, p);
+  // float32 cumsum as torch does
+  float cum = 0.0f;
+  std::vector<bool> remove(static_cast<size_t>(V));
+  for (int64_t i = 0; i < V; ++i) {
+    cum += static_cast<float>(p[i]);
+    remove[i] = cum <= static_cast<float>(1.0 - r.top_p);
+  }
+  for (int64_t i = V - keep_min; i < V; ++i) remove[i] = false;
+  for (int64_t i = 0; i < V; ++i)
+    if (remove[i]) s[idx[i]] = kNegInf;
+}
+
+void min_p(const Resolved& r, float* s, int64_t V, int64_t keep_min) {
+  std::vector<double> p;
+  softmax_into(s, V, p);
+  const double top = *std::max_element(p.begin(), p.end());
+  const float thr = static_cast<float>(*r.min_p * top);
+  const auto idx = order(s, V, true);
+  for (int64_t rank = keep_min; rank < V; ++rank) {
+    const int64_t i = idx[rank];
+    if (static_cast<float>(p[i]) < thr) s[i] = kNegInf;
+  }
+}
+
+void typical(const Resolved& r, float* s, int64_t V, int64_t keep_min) {
+  std::vector<double> p;
+  softmax_into(s, V, p);
+  double ent = 0;
+  for (int64_t i = 0; i < V; ++i)
+    if (p[i] > 0) ent -= std::log(p[i]) * p[i];
+  std::vector<float> shifted(static_cast<size_t>(V));
+  for (int64_t i = 0; i < V; ++i) shifted[i] = p[i] > 0 ? static_cast<float>(std::abs(-std::log(p[i]) - ent)) : INFINITY;
+  const auto idx = order(shifted.data(), V, false);
+  std::vector<float> sorted(static_cast<size_t>(V));
+  for (int64_t i = 0; i < V; ++i) sorted[i] = s[idx[i]];
+  std::vector<double> sp;
+  softmax_into(sorted.data(), V, sp);
+  int64_t last = 0;
+  float cum = 0.0f;
+  for (int64_t i = 0; i < V; ++i) {
+    cum += static_cast<float>(sp[i]);
+    last += cum < static_cast<float>(r.typical_p);
+  }
+  last = std::min(last, V - 1);
+  const float cut = shifted[idx[last]];
+  for (int64_t rank = 0; rank < V; ++rank)
+    if (rank >= keep_min && shifted[idx[rank]] > cut) s[idx[rank]] = kNegInf;
+}
+}  // namespace
+
+Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t V) {
+  Resolved r;
+  if (g.max_new_tokens) {
+    if (*g.max_new_tokens <= 0) throw ValueError("max_new_tokens must be greater than 0, but is " + std::to_string(*g.max_new_tokens));
+    r.max_length = prompt_len + *g.max_new_tokens;
+  } else if (g.max_length) {
+    r.max_length = *g.max_length;
+  }
+  if (r.max_length <= prompt_len)
+    throw ValueError("Input length of input_ids is " + std::to_string(prompt_len) + ", but max_length is set to " +
+                     std::to_string(r.max_length) + ": nothing can be generated; raise max_length or set max_new_tokens");
+  r.min_length = g.min_length.value_or(0), r.min_new_tokens = g.min_new_tokens.value_or(0);
+  r.do_sample = g.do_sample.value_or(false), r.use_cache = g.use_cache.value_or(true);
+  r.num_beams = g.num_beams.value_or(1), r.num_return_sequences = g.num_return_sequences.value_or(1);
+  r.top_k = g.top_k.value_or(50), r.no_repeat_ngram_size = g.no_repeat_ngram_size.value_or(0);
+  r.temperature = g.temperature.value_or(1.0), r.top_p = g.top_p.value_or(1.0), r.typical_p = g.typical_p.value_or(1.0);
+  r.min_p = g.min_p;
+  r.repetition_penalty = g.repetition_penalty.value_or(1.0), r.length_penalty = g.length_penalty.value_or(1.0);
+  r.early_stopping = g.early_stopping.value_or("false");
+  r.eos = g.eos_token_id.value_or(std::vector<int64_t>{});
+  r.pad = g.pad_token_id;
+  if (!r.pad && !r.eos.empty()) r.pad = r.eos[0];  // Python: "Setting pad_token_id to eos_token_id"
+  r.forced_bos = g.forced_bos_token_id, r.forced_eos = g.forced_eos_token_id;
+  r.bad_words = g.bad_words_ids.value_or(std::vector<std::vector<int64_t>>{});
+  r.suppress = g.suppress_tokens.value_or(std::vector<int64_t>{});
+  r.begin_suppress = g.begin_suppress_tokens.value_or(std::vector<int64_t>{});
+  r.stop_strings = g.stop_strings.value_or(std::vector<std::string>{});
+  r.seed = g.seed;
+
+  if (r.num_beams < 1) throw ValueError("num_beams must be a positive integer, got " + std::to_string(r.num_beams));
+  if (r.num_beams > V) throw ValueError("num_beams (" + std::to_string(r.num_beams) + ") is larger than the vocabulary (" + std::to_string(V) + ")");
+  if (r.num_return_sequences < 1) throw ValueError("num_return_sequences must be positive");
+  if (r.num_beams > 1 && r.num_return_sequences > r.num_beams)
+    throw ValueError("num_return_sequences has to be smaller or equal to num_beams");
+  if (r.num_beams == 1 && !r.do_sample && r.num_return_sequences != 1)
+    throw ValueError("Greedy methods without beam search do not support num_return_sequences different than 1");
+  if (r.do_sample && !(r.temperature > 0)) throw ValueError("temperature has to be a strictly positive float, got " + std::to_string(r.temperature));
+  if (r.top_k < 0) throw ValueError("top_k has to be a non-negative integer");
+  if (!(r.top_p >= 0 && r.top_p <= 1)) throw ValueError("top_p has to be a float >= 0 and <= 1");
+  if (r.min_p && !(*r.min_p >= 0 && *r.min_p <= 1)) throw ValueError("min_p has to be a float >= 0 and <= 1");
+  if (!(r.typical_p > 0 && r.typical_p <= 1)) throw ValueError("typical_p has to be a float > 0 and <= 1");
+  if (!(r.repetition_penalty > 0)) throw ValueError("repetition_penalty has to be a strictly positive float");
+  if (r.no_repeat_ngram_size < 0) throw ValueError("no_repeat_ngram_size has to be a non-negative integer");
+  auto check_id = [&](int64_t t, const char* what) {
+    if (t < 0 || t >= V) throw ValueError(std::string(what) + " " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(V));
+  };
+  for (int64_t t : r.eos) check_id(t, "eos_token_id");
+  for (const auto& w : r.bad_words)
+    for (int64_t t : w) check_id(t, "bad_words_ids entry");
+  for (int64_t t : r.suppress) check_id(t, "suppress_tokens entry");
+  for (int64_t t : r.begin_suppress) check_id(t, "begin_suppress_tokens entry");
+  if (r.forced_bos) check_id(*r.forced_bos, "forced_bos_token_id");
+  if (r.forced_eos) check_id(*r.forced_eos, "forced_eos_token_id");
+  for (const auto& s : r.stop_strings)
+    if (s.empty()) throw ValueError("stop_strings must not contain an empty string");
+  return r;
+}
+
+void process(const Resolved& r, const RowContext& row, float* s, int64_t V) {
+  const int64_t cur = static_cast<int64_t>(row.seq.size());
+  if (r.repetition_penalty != 1.0) repetition_penalty(r, row, s);
+  if (r.no_repeat_ngram_size > 0) no_repeat_ngram(r, row, s);
+  if (!r.bad_words.empty()) bad_words(r, row, s);
+  if (!r.eos.empty() && r.min_length > 0 && cur < r.min_length)
+    for (int64_t e : r.eos) s[e] = kNegInf;
+  if (!r.eos.empty() && r.min_new_tokens > 0 && cur - row.prompt_len < r.min_new_tokens)
+    for (int64_t e : r.eos) s[e] = kNegInf;
+  if (r.forced_bos && cur == 1) {
+    std::fill(s, s + V, kNegInf);
+    s[*r.forced_bos] = 0;
+  }
+  if (r.forced_eos && cur == r.max_length - 1) {
+    std::fill(s, s + V, kNegInf);
+    s[*r.forced_eos] = 0;
+  }
+  for (int64_t t : r.suppress) s[t] = kNegInf;
+  if (!r.begin_suppress.empty() && cur == row.prompt_len + (row.prompt_len > 1 || !r.forced_bos ? 0 : 1))
+    for (int64_t t : r.begin_suppress) s[t] = kNegInf;
+  if (!r.do_sample) return;
+  const int64_t keep_min = r.num_beams > 1 ? static_cast<int64_t>(r.eos.size()) + 1 : 1;
+  if (r.temperature != 1.0)
+    for (int64_t i = 0; i < V; ++i) s[i] = static_cast<float>(s[i] / r.temperature);
+  if (r.top_k != 0) top_k(r, s, V, keep_min);
+  if (r.top_p < 1.0) top_p(r, s, V, keep_min);
+  if (r.min_p) min_p(r, s, V, keep_min);
+  if (r.typical_p < 1.0) typical(r, s, V, keep_min);
+}
+
+}  // namespace transformers::generation

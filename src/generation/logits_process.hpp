@@ -1,0 +1,39 @@
+#pragma once
+// The logits processors and warpers of transformers/generation/logits_process.py, in the order
+// GenerationMixin._get_logits_processor builds them, applied to one row of scores at a time.
+#include <cstdint>
+#include <vector>
+
+#include "transformers/generation.hpp"
+
+namespace transformers::generation {
+
+// The generation config with every default resolved (Python's values after _prepare_special_tokens).
+struct Resolved {
+  int64_t max_length = 20, min_length = 0, min_new_tokens = 0, num_beams = 1, num_return_sequences = 1;
+  int64_t top_k = 50, no_repeat_ngram_size = 0;
+  bool do_sample = false, use_cache = true;
+  double temperature = 1.0, top_p = 1.0, typical_p = 1.0, repetition_penalty = 1.0, length_penalty = 1.0;
+  std::optional<double> min_p;
+  std::string early_stopping = "false";
+  std::vector<int64_t> eos;
+  std::optional<int64_t> pad, forced_bos, forced_eos;
+  std::vector<std::vector<int64_t>> bad_words;
+  std::vector<int64_t> suppress, begin_suppress;
+  std::vector<std::string> stop_strings;
+  std::optional<uint64_t> seed;
+};
+
+// Checks values and fills defaults; prompt_len turns max_new_tokens into max_length.
+Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t vocab_size);
+
+struct RowContext {
+  const std::vector<int64_t>& seq;  // prompt (with its padding) + generated so far
+  int64_t prompt_len;               // padded prompt length
+  int64_t prompt_pad;               // leading pads of this row (repetition penalty skips them)
+};
+
+// Processors then (when do_sample) warpers, in place on `scores` [V].
+void process(const Resolved& r, const RowContext& row, float* scores, int64_t V);
+
+}  // namespace transformers::generation

@@ -1,0 +1,339 @@
+// generate() for decoder-only models: transformers/generation/utils.py's _sample (greedy and
+// multinomial sampling) and its vectorized _beam_search, step for step, over our KV cache.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "generation/logits_process.hpp"
+#include "models/generative.hpp"
+#include "transformers/errors.hpp"
+#include "transformers/tokenizer.hpp"
+
+namespace transformers {
+
+GenerateOutput PreTrainedModel::generate(const Tensor&, const GenerationConfig&, const Tensor&, const GenerateHooks&) {
+  throw ValueError(class_name() + " is not a generative model: use AutoModelForCausalLM (or a Seq2Seq class) to generate");
+}
+
+namespace generation {
+namespace {
+
+using Rows = std::vector<std::vector<int64_t>>;
+
+struct Batch {
+  Rows seq;                       // per row: prompt + generated
+  std::vector<std::vector<int64_t>> mask;  // per row: attention mask over seq
+  std::vector<int64_t> last_pos;  // position id of the last token fed
+  std::vector<int64_t> prompt_pad;
+};
+
+Tensor rows_tensor(const Rows& r, int64_t from) {
+  const int64_t B = static_cast<int64_t>(r.size()), S = static_cast<int64_t>(r[0].size()) - from;
+  Tensor t = Tensor::empty({B, S}, DType::I64);
+  for (int64_t b = 0; b < B; ++b) std::copy(r[b].begin() + from, r[b].end(), t.data<int64_t>() + b * S);
+  return t;
+}
+
+// Python's _prepare_attention_mask_for_generation: inferred from pad tokens when the pad id
+// occurs in the prompt and is not an eos id.
+std::vector<std::vector<int64_t>> prompt_mask(const Tensor& ids, const Tensor& mask, const Resolved& r) {
+  const int64_t B = ids.size(0), S = ids.size(1);
+  std::vector<std::vector<int64_t>> m(static_cast<size_t>(B), std::vector<int64_t>(static_cast<size_t>(S), 1));
+  if (mask.defined()) {
+    if (mask.shape() != ids.shape()) throw ShapeMismatch("generate: attention_mask " + shape_str(mask.shape()) + " must match input_ids " + shape_str(ids.shape()));
+    Tensor mm = mask.to(DType::I64).contiguous();
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) m[b][s] = mm.data<int64_t>()[b * S + s] != 0;
+    return m;
+  }
+  if (!r.pad || std::find(r.eos.begin(), r.eos.end(), *r.pad) != r.eos.end()) return m;
+  bool found = false;
+  for (int64_t i = 0; i < B * S; ++i) found |= ids.data<int64_t>()[i] == *r.pad;
+  if (found)
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < S; ++s) m[b][s] = ids.data<int64_t>()[b * S + s] != *r.pad;
+  return m;
+}
+
+class Runner {
+ public:
+  Runner(GenerativeModel& m, const Resolved& r, const GenerateHooks& h) : m_(m), r_(r), h_(h) {}
+
+  // Feeds tokens seq[from:] of every row; returns last-position logits [rows, V].
+  Tensor step(Batch& b, int64_t from, nn::KVCache& cache) {
+    const int64_t B = static_cast<int64_t>(b.seq.size()), S = static_cast<int64_t>(b.seq[0].size()) - from;
+    Tensor pos = Tensor::empty({B, S}, DType::I64);
+    for (int64_t i = 0; i < B; ++i)
+      for (int64_t s = 0; s < S; ++s) {
+        int64_t p;
+        if (from == 0) {  // prompt: cumsum(mask) - 1, pads at 0
+          p = 0;
+          for (int64_t k = 0; k <= s; ++k) p += b.mask[i][k];
+          p = b.mask[i][s] ? p - 1 : 0;
+        } else {
+          p = b.last_pos[i] + 1 + s;
+        }
+        pos.data<int64_t>()[i * S + s] = p;
+      }
+    for (int64_t i = 0; i < B; ++i) b.last_pos[i] = pos.data<int64_t>()[i * S + S - 1];
+    Tensor mask = Tensor::empty({B, static_cast<int64_t>(b.mask[0].size())}, DType::I64);
+    for (int64_t i = 0; i < B; ++i) std::copy(b.mask[i].begin(), b.mask[i].end(), mask.data<int64_t>() + i * mask.size(1));
+    Tensor logits = m_.forward_cached(rows_tensor(b.seq, from), pos, mask, cache, true);
+    return logits.view({B, logits.size(-1)}).to(DType::F32).contiguous();
+  }
+
+  bool hits_stop(const std::vector<int64_t>& seq, int64_t prompt_len) const {
+    if (static_cast<int64_t>(seq.size()) >= r_.max_length) return true;
+    if (std::find(r_.eos.begin(), r_.eos.end(), seq.back()) != r_.eos.end()) return true;
+    if (!r_.stop_strings.empty()) {
+      if (!h_.tokenizer) throw ValueError("stop_strings need the model's tokenizer: pass GenerateHooks::tokenizer");
+      // A stop string counts once the text of the generated tokens contains it, ending in the
+      // newest token.
+      std::vector<int64_t> gen(seq.begin() + prompt_len, seq.end()), prev(seq.begin() + prompt_len, seq.end() - 1);
+      const std::string text = h_.tokenizer->decode(gen, false), before = h_.tokenizer->decode(prev, false);
+      for (const auto& s : r_.stop_strings) {
+        const size_t at = text.rfind(s);
+        if (at != std::string::npos && at + s.size() > before.size()) return true;
+      }
+    }
+    return false;
+  }
+
+  GenerateOutput sample(Batch b, int64_t prompt_len) {
+    const int64_t B = static_cast<int64_t>(b.seq.size());
+    nn::KVCache cache(m_.num_cache_layers(), r_.max_length);
+    std::mt19937_64 rng(r_.seed ? *r_.seed : std::random_device{}());
+    std::vector<bool> unfinished(static_cast<size_t>(B), true);
+    Tensor logits = step(b, 0, cache);
+    const int64_t V = logits.size(1);
+    while (true) {
+      std::vector<int64_t> next(static_cast<size_t>(B));
+      for (int64_t i = 0; i < B; ++i) {
+        float* s = logits.data<float>() + i * V;
+        process(r_, {b.seq[i], prompt_len, b.prompt_pad[i]}, s, V);
+        next[i] = r_.do_sample ? draw(s, V, rng) : static_cast<int64_t>(std::max_element(s, s + V) - s);
+        if (!r_.eos.empty() && !unfinished[i]) next[i] = *r_.pad;
+      }
+      bool all_done = true;
+      for (int64_t i = 0; i < B; ++i) {
+        b.seq[i].push_back(next[i]);
+        b.mask[i].push_back(1);
+        if (unfinished[i] && hits_stop(b.seq[i], prompt_len)) unfinished[i] = false;
+        all_done &= !unfinished[i];
+      }
+      if (h_.on_tokens) h_.on_tokens(next);
+      if (all_done) break;
+      logits = step(b, static_cast<int64_t>(b.seq[0].size()) - 1, cache);
+    }
+    GenerateOutput out;
+    out.sequences = rows_tensor(b.seq, 0);
+    return out;
+  }
+
+  GenerateOutput beam_search(Batch b, int64_t prompt_len);
+
+ private:
+  static int64_t draw(const float* s, int64_t V, std::mt19937_64& rng) {
+    double mx = -INFINITY;
+    for (int64_t i = 0; i < V; ++i) mx = std::max(mx, static_cast<double>(s[i]));
+    if (std::isinf(mx)) throw ValueError("generate: every token was filtered out; no token can be sampled");
+    std::vector<double> p(static_cast<size_t>(V));
+    double sum = 0;
+    for (int64_t i = 0; i < V; ++i) sum += (p[i] = std::exp(static_cast<double>(s[i]) - mx));
+    double u = std::uniform_real_distribution<double>(0.0, sum)(rng);
+    for (int64_t i = 0; i < V; ++i) {
+      if (p[i] > 0 && u < p[i]) return i;
+      u -= p[i];
+    }
+    for (int64_t i = V - 1; i >= 0; --i)
+      if (p[i] > 0) return i;
+    return 0;
+  }
+
+  GenerativeModel& m_;
+  const Resolved& r_;
+  const GenerateHooks& h_;
+};
+
+// Indices of the k largest values, descending, ties by lower index (torch.topk order on CPU).
+std::vector<int64_t> topk(const std::vector<float>& v, int64_t k) {
+  std::vector<int64_t> idx(v.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) { return v[a] > v[b] || (v[a] == v[b] && a < b); });
+  idx.resize(static_cast<size_t>(k));
+  return idx;
+}
+
+GenerateOutput Runner::beam_search(Batch b, int64_t prompt_len) {
+  const int64_t nb = r_.num_beams, B = static_cast<int64_t>(b.seq.size()) / nb;
+  const int64_t keep = std::max<int64_t>(2, 1 + static_cast<int64_t>(r_.eos.size())) * nb;
+  const double lp = r_.length_penalty;
+  const int64_t fill = !r_.eos.empty() ? (r_.pad && *r_.pad != 0 ? *r_.pad : r_.eos[0]) : -1;
+  nn::KVCache cache(m_.num_cache_layers(), r_.max_length);
+  std::mt19937_64 rng(r_.seed ? *r_.seed : std::random_device{}());
+
+  struct Beam {
+    std::vector<int64_t> seq;      // up to cur_len
+    std::vector<int64_t> indices;  // flat source row per generated step (-1 unused)
+    float score;
+    bool finished = false;
+  };
+  std::vector<std::vector<Beam>> running(static_cast<size_t>(B)), done(static_cast<size_t>(B));
+  for (int64_t i = 0; i < B; ++i)
+    for (int64_t k = 0; k < nb; ++k) {
+      running[i].push_back({b.seq[i * nb + k], {}, k == 0 ? 0.0f : -1e9f});
+      done[i].push_back({b.seq[i * nb + k], {}, -1e9f});
+    }
+  std::vector<bool> unsatisfied(static_cast<size_t>(B), true);
+  int64_t cur = prompt_len;
+  Tensor logits = step(b, 0, cache);
+  const int64_t V = logits.size(1);
+  while (true) {
+    std::vector<int64_t> reorder(static_cast<size_t>(B * nb));
+    bool any_unsat = false, all_finished = true, all_hit = true;
+    for (int64_t i = 0; i < B; ++i) {
+      // accumulated log-probs over the beams' vocabularies
+      std::vector<float> acc(static_cast<size_t>(nb * V));
+      for (int64_t k = 0; k < nb; ++k) {
+        float* row = logits.data<float>() + (i * nb + k) * V;
+        double mx = -INFINITY, sum = 0;
+        for (int64_t t = 0; t < V; ++t) mx = std::max(mx, static_cast<double>(row[t]));
+        for (int64_t t = 0; t < V; ++t) sum += std::exp(row[t] - mx);
+        const float lse = static_cast<float>(mx + std::log(sum));
+        for (int64_t t = 0; t < V; ++t) row[t] = row[t] - lse;
+        process(r_, {running[i][k].seq, prompt_len, b.prompt_pad[i * nb + k]}, row, V);
+        for (int64_t t = 0; t < V; ++t) acc[k * V + t] = row[t] + running[i][k].score;
+      }
+      std::vector<int64_t> top;
+      if (r_.do_sample) {
+        std::vector<double> w(acc.size());
+        double mx = -INFINITY;
+        for (float a : acc) mx = std::max(mx, static_cast<double>(a));
+        for (size_t t = 0; t < acc.size(); ++t) w[t] = std::exp(acc[t] - mx);
+        for (int64_t n = 0; n < keep; ++n) {  // without replacement
+          std::discrete_distribution<int64_t> d(w.begin(), w.end());
+          const int64_t pick = d(rng);
+          top.push_back(pick);
+          w[pick] = 0;
+        }
+        std::stable_sort(top.begin(), top.end(), [&](int64_t a, int64_t c) { return acc[a] > acc[c]; });
+      } else {
+        top = topk(acc, keep);
+      }
+      std::vector<Beam> cand;
+      std::vector<bool> hit;
+      for (int64_t n = 0; n < keep; ++n) {
+        const int64_t src = top[n] / V, tok = top[n] % V;
+        Beam c = running[i][src];
+        c.seq.push_back(tok);
+        c.indices.push_back(i * nb + src);
+        c.score = acc[top[n]];
+        hit.push_back(hits_stop(c.seq, prompt_len));
+        all_hit = all_hit && hit.back();
+        cand.push_back(std::move(c));
+      }
+      // next running beams: best non-finishing candidates
+      std::vector<float> run_scores(static_cast<size_t>(keep));
+      for (int64_t n = 0; n < keep; ++n) run_scores[n] = cand[n].score + (hit[n] ? -1e9f : 0.0f);
+      std::vector<Beam> next_running;
+      for (int64_t n : topk(run_scores, nb)) {
+        Beam c = cand[n];
+        c.score = run_scores[n];
+        next_running.push_back(std::move(c));
+      }
+      // finished beams: merge the top-nb candidates that just finished
+      bool batch_full = r_.early_stopping == "true";
+      for (const Beam& d : done[i]) batch_full = batch_full && d.finished;
+      std::vector<Beam> merged = done[i];
+      for (int64_t n = 0; n < keep; ++n) {
+        const bool just = hit[n] && n < nb;
+        Beam c = cand[n];
+        c.score = cand[n].score / static_cast<float>(std::pow(static_cast<double>(cur + 1 - prompt_len), r_.length_penalty));
+        if (batch_full) c.score += -1e9f;
+        if (!unsatisfied[i]) c.score += -1e9f;
+        if (!just) c.score += -1e9f;
+        c.finished = just;
+        merged.push_back(std::move(c));
+      }
+      std::vector<float> ms;
+      for (const Beam& m : merged) ms.push_back(m.score);
+      std::vector<Beam> next_done;
+      for (int64_t n : topk(ms, nb)) next_done.push_back(merged[n]);
+      done[i] = std::move(next_done);
+      running[i] = std::move(next_running);
+      for (int64_t k = 0; k < nb; ++k) reorder[i * nb + k] = running[i][k].indices.back();
+      // early-stop heuristic, as _check_early_stop_heuristic
+      const int64_t best_len = (r_.early_stopping == "never" && lp > 0) ? r_.max_length - prompt_len : cur + 1 - prompt_len;
+      const float best = running[i][0].score / static_cast<float>(std::pow(static_cast<double>(best_len), r_.length_penalty));
+      float min_done = INFINITY;
+      for (const Beam& d : done[i]) min_done = std::min(min_done, d.score);
+      bool improvable = false;
+      for (const Beam& d : done[i]) improvable = improvable || best > (d.finished ? min_done : -1e9f);
+      unsatisfied[i] = unsatisfied[i] && improvable;
+      any_unsat = any_unsat || unsatisfied[i];
+      for (const Beam& d : done[i]) all_finished = all_finished && d.finished;
+    }
+    cache.reorder_cache(reorder);
+    ++cur;
+    for (int64_t i = 0; i < B; ++i)
+      for (int64_t k = 0; k < nb; ++k) {
+        const int64_t row = i * nb + k;
+        b.seq[row] = running[i][k].seq;
+        b.mask[row].push_back(1);  // every beam of an entry shares its prompt mask
+      }
+    const bool open = !(all_finished && r_.early_stopping == "true");
+    if (!(any_unsat && open && !all_hit)) break;
+    logits = step(b, cur - 1, cache);
+  }
+  const int64_t R = r_.num_return_sequences;
+  int64_t gen_max = 0;
+  for (int64_t i = 0; i < B; ++i)
+    for (int64_t k = 0; k < R; ++k) gen_max = std::max(gen_max, static_cast<int64_t>(done[i][k].indices.size()));
+  GenerateOutput out;
+  out.sequences = Tensor::full({B * R, prompt_len + gen_max}, static_cast<double>(fill), DType::I64);
+  out.sequences_scores = Tensor::empty({B * R});
+  for (int64_t i = 0; i < B; ++i)
+    for (int64_t k = 0; k < R; ++k) {
+      const Beam& d = done[i][k];
+      const size_t n = std::min<size_t>(d.seq.size(), static_cast<size_t>(prompt_len + gen_max));
+      std::copy_n(d.seq.begin(), n, out.sequences.data<int64_t>() + (i * R + k) * (prompt_len + gen_max));
+      out.sequences_scores.data<float>()[i * R + k] = d.score;
+    }
+  return out;
+}
+
+}  // namespace
+}  // namespace generation
+
+GenerateOutput GenerativeModel::generate(const Tensor& input_ids, const GenerationConfig& overrides, const Tensor& attention_mask,
+                                         const GenerateHooks& hooks) {
+  if (!input_ids.defined() || input_ids.dim() != 2) throw ShapeMismatch("generate: input_ids must be [batch, seq]");
+  if (is_floating(input_ids.dtype())) throw UnsupportedDType("generate: input_ids must be integers");
+  const Tensor ids = input_ids.to(DType::I64).contiguous();
+  const int64_t B = ids.size(0), S = ids.size(1);
+  if (B == 0 || S == 0) throw ValueError("generate: the prompt is empty; give at least one token (e.g. the bos token)");
+  const int64_t V = config().get_int("vocab_size");
+  for (int64_t i = 0; i < B * S; ++i)
+    if (ids.data<int64_t>()[i] < 0 || ids.data<int64_t>()[i] >= V)
+      throw ValueError("generate: input id " + std::to_string(ids.data<int64_t>()[i]) + " is outside the vocabulary of " + std::to_string(V));
+  const int64_t ctx = max_positions();
+  if (ctx > 0 && S > ctx)
+    throw ValueError("generate: the prompt has " + std::to_string(S) + " tokens, longer than the model's context of " + std::to_string(ctx));
+  const generation::Resolved r = generation::resolve(overrides.merged_over(generation_config()), S, V);
+  generation::Batch b;
+  const auto mask = generation::prompt_mask(ids, attention_mask, r);
+  const int64_t expand = r.num_beams > 1 ? r.num_beams : r.num_return_sequences;
+  for (int64_t i = 0; i < B; ++i)
+    for (int64_t e = 0; e < expand; ++e) {  // repeat_interleave, as _expand_inputs_for_generation
+      b.seq.emplace_back(ids.data<int64_t>() + i * S, ids.data<int64_t>() + (i + 1) * S);
+      b.mask.push_back(mask[i]);
+      b.last_pos.push_back(0);
+      const auto first = std::find(mask[i].begin(), mask[i].end(), 1);
+      b.prompt_pad.push_back(first == mask[i].end() ? 0 : first - mask[i].begin());
+    }
+  generation::Runner run(*this, r, hooks);
+  return r.num_beams > 1 ? run.beam_search(std::move(b), S) : run.sample(std::move(b), S);
+}
+
+}  // namespace transformers

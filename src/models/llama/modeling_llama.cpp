@@ -1,0 +1,352 @@
+// Llama: transformers/models/llama/modeling_llama.py (v5), with the switches its derived
+// families need (see DecoderParams).
+#include "models/llama/modeling_llama.hpp"
+
+#include <cmath>
+
+#include "models/generative.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::llama {
+
+ConfigSpec config_spec() {
+  return {"llama", "LlamaConfig", R"({
+    "vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 11008, "num_hidden_layers": 32,
+    "num_attention_heads": 32, "num_key_value_heads": null, "head_dim": null, "hidden_act": "silu",
+    "max_position_embeddings": 2048, "initializer_range": 0.02, "rms_norm_eps": 1e-6, "use_cache": true,
+    "pad_token_id": null, "bos_token_id": 1, "eos_token_id": 2, "pretraining_tp": 1, "tie_word_embeddings": false,
+    "rope_parameters": null, "attention_bias": false, "attention_dropout": 0.0, "mlp_bias": false
+  })"};
+}
+
+std::vector<std::string> layer_types(const PretrainedConfig& c, int64_t layers, const std::function<std::string(int64_t)>& fallback) {
+  std::vector<std::string> t;
+  if (c.has("layer_types")) {
+    t = c.get_string_list("layer_types");
+    if (static_cast<int64_t>(t.size()) != layers)
+      throw ConfigError("layer_types has " + std::to_string(t.size()) + " entries for " + std::to_string(layers) + " layers");
+  } else {
+    for (int64_t i = 0; i < layers; ++i) t.push_back(fallback(i));
+  }
+  for (const auto& s : t)
+    if (s != "full_attention" && s != "sliding_attention") throw ConfigError("unsupported layer type '" + s + "'");
+  return t;
+}
+
+DecoderParams DecoderParams::common(const PretrainedConfig& c, const char* name, int64_t window,
+                                    const std::function<std::string(int64_t)>& fallback) {
+  DecoderParams p;
+  p.name = name;
+  p.vocab = c.get_int("vocab_size"), p.hidden = c.get_int("hidden_size"), p.inter = c.get_int("intermediate_size");
+  p.layers = c.get_int("num_hidden_layers"), p.heads = c.get_int("num_attention_heads");
+  p.kv_heads = c.get_int("num_key_value_heads", p.heads);
+  if (p.heads <= 0 || p.kv_heads <= 0 || p.heads % p.kv_heads)
+    throw ConfigError(std::string(name) + ": num_attention_heads must be a positive multiple of num_key_value_heads");
+  p.head_dim = c.get_int("head_dim", p.hidden / p.heads);
+  if (p.head_dim <= 0) throw ConfigError(std::string(name) + ": head_dim must be positive");
+  p.eps = static_cast<float>(c.get_float("rms_norm_eps", 1e-6));
+  p.act = ops::activation_from_name(c.get_string("hidden_act", c.get_string("hidden_activation", "silu")));
+  p.qkv_bias = p.o_bias = c.get_bool("attention_bias", false);
+  p.mlp_bias = c.get_bool("mlp_bias", false);
+  p.tie_word_embeddings = c.get_bool("tie_word_embeddings", false);
+  p.max_positions = c.get_int("max_position_embeddings", 0);
+  // Mistral-style configs without layer_types slide every layer when sliding_window is set.
+  if (window < 0) window = c.get_int("sliding_window", 0);
+  const auto types = layer_types(c, p.layers, fallback ? fallback : [&](int64_t) -> std::string {
+    return window > 0 ? "sliding_attention" : "full_attention";
+  });
+  for (const auto& t : types) {
+    const bool sliding = t == "sliding_attention";
+    if (sliding && window <= 0) throw ConfigError(std::string(name) + ": a sliding_attention layer needs sliding_window");
+    p.window.push_back(sliding ? window : 0);
+    p.rope.push_back(nn::RotaryEmbedding::from_config(c, p.head_dim, t));
+    p.use_rope.push_back(true);
+  }
+  return p;
+}
+
+DecoderParams params(const PretrainedConfig& c) { return DecoderParams::common(c, "Llama"); }
+
+namespace {
+
+using nn::Container;
+using nn::Linear;
+
+class Norm : public nn::Module {
+ public:
+  Norm(int64_t dim, const DecoderParams& p) : weight(param("weight", {dim}, nn::ParamKind::Float32)), eps_(p.eps), kind_(p.norm) {}
+  Tensor operator()(const Tensor& x) const {
+    if (kind_ == DecoderParams::Norm::GemmaRMS) return ops::rms_norm(x, ops::add(weight, Tensor::full({1}, 1.0)), eps_);
+    return ops::rms_norm(x, weight, eps_);
+  }
+  Tensor& weight;
+
+ private:
+  float eps_;
+  DecoderParams::Norm kind_;
+};
+
+class Attention : public nn::Module {
+ public:
+  Attention(const DecoderParams& p, int64_t layer) : p_(p), layer_(layer) {
+    const int64_t q = p.heads * p.head_dim, kv = p.kv_heads * p.head_dim;
+    if (p.fused_qkv) {
+      qkv_ = &child("qkv_proj", std::make_unique<Linear>(p.hidden, q + 2 * kv, p.qkv_bias));
+    } else {
+      q_ = &child("q_proj", std::make_unique<Linear>(p.hidden, q, p.qkv_bias));
+      k_ = &child("k_proj", std::make_unique<Linear>(p.hidden, kv, p.qkv_bias));
+      v_ = &child("v_proj", std::make_unique<Linear>(p.hidden, kv, p.qkv_bias));
+    }
+    o_ = &child("o_proj", std::make_unique<Linear>(q, p.hidden, p.o_bias));
+    if (p.qk_norm != DecoderParams::QKNorm::None) {
+      const bool full = p.qk_norm == DecoderParams::QKNorm::Full;
+      q_norm_ = &child("q_norm", std::make_unique<Norm>(full ? q : p.head_dim, p));
+      k_norm_ = &child("k_norm", std::make_unique<Norm>(full ? kv : p.head_dim, p));
+    }
+  }
+
+  Tensor operator()(const Tensor& x, const Tensor& pos, const Tensor& key_padding, nn::KVCache* cache) const {
+    const int64_t B = x.size(0), S = x.size(1), qd = p_.heads * p_.head_dim, kvd = p_.kv_heads * p_.head_dim;
+    Tensor q, k, v;
+    if (qkv_) {
+      Tensor qkv = (*qkv_)(x);
+      q = qkv.slice(-1, 0, qd).contiguous(), k = qkv.slice(-1, qd, qd + kvd).contiguous(), v = qkv.slice(-1, qd + kvd, qd + 2 * kvd).contiguous();
+    } else {
+      q = (*q_)(x), k = (*k_)(x), v = (*v_)(x);
+    }
+    if (p_.qk_norm == DecoderParams::QKNorm::Full) q = (*q_norm_)(q), k = (*k_norm_)(k);
+    q = q.view({B, S, p_.heads, p_.head_dim}), k = k.view({B, S, p_.kv_heads, p_.head_dim}), v = v.view({B, S, p_.kv_heads, p_.head_dim});
+    if (p_.qk_norm == DecoderParams::QKNorm::PerHead) q = (*q_norm_)(q), k = (*k_norm_)(k);
+    if (p_.use_rope[layer_]) {
+      p_.rope[layer_].apply(q, pos);
+      p_.rope[layer_].apply(k, pos);
+    }
+    ops::AttentionOptions o;
+    o.scaling = p_.scaling > 0 ? p_.scaling : 1.0f / std::sqrt(static_cast<float>(p_.head_dim));
+    o.softcap = p_.attn_softcap;
+    o.sliding_window = p_.window[layer_];
+    o.key_padding = key_padding;
+    Tensor kc, vc;
+    if (cache) {
+      std::tie(kc, vc) = cache->update(static_cast<int64_t>(layer_), k, v);
+      o.q_start = kc.size(2) - S;
+    } else {
+      kc = k.permute({0, 2, 1, 3}), vc = v.permute({0, 2, 1, 3});
+    }
+    return (*o_)(ops::attention(q.permute({0, 2, 1, 3}), kc, vc, o));
+  }
+
+ private:
+  const DecoderParams& p_;
+  size_t layer_;
+  Linear *q_ = nullptr, *k_ = nullptr, *v_ = nullptr, *qkv_ = nullptr, *o_ = nullptr;
+  Norm *q_norm_ = nullptr, *k_norm_ = nullptr;
+};
+
+class MLP : public nn::Module {
+ public:
+  explicit MLP(const DecoderParams& p) : act_(p.act) {
+    if (p.fused_gate_up) {
+      gate_up_ = &child("gate_up_proj", std::make_unique<Linear>(p.hidden, 2 * p.inter, p.mlp_bias));
+    } else {
+      gate_ = &child("gate_proj", std::make_unique<Linear>(p.hidden, p.inter, p.mlp_bias));
+      up_ = &child("up_proj", std::make_unique<Linear>(p.hidden, p.inter, p.mlp_bias));
+    }
+    down_ = &child("down_proj", std::make_unique<Linear>(p.inter, p.hidden, p.mlp_bias));
+  }
+  Tensor operator()(const Tensor& x) const {
+    Tensor g, u;
+    if (gate_up_) {
+      Tensor gu = (*gate_up_)(x);
+      const int64_t I = gu.size(-1) / 2;
+      g = gu.slice(-1, 0, I).contiguous(), u = gu.slice(-1, I, 2 * I).contiguous();
+    } else {
+      g = (*gate_)(x), u = (*up_)(x);
+    }
+    return (*down_)(ops::mul(ops::activation(g, act_), u));
+  }
+
+ private:
+  ops::Activation act_;
+  Linear *gate_ = nullptr, *up_ = nullptr, *gate_up_ = nullptr, *down_;
+};
+
+class DecoderLayer : public nn::Module {
+ public:
+  DecoderLayer(const DecoderParams& p, int64_t i) : p_(p) {
+    using P = DecoderParams::Placement;
+    if (p.placement != P::Post) input_norm_ = &child("input_layernorm", std::make_unique<Norm>(p.hidden, p));
+    attn_ = &child("self_attn", std::make_unique<Attention>(p, i));
+    post_attn_norm_ = &child("post_attention_layernorm", std::make_unique<Norm>(p.hidden, p));
+    if (p.placement == P::Sandwich) pre_ffn_norm_ = &child("pre_feedforward_layernorm", std::make_unique<Norm>(p.hidden, p));
+    if (p.placement != P::Pre) post_ffn_norm_ = &child("post_feedforward_layernorm", std::make_unique<Norm>(p.hidden, p));
+    mlp_ = &child("mlp", std::make_unique<MLP>(p));
+  }
+  Tensor operator()(const Tensor& x, const Tensor& pos, const Tensor& key_padding, nn::KVCache* cache) const {
+    using P = DecoderParams::Placement;
+    Tensor a = (*attn_)(input_norm_ ? (*input_norm_)(x) : x, pos, key_padding, cache);
+    if (p_.placement != P::Pre) a = (*post_attn_norm_)(a);
+    Tensor h = ops::add(x, residual(a));
+    Tensor m = (*mlp_)(p_.placement == P::Pre ? (*post_attn_norm_)(h) : pre_ffn_norm_ ? (*pre_ffn_norm_)(h) : h);
+    if (post_ffn_norm_) m = (*post_ffn_norm_)(m);
+    return ops::add(h, residual(m));
+  }
+
+ private:
+  Tensor residual(const Tensor& t) const { return p_.residual_multiplier == 1.0f ? t : ops::scale(t, p_.residual_multiplier); }
+  const DecoderParams& p_;
+  Norm *input_norm_ = nullptr, *post_attn_norm_ = nullptr, *pre_ffn_norm_ = nullptr, *post_ffn_norm_ = nullptr;
+  Attention* attn_;
+  MLP* mlp_;
+};
+
+// Positions 0.. S-1 per row, as HF's model forward uses cache_position when none are given.
+Tensor arange_positions(int64_t B, int64_t S, int64_t start) {
+  Tensor p = Tensor::empty({B, S}, DType::I64);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t s = 0; s < S; ++s) p.data<int64_t>()[b * S + s] = start + s;
+  return p;
+}
+
+}  // namespace
+
+class DecoderBackbone : public EncoderBackbone {
+ public:
+  explicit DecoderBackbone(DecoderParams p) : p_(std::move(p)) {
+    embed_ = &child("embed_tokens", std::make_unique<nn::Embedding>(p_.vocab, p_.hidden));
+    auto& layers = child("layers", std::make_unique<Container>());
+    for (int64_t i = 0; i < p_.layers; ++i) layers_.push_back(&layers.add(std::to_string(i), std::make_unique<DecoderLayer>(p_, i)));
+    norm_ = &child("norm", std::make_unique<Norm>(p_.hidden, p_));
+  }
+  const DecoderParams& params() const { return p_; }
+  int64_t hidden_size() const override { return p_.hidden; }
+
+  Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const {
+    if (ids.dim() != 2) throw ShapeMismatch(p_.name + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));
+    Tensor h = (*embed_)(ids);
+    if (p_.embed_scale != 1.0f) h = ops::scale(h, p_.embed_scale);
+    for (const DecoderLayer* l : layers_) h = (*l)(h, pos, mask, cache);
+    return (*norm_)(h);
+  }
+
+  ModelOutput encode(const ModelInputs& in) const override {
+    const Tensor& ids = require_input(in, "input_ids", p_.name);
+    if (ids.dim() != 2) throw ShapeMismatch(p_.name + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));
+    const Tensor* am = find_input(in, "attention_mask");
+    if (am && am->shape() != ids.shape()) throw ShapeMismatch(p_.name + ": attention_mask must match input_ids " + shape_str(ids.shape()));
+    const Tensor* pos = find_input(in, "position_ids");
+    ModelOutput o;
+    o.set("last_hidden_state", hidden(ids, pos ? *pos : arange_positions(ids.size(0), ids.size(1), 0), am ? *am : Tensor(), nullptr));
+    return o;
+  }
+
+ private:
+  DecoderParams p_;
+  nn::Embedding* embed_;
+  std::vector<DecoderLayer*> layers_;
+  Norm* norm_;
+};
+
+namespace {
+
+const DecoderBackbone& as_decoder(const EncoderBackbone& b) { return dynamic_cast<const DecoderBackbone&>(b); }
+
+class CausalLM : public GenerativeModel {
+ public:
+  CausalLM(const PretrainedConfig& c, const EncoderFamily& f)
+      : GenerativeModel(c), backbone_(as_decoder(child("model", f.backbone(c, false)))) {
+    const DecoderParams& p = backbone_.params();
+    lm_head_ = &child("lm_head", std::make_unique<Linear>(p.hidden, p.vocab, false));
+  }
+  std::string base_model_prefix() const override { return "model"; }
+  std::vector<std::pair<std::string, std::string>> tied_weights() const override {
+    return {{"lm_head.weight", "model.embed_tokens.weight"}};
+  }
+  int64_t num_cache_layers() const override { return backbone_.params().layers; }
+
+  ModelOutput forward(const ModelInputs& in) override {
+    ModelOutput o;
+    o.set("logits", logits(backbone_.encode(in)["last_hidden_state"]));
+    return o;
+  }
+  Tensor forward_cached(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache& cache, bool last_only) override {
+    Tensor h = backbone_.hidden(ids, pos, mask, &cache);
+    if (last_only) h = h.slice(1, h.size(1) - 1, h.size(1)).contiguous();
+    return logits(h);
+  }
+
+ private:
+  Tensor logits(const Tensor& h) const {
+    const DecoderParams& p = backbone_.params();
+    Tensor l = (*lm_head_)(h);
+    if (p.logits_scaling != 1.0f) l = ops::scale(l, 1.0f / p.logits_scaling);
+    if (p.final_softcap > 0) l = ops::scale(ops::tanh(ops::scale(l, 1.0f / p.final_softcap)), p.final_softcap);
+    return l;
+  }
+  const DecoderBackbone& backbone_;
+  Linear* lm_head_;
+};
+
+// Decoder heads named `score` as transformers' Generic*For* classes.
+class ScoreHead : public EncoderHeadModel {
+ public:
+  enum Kind { Sequence, Token };
+  ScoreHead(const PretrainedConfig& c, const EncoderFamily& f, Kind k) : EncoderHeadModel(c, f, false), kind_(k) {
+    if (c.num_labels() <= 0) throw ConfigError("num_labels must be positive for a classification head");
+    const bool bias = k == Token && c.get_bool("token_classification_bias", true);
+    score_ = &add("score", std::make_unique<Linear>(backbone_.hidden_size(), c.num_labels(), bias));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"score."}; }
+
+ protected:
+  ModelOutput head(const ModelOutput& base, const ModelInputs& in) override {
+    Tensor logits = (*score_)(base["last_hidden_state"]);
+    ModelOutput o;
+    if (kind_ == Token) {
+      o.set("logits", logits);
+      return o;
+    }
+    // The rightmost token that is not padding (left or right padding alike).
+    const Tensor ids = require_input(in, "input_ids", family_.class_prefix).to(DType::I64).contiguous();
+    const int64_t B = ids.size(0), S = ids.size(1), L = logits.size(-1);
+    const bool has_pad = config().has("pad_token_id");
+    if (!has_pad && B != 1) throw ValueError("Cannot handle batch sizes > 1 if no padding token is defined.");
+    const int64_t pad = has_pad ? config().get_int("pad_token_id") : -1;
+    Tensor pooled = Tensor::empty({B, L});
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t last = S - 1;
+      if (has_pad) {
+        last = 0;
+        for (int64_t s = 0; s < S; ++s)
+          if (ids.data<int64_t>()[b * S + s] != pad) last = s;
+      }
+      std::copy_n(logits.data<float>() + (b * S + last) * L, L, pooled.data<float>() + b * L);
+    }
+    o.set("logits", pooled);
+    return o;
+  }
+
+ private:
+  Kind kind_;
+  Linear* score_;
+};
+
+}  // namespace
+
+EncoderFamily family_for(DecoderParams (*params)(const PretrainedConfig&), const char* class_prefix) {
+  return EncoderFamily{"model", class_prefix, [params](const PretrainedConfig& c, bool) {
+                         return std::make_unique<DecoderBackbone>(params(c));
+                       }};
+}
+
+std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const EncoderFamily& f) {
+  return std::make_unique<CausalLM>(c, f);
+}
+std::unique_ptr<PreTrainedModel> make_sequence_classification(const PretrainedConfig& c, const EncoderFamily& f) {
+  return std::make_unique<ScoreHead>(c, f, ScoreHead::Sequence);
+}
+std::unique_ptr<PreTrainedModel> make_token_classification(const PretrainedConfig& c, const EncoderFamily& f) {
+  return std::make_unique<ScoreHead>(c, f, ScoreHead::Token);
+}
+
+}  // namespace transformers::llama

@@ -1,0 +1,52 @@
+#pragma once
+// Mirrors transformers/models/llama/modeling_llama.py. The Llama decoder is parameterized by
+// DecoderParams so its derived families (Mistral, Qwen2/3, Gemma 1/2/3, OLMo 2, Granite, SmolLM3,
+// Phi-3) are a config spec plus a params function each, not copies.
+#include <vector>
+
+#include "models/heads.hpp"
+#include "nn/rope.hpp"
+
+namespace transformers::llama {
+
+struct DecoderParams {
+  std::string name = "Llama";  // class prefix for messages
+  int64_t vocab = 0, hidden = 0, inter = 0, layers = 0, heads = 0, kv_heads = 0, head_dim = 0;
+  float eps = 1e-6f;
+  ops::Activation act = ops::Activation::Silu;
+  enum class Norm { RMS, GemmaRMS /* x * (1 + w) */ } norm = Norm::RMS;
+  // Pre: norm -> block -> residual (Llama). Sandwich: norm -> block -> norm -> residual (Gemma 2/3).
+  // Post: block -> norm -> residual (OLMo 2).
+  enum class Placement { Pre, Sandwich, Post } placement = Placement::Pre;
+  bool qkv_bias = false, o_bias = false, mlp_bias = false;
+  enum class QKNorm { None, PerHead, Full } qk_norm = QKNorm::None;
+  bool fused_qkv = false, fused_gate_up = false;  // Phi-3's qkv_proj / gate_up_proj
+  float scaling = 0;  // 0: head_dim^-0.5
+  float attn_softcap = 0, final_softcap = 0;
+  float embed_scale = 1, residual_multiplier = 1, logits_scaling = 1;
+  std::vector<int64_t> window;            // per layer, 0 = full attention
+  std::vector<nn::RotaryEmbedding> rope;  // per layer
+  std::vector<bool> use_rope;             // per layer (SmolLM3 NoPE layers)
+  int64_t max_positions = 0;
+  bool tie_word_embeddings = false;
+
+  // The fields every Llama-like config spells the same way: sizes, eps, activation, rope per
+  // layer type, layer_types / sliding_window, tie_word_embeddings. `window` < 0 reads
+  // sliding_window; `fallback` names each layer's type when the config has no layer_types
+  // (default: every layer slides when there is a window, as Mistral).
+  static DecoderParams common(const PretrainedConfig& c, const char* name, int64_t window = -1,
+                              const std::function<std::string(int64_t)>& fallback = {});
+};
+
+ConfigSpec config_spec();
+DecoderParams params(const PretrainedConfig& c);
+// The backbone family ("model" prefix) for a params function.
+EncoderFamily family_for(DecoderParams (*params)(const PretrainedConfig&), const char* class_prefix);
+std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const EncoderFamily& f);
+std::unique_ptr<PreTrainedModel> make_sequence_classification(const PretrainedConfig& c, const EncoderFamily& f);
+std::unique_ptr<PreTrainedModel> make_token_classification(const PretrainedConfig& c, const EncoderFamily& f);
+
+// layer_types from the config, or `fallback(i)` for each layer when the config has none.
+std::vector<std::string> layer_types(const PretrainedConfig& c, int64_t layers, const std::function<std::string(int64_t)>& fallback);
+
+}  // namespace transformers::llama

@@ -1,0 +1,72 @@
+#include "nn/kv_cache.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "transformers/errors.hpp"
+
+namespace transformers::nn {
+
+namespace {
+// Copies src [B, S, H, D] into dst [B, H, cap, D] at token offset `at`.
+void scatter_tokens(const Tensor& src, Tensor& dst, int64_t at) {
+  const int64_t B = src.size(0), S = src.size(1), H = src.size(2), D = src.size(3), cap = dst.size(2);
+  const float* s = src.data<float>();
+  float* d = dst.data<float>();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < S; ++t)
+      for (int64_t h = 0; h < H; ++h)
+        std::memcpy(d + ((b * H + h) * cap + at + t) * D, s + ((b * S + t) * H + h) * D, static_cast<size_t>(D) * sizeof(float));
+}
+
+Tensor grow(const Tensor& old, int64_t len, int64_t cap, int64_t B, int64_t H, int64_t D) {
+  Tensor t = Tensor::empty({B, H, cap, D});
+  if (old.defined() && len > 0) {
+    const int64_t oc = old.size(2);
+    for (int64_t bh = 0; bh < B * H; ++bh)
+      std::memcpy(t.data<float>() + bh * cap * D, old.data<float>() + bh * oc * D, static_cast<size_t>(len * D) * sizeof(float));
+  }
+  return t;
+}
+}  // namespace
+
+std::pair<Tensor, Tensor> KVCache::update(int64_t layer, const Tensor& k0, const Tensor& v0) {
+  if (layer < 0 || layer >= num_layers()) throw ValueError("KVCache: layer " + std::to_string(layer) + " out of range");
+  if (k0.dim() != 4 || v0.dim() != 4 || k0.size(0) != v0.size(0) || k0.size(1) != v0.size(1) || k0.size(2) != v0.size(2))
+    throw ShapeMismatch("KVCache: k " + shape_str(k0.shape()) + " and v " + shape_str(v0.shape()) + " must be [batch, seq, kv_heads, dim]");
+  Tensor k = k0.to(DType::F32).contiguous(), v = v0.to(DType::F32).contiguous();
+  Layer& L = layers_[static_cast<size_t>(layer)];
+  const int64_t B = k.size(0), S = k.size(1), H = k.size(2);
+  if (L.k.defined() && (L.k.size(0) != B || L.k.size(1) != H || L.k.size(3) != k.size(3) || L.v.size(3) != v.size(3)))
+    throw ShapeMismatch("KVCache: new entries " + shape_str(k.shape()) + " do not match the cached ones " + shape_str(L.k.shape()));
+  const int64_t need = L.len + S;
+  if (!L.k.defined() || need > L.k.size(2)) {
+    const int64_t cap = std::max({need, reserve_, L.k.defined() ? 2 * L.k.size(2) : int64_t{0}});
+    L.k = grow(L.k, L.len, cap, B, H, k.size(3));
+    L.v = grow(L.v, L.len, cap, B, H, v.size(3));
+  }
+  scatter_tokens(k, L.k, L.len);
+  scatter_tokens(v, L.v, L.len);
+  L.len = need;
+  return {L.k.slice(2, 0, L.len), L.v.slice(2, 0, L.len)};
+}
+
+void KVCache::reorder_cache(const std::vector<int64_t>& beam_idx) {
+  for (Layer& L : layers_) {
+    if (!L.k.defined()) continue;
+    const int64_t B = L.k.size(0);
+    if (static_cast<int64_t>(beam_idx.size()) != B) throw ShapeMismatch("KVCache: reorder_cache needs one index per cached row");
+    for (Tensor* t : {&L.k, &L.v}) {
+      Tensor n = Tensor::empty(t->shape());
+      const int64_t row = t->numel() / B;
+      for (int64_t i = 0; i < B; ++i) {
+        const int64_t src = beam_idx[static_cast<size_t>(i)];
+        if (src < 0 || src >= B) throw ValueError("KVCache: beam index " + std::to_string(src) + " out of range");
+        std::memcpy(n.data<float>() + i * row, t->data<float>() + src * row, static_cast<size_t>(row) * sizeof(float));
+      }
+      *t = n;
+    }
+  }
+}
+
+}  // namespace transformers::nn

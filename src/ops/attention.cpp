@@ -1,0 +1,58 @@
+// Front-end of the attention op: shape checks, strides handed to the kernel, masks described
+// rather than materialized.
+#include "ops/dispatch.hpp"
+#include "ops/kernels.hpp"
+#include "ops/ops.hpp"
+
+namespace transformers::ops {
+namespace k = kernels;
+
+namespace {
+const OpTable<k::AttentionFn> kAttention{"attention", k::reference::attention, k::cpu::attention};
+
+// fp32 with a unit-stride last dim; other strides pass through (KV-cache views stay views).
+Tensor rows_f32(const Tensor& t) {
+  Tensor f = t.to(DType::F32);
+  return f.strides().back() == 1 ? f : f.contiguous();
+}
+}  // namespace
+
+Tensor attention(const Tensor& q0, const Tensor& k0, const Tensor& v0, const AttentionOptions& opt) {
+  if (!q0.defined() || !k0.defined() || !v0.defined()) throw ValueError("attention: q, k and v must be defined");
+  if (q0.dim() != 4 || k0.dim() != 4 || v0.dim() != 4)
+    throw ShapeMismatch("attention: q, k, v must be [batch, heads, seq, dim], got " + shape_str(q0.shape()) + ", " +
+                        shape_str(k0.shape()) + ", " + shape_str(v0.shape()));
+  Tensor q = rows_f32(q0), kk = rows_f32(k0), v = rows_f32(v0);
+  k::AttentionArgs a;
+  a.B = q.size(0), a.H = q.size(1), a.Sq = q.size(2), a.D = q.size(3);
+  a.Hkv = kk.size(1), a.T = kk.size(2), a.Dv = v.size(3);
+  if (kk.size(0) != a.B || v.size(0) != a.B || kk.size(3) != a.D || v.size(1) != a.Hkv || v.size(2) != a.T)
+    throw ShapeMismatch("attention: k " + shape_str(kk.shape()) + " / v " + shape_str(v.shape()) + " do not fit q " +
+                        shape_str(q.shape()));
+  if (a.Hkv == 0 || a.H % a.Hkv) throw ShapeMismatch("attention: query heads must be a multiple of key/value heads");
+  a.q = q.data<float>(), a.k = kk.data<float>(), a.v = v.data<float>();
+  a.q_sb = q.strides()[0], a.q_sh = q.strides()[1], a.q_ss = q.strides()[2];
+  a.k_sb = kk.strides()[0], a.k_sh = kk.strides()[1], a.k_st = kk.strides()[2];
+  a.v_sb = v.strides()[0], a.v_sh = v.strides()[1], a.v_st = v.strides()[2];
+  Tensor pad, sinks;
+  if (opt.key_padding.defined()) {
+    pad = opt.key_padding.to(DType::F32).contiguous();
+    if (pad.dim() != 2 || pad.size(0) != a.B || pad.size(1) < opt.kv_start + a.T)
+      throw ShapeMismatch("attention: key_padding " + shape_str(pad.shape()) + " must be [batch, >= " +
+                          std::to_string(opt.kv_start + a.T) + "]");
+    a.key_padding = pad.data<float>(), a.kp_len = pad.size(1);
+  }
+  if (opt.sinks.defined()) {
+    sinks = opt.sinks.to(DType::F32).contiguous();
+    if (sinks.numel() != a.H) throw ShapeMismatch("attention: sinks must have one entry per head");
+    a.sinks = sinks.data<float>();
+  }
+  a.scaling = opt.scaling, a.softcap = opt.softcap, a.causal = opt.causal;
+  a.window = opt.sliding_window, a.q_start = opt.q_start, a.kv_start = opt.kv_start;
+  Tensor out = Tensor::empty({a.B, a.Sq, a.H * a.Dv});
+  a.out = out.data<float>();
+  pick(kAttention, q.device())(a);
+  return out;
+}
+
+}  // namespace transformers::ops

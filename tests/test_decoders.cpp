@@ -1,0 +1,216 @@
+// Decoder-only LMs against fixtures/decoders (scripts/make_decoder_fixtures.py): logits of a
+// left-padded batch, generate() sequences for greedy / beam / processors / eos, KV-cache decode
+// equal to full recompute, bf16 and sharded checkpoints, decoder task heads, sampling, bad input.
+#include <set>
+
+#include "io/json.hpp"
+#include "models/generative.hpp"
+#include "ops/ops.hpp"
+#include "test_util.hpp"
+
+using namespace transformers;
+using testutil::fixture;
+
+namespace {
+
+const char* kArchs[] = {"llama", "llama-dynamic", "llama-yarn", "mistral", "qwen2", "qwen3", "gemma",
+                        "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3"};
+
+ModelInputs read_inputs(const std::string& dir) {
+  SafeTensorsFile in = SafeTensorsFile::open(dir + "/inputs.safetensors");
+  ModelInputs inputs;
+  for (const auto& t : in.tensors()) inputs[t.name] = in.get(t.name);
+  return inputs;
+}
+
+void expect_logits(PreTrainedModel& m, const std::string& dir) {
+  ModelOutput out = m.forward(read_inputs(dir));
+  SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+  EXPECT_TRUE(testutil::allclose(out["logits"], ref.get("logits")));
+}
+
+std::vector<std::vector<int64_t>> rows(const Tensor& t) {
+  std::vector<std::vector<int64_t>> r;
+  const auto v = t.to_ints();
+  for (int64_t b = 0; b < t.size(0); ++b) r.emplace_back(v.begin() + b * t.size(1), v.begin() + (b + 1) * t.size(1));
+  return r;
+}
+
+}  // namespace
+
+TEST(Decoders, LogitsOfAPaddedBatchMatchPython) {
+  for (bool reference : {false, true}) {
+    ops::set_reference_mode(reference);
+    for (const char* arch : kArchs) {
+      const std::string dir = fixture(std::string("decoders/") + arch);
+      SCOPED_TRACE(dir);
+      auto m = AutoModelForCausalLM::from_pretrained(dir);
+      const Json g = parse_json_file(dir + "/generate.json");
+      EXPECT_EQ(m->class_name(), g["class"].get<std::string>());
+      EXPECT_TRUE(m->loading_info().missing_keys.empty());
+      EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+      expect_logits(*m, dir);
+    }
+  }
+  ops::set_reference_mode(false);
+}
+
+TEST(Decoders, GenerateSequencesEqualPython) {
+  for (const char* arch : kArchs) {
+    const std::string dir = fixture(std::string("decoders/") + arch);
+    auto m = AutoModelForCausalLM::from_pretrained(dir);
+    ModelInputs in = read_inputs(dir);
+    for (const Json& c : parse_json_file(dir + "/generate.json")["cases"]) {
+      SCOPED_TRACE(std::string(arch) + " / " + c["name"].get<std::string>());
+      const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
+      GenerateOutput out = m->generate(in["input_ids"], g, in["attention_mask"]);
+      EXPECT_EQ(rows(out.sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
+    }
+  }
+}
+
+TEST(Decoders, CachedDecodeEqualsFullRecompute) {
+  // (Phi-3's LongRoPE and dynamic rope switch frequencies with the length, in Python too.)
+  for (const char* arch : {"llama", "gemma2", "qwen2", "gemma3_text", "olmo2"}) {
+    SCOPED_TRACE(arch);
+    auto m = AutoModelForCausalLM::from_pretrained(fixture(std::string("decoders/") + arch));
+    auto& g = dynamic_cast<GenerativeModel&>(*m);
+    const std::vector<int64_t> seq = {1, 17, 200, 33, 99, 4, 61, 5, 9, 250, 77, 3};
+    const int64_t S = static_cast<int64_t>(seq.size());
+    Tensor full = m->forward({{"input_ids", Tensor::from_ints(seq, {1, S})}})["logits"];
+    nn::KVCache cache(g.num_cache_layers());
+    // prompt of 5, then one token at a time
+    std::vector<int64_t> ones(static_cast<size_t>(S), 1), pos(static_cast<size_t>(S));
+    for (int64_t i = 0; i < S; ++i) pos[i] = i;
+    Tensor first = g.forward_cached(Tensor::from_ints({seq.begin(), seq.begin() + 5}, {1, 5}), Tensor::from_ints({pos.begin(), pos.begin() + 5}, {1, 5}),
+                                    Tensor::from_ints({ones.begin(), ones.begin() + 5}, {1, 5}), cache, false);
+    EXPECT_TRUE(testutil::allclose(first, full.slice(1, 0, 5).contiguous()));
+    for (int64_t t = 5; t < S; ++t) {
+      Tensor step = g.forward_cached(Tensor::from_ints({seq[t]}, {1, 1}), Tensor::from_ints({t}, {1, 1}),
+                                     Tensor::from_ints({ones.begin(), ones.begin() + t + 1}, {1, t + 1}), cache, true);
+      EXPECT_TRUE(testutil::allclose(step, full.slice(1, t, t + 1).contiguous())) << "step " << t;
+    }
+    EXPECT_EQ(cache.get_seq_length(), S);
+  }
+}
+
+TEST(Decoders, Bf16AndShardedCheckpoints) {
+  for (const char* name : {"llama-bf16", "llama-sharded"}) {
+    const std::string dir = fixture(std::string("decoders/") + name);
+    SCOPED_TRACE(dir);
+    auto m = AutoModelForCausalLM::from_pretrained(dir);
+    expect_logits(*m, dir);
+  }
+  auto bf = AutoModelForCausalLM::from_pretrained(fixture("decoders/llama-bf16"));
+  EXPECT_EQ(bf->get_parameter("model.layers.0.self_attn.q_proj.weight").dtype(), DType::BF16);  // used as stored
+}
+
+TEST(Decoders, TiedEmbeddingsNeedNoLmHead) {
+  auto m = AutoModelForCausalLM::from_pretrained(fixture("decoders/qwen3"));
+  EXPECT_FALSE(m->loading_info().tied_keys.empty());
+  EXPECT_EQ(m->get_parameter("lm_head.weight").data_ptr(), m->get_parameter("model.embed_tokens.weight").data_ptr());
+}
+
+TEST(Decoders, TaskHeadsMatchPython) {
+  for (const Json& e : parse_json_file(fixture("decoders/index.json"))) {
+    const std::string dir = fixture("decoders/" + e["dir"].get<std::string>());
+    SCOPED_TRACE(dir);
+    auto m = auto_model_from_pretrained(e["auto_class"].get<std::string>(), dir);
+    EXPECT_EQ(m->class_name(), e["class"].get<std::string>());
+    EXPECT_TRUE(m->loading_info().missing_keys.empty());
+    ModelOutput out = m->forward(read_inputs(dir));
+    SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+    for (const auto& t : ref.tensors()) {
+      ASSERT_TRUE(out.has(t.name)) << t.name;
+      EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
+    }
+  }
+}
+
+TEST(Decoders, SamplingIsSeededAndRespectsTopK) {
+  auto m = AutoModelForCausalLM::from_pretrained(fixture("decoders/llama"));
+  const Tensor ids = Tensor::from_ints({1, 17, 200, 33}, {1, 4});
+  GenerationConfig g;
+  g.do_sample = true, g.top_k = 3, g.temperature = 1.5, g.max_new_tokens = 12, g.seed = 42, g.eos_token_id = std::vector<int64_t>{};
+  const auto a = m->generate(ids, g).sequences.to_ints(), b = m->generate(ids, g).sequences.to_ints();
+  EXPECT_EQ(a, b);
+  g.seed = 43;
+  std::set<std::vector<int64_t>> distinct{a};
+  for (uint64_t s = 43; s < 53; ++s) {
+    g.seed = s;
+    distinct.insert(m->generate(ids, g).sequences.to_ints());
+  }
+  EXPECT_GT(distinct.size(), 3u);  // the seed matters
+  // Every sampled token is among the top 3 of the logits at its step.
+  for (const auto& seq : distinct) {
+    for (size_t t = 4; t < seq.size(); ++t) {
+      Tensor logits = m->forward({{"input_ids", Tensor::from_ints({seq.begin(), seq.begin() + t}, {1, static_cast<int64_t>(t)})}})["logits"];
+      auto row = logits.select(1, static_cast<int64_t>(t) - 1).to_floats();
+      const float chosen = row[static_cast<size_t>(seq[t])];
+      int better = 0;
+      for (float v : row) better += v > chosen;
+      EXPECT_LT(better, 3) << "token " << seq[t] << " at step " << t;
+    }
+  }
+  // top_k = 1 is greedy.
+  g.top_k = 1;
+  GenerationConfig greedy;
+  greedy.max_new_tokens = 12, greedy.eos_token_id = std::vector<int64_t>{};
+  EXPECT_EQ(m->generate(ids, g).sequences.to_ints(), m->generate(ids, greedy).sequences.to_ints());
+  // top_p / min_p / typical_p keep the most likely token, and with a tiny mass only it.
+  for (int which = 0; which < 3; ++which) {
+    GenerationConfig h = greedy;
+    h.do_sample = true, h.top_k = 0, h.seed = 7;
+    if (which == 0) h.top_p = 1e-6;
+    if (which == 1) h.min_p = 0.999;
+    if (which == 2) h.typical_p = 1e-6;
+    if (which != 2) EXPECT_EQ(m->generate(ids, h).sequences.to_ints(), m->generate(ids, greedy).sequences.to_ints()) << which;
+    else EXPECT_EQ(m->generate(ids, h).sequences.size(1), 16);
+  }
+}
+
+TEST(Decoders, StreamerSeesEveryToken) {
+  auto m = AutoModelForCausalLM::from_pretrained(fixture("decoders/mistral"));
+  std::vector<int64_t> seen;
+  GenerateHooks hooks;
+  hooks.on_tokens = [&](const std::vector<int64_t>& t) { seen.push_back(t.at(0)); };
+  GenerationConfig g;
+  g.max_new_tokens = 6;
+  const auto seq = m->generate(Tensor::from_ints({1, 5, 9}, {1, 3}), g, {}, hooks).sequences.to_ints();
+  EXPECT_EQ(std::vector<int64_t>(seq.begin() + 3, seq.end()), seen);
+}
+
+TEST(Decoders, BadGenerateArgumentsAreClearErrors) {
+  auto m = AutoModelForCausalLM::from_pretrained(fixture("decoders/llama"));
+  const Tensor ids = Tensor::from_ints({1, 17, 200}, {1, 3});
+  auto with = [](auto f) { GenerationConfig g; f(g); return g; };
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.max_new_tokens = 0; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.max_new_tokens = -3; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.max_length = 3; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.num_beams = 1000; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.num_beams = 2, g.num_return_sequences = 3; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.do_sample = true, g.temperature = 0.0; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.do_sample = true, g.top_p = 1.5; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.eos_token_id = std::vector<int64_t>{999}; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.stop_strings = std::vector<std::string>{"x"}; })), ValueError);
+  EXPECT_THROW(m->generate(Tensor::empty({1, 0}, DType::I64)), ValueError);
+  EXPECT_THROW(m->generate(Tensor::from_ints({1, 300}, {1, 2})), ValueError);
+  std::vector<int64_t> longp(65, 5);
+  EXPECT_THROW(m->generate(Tensor::from_ints(longp, {1, 65})), ValueError);  // beyond max_position_embeddings
+  EXPECT_THROW(GenerationConfig::from_json_string(R"({"max_new_tokens": "ten"})"), JsonError);
+  EXPECT_THROW(GenerationConfig::from_json_string(R"({"early_stopping": "sometimes"})"), JsonError);
+  auto enc = AutoModel::from_pretrained(fixture("bert/base"));
+  EXPECT_THROW(enc->generate(ids), ValueError);
+}
+
+TEST(Decoders, GenerationConfigMergesOverTheModelsOwn) {
+  auto m = AutoModelForCausalLM::from_pretrained(fixture("decoders/llama"));
+  ASSERT_TRUE(m->generation_config().eos_token_id.has_value());
+  EXPECT_EQ(*m->generation_config().eos_token_id, std::vector<int64_t>{2});
+  GenerationConfig over;
+  over.max_new_tokens = 4;
+  const GenerationConfig merged = over.merged_over(m->generation_config());
+  EXPECT_EQ(merged.max_new_tokens, 4);
+  EXPECT_EQ(merged.pad_token_id, 0);
+  EXPECT_EQ(*merged.eos_token_id, std::vector<int64_t>{2});
+}
