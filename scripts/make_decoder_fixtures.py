@@ -51,6 +51,7 @@ def main():
                                      rope_parameters=dict(rope_type="longrope", rope_theta=10000.0, partial_rotary_factor=0.5,
                                                           short_factor=[1.0, 1.5], long_factor=[2.0, 4.0],
                                                           original_max_position_embeddings=8))),
+        "gpt2": (tf.GPT2Config, dict(n_embd=32, n_layer=2, n_head=4, n_positions=64, activation_function="gelu_new")),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()
@@ -131,10 +132,14 @@ def main():
              ("mistral", tf.MistralConfig, "AutoModelForQuestionAnswering", "MistralForQuestionAnswering"),
              ("llama", tf.LlamaConfig, "AutoModel", "LlamaModel"),
              ("qwen2", tf.Qwen2Config, "AutoModelForSequenceClassification", "Qwen2ForSequenceClassification"),
-             ("gemma2", tf.Gemma2Config, "AutoModelForTokenClassification", "Gemma2ForTokenClassification")]
+             ("gemma2", tf.Gemma2Config, "AutoModelForTokenClassification", "Gemma2ForTokenClassification"),
+             ("gpt2", tf.GPT2Config, "AutoModelForSequenceClassification", "GPT2ForSequenceClassification"),
+             ("gpt2", tf.GPT2Config, "AutoModelForTokenClassification", "GPT2ForTokenClassification"),
+             ("gpt2", tf.GPT2Config, "AutoModelForQuestionAnswering", "GPT2ForQuestionAnswering")]
     for i, (mt, cls, auto_class, cls_name) in enumerate(heads):
         torch.manual_seed(100 + i)
-        cfg = cls(**{**small, "num_labels": 2 if "Question" in cls_name else 3})
+        kw = {**small, **(archs[mt][1] if mt == "gpt2" else {}), "num_labels": 2 if "Question" in cls_name else 3}
+        cfg = cls(**kw)
         model = getattr(tf, cls_name)(cfg)
         model.set_attn_implementation("eager")
         model.eval()

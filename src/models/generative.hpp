@@ -1,7 +1,8 @@
 #pragma once
-// What generate() needs from a language model: a cached forward step. Decoder-only families
-// implement it; the generation loop itself lives in src/generation.
-#include "models/modeling_utils.hpp"
+// What generate() needs from a language model, and the decoder-only classes every family shares:
+// a backbone that runs new tokens against a KV cache (CachedBackbone), the causal-LM head and the
+// `score` classification heads of transformers' Generic*For* classes.
+#include "models/heads.hpp"
 #include "nn/kv_cache.hpp"
 
 namespace transformers {
@@ -19,5 +20,28 @@ class GenerativeModel : public Model {
   GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& config, const Tensor& attention_mask,
                           const GenerateHooks& hooks) override;
 };
+
+// A decoder stack: embeddings, layers, final norm.
+class CachedBackbone : public EncoderBackbone {
+ public:
+  // Final hidden states [B, S, H] of new tokens; `cache` null runs without one.
+  virtual Tensor hidden(const Tensor& ids, const Tensor& position_ids, const Tensor& attention_mask, nn::KVCache* cache) const = 0;
+  virtual int64_t num_layers() const = 0;
+  virtual int64_t vocab_size() const = 0;
+  // Module path of the word embedding under the backbone ("embed_tokens.weight", "wte.weight").
+  virtual std::string embedding_key() const = 0;
+  // Family-specific logit post-processing (Gemma 2 soft-capping, Granite scaling).
+  virtual Tensor finalize_logits(const Tensor& logits) const { return logits; }
+  virtual int64_t max_positions() const { return 0; }
+  // HF's model forward: input_ids, attention_mask, position_ids (default 0..S-1, the cache positions).
+  ModelOutput encode(const ModelInputs& in) const override;
+};
+
+std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const EncoderFamily& f);
+// logits at the rightmost non-pad token (`score`, no bias)
+std::unique_ptr<PreTrainedModel> make_last_token_classification(const PretrainedConfig& c, const EncoderFamily& f);
+// logits per token; `head` is "score" (Generic) or "classifier" (GPT-2)
+std::unique_ptr<PreTrainedModel> make_decoder_token_classification(const PretrainedConfig& c, const EncoderFamily& f,
+                                                                  const std::string& head = "score");
 
 }  // namespace transformers

@@ -12,6 +12,7 @@
 #include "models/gemma/modeling_gemma.hpp"
 #include "models/gemma2/modeling_gemma2.hpp"
 #include "models/gemma3/modeling_gemma3.hpp"
+#include "models/gpt2/modeling_gpt2.hpp"
 #include "models/granite/modeling_granite.hpp"
 #include "models/llama/modeling_llama.hpp"
 #include "models/mistral/modeling_mistral.hpp"
@@ -41,9 +42,9 @@ struct Generic {
 template <const EncoderFamily& (*F)()>
 struct Decoder {
   static std::unique_ptr<PreTrainedModel> base(const PretrainedConfig& c) { return make_base_model(c, F()); }
-  static std::unique_ptr<PreTrainedModel> lm(const PretrainedConfig& c) { return llama::make_causal_lm(c, F()); }
-  static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return llama::make_sequence_classification(c, F()); }
-  static std::unique_ptr<PreTrainedModel> token(const PretrainedConfig& c) { return llama::make_token_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> lm(const PretrainedConfig& c) { return make_causal_lm(c, F()); }
+  static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return make_last_token_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> token(const PretrainedConfig& c) { return make_decoder_token_classification(c, F()); }
   static std::unique_ptr<PreTrainedModel> qa(const PretrainedConfig& c) { return make_question_answering(c, F()); }
   // Llama, Qwen2/3, SmolLM3 QA keep the backbone under `transformer` (Python's BC prefix).
   static std::unique_ptr<PreTrainedModel> qa_bc(const PretrainedConfig& c) {
@@ -55,6 +56,9 @@ struct Decoder {
     return make_question_answering(c, f);
   }
 };
+std::unique_ptr<PreTrainedModel> gpt2_token(const PretrainedConfig& c) {
+  return make_decoder_token_classification(c, gpt2::family(), "classifier");
+}
 const EncoderFamily& llama_family() {
   static const EncoderFamily f = llama::family_for(llama::params, "Llama");
   return f;
@@ -94,6 +98,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"granite", granite::config_spec},
       {"smollm3", smollm3::config_spec},
       {"phi3", phi3::config_spec},
+      {"gpt2", gpt2::config_spec},
   };
   return v;
 }
@@ -231,6 +236,12 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForCausalLM", "phi3", "Phi3ForCausalLM", Decoder<phi3::family>::lm},
       {"AutoModelForSequenceClassification", "phi3", "Phi3ForSequenceClassification", Decoder<phi3::family>::seq},
       {"AutoModelForTokenClassification", "phi3", "Phi3ForTokenClassification", Decoder<phi3::family>::token},
+
+      {"AutoModel", "gpt2", "GPT2Model", Decoder<gpt2::family>::base},
+      {"AutoModelForCausalLM", "gpt2", "GPT2LMHeadModel", Decoder<gpt2::family>::lm},
+      {"AutoModelForSequenceClassification", "gpt2", "GPT2ForSequenceClassification", Decoder<gpt2::family>::seq},
+      {"AutoModelForTokenClassification", "gpt2", "GPT2ForTokenClassification", gpt2_token},
+      {"AutoModelForQuestionAnswering", "gpt2", "GPT2ForQuestionAnswering", Decoder<gpt2::family>::qa},
   };
   return v;
 }

@@ -200,17 +200,7 @@ class DecoderLayer : public nn::Module {
   MLP* mlp_;
 };
 
-// Positions 0.. S-1 per row, as HF's model forward uses cache_position when none are given.
-Tensor arange_positions(int64_t B, int64_t S, int64_t start) {
-  Tensor p = Tensor::empty({B, S}, DType::I64);
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t s = 0; s < S; ++s) p.data<int64_t>()[b * S + s] = start + s;
-  return p;
-}
-
-}  // namespace
-
-class DecoderBackbone : public EncoderBackbone {
+class DecoderBackbone : public CachedBackbone {
  public:
   explicit DecoderBackbone(DecoderParams p) : p_(std::move(p)) {
     embed_ = &child("embed_tokens", std::make_unique<nn::Embedding>(p_.vocab, p_.hidden));
@@ -218,26 +208,24 @@ class DecoderBackbone : public EncoderBackbone {
     for (int64_t i = 0; i < p_.layers; ++i) layers_.push_back(&layers.add(std::to_string(i), std::make_unique<DecoderLayer>(p_, i)));
     norm_ = &child("norm", std::make_unique<Norm>(p_.hidden, p_));
   }
-  const DecoderParams& params() const { return p_; }
   int64_t hidden_size() const override { return p_.hidden; }
+  int64_t num_layers() const override { return p_.layers; }
+  int64_t vocab_size() const override { return p_.vocab; }
+  int64_t max_positions() const override { return p_.max_positions; }
+  std::string embedding_key() const override { return "embed_tokens.weight"; }
 
-  Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const {
+  Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const override {
     if (ids.dim() != 2) throw ShapeMismatch(p_.name + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));
     Tensor h = (*embed_)(ids);
     if (p_.embed_scale != 1.0f) h = ops::scale(h, p_.embed_scale);
     for (const DecoderLayer* l : layers_) h = (*l)(h, pos, mask, cache);
     return (*norm_)(h);
   }
-
-  ModelOutput encode(const ModelInputs& in) const override {
-    const Tensor& ids = require_input(in, "input_ids", p_.name);
-    if (ids.dim() != 2) throw ShapeMismatch(p_.name + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));
-    const Tensor* am = find_input(in, "attention_mask");
-    if (am && am->shape() != ids.shape()) throw ShapeMismatch(p_.name + ": attention_mask must match input_ids " + shape_str(ids.shape()));
-    const Tensor* pos = find_input(in, "position_ids");
-    ModelOutput o;
-    o.set("last_hidden_state", hidden(ids, pos ? *pos : arange_positions(ids.size(0), ids.size(1), 0), am ? *am : Tensor(), nullptr));
-    return o;
+  Tensor finalize_logits(const Tensor& logits) const override {
+    Tensor l = logits;
+    if (p_.logits_scaling != 1.0f) l = ops::scale(l, 1.0f / p_.logits_scaling);
+    if (p_.final_softcap > 0) l = ops::scale(ops::tanh(ops::scale(l, 1.0f / p_.final_softcap)), p_.final_softcap);
+    return l;
   }
 
  private:
@@ -245,90 +233,6 @@ class DecoderBackbone : public EncoderBackbone {
   nn::Embedding* embed_;
   std::vector<DecoderLayer*> layers_;
   Norm* norm_;
-};
-
-namespace {
-
-const DecoderBackbone& as_decoder(const EncoderBackbone& b) { return dynamic_cast<const DecoderBackbone&>(b); }
-
-class CausalLM : public GenerativeModel {
- public:
-  CausalLM(const PretrainedConfig& c, const EncoderFamily& f)
-      : GenerativeModel(c), backbone_(as_decoder(child("model", f.backbone(c, false)))) {
-    const DecoderParams& p = backbone_.params();
-    lm_head_ = &child("lm_head", std::make_unique<Linear>(p.hidden, p.vocab, false));
-  }
-  std::string base_model_prefix() const override { return "model"; }
-  std::vector<std::pair<std::string, std::string>> tied_weights() const override {
-    return {{"lm_head.weight", "model.embed_tokens.weight"}};
-  }
-  int64_t num_cache_layers() const override { return backbone_.params().layers; }
-
-  ModelOutput forward(const ModelInputs& in) override {
-    ModelOutput o;
-    o.set("logits", logits(backbone_.encode(in)["last_hidden_state"]));
-    return o;
-  }
-  Tensor forward_cached(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache& cache, bool last_only) override {
-    Tensor h = backbone_.hidden(ids, pos, mask, &cache);
-    if (last_only) h = h.slice(1, h.size(1) - 1, h.size(1)).contiguous();
-    return logits(h);
-  }
-
- private:
-  Tensor logits(const Tensor& h) const {
-    const DecoderParams& p = backbone_.params();
-    Tensor l = (*lm_head_)(h);
-    if (p.logits_scaling != 1.0f) l = ops::scale(l, 1.0f / p.logits_scaling);
-    if (p.final_softcap > 0) l = ops::scale(ops::tanh(ops::scale(l, 1.0f / p.final_softcap)), p.final_softcap);
-    return l;
-  }
-  const DecoderBackbone& backbone_;
-  Linear* lm_head_;
-};
-
-// Decoder heads named `score` as transformers' Generic*For* classes.
-class ScoreHead : public EncoderHeadModel {
- public:
-  enum Kind { Sequence, Token };
-  ScoreHead(const PretrainedConfig& c, const EncoderFamily& f, Kind k) : EncoderHeadModel(c, f, false), kind_(k) {
-    if (c.num_labels() <= 0) throw ConfigError("num_labels must be positive for a classification head");
-    const bool bias = k == Token && c.get_bool("token_classification_bias", true);
-    score_ = &add("score", std::make_unique<Linear>(backbone_.hidden_size(), c.num_labels(), bias));
-  }
-  std::vector<std::string> may_be_missing() const override { return {"score."}; }
-
- protected:
-  ModelOutput head(const ModelOutput& base, const ModelInputs& in) override {
-    Tensor logits = (*score_)(base["last_hidden_state"]);
-    ModelOutput o;
-    if (kind_ == Token) {
-      o.set("logits", logits);
-      return o;
-    }
-    // The rightmost token that is not padding (left or right padding alike).
-    const Tensor ids = require_input(in, "input_ids", family_.class_prefix).to(DType::I64).contiguous();
-    const int64_t B = ids.size(0), S = ids.size(1), L = logits.size(-1);
-    const bool has_pad = config().has("pad_token_id");
-    if (!has_pad && B != 1) throw ValueError("Cannot handle batch sizes > 1 if no padding token is defined.");
-    const int64_t pad = has_pad ? config().get_int("pad_token_id") : -1;
-    Tensor pooled = Tensor::empty({B, L});
-    for (int64_t b = 0; b < B; ++b) {
-      int64_t last = S - 1;
-      if (has_pad) {
-        last = 0;
-        for (int64_t s = 0; s < S; ++s)
-          if (ids.data<int64_t>()[b * S + s] != pad) last = s;
-      }
-      std::copy_n(logits.data<float>() + (b * S + last) * L, L, pooled.data<float>() + b * L);
-    }
-    o.set("logits", pooled);
-    return o;
-  }
-
- private:
-  Kind kind_;
-  Linear* score_;
 };
 
 }  // namespace
@@ -339,14 +243,5 @@ EncoderFamily family_for(DecoderParams (*params)(const PretrainedConfig&), const
                        }};
 }
 
-std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const EncoderFamily& f) {
-  return std::make_unique<CausalLM>(c, f);
-}
-std::unique_ptr<PreTrainedModel> make_sequence_classification(const PretrainedConfig& c, const EncoderFamily& f) {
-  return std::make_unique<ScoreHead>(c, f, ScoreHead::Sequence);
-}
-std::unique_ptr<PreTrainedModel> make_token_classification(const PretrainedConfig& c, const EncoderFamily& f) {
-  return std::make_unique<ScoreHead>(c, f, ScoreHead::Token);
-}
 
 }  // namespace transformers::llama

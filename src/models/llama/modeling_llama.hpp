@@ -4,7 +4,7 @@
 // Phi-3) are a config spec plus a params function each, not copies.
 #include <vector>
 
-#include "models/heads.hpp"
+#include "models/generative.hpp"
 #include "nn/rope.hpp"
 
 namespace transformers::llama {
@@ -42,9 +42,6 @@ ConfigSpec config_spec();
 DecoderParams params(const PretrainedConfig& c);
 // The backbone family ("model" prefix) for a params function.
 EncoderFamily family_for(DecoderParams (*params)(const PretrainedConfig&), const char* class_prefix);
-std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const EncoderFamily& f);
-std::unique_ptr<PreTrainedModel> make_sequence_classification(const PretrainedConfig& c, const EncoderFamily& f);
-std::unique_ptr<PreTrainedModel> make_token_classification(const PretrainedConfig& c, const EncoderFamily& f);
 
 // layer_types from the config, or `fallback(i)` for each layer when the config has none.
 std::vector<std::string> layer_types(const PretrainedConfig& c, int64_t layers, const std::function<std::string(int64_t)>& fallback);

@@ -1,0 +1,133 @@
+// The decoder-only heads shared by every family: *ForCausalLM and transformers' generic
+// sequence / token classification heads (modeling_layers.py).
+#include "models/generative.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers {
+
+ModelOutput CachedBackbone::encode(const ModelInputs& in) const {
+  const Tensor& ids = require_input(in, "input_ids", "decoder");
+  if (ids.dim() != 2) throw ShapeMismatch("input_ids must be [batch, seq], got " + shape_str(ids.shape()));
+  const Tensor* am = find_input(in, "attention_mask");
+  if (am && am->shape() != ids.shape()) throw ShapeMismatch("attention_mask must match input_ids " + shape_str(ids.shape()));
+  Tensor pos;
+  if (const Tensor* p = find_input(in, "position_ids")) {
+    pos = *p;
+  } else {
+    const int64_t B = ids.size(0), S = ids.size(1);
+    pos = Tensor::empty({B, S}, DType::I64);
+    for (int64_t i = 0; i < B * S; ++i) pos.data<int64_t>()[i] = i % S;
+  }
+  ModelOutput o;
+  o.set("last_hidden_state", hidden(ids, pos, am ? *am : Tensor(), nullptr));
+  return o;
+}
+
+namespace {
+
+const CachedBackbone& as_cached(const EncoderBackbone& b) { return dynamic_cast<const CachedBackbone&>(b); }
+
+class CausalLM : public GenerativeModel {
+ public:
+  CausalLM(const PretrainedConfig& c, const EncoderFamily& f)
+      : GenerativeModel(c), prefix_(f.prefix), backbone_(as_cached(child(f.prefix, f.backbone(c, false)))) {
+    lm_head_ = &child("lm_head", std::make_unique<nn::Linear>(backbone_.hidden_size(), backbone_.vocab_size(), false));
+  }
+  std::string base_model_prefix() const override { return prefix_; }
+  std::vector<std::pair<std::string, std::string>> tied_weights() const override {
+    return {{"lm_head.weight", prefix_ + "." + backbone_.embedding_key()}};
+  }
+  int64_t num_cache_layers() const override { return backbone_.num_layers(); }
+  int64_t max_positions() const override { return backbone_.max_positions(); }
+
+  ModelOutput forward(const ModelInputs& in) override {
+    ModelOutput o;
+    o.set("logits", backbone_.finalize_logits((*lm_head_)(backbone_.encode(in)["last_hidden_state"])));
+    return o;
+  }
+  Tensor forward_cached(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache& cache, bool last_only) override {
+    Tensor h = backbone_.hidden(ids, pos, mask, &cache);
+    if (last_only) h = h.slice(1, h.size(1) - 1, h.size(1)).contiguous();
+    return backbone_.finalize_logits((*lm_head_)(h));
+  }
+
+ private:
+  std::string prefix_;
+  const CachedBackbone& backbone_;
+  nn::Linear* lm_head_;
+};
+
+int64_t labels(const PretrainedConfig& c) {
+  if (c.num_labels() <= 0) throw ConfigError("num_labels must be positive for a classification head");
+  return c.num_labels();
+}
+
+class LastTokenClassification : public EncoderHeadModel {
+ public:
+  LastTokenClassification(const PretrainedConfig& c, const EncoderFamily& f)
+      : EncoderHeadModel(c, f, false), score_(add("score", std::make_unique<nn::Linear>(backbone_.hidden_size(), labels(c), false))) {}
+  std::vector<std::string> may_be_missing() const override { return {"score."}; }
+
+ protected:
+  ModelOutput head(const ModelOutput& base, const ModelInputs& in) override {
+    Tensor logits = score_(base["last_hidden_state"]);
+    // The rightmost token that is not padding (left or right padding alike).
+    const Tensor ids = require_input(in, "input_ids", family_.class_prefix).to(DType::I64).contiguous();
+    const int64_t B = ids.size(0), S = ids.size(1), L = logits.size(-1);
+    const bool has_pad = config().has("pad_token_id");
+    if (!has_pad && B != 1) throw ValueError("Cannot handle batch sizes > 1 if no padding token is defined.");
+    const int64_t pad = has_pad ? config().get_int("pad_token_id") : -1;
+    Tensor pooled = Tensor::empty({B, L});
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t last = S - 1;
+      if (has_pad) {
+        last = 0;
+        for (int64_t s = 0; s < S; ++s)
+          if (ids.data<int64_t>()[b * S + s] != pad) last = s;
+      }
+      std::copy_n(logits.data<float>() + (b * S + last) * L, L, pooled.data<float>() + b * L);
+    }
+    ModelOutput o;
+    o.set("logits", pooled);
+    return o;
+  }
+
+ private:
+  nn::Linear& score_;
+};
+
+class DecoderTokenClassification : public EncoderHeadModel {
+ public:
+  DecoderTokenClassification(const PretrainedConfig& c, const EncoderFamily& f, const std::string& name)
+      : EncoderHeadModel(c, f, false),
+        name_(name),
+        out_(add(name, std::make_unique<nn::Linear>(backbone_.hidden_size(), labels(c),
+                                                     name == "classifier" || c.get_bool("token_classification_bias", true)))) {}
+  std::vector<std::string> may_be_missing() const override { return {name_ + "."}; }
+
+ protected:
+  ModelOutput head(const ModelOutput& base, const ModelInputs&) override {
+    ModelOutput o;
+    o.set("logits", out_(base["last_hidden_state"]));
+    return o;
+  }
+
+ private:
+  std::string name_;
+  nn::Linear& out_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const EncoderFamily& f) {
+  return std::make_unique<CausalLM>(c, f);
+}
+std::unique_ptr<PreTrainedModel> make_last_token_classification(const PretrainedConfig& c, const EncoderFamily& f) {
+  return std::make_unique<LastTokenClassification>(c, f);
+}
+std::unique_ptr<PreTrainedModel> make_decoder_token_classification(const PretrainedConfig& c, const EncoderFamily& f,
+                                                                  const std::string& head) {
+  return std::make_unique<DecoderTokenClassification>(c, f, head);
+}
+
+}  // namespace transformers
