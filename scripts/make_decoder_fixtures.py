@@ -155,6 +155,46 @@ def main():
         index.append({"dir": f"heads/{mt}-{cls_name}", "auto_class": auto_class, "class": cls_name})
     with open(os.path.join(root, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
+    make_textgen(root, spread)
+
+
+def make_textgen(root, spread):
+    """A GPT-2 shaped model over the trained byte-level BPE tokenizer (600 tokens) with a ChatML
+    template: goldens from pipeline("text-generation") for prompts and for a chat."""
+    import torch
+    import transformers as tf
+
+    d = os.path.join(root, "textgen")
+    os.makedirs(d)
+    with open(os.path.join(OUT, "tokenizers", "bytelevel-bpe", "tokenizer.json")) as f:
+        tj = json.load(f)
+    tj["post_processor"] = None  # plain GPT-2 style: no special tokens around the prompt
+    tj["added_tokens"] += [{"id": 600 + i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+                            "normalized": False, "special": True} for i, t in enumerate(["<|im_start|>", "<|im_end|>"])]
+    with open(os.path.join(d, "tokenizer.json"), "w") as f:
+        json.dump(tj, f)
+    chatml = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+              "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+    with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "<|im_end|>",
+                   "pad_token": "<pad>", "unk_token": "<unk>", "chat_template": chatml}, f, indent=1)
+    torch.manual_seed(77)
+    cfg = tf.GPT2Config(vocab_size=602, n_embd=32, n_layer=2, n_head=4, n_positions=128, bos_token_id=0, eos_token_id=601,
+                        pad_token_id=1)
+    model = tf.GPT2LMHeadModel(cfg).eval()
+    spread(model, 77)
+    model.save_pretrained(d)
+    pipe = tf.pipeline("text-generation", model=d, tokenizer=d)
+    prompts = ["Hello world, this is", "The quick brown fox", "12 + 30 ="]
+    out = {"prompts": [], "chat": []}
+    for p in prompts:
+        r = pipe(p, max_new_tokens=8, do_sample=False)
+        out["prompts"].append({"prompt": p, "generated_text": r[0]["generated_text"]})
+    msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is a fox?"}]
+    r = pipe(msgs, max_new_tokens=8, do_sample=False)
+    out["chat"].append({"messages": msgs, "reply": r[0]["generated_text"][-1]["content"]})
+    with open(os.path.join(d, "golden.json"), "w") as f:
+        json.dump(out, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -214,3 +214,18 @@ TEST(Decoders, GenerationConfigMergesOverTheModelsOwn) {
   EXPECT_EQ(merged.pad_token_id, 0);
   EXPECT_EQ(*merged.eos_token_id, std::vector<int64_t>{2});
 }
+
+TEST(Decoders, TextGenerationPipelineEqualsPython) {
+  const std::string dir = fixture("decoders/textgen");
+  auto pipe = TextGenerationPipeline::from_pretrained(dir);
+  const Json golden = parse_json_file(dir + "/golden.json");
+  GenerationConfig g;
+  g.max_new_tokens = 8, g.do_sample = false;
+  for (const Json& p : golden["prompts"]) {
+    std::string streamed;
+    const auto out = (*pipe)({p["prompt"].get<std::string>()}, g, [&](const std::string& t) { streamed += t; });
+    EXPECT_EQ(out.at(0), p["generated_text"].get<std::string>());
+    EXPECT_EQ(p["prompt"].get<std::string>() + streamed, out.at(0));  // the stream adds up to the same text
+  }
+  for (const Json& c : golden["chat"]) EXPECT_EQ(pipe->chat(c["messages"].dump(), g), c["reply"].get<std::string>());
+}

@@ -1,5 +1,6 @@
 #pragma once
 // Task pipelines built on the Auto classes.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -111,6 +112,28 @@ class ZeroShotClassificationPipeline {
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
   int64_t entailment_id_ = -1;
+};
+
+// pipeline("text-generation"): prompt + continuation (Python's return_full_text=True), decoded
+// with skip_special_tokens. Prompts run one at a time; `on_text` receives the new text as it is
+// produced (the streamer).
+class TextGenerationPipeline {
+ public:
+  static std::unique_ptr<TextGenerationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
+  using TextCallback = std::function<void(const std::string& text)>;
+  std::vector<std::string> operator()(const std::vector<std::string>& prompts, const GenerationConfig& g = {},
+                                      const TextCallback& on_text = {}) const;
+  // A chat (JSON message list) through the tokenizer's chat template with the generation prompt:
+  // returns the assistant's reply.
+  std::string chat(const std::string& messages_json, const GenerationConfig& g = {}, const TextCallback& on_text = {},
+                   const ChatTemplateOptions& o = {}) const;
+  PreTrainedModel& model() const { return *model_; }
+  const PreTrainedTokenizer& tokenizer() const { return *tok_; }
+
+ private:
+  std::string continue_ids(const std::vector<int64_t>& ids, const GenerationConfig& g, const TextCallback& on_text) const;
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<PreTrainedTokenizer> tok_;
 };
 
 }  // namespace transformers

@@ -4,16 +4,17 @@
 #include <numeric>
 
 #include "transformers/errors.hpp"
-#include "transformers/pipelines.hpp"
+#include "pipelines/pipeline_utils.hpp"
 
 namespace transformers {
-namespace {
 
 std::unique_ptr<PreTrainedTokenizer> load_tokenizer(const std::string& name, const FromPretrainedOptions& o) {
   TokenizerOptions to;
   static_cast<HubOptions&>(to) = o;
   return AutoTokenizer::from_pretrained(name, to);
 }
+
+namespace {
 
 // One forward pass over a padded batch; returns the model output and the encodings.
 ModelOutput run(PreTrainedModel& model, const PreTrainedTokenizer& tok, const std::vector<std::string>& texts, BatchEncoding& be,
