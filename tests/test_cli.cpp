@@ -108,3 +108,30 @@ TEST(Cli, ChatTemplateAndRunPipelines) {
   EXPECT_NE(out.find("POSITIVE"), std::string::npos) << out;
   EXPECT_EQ(run(kCli + " run " + fixture("pipelines/text-classification") + " --task translation x", &out), 1);
 }
+
+TEST(Cli, GenerateRunAndChatForDecoders) {
+  TempDir d;
+  const std::string llama = fixture("decoders/llama");
+  std::string out;
+  ASSERT_EQ(run(kCli + " generate " + llama + " --inputs " + llama + "/inputs.safetensors --max-new-tokens 10 --out " + d / "g.safetensors 2>&1", &out), 0) << out;
+  const Tensor seq = SafeTensorsFile::open(d / "g.safetensors").get("sequences");
+  const auto golden = nlohmann::json::parse(std::ifstream(llama + "/generate.json"))["cases"][0];
+  ASSERT_EQ(golden["name"], "greedy");
+  EXPECT_EQ(seq.to_ints(), [&] {
+    std::vector<int64_t> v;
+    for (const auto& row : golden["sequences"]) for (const auto& t : row) v.push_back(t.get<int64_t>());
+    return v;
+  }());
+  ASSERT_EQ(run(kCli + " generate " + llama + " --inputs " + llama + "/inputs.safetensors --num-beams 3 --num-return-sequences 2 --max-new-tokens 8 --out " + d / "b.safetensors 2>&1", &out), 0) << out;
+  EXPECT_EQ(SafeTensorsFile::open(d / "b.safetensors").get("sequences").size(0), 4);
+  EXPECT_EQ(run(kCli + " generate " + llama + " --inputs " + llama + "/inputs.safetensors --max-new-tokens 0 --out " + d / "x.safetensors 2>&1", &out), 1);
+  EXPECT_NE(out.find("max_new_tokens"), std::string::npos) << out;
+
+  const std::string tg = fixture("decoders/textgen");
+  const auto golden_tg = nlohmann::json::parse(std::ifstream(tg + "/golden.json"));
+  ASSERT_EQ(run(kCli + " run " + tg + " --max-new-tokens 8 \"" + golden_tg["prompts"][0]["prompt"].get<std::string>() + "\" 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out, golden_tg["prompts"][0]["generated_text"].get<std::string>() + "\n");
+  std::ofstream(d / "in.txt") << "What is a fox?\n/reset\n";
+  ASSERT_EQ(run(kCli + " chat " + tg + " --system \"Be brief.\" --max-new-tokens 8 < " + d / "in.txt 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out, golden_tg["chat"][0]["reply"].get<std::string>() + "\n(history cleared)\n");
+}

@@ -2,6 +2,7 @@
 // Every command takes a model folder or Hub id first; any error is one line on stderr, exit 1.
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -120,18 +121,62 @@ int cmd_tokenize(const std::string& model_id, const std::string& jsonl, bool bat
 }
 
 // The pipelines for humans: labels, fillers, entities, similarities.
+// Generation flags shared by generate, run --task text-generation and chat; only the ones given
+// override the model's generation_config.
+struct GenFlags {
+  int64_t max_new_tokens = -1, num_beams = -1, top_k = -1, seed = -1, num_return = -1;
+  double temperature = -1, top_p = -1, min_p = -1, repetition_penalty = -1;
+  bool do_sample = false;
+  void add(CLI::App* c) {
+    c->add_option("--max-new-tokens", max_new_tokens);
+    c->add_option("--num-beams", num_beams);
+    c->add_option("--num-return-sequences", num_return);
+    c->add_flag("--do-sample", do_sample);
+    c->add_option("--temperature", temperature);
+    c->add_option("--top-k", top_k);
+    c->add_option("--top-p", top_p);
+    c->add_option("--min-p", min_p);
+    c->add_option("--repetition-penalty", repetition_penalty);
+    c->add_option("--seed", seed);
+  }
+  GenerationConfig config() const {
+    GenerationConfig g;
+    if (max_new_tokens != -1) g.max_new_tokens = max_new_tokens;
+    if (num_beams != -1) g.num_beams = num_beams;
+    if (num_return != -1) g.num_return_sequences = num_return;
+    if (do_sample) g.do_sample = true;
+    if (temperature != -1) g.temperature = temperature;
+    if (top_k != -1) g.top_k = top_k;
+    if (top_p != -1) g.top_p = top_p;
+    if (min_p != -1) g.min_p = min_p;
+    if (repetition_penalty != -1) g.repetition_penalty = repetition_penalty;
+    if (seed != -1) g.seed = static_cast<uint64_t>(seed);
+    return g;
+  }
+};
+
 int cmd_run(const std::string& model_id, std::string task, const std::vector<std::string>& inputs, const std::string& agg,
-            int64_t top_k, const std::string& labels, const FromPretrainedOptions& o) {
+            int64_t top_k, const std::string& labels, const GenFlags& gf, const FromPretrainedOptions& o) {
   if (inputs.empty()) throw ValueError("run: give at least one input text");
   if (task.empty()) {  // pick from config.architectures, like Python's pipeline(model=...)
     const auto arch = AutoConfig::from_pretrained(model_id, ConfigOptions{static_cast<const HubOptions&>(o), {}}).architectures();
     const std::string a = arch.empty() ? "" : arch[0];
-    if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
+    if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
+    else if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
     else if (a.find("TokenClassification") != std::string::npos) task = "token-classification";
     else if (a.find("MaskedLM") != std::string::npos) task = "fill-mask";
     else task = "feature-extraction";
   }
-  if (task == "text-classification" || task == "sentiment-analysis") {
+  if (task == "text-generation") {
+    auto p = TextGenerationPipeline::from_pretrained(model_id, o);
+    GenerationConfig g = gf.config();
+    if (!g.max_new_tokens && !p->model().generation_config().max_new_tokens) g.max_new_tokens = 64;
+    for (const auto& text : inputs) {
+      std::cout << text << std::flush;  // then the continuation as it is produced
+      (*p)({text}, g, [](const std::string& t) { std::cout << t << std::flush; });
+      std::cout << "\n";
+    }
+  } else if (task == "text-classification" || task == "sentiment-analysis") {
     auto p = TextClassificationPipeline::from_pretrained(model_id, o);
     auto r = (*p)(inputs, top_k > 0 ? std::optional<int64_t>(top_k) : std::nullopt);
     for (size_t i = 0; i < r.size(); ++i) {
@@ -181,7 +226,52 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity)");
+  }
+  return 0;
+}
+
+int cmd_generate(const std::string& model_id, const std::string& auto_class, const std::string& inputs_path,
+                 const std::string& out_path, const GenFlags& gf, const FromPretrainedOptions& o) {
+  auto model = auto_model_from_pretrained(auto_class, model_id, o);
+  SafeTensorsFile in = SafeTensorsFile::open(inputs_path);
+  const Tensor ids = in.get("input_ids");
+  const Tensor mask = in.contains("attention_mask") ? in.get("attention_mask") : Tensor();
+  GenerateOutput out = model->generate(ids, gf.config(), mask);
+  std::vector<std::pair<std::string, Tensor>> tensors{{"sequences", out.sequences}};
+  if (out.sequences_scores.defined()) tensors.emplace_back("sequences_scores", out.sequences_scores);
+  save_safetensors(tensors, out_path, {{"format", "pt"}});
+  std::fprintf(stderr, "%s: wrote sequences%s to %s\n", model->class_name().c_str(), shape_str(out.sequences.shape()).c_str(), out_path.c_str());
+  return 0;
+}
+
+// Interactive chat on stdin: the model's chat template, streamed replies, /reset, /exit.
+int cmd_chat(const std::string& model_id, const std::string& system, const GenFlags& gf, const FromPretrainedOptions& o) {
+  auto pipe = TextGenerationPipeline::from_pretrained(model_id, o);
+  nlohmann::json history = nlohmann::json::array();
+  auto reset = [&] {
+    history = nlohmann::json::array();
+    if (!system.empty()) history.push_back({{"role", "system"}, {"content", system}});
+  };
+  reset();
+  GenerationConfig g = gf.config();
+  if (!g.max_new_tokens && !pipe->model().generation_config().max_new_tokens) g.max_new_tokens = 256;
+  const bool tty = isatty(0);
+  std::string line;
+  while (true) {
+    if (tty) std::cout << "> " << std::flush;
+    if (!std::getline(std::cin, line)) break;
+    if (line == "/exit" || line == "/quit") break;
+    if (line == "/reset") {
+      reset();
+      std::cout << "(history cleared)\n";
+      continue;
+    }
+    if (line.empty()) continue;
+    history.push_back({{"role", "user"}, {"content", line}});
+    const std::string reply = pipe->chat(history.dump(), g, [](const std::string& t) { std::cout << t << std::flush; });
+    std::cout << "\n";
+    history.push_back({{"role", "assistant"}, {"content", reply}});
   }
   return 0;
 }
@@ -193,7 +283,7 @@ long peak_rss_kb() {
 }
 
 int cmd_bench(const std::string& model_id, const std::string& auto_class, int64_t batch, int64_t seq, int iters,
-              const FromPretrainedOptions& o) {
+              int64_t new_tokens, const FromPretrainedOptions& o) {
   if (batch <= 0 || seq <= 0 || iters <= 0) throw ValueError("--batch, --seq-len and --iters must be positive");
   auto t0 = std::chrono::steady_clock::now();
   auto model = auto_model_from_pretrained(auto_class, model_id, o);
@@ -207,6 +297,41 @@ int cmd_bench(const std::string& model_id, const std::string& auto_class, int64_
   }
   ModelInputs in{{"input_ids", Tensor::from_ints(ids, {batch, seq})},
                  {"attention_mask", Tensor::full({batch, seq}, 1.0, DType::I64)}};
+  if (new_tokens > 0) {  // prefill + greedy decode through generate(): prefill and per-token times
+    GenerationConfig g;
+    g.max_new_tokens = new_tokens, g.min_new_tokens = new_tokens, g.do_sample = false;
+    GenerationConfig one = g;
+    one.max_new_tokens = 1, one.min_new_tokens = 1;
+    model->generate(in["input_ids"], one);  // warm-up
+    std::vector<double> pre, dec;
+    for (int i = 0; i < iters; ++i) {
+      auto a = std::chrono::steady_clock::now();
+      model->generate(in["input_ids"], one);
+      auto b = std::chrono::steady_clock::now();
+      model->generate(in["input_ids"], g);
+      auto c = std::chrono::steady_clock::now();
+      const double p = std::chrono::duration<double>(b - a).count(), all = std::chrono::duration<double>(c - b).count();
+      pre.push_back(p);
+      dec.push_back((all - p) / static_cast<double>(new_tokens - 1 > 0 ? new_tokens - 1 : 1));
+    }
+    std::sort(pre.begin(), pre.end());
+    std::sort(dec.begin(), dec.end());
+    nlohmann::ordered_json j;
+    j["impl"] = std::string("transformers-cpp ") + version();
+    j["model"] = model->class_name();
+    j["batch"] = batch;
+    j["prompt_len"] = seq;
+    j["new_tokens"] = new_tokens;
+    j["threads"] = env_info().threads;
+    j["load_s"] = load_s;
+    j["prefill_ms"] = pre[pre.size() / 2] * 1e3;
+    j["prefill_tokens_per_s"] = static_cast<double>(batch * seq) / pre[pre.size() / 2];
+    j["decode_ms_per_token"] = dec[dec.size() / 2] * 1e3;
+    j["decode_tokens_per_s"] = static_cast<double>(batch) / dec[dec.size() / 2];
+    j["peak_rss_mb"] = peak_rss_kb() / 1024.0;
+    std::cout << j.dump() << "\n";
+    return 0;
+  }
   for (int i = 0; i < 2; ++i) model->forward(in);
   std::vector<double> times;
   for (int i = 0; i < iters; ++i) {
@@ -301,9 +426,37 @@ int main(int argc, char** argv) {
   runc->add_option("inputs", run_inputs, "input texts");
   runc->add_option("--task", run_task, "text-classification | fill-mask | token-classification | feature-extraction | sentence-similarity");
   runc->add_option("--aggregation-strategy", run_agg, "token-classification: none | simple | first | average | max");
-  runc->add_option("--top-k", run_top_k);
+  runc->add_option("--top-k", run_top_k, "labels / fillers to print (text-generation: sampling top-k)");
+  GenFlags run_flags;
+  runc->add_option("--max-new-tokens", run_flags.max_new_tokens);
+  runc->add_flag("--do-sample", run_flags.do_sample);
+  runc->add_option("--temperature", run_flags.temperature);
+  runc->add_option("--top-p", run_flags.top_p);
+  runc->add_option("--seed", run_flags.seed);
   runc->add_option("--candidate-labels", run_labels, "zero-shot-classification: comma-separated labels");
   add_hub_options(runc, ro);
+
+  auto* gen = app.add_subcommand("generate", "generate() on input_ids from a safetensors file; writes sequences");
+  std::string gen_id, gen_class = "AutoModelForCausalLM", gen_inputs, gen_out = "out.safetensors";
+  GenFlags gen_flags;
+  FromPretrainedOptions go;
+  gen->add_option("model", gen_id, "model folder or Hub id")->required();
+  gen->add_option("--auto-class", gen_class);
+  gen->add_option("--inputs", gen_inputs, "safetensors with input_ids [, attention_mask]")->required();
+  gen->add_option("--out", gen_out);
+  gen->add_option("--dtype", go.dtype);
+  gen_flags.add(gen);
+  add_hub_options(gen, go);
+
+  auto* chat = app.add_subcommand("chat", "interactive chat with the model's chat template (/reset, /exit)");
+  std::string chat_id, chat_system;
+  GenFlags chat_flags;
+  FromPretrainedOptions cho;
+  chat->add_option("model", chat_id, "model folder or Hub id")->required();
+  chat->add_option("--system", chat_system, "system prompt");
+  chat->add_option("--dtype", cho.dtype);
+  chat_flags.add(chat);
+  add_hub_options(chat, cho);
 
   auto* bench = app.add_subcommand("bench", "time repeated forward passes (one JSON object)");
   std::string bench_id, bench_class = "AutoModel";
@@ -315,6 +468,8 @@ int main(int argc, char** argv) {
   bench->add_option("--batch", bench_batch);
   bench->add_option("--seq-len", bench_seq);
   bench->add_option("--iters", bench_iters);
+  int64_t bench_new = 0;
+  bench->add_option("--new-tokens", bench_new, "also time greedy decode of N tokens after a seq-len prompt");
   bench->add_option("--dtype", bo.dtype);
   bench->add_option("--device", bo.device);
   add_hub_options(bench, bo);
@@ -349,8 +504,13 @@ int main(int argc, char** argv) {
       std::cout << tok->apply_chat_template(read_all(ct_messages), cto);
       return 0;
     }
-    if (app.got_subcommand("run")) return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, ro);
-    if (app.got_subcommand("bench")) return cmd_bench(bench_id, bench_class, bench_batch, bench_seq, bench_iters, bo);
+    if (app.got_subcommand("run")) {
+      if (run_flags.do_sample && run_top_k > 0) run_flags.top_k = run_top_k;
+      return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_flags, ro);
+    }
+    if (app.got_subcommand("generate")) return cmd_generate(gen_id, gen_class, gen_inputs, gen_out, gen_flags, go);
+    if (app.got_subcommand("chat")) return cmd_chat(chat_id, chat_system, chat_flags, cho);
+    if (app.got_subcommand("bench")) return cmd_bench(bench_id, bench_class, bench_batch, bench_seq, bench_iters, bench_new, bo);
     if (app.got_subcommand("download")) {
       std::cout << snapshot_download(dl_id, ho) << "\n";
       return 0;
