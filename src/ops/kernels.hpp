@@ -12,6 +12,7 @@ struct GemmArgs {
   DType b_dtype = DType::F32;
   bool trans_a = false, trans_b = false;
   int64_t b_batch_stride = 0;  // 0: one b shared by every batch entry
+  const float* b_scale = nullptr;  // int8 b: per-output-row scale [N] (weight = int8 * scale)
   const float* bias = nullptr; // [N] or null
   float* c = nullptr;          // [batch][M x N]
 };
@@ -65,6 +66,9 @@ void attention(const AttentionArgs& a);
 
 namespace cpu {
 void gemm(const GemmArgs& g);  // oneDNN
+// Few-row GEMM streaming a [N, K] weight in its stored dtype (f32/bf16/f16/int8); false when the
+// arguments are not such a case.
+bool gemv(const GemmArgs& g);
 void binary(const Tensor& a, const Tensor& b, Tensor& out, BinOp op);
 void unary(const float* x, float* y, int64_t n, Activation act);
 void softmax(float* x, int64_t rows, int64_t cols);

@@ -76,6 +76,7 @@ void gemm(const GemmArgs& g) {
     for (int64_t i = 0; i < g.batch * g.M * g.N; ++i) g.c[i] = g.bias ? g.bias[i % g.N] : 0.0f;
     return;
   }
+  if (g.M * g.batch <= 8 && gemv(g)) return;  // decode: bandwidth-bound, weights read as stored
   const dt bdt = onednn_type(g.b_dtype);
   if (bdt != dt::f32 && !get(g, bdt, bdt).supported) {
     // No low-precision kernel here: widen b to fp32 (exact) and run the fp32 GEMM.
