@@ -229,3 +229,38 @@ TEST(Decoders, TextGenerationPipelineEqualsPython) {
   }
   for (const Json& c : golden["chat"]) EXPECT_EQ(pipe->chat(c["messages"].dump(), g), c["reply"].get<std::string>());
 }
+
+TEST(Decoders, Int8WeightOnlyQuantizationStaysClose) {
+  // Accuracy of int8 weight-only against the fp32 model on the padded fixture batch: logits
+  // within 3% of their range, and the same greedy continuation.
+  const std::string dir = fixture("decoders/llama");
+  auto ref = AutoModelForCausalLM::from_pretrained(dir);
+  FromPretrainedOptions o;
+  o.quantization = "int8";
+  auto q = AutoModelForCausalLM::from_pretrained(dir, o);
+  EXPECT_EQ(q->get_parameter("model.layers.0.mlp.down_proj.weight").dtype(), DType::I8);
+  ModelInputs in = read_inputs(dir);
+  const auto a = ref->forward(in)["logits"].to_floats(), b = q->forward(in)["logits"].to_floats();
+  float lo = 0, hi = 0, worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) lo = std::min(lo, a[i]), hi = std::max(hi, a[i]), worst = std::max(worst, std::fabs(a[i] - b[i]));
+  EXPECT_LT(worst, 0.03f * (hi - lo)) << "max |diff| " << worst << " over a logit range of " << hi - lo;
+  // Top-1 agreement over the positions that carry tokens (a random 32-wide model has small
+  // margins, so a few flips are expected).
+  const auto mask = in["attention_mask"].to_ints();
+  int agree = 0, total = 0;
+  for (size_t pos = 0; pos < mask.size(); ++pos) {
+    if (!mask[pos]) continue;
+    auto arg = [&](const std::vector<float>& v) { return std::max_element(v.begin() + pos * 256, v.begin() + (pos + 1) * 256) - v.begin(); };
+    agree += arg(a) == arg(b);
+    ++total;
+  }
+  EXPECT_GE(agree * 10, total * 8) << agree << " of " << total << " top-1 tokens agree";
+  std::printf("int8 weight-only vs fp32: max |logit diff| %.4f over a range of %.2f, top-1 agreement %d/%d\n", worst, hi - lo, agree, total);
+  for (bool reference : {true, false}) {  // the reference kernels apply the scales too
+    ops::set_reference_mode(reference);
+    EXPECT_TRUE(testutil::allclose(q->forward(in)["logits"], Tensor::from_floats(b, {2, 7, 256}), 1e-3, 1e-3));
+  }
+  ops::set_reference_mode(false);
+  o.quantization = "int4";
+  EXPECT_THROW(AutoModelForCausalLM::from_pretrained(dir, o), ValueError);
+}

@@ -37,6 +37,9 @@ struct FromPretrainedOptions : HubOptions {
   // "auto" (checkpoint / config dtype), "float32", "bfloat16", "float16".
   std::string dtype = "auto";
   std::string device = "cpu";
+  // "" (none) or "int8": weight-only int8 (per-output-row absmax scales) for every Linear layer
+  // at load; activations and accumulation stay fp32.
+  std::string quantization;
   bool ignore_mismatched_sizes = false;
   // Python initializes any missing weight randomly and warns. We do that only for the modules a
   // model marks as new-head-able (pooler, task heads); any other missing weight is WeightNotFound

@@ -7,6 +7,7 @@
 #include "core/backend.hpp"
 #include "io/json.hpp"
 #include "models/modeling_utils.hpp"
+#include "nn/layers.hpp"
 #include "models/registry.hpp"
 #include "transformers/errors.hpp"
 
@@ -140,6 +141,13 @@ std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, co
   policy.ignore_mismatched_sizes = o.ignore_mismatched_sizes;
   policy.allow_missing_weights = o.allow_missing_weights;
   LoadingInfo info = load_weights(*m, ckpt, policy);
+  if (o.quantization == "int8") {
+    m->visit_modules([](const std::string&, nn::Module& mod) {
+      if (auto* lin = dynamic_cast<nn::Linear*>(&mod)) lin->quantize_int8();
+    });
+  } else if (!o.quantization.empty()) {
+    throw ValueError("unknown quantization '" + o.quantization + "' (supported: int8)");
+  }
   if (dev.kind != Device::CPU) m->visit([&](const std::string&, nn::Parameter& p) { p.value = p.value.to(dev); });
   if (o.output_loading_info) report(r.class_name, name, info);
   ModelAccess::set(*model, r.class_name, std::move(info));

@@ -10,9 +10,12 @@ class Linear : public Module {
   Linear(int64_t in_features, int64_t out_features, bool bias = true)
       : weight(param("weight", {out_features, in_features}, ParamKind::Weight)),
         bias(bias ? &param("bias", {out_features}, ParamKind::Float32) : nullptr) {}
-  Tensor operator()(const Tensor& x) const { return ops::linear(x, weight, bias ? *bias : Tensor()); }
+  Tensor operator()(const Tensor& x) const { return ops::linear(x, weight, bias ? *bias : Tensor(), weight_scale); }
+  // Weight-only int8: weight becomes int8 [N, K] with one fp32 scale per output row.
+  void quantize_int8();
   Tensor& weight;
   Tensor* bias;
+  Tensor weight_scale;
 };
 
 class Embedding : public Module {

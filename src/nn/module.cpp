@@ -17,4 +17,10 @@ void Module::visit(const Visitor& f, const std::string& prefix) {
   for (auto& [name, m] : children_) m->visit(f, name.empty() ? prefix : prefix + name + ".");
 }
 
+void Module::visit_modules(const std::function<void(const std::string&, Module&)>& f, const std::string& path) {
+  f(path, *this);
+  for (auto& [name, m] : children_) m->visit_modules(f, name.empty() ? path : path.empty() ? name : path + "." + name);
+}
+
 }  // namespace transformers::nn
+

@@ -31,6 +31,8 @@ class Module {
 
   using Visitor = std::function<void(const std::string& name, Parameter& p)>;
   void visit(const Visitor& f, const std::string& prefix = "");
+  // Every module of the tree (this one first) with its HF path.
+  void visit_modules(const std::function<void(const std::string& path, Module& m)>& f, const std::string& path = "");
 
  protected:
   Tensor& param(const std::string& name, Shape shape, ParamKind kind);

@@ -101,7 +101,7 @@ Tensor matmul(const Tensor& a0, const Tensor& b0, bool trans_a, bool trans_b) {
   return c;
 }
 
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& weight_scale) {
   require_defined(x, "linear", "input");
   require_defined(weight, "linear", "weight");
   if (weight.dim() != 2) throw ShapeMismatch("linear: weight must be 2-D, got " + shape_str(weight.shape()));
@@ -128,6 +128,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   g.b_dtype = w.dtype();
   g.trans_b = true;
   g.bias = bf.defined() ? bf.data<float>() : nullptr;
+  Tensor sc;
+  if (weight.dtype() == DType::I8) {
+    if (!weight_scale.defined() || weight_scale.numel() != weight.size(0))
+      throw ShapeMismatch("linear: an int8 weight " + shape_str(weight.shape()) + " needs weight_scale with one entry per output row");
+    sc = f32c(weight_scale);
+    g.b_scale = sc.data<float>();
+  } else if (weight.dtype() != DType::F32 && weight.dtype() != DType::BF16 && weight.dtype() != DType::F16) {
+    throw UnsupportedDType("linear: weight dtype " + dtype_name(weight.dtype()) + " is not supported");
+  }
   g.c = c.data<float>();
   pick(kGemm, x.device())(g);
   return c;

@@ -18,7 +18,8 @@ bool reference_mode();
 // Batch dims must match, or b is 2-D and shared across the batch.
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
 // y = x W^T + b with PyTorch's Linear layout: x [..., K], weight [N, K] (f32, bf16 or f16), bias [N].
-Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
+// An int8 weight needs weight_scale [N]: W = int8 * scale per output row (weight-only quantization).
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, const Tensor& weight_scale = {});
 
 // Broadcasting binary ops (NumPy rules), fp32 out.
 Tensor add(const Tensor& a, const Tensor& b);

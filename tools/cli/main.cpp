@@ -445,6 +445,7 @@ int main(int argc, char** argv) {
   gen->add_option("--inputs", gen_inputs, "safetensors with input_ids [, attention_mask]")->required();
   gen->add_option("--out", gen_out);
   gen->add_option("--dtype", go.dtype);
+  gen->add_option("--quantization", go.quantization, "int8: weight-only int8 at load");
   gen_flags.add(gen);
   add_hub_options(gen, go);
 
@@ -455,6 +456,7 @@ int main(int argc, char** argv) {
   chat->add_option("model", chat_id, "model folder or Hub id")->required();
   chat->add_option("--system", chat_system, "system prompt");
   chat->add_option("--dtype", cho.dtype);
+  chat->add_option("--quantization", cho.quantization, "int8: weight-only int8 at load");
   chat_flags.add(chat);
   add_hub_options(chat, cho);
 
@@ -472,6 +474,7 @@ int main(int argc, char** argv) {
   bench->add_option("--new-tokens", bench_new, "also time greedy decode of N tokens after a seq-len prompt");
   bench->add_option("--dtype", bo.dtype);
   bench->add_option("--device", bo.device);
+  bench->add_option("--quantization", bo.quantization, "int8: weight-only int8 at load");
   add_hub_options(bench, bo);
 
   try {

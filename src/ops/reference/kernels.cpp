@@ -35,13 +35,14 @@ void gemm(const GemmArgs& g) {
     float* C = g.c + bi * g.M * g.N;
     for (int64_t m = 0; m < g.M; ++m) {
       for (int64_t n = 0; n < g.N; ++n) {
-        double acc = g.bias ? g.bias[n] : 0.0;
+        double acc = 0.0;
         for (int64_t k = 0; k < g.K; ++k) {
           const double av = g.trans_a ? A[k * g.M + m] : A[m * g.K + k];
           const int64_t bidx = boff + (g.trans_b ? n * g.K + k : k * g.N + n);
           acc += av * detail::load(g.b, g.b_dtype, bidx);
         }
-        C[m * g.N + n] = static_cast<float>(acc);
+        if (g.b_scale) acc *= g.b_scale[n];
+        C[m * g.N + n] = static_cast<float>(acc + (g.bias ? g.bias[n] : 0.0));
       }
     }
   }
