@@ -16,6 +16,8 @@
 #include "models/granite/modeling_granite.hpp"
 #include "models/llama/modeling_llama.hpp"
 #include "models/mistral/modeling_mistral.hpp"
+#include "models/mixtral/modeling_mixtral.hpp"
+#include "models/qwen3_moe/modeling_qwen3_moe.hpp"
 #include "models/olmo2/modeling_olmo2.hpp"
 #include "models/phi3/modeling_phi3.hpp"
 #include "models/qwen2/modeling_qwen2.hpp"
@@ -99,6 +101,8 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"smollm3", smollm3::config_spec},
       {"phi3", phi3::config_spec},
       {"gpt2", gpt2::config_spec},
+      {"mixtral", mixtral::config_spec},
+      {"qwen3_moe", qwen3_moe::config_spec},
   };
   return v;
 }
@@ -242,6 +246,18 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForSequenceClassification", "gpt2", "GPT2ForSequenceClassification", Decoder<gpt2::family>::seq},
       {"AutoModelForTokenClassification", "gpt2", "GPT2ForTokenClassification", gpt2_token},
       {"AutoModelForQuestionAnswering", "gpt2", "GPT2ForQuestionAnswering", Decoder<gpt2::family>::qa},
+
+      {"AutoModel", "mixtral", "MixtralModel", Decoder<mixtral::family>::base},
+      {"AutoModelForCausalLM", "mixtral", "MixtralForCausalLM", Decoder<mixtral::family>::lm},
+      {"AutoModelForSequenceClassification", "mixtral", "MixtralForSequenceClassification", Decoder<mixtral::family>::seq},
+      {"AutoModelForTokenClassification", "mixtral", "MixtralForTokenClassification", Decoder<mixtral::family>::token},
+      {"AutoModelForQuestionAnswering", "mixtral", "MixtralForQuestionAnswering", Decoder<mixtral::family>::qa},
+
+      {"AutoModel", "qwen3_moe", "Qwen3MoeModel", Decoder<qwen3_moe::family>::base},
+      {"AutoModelForCausalLM", "qwen3_moe", "Qwen3MoeForCausalLM", Decoder<qwen3_moe::family>::lm},
+      {"AutoModelForSequenceClassification", "qwen3_moe", "Qwen3MoeForSequenceClassification", Decoder<qwen3_moe::family>::seq},
+      {"AutoModelForTokenClassification", "qwen3_moe", "Qwen3MoeForTokenClassification", Decoder<qwen3_moe::family>::token},
+      {"AutoModelForQuestionAnswering", "qwen3_moe", "Qwen3MoeForQuestionAnswering", Decoder<qwen3_moe::family>::qa_bc},
   };
   return v;
 }

@@ -145,14 +145,15 @@ class Attention : public nn::Module {
 
 class MLP : public nn::Module {
  public:
-  explicit MLP(const DecoderParams& p) : act_(p.act) {
+  explicit MLP(const DecoderParams& p) : MLP(p, p.inter, "gate_proj", "up_proj", "down_proj") {}
+  MLP(const DecoderParams& p, int64_t inter, const std::string& gate, const std::string& up, const std::string& down) : act_(p.act) {
     if (p.fused_gate_up) {
-      gate_up_ = &child("gate_up_proj", std::make_unique<Linear>(p.hidden, 2 * p.inter, p.mlp_bias));
+      gate_up_ = &child("gate_up_proj", std::make_unique<Linear>(p.hidden, 2 * inter, p.mlp_bias));
     } else {
-      gate_ = &child("gate_proj", std::make_unique<Linear>(p.hidden, p.inter, p.mlp_bias));
-      up_ = &child("up_proj", std::make_unique<Linear>(p.hidden, p.inter, p.mlp_bias));
+      gate_ = &child(gate, std::make_unique<Linear>(p.hidden, inter, p.mlp_bias));
+      up_ = &child(up, std::make_unique<Linear>(p.hidden, inter, p.mlp_bias));
     }
-    down_ = &child("down_proj", std::make_unique<Linear>(p.inter, p.hidden, p.mlp_bias));
+    down_ = &child(down, std::make_unique<Linear>(inter, p.hidden, p.mlp_bias));
   }
   Tensor operator()(const Tensor& x) const {
     Tensor g, u;
@@ -171,6 +172,52 @@ class MLP : public nn::Module {
   Linear *gate_ = nullptr, *up_ = nullptr, *gate_up_ = nullptr, *down_;
 };
 
+// Top-k routed experts: softmax over the router logits in fp32, the k best (renormalized when
+// norm_topk), each expert's MLP on its tokens, summed in expert order as HF's index_add_.
+class SparseMoe : public nn::Module {
+ public:
+  explicit SparseMoe(const DecoderParams& p) : m_(p.moe) {
+    gate_ = &child("gate", std::make_unique<Linear>(p.hidden, m_.experts, false));
+    auto& ex = child("experts", std::make_unique<Container>());
+    for (int64_t e = 0; e < m_.experts; ++e)
+      experts_.push_back(&ex.add(std::to_string(e), std::make_unique<MLP>(p, m_.inter, m_.gate, m_.up, m_.down)));
+  }
+  Tensor operator()(const Tensor& x) const {
+    const int64_t H = x.size(-1), T = x.numel() / H, E = m_.experts, K = m_.top_k;
+    Tensor flat = x.contiguous().view({T, H});
+    Tensor probs = ops::softmax((*gate_)(flat), -1);
+    std::vector<std::vector<std::pair<int64_t, float>>> routed(static_cast<size_t>(E));  // expert -> (token, weight)
+    for (int64_t t = 0; t < T; ++t) {
+      const float* pr = probs.data<float>() + t * E;
+      std::vector<int64_t> idx(static_cast<size_t>(E));
+      for (int64_t e = 0; e < E; ++e) idx[e] = e;
+      std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return pr[a] > pr[b]; });
+      float sum = 0;
+      for (int64_t k = 0; k < K; ++k) sum += pr[idx[k]];
+      for (int64_t k = 0; k < K; ++k) routed[idx[k]].emplace_back(t, m_.norm_topk ? pr[idx[k]] / sum : pr[idx[k]]);
+    }
+    Tensor out = Tensor::zeros({T, H});
+    for (int64_t e = 0; e < E; ++e) {
+      const auto& r = routed[static_cast<size_t>(e)];
+      if (r.empty()) continue;
+      Tensor in = Tensor::empty({static_cast<int64_t>(r.size()), H});
+      for (size_t i = 0; i < r.size(); ++i) std::copy_n(flat.data<float>() + r[i].first * H, H, in.data<float>() + i * H);
+      Tensor y = (*experts_[static_cast<size_t>(e)])(in);
+      for (size_t i = 0; i < r.size(); ++i) {
+        float* o = out.data<float>() + r[i].first * H;
+        const float* yi = y.data<float>() + i * H;
+        for (int64_t h = 0; h < H; ++h) o[h] += yi[h] * r[i].second;
+      }
+    }
+    return out.view(x.shape());
+  }
+
+ private:
+  DecoderParams::Moe m_;
+  Linear* gate_;
+  std::vector<MLP*> experts_;
+};
+
 class DecoderLayer : public nn::Module {
  public:
   DecoderLayer(const DecoderParams& p, int64_t i) : p_(p) {
@@ -180,14 +227,16 @@ class DecoderLayer : public nn::Module {
     post_attn_norm_ = &child("post_attention_layernorm", std::make_unique<Norm>(p.hidden, p));
     if (p.placement == P::Sandwich) pre_ffn_norm_ = &child("pre_feedforward_layernorm", std::make_unique<Norm>(p.hidden, p));
     if (p.placement != P::Pre) post_ffn_norm_ = &child("post_feedforward_layernorm", std::make_unique<Norm>(p.hidden, p));
-    mlp_ = &child("mlp", std::make_unique<MLP>(p));
+    if (!p.moe.sparse.empty() && p.moe.sparse[static_cast<size_t>(i)]) moe_ = &child(p.moe.block, std::make_unique<SparseMoe>(p));
+    else mlp_ = &child("mlp", std::make_unique<MLP>(p));
   }
   Tensor operator()(const Tensor& x, const Tensor& pos, const Tensor& key_padding, nn::KVCache* cache) const {
     using P = DecoderParams::Placement;
     Tensor a = (*attn_)(input_norm_ ? (*input_norm_)(x) : x, pos, key_padding, cache);
     if (p_.placement != P::Pre) a = (*post_attn_norm_)(a);
     Tensor h = ops::add(x, residual(a));
-    Tensor m = (*mlp_)(p_.placement == P::Pre ? (*post_attn_norm_)(h) : pre_ffn_norm_ ? (*pre_ffn_norm_)(h) : h);
+    const Tensor in = p_.placement == P::Pre ? (*post_attn_norm_)(h) : pre_ffn_norm_ ? (*pre_ffn_norm_)(h) : h;
+    Tensor m = moe_ ? (*moe_)(in) : (*mlp_)(in);
     if (post_ffn_norm_) m = (*post_ffn_norm_)(m);
     return ops::add(h, residual(m));
   }
@@ -197,7 +246,8 @@ class DecoderLayer : public nn::Module {
   const DecoderParams& p_;
   Norm *input_norm_ = nullptr, *post_attn_norm_ = nullptr, *pre_ffn_norm_ = nullptr, *post_ffn_norm_ = nullptr;
   Attention* attn_;
-  MLP* mlp_;
+  MLP* mlp_ = nullptr;
+  SparseMoe* moe_ = nullptr;
 };
 
 class DecoderBackbone : public CachedBackbone {

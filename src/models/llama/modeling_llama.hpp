@@ -29,6 +29,14 @@ struct DecoderParams {
   std::vector<bool> use_rope;             // per layer (SmolLM3 NoPE layers)
   int64_t max_positions = 0;
   bool tie_word_embeddings = false;
+  // Sparse mixture of experts (Mixtral, Qwen3-MoE): a router `gate` and per-expert MLPs under
+  // `block` on the layers marked in `sparse`.
+  struct Moe {
+    int64_t experts = 0, top_k = 0, inter = 0;
+    bool norm_topk = true;
+    std::string block = "mlp", gate = "gate_proj", up = "up_proj", down = "down_proj";
+    std::vector<bool> sparse;  // per layer
+  } moe;
 
   // The fields every Llama-like config spells the same way: sizes, eps, activation, rope per
   // layer type, layer_types / sliding_window, tie_word_embeddings. `window` < 0 reads
