@@ -54,6 +54,10 @@ def main():
         "mixtral": (tf.MixtralConfig, dict(num_local_experts=4, num_experts_per_tok=2)),
         "qwen3_moe": (tf.Qwen3MoeConfig, dict(num_experts=4, num_experts_per_tok=2, moe_intermediate_size=16, decoder_sparse_step=1,
                                              mlp_only_layers=[1], norm_topk_prob=True)),
+        "phi": (tf.PhiConfig, dict(qk_layernorm=True, rope_parameters=dict(rope_type="default", rope_theta=10000.0, partial_rotary_factor=0.5))),
+        "stablelm": (tf.StableLmConfig, dict(use_qkv_bias=True, use_parallel_residual=True,
+                                             rope_parameters=dict(rope_type="default", rope_theta=10000.0, partial_rotary_factor=0.25))),
+        "stablelm-serial": (tf.StableLmConfig, dict()),
         "gpt2": (tf.GPT2Config, dict(n_embd=32, n_layer=2, n_head=4, n_positions=64, activation_function="gelu_new")),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])

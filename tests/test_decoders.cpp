@@ -14,7 +14,7 @@ using testutil::fixture;
 namespace {
 
 const char* kArchs[] = {"llama", "llama-dynamic", "llama-yarn", "mistral", "qwen2", "qwen3", "gemma",
-                        "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3", "gpt2", "mixtral", "qwen3_moe"};
+                        "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3", "gpt2", "mixtral", "qwen3_moe", "phi", "stablelm", "stablelm-serial"};
 
 ModelInputs read_inputs(const std::string& dir) {
   SafeTensorsFile in = SafeTensorsFile::open(dir + "/inputs.safetensors");

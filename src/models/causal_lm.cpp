@@ -31,7 +31,7 @@ class CausalLM : public GenerativeModel {
  public:
   CausalLM(const PretrainedConfig& c, const EncoderFamily& f)
       : GenerativeModel(c), prefix_(f.prefix), backbone_(as_cached(child(f.prefix, f.backbone(c, false)))) {
-    lm_head_ = &child("lm_head", std::make_unique<nn::Linear>(backbone_.hidden_size(), backbone_.vocab_size(), false));
+    lm_head_ = &child("lm_head", std::make_unique<nn::Linear>(backbone_.hidden_size(), backbone_.vocab_size(), backbone_.lm_head_bias()));
   }
   std::string base_model_prefix() const override { return prefix_; }
   std::vector<std::pair<std::string, std::string>> tied_weights() const override {

@@ -33,6 +33,7 @@ class CachedBackbone : public EncoderBackbone {
   // Family-specific logit post-processing (Gemma 2 soft-capping, Granite scaling).
   virtual Tensor finalize_logits(const Tensor& logits) const { return logits; }
   virtual int64_t max_positions() const { return 0; }
+  virtual bool lm_head_bias() const { return false; }
   // HF's model forward: input_ids, attention_mask, position_ids (default 0..S-1, the cache positions).
   ModelOutput encode(const ModelInputs& in) const override;
 };

@@ -19,7 +19,9 @@
 #include "models/mixtral/modeling_mixtral.hpp"
 #include "models/qwen3_moe/modeling_qwen3_moe.hpp"
 #include "models/olmo2/modeling_olmo2.hpp"
+#include "models/phi/modeling_phi.hpp"
 #include "models/phi3/modeling_phi3.hpp"
+#include "models/stablelm/modeling_stablelm.hpp"
 #include "models/qwen2/modeling_qwen2.hpp"
 #include "models/qwen3/modeling_qwen3.hpp"
 #include "models/smollm3/modeling_smollm3.hpp"
@@ -103,6 +105,8 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"gpt2", gpt2::config_spec},
       {"mixtral", mixtral::config_spec},
       {"qwen3_moe", qwen3_moe::config_spec},
+      {"phi", phi::config_spec},
+      {"stablelm", stablelm::config_spec},
   };
   return v;
 }
@@ -258,6 +262,16 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForSequenceClassification", "qwen3_moe", "Qwen3MoeForSequenceClassification", Decoder<qwen3_moe::family>::seq},
       {"AutoModelForTokenClassification", "qwen3_moe", "Qwen3MoeForTokenClassification", Decoder<qwen3_moe::family>::token},
       {"AutoModelForQuestionAnswering", "qwen3_moe", "Qwen3MoeForQuestionAnswering", Decoder<qwen3_moe::family>::qa_bc},
+
+      {"AutoModel", "phi", "PhiModel", Decoder<phi::family>::base},
+      {"AutoModelForCausalLM", "phi", "PhiForCausalLM", Decoder<phi::family>::lm},
+      {"AutoModelForSequenceClassification", "phi", "PhiForSequenceClassification", Decoder<phi::family>::seq},
+      {"AutoModelForTokenClassification", "phi", "PhiForTokenClassification", Decoder<phi::family>::token},
+
+      {"AutoModel", "stablelm", "StableLmModel", Decoder<stablelm::family>::base},
+      {"AutoModelForCausalLM", "stablelm", "StableLmForCausalLM", Decoder<stablelm::family>::lm},
+      {"AutoModelForSequenceClassification", "stablelm", "StableLmForSequenceClassification", Decoder<stablelm::family>::seq},
+      {"AutoModelForTokenClassification", "stablelm", "StableLmForTokenClassification", Decoder<stablelm::family>::token},
   };
   return v;
 }

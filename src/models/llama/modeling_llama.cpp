@@ -74,12 +74,18 @@ using nn::Linear;
 
 class Norm : public nn::Module {
  public:
-  Norm(int64_t dim, const DecoderParams& p) : weight(param("weight", {dim}, nn::ParamKind::Float32)), eps_(p.eps), kind_(p.norm) {}
+  Norm(int64_t dim, const DecoderParams& p)
+      : weight(param("weight", {dim}, nn::ParamKind::Float32)),
+        bias(p.norm == DecoderParams::Norm::Layer ? &param("bias", {dim}, nn::ParamKind::Float32) : nullptr),
+        eps_(p.eps),
+        kind_(p.norm) {}
   Tensor operator()(const Tensor& x) const {
     if (kind_ == DecoderParams::Norm::GemmaRMS) return ops::rms_norm(x, ops::add(weight, Tensor::full({1}, 1.0)), eps_);
+    if (kind_ == DecoderParams::Norm::Layer) return ops::layer_norm(x, weight, *bias, eps_);
     return ops::rms_norm(x, weight, eps_);
   }
   Tensor& weight;
+  Tensor* bias;
 
  private:
   float eps_;
@@ -97,11 +103,11 @@ class Attention : public nn::Module {
       k_ = &child("k_proj", std::make_unique<Linear>(p.hidden, kv, p.qkv_bias));
       v_ = &child("v_proj", std::make_unique<Linear>(p.hidden, kv, p.qkv_bias));
     }
-    o_ = &child("o_proj", std::make_unique<Linear>(q, p.hidden, p.o_bias));
+    o_ = &child(p.o_name, std::make_unique<Linear>(q, p.hidden, p.o_bias));
     if (p.qk_norm != DecoderParams::QKNorm::None) {
       const bool full = p.qk_norm == DecoderParams::QKNorm::Full;
-      q_norm_ = &child("q_norm", std::make_unique<Norm>(full ? q : p.head_dim, p));
-      k_norm_ = &child("k_norm", std::make_unique<Norm>(full ? kv : p.head_dim, p));
+      q_norm_ = &child(p.q_norm_name, std::make_unique<Norm>(full ? q : p.head_dim, p));
+      k_norm_ = &child(p.k_norm_name, std::make_unique<Norm>(full ? kv : p.head_dim, p));
     }
   }
 
@@ -147,6 +153,11 @@ class MLP : public nn::Module {
  public:
   explicit MLP(const DecoderParams& p) : MLP(p, p.inter, "gate_proj", "up_proj", "down_proj") {}
   MLP(const DecoderParams& p, int64_t inter, const std::string& gate, const std::string& up, const std::string& down) : act_(p.act) {
+    if (!p.gated_mlp) {
+      up_ = &child("fc1", std::make_unique<Linear>(p.hidden, inter, p.mlp_bias));
+      down_ = &child("fc2", std::make_unique<Linear>(inter, p.hidden, p.mlp_bias));
+      return;
+    }
     if (p.fused_gate_up) {
       gate_up_ = &child("gate_up_proj", std::make_unique<Linear>(p.hidden, 2 * inter, p.mlp_bias));
     } else {
@@ -157,6 +168,7 @@ class MLP : public nn::Module {
   }
   Tensor operator()(const Tensor& x) const {
     Tensor g, u;
+    if (!gate_ && !gate_up_) return (*down_)(ops::activation((*up_)(x), act_));
     if (gate_up_) {
       Tensor gu = (*gate_up_)(x);
       const int64_t I = gu.size(-1) / 2;
@@ -224,7 +236,7 @@ class DecoderLayer : public nn::Module {
     using P = DecoderParams::Placement;
     if (p.placement != P::Post) input_norm_ = &child("input_layernorm", std::make_unique<Norm>(p.hidden, p));
     attn_ = &child("self_attn", std::make_unique<Attention>(p, i));
-    post_attn_norm_ = &child("post_attention_layernorm", std::make_unique<Norm>(p.hidden, p));
+    if (!p.parallel_residual) post_attn_norm_ = &child("post_attention_layernorm", std::make_unique<Norm>(p.hidden, p));
     if (p.placement == P::Sandwich) pre_ffn_norm_ = &child("pre_feedforward_layernorm", std::make_unique<Norm>(p.hidden, p));
     if (p.placement != P::Pre) post_ffn_norm_ = &child("post_feedforward_layernorm", std::make_unique<Norm>(p.hidden, p));
     if (!p.moe.sparse.empty() && p.moe.sparse[static_cast<size_t>(i)]) moe_ = &child(p.moe.block, std::make_unique<SparseMoe>(p));
@@ -232,6 +244,11 @@ class DecoderLayer : public nn::Module {
   }
   Tensor operator()(const Tensor& x, const Tensor& pos, const Tensor& key_padding, nn::KVCache* cache) const {
     using P = DecoderParams::Placement;
+    if (p_.parallel_residual) {
+      const Tensor h = (*input_norm_)(x);
+      const Tensor a = (*attn_)(h, pos, key_padding, cache);
+      return ops::add(ops::add(a, moe_ ? (*moe_)(h) : (*mlp_)(h)), x);
+    }
     Tensor a = (*attn_)(input_norm_ ? (*input_norm_)(x) : x, pos, key_padding, cache);
     if (p_.placement != P::Pre) a = (*post_attn_norm_)(a);
     Tensor h = ops::add(x, residual(a));
@@ -256,13 +273,14 @@ class DecoderBackbone : public CachedBackbone {
     embed_ = &child("embed_tokens", std::make_unique<nn::Embedding>(p_.vocab, p_.hidden));
     auto& layers = child("layers", std::make_unique<Container>());
     for (int64_t i = 0; i < p_.layers; ++i) layers_.push_back(&layers.add(std::to_string(i), std::make_unique<DecoderLayer>(p_, i)));
-    norm_ = &child("norm", std::make_unique<Norm>(p_.hidden, p_));
+    norm_ = &child(p_.final_norm_name, std::make_unique<Norm>(p_.hidden, p_));
   }
   int64_t hidden_size() const override { return p_.hidden; }
   int64_t num_layers() const override { return p_.layers; }
   int64_t vocab_size() const override { return p_.vocab; }
   int64_t max_positions() const override { return p_.max_positions; }
   std::string embedding_key() const override { return "embed_tokens.weight"; }
+  bool lm_head_bias() const override { return p_.lm_head_bias; }
 
   Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const override {
     if (ids.dim() != 2) throw ShapeMismatch(p_.name + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));

@@ -14,12 +14,18 @@ struct DecoderParams {
   int64_t vocab = 0, hidden = 0, inter = 0, layers = 0, heads = 0, kv_heads = 0, head_dim = 0;
   float eps = 1e-6f;
   ops::Activation act = ops::Activation::Silu;
-  enum class Norm { RMS, GemmaRMS /* x * (1 + w) */ } norm = Norm::RMS;
+  enum class Norm { RMS, GemmaRMS /* x * (1 + w) */, Layer /* LayerNorm with bias */ } norm = Norm::RMS;
   // Pre: norm -> block -> residual (Llama). Sandwich: norm -> block -> norm -> residual (Gemma 2/3).
   // Post: block -> norm -> residual (OLMo 2).
   enum class Placement { Pre, Sandwich, Post } placement = Placement::Pre;
   bool qkv_bias = false, o_bias = false, mlp_bias = false;
   enum class QKNorm { None, PerHead, Full } qk_norm = QKNorm::None;
+  std::string q_norm_name = "q_norm", k_norm_name = "k_norm";
+  // Phi / StableLM: x + attn(norm(x)) + mlp(norm(x)) with one norm per layer.
+  bool parallel_residual = false;
+  bool gated_mlp = true;  // false: fc1 -> act -> fc2 (Phi)
+  std::string o_name = "o_proj", final_norm_name = "norm";
+  bool lm_head_bias = false;
   bool fused_qkv = false, fused_gate_up = false;  // Phi-3's qkv_proj / gate_up_proj
   float scaling = 0;  // 0: head_dim^-0.5
   float attn_softcap = 0, final_softcap = 0;
