@@ -58,6 +58,11 @@ def main():
         "stablelm": (tf.StableLmConfig, dict(use_qkv_bias=True, use_parallel_residual=True,
                                              rope_parameters=dict(rope_type="default", rope_theta=10000.0, partial_rotary_factor=0.25))),
         "stablelm-serial": (tf.StableLmConfig, dict()),
+        "gpt_neox": (tf.GPTNeoXConfig, dict(use_parallel_residual=True,
+                                             rope_parameters=dict(rope_type="default", rope_theta=10000.0, partial_rotary_factor=0.5))),
+        "gpt_neox-serial": (tf.GPTNeoXConfig, dict(use_parallel_residual=False)),
+        "opt": (tf.OPTConfig, dict(ffn_dim=64, word_embed_proj_dim=16, pad_token_id=PAD, bos_token_id=1, eos_token_id=2)),
+        "opt-postnorm": (tf.OPTConfig, dict(ffn_dim=64, do_layer_norm_before=False, pad_token_id=PAD)),
         "gpt2": (tf.GPT2Config, dict(n_embd=32, n_layer=2, n_head=4, n_positions=64, activation_function="gelu_new")),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])

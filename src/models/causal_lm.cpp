@@ -10,17 +10,18 @@ ModelOutput CachedBackbone::encode(const ModelInputs& in) const {
   if (ids.dim() != 2) throw ShapeMismatch("input_ids must be [batch, seq], got " + shape_str(ids.shape()));
   const Tensor* am = find_input(in, "attention_mask");
   if (am && am->shape() != ids.shape()) throw ShapeMismatch("attention_mask must match input_ids " + shape_str(ids.shape()));
-  Tensor pos;
-  if (const Tensor* p = find_input(in, "position_ids")) {
-    pos = *p;
-  } else {
-    const int64_t B = ids.size(0), S = ids.size(1);
-    pos = Tensor::empty({B, S}, DType::I64);
-    for (int64_t i = 0; i < B * S; ++i) pos.data<int64_t>()[i] = i % S;
-  }
+  const Tensor* p = find_input(in, "position_ids");
+  const Tensor pos = p ? *p : default_positions(ids, am);
   ModelOutput o;
   o.set("last_hidden_state", hidden(ids, pos, am ? *am : Tensor(), nullptr));
   return o;
+}
+
+Tensor CachedBackbone::default_positions(const Tensor& ids, const Tensor*) const {
+  const int64_t B = ids.size(0), S = ids.size(1);
+  Tensor pos = Tensor::empty({B, S}, DType::I64);
+  for (int64_t i = 0; i < B * S; ++i) pos.data<int64_t>()[i] = i % S;
+  return pos;
 }
 
 namespace {
@@ -31,11 +32,11 @@ class CausalLM : public GenerativeModel {
  public:
   CausalLM(const PretrainedConfig& c, const EncoderFamily& f)
       : GenerativeModel(c), prefix_(f.prefix), backbone_(as_cached(child(f.prefix, f.backbone(c, false)))) {
-    lm_head_ = &child("lm_head", std::make_unique<nn::Linear>(backbone_.hidden_size(), backbone_.vocab_size(), backbone_.lm_head_bias()));
+    lm_head_ = &child(backbone_.lm_head_name(), std::make_unique<nn::Linear>(backbone_.hidden_size(), backbone_.vocab_size(), backbone_.lm_head_bias()));
   }
   std::string base_model_prefix() const override { return prefix_; }
   std::vector<std::pair<std::string, std::string>> tied_weights() const override {
-    return {{"lm_head.weight", prefix_ + "." + backbone_.embedding_key()}};
+    return {{backbone_.lm_head_name() + ".weight", prefix_ + "." + backbone_.embedding_key()}};
   }
   int64_t num_cache_layers() const override { return backbone_.num_layers(); }
   int64_t max_positions() const override { return backbone_.max_positions(); }

@@ -34,6 +34,9 @@ class CachedBackbone : public EncoderBackbone {
   virtual Tensor finalize_logits(const Tensor& logits) const { return logits; }
   virtual int64_t max_positions() const { return 0; }
   virtual bool lm_head_bias() const { return false; }
+  virtual std::string lm_head_name() const { return "lm_head"; }  // GPT-NeoX: embed_out
+  // Positions the model forward uses when none are given: 0..S-1 (HF's cache positions).
+  virtual Tensor default_positions(const Tensor& input_ids, const Tensor* attention_mask) const;
   // HF's model forward: input_ids, attention_mask, position_ids (default 0..S-1, the cache positions).
   ModelOutput encode(const ModelInputs& in) const override;
 };

@@ -13,7 +13,9 @@
 #include "models/gemma2/modeling_gemma2.hpp"
 #include "models/gemma3/modeling_gemma3.hpp"
 #include "models/gpt2/modeling_gpt2.hpp"
+#include "models/gpt_neox/modeling_gpt_neox.hpp"
 #include "models/granite/modeling_granite.hpp"
+#include "models/opt/modeling_opt.hpp"
 #include "models/llama/modeling_llama.hpp"
 #include "models/mistral/modeling_mistral.hpp"
 #include "models/mixtral/modeling_mixtral.hpp"
@@ -63,6 +65,9 @@ struct Decoder {
 std::unique_ptr<PreTrainedModel> gpt2_token(const PretrainedConfig& c) {
   return make_decoder_token_classification(c, gpt2::family(), "classifier");
 }
+std::unique_ptr<PreTrainedModel> gpt_neox_token(const PretrainedConfig& c) {
+  return make_decoder_token_classification(c, gpt_neox::family(), "classifier");
+}
 const EncoderFamily& llama_family() {
   static const EncoderFamily f = llama::family_for(llama::params, "Llama");
   return f;
@@ -107,6 +112,8 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"qwen3_moe", qwen3_moe::config_spec},
       {"phi", phi::config_spec},
       {"stablelm", stablelm::config_spec},
+      {"gpt_neox", gpt_neox::config_spec},
+      {"opt", opt::config_spec},
   };
   return v;
 }
@@ -272,6 +279,17 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForCausalLM", "stablelm", "StableLmForCausalLM", Decoder<stablelm::family>::lm},
       {"AutoModelForSequenceClassification", "stablelm", "StableLmForSequenceClassification", Decoder<stablelm::family>::seq},
       {"AutoModelForTokenClassification", "stablelm", "StableLmForTokenClassification", Decoder<stablelm::family>::token},
+
+      {"AutoModel", "gpt_neox", "GPTNeoXModel", Decoder<gpt_neox::family>::base},
+      {"AutoModelForCausalLM", "gpt_neox", "GPTNeoXForCausalLM", Decoder<gpt_neox::family>::lm},
+      {"AutoModelForSequenceClassification", "gpt_neox", "GPTNeoXForSequenceClassification", Decoder<gpt_neox::family>::seq},
+      {"AutoModelForTokenClassification", "gpt_neox", "GPTNeoXForTokenClassification", gpt_neox_token},
+      {"AutoModelForQuestionAnswering", "gpt_neox", "GPTNeoXForQuestionAnswering", Decoder<gpt_neox::family>::qa},
+
+      {"AutoModel", "opt", "OPTModel", Decoder<opt::family>::base},
+      {"AutoModelForCausalLM", "opt", "OPTForCausalLM", Decoder<opt::family>::lm},
+      {"AutoModelForSequenceClassification", "opt", "OPTForSequenceClassification", Decoder<opt::family>::seq},
+      {"AutoModelForQuestionAnswering", "opt", "OPTForQuestionAnswering", Decoder<opt::family>::qa},
   };
   return v;
 }

@@ -38,9 +38,10 @@ RotaryEmbedding RotaryEmbedding::from_config(const PretrainedConfig& c, int64_t 
   }
   RotaryEmbedding r;
   r.head_dim_ = head_dim;
-  r.theta_ = rp && rp->has("rope_theta") ? rp->get_float("rope_theta") : c.get_float("rope_theta", default_theta);
+  // (rotary_emb_base / rotary_pct: GPT-NeoX configs before v5)
+  r.theta_ = rp && rp->has("rope_theta") ? rp->get_float("rope_theta") : c.get_float("rope_theta", c.get_float("rotary_emb_base", default_theta));
   r.type_ = rp ? rp->get_string("rope_type", rp->get_string("type", "default")) : "default";
-  double partial = c.get_float("partial_rotary_factor", 1.0);
+  double partial = c.get_float("partial_rotary_factor", c.get_float("rotary_pct", 1.0));
   if (rp && rp->has("partial_rotary_factor")) partial = rp->get_float("partial_rotary_factor");
   r.dim_ = static_cast<int64_t>(static_cast<double>(head_dim) * partial);
   if (r.dim_ <= 0 || r.dim_ % 2 || r.dim_ > head_dim) throw ConfigError("rope: rotary dimension " + std::to_string(r.dim_) + " is invalid");
