@@ -39,3 +39,43 @@ for t in 1 2; do
   "$BUILD"/transformers-cpp --threads $t bench "$BB" --auto-class AutoModel --batch 8 --seq-len 128
   "$PY" bench/torch_bench.py model "$BB" AutoModel 8 128 $t
 done
+
+echo "== Decoder LMs (random weights, real shapes): prefill 128 tokens, then greedy decode, batch 1"
+"$BUILD"/bench/bench_bandwidth | tee /tmp/tcpp_bw.jsonl
+DM=${DECODER_MODELS:-/tmp/tcpp-bench-decoders}
+"$PY" bench/make_decoder_models.py "$DM"
+: > /tmp/tcpp_dec.jsonl
+for m in qwen2.5-0.5b llama-3.2-1b; do
+  for t in 1 2; do
+    for d in f32 bf16 int8; do
+      src="$DM/$m-$d"; q=""
+      if [ "$d" = int8 ]; then src="$DM/$m-bf16"; q="--quantization int8"; fi
+      "$BUILD"/transformers-cpp --threads $t bench "$src" --auto-class AutoModelForCausalLM --seq-len 128 --new-tokens 16 --iters 3 $q \
+        | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(model='$m', dtype='$d', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_dec.jsonl
+      if [ "$d" != int8 ]; then
+        torch_dtype=float32; [ "$d" = bf16 ] && torch_dtype=bfloat16
+        "$PY" bench/decoder_bench.py "$DM/$m-$d" $torch_dtype $t 128 16 3 2>/dev/null \
+          | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(model='$m', dtype='$d', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_dec.jsonl
+      fi
+    done
+  done
+done
+"$PY" - "$DM" <<'PY'
+import json, os, sys
+bw = {r["threads"]: r["read_gb_per_s"] for r in map(json.loads, open("/tmp/tcpp_bw.jsonl"))}
+rows = [json.loads(l) for l in open("/tmp/tcpp_dec.jsonl")]
+def weight_bytes(model, dtype):
+    f = os.path.join(sys.argv[1], f"{model}-{'bf16' if dtype == 'int8' else dtype}", "model.safetensors")
+    b = os.path.getsize(f)
+    return b / 2 if dtype == "int8" else b  # tied embeddings: the table is read once per token as the lm_head
+print(f"{'model':>14} {'dtype':>5} {'thr':>3} {'ours tok/s':>10} {'torch tok/s':>11} {'ratio':>6} {'BW limit tok/s':>14} {'% of limit':>10} {'prefill ours/torch tok/s':>25}")
+for r in rows:
+    if r["side"] != "ours":
+        continue
+    t = next((x for x in rows if x["side"] == "torch" and x["model"] == r["model"] and x["dtype"] == r["dtype"] and x["threads"] == r["threads"]), None)
+    limit = bw[r["threads"]] * 1e9 / weight_bytes(r["model"], r["dtype"])
+    ratio = f"{r['decode_tokens_per_s'] / t['decode_tokens_per_s']:.2f}x" if t else "-"
+    tt = f"{t['decode_tokens_per_s']:.2f}" if t else "-"
+    pre = f"{r['prefill_tokens_per_s']:.0f} / {t['prefill_tokens_per_s']:.0f}" if t else f"{r['prefill_tokens_per_s']:.0f} / -"
+    print(f"{r['model']:>14} {r['dtype']:>5} {r['threads']:>3} {r['decode_tokens_per_s']:>10.2f} {tt:>11} {ratio:>6} {limit:>14.1f} {100 * r['decode_tokens_per_s'] / limit:>9.0f}% {pre:>25}")
+PY

@@ -202,6 +202,16 @@ def make_textgen(root, spread):
     for p in prompts:
         r = pipe(p, max_new_tokens=8, do_sample=False)
         out["prompts"].append({"prompt": p, "generated_text": r[0]["generated_text"]})
+    # stop_strings: a piece of the greedy continuation; generation ends at the token completing it.
+    tok = tf.AutoTokenizer.from_pretrained(d)
+    ids = tok(prompts[0], return_tensors="pt").input_ids
+    with torch.no_grad():
+        full = model.generate(ids, max_new_tokens=8, do_sample=False)
+    new = full[0, ids.shape[1]:].tolist()
+    stop = next(t for t in (tok.decode([i]) for i in new[1:]) if t.isascii() and t.isprintable() and t.strip())
+    with torch.no_grad():
+        cut = model.generate(ids, max_new_tokens=8, do_sample=False, stop_strings=[stop], tokenizer=tok)
+    out["stop"] = {"prompt_ids": ids[0].tolist(), "stop_string": stop, "sequence": cut[0].tolist(), "full": full[0].tolist()}
     msgs = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "What is a fox?"}]
     r = pipe(msgs, max_new_tokens=8, do_sample=False)
     out["chat"].append({"messages": msgs, "reply": r[0]["generated_text"][-1]["content"]})

@@ -60,7 +60,8 @@ TEST(Decoders, GenerateSequencesEqualPython) {
     const std::string dir = fixture(std::string("decoders/") + arch);
     auto m = AutoModelForCausalLM::from_pretrained(dir);
     ModelInputs in = read_inputs(dir);
-    for (const Json& c : parse_json_file(dir + "/generate.json")["cases"]) {
+    const Json cases = parse_json_file(dir + "/generate.json")["cases"];
+    for (const Json& c : cases) {
       SCOPED_TRACE(std::string(arch) + " / " + c["name"].get<std::string>());
       const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
       GenerateOutput out = m->generate(in["input_ids"], g, in["attention_mask"]);
@@ -263,4 +264,21 @@ TEST(Decoders, Int8WeightOnlyQuantizationStaysClose) {
   ops::set_reference_mode(false);
   o.quantization = "int4";
   EXPECT_THROW(AutoModelForCausalLM::from_pretrained(dir, o), ValueError);
+}
+
+TEST(Decoders, StopStringsEndGenerationAsPython) {
+  const std::string dir = fixture("decoders/textgen");
+  auto pipe = TextGenerationPipeline::from_pretrained(dir);
+  const Json s = parse_json_file(dir + "/golden.json")["stop"];
+  const auto prompt = s["prompt_ids"].get<std::vector<int64_t>>();
+  GenerationConfig g;
+  g.max_new_tokens = 8, g.do_sample = false;
+  const Tensor ids = Tensor::from_ints(prompt, {1, static_cast<int64_t>(prompt.size())});
+  EXPECT_EQ(pipe->model().generate(ids, g).sequences.to_ints(), s["full"].get<std::vector<int64_t>>());
+  g.stop_strings = std::vector<std::string>{s["stop_string"].get<std::string>()};
+  GenerateHooks hooks;
+  hooks.tokenizer = &pipe->tokenizer();
+  EXPECT_EQ(pipe->model().generate(ids, g, {}, hooks).sequences.to_ints(), s["sequence"].get<std::vector<int64_t>>());
+  g.stop_strings = std::vector<std::string>{"never-produced"};  // runs to max_new_tokens
+  EXPECT_EQ(pipe->model().generate(ids, g, {}, hooks).sequences.to_ints(), s["full"].get<std::vector<int64_t>>());
 }

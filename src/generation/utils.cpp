@@ -83,6 +83,17 @@ class Runner {
     return logits.view({B, logits.size(-1)}).to(DType::F32).contiguous();
   }
 
+  // The next decode step: the newest token against the cache, or everything again when the model
+  // asks for a recompute at this length.
+  Tensor advance(Batch& b, nn::KVCache& cache) {
+    const int64_t len = static_cast<int64_t>(b.seq[0].size()), at = m_.cache_recompute_length();
+    if (at > 0 && len >= at + 1 && cache.get_seq_length() <= at) {
+      cache = nn::KVCache(m_.num_cache_layers(), r_.max_length);
+      return step(b, 0, cache);
+    }
+    return step(b, len - 1, cache);
+  }
+
   bool hits_stop(const std::vector<int64_t>& seq, int64_t prompt_len) const {
     if (static_cast<int64_t>(seq.size()) >= r_.max_length) return true;
     if (std::find(r_.eos.begin(), r_.eos.end(), seq.back()) != r_.eos.end()) return true;
@@ -124,7 +135,7 @@ class Runner {
       }
       if (h_.on_tokens) h_.on_tokens(next);
       if (all_done) break;
-      logits = step(b, static_cast<int64_t>(b.seq[0].size()) - 1, cache);
+      logits = advance(b, cache);
     }
     GenerateOutput out;
     out.sequences = rows_tensor(b.seq, 0);
@@ -284,7 +295,7 @@ GenerateOutput Runner::beam_search(Batch b, int64_t prompt_len) {
       }
     const bool open = !(all_finished && r_.early_stopping == "true");
     if (!(any_unsat && open && !all_hit)) break;
-    logits = step(b, cur - 1, cache);
+    logits = advance(b, cache);
   }
   const int64_t R = r_.num_return_sequences;
   int64_t gen_max = 0;

@@ -40,6 +40,7 @@ class CausalLM : public GenerativeModel {
   }
   int64_t num_cache_layers() const override { return backbone_.num_layers(); }
   int64_t max_positions() const override { return backbone_.max_positions(); }
+  int64_t cache_recompute_length() const override { return backbone_.cache_recompute_length(); }
 
   ModelOutput forward(const ModelInputs& in) override {
     ModelOutput o;

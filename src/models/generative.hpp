@@ -17,6 +17,10 @@ class GenerativeModel : public Model {
   virtual int64_t num_cache_layers() const = 0;
   // The longest sequence the position scheme allows (max_position_embeddings), or 0 when unbounded.
   virtual int64_t max_positions() const { return config().get_int("max_position_embeddings", 0); }
+  // > 0: when the sequence first grows past this length, generate() drops the cache and
+  // recomputes it (Phi-3's switch from short to long rope factors, as its
+  // prepare_inputs_for_generation does).
+  virtual int64_t cache_recompute_length() const { return 0; }
   GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& config, const Tensor& attention_mask,
                           const GenerateHooks& hooks) override;
 };
@@ -34,6 +38,7 @@ class CachedBackbone : public EncoderBackbone {
   virtual Tensor finalize_logits(const Tensor& logits) const { return logits; }
   virtual int64_t max_positions() const { return 0; }
   virtual bool lm_head_bias() const { return false; }
+  virtual int64_t cache_recompute_length() const { return 0; }
   virtual std::string lm_head_name() const { return "lm_head"; }  // GPT-NeoX: embed_out
   // Positions the model forward uses when none are given: 0..S-1 (HF's cache positions).
   virtual Tensor default_positions(const Tensor& input_ids, const Tensor* attention_mask) const;

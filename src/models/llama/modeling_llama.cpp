@@ -281,6 +281,7 @@ class DecoderBackbone : public CachedBackbone {
   int64_t max_positions() const override { return p_.max_positions; }
   std::string embedding_key() const override { return "embed_tokens.weight"; }
   bool lm_head_bias() const override { return p_.lm_head_bias; }
+  int64_t cache_recompute_length() const override { return p_.cache_recompute_length; }
 
   Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const override {
     if (ids.dim() != 2) throw ShapeMismatch(p_.name + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));

@@ -26,6 +26,7 @@ struct DecoderParams {
   bool gated_mlp = true;  // false: fc1 -> act -> fc2 (Phi)
   std::string o_name = "o_proj", final_norm_name = "norm";
   bool lm_head_bias = false;
+  int64_t cache_recompute_length = 0;  // see GenerativeModel::cache_recompute_length
   bool fused_qkv = false, fused_gate_up = false;  // Phi-3's qkv_proj / gate_up_proj
   float scaling = 0;  // 0: head_dim^-0.5
   float attn_softcap = 0, final_softcap = 0;

@@ -20,6 +20,7 @@ llama::DecoderParams params(const PretrainedConfig& c) {
   llama::DecoderParams p = llama::DecoderParams::common(c, "Phi3");
   p.fused_qkv = p.fused_gate_up = true;
   p.qkv_bias = p.o_bias = p.mlp_bias = false;
+  p.cache_recompute_length = c.get_int("original_max_position_embeddings", 0);
   return p;
 }
 }  // namespace
