@@ -30,7 +30,7 @@ Tensor grow(const Tensor& old, int64_t len, int64_t cap, int64_t B, int64_t H, i
 }
 }  // namespace
 
-std::pair<Tensor, Tensor> KVCache::update(int64_t layer, const Tensor& k0, const Tensor& v0) {
+KVCache::View KVCache::update(int64_t layer, const Tensor& k0, const Tensor& v0, int64_t window) {
   if (layer < 0 || layer >= num_layers()) throw ValueError("KVCache: layer " + std::to_string(layer) + " out of range");
   if (k0.dim() != 4 || v0.dim() != 4 || k0.size(0) != v0.size(0) || k0.size(1) != v0.size(1) || k0.size(2) != v0.size(2))
     throw ShapeMismatch("KVCache: k " + shape_str(k0.shape()) + " and v " + shape_str(v0.shape()) + " must be [batch, seq, kv_heads, dim]");
@@ -39,16 +39,42 @@ std::pair<Tensor, Tensor> KVCache::update(int64_t layer, const Tensor& k0, const
   const int64_t B = k.size(0), S = k.size(1), H = k.size(2);
   if (L.k.defined() && (L.k.size(0) != B || L.k.size(1) != H || L.k.size(3) != k.size(3) || L.v.size(3) != v.size(3)))
     throw ShapeMismatch("KVCache: new entries " + shape_str(k.shape()) + " do not match the cached ones " + shape_str(L.k.shape()));
+  if (window > 0 && L.len >= 2 * window) {
+    // Keep the last window - 1 entries: the oldest key any query from here on can attend to.
+    const int64_t drop = L.len - (window - 1), cap = L.k.size(2);
+    for (Tensor* t : {&L.k, &L.v}) {
+      const int64_t D = t->size(3);
+      for (int64_t bh = 0; bh < B * H; ++bh) {
+        float* row = t->data<float>() + bh * cap * D;
+        std::memmove(row, row + drop * D, static_cast<size_t>((L.len - drop) * D) * sizeof(float));
+      }
+    }
+    L.start += drop, L.len -= drop;
+  }
   const int64_t need = L.len + S;
   if (!L.k.defined() || need > L.k.size(2)) {
-    const int64_t cap = std::max({need, reserve_, L.k.defined() ? 2 * L.k.size(2) : int64_t{0}});
+    const int64_t cap = std::max({need, window > 0 ? std::min(reserve_, 2 * window + S) : reserve_, L.k.defined() ? 2 * L.k.size(2) : int64_t{0}});
     L.k = grow(L.k, L.len, cap, B, H, k.size(3));
     L.v = grow(L.v, L.len, cap, B, H, v.size(3));
   }
   scatter_tokens(k, L.k, L.len);
   scatter_tokens(v, L.v, L.len);
   L.len = need;
-  return {L.k.slice(2, 0, L.len), L.v.slice(2, 0, L.len)};
+  return {L.k.slice(2, 0, L.len), L.v.slice(2, 0, L.len), L.start};
+}
+
+Tensor cached_attention(const Tensor& q, const Tensor& k, const Tensor& v, KVCache* cache, int64_t layer, ops::AttentionOptions o) {
+  const int64_t S = q.size(1);
+  Tensor kc, vc;
+  if (cache) {
+    KVCache::View view = cache->update(layer, k, v, o.sliding_window);
+    kc = view.k, vc = view.v;
+    o.kv_start = view.start;
+    o.q_start = view.start + kc.size(2) - S;
+  } else {
+    kc = k.permute({0, 2, 1, 3}), vc = v.permute({0, 2, 1, 3});
+  }
+  return ops::attention(q.permute({0, 2, 1, 3}), kc, vc, o);
 }
 
 void KVCache::reorder_cache(const std::vector<int64_t>& beam_idx) {

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "ops/ops.hpp"
 #include "transformers/tensor.hpp"
 
 namespace transformers::nn {
@@ -12,22 +13,32 @@ class KVCache {
  public:
   KVCache() = default;
   explicit KVCache(int64_t num_layers, int64_t reserve_tokens = 0) : layers_(static_cast<size_t>(num_layers)), reserve_(reserve_tokens) {}
-  // Appends k, v [B, S, Hkv, D] (the projection layout) to `layer`; returns [B, Hkv, T, D] views
-  // of everything cached for it.
-  std::pair<Tensor, Tensor> update(int64_t layer, const Tensor& k, const Tensor& v);
-  // Tokens cached so far (layer 0), HF's get_seq_length().
-  int64_t get_seq_length() const { return layers_.empty() ? 0 : layers_[0].len; }
+  struct View {
+    Tensor k, v;        // [B, Hkv, T, D] views of the stored entries
+    int64_t start = 0;  // absolute index of entry 0 (> 0 once a sliding layer dropped old keys)
+  };
+  // Appends k, v [B, S, Hkv, D] (the projection layout) to `layer`. A sliding layer (window > 0)
+  // drops keys no query from now on can see (older than the last window - 1), in amortized O(1).
+  View update(int64_t layer, const Tensor& k, const Tensor& v, int64_t window = 0);
+  // Tokens seen so far (layer 0), HF's get_seq_length().
+  int64_t get_seq_length() const { return layers_.empty() ? 0 : layers_[0].start + layers_[0].len; }
   // Beam search: row i of the new cache is row beam_idx[i] of the old one.
   void reorder_cache(const std::vector<int64_t>& beam_idx);
   int64_t num_layers() const { return static_cast<int64_t>(layers_.size()); }
+  // Entries held for `layer` (less than get_seq_length() once a sliding layer trimmed).
+  int64_t stored(int64_t layer) const { return layers_.at(static_cast<size_t>(layer)).len; }
 
  private:
   struct Layer {
     Tensor k, v;  // [B, Hkv, cap, D]
-    int64_t len = 0;
+    int64_t len = 0, start = 0;
   };
   std::vector<Layer> layers_;
   int64_t reserve_ = 0;
 };
+
+// Attention of new q, k, v [B, S, H(kv), D] against the cache (or among themselves when `cache` is
+// null), with `o`'s masks; returns [B, S, H * D]. Sets o's q_start / kv_start from the cache.
+Tensor cached_attention(const Tensor& q, const Tensor& k, const Tensor& v, KVCache* cache, int64_t layer, ops::AttentionOptions o);
 
 }  // namespace transformers::nn

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "nn/kv_cache.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::gpt2 {
@@ -69,14 +70,7 @@ class Block : public nn::Module {
     o.scaling = p_.scale_weights ? 1.0f / std::sqrt(static_cast<float>(D)) : 1.0f;
     if (p_.scale_by_layer) o.scaling /= static_cast<float>(idx_ + 1);
     o.key_padding = mask;
-    Tensor kc, vc;
-    if (cache) {
-      std::tie(kc, vc) = cache->update(idx_, k, v);
-      o.q_start = kc.size(2) - S;
-    } else {
-      kc = k.permute({0, 2, 1, 3}), vc = v.permute({0, 2, 1, 3});
-    }
-    Tensor h = ops::add(x, (*attn_proj_)(ops::attention(q.permute({0, 2, 1, 3}), kc, vc, o)));
+    Tensor h = ops::add(x, (*attn_proj_)(nn::cached_attention(q, k, v, cache, idx_, o)));
     return ops::add(h, (*mlp_proj_)(ops::activation((*c_fc_)((*ln_2_)(h)), p_.act)));
   }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "nn/rope.hpp"
+#include "nn/kv_cache.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::gpt_neox {
@@ -61,14 +62,7 @@ class Layer : public nn::Module {
     ops::AttentionOptions o;
     o.scaling = 1.0f / std::sqrt(static_cast<float>(D));
     o.key_padding = mask;
-    Tensor kc, vc;
-    if (cache) {
-      std::tie(kc, vc) = cache->update(idx_, k, v);
-      o.q_start = kc.size(2) - S;
-    } else {
-      kc = k.permute({0, 2, 1, 3}), vc = v.permute({0, 2, 1, 3});
-    }
-    Tensor a = (*dense_)(ops::attention(q.permute({0, 2, 1, 3}), kc, vc, o));
+    Tensor a = (*dense_)(nn::cached_attention(q, k, v, cache, idx_, o));
     if (p_.parallel) return ops::add(ops::add(a, mlp((*ln2_)(x))), x);
     Tensor h = ops::add(a, x);
     return ops::add(mlp((*ln2_)(h)), h);

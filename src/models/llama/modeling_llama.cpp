@@ -132,14 +132,7 @@ class Attention : public nn::Module {
     o.softcap = p_.attn_softcap;
     o.sliding_window = p_.window[layer_];
     o.key_padding = key_padding;
-    Tensor kc, vc;
-    if (cache) {
-      std::tie(kc, vc) = cache->update(static_cast<int64_t>(layer_), k, v);
-      o.q_start = kc.size(2) - S;
-    } else {
-      kc = k.permute({0, 2, 1, 3}), vc = v.permute({0, 2, 1, 3});
-    }
-    return (*o_)(ops::attention(q.permute({0, 2, 1, 3}), kc, vc, o));
+    return (*o_)(nn::cached_attention(q, k, v, cache, static_cast<int64_t>(layer_), o));
   }
 
  private:

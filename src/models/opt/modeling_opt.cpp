@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "nn/kv_cache.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::opt {
@@ -60,14 +61,7 @@ class Layer : public nn::Module {
     ops::AttentionOptions o;
     o.scaling = 1.0f / std::sqrt(static_cast<float>(D));
     o.key_padding = mask;
-    Tensor kc, vc;
-    if (cache) {
-      std::tie(kc, vc) = cache->update(idx_, k, v);
-      o.q_start = kc.size(2) - S;
-    } else {
-      kc = k.permute({0, 2, 1, 3}), vc = v.permute({0, 2, 1, 3});
-    }
-    Tensor r = ops::add(x, (*o_)(ops::attention(q.permute({0, 2, 1, 3}), kc, vc, o)));
+    Tensor r = ops::add(x, (*o_)(nn::cached_attention(q, k, v, cache, idx_, o)));
     if (!p_.pre_norm) r = (*attn_ln_)(r);
     Tensor f = (*fc2_)(ops::activation((*fc1_)(p_.pre_norm ? (*final_ln_)(r) : r), p_.act));
     Tensor out = ops::add(r, f);
