@@ -63,6 +63,9 @@ def main():
         "gpt_neox-serial": (tf.GPTNeoXConfig, dict(use_parallel_residual=False)),
         "opt": (tf.OPTConfig, dict(ffn_dim=64, word_embed_proj_dim=16, pad_token_id=PAD, bos_token_id=1, eos_token_id=2)),
         "opt-postnorm": (tf.OPTConfig, dict(ffn_dim=64, do_layer_norm_before=False, pad_token_id=PAD)),
+        "gpt_oss": (tf.GptOssConfig, dict(num_local_experts=4, num_experts_per_tok=2, sliding_window=4, swiglu_limit=1.5,
+                                          rope_parameters=dict(rope_type="yarn", rope_theta=150000.0, factor=4.0, beta_fast=32.0,
+                                                               beta_slow=1.0, original_max_position_embeddings=16, truncate=False))),
         "gpt2": (tf.GPT2Config, dict(n_embd=32, n_layer=2, n_head=4, n_positions=64, activation_function="gelu_new")),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])

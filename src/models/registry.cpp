@@ -14,6 +14,7 @@
 #include "models/gemma3/modeling_gemma3.hpp"
 #include "models/gpt2/modeling_gpt2.hpp"
 #include "models/gpt_neox/modeling_gpt_neox.hpp"
+#include "models/gpt_oss/modeling_gpt_oss.hpp"
 #include "models/granite/modeling_granite.hpp"
 #include "models/opt/modeling_opt.hpp"
 #include "models/llama/modeling_llama.hpp"
@@ -114,6 +115,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"stablelm", stablelm::config_spec},
       {"gpt_neox", gpt_neox::config_spec},
       {"opt", opt::config_spec},
+      {"gpt_oss", gpt_oss::config_spec},
   };
   return v;
 }
@@ -290,6 +292,11 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForCausalLM", "opt", "OPTForCausalLM", Decoder<opt::family>::lm},
       {"AutoModelForSequenceClassification", "opt", "OPTForSequenceClassification", Decoder<opt::family>::seq},
       {"AutoModelForQuestionAnswering", "opt", "OPTForQuestionAnswering", Decoder<opt::family>::qa},
+
+      {"AutoModel", "gpt_oss", "GptOssModel", Decoder<gpt_oss::family>::base},
+      {"AutoModelForCausalLM", "gpt_oss", "GptOssForCausalLM", Decoder<gpt_oss::family>::lm},
+      {"AutoModelForSequenceClassification", "gpt_oss", "GptOssForSequenceClassification", Decoder<gpt_oss::family>::seq},
+      {"AutoModelForTokenClassification", "gpt_oss", "GptOssForTokenClassification", Decoder<gpt_oss::family>::token},
   };
   return v;
 }

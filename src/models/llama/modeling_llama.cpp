@@ -2,6 +2,7 @@
 // families need (see DecoderParams).
 #include "models/llama/modeling_llama.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "models/generative.hpp"
@@ -104,6 +105,7 @@ class Attention : public nn::Module {
       v_ = &child("v_proj", std::make_unique<Linear>(p.hidden, kv, p.qkv_bias));
     }
     o_ = &child(p.o_name, std::make_unique<Linear>(q, p.hidden, p.o_bias));
+    if (p.attention_sinks) sinks_ = &param("sinks", {p.heads}, nn::ParamKind::Float32);
     if (p.qk_norm != DecoderParams::QKNorm::None) {
       const bool full = p.qk_norm == DecoderParams::QKNorm::Full;
       q_norm_ = &child(p.q_norm_name, std::make_unique<Norm>(full ? q : p.head_dim, p));
@@ -132,6 +134,7 @@ class Attention : public nn::Module {
     o.softcap = p_.attn_softcap;
     o.sliding_window = p_.window[layer_];
     o.key_padding = key_padding;
+    if (sinks_) o.sinks = *sinks_;
     return (*o_)(nn::cached_attention(q, k, v, cache, static_cast<int64_t>(layer_), o));
   }
 
@@ -140,6 +143,7 @@ class Attention : public nn::Module {
   size_t layer_;
   Linear *q_ = nullptr, *k_ = nullptr, *v_ = nullptr, *qkv_ = nullptr, *o_ = nullptr;
   Norm *q_norm_ = nullptr, *k_norm_ = nullptr;
+  Tensor* sinks_ = nullptr;
 };
 
 class MLP : public nn::Module {
@@ -177,6 +181,27 @@ class MLP : public nn::Module {
   Linear *gate_ = nullptr, *up_ = nullptr, *gate_up_ = nullptr, *down_;
 };
 
+// Runs each expert on its routed tokens and sums the weighted outputs per token in expert order
+// (HF's index_add_ loop).
+template <typename F>
+Tensor scatter_experts(const Tensor& flat, const std::vector<std::vector<std::pair<int64_t, float>>>& routed, const Shape& shape, F&& expert) {
+  const int64_t T = flat.size(0), H = flat.size(1);
+  Tensor out = Tensor::zeros({T, H});
+  for (size_t e = 0; e < routed.size(); ++e) {
+    const auto& r = routed[e];
+    if (r.empty()) continue;
+    Tensor in = Tensor::empty({static_cast<int64_t>(r.size()), H});
+    for (size_t i = 0; i < r.size(); ++i) std::copy_n(flat.data<float>() + r[i].first * H, H, in.data<float>() + i * H);
+    Tensor y = expert(static_cast<int64_t>(e), in).contiguous();
+    for (size_t i = 0; i < r.size(); ++i) {
+      float* o = out.data<float>() + r[i].first * H;
+      const float* yi = y.data<float>() + i * H;
+      for (int64_t h = 0; h < H; ++h) o[h] += yi[h] * r[i].second;
+    }
+  }
+  return out.view(shape);
+}
+
 // Top-k routed experts: softmax over the router logits in fp32, the k best (renormalized when
 // norm_topk), each expert's MLP on its tokens, summed in expert order as HF's index_add_.
 class SparseMoe : public nn::Module {
@@ -201,26 +226,70 @@ class SparseMoe : public nn::Module {
       for (int64_t k = 0; k < K; ++k) sum += pr[idx[k]];
       for (int64_t k = 0; k < K; ++k) routed[idx[k]].emplace_back(t, m_.norm_topk ? pr[idx[k]] / sum : pr[idx[k]]);
     }
-    Tensor out = Tensor::zeros({T, H});
-    for (int64_t e = 0; e < E; ++e) {
-      const auto& r = routed[static_cast<size_t>(e)];
-      if (r.empty()) continue;
-      Tensor in = Tensor::empty({static_cast<int64_t>(r.size()), H});
-      for (size_t i = 0; i < r.size(); ++i) std::copy_n(flat.data<float>() + r[i].first * H, H, in.data<float>() + i * H);
-      Tensor y = (*experts_[static_cast<size_t>(e)])(in);
-      for (size_t i = 0; i < r.size(); ++i) {
-        float* o = out.data<float>() + r[i].first * H;
-        const float* yi = y.data<float>() + i * H;
-        for (int64_t h = 0; h < H; ++h) o[h] += yi[h] * r[i].second;
-      }
-    }
-    return out.view(x.shape());
+    return scatter_experts(flat, routed, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_[static_cast<size_t>(e)])(in); });
   }
 
  private:
   DecoderParams::Moe m_;
   Linear* gate_;
   std::vector<MLP*> experts_;
+};
+
+// gpt-oss experts: stacked per-expert tensors used as stored ([in, out] per expert).
+class GptOssExperts : public nn::Module {
+ public:
+  GptOssExperts(const DecoderParams& p)
+      : gate_up(param("gate_up_proj", {p.moe.experts, p.hidden, 2 * p.moe.inter}, nn::ParamKind::Weight)),
+        gate_up_bias(param("gate_up_proj_bias", {p.moe.experts, 2 * p.moe.inter}, nn::ParamKind::Float32)),
+        down(param("down_proj", {p.moe.experts, p.moe.inter, p.hidden}, nn::ParamKind::Weight)),
+        down_bias(param("down_proj_bias", {p.moe.experts, p.hidden}, nn::ParamKind::Float32)),
+        alpha_(p.moe.swiglu_alpha),
+        limit_(p.moe.swiglu_limit) {}
+  Tensor operator()(int64_t e, const Tensor& x) const {
+    Tensor gu = ops::add(ops::matmul(x, gate_up.select(0, e)), gate_up_bias.select(0, e));  // [n, 2I]
+    const int64_t n = gu.size(0), I = gu.size(1) / 2;
+    Tensor act = Tensor::empty({n, I});
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t i = 0; i < I; ++i) {
+        const float g = std::min(gu.data<float>()[r * 2 * I + 2 * i], limit_);
+        const float u = std::clamp(gu.data<float>()[r * 2 * I + 2 * i + 1], -limit_, limit_);
+        act.data<float>()[r * I + i] = (u + 1.0f) * (g / (1.0f + std::exp(-g * alpha_)));
+      }
+    return ops::add(ops::matmul(act, down.select(0, e)), down_bias.select(0, e));
+  }
+  Tensor &gate_up, &gate_up_bias, &down, &down_bias;
+
+ private:
+  float alpha_, limit_;
+};
+
+class GptOssMoe : public nn::Module {
+ public:
+  explicit GptOssMoe(const DecoderParams& p) : m_(p.moe) {
+    router_ = &child("router", std::make_unique<Linear>(p.hidden, m_.experts, true));
+    experts_ = &child("experts", std::make_unique<GptOssExperts>(p));
+  }
+  Tensor operator()(const Tensor& x) const {
+    const int64_t H = x.size(-1), T = x.numel() / H, E = m_.experts, K = m_.top_k;
+    Tensor flat = x.contiguous().view({T, H});
+    Tensor logits = (*router_)(flat);
+    std::vector<std::vector<std::pair<int64_t, float>>> routed(static_cast<size_t>(E));
+    for (int64_t t = 0; t < T; ++t) {
+      const float* l = logits.data<float>() + t * E;
+      std::vector<int64_t> idx(static_cast<size_t>(E));
+      for (int64_t e = 0; e < E; ++e) idx[e] = e;
+      std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return l[a] > l[b]; });
+      float mx = l[idx[0]], sum = 0;  // softmax over the top-k logits
+      for (int64_t k = 0; k < K; ++k) sum += std::exp(l[idx[k]] - mx);
+      for (int64_t k = 0; k < K; ++k) routed[idx[k]].emplace_back(t, std::exp(l[idx[k]] - mx) / sum);
+    }
+    return scatter_experts(flat, routed, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_)(e, in); });
+  }
+
+ private:
+  DecoderParams::Moe m_;
+  Linear* router_;
+  GptOssExperts* experts_;
 };
 
 class DecoderLayer : public nn::Module {
@@ -232,7 +301,8 @@ class DecoderLayer : public nn::Module {
     if (!p.parallel_residual) post_attn_norm_ = &child("post_attention_layernorm", std::make_unique<Norm>(p.hidden, p));
     if (p.placement == P::Sandwich) pre_ffn_norm_ = &child("pre_feedforward_layernorm", std::make_unique<Norm>(p.hidden, p));
     if (p.placement != P::Pre) post_ffn_norm_ = &child("post_feedforward_layernorm", std::make_unique<Norm>(p.hidden, p));
-    if (!p.moe.sparse.empty() && p.moe.sparse[static_cast<size_t>(i)]) moe_ = &child(p.moe.block, std::make_unique<SparseMoe>(p));
+    if (p.moe.gpt_oss) oss_ = &child("mlp", std::make_unique<GptOssMoe>(p));
+    else if (!p.moe.sparse.empty() && p.moe.sparse[static_cast<size_t>(i)]) moe_ = &child(p.moe.block, std::make_unique<SparseMoe>(p));
     else mlp_ = &child("mlp", std::make_unique<MLP>(p));
   }
   Tensor operator()(const Tensor& x, const Tensor& pos, const Tensor& key_padding, nn::KVCache* cache) const {
@@ -240,24 +310,26 @@ class DecoderLayer : public nn::Module {
     if (p_.parallel_residual) {
       const Tensor h = (*input_norm_)(x);
       const Tensor a = (*attn_)(h, pos, key_padding, cache);
-      return ops::add(ops::add(a, moe_ ? (*moe_)(h) : (*mlp_)(h)), x);
+      return ops::add(ops::add(a, ffn(h)), x);
     }
     Tensor a = (*attn_)(input_norm_ ? (*input_norm_)(x) : x, pos, key_padding, cache);
     if (p_.placement != P::Pre) a = (*post_attn_norm_)(a);
     Tensor h = ops::add(x, residual(a));
     const Tensor in = p_.placement == P::Pre ? (*post_attn_norm_)(h) : pre_ffn_norm_ ? (*pre_ffn_norm_)(h) : h;
-    Tensor m = moe_ ? (*moe_)(in) : (*mlp_)(in);
+    Tensor m = ffn(in);
     if (post_ffn_norm_) m = (*post_ffn_norm_)(m);
     return ops::add(h, residual(m));
   }
 
  private:
   Tensor residual(const Tensor& t) const { return p_.residual_multiplier == 1.0f ? t : ops::scale(t, p_.residual_multiplier); }
+  Tensor ffn(const Tensor& x) const { return oss_ ? (*oss_)(x) : moe_ ? (*moe_)(x) : (*mlp_)(x); }
   const DecoderParams& p_;
   Norm *input_norm_ = nullptr, *post_attn_norm_ = nullptr, *pre_ffn_norm_ = nullptr, *post_ffn_norm_ = nullptr;
   Attention* attn_;
   MLP* mlp_ = nullptr;
   SparseMoe* moe_ = nullptr;
+  GptOssMoe* oss_ = nullptr;
 };
 
 class DecoderBackbone : public CachedBackbone {

@@ -43,7 +43,13 @@ struct DecoderParams {
     bool norm_topk = true;
     std::string block = "mlp", gate = "gate_proj", up = "up_proj", down = "down_proj";
     std::vector<bool> sparse;  // per layer
+    // gpt-oss: a biased `router` (top-k on logits, softmax over the k), experts as stacked
+    // tensors (experts.gate_up_proj [E, H, 2I] interleaved gate/up, down_proj [E, I, H], biases)
+    // and the clamped SwiGLU (up + 1) * gate * sigmoid(alpha * gate).
+    bool gpt_oss = false;
+    float swiglu_alpha = 1.702f, swiglu_limit = 7.0f;
   } moe;
+  bool attention_sinks = false;  // gpt-oss: self_attn.sinks, one logit per head in the softmax
 
   // The fields every Llama-like config spells the same way: sizes, eps, activation, rope per
   // layer type, layer_types / sliding_window, tie_word_embeddings. `window` < 0 reads
