@@ -66,7 +66,7 @@ void attention(const AttentionArgs& a);
 
 namespace cpu {
 void gemm(const GemmArgs& g);  // oneDNN
-// Few-row GEMM streaming a [N, K] weight in its stored dtype (f32/bf16/f16/int8); false when the
+// Few-row GEMM streaming a [N, K] weight in its stored dtype (bf16/f16/int8); false when the
 // arguments are not such a case.
 bool gemv(const GemmArgs& g);
 void binary(const Tensor& a, const Tensor& b, Tensor& out, BinOp op);

@@ -1,5 +1,5 @@
 // Skinny GEMM (decode: a few rows of activations against a [N, K] weight): memory-bound, so the
-// weight is streamed once in its stored precision (f32, bf16, f16, or int8 with per-row scales)
+// weight is streamed once in its stored precision (bf16, f16, or int8 with per-row scales)
 // and widened in registers. AVX2+FMA path picked at run time; a portable loop otherwise.
 #include <immintrin.h>
 
@@ -118,7 +118,9 @@ RowsFn pick_rows(DType dt) {
 
 bool gemv(const GemmArgs& g) {
   if (g.trans_a || !g.trans_b || g.M > kMaxRows || g.M == 0 || (g.batch > 1 && g.b_batch_stride != 0)) return false;
-  if (g.b_dtype != DType::F32 && g.b_dtype != DType::BF16 && g.b_dtype != DType::F16 && g.b_dtype != DType::I8) return false;
+  // fp32 weights: oneDNN's own skinny GEMM streams them faster (measured 355-375 vs 430-460 ms per
+  // token on a Llama-3.2-1B shape); ours serves the dtypes oneDNN would first widen to fp32.
+  if (g.b_dtype != DType::BF16 && g.b_dtype != DType::F16 && g.b_dtype != DType::I8) return false;
   const RowsFn fast = cpu_isa().avx2 ? pick_rows(g.b_dtype) : nullptr;
   for (int64_t bi = 0; bi < g.batch; ++bi) {
     GemmArgs one = g;
