@@ -67,6 +67,16 @@ def main():
                                           rope_parameters=dict(rope_type="yarn", rope_theta=150000.0, factor=4.0, beta_fast=32.0,
                                                                beta_slow=1.0, original_max_position_embeddings=16, truncate=False))),
         "gpt2": (tf.GPT2Config, dict(n_embd=32, n_layer=2, n_head=4, n_positions=64, activation_function="gelu_new")),
+        "deepseek_v3": (tf.DeepseekV3Config, dict(moe_intermediate_size=16, n_routed_experts=8, n_group=4, topk_group=2,
+                                                  num_experts_per_tok=3, first_k_dense_replace=1, q_lora_rank=16, kv_lora_rank=8,
+                                                  qk_rope_head_dim=4, qk_nope_head_dim=8, v_head_dim=8, num_key_value_heads=4, head_dim=4,
+                                                  rope_parameters=dict(rope_type="yarn", rope_theta=10000.0, factor=4.0,
+                                                                       original_max_position_embeddings=16, mscale=1.0,
+                                                                       mscale_all_dim=1.0, beta_fast=32.0, beta_slow=1.0))),
+        "deepseek_v3-noqlora": (tf.DeepseekV3Config, dict(moe_intermediate_size=16, n_routed_experts=4, n_group=2, topk_group=1,
+                                                          num_experts_per_tok=2, first_k_dense_replace=1, q_lora_rank=None,
+                                                          kv_lora_rank=8, qk_rope_head_dim=4, qk_nope_head_dim=8, v_head_dim=8, head_dim=4,
+                                                          num_key_value_heads=4, rope_interleave=False, n_shared_experts=2)),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()

@@ -14,7 +14,7 @@ using testutil::fixture;
 namespace {
 
 const char* kArchs[] = {"llama", "llama-dynamic", "llama-yarn", "mistral", "qwen2", "qwen3", "gemma",
-                        "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3", "gpt2", "mixtral", "qwen3_moe", "phi", "stablelm", "stablelm-serial", "gpt_neox", "gpt_neox-serial", "opt", "opt-postnorm", "gpt_oss"};
+                        "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3", "gpt2", "mixtral", "qwen3_moe", "phi", "stablelm", "stablelm-serial", "gpt_neox", "gpt_neox-serial", "opt", "opt-postnorm", "gpt_oss", "deepseek_v3", "deepseek_v3-noqlora"};
 
 ModelInputs read_inputs(const std::string& dir) {
   SafeTensorsFile in = SafeTensorsFile::open(dir + "/inputs.safetensors");
@@ -72,7 +72,7 @@ TEST(Decoders, GenerateSequencesEqualPython) {
 
 TEST(Decoders, CachedDecodeEqualsFullRecompute) {
   // (Phi-3's LongRoPE and dynamic rope switch frequencies with the length, in Python too.)
-  for (const char* arch : {"llama", "gemma2", "mistral", "qwen2", "gemma3_text", "olmo2", "gpt2", "gpt_neox", "opt", "gpt_oss"}) {
+  for (const char* arch : {"llama", "gemma2", "mistral", "qwen2", "gemma3_text", "olmo2", "gpt2", "gpt_neox", "opt", "gpt_oss", "deepseek_v3"}) {
     SCOPED_TRACE(arch);
     auto m = AutoModelForCausalLM::from_pretrained(fixture(std::string("decoders/") + arch));
     auto& g = dynamic_cast<GenerativeModel&>(*m);

@@ -4,6 +4,7 @@
 
 #include "models/albert/modeling_albert.hpp"
 #include "models/bert/modeling_bert.hpp"
+#include "models/deepseek_v3/modeling_deepseek_v3.hpp"
 #include "models/distilbert/modeling_distilbert.hpp"
 #include "models/electra/modeling_electra.hpp"
 #include "models/modernbert/modeling_modernbert.hpp"
@@ -116,6 +117,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"gpt_neox", gpt_neox::config_spec},
       {"opt", opt::config_spec},
       {"gpt_oss", gpt_oss::config_spec},
+      {"deepseek_v3", deepseek_v3::config_spec},
   };
   return v;
 }
@@ -297,6 +299,11 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForCausalLM", "gpt_oss", "GptOssForCausalLM", Decoder<gpt_oss::family>::lm},
       {"AutoModelForSequenceClassification", "gpt_oss", "GptOssForSequenceClassification", Decoder<gpt_oss::family>::seq},
       {"AutoModelForTokenClassification", "gpt_oss", "GptOssForTokenClassification", Decoder<gpt_oss::family>::token},
+
+      {"AutoModel", "deepseek_v3", "DeepseekV3Model", Decoder<deepseek_v3::family>::base},
+      {"AutoModelForCausalLM", "deepseek_v3", "DeepseekV3ForCausalLM", Decoder<deepseek_v3::family>::lm},
+      {"AutoModelForSequenceClassification", "deepseek_v3", "DeepseekV3ForSequenceClassification", Decoder<deepseek_v3::family>::seq},
+      {"AutoModelForTokenClassification", "deepseek_v3", "DeepseekV3ForTokenClassification", Decoder<deepseek_v3::family>::token},
   };
   return v;
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "models/generative.hpp"
+#include "nn/moe.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::llama {
@@ -181,27 +182,6 @@ class MLP : public nn::Module {
   Linear *gate_ = nullptr, *up_ = nullptr, *gate_up_ = nullptr, *down_;
 };
 
-// Runs each expert on its routed tokens and sums the weighted outputs per token in expert order
-// (HF's index_add_ loop).
-template <typename F>
-Tensor scatter_experts(const Tensor& flat, const std::vector<std::vector<std::pair<int64_t, float>>>& routed, const Shape& shape, F&& expert) {
-  const int64_t T = flat.size(0), H = flat.size(1);
-  Tensor out = Tensor::zeros({T, H});
-  for (size_t e = 0; e < routed.size(); ++e) {
-    const auto& r = routed[e];
-    if (r.empty()) continue;
-    Tensor in = Tensor::empty({static_cast<int64_t>(r.size()), H});
-    for (size_t i = 0; i < r.size(); ++i) std::copy_n(flat.data<float>() + r[i].first * H, H, in.data<float>() + i * H);
-    Tensor y = expert(static_cast<int64_t>(e), in).contiguous();
-    for (size_t i = 0; i < r.size(); ++i) {
-      float* o = out.data<float>() + r[i].first * H;
-      const float* yi = y.data<float>() + i * H;
-      for (int64_t h = 0; h < H; ++h) o[h] += yi[h] * r[i].second;
-    }
-  }
-  return out.view(shape);
-}
-
 // Top-k routed experts: softmax over the router logits in fp32, the k best (renormalized when
 // norm_topk), each expert's MLP on its tokens, summed in expert order as HF's index_add_.
 class SparseMoe : public nn::Module {
@@ -226,7 +206,7 @@ class SparseMoe : public nn::Module {
       for (int64_t k = 0; k < K; ++k) sum += pr[idx[k]];
       for (int64_t k = 0; k < K; ++k) routed[idx[k]].emplace_back(t, m_.norm_topk ? pr[idx[k]] / sum : pr[idx[k]]);
     }
-    return scatter_experts(flat, routed, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_[static_cast<size_t>(e)])(in); });
+    return nn::scatter_experts(flat, routed, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_[static_cast<size_t>(e)])(in); });
   }
 
  private:
@@ -283,7 +263,7 @@ class GptOssMoe : public nn::Module {
       for (int64_t k = 0; k < K; ++k) sum += std::exp(l[idx[k]] - mx);
       for (int64_t k = 0; k < K; ++k) routed[idx[k]].emplace_back(t, std::exp(l[idx[k]] - mx) / sum);
     }
-    return scatter_experts(flat, routed, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_)(e, in); });
+    return nn::scatter_experts(flat, routed, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_)(e, in); });
   }
 
  private:
