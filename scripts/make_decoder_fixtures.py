@@ -77,6 +77,9 @@ def main():
                                                           num_experts_per_tok=2, first_k_dense_replace=1, q_lora_rank=None,
                                                           kv_lora_rank=8, qk_rope_head_dim=4, qk_nope_head_dim=8, v_head_dim=8, head_dim=4,
                                                           num_key_value_heads=4, rope_interleave=False, n_shared_experts=2)),
+        "falcon": (tf.FalconConfig, dict(multi_query=True, parallel_attn=True, bias=False, alibi=False)),
+        "falcon-new": (tf.FalconConfig, dict(new_decoder_architecture=True, num_kv_heads=2, bias=True, alibi=False)),
+        "falcon-seq": (tf.FalconConfig, dict(multi_query=False, parallel_attn=False, bias=True, alibi=False)),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()
@@ -118,7 +121,10 @@ def main():
 
     for seed, (arch, (cls, extra)) in enumerate(archs.items(), start=1):
         torch.manual_seed(seed)
-        cfg = cls(**{**small, **extra})
+        kw = {**small, **extra}
+        if cls is tf.FalconConfig:  # head_dim is derived there
+            kw.pop("head_dim"), kw.pop("num_key_value_heads")
+        cfg = cls(**kw)
         model = tf.AutoModelForCausalLM.from_config(cfg, attn_implementation="eager").eval()
         spread(model, seed)
         model.generation_config.pad_token_id = PAD

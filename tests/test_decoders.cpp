@@ -14,7 +14,7 @@ using testutil::fixture;
 namespace {
 
 const char* kArchs[] = {"llama", "llama-dynamic", "llama-yarn", "mistral", "qwen2", "qwen3", "gemma",
-                        "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3", "gpt2", "mixtral", "qwen3_moe", "phi", "stablelm", "stablelm-serial", "gpt_neox", "gpt_neox-serial", "opt", "opt-postnorm", "gpt_oss", "deepseek_v3", "deepseek_v3-noqlora"};
+                        "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3", "gpt2", "mixtral", "qwen3_moe", "phi", "stablelm", "stablelm-serial", "gpt_neox", "gpt_neox-serial", "opt", "opt-postnorm", "gpt_oss", "deepseek_v3", "deepseek_v3-noqlora", "falcon", "falcon-new", "falcon-seq"};
 
 ModelInputs read_inputs(const std::string& dir) {
   SafeTensorsFile in = SafeTensorsFile::open(dir + "/inputs.safetensors");

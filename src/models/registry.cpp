@@ -10,6 +10,7 @@
 #include "models/modernbert/modeling_modernbert.hpp"
 #include "models/mpnet/modeling_mpnet.hpp"
 #include "models/roberta/modeling_roberta.hpp"
+#include "models/falcon/modeling_falcon.hpp"
 #include "models/gemma/modeling_gemma.hpp"
 #include "models/gemma2/modeling_gemma2.hpp"
 #include "models/gemma3/modeling_gemma3.hpp"
@@ -70,6 +71,9 @@ std::unique_ptr<PreTrainedModel> gpt2_token(const PretrainedConfig& c) {
 std::unique_ptr<PreTrainedModel> gpt_neox_token(const PretrainedConfig& c) {
   return make_decoder_token_classification(c, gpt_neox::family(), "classifier");
 }
+std::unique_ptr<PreTrainedModel> falcon_token(const PretrainedConfig& c) {
+  return make_decoder_token_classification(c, falcon::family(), "classifier");
+}
 const EncoderFamily& llama_family() {
   static const EncoderFamily f = llama::family_for(llama::params, "Llama");
   return f;
@@ -118,6 +122,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"opt", opt::config_spec},
       {"gpt_oss", gpt_oss::config_spec},
       {"deepseek_v3", deepseek_v3::config_spec},
+      {"falcon", falcon::config_spec},
   };
   return v;
 }
@@ -304,6 +309,12 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForCausalLM", "deepseek_v3", "DeepseekV3ForCausalLM", Decoder<deepseek_v3::family>::lm},
       {"AutoModelForSequenceClassification", "deepseek_v3", "DeepseekV3ForSequenceClassification", Decoder<deepseek_v3::family>::seq},
       {"AutoModelForTokenClassification", "deepseek_v3", "DeepseekV3ForTokenClassification", Decoder<deepseek_v3::family>::token},
+
+      {"AutoModel", "falcon", "FalconModel", Decoder<falcon::family>::base},
+      {"AutoModelForCausalLM", "falcon", "FalconForCausalLM", Decoder<falcon::family>::lm},
+      {"AutoModelForSequenceClassification", "falcon", "FalconForSequenceClassification", Decoder<falcon::family>::seq},
+      {"AutoModelForTokenClassification", "falcon", "FalconForTokenClassification", falcon_token},
+      {"AutoModelForQuestionAnswering", "falcon", "FalconForQuestionAnswering", Decoder<falcon::family>::qa},
   };
   return v;
 }
