@@ -59,6 +59,42 @@ TEST(Ops, LinearF32AndLowPrecisionWeights) {
   EXPECT_THROW(ops::linear(x, w, randn({47}, 1)), ShapeMismatch);
 }
 
+TEST(Ops, SkinnyLinearStreamsStoredDtypes) {
+  // The decode GEMV (1..8 rows) on bf16 / f16 / int8 weights, odd K for the tail, against the
+  // reference kernel on the same stored weights: fp32 accumulation, so tight tolerances.
+  for (int64_t rows : {1, 2, 3, 5, 8})
+    for (DType dt : {DType::BF16, DType::F16, DType::I8}) {
+      Tensor x = randn({rows, 77}, 11), w = randn({37, 77}, 12, 0.2f), b = randn({37}, 13);
+      Tensor scale;
+      if (dt == DType::I8) {
+        std::vector<int64_t> q(37 * 77);
+        for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<int64_t>(i * 37 % 255) - 127;
+        w = Tensor::from_ints(q, {37, 77}).to(DType::I8);
+        scale = randn({37}, 14, 0.01f);
+      } else {
+        w = w.to(dt);
+      }
+      auto [f, r] = both([&] { return ops::linear(x, w, b, scale); });
+      EXPECT_TRUE(allclose(f, r, 1e-4, 1e-4)) << rows << " rows, " << dtype_name(dt);
+    }
+  EXPECT_THROW(ops::linear(randn({1, 77}, 1), Tensor::zeros({37, 77}, DType::I8)), ShapeMismatch);  // int8 needs scales
+}
+
+TEST(Ops, AttentionKernelsAgree) {
+  // GQA, causal + sliding window + padding + soft-capping + sinks, with a fully masked row.
+  Tensor q = randn({2, 4, 5, 8}, 21), k = randn({2, 2, 9, 8}, 22), v = randn({2, 2, 9, 6}, 23);
+  ops::AttentionOptions o;
+  o.scaling = 0.3f, o.softcap = 2.0f, o.sliding_window = 3, o.q_start = 4;
+  o.key_padding = Tensor::from_ints({1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1}, {2, 9});
+  for (bool sinks : {false, true}) {
+    if (sinks) o.sinks = randn({4}, 24);
+    auto [f, r] = both([&] { return ops::attention(q, k, v, o); });
+    EXPECT_EQ(f.shape(), (Shape{2, 5, 24}));
+    EXPECT_TRUE(allclose(f, r, 1e-5, 1e-4)) << sinks;
+  }
+  EXPECT_THROW(ops::attention(q, randn({2, 3, 9, 8}, 1), randn({2, 3, 9, 6}, 1), {}), ShapeMismatch);  // 4 heads over 3
+}
+
 TEST(Ops, BroadcastingBinary) {
   Tensor a = randn({2, 3, 4}, 8), b = randn({4}, 9), c = randn({2, 1, 4}, 10), d = randn({3, 1}, 11);
   for (const Tensor& y : {b, c, d}) {
