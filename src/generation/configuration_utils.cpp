@@ -8,19 +8,20 @@ namespace transformers {
 namespace {
 
 // One table of (json key, member) so parse, merge and print cannot drift apart.
-template <typename F>
-void for_each_field(GenerationConfig& g, F&& f) {
-  f("max_length", g.max_length), f("max_new_tokens", g.max_new_tokens), f("min_length", g.min_length);
-  f("min_new_tokens", g.min_new_tokens), f("do_sample", g.do_sample), f("num_beams", g.num_beams);
-  f("num_return_sequences", g.num_return_sequences), f("top_k", g.top_k), f("no_repeat_ngram_size", g.no_repeat_ngram_size);
-  f("temperature", g.temperature), f("top_p", g.top_p), f("min_p", g.min_p), f("typical_p", g.typical_p);
-  f("repetition_penalty", g.repetition_penalty), f("length_penalty", g.length_penalty);
-  f("early_stopping", g.early_stopping), f("eos_token_id", g.eos_token_id), f("pad_token_id", g.pad_token_id);
-  f("bos_token_id", g.bos_token_id), f("decoder_start_token_id", g.decoder_start_token_id);
-  f("forced_bos_token_id", g.forced_bos_token_id), f("forced_eos_token_id", g.forced_eos_token_id);
-  f("bad_words_ids", g.bad_words_ids), f("suppress_tokens", g.suppress_tokens);
-  f("begin_suppress_tokens", g.begin_suppress_tokens), f("stop_strings", g.stop_strings), f("seed", g.seed);
-  f("use_cache", g.use_cache);
+// With several configs, f sees the same member of each: f(key, a.x, b.x).
+template <typename F, typename... G>
+void for_each_field(F&& f, G&... g) {
+  f("max_length", g.max_length...), f("max_new_tokens", g.max_new_tokens...), f("min_length", g.min_length...);
+  f("min_new_tokens", g.min_new_tokens...), f("do_sample", g.do_sample...), f("num_beams", g.num_beams...);
+  f("num_return_sequences", g.num_return_sequences...), f("top_k", g.top_k...), f("no_repeat_ngram_size", g.no_repeat_ngram_size...);
+  f("temperature", g.temperature...), f("top_p", g.top_p...), f("min_p", g.min_p...), f("typical_p", g.typical_p...);
+  f("repetition_penalty", g.repetition_penalty...), f("length_penalty", g.length_penalty...);
+  f("early_stopping", g.early_stopping...), f("eos_token_id", g.eos_token_id...), f("pad_token_id", g.pad_token_id...);
+  f("bos_token_id", g.bos_token_id...), f("decoder_start_token_id", g.decoder_start_token_id...);
+  f("forced_bos_token_id", g.forced_bos_token_id...), f("forced_eos_token_id", g.forced_eos_token_id...);
+  f("bad_words_ids", g.bad_words_ids...), f("suppress_tokens", g.suppress_tokens...);
+  f("begin_suppress_tokens", g.begin_suppress_tokens...), f("stop_strings", g.stop_strings...), f("seed", g.seed...);
+  f("use_cache", g.use_cache...);
 }
 
 [[noreturn]] void bad(const std::string& source, const std::string& key, const char* want, const Json& v) {
@@ -115,7 +116,7 @@ GenerationConfig GenerationConfig::from_json_string(const std::string& text, con
   const Json j = parse_json(text, source);
   if (!j.is_object()) throw JsonError(source + ": expected a JSON object");
   GenerationConfig g;
-  for_each_field(g, Reader{j, source});
+  for_each_field(Reader{j, source}, g);
   return g;
 }
 
@@ -126,28 +127,15 @@ GenerationConfig GenerationConfig::from_model_config(const PretrainedConfig& c) 
 
 GenerationConfig GenerationConfig::merged_over(const GenerationConfig& base) const {
   GenerationConfig out = base;
-  GenerationConfig self = *this;
-  // Walk both in step: a field set here replaces the base one.
-  std::vector<std::function<void()>> assign;
-  for_each_field(self, [&](const char*, auto& mine) {
-    using T = std::decay_t<decltype(mine)>;
-    assign.push_back([&mine, &out, idx = assign.size()]() mutable {
-      size_t i = 0;
-      for_each_field(out, [&](const char*, auto& theirs) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(theirs)>, T>)
-          if (i == idx && mine) theirs = mine;
-        ++i;
-      });
-    });
-  });
-  for (auto& a : assign) a();
+  for_each_field([](const char*, auto& o, const auto& mine) {
+    if (mine) o = mine;
+  }, out, *this);
   return out;
 }
 
 std::string GenerationConfig::to_json_string() const {
   Json j = Json::object();
-  GenerationConfig self = *this;
-  for_each_field(self, [&](const char* key, auto& v) {
+  for_each_field([&](const char* key, const auto& v) {
     if (!v) return;
     if constexpr (std::is_same_v<std::decay_t<decltype(*v)>, std::string>) {
       if (*v == "never") j[key] = "never";
@@ -155,7 +143,7 @@ std::string GenerationConfig::to_json_string() const {
     } else {
       j[key] = *v;
     }
-  });
+  }, *this);
   return j.dump(2);
 }
 

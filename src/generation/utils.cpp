@@ -65,16 +65,10 @@ class Runner {
     const int64_t B = static_cast<int64_t>(b.seq.size()), S = static_cast<int64_t>(b.seq[0].size()) - from;
     Tensor pos = Tensor::empty({B, S}, DType::I64);
     for (int64_t i = 0; i < B; ++i)
-      for (int64_t s = 0; s < S; ++s) {
-        int64_t p;
-        if (from == 0) {  // prompt: cumsum(mask) - 1, pads at 0
-          p = 0;
-          for (int64_t k = 0; k <= s; ++k) p += b.mask[i][k];
-          p = b.mask[i][s] ? p - 1 : 0;
-        } else {
-          p = b.last_pos[i] + 1 + s;
-        }
-        pos.data<int64_t>()[i * S + s] = p;
+      for (int64_t s = 0, seen = 0; s < S; ++s) {
+        seen += b.mask[i][s];
+        // prompt: cumsum(mask) - 1 with pads at 0; later steps count on from the last position
+        pos.data<int64_t>()[i * S + s] = from == 0 ? (b.mask[i][s] ? seen - 1 : 0) : b.last_pos[i] + 1 + s;
       }
     for (int64_t i = 0; i < B; ++i) b.last_pos[i] = pos.data<int64_t>()[i * S + S - 1];
     Tensor mask = Tensor::empty({B, static_cast<int64_t>(b.mask[0].size())}, DType::I64);

@@ -98,27 +98,6 @@ class LastTokenClassification : public EncoderHeadModel {
   nn::Linear& score_;
 };
 
-class DecoderTokenClassification : public EncoderHeadModel {
- public:
-  DecoderTokenClassification(const PretrainedConfig& c, const EncoderFamily& f, const std::string& name)
-      : EncoderHeadModel(c, f, false),
-        name_(name),
-        out_(add(name, std::make_unique<nn::Linear>(backbone_.hidden_size(), labels(c),
-                                                     name == "classifier" || c.get_bool("token_classification_bias", true)))) {}
-  std::vector<std::string> may_be_missing() const override { return {name_ + "."}; }
-
- protected:
-  ModelOutput head(const ModelOutput& base, const ModelInputs&) override {
-    ModelOutput o;
-    o.set("logits", out_(base["last_hidden_state"]));
-    return o;
-  }
-
- private:
-  std::string name_;
-  nn::Linear& out_;
-};
-
 }  // namespace
 
 std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const EncoderFamily& f) {
@@ -126,10 +105,6 @@ std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const
 }
 std::unique_ptr<PreTrainedModel> make_last_token_classification(const PretrainedConfig& c, const EncoderFamily& f) {
   return std::make_unique<LastTokenClassification>(c, f);
-}
-std::unique_ptr<PreTrainedModel> make_decoder_token_classification(const PretrainedConfig& c, const EncoderFamily& f,
-                                                                  const std::string& head) {
-  return std::make_unique<DecoderTokenClassification>(c, f, head);
 }
 
 }  // namespace transformers

@@ -49,8 +49,5 @@ class CachedBackbone : public EncoderBackbone {
 std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const EncoderFamily& f);
 // logits at the rightmost non-pad token (`score`, no bias)
 std::unique_ptr<PreTrainedModel> make_last_token_classification(const PretrainedConfig& c, const EncoderFamily& f);
-// logits per token; `head` is "score" (Generic) or "classifier" (GPT-2)
-std::unique_ptr<PreTrainedModel> make_decoder_token_classification(const PretrainedConfig& c, const EncoderFamily& f,
-                                                                  const std::string& head = "score");
 
 }  // namespace transformers

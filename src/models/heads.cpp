@@ -26,9 +26,11 @@ int64_t num_labels(const PretrainedConfig& c) {
 
 class TokenClassification : public EncoderHeadModel {
  public:
-  TokenClassification(const PretrainedConfig& c, const EncoderFamily& f)
-      : EncoderHeadModel(c, f, false), classifier_(add("classifier", std::make_unique<nn::Linear>(backbone_.hidden_size(), num_labels(c)))) {}
-  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
+  TokenClassification(const PretrainedConfig& c, const EncoderFamily& f, const std::string& name, bool bias)
+      : EncoderHeadModel(c, f, false),
+        name_(name),
+        classifier_(add(name, std::make_unique<nn::Linear>(backbone_.hidden_size(), num_labels(c), bias))) {}
+  std::vector<std::string> may_be_missing() const override { return {name_ + "."}; }
 
  protected:
   ModelOutput head(const ModelOutput& base, const ModelInputs&) override {
@@ -36,6 +38,7 @@ class TokenClassification : public EncoderHeadModel {
     o.set("logits", classifier_(base["last_hidden_state"]));
     return o;
   }
+  std::string name_;
   nn::Linear& classifier_;
 };
 
@@ -129,8 +132,9 @@ ModelInputs flatten_choices(const ModelInputs& in, int64_t& num_choices) {
 std::unique_ptr<PreTrainedModel> make_base_model(const PretrainedConfig& c, const EncoderFamily& f) {
   return std::make_unique<BaseModel>(c, f);
 }
-std::unique_ptr<PreTrainedModel> make_token_classification(const PretrainedConfig& c, const EncoderFamily& f) {
-  return std::make_unique<TokenClassification>(c, f);
+std::unique_ptr<PreTrainedModel> make_token_classification(const PretrainedConfig& c, const EncoderFamily& f, const std::string& head,
+                                                          bool bias) {
+  return std::make_unique<TokenClassification>(c, f, head, bias);
 }
 std::unique_ptr<PreTrainedModel> make_question_answering(const PretrainedConfig& c, const EncoderFamily& f) {
   return std::make_unique<QuestionAnswering>(c, f);

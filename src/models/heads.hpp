@@ -43,8 +43,9 @@ class EncoderHeadModel : public Model {
 
 // The base model itself (AutoModel): backbone keys carry no prefix.
 std::unique_ptr<PreTrainedModel> make_base_model(const PretrainedConfig& c, const EncoderFamily& f);
-// logits = classifier(last_hidden_state)
-std::unique_ptr<PreTrainedModel> make_token_classification(const PretrainedConfig& c, const EncoderFamily& f);
+// logits = classifier(last_hidden_state); decoders' generic heads name it `score`
+std::unique_ptr<PreTrainedModel> make_token_classification(const PretrainedConfig& c, const EncoderFamily& f,
+                                                          const std::string& head = "classifier", bool bias = true);
 // start_logits, end_logits = qa_outputs(last_hidden_state)
 std::unique_ptr<PreTrainedModel> make_question_answering(const PretrainedConfig& c, const EncoderFamily& f);
 // BERT style: classifier(pooler_output)

@@ -53,7 +53,9 @@ struct Decoder {
   static std::unique_ptr<PreTrainedModel> base(const PretrainedConfig& c) { return make_base_model(c, F()); }
   static std::unique_ptr<PreTrainedModel> lm(const PretrainedConfig& c) { return make_causal_lm(c, F()); }
   static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return make_last_token_classification(c, F()); }
-  static std::unique_ptr<PreTrainedModel> token(const PretrainedConfig& c) { return make_decoder_token_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> token(const PretrainedConfig& c) {
+    return make_token_classification(c, F(), "score", c.get_bool("token_classification_bias", true));
+  }
   static std::unique_ptr<PreTrainedModel> qa(const PretrainedConfig& c) { return make_question_answering(c, F()); }
   // Llama, Qwen2/3, SmolLM3 QA keep the backbone under `transformer` (Python's BC prefix).
   static std::unique_ptr<PreTrainedModel> qa_bc(const PretrainedConfig& c) {
@@ -65,15 +67,6 @@ struct Decoder {
     return make_question_answering(c, f);
   }
 };
-std::unique_ptr<PreTrainedModel> gpt2_token(const PretrainedConfig& c) {
-  return make_decoder_token_classification(c, gpt2::family(), "classifier");
-}
-std::unique_ptr<PreTrainedModel> gpt_neox_token(const PretrainedConfig& c) {
-  return make_decoder_token_classification(c, gpt_neox::family(), "classifier");
-}
-std::unique_ptr<PreTrainedModel> falcon_token(const PretrainedConfig& c) {
-  return make_decoder_token_classification(c, falcon::family(), "classifier");
-}
 const EncoderFamily& llama_family() {
   static const EncoderFamily f = llama::family_for(llama::params, "Llama");
   return f;
@@ -264,7 +257,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "gpt2", "GPT2Model", Decoder<gpt2::family>::base},
       {"AutoModelForCausalLM", "gpt2", "GPT2LMHeadModel", Decoder<gpt2::family>::lm},
       {"AutoModelForSequenceClassification", "gpt2", "GPT2ForSequenceClassification", Decoder<gpt2::family>::seq},
-      {"AutoModelForTokenClassification", "gpt2", "GPT2ForTokenClassification", gpt2_token},
+      {"AutoModelForTokenClassification", "gpt2", "GPT2ForTokenClassification", Generic<gpt2::family>::token},
       {"AutoModelForQuestionAnswering", "gpt2", "GPT2ForQuestionAnswering", Decoder<gpt2::family>::qa},
 
       {"AutoModel", "mixtral", "MixtralModel", Decoder<mixtral::family>::base},
@@ -292,7 +285,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "gpt_neox", "GPTNeoXModel", Decoder<gpt_neox::family>::base},
       {"AutoModelForCausalLM", "gpt_neox", "GPTNeoXForCausalLM", Decoder<gpt_neox::family>::lm},
       {"AutoModelForSequenceClassification", "gpt_neox", "GPTNeoXForSequenceClassification", Decoder<gpt_neox::family>::seq},
-      {"AutoModelForTokenClassification", "gpt_neox", "GPTNeoXForTokenClassification", gpt_neox_token},
+      {"AutoModelForTokenClassification", "gpt_neox", "GPTNeoXForTokenClassification", Generic<gpt_neox::family>::token},
       {"AutoModelForQuestionAnswering", "gpt_neox", "GPTNeoXForQuestionAnswering", Decoder<gpt_neox::family>::qa},
 
       {"AutoModel", "opt", "OPTModel", Decoder<opt::family>::base},
@@ -313,7 +306,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "falcon", "FalconModel", Decoder<falcon::family>::base},
       {"AutoModelForCausalLM", "falcon", "FalconForCausalLM", Decoder<falcon::family>::lm},
       {"AutoModelForSequenceClassification", "falcon", "FalconForSequenceClassification", Decoder<falcon::family>::seq},
-      {"AutoModelForTokenClassification", "falcon", "FalconForTokenClassification", falcon_token},
+      {"AutoModelForTokenClassification", "falcon", "FalconForTokenClassification", Generic<falcon::family>::token},
       {"AutoModelForQuestionAnswering", "falcon", "FalconForQuestionAnswering", Decoder<falcon::family>::qa},
   };
   return v;

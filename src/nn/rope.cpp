@@ -140,21 +140,24 @@ void RotaryEmbedding::apply(Tensor& x, const Tensor& position_ids) const {
   const std::vector<float> inv = inv_freq_for(max_pos + 1);
   const int64_t half = dim_ / 2;
   float* px = x.data<float>();
-#pragma omp parallel for if (B * S * H * D > 32768)
-  for (int64_t bs = 0; bs < B * S; ++bs) {
-    std::vector<float> c(static_cast<size_t>(half)), s(static_cast<size_t>(half));
-    const float p = static_cast<float>(pp[bs]);
-    for (int64_t i = 0; i < half; ++i) {
-      const float f = p * inv[static_cast<size_t>(i)];
-      c[i] = std::cos(f) * attention_scaling_;
-      s[i] = std::sin(f) * attention_scaling_;
-    }
-    for (int64_t h = 0; h < H; ++h) {
-      float* r = px + (bs * H + h) * D;
+#pragma omp parallel if (B * S * H * D > 32768)
+  {
+    std::vector<float> c(static_cast<size_t>(half)), s(static_cast<size_t>(half));  // per thread
+#pragma omp for
+    for (int64_t bs = 0; bs < B * S; ++bs) {
+      const float p = static_cast<float>(pp[bs]);
       for (int64_t i = 0; i < half; ++i) {
-        const float a = r[i], b = r[i + half];
-        r[i] = a * c[i] - b * s[i];
-        r[i + half] = b * c[i] + a * s[i];
+        const float f = p * inv[static_cast<size_t>(i)];
+        c[i] = std::cos(f) * attention_scaling_;
+        s[i] = std::sin(f) * attention_scaling_;
+      }
+      for (int64_t h = 0; h < H; ++h) {
+        float* r = px + (bs * H + h) * D;
+        for (int64_t i = 0; i < half; ++i) {
+          const float a = r[i], b = r[i + half];
+          r[i] = a * c[i] - b * s[i];
+          r[i + half] = b * c[i] + a * s[i];
+        }
       }
     }
   }
