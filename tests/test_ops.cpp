@@ -93,6 +93,20 @@ TEST(Ops, AttentionKernelsAgree) {
     EXPECT_TRUE(allclose(f, r, 1e-5, 1e-4)) << sinks;
   }
   EXPECT_THROW(ops::attention(q, randn({2, 3, 9, 8}, 1), randn({2, 3, 9, 6}, 1), {}), ShapeMismatch);  // 4 heads over 3
+  // An additive per-head bias (T5), shared over the batch or per row, equals the scores it shifts.
+  ops::AttentionOptions b;
+  b.causal = false, b.bias = randn({4, 5, 9}, 25);
+  auto [fb, rb] = both([&] { return ops::attention(q, k, v, b); });
+  EXPECT_TRUE(allclose(fb, rb, 1e-5, 1e-4));
+  Tensor zero_q = Tensor::zeros({2, 4, 5, 8});
+  ops::AttentionOptions one_hot;
+  one_hot.causal = false;
+  one_hot.bias = Tensor::full({2, 4, 5, 9}, -1e4);  // only key 7 visible through the bias
+  for (int64_t r = 0; r < 2 * 4 * 5; ++r) one_hot.bias.data<float>()[r * 9 + 7] = 0.0f;
+  Tensor picked = ops::attention(zero_q, k, v, one_hot);
+  EXPECT_NEAR(picked.item({1, 2, 3 * 6 + 4}), v.item({1, 1, 7, 4}), 1e-6);
+  b.bias = randn({4, 5, 8}, 26);
+  EXPECT_THROW(ops::attention(q, k, v, b), ShapeMismatch);
 }
 
 TEST(Ops, BroadcastingBinary) {

@@ -136,4 +136,27 @@ class TextGenerationPipeline {
   std::unique_ptr<PreTrainedTokenizer> tok_;
 };
 
+// pipeline("text2text-generation" | "summarization" | "translation" | "translation_xx_to_yy") as
+// transformers v4 defined them (v5 dropped these classes): the model config's prefix — or the
+// task's entry of config.task_specific_params, whose generation settings also apply — is put
+// before each input; outputs are decoded with skip_special_tokens.
+class Text2TextGenerationPipeline {
+ public:
+  static std::unique_ptr<Text2TextGenerationPipeline> from_pretrained(const std::string& model, const std::string& task = "text2text-generation",
+                                                                      const FromPretrainedOptions& o = {});
+  // One string per input (per returned sequence when num_return_sequences > 1).
+  std::vector<std::string> operator()(const std::vector<std::string>& texts, const GenerationConfig& g = {}) const;
+  // "generated_text", "summary_text" or "translation_text": Python's result key.
+  const std::string& output_key() const { return key_; }
+  const std::string& prefix() const { return prefix_; }
+  PreTrainedModel& model() const { return *model_; }
+  const PreTrainedTokenizer& tokenizer() const { return *tok_; }
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<PreTrainedTokenizer> tok_;
+  std::string key_, prefix_;
+  GenerationConfig task_params_;
+};
+
 }  // namespace transformers

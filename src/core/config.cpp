@@ -134,7 +134,9 @@ PretrainedConfig PretrainedConfig::from_json_string(const ConfigSpec& spec, cons
   // Labels: id2label keys are strings in JSON and must be integers; without it num_labels (default 2) builds LABEL_i.
   Json& id2 = d.values["id2label"];
   if (id2.is_null()) {
-    int64_t n = 2;
+    // A config class may default to another count (BartConfig: 3).
+    auto dn = d.defaults.find("num_labels");
+    int64_t n = dn != d.defaults.end() && dn->is_number_integer() ? dn->get<int64_t>() : 2;
     if (file.contains("num_labels")) {
       if (!file["num_labels"].is_number_integer() || file["num_labels"].get<int64_t>() < 0)
         throw ConfigError(source + ": 'num_labels' must be a non-negative integer");

@@ -82,7 +82,7 @@ class Runner {
   Tensor advance(Batch& b, nn::KVCache& cache) {
     const int64_t len = static_cast<int64_t>(b.seq[0].size()), at = m_.cache_recompute_length();
     if (at > 0 && len >= at + 1 && cache.get_seq_length() <= at) {
-      cache = nn::KVCache(m_.num_cache_layers(), r_.max_length);
+      cache = m_.new_cache(r_.max_length, static_cast<int64_t>(b.seq.size()));
       return step(b, 0, cache);
     }
     return step(b, len - 1, cache);
@@ -107,7 +107,7 @@ class Runner {
 
   GenerateOutput sample(Batch b, int64_t prompt_len) {
     const int64_t B = static_cast<int64_t>(b.seq.size());
-    nn::KVCache cache(m_.num_cache_layers(), r_.max_length);
+    nn::KVCache cache = m_.new_cache(r_.max_length, B);
     std::mt19937_64 rng(r_.seed ? *r_.seed : std::random_device{}());
     std::vector<bool> unfinished(static_cast<size_t>(B), true);
     Tensor logits = step(b, 0, cache);
@@ -175,7 +175,7 @@ GenerateOutput Runner::beam_search(Batch b, int64_t prompt_len) {
   const int64_t keep = std::max<int64_t>(2, 1 + static_cast<int64_t>(r_.eos.size())) * nb;
   const double lp = r_.length_penalty;
   const int64_t fill = !r_.eos.empty() ? (r_.pad && *r_.pad != 0 ? *r_.pad : r_.eos[0]) : -1;
-  nn::KVCache cache(m_.num_cache_layers(), r_.max_length);
+  nn::KVCache cache = m_.new_cache(r_.max_length, static_cast<int64_t>(b.seq.size()));
   std::mt19937_64 rng(r_.seed ? *r_.seed : std::random_device{}());
 
   struct Beam {
@@ -318,7 +318,7 @@ GenerateOutput GenerativeModel::generate(const Tensor& input_ids, const Generati
   const Tensor ids = input_ids.to(DType::I64).contiguous();
   const int64_t B = ids.size(0), S = ids.size(1);
   if (B == 0 || S == 0) throw ValueError("generate: the prompt is empty; give at least one token (e.g. the bos token)");
-  const int64_t V = config().get_int("vocab_size");
+  const int64_t V = output_vocab_size();
   for (int64_t i = 0; i < B * S; ++i)
     if (ids.data<int64_t>()[i] < 0 || ids.data<int64_t>()[i] >= V)
       throw ValueError("generate: input id " + std::to_string(ids.data<int64_t>()[i]) + " is outside the vocabulary of " + std::to_string(V));

@@ -21,6 +21,14 @@ class GenerativeModel : public Model {
   // recomputes it (Phi-3's switch from short to long rope factors, as its
   // prepare_inputs_for_generation does).
   virtual int64_t cache_recompute_length() const { return 0; }
+  // Size of the logits' last dim (Marian's decoder vocabulary may differ from vocab_size).
+  virtual int64_t output_vocab_size() const { return config().get_int("vocab_size"); }
+  // The empty cache a generation of `rows` sequences starts from (encoder-decoders attach their
+  // encoder output).
+  virtual nn::KVCache new_cache(int64_t reserve_tokens, int64_t rows) const {
+    (void)rows;
+    return nn::KVCache(num_cache_layers(), reserve_tokens);
+  }
   GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& config, const Tensor& attention_mask,
                           const GenerateHooks& hooks) override;
 };

@@ -122,7 +122,7 @@ LoadingInfo load_weights(Model& model, const Checkpoint& ckpt, const LoadPolicy&
     p.loaded = true;
   }
 
-  if (model.config().get_bool("tie_word_embeddings", false)) {
+  if (model.ties_word_embeddings()) {
     for (const auto& [target, source] : model.tied_weights()) {
       auto t = slots.find(target), s = slots.find(source);
       if (t == slots.end() || s == slots.end()) continue;
@@ -158,7 +158,7 @@ LoadingInfo load_weights(Model& model, const Checkpoint& ckpt, const LoadPolicy&
     if (p->kind == nn::ParamKind::Weight && wdt != DType::F32) p->value = p->value.to(wdt);
   }
   // A freshly initialized tie target shares its source, as after Python's tie_weights().
-  if (model.config().get_bool("tie_word_embeddings", false))
+  if (model.ties_word_embeddings())
     for (const auto& [target, source] : model.tied_weights()) {
       auto t = slots.find(target), s = slots.find(source);
       if (t != slots.end() && s != slots.end() &&

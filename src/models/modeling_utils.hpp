@@ -16,6 +16,8 @@ class Model : public PreTrainedModel, public nn::Module {
   virtual std::string base_model_prefix() const = 0;
   // Python's `_tied_weights_keys` {target: source}; applied when config.tie_word_embeddings is true.
   virtual std::vector<std::pair<std::string, std::string>> tied_weights() const { return {}; }
+  // Whether tied_weights() apply: config.tie_word_embeddings, unless a family forces it.
+  virtual bool ties_word_embeddings() const { return config().get_bool("tie_word_embeddings", false); }
   // Weights Python would freshly initialize when absent without the load being wrong: a pooler
   // when loading a base model from a head checkpoint, a task head from a base checkpoint.
   virtual std::vector<std::string> may_be_missing() const { return {}; }

@@ -30,6 +30,12 @@
 #include "models/qwen2/modeling_qwen2.hpp"
 #include "models/qwen3/modeling_qwen3.hpp"
 #include "models/smollm3/modeling_smollm3.hpp"
+#include "models/bart/modeling_bart.hpp"
+#include "models/m2m_100/modeling_m2m_100.hpp"
+#include "models/marian/modeling_marian.hpp"
+#include "models/mbart/modeling_mbart.hpp"
+#include "models/pegasus/modeling_pegasus.hpp"
+#include "models/t5/modeling_t5.hpp"
 
 namespace transformers::registry {
 
@@ -66,6 +72,15 @@ struct Decoder {
     }();
     return make_question_answering(c, f);
   }
+};
+// Encoder-decoder classes bound to a family.
+template <const Seq2SeqFamily& (*F)()>
+struct Seq2Seq {
+  static std::unique_ptr<PreTrainedModel> base(const PretrainedConfig& c) { return make_seq2seq_base_model(c, F()); }
+  static std::unique_ptr<PreTrainedModel> lm(const PretrainedConfig& c) { return make_seq2seq_lm(c, F()); }
+  static std::unique_ptr<PreTrainedModel> encoder(const PretrainedConfig& c) { return make_seq2seq_encoder_model(c, F()); }
+  static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return make_seq2seq_sequence_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> qa(const PretrainedConfig& c) { return make_seq2seq_question_answering(c, F()); }
 };
 const EncoderFamily& llama_family() {
   static const EncoderFamily f = llama::family_for(llama::params, "Llama");
@@ -116,6 +131,12 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"gpt_oss", gpt_oss::config_spec},
       {"deepseek_v3", deepseek_v3::config_spec},
       {"falcon", falcon::config_spec},
+      {"bart", bart::config_spec},
+      {"mbart", mbart::config_spec},
+      {"marian", marian::config_spec},
+      {"pegasus", pegasus::config_spec},
+      {"m2m_100", m2m_100::config_spec},
+      {"t5", t5::config_spec},
   };
   return v;
 }
@@ -308,6 +329,33 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForSequenceClassification", "falcon", "FalconForSequenceClassification", Decoder<falcon::family>::seq},
       {"AutoModelForTokenClassification", "falcon", "FalconForTokenClassification", Generic<falcon::family>::token},
       {"AutoModelForQuestionAnswering", "falcon", "FalconForQuestionAnswering", Decoder<falcon::family>::qa},
+
+      {"AutoModel", "bart", "BartModel", Seq2Seq<bart::family>::base},
+      {"AutoModelForSeq2SeqLM", "bart", "BartForConditionalGeneration", Seq2Seq<bart::family>::lm},
+      {"AutoModelForPreTraining", "bart", "BartForConditionalGeneration", Seq2Seq<bart::family>::lm},
+      {"AutoModelForSequenceClassification", "bart", "BartForSequenceClassification", Seq2Seq<bart::family>::seq},
+      {"AutoModelForQuestionAnswering", "bart", "BartForQuestionAnswering", Seq2Seq<bart::family>::qa},
+
+      {"AutoModel", "mbart", "MBartModel", Seq2Seq<mbart::family>::base},
+      {"AutoModelForSeq2SeqLM", "mbart", "MBartForConditionalGeneration", Seq2Seq<mbart::family>::lm},
+      {"AutoModelForSequenceClassification", "mbart", "MBartForSequenceClassification", Seq2Seq<mbart::family>::seq},
+      {"AutoModelForQuestionAnswering", "mbart", "MBartForQuestionAnswering", Seq2Seq<mbart::family>::qa},
+
+      {"AutoModel", "marian", "MarianModel", Seq2Seq<marian::family>::base},
+      {"AutoModelForSeq2SeqLM", "marian", "MarianMTModel", Seq2Seq<marian::family>::lm},
+
+      {"AutoModel", "pegasus", "PegasusModel", Seq2Seq<pegasus::family>::base},
+      {"AutoModelForSeq2SeqLM", "pegasus", "PegasusForConditionalGeneration", Seq2Seq<pegasus::family>::lm},
+
+      {"AutoModel", "m2m_100", "M2M100Model", Seq2Seq<m2m_100::family>::base},
+      {"AutoModelForSeq2SeqLM", "m2m_100", "M2M100ForConditionalGeneration", Seq2Seq<m2m_100::family>::lm},
+
+      {"AutoModel", "t5", "T5Model", Seq2Seq<t5::family>::base},
+      {"AutoModelForSeq2SeqLM", "t5", "T5ForConditionalGeneration", Seq2Seq<t5::family>::lm},
+      {"AutoModelForPreTraining", "t5", "T5ForConditionalGeneration", Seq2Seq<t5::family>::lm},
+      {"AutoModelForTextEncoding", "t5", "T5EncoderModel", Seq2Seq<t5::family>::encoder},
+      {"AutoModelForSequenceClassification", "t5", "T5ForSequenceClassification", Seq2Seq<t5::family>::seq},
+      {"AutoModelForQuestionAnswering", "t5", "T5ForQuestionAnswering", Seq2Seq<t5::family>::qa},
   };
   return v;
 }

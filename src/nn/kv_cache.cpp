@@ -77,6 +77,14 @@ Tensor cached_attention(const Tensor& q, const Tensor& k, const Tensor& v, KVCac
   return ops::attention(q.permute({0, 2, 1, 3}), kc, vc, o);
 }
 
+const KVCache::Cross& KVCache::cross(int64_t layer, const std::function<Cross()>& project) {
+  if (layer < 0 || layer >= num_layers()) throw ValueError("KVCache: layer " + std::to_string(layer) + " out of range");
+  cross_.resize(layers_.size());
+  Cross& c = cross_[static_cast<size_t>(layer)];
+  if (!c.k.defined()) c = project();
+  return c;
+}
+
 void KVCache::reorder_cache(const std::vector<int64_t>& beam_idx) {
   for (Layer& L : layers_) {
     if (!L.k.defined()) continue;

@@ -1,6 +1,7 @@
 #pragma once
 // HF's DynamicCache for decoder self-attention: per layer K and V in [B, Hkv, capacity, D] storage
 // that grows by doubling (or is reserved once for a known max length); attention reads views.
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -28,12 +29,25 @@ class KVCache {
   // Entries held for `layer` (less than get_seq_length() once a sliding layer trimmed).
   int64_t stored(int64_t layer) const { return layers_.at(static_cast<size_t>(layer)).len; }
 
+  // Encoder-decoder models (HF's EncoderDecoderCache): the encoder output the decoder attends to,
+  // one row per decoder row, and per layer the cross-attention keys/values projected from it.
+  Tensor encoder_hidden_states;   // [B, T_enc, H]
+  Tensor encoder_attention_mask;  // [B, T_enc] 0/1, or undefined
+  struct Cross {
+    Tensor k, v;  // [B, T_enc, Hkv, D], the projection layout
+  };
+  // Layer `layer`'s cross keys/values, computed by `project` on first use. reorder_cache leaves
+  // them (and the encoder output) alone: generate() reorders only among the beams of one input,
+  // whose encoder rows are identical copies.
+  const Cross& cross(int64_t layer, const std::function<Cross()>& project);
+
  private:
   struct Layer {
     Tensor k, v;  // [B, Hkv, cap, D]
     int64_t len = 0, start = 0;
   };
   std::vector<Layer> layers_;
+  std::vector<Cross> cross_;
   int64_t reserve_ = 0;
 };
 

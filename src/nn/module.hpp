@@ -61,6 +61,7 @@ class Container : public Module {
 class BareParameter : public Module {
  public:
   explicit BareParameter(int64_t n) : value(param("", {n}, ParamKind::Float32)) {}
+  explicit BareParameter(Shape shape) : value(param("", std::move(shape), ParamKind::Float32)) {}
   Tensor& value;
 };
 

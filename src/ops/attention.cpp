@@ -34,7 +34,7 @@ Tensor attention(const Tensor& q0, const Tensor& k0, const Tensor& v0, const Att
   a.q_sb = q.strides()[0], a.q_sh = q.strides()[1], a.q_ss = q.strides()[2];
   a.k_sb = kk.strides()[0], a.k_sh = kk.strides()[1], a.k_st = kk.strides()[2];
   a.v_sb = v.strides()[0], a.v_sh = v.strides()[1], a.v_st = v.strides()[2];
-  Tensor pad, sinks;
+  Tensor pad, sinks, bias;
   if (opt.key_padding.defined()) {
     pad = opt.key_padding.to(DType::F32).contiguous();
     if (pad.dim() != 2 || pad.size(0) != a.B || pad.size(1) < opt.kv_start + a.T)
@@ -46,6 +46,15 @@ Tensor attention(const Tensor& q0, const Tensor& k0, const Tensor& v0, const Att
     sinks = opt.sinks.to(DType::F32).contiguous();
     if (sinks.numel() != a.H) throw ShapeMismatch("attention: sinks must have one entry per head");
     a.sinks = sinks.data<float>();
+  }
+  if (opt.bias.defined()) {
+    bias = opt.bias.to(DType::F32).contiguous();
+    const Shape want{a.H, a.Sq, a.T};
+    const bool shared = bias.shape() == want;
+    if (!shared && bias.shape() != Shape{a.B, a.H, a.Sq, a.T})
+      throw ShapeMismatch("attention: bias " + shape_str(bias.shape()) + " must be [heads, q, k] or [batch, heads, q, k] = " +
+                          shape_str(want));
+    a.bias = bias.data<float>(), a.bias_sb = shared ? 0 : a.H * a.Sq * a.T;
   }
   a.scaling = opt.scaling, a.softcap = opt.softcap, a.causal = opt.causal;
   a.window = opt.sliding_window, a.q_start = opt.q_start, a.kv_start = opt.kv_start;

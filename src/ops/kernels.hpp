@@ -37,6 +37,8 @@ struct AttentionArgs {
   const float* key_padding = nullptr;  // [B][kp_len], absolute key index
   int64_t kp_len = 0;
   const float* sinks = nullptr;        // [H]
+  const float* bias = nullptr;         // [.][H][Sq][T], batch stride bias_sb (0: shared)
+  int64_t bias_sb = 0;
   float scaling = 1, softcap = 0;
   bool causal = true;
   int64_t window = 0, q_start = 0, kv_start = 0;
@@ -46,6 +48,9 @@ struct AttentionArgs {
     if (causal && kp > qp) return false;
     if (window > 0 && qp - kp >= window) return false;
     return !key_padding || key_padding[b * kp_len + kp] != 0.0f;
+  }
+  float bias_at(int64_t b, int64_t h, int64_t i, int64_t j) const {
+    return bias ? bias[b * bias_sb + (h * Sq + i) * T + j] : 0.0f;
   }
 };
 using AttentionFn = void (*)(const AttentionArgs&);

@@ -69,6 +69,9 @@ struct AttentionOptions {
   int64_t q_start = 0, kv_start = 0;
   Tensor key_padding;          // [B, kv_start + T] 0/1 (any dtype), or undefined
   Tensor sinks;                // [H] per-head sink logits (gpt-oss), or undefined
+  // Added to the scores before masking: [H, Sq, T] or [B, H, Sq, T] over the keys handed in
+  // (T5's relative position bias), or undefined.
+  Tensor bias;
 };
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& opt);
 

@@ -39,6 +39,7 @@ void attention(const AttentionArgs& a) {
         if (!a.visible(b, i, j)) { p[j] = NAN; continue; }
         float s = dot(q, kb + j * a.k_st, a.D) * a.scaling;
         if (a.softcap > 0) s = std::tanh(s / a.softcap) * a.softcap;
+        s += a.bias_at(b, h, i, j);
         p[j] = s;
         mx = std::max(mx, s);
         any = true;

@@ -23,6 +23,7 @@ void attention(const AttentionArgs& a) {
           for (int64_t d = 0; d < a.D; ++d) s += static_cast<double>(q[d]) * k[d];
           s = static_cast<float>(s) * a.scaling;
           if (a.softcap > 0) s = std::tanh(s / a.softcap) * a.softcap;
+          s += a.bias_at(b, h, i, j);
           p[j] = s;
           mx = std::max(mx, s);
           any = true;

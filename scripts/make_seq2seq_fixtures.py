@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Encoder-decoder parity fixtures: a tiny random checkpoint per architecture (fixtures/seq2seq/<arch>/)
+with the logits and encoder states Python transformers computes on a padded batch, the sequences its
+generate() returns for greedy, beam and processor-heavy settings (generate.json), and the task heads
+(fixtures/seq2seq/index.json).
+Run:  python3 scripts/make_seq2seq_fixtures.py   (same venv and pins as make_fixtures.py)
+"""
+import json
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import OUT, ensure_venv  # noqa: E402
+
+V = 256
+
+
+def main():
+    import torch
+    import transformers as tf
+    from safetensors.torch import save_file
+
+    root = os.path.join(OUT, "seq2seq")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    bart = dict(vocab_size=V, d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
+                encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=64)
+    t5 = dict(vocab_size=V, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, relative_attention_num_buckets=8,
+              relative_attention_max_distance=20, decoder_start_token_id=0)
+    archs = {
+        # (config class, kwargs, pad, eos, decoder start)
+        "bart": (tf.BartConfig, dict(bart), 1, 2, 2),
+        "mbart": (tf.MBartConfig, dict(bart, scale_embedding=True, decoder_start_token_id=2), 1, 2, 2),
+        "marian": (tf.MarianConfig, dict(bart, pad_token_id=255, eos_token_id=0, decoder_start_token_id=255, forced_eos_token_id=0,
+                                         scale_embedding=True, activation_function="swish"), 255, 0, 255),
+        "marian-separate": (tf.MarianConfig, dict(bart, vocab_size=300, decoder_vocab_size=V, share_encoder_decoder_embeddings=False,
+                                                  pad_token_id=255, eos_token_id=0, decoder_start_token_id=255, forced_eos_token_id=0,
+                                                  scale_embedding=True), 255, 0, 255),
+        "pegasus": (tf.PegasusConfig, dict(bart, scale_embedding=True), 0, 1, 0),
+        "m2m_100": (tf.M2M100Config, dict(bart, encoder_layerdrop=0.0, decoder_layerdrop=0.0), 1, 2, 2),
+        "t5": (tf.T5Config, dict(t5, feed_forward_proj="relu"), 0, 1, 0),
+        "t5-v1_1": (tf.T5Config, dict(t5, feed_forward_proj="gated-gelu", tie_word_embeddings=False), 0, 1, 0),
+    }
+
+    def inputs(pad, eos, start):
+        ids = torch.tensor([[5, 17, 200, 33, 99, 4, eos], [45, 88, 6, eos, pad, pad, pad]])
+        dec = torch.tensor([[start, 7, 19, 23, 150], [start, 9, 150, 11, 12]])
+        return ids, (ids != pad).long(), dec
+
+    def spread(model, seed):
+        # Weights large enough that logits are well separated: greedy and beam choices then do not
+        # hinge on the last bits of float rounding.
+        g = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                if not p.requires_grad:  # frozen sinusoidal position tables
+                    continue
+                if p.dim() >= 2:
+                    p.copy_(torch.randn(p.shape, generator=g) * 0.25)
+                elif "norm" in name:
+                    p.copy_(1.0 + torch.randn(p.shape, generator=g) * 0.1)
+                else:
+                    p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+            if getattr(model, "final_logits_bias", None) is not None:
+                model.final_logits_bias.copy_(torch.randn(model.final_logits_bias.shape, generator=g) * 0.5)
+
+    def gen_cases(model, ids, mask):
+        cases = [
+            ("greedy", dict(max_new_tokens=10, do_sample=False)),
+            ("beam", dict(max_new_tokens=8, num_beams=3, num_return_sequences=2, do_sample=False)),
+            ("beam_lp", dict(max_new_tokens=6, num_beams=4, length_penalty=0.5, early_stopping=True, do_sample=False)),
+            ("processors", dict(max_new_tokens=10, do_sample=False, repetition_penalty=1.3, no_repeat_ngram_size=2,
+                                bad_words_ids=[[17], [45, 88]], min_new_tokens=3)),
+            ("forced", dict(max_length=8, min_length=5, do_sample=False, forced_bos_token_id=7, forced_eos_token_id=9)),
+        ]
+        with torch.no_grad():
+            base = model.generate(ids, attention_mask=mask, max_new_tokens=10, do_sample=False, eos_token_id=None,
+                                  forced_eos_token_id=None)
+        eos = int(base[0, 4])
+        cases.append(("eos", dict(max_new_tokens=10, do_sample=False, eos_token_id=[eos, 3])))
+        cases.append(("beam_eos", dict(max_new_tokens=8, num_beams=3, do_sample=False, eos_token_id=eos)))
+        out = []
+        for name, kw in cases:
+            with torch.no_grad():
+                seq = model.generate(ids, attention_mask=mask, **kw)
+            out.append({"name": name, "kwargs": kw, "sequences": seq.tolist()})
+        return out
+
+    for seed, (arch, (cls, kw, pad, eos, start)) in enumerate(archs.items(), start=1):
+        torch.manual_seed(seed)
+        if cls is not tf.T5Config:
+            kw = dict(kw, pad_token_id=pad, eos_token_id=eos)
+        cfg = cls(**kw)
+        model = tf.AutoModelForSeq2SeqLM.from_config(cfg, attn_implementation="eager").eval()
+        spread(model, seed)
+        model.generation_config.pad_token_id = pad
+        d = os.path.join(root, arch)
+        os.makedirs(d)
+        model.save_pretrained(d)
+        ids, mask, dec = inputs(pad, eos, start)
+        with torch.no_grad():
+            out = model(input_ids=ids, attention_mask=mask, decoder_input_ids=dec)
+        save_file({"input_ids": ids, "attention_mask": mask, "decoder_input_ids": dec}, os.path.join(d, "inputs.safetensors"))
+        save_file({"logits": out.logits.contiguous(), "encoder_last_hidden_state": out.encoder_last_hidden_state.contiguous()},
+                  os.path.join(d, "outputs.safetensors"))
+        with open(os.path.join(d, "generate.json"), "w") as f:
+            json.dump({"class": type(model).__name__, "cases": gen_cases(model, ids, mask)}, f, indent=1)
+        print(arch, type(model).__name__)
+
+    # The other Auto classes: base models, encoder-only, classification and QA heads.
+    index = []
+    heads = [("bart", "AutoModel", "BartModel", False), ("bart", "AutoModelForSequenceClassification", "BartForSequenceClassification", False),
+             ("bart", "AutoModelForQuestionAnswering", "BartForQuestionAnswering", False), ("mbart", "AutoModel", "MBartModel", False),
+             ("mbart", "AutoModelForSequenceClassification", "MBartForSequenceClassification", False),
+             ("marian", "AutoModel", "MarianModel", True), ("pegasus", "AutoModel", "PegasusModel", True),
+             ("m2m_100", "AutoModel", "M2M100Model", True), ("t5", "AutoModel", "T5Model", True),
+             ("t5", "AutoModelForTextEncoding", "T5EncoderModel", False),
+             ("t5-v1_1", "AutoModelForSequenceClassification", "T5ForSequenceClassification", False),
+             ("t5", "AutoModelForQuestionAnswering", "T5ForQuestionAnswering", False)]
+    for i, (arch, auto_class, cls_name, with_decoder) in enumerate(heads):
+        torch.manual_seed(100 + i)
+        cls, kw, pad, eos, start = archs[arch]
+        if cls is not tf.T5Config:
+            kw = dict(kw, pad_token_id=pad, eos_token_id=eos)
+        cfg = cls(**kw, num_labels=2 if "Question" in cls_name else 3)
+        model = getattr(tf, cls_name)(cfg)
+        model.set_attn_implementation("eager")
+        model.eval()
+        spread(model, 100 + i)
+        d = os.path.join(root, "heads", f"{arch}-{cls_name}")
+        os.makedirs(d)
+        model.save_pretrained(d)
+        ids, mask, dec = inputs(pad, eos, start)
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if with_decoder:
+            feed["decoder_input_ids"] = dec
+        with torch.no_grad():
+            out = model(**feed)
+        flat = {k: v.float().contiguous() for k, v in out.items() if isinstance(v, torch.Tensor)}
+        save_file(feed, os.path.join(d, "inputs.safetensors"))
+        save_file(flat, os.path.join(d, "outputs.safetensors"))
+        index.append({"dir": f"heads/{arch}-{cls_name}", "auto_class": auto_class, "class": cls_name, "outputs": sorted(flat)})
+    with open(os.path.join(root, "index.json"), "w") as f:
+        json.dump(index, f, indent=1)
+
+
+if __name__ == "__main__":
+    ensure_venv()
+    main()

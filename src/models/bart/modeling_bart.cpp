@@ -1,0 +1,275 @@
+// BART: transformers/models/bart/modeling_bart.py (v5), parameterized for mBART, Marian, Pegasus
+// and M2M100 (see BartParams).
+#include "models/bart/modeling_bart.hpp"
+
+#include <cmath>
+
+#include "io/json.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::bart {
+
+const std::map<std::string, std::string> kAttributeMap = {
+    {"num_attention_heads", "encoder_attention_heads"}, {"hidden_size", "d_model"}, {"num_hidden_layers", "encoder_layers"}};
+
+std::string config_defaults(const std::string& extra) {
+  Json j = parse_json(R"({
+    "vocab_size": 50265, "max_position_embeddings": 1024, "encoder_layers": 12, "encoder_ffn_dim": 4096,
+    "encoder_attention_heads": 16, "decoder_layers": 12, "decoder_ffn_dim": 4096, "decoder_attention_heads": 16,
+    "encoder_layerdrop": 0.0, "decoder_layerdrop": 0.0, "activation_function": "gelu", "d_model": 1024, "dropout": 0.1,
+    "attention_dropout": 0.0, "activation_dropout": 0.0, "init_std": 0.02, "classifier_dropout": 0.0,
+    "scale_embedding": false, "use_cache": true, "pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2,
+    "is_encoder_decoder": true, "decoder_start_token_id": 2, "forced_eos_token_id": 2, "is_decoder": false,
+    "tie_word_embeddings": true
+  })", "BART defaults");
+  const Json over = parse_json(extra, "config defaults");
+  for (auto& [k, v] : over.items()) j[k] = v;
+  return j.dump();
+}
+
+ConfigSpec config_spec() { return {"bart", "BartConfig", config_defaults(R"({"num_labels": 3})"), kAttributeMap}; }
+
+namespace {
+
+using nn::LayerNorm;
+using nn::Linear;
+
+struct Dims {
+  BartParams p;
+  int64_t d_model, vocab, decoder_vocab, pad, max_positions;
+  int64_t enc_layers, enc_heads, enc_ffn, dec_layers, dec_heads, dec_ffn;
+  float embed_scale;
+  ops::Activation act;
+  bool shared;
+  static Dims from(const PretrainedConfig& c, const BartParams& p) {
+    Dims d{p, c.get_int("d_model"), c.get_int("vocab_size"), 0, c.get_int("pad_token_id", -1), c.get_int("max_position_embeddings"),
+           c.get_int("encoder_layers"), c.get_int("encoder_attention_heads"), c.get_int("encoder_ffn_dim"),
+           c.get_int("decoder_layers"), c.get_int("decoder_attention_heads"), c.get_int("decoder_ffn_dim"), 1.0f,
+           ops::activation_from_name(c.get_string("activation_function")), true};
+    d.embed_scale = c.get_bool("scale_embedding", false) ? std::sqrt(static_cast<float>(d.d_model)) : 1.0f;
+    d.shared = !p.marian_vocab || c.get_bool("share_encoder_decoder_embeddings", true);
+    d.decoder_vocab = p.marian_vocab && !d.shared ? c.get_int("decoder_vocab_size", d.vocab) : d.vocab;
+    for (int64_t h : {d.enc_heads, d.dec_heads})
+      if (h <= 0 || d.d_model % h) throw ConfigError(p.class_prefix + ": d_model must be a multiple of the attention heads");
+    return d;
+  }
+};
+
+class Attention : public nn::Module {
+ public:
+  Attention(int64_t d, int64_t heads) : heads_(heads), scaling_(1.0f / std::sqrt(static_cast<float>(d / heads))) {
+    k_proj_ = &child("k_proj", std::make_unique<Linear>(d, d));
+    v_proj_ = &child("v_proj", std::make_unique<Linear>(d, d));
+    q_proj_ = &child("q_proj", std::make_unique<Linear>(d, d));
+    out_proj_ = &child("out_proj", std::make_unique<Linear>(d, d));
+  }
+  Tensor self_attention(const Tensor& x, const Tensor& mask, bool causal, nn::KVCache* cache, int64_t layer) const {
+    ops::AttentionOptions o = options(mask);
+    o.causal = causal;
+    return (*out_proj_)(nn::cached_attention(heads_of(*q_proj_, x), heads_of(*k_proj_, x), heads_of(*v_proj_, x), cache, layer, o));
+  }
+  Tensor cross_attention(const Tensor& x, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache, int64_t layer) const {
+    const auto kv = cross_key_values(*k_proj_, *v_proj_, enc, heads_, cache, layer);
+    ops::AttentionOptions o = options(enc_mask);
+    o.causal = false;
+    return (*out_proj_)(ops::attention(heads_of(*q_proj_, x).permute({0, 2, 1, 3}), kv.k.permute({0, 2, 1, 3}), kv.v.permute({0, 2, 1, 3}), o));
+  }
+
+ private:
+  Tensor heads_of(const Linear& proj, const Tensor& x) const { return proj(x).view({x.size(0), x.size(1), heads_, -1}); }
+  ops::AttentionOptions options(const Tensor& mask) const {
+    ops::AttentionOptions o;
+    o.scaling = scaling_;
+    o.key_padding = mask;
+    return o;
+  }
+  int64_t heads_;
+  float scaling_;
+  Linear *k_proj_, *v_proj_, *q_proj_, *out_proj_;
+};
+
+// Encoder and decoder layers: self-attention, (decoder) cross-attention, feed-forward, each a
+// residual around a LayerNorm placed before (pre-norm) or after (post-norm) it.
+class Layer : public nn::Module {
+ public:
+  Layer(const Dims& d, bool decoder) : d_(d) {
+    const int64_t heads = decoder ? d.dec_heads : d.enc_heads, ffn = decoder ? d.dec_ffn : d.enc_ffn;
+    self_attn_ = &child("self_attn", std::make_unique<Attention>(d.d_model, heads));
+    self_attn_layer_norm_ = &child("self_attn_layer_norm", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
+    if (decoder) {
+      encoder_attn_ = &child("encoder_attn", std::make_unique<Attention>(d.d_model, heads));
+      encoder_attn_layer_norm_ = &child("encoder_attn_layer_norm", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
+    }
+    fc1_ = &child("fc1", std::make_unique<Linear>(d.d_model, ffn));
+    fc2_ = &child("fc2", std::make_unique<Linear>(ffn, d.d_model));
+    final_layer_norm_ = &child("final_layer_norm", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
+  }
+  Tensor operator()(Tensor h, const Tensor& mask, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache, int64_t idx) const {
+    const bool decoder = encoder_attn_ != nullptr;
+    h = residual(h, *self_attn_layer_norm_, [&](const Tensor& x) { return self_attn_->self_attention(x, mask, decoder, cache, idx); });
+    if (decoder)
+      h = residual(h, *encoder_attn_layer_norm_, [&](const Tensor& x) { return encoder_attn_->cross_attention(x, enc, enc_mask, cache, idx); });
+    return residual(h, *final_layer_norm_, [&](const Tensor& x) { return (*fc2_)(ops::activation((*fc1_)(x), d_.act)); });
+  }
+
+ private:
+  template <typename F>
+  Tensor residual(const Tensor& h, const LayerNorm& norm, F&& f) const {
+    return d_.p.pre_norm ? ops::add(h, f(norm(h))) : norm(ops::add(h, f(h)));
+  }
+  const Dims& d_;
+  Attention *self_attn_, *encoder_attn_ = nullptr;
+  LayerNorm *self_attn_layer_norm_, *encoder_attn_layer_norm_ = nullptr, *final_layer_norm_;
+  Linear *fc1_, *fc2_;
+};
+
+// Position embeddings [B, S, d] of ids [B, S] that follow `past` earlier tokens.
+Tensor sinusoidal(const Dims& d, const std::vector<int64_t>& pos, int64_t B, int64_t S) {
+  const int64_t D = d.d_model;
+  Tensor out = Tensor::zeros({B, S, D});
+  float* o = out.data<float>();
+  if (d.p.positions == Positions::Sinusoidal) {
+    // Marian/Pegasus: angle pos / 10000^(2*(j//2)/D) in double; sin of the even columns fill the
+    // first ceil(D/2) entries, cos of the odd ones the rest.
+    const int64_t sentinel = (D + 1) / 2;
+    for (int64_t r = 0; r < B * S; ++r) {
+      const double p = static_cast<double>(pos[r]);
+      for (int64_t j = 0; j < D; ++j) {
+        const double angle = p / std::pow(10000.0, 2.0 * static_cast<double>(j / 2) / static_cast<double>(D));
+        if (j % 2 == 0) o[r * D + j / 2] = static_cast<float>(std::sin(angle));
+        else o[r * D + sentinel + j / 2] = static_cast<float>(std::cos(angle));
+      }
+    }
+    return out;
+  }
+  // M2M100 (fairseq): float32 frequencies exp(-i * log(10000) / (half - 1)); the padding row is 0.
+  const int64_t half = D / 2;
+  const float step = static_cast<float>(std::log(10000.0) / static_cast<double>(half - 1));
+  for (int64_t r = 0; r < B * S; ++r) {
+    if (pos[r] == d.pad) continue;
+    for (int64_t i = 0; i < half; ++i) {
+      const float a = static_cast<float>(pos[r]) * std::exp(static_cast<float>(i) * -step);
+      o[r * D + i] = std::sin(a);
+      o[r * D + half + i] = std::cos(a);
+    }
+  }
+  return out;
+}
+
+class Stack : public nn::Module {
+ public:
+  Stack(const Dims& d, bool decoder) : d_(d), decoder_(decoder) {
+    embed_tokens_ = &child("embed_tokens", std::make_unique<nn::Embedding>(decoder ? d.decoder_vocab : d.vocab, d.d_model));
+    if (d.p.positions == Positions::Learned)
+      embed_positions_ = &child("embed_positions", std::make_unique<nn::Embedding>(d.max_positions + 2, d.d_model));
+    auto& layers = child("layers", std::make_unique<nn::Container>());
+    for (int64_t i = 0; i < (decoder ? d.dec_layers : d.enc_layers); ++i)
+      layers_.push_back(&layers.add(std::to_string(i), std::make_unique<Layer>(d, decoder)));
+    if (d.p.layernorm_embedding) layernorm_embedding_ = &child("layernorm_embedding", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
+    if (d.p.pre_norm) layer_norm_ = &child("layer_norm", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
+  }
+  Tensor operator()(const Tensor& ids0, const Tensor& mask, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache) const {
+    if (ids0.dim() != 2) throw ShapeMismatch(d_.p.class_prefix + ": input ids must be [batch, seq], got " + shape_str(ids0.shape()));
+    const Tensor ids = ids0.to(DType::I64).contiguous();
+    const int64_t past = cache ? cache->get_seq_length() : 0;
+    Tensor h = (*embed_tokens_)(ids);
+    if (d_.embed_scale != 1.0f) h = ops::scale(h, d_.embed_scale);
+    h = ops::add(h, positions(ids, past));
+    if (layernorm_embedding_) h = (*layernorm_embedding_)(h);
+    for (size_t i = 0; i < layers_.size(); ++i) h = (*layers_[i])(h, mask, enc, enc_mask, cache, static_cast<int64_t>(i));
+    return layer_norm_ ? (*layer_norm_)(h) : h;
+  }
+
+ private:
+  Tensor positions(const Tensor& ids, int64_t past) const {
+    const int64_t B = ids.size(0), S = ids.size(1);
+    if (d_.p.positions != Positions::Fairseq && past + S > d_.max_positions)
+      throw ValueError(d_.p.class_prefix + ": sequence of " + std::to_string(past + S) + " tokens is longer than max_position_embeddings " +
+                       std::to_string(d_.max_positions));
+    std::vector<int64_t> pos(static_cast<size_t>(B * S));
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0, seen = 0; s < S; ++s) {
+        const int64_t id = ids.data<int64_t>()[b * S + s];
+        if (d_.p.positions == Positions::Fairseq) {
+          // create_position_ids_from_input_ids: non-pad tokens count on from pad + 1 + past
+          const bool real = id != d_.pad;
+          seen += real;
+          pos[b * S + s] = real ? seen + past + d_.pad : d_.pad;
+        } else {
+          pos[b * S + s] = past + s + (d_.p.positions == Positions::Learned ? 2 : 0);
+        }
+      }
+    if (d_.p.positions == Positions::Learned) return (*embed_positions_)(Tensor::from_ints(pos, {B, S}));
+    return sinusoidal(d_, pos, B, S);
+  }
+
+  const Dims& d_;
+  bool decoder_;
+  nn::Embedding *embed_tokens_, *embed_positions_ = nullptr;
+  std::vector<Layer*> layers_;
+  LayerNorm *layernorm_embedding_ = nullptr, *layer_norm_ = nullptr;
+};
+
+class BartBackbone : public Seq2SeqBackbone {
+ public:
+  BartBackbone(const PretrainedConfig& c, const BartParams& p, bool encoder_only) : d_(Dims::from(c, p)) {
+    if (d_.shared) child("shared", std::make_unique<nn::Embedding>(d_.vocab, d_.d_model));
+    encoder_ = &child("encoder", std::make_unique<Stack>(d_, false));
+    if (!encoder_only) decoder_ = &child("decoder", std::make_unique<Stack>(d_, true));
+  }
+  Tensor encode(const Tensor& ids, const Tensor& mask) const override { return (*encoder_)(ids, mask, {}, {}, nullptr); }
+  Tensor decode(const Tensor& ids, const Tensor& mask, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache) const override {
+    if (!decoder_) throw ValueError(d_.p.class_prefix + ": this model has no decoder");
+    if (!enc.defined()) throw ValueError(d_.p.class_prefix + ": the decoder needs the encoder output");
+    return (*decoder_)(ids, mask, enc, enc_mask, cache);
+  }
+  int64_t hidden_size() const override { return d_.d_model; }
+  int64_t num_decoder_layers() const override { return d_.dec_layers; }
+  int64_t decoder_vocab_size() const override { return d_.decoder_vocab; }
+  int64_t max_positions() const override { return d_.p.positions == Positions::Fairseq ? 0 : d_.max_positions; }
+  std::vector<std::pair<std::string, std::string>> tied_embeddings() const override {
+    if (!d_.shared) return {};
+    return {{"encoder.embed_tokens.weight", "shared.weight"}, {"decoder.embed_tokens.weight", "shared.weight"}};
+  }
+  std::string lm_head_tie_source() const override { return d_.shared ? "shared.weight" : "decoder.embed_tokens.weight"; }
+  bool has_final_logits_bias() const override { return d_.p.final_logits_bias; }
+  bool base_shifts_inputs() const override { return d_.p.base_shifts; }
+  Tensor shift_right(const Tensor& input_ids, const PretrainedConfig& c) const override {
+    if (!d_.p.mbart_shift) return Seq2SeqBackbone::shift_right(input_ids, c);
+    // mBART: the last non-pad token of each row (its language id) moves to the front.
+    if (!c.has("pad_token_id")) throw ValueError("pad_token_id has to be defined in the config to derive decoder_input_ids");
+    const Tensor ids = input_ids.to(DType::I64).contiguous();
+    const int64_t B = ids.size(0), S = ids.size(1), pad = c.get_int("pad_token_id");
+    Tensor out = Tensor::empty({B, S}, DType::I64);
+    const int64_t* in = ids.data<int64_t>();
+    int64_t* o = out.data<int64_t>();
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t n = 0;
+      for (int64_t s = 0; s < S; ++s) n += (in[b * S + s] == -100 ? pad : in[b * S + s]) != pad;
+      // Python gathers at index n - 1, wrapping to the last column when a row is all padding.
+      const int64_t at = n > 0 ? n - 1 : S - 1;
+      const int64_t first = in[b * S + at] == -100 ? pad : in[b * S + at];
+      o[b * S] = first;
+      for (int64_t s = 1; s < S; ++s) o[b * S + s] = in[b * S + s - 1] == -100 ? pad : in[b * S + s - 1];
+    }
+    return out;
+  }
+
+ private:
+  Dims d_;
+  Stack *encoder_, *decoder_ = nullptr;
+};
+
+}  // namespace
+
+Seq2SeqFamily family_for(const BartParams& p) {
+  return {"model", p.class_prefix, false,
+          [p](const PretrainedConfig& c, bool encoder_only) { return std::make_unique<BartBackbone>(c, p, encoder_only); }};
+}
+
+const Seq2SeqFamily& family() {
+  static const Seq2SeqFamily f = family_for(BartParams{});
+  return f;
+}
+
+}  // namespace transformers::bart

@@ -1,0 +1,35 @@
+#pragma once
+// BART and the encoder-decoders derived from it (transformers/models/bart/modeling_bart.py): one
+// backbone parameterized by what mBART, Marian, Pegasus and M2M100 change — position scheme,
+// pre- or post-norm, embedding layer norm, shared or separate vocabularies.
+#include "models/seq2seq.hpp"
+
+namespace transformers::bart {
+
+enum class Positions {
+  Learned,     // BART, mBART: learned table, ids offset by 2
+  Sinusoidal,  // Marian, Pegasus: sin half then cos half, computed in double
+  Fairseq,     // M2M100: fairseq sinusoids indexed from the padding-aware token positions
+};
+
+struct BartParams {
+  std::string class_prefix = "Bart";
+  Positions positions = Positions::Learned;
+  bool layernorm_embedding = true;  // a LayerNorm right after the embeddings
+  bool pre_norm = false;            // norm before each sublayer, plus a final encoder/decoder layer_norm
+  bool final_logits_bias = true;
+  bool mbart_shift = false;         // decoder inputs start with the row's last non-pad token
+  bool base_shifts = true;          // the base model derives decoder_input_ids from input_ids
+  bool marian_vocab = false;        // decoder_vocab_size; shared embeddings only if share_encoder_decoder_embeddings
+};
+
+ConfigSpec config_spec();
+const Seq2SeqFamily& family();
+// A family from its parameters, as each derived family's file does.
+Seq2SeqFamily family_for(const BartParams& p);
+// The config defaults every BART-derived config class shares, with `extra` (a JSON object body)
+// overriding them.
+std::string config_defaults(const std::string& extra);
+extern const std::map<std::string, std::string> kAttributeMap;
+
+}  // namespace transformers::bart

@@ -1,0 +1,302 @@
+// The encoder-decoder classes every family shares: transformers' *Model, *ForConditionalGeneration
+// (generate() runs the encoder once, then steps the decoder over its self-attention cache and
+// cross-attention keys/values projected once, as EncoderDecoderCache), T5EncoderModel and the
+// eos-pooled classification, QA and token heads.
+#include "models/seq2seq.hpp"
+
+#include <algorithm>
+
+#include "transformers/errors.hpp"
+
+namespace transformers {
+
+Tensor Seq2SeqBackbone::shift_right(const Tensor& input_ids, const PretrainedConfig& c) const {
+  if (!c.has("decoder_start_token_id"))
+    throw ValueError("decoder_start_token_id has to be defined in the config to derive decoder_input_ids from input_ids");
+  if (!c.has("pad_token_id")) throw ValueError("pad_token_id has to be defined in the config to derive decoder_input_ids");
+  const int64_t start = c.get_int("decoder_start_token_id"), pad = c.get_int("pad_token_id");
+  const Tensor ids = input_ids.to(DType::I64).contiguous();
+  const int64_t B = ids.size(0), S = ids.size(1);
+  Tensor out = Tensor::empty({B, S}, DType::I64);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t v = s == 0 ? start : ids.data<int64_t>()[b * S + s - 1];
+      out.data<int64_t>()[b * S + s] = v == -100 ? pad : v;
+    }
+  return out;
+}
+
+nn::KVCache::Cross cross_key_values(const nn::Linear& k_proj, const nn::Linear& v_proj, const Tensor& encoder_hidden, int64_t heads,
+                                    nn::KVCache* cache, int64_t layer) {
+  auto project = [&] {
+    const int64_t B = encoder_hidden.size(0), T = encoder_hidden.size(1);
+    return nn::KVCache::Cross{k_proj(encoder_hidden).view({B, T, heads, -1}), v_proj(encoder_hidden).view({B, T, heads, -1})};
+  };
+  return cache ? cache->cross(layer, project) : project();
+}
+
+namespace {
+
+// Rows of t repeated `times` times each (torch.repeat_interleave on dim 0).
+Tensor repeat_rows(const Tensor& t, int64_t times) {
+  if (!t.defined() || times == 1) return t;
+  std::vector<Tensor> rows;
+  for (int64_t b = 0; b < t.size(0); ++b)
+    for (int64_t k = 0; k < times; ++k) rows.push_back(t.slice(0, b, b + 1));
+  return ops::concat(rows, 0);
+}
+
+int64_t num_labels(const PretrainedConfig& c) {
+  if (c.num_labels() <= 0) throw ConfigError("num_labels must be positive for a classification head");
+  return c.num_labels();
+}
+
+// The backbone under the family's prefix (or at the root), and the inputs every forward reads.
+template <class Base>
+class Seq2SeqModel : public Base {
+ public:
+  Seq2SeqModel(const PretrainedConfig& c, const Seq2SeqFamily& f, bool at_root, bool encoder_only = false)
+      : Base(c), family_(f), sub_(at_root ? "" : f.prefix + "."), backbone_(this->child(at_root ? "" : f.prefix, f.backbone(c, encoder_only))) {}
+  std::string base_model_prefix() const override { return family_.prefix; }
+  bool ties_word_embeddings() const override { return backbone_.always_ties_embeddings() || Base::ties_word_embeddings(); }
+  std::vector<std::pair<std::string, std::string>> tied_weights() const override {
+    std::vector<std::pair<std::string, std::string>> t;
+    for (const auto& [target, source] : backbone_.tied_embeddings()) t.emplace_back(sub_ + target, sub_ + source);
+    return t;
+  }
+
+ protected:
+  struct EncoderInputs {
+    Tensor ids, mask;
+  };
+  EncoderInputs encoder_inputs(const ModelInputs& in) const {
+    const Tensor& ids = require_input(in, "input_ids", family_.class_prefix);
+    if (ids.dim() != 2) throw ShapeMismatch(family_.class_prefix + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));
+    const Tensor* am = find_input(in, "attention_mask");
+    if (am && am->shape() != ids.shape())
+      throw ShapeMismatch(family_.class_prefix + ": attention_mask " + shape_str(am->shape()) + " must match input_ids " + shape_str(ids.shape()));
+    return {ids, am ? *am : Tensor()};
+  }
+  struct Run {
+    Tensor decoder_hidden, encoder_hidden;
+  };
+  // The full forward without a cache. Without decoder_input_ids, `shift` derives them from
+  // input_ids (BART, and every T5 head but the LM), else the call is an error as in Python.
+  Run run(const ModelInputs& in, bool shift) const {
+    const EncoderInputs e = encoder_inputs(in);
+    Tensor enc = backbone_.encode(e.ids, e.mask);
+    const Tensor* d = find_input(in, "decoder_input_ids");
+    if (!d && !shift)
+      throw ValueError(family_.class_prefix + ": pass decoder_input_ids (this model does not derive them from input_ids)");
+    const Tensor dec_ids = d ? *d : backbone_.shift_right(e.ids, this->config());
+    if (dec_ids.dim() != 2 || dec_ids.size(0) != e.ids.size(0))
+      throw ShapeMismatch(family_.class_prefix + ": decoder_input_ids " + shape_str(dec_ids.shape()) + " must be [batch, target_len] with batch " +
+                          std::to_string(e.ids.size(0)));
+    const Tensor* dm = find_input(in, "decoder_attention_mask");
+    if (dm && dm->shape() != dec_ids.shape())
+      throw ShapeMismatch(family_.class_prefix + ": decoder_attention_mask must match decoder_input_ids " + shape_str(dec_ids.shape()));
+    return {backbone_.decode(dec_ids, dm ? *dm : Tensor(), enc, e.mask, nullptr), enc};
+  }
+
+  Seq2SeqFamily family_;
+  std::string sub_;
+  Seq2SeqBackbone& backbone_;
+};
+
+class Seq2SeqBase : public Seq2SeqModel<Model> {
+ public:
+  Seq2SeqBase(const PretrainedConfig& c, const Seq2SeqFamily& f) : Seq2SeqModel(c, f, true) {}
+  ModelOutput forward(const ModelInputs& in) override {
+    const Run r = run(in, backbone_.base_shifts_inputs());
+    ModelOutput o;
+    o.set("last_hidden_state", r.decoder_hidden);
+    o.set("encoder_last_hidden_state", r.encoder_hidden);
+    return o;
+  }
+};
+
+class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
+ public:
+  Seq2SeqLM(const PretrainedConfig& c, const Seq2SeqFamily& f) : Seq2SeqModel(c, f, f.lm_at_root) {
+    const int64_t V = backbone_.decoder_vocab_size();
+    lm_head_ = &child("lm_head", std::make_unique<nn::Linear>(backbone_.hidden_size(), V, false));
+    if (backbone_.has_final_logits_bias()) bias_ = &child("final_logits_bias", std::make_unique<nn::BareParameter>(Shape{1, V}));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"final_logits_bias"}; }
+  std::vector<std::pair<std::string, std::string>> tied_weights() const override {
+    auto t = Seq2SeqModel::tied_weights();
+    t.emplace_back("lm_head.weight", sub_ + backbone_.lm_head_tie_source());
+    return t;
+  }
+  int64_t num_cache_layers() const override { return backbone_.num_decoder_layers(); }
+  int64_t max_positions() const override { return backbone_.max_positions(); }
+  int64_t output_vocab_size() const override { return backbone_.decoder_vocab_size(); }
+
+  ModelOutput forward(const ModelInputs& in) override {
+    const Run r = run(in, backbone_.base_shifts_inputs());
+    ModelOutput o;
+    o.set("logits", logits(r.decoder_hidden));
+    o.set("encoder_last_hidden_state", r.encoder_hidden);
+    return o;
+  }
+  Tensor forward_cached(const Tensor& ids, const Tensor&, const Tensor& mask, nn::KVCache& cache, bool last_only) override {
+    Tensor h = backbone_.decode(ids, mask, cache.encoder_hidden_states, cache.encoder_attention_mask, &cache);
+    if (last_only) h = h.slice(1, h.size(1) - 1, h.size(1)).contiguous();
+    return logits(h);
+  }
+  nn::KVCache new_cache(int64_t reserve, int64_t rows) const override {
+    if (!pending_.hidden.defined()) throw ValueError(class_name() + ": the decoder needs an encoder output; call generate()");
+    nn::KVCache cache(num_cache_layers(), reserve);
+    const int64_t times = rows / pending_.hidden.size(0);
+    cache.encoder_hidden_states = repeat_rows(pending_.hidden, times);
+    cache.encoder_attention_mask = repeat_rows(pending_.mask, times);
+    return cache;
+  }
+
+  // Python's encoder-decoder generate(): the encoder runs once on input_ids (attention mask
+  // inferred from pads when not given), the decoder starts from decoder_start_token_id, and the
+  // returned sequences are the decoder's.
+  GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& overrides, const Tensor& attention_mask,
+                          const GenerateHooks& hooks) override {
+    if (!input_ids.defined() || input_ids.dim() != 2) throw ShapeMismatch("generate: input_ids must be [batch, seq]");
+    if (is_floating(input_ids.dtype())) throw UnsupportedDType("generate: input_ids must be integers");
+    const Tensor ids = input_ids.to(DType::I64).contiguous();
+    const int64_t B = ids.size(0), S = ids.size(1), V = config().get_int("vocab_size");
+    if (B == 0 || S == 0) throw ValueError("generate: the input is empty");
+    for (int64_t i = 0; i < B * S; ++i)
+      if (ids.data<int64_t>()[i] < 0 || ids.data<int64_t>()[i] >= V)
+        throw ValueError("generate: input id " + std::to_string(ids.data<int64_t>()[i]) + " is outside the vocabulary of " + std::to_string(V));
+    const GenerationConfig g = overrides.merged_over(generation_config());
+    const auto start = g.decoder_start_token_id ? g.decoder_start_token_id : g.bos_token_id;
+    if (!start) throw ValueError("generate: `decoder_start_token_id` or `bos_token_id` has to be defined for encoder-decoder generation");
+    Tensor mask = attention_mask;
+    if (mask.defined() && mask.shape() != ids.shape())
+      throw ShapeMismatch("generate: attention_mask " + shape_str(mask.shape()) + " must match input_ids " + shape_str(ids.shape()));
+    if (!mask.defined()) mask = inferred_mask(ids, g);
+    pending_ = {backbone_.encode(ids, mask), mask};
+    struct Clear {
+      EncoderState& s;
+      ~Clear() { s = {}; }
+    } clear{pending_};
+    return GenerativeModel::generate(Tensor::full({B, 1}, static_cast<double>(*start), DType::I64), overrides,
+                                     Tensor::full({B, 1}, 1.0, DType::I64), hooks);
+  }
+
+ private:
+  // _prepare_attention_mask_for_generation: pads masked when the pad id occurs and is no eos id.
+  static Tensor inferred_mask(const Tensor& ids, const GenerationConfig& g) {
+    const auto eos = g.eos_token_id.value_or(std::vector<int64_t>{});
+    const auto pad = g.pad_token_id ? g.pad_token_id : (eos.empty() ? std::nullopt : std::optional<int64_t>(eos[0]));
+    Tensor mask = Tensor::full(ids.shape(), 1.0, DType::I64);
+    if (!pad || std::find(eos.begin(), eos.end(), *pad) != eos.end()) return mask;
+    bool found = false;
+    for (int64_t i = 0; i < ids.numel(); ++i) found |= ids.data<int64_t>()[i] == *pad;
+    if (found)
+      for (int64_t i = 0; i < ids.numel(); ++i) mask.data<int64_t>()[i] = ids.data<int64_t>()[i] != *pad;
+    return mask;
+  }
+  Tensor logits(const Tensor& h) const {
+    const float s = backbone_.decoder_output_scale();
+    Tensor l = (*lm_head_)(s != 1.0f ? ops::scale(h, s) : h);
+    return bias_ ? ops::add(l, bias_->value.view({bias_->value.size(1)})) : l;
+  }
+
+  struct EncoderState {
+    Tensor hidden, mask;
+  };
+  EncoderState pending_;
+  nn::Linear* lm_head_;
+  nn::BareParameter* bias_ = nullptr;
+};
+
+// T5EncoderModel: shared + encoder at the root.
+class Seq2SeqEncoderOnly : public Seq2SeqModel<Model> {
+ public:
+  Seq2SeqEncoderOnly(const PretrainedConfig& c, const Seq2SeqFamily& f) : Seq2SeqModel(c, f, true, true) {}
+  ModelOutput forward(const ModelInputs& in) override {
+    const EncoderInputs e = encoder_inputs(in);
+    ModelOutput o;
+    o.set("last_hidden_state", backbone_.encode(e.ids, e.mask));
+    return o;
+  }
+};
+
+// *ForSequenceClassification: the decoder state at each row's last eos token.
+class Seq2SeqSequenceClassification : public Seq2SeqModel<Model> {
+ public:
+  Seq2SeqSequenceClassification(const PretrainedConfig& c, const Seq2SeqFamily& f) : Seq2SeqModel(c, f, false) {
+    auto& head = child("classification_head", std::make_unique<nn::Container>());
+    const int64_t H = backbone_.hidden_size();
+    dense_ = &head.add("dense", std::make_unique<nn::Linear>(H, H));
+    out_proj_ = &head.add("out_proj", std::make_unique<nn::Linear>(H, num_labels(c)));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"classification_head."}; }
+  ModelOutput forward(const ModelInputs& in) override {
+    const Run r = run(in, true);
+    const Tensor ids = require_input(in, "input_ids", family_.class_prefix).to(DType::I64).contiguous();
+    const int64_t B = ids.size(0), S = ids.size(1), H = r.decoder_hidden.size(2), eos = config().get_int("eos_token_id");
+    if (r.decoder_hidden.size(1) != S) throw ShapeMismatch(family_.class_prefix + ": sequence classification needs decoder_input_ids as long as input_ids");
+    const Tensor hidden = r.decoder_hidden.contiguous();
+    Tensor pooled = Tensor::empty({B, H});
+    int64_t count = -1;
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t n = 0, last = -1;
+      for (int64_t s = 0; s < S; ++s)
+        if (ids.data<int64_t>()[b * S + s] == eos) ++n, last = s;
+      if (n == 0 || (count >= 0 && n != count)) throw ValueError("All examples must have the same number of <eos> tokens.");
+      count = n;
+      std::copy_n(hidden.data<float>() + (b * S + last) * H, H, pooled.data<float>() + b * H);
+    }
+    ModelOutput o;
+    o.set("logits", (*out_proj_)(ops::tanh((*dense_)(pooled))));
+    o.set("encoder_last_hidden_state", r.encoder_hidden);
+    return o;
+  }
+
+ private:
+  nn::Linear *dense_, *out_proj_;
+};
+
+ModelOutput start_end(const Tensor& logits) {
+  ModelOutput o;
+  o.set("start_logits", logits.select(-1, 0).contiguous());
+  o.set("end_logits", logits.select(-1, 1).contiguous());
+  return o;
+}
+
+// *ForQuestionAnswering: span logits over the decoder states.
+class Seq2SeqQuestionAnswering : public Seq2SeqModel<Model> {
+ public:
+  Seq2SeqQuestionAnswering(const PretrainedConfig& c, const Seq2SeqFamily& f) : Seq2SeqModel(c, f, f.lm_at_root) {
+    // BartForQuestionAnswering sets num_labels = 2 whatever the config says.
+    qa_ = &child("qa_outputs", std::make_unique<nn::Linear>(backbone_.hidden_size(), 2));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"qa_outputs."}; }
+  ModelOutput forward(const ModelInputs& in) override {
+    const Run r = run(in, true);
+    ModelOutput o = start_end((*qa_)(r.decoder_hidden));
+    o.set("encoder_last_hidden_state", r.encoder_hidden);
+    return o;
+  }
+
+ private:
+  nn::Linear* qa_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> make_seq2seq_base_model(const PretrainedConfig& c, const Seq2SeqFamily& f) {
+  return std::make_unique<Seq2SeqBase>(c, f);
+}
+std::unique_ptr<PreTrainedModel> make_seq2seq_lm(const PretrainedConfig& c, const Seq2SeqFamily& f) { return std::make_unique<Seq2SeqLM>(c, f); }
+std::unique_ptr<PreTrainedModel> make_seq2seq_encoder_model(const PretrainedConfig& c, const Seq2SeqFamily& f) {
+  return std::make_unique<Seq2SeqEncoderOnly>(c, f);
+}
+std::unique_ptr<PreTrainedModel> make_seq2seq_sequence_classification(const PretrainedConfig& c, const Seq2SeqFamily& f) {
+  return std::make_unique<Seq2SeqSequenceClassification>(c, f);
+}
+std::unique_ptr<PreTrainedModel> make_seq2seq_question_answering(const PretrainedConfig& c, const Seq2SeqFamily& f) {
+  return std::make_unique<Seq2SeqQuestionAnswering>(c, f);
+}
+
+}  // namespace transformers

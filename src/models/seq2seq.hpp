@@ -1,0 +1,64 @@
+#pragma once
+// What every encoder-decoder family shares (BART, mBART, Marian, Pegasus, M2M100, T5): the
+// backbone interface (HF's *Model: embeddings, encoder, decoder) and the classes built on it —
+// the base model, *ForConditionalGeneration with generate(), the encoder-only model and the
+// sequence classification / question answering heads.
+#include "models/generative.hpp"
+
+namespace transformers {
+
+class Seq2SeqBackbone : public nn::Module {
+ public:
+  // Encoder last_hidden_state [B, S, H] for input_ids [B, S]; attention_mask [B, S] or undefined.
+  virtual Tensor encode(const Tensor& input_ids, const Tensor& attention_mask) const = 0;
+  // Decoder hidden states [B, S, H] of new tokens ids [B, S] at positions past..past+S-1, where
+  // past is the cache's length (0 without a cache). decoder_mask [B, past + S] 0/1 or undefined;
+  // encoder_mask [B, T_enc] or undefined. With a cache, cross-attention keys/values are projected
+  // once and kept there.
+  virtual Tensor decode(const Tensor& ids, const Tensor& decoder_mask, const Tensor& encoder_hidden, const Tensor& encoder_mask,
+                        nn::KVCache* cache) const = 0;
+  virtual int64_t hidden_size() const = 0;
+  virtual int64_t num_decoder_layers() const = 0;
+  virtual int64_t decoder_vocab_size() const = 0;
+  // Longest decoder sequence the position scheme allows, or 0 when unbounded.
+  virtual int64_t max_positions() const { return 0; }
+  // Python's _tied_weights_keys of the *Model (encoder / decoder embed_tokens -> shared), paths
+  // under the backbone.
+  virtual std::vector<std::pair<std::string, std::string>> tied_embeddings() const = 0;
+  // The embedding the LM head ties to ("shared.weight", Marian: "decoder.embed_tokens.weight").
+  virtual std::string lm_head_tie_source() const = 0;
+  // *ForConditionalGeneration extras: the final_logits_bias buffer, T5's d_model^-0.5 scaling.
+  virtual bool has_final_logits_bias() const { return false; }
+  virtual float decoder_output_scale() const { return 1.0f; }
+  // T5 ties its embeddings whatever config.json says (v5's T5Config forces tie_word_embeddings).
+  virtual bool always_ties_embeddings() const { return false; }
+  // BART's shift_tokens_right (mBART rotates the language id to the front instead).
+  virtual Tensor shift_right(const Tensor& input_ids, const PretrainedConfig& c) const;
+  // Whether the base model's forward derives decoder_input_ids from input_ids when none are given
+  // (BART, mBART); T5Model, Marian, Pegasus and M2M100 require them.
+  virtual bool base_shifts_inputs() const { return false; }
+};
+
+struct Seq2SeqFamily {
+  std::string prefix;        // base_model_prefix: "model", or "transformer" for T5
+  std::string class_prefix;  // "Bart", "T5": class names in errors
+  // T5's *ForConditionalGeneration keeps shared / encoder / decoder at the root, not under prefix.
+  bool lm_at_root = false;
+  // encoder_only: T5EncoderModel's stack (shared + encoder).
+  std::function<std::unique_ptr<Seq2SeqBackbone>(const PretrainedConfig&, bool encoder_only)> backbone;
+};
+
+// A layer's cross-attention keys and values of the encoder output, through the cache when there
+// is one: k_proj / v_proj applied to `encoder_hidden`, as [B, T_enc, H, D].
+nn::KVCache::Cross cross_key_values(const nn::Linear& k_proj, const nn::Linear& v_proj, const Tensor& encoder_hidden, int64_t heads,
+                                    nn::KVCache* cache, int64_t layer);
+
+std::unique_ptr<PreTrainedModel> make_seq2seq_base_model(const PretrainedConfig& c, const Seq2SeqFamily& f);
+std::unique_ptr<PreTrainedModel> make_seq2seq_lm(const PretrainedConfig& c, const Seq2SeqFamily& f);
+std::unique_ptr<PreTrainedModel> make_seq2seq_encoder_model(const PretrainedConfig& c, const Seq2SeqFamily& f);
+// classification_head(dense, tanh, out_proj) over the decoder state at each row's last eos
+std::unique_ptr<PreTrainedModel> make_seq2seq_sequence_classification(const PretrainedConfig& c, const Seq2SeqFamily& f);
+// qa_outputs over the decoder states
+std::unique_ptr<PreTrainedModel> make_seq2seq_question_answering(const PretrainedConfig& c, const Seq2SeqFamily& f);
+
+}  // namespace transformers

@@ -1,0 +1,148 @@
+// Encoder-decoder models against fixtures/seq2seq (scripts/make_seq2seq_fixtures.py): logits and
+// encoder states of a padded batch, generate() sequences for greedy / beam / processors / forced
+// tokens / eos, cached decoding equal to the full forward, the other Auto classes, bad input.
+#include "io/json.hpp"
+#include "models/seq2seq.hpp"
+#include "ops/ops.hpp"
+#include "test_util.hpp"
+
+using namespace transformers;
+using testutil::fixture;
+
+namespace {
+
+const char* kArchs[] = {"bart", "mbart", "marian", "marian-separate", "pegasus", "m2m_100", "t5", "t5-v1_1"};
+
+ModelInputs read_inputs(const std::string& dir) {
+  SafeTensorsFile in = SafeTensorsFile::open(dir + "/inputs.safetensors");
+  ModelInputs inputs;
+  for (const auto& t : in.tensors()) inputs[t.name] = in.get(t.name);
+  return inputs;
+}
+
+void expect_outputs(PreTrainedModel& m, const std::string& dir, const ModelInputs& in) {
+  ModelOutput out = m.forward(in);
+  SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+  for (const auto& t : ref.tensors()) {
+    ASSERT_TRUE(out.has(t.name)) << t.name;
+    EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
+  }
+}
+
+std::vector<std::vector<int64_t>> rows(const Tensor& t) {
+  std::vector<std::vector<int64_t>> r;
+  const auto v = t.to_ints();
+  for (int64_t b = 0; b < t.size(0); ++b) r.emplace_back(v.begin() + b * t.size(1), v.begin() + (b + 1) * t.size(1));
+  return r;
+}
+
+}  // namespace
+
+TEST(Seq2Seq, LogitsAndEncoderStatesMatchPython) {
+  for (bool reference : {false, true}) {
+    ops::set_reference_mode(reference);
+    for (const char* arch : kArchs) {
+      const std::string dir = fixture(std::string("seq2seq/") + arch);
+      SCOPED_TRACE(dir);
+      auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
+      EXPECT_EQ(m->class_name(), parse_json_file(dir + "/generate.json")["class"].get<std::string>());
+      EXPECT_TRUE(m->loading_info().missing_keys.empty());
+      expect_outputs(*m, dir, read_inputs(dir));
+    }
+  }
+  ops::set_reference_mode(false);
+}
+
+TEST(Seq2Seq, GenerateSequencesEqualPython) {
+  for (const char* arch : kArchs) {
+    const std::string dir = fixture(std::string("seq2seq/") + arch);
+    auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
+    ModelInputs in = read_inputs(dir);
+    for (const Json& c : parse_json_file(dir + "/generate.json")["cases"]) {
+      SCOPED_TRACE(std::string(arch) + " / " + c["name"].get<std::string>());
+      const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
+      EXPECT_EQ(rows(m->generate(in["input_ids"], g, in["attention_mask"]).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
+    }
+  }
+}
+
+TEST(Seq2Seq, AttentionMaskIsInferredFromPads) {
+  // Without an attention mask, generate() masks the pad tokens of input_ids as Python does.
+  const std::string dir = fixture("seq2seq/bart");
+  auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
+  ModelInputs in = read_inputs(dir);
+  const Json c = parse_json_file(dir + "/generate.json")["cases"][0];
+  const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
+  EXPECT_EQ(rows(m->generate(in["input_ids"], g).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
+}
+
+TEST(Seq2Seq, CachedDecodeEqualsFullForward) {
+  for (const char* arch : {"bart", "m2m_100", "t5", "marian"}) {
+    SCOPED_TRACE(arch);
+    const std::string dir = fixture(std::string("seq2seq/") + arch);
+    auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
+    ModelInputs in = read_inputs(dir);
+    ModelOutput full = m->forward(in);
+    auto& g = dynamic_cast<GenerativeModel&>(*m);
+    nn::KVCache cache(g.num_cache_layers());
+    cache.encoder_hidden_states = full["encoder_last_hidden_state"];
+    cache.encoder_attention_mask = in["attention_mask"];
+    const Tensor dec = in["decoder_input_ids"];
+    const int64_t B = dec.size(0), T = dec.size(1);
+    Tensor first = g.forward_cached(dec.slice(1, 0, 2).contiguous(), {}, Tensor::full({B, 2}, 1.0, DType::I64), cache, false);
+    EXPECT_TRUE(testutil::allclose(first, full["logits"].slice(1, 0, 2).contiguous()));
+    for (int64_t t = 2; t < T; ++t) {
+      Tensor step = g.forward_cached(dec.slice(1, t, t + 1).contiguous(), {}, Tensor::full({B, t + 1}, 1.0, DType::I64), cache, true);
+      EXPECT_TRUE(testutil::allclose(step, full["logits"].slice(1, t, t + 1).contiguous())) << "step " << t;
+    }
+    EXPECT_EQ(cache.get_seq_length(), T);
+  }
+}
+
+TEST(Seq2Seq, TaskHeadsAndBaseModelsMatchPython) {
+  for (const Json& e : parse_json_file(fixture("seq2seq/index.json"))) {
+    const std::string dir = fixture("seq2seq/" + e["dir"].get<std::string>());
+    SCOPED_TRACE(dir);
+    auto m = auto_model_from_pretrained(e["auto_class"].get<std::string>(), dir);
+    EXPECT_EQ(m->class_name(), e["class"].get<std::string>());
+    EXPECT_TRUE(m->loading_info().missing_keys.empty());
+    expect_outputs(*m, dir, read_inputs(dir));
+  }
+}
+
+TEST(Seq2Seq, TiedAndSeparateEmbeddings) {
+  auto bart = AutoModelForSeq2SeqLM::from_pretrained(fixture("seq2seq/bart"));
+  EXPECT_EQ(bart->get_parameter("lm_head.weight").data_ptr(), bart->get_parameter("model.shared.weight").data_ptr());
+  EXPECT_EQ(bart->get_parameter("model.decoder.embed_tokens.weight").data_ptr(), bart->get_parameter("model.shared.weight").data_ptr());
+  // v5 ties T5 v1.1's lm_head too (T5Config forces tie_word_embeddings) but, as the config says,
+  // does not rescale the decoder output: the logits test covers the scale.
+  auto t5 = AutoModelForSeq2SeqLM::from_pretrained(fixture("seq2seq/t5-v1_1"));
+  EXPECT_EQ(t5->get_parameter("lm_head.weight").data_ptr(), t5->get_parameter("shared.weight").data_ptr());
+  auto marian = AutoModelForSeq2SeqLM::from_pretrained(fixture("seq2seq/marian-separate"));
+  EXPECT_EQ(marian->get_parameter("lm_head.weight").size(0), 256);
+  EXPECT_EQ(marian->get_parameter("model.encoder.embed_tokens.weight").size(0), 300);
+  EXPECT_THROW(marian->get_parameter("model.shared.weight"), WeightNotFound);
+}
+
+TEST(Seq2Seq, BadInputIsATypedError) {
+  const std::string dir = fixture("seq2seq/bart");
+  auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
+  ModelInputs in = read_inputs(dir);
+  GenerationConfig g;
+  g.max_new_tokens = 3;
+  EXPECT_THROW(m->generate(Tensor::from_ints({5, 999}, {1, 2}), g), ValueError);  // outside the vocabulary
+  EXPECT_THROW(m->generate(Tensor::empty({1, 0}, DType::I64), g), ValueError);
+  EXPECT_THROW(m->generate(in["input_ids"], g, Tensor::full({2, 3}, 1.0, DType::I64)), ShapeMismatch);
+  std::vector<int64_t> longp(70, 5);
+  EXPECT_THROW(m->forward({{"input_ids", Tensor::from_ints(longp, {1, 70})}}), ValueError);  // beyond max_position_embeddings
+  ModelInputs bad = in;
+  bad["decoder_input_ids"] = Tensor::from_ints({2, 5}, {1, 2});  // batch 1 against 2
+  EXPECT_THROW(m->forward(bad), ShapeMismatch);
+  auto marian = AutoModelForSeq2SeqLM::from_pretrained(fixture("seq2seq/marian"));
+  ModelInputs no_dec = in;
+  no_dec.erase("decoder_input_ids");
+  EXPECT_THROW(marian->forward(no_dec), ValueError);  // Marian does not derive decoder inputs
+  EXPECT_NO_THROW(m->forward(no_dec));                 // BART shifts input_ids
+  auto cls = AutoModelForSequenceClassification::from_pretrained(fixture("seq2seq/heads/bart-BartForSequenceClassification"));
+  EXPECT_THROW(cls->forward({{"input_ids", Tensor::from_ints({5, 2, 6, 2, 7, 8, 9, 2}, {2, 4})}}), ValueError);  // unequal eos counts
+}
