@@ -58,7 +58,9 @@ TEST(Seq2Seq, GenerateSequencesEqualPython) {
     const std::string dir = fixture(std::string("seq2seq/") + arch);
     auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
     ModelInputs in = read_inputs(dir);
-    for (const Json& c : parse_json_file(dir + "/generate.json")["cases"]) {
+    const Json cases = parse_json_file(dir + "/generate.json")["cases"];
+    ASSERT_EQ(cases.size(), 7u);
+    for (const Json& c : cases) {
       SCOPED_TRACE(std::string(arch) + " / " + c["name"].get<std::string>());
       const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
       EXPECT_EQ(rows(m->generate(in["input_ids"], g, in["attention_mask"]).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
