@@ -143,6 +143,42 @@ def main():
         index.append({"dir": f"heads/{arch}-{cls_name}", "auto_class": auto_class, "class": cls_name, "outputs": sorted(flat)})
     with open(os.path.join(root, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
+    make_text2text(root, spread, dict(t5, vocab_size=237))
+
+
+def make_text2text(root, spread, t5):
+    """A T5 over the trained T5-style Unigram tokenizer with task_specific_params: goldens computed the
+    way transformers v4's text2text / summarization / translation pipelines did (prefix, task
+    generation settings, decode with skip_special_tokens)."""
+    import torch
+    import transformers as tf
+
+    d = os.path.join(root, "text2text")
+    os.makedirs(d)
+    tok_dir = os.path.join(OUT, "tokenizers", "unigram-metaspace")
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(os.path.join(tok_dir, f), d)
+    tasks = {"summarization": {"prefix": "summarize: ", "max_length": 12, "num_beams": 2, "no_repeat_ngram_size": 2},
+             "translation_en_to_de": {"prefix": "translate English to German: ", "max_length": 10}}
+    torch.manual_seed(55)
+    model = tf.T5ForConditionalGeneration(tf.T5Config(**t5, task_specific_params=tasks)).eval()
+    spread(model, 55)
+    model.save_pretrained(d)
+    tok = tf.AutoTokenizer.from_pretrained(d)
+    texts = ["the quick brown fox jumps over the lazy dog", "hello world"]
+    golden = {}
+    for task, params in [("text2text-generation", {}), *tasks.items()]:
+        params = dict(params)
+        prefix = params.pop("prefix", "")
+        outs = []
+        for t in texts:
+            ids = tok(prefix + t, return_tensors="pt").input_ids
+            with torch.no_grad():
+                seq = model.generate(ids, **({"max_new_tokens": 8} if not params else params))
+            outs.append(tok.decode(seq[0], skip_special_tokens=True, clean_up_tokenization_spaces=False))
+        golden[task] = outs
+    with open(os.path.join(d, "golden.json"), "w") as f:
+        json.dump({"texts": texts, "outputs": golden}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -135,3 +135,20 @@ TEST(Cli, GenerateRunAndChatForDecoders) {
   ASSERT_EQ(run(kCli + " chat " + tg + " --system \"Be brief.\" --max-new-tokens 8 < " + d / "in.txt 2>/dev/null", &out), 0) << out;
   EXPECT_EQ(out, golden_tg["chat"][0]["reply"].get<std::string>() + "\n(history cleared)\n");
 }
+
+TEST(Cli, GenerateAndRunForEncoderDecoders) {
+  TempDir d;
+  const std::string t5 = fixture("seq2seq/t5");
+  std::string out;
+  ASSERT_EQ(run(kCli + " generate " + t5 + " --inputs " + t5 + "/inputs.safetensors --max-new-tokens 10 --out " + d / "g.safetensors 2>&1", &out), 0) << out;
+  const auto golden = nlohmann::json::parse(std::ifstream(t5 + "/generate.json"))["cases"][0];
+  ASSERT_EQ(golden["name"], "greedy");
+  std::vector<int64_t> want;
+  for (const auto& row : golden["sequences"]) for (const auto& t : row) want.push_back(t.get<int64_t>());
+  EXPECT_EQ(SafeTensorsFile::open(d / "g.safetensors").get("sequences").to_ints(), want);
+
+  const std::string tt = fixture("seq2seq/text2text");
+  const auto g2 = nlohmann::json::parse(std::ifstream(tt + "/golden.json"));
+  ASSERT_EQ(run(kCli + " run " + tt + " --task summarization \"" + g2["texts"][1].get<std::string>() + "\" 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out, g2["texts"][1].get<std::string>() + "\n  summary_text: " + g2["outputs"]["summarization"][1].get<std::string>() + "\n");
+}

@@ -5,6 +5,7 @@
 #include "models/seq2seq.hpp"
 #include "ops/ops.hpp"
 #include "test_util.hpp"
+#include "transformers/pipelines.hpp"
 
 using namespace transformers;
 using testutil::fixture;
@@ -147,4 +148,20 @@ TEST(Seq2Seq, BadInputIsATypedError) {
   EXPECT_NO_THROW(m->forward(no_dec));                 // BART shifts input_ids
   auto cls = AutoModelForSequenceClassification::from_pretrained(fixture("seq2seq/heads/bart-BartForSequenceClassification"));
   EXPECT_THROW(cls->forward({{"input_ids", Tensor::from_ints({5, 2, 6, 2, 7, 8, 9, 2}, {2, 4})}}), ValueError);  // unequal eos counts
+}
+
+TEST(Seq2Seq, Text2TextSummarizationAndTranslationPipelines) {
+  const std::string dir = fixture("seq2seq/text2text");
+  const Json golden = parse_json_file(dir + "/golden.json");
+  const auto texts = golden["texts"].get<std::vector<std::string>>();
+  for (const auto& [task, expected] : golden["outputs"].items()) {
+    SCOPED_TRACE(task);
+    auto p = Text2TextGenerationPipeline::from_pretrained(dir, task);
+    GenerationConfig g;
+    if (task == "text2text-generation") g.max_new_tokens = 8;
+    EXPECT_EQ((*p)(texts, g), expected.get<std::vector<std::string>>());
+  }
+  EXPECT_EQ(Text2TextGenerationPipeline::from_pretrained(dir, "summarization")->output_key(), "summary_text");
+  EXPECT_EQ(Text2TextGenerationPipeline::from_pretrained(dir, "translation_en_to_de")->prefix(), "translate English to German: ");
+  EXPECT_THROW(Text2TextGenerationPipeline::from_pretrained(dir, "speech"), ValueError);
 }

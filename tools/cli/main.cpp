@@ -44,7 +44,14 @@ int cmd_env() {
 
 int cmd_forward(const std::string& model_id, const std::string& auto_class, const std::string& inputs_path,
                 const std::string& out_path, const FromPretrainedOptions& o) {
-  auto model = auto_model_from_pretrained(auto_class, model_id, o);
+  std::string cls = auto_class;
+  if (cls.empty()) {  // encoder-decoders by their architecture, else a decoder-only LM
+    const auto arch = AutoConfig::from_pretrained(model_id, ConfigOptions{static_cast<const HubOptions&>(o), {}}).architectures();
+    const std::string a = arch.empty() ? "" : arch[0];
+    const bool s2s = a.find("ConditionalGeneration") != std::string::npos || a.find("MTModel") != std::string::npos;
+    cls = s2s ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
+  }
+  auto model = auto_model_from_pretrained(cls, model_id, o);
   SafeTensorsFile in = SafeTensorsFile::open(inputs_path);
   ModelInputs inputs;
   for (const auto& t : in.tensors()) inputs[t.name] = in.get(t.name);
@@ -162,6 +169,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     const auto arch = AutoConfig::from_pretrained(model_id, ConfigOptions{static_cast<const HubOptions&>(o), {}}).architectures();
     const std::string a = arch.empty() ? "" : arch[0];
     if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
+    else if (a.find("ConditionalGeneration") != std::string::npos || a.find("MTModel") != std::string::npos) task = "text2text-generation";
     else if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
     else if (a.find("TokenClassification") != std::string::npos) task = "token-classification";
     else if (a.find("MaskedLM") != std::string::npos) task = "fill-mask";
@@ -175,6 +183,14 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       std::cout << text << std::flush;  // then the continuation as it is produced
       (*p)({text}, g, [](const std::string& t) { std::cout << t << std::flush; });
       std::cout << "\n";
+    }
+  } else if (task == "text2text-generation" || task == "summarization" || task.rfind("translation", 0) == 0) {
+    auto p = Text2TextGenerationPipeline::from_pretrained(model_id, task, o);
+    const auto out = (*p)(inputs, gf.config());
+    const size_t per = out.size() / inputs.size();
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (i % per == 0) std::cout << inputs[i / per] << "\n";
+      std::cout << "  " << p->output_key() << ": " << out[i] << "\n";
     }
   } else if (task == "text-classification" || task == "sentiment-analysis") {
     auto p = TextClassificationPipeline::from_pretrained(model_id, o);
@@ -226,14 +242,21 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity)");
   }
   return 0;
 }
 
 int cmd_generate(const std::string& model_id, const std::string& auto_class, const std::string& inputs_path,
                  const std::string& out_path, const GenFlags& gf, const FromPretrainedOptions& o) {
-  auto model = auto_model_from_pretrained(auto_class, model_id, o);
+  std::string cls = auto_class;
+  if (cls.empty()) {  // encoder-decoders by their architecture, else a decoder-only LM
+    const auto arch = AutoConfig::from_pretrained(model_id, ConfigOptions{static_cast<const HubOptions&>(o), {}}).architectures();
+    const std::string a = arch.empty() ? "" : arch[0];
+    const bool s2s = a.find("ConditionalGeneration") != std::string::npos || a.find("MTModel") != std::string::npos;
+    cls = s2s ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
+  }
+  auto model = auto_model_from_pretrained(cls, model_id, o);
   SafeTensorsFile in = SafeTensorsFile::open(inputs_path);
   const Tensor ids = in.get("input_ids");
   const Tensor mask = in.contains("attention_mask") ? in.get("attention_mask") : Tensor();
@@ -437,11 +460,11 @@ int main(int argc, char** argv) {
   add_hub_options(runc, ro);
 
   auto* gen = app.add_subcommand("generate", "generate() on input_ids from a safetensors file; writes sequences");
-  std::string gen_id, gen_class = "AutoModelForCausalLM", gen_inputs, gen_out = "out.safetensors";
+  std::string gen_id, gen_class, gen_inputs, gen_out = "out.safetensors";
   GenFlags gen_flags;
   FromPretrainedOptions go;
   gen->add_option("model", gen_id, "model folder or Hub id")->required();
-  gen->add_option("--auto-class", gen_class);
+  gen->add_option("--auto-class", gen_class, "default: AutoModelForSeq2SeqLM for encoder-decoders, else AutoModelForCausalLM");
   gen->add_option("--inputs", gen_inputs, "safetensors with input_ids [, attention_mask]")->required();
   gen->add_option("--out", gen_out);
   gen->add_option("--dtype", go.dtype);
