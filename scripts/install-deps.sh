@@ -11,6 +11,8 @@ PKGS=(
   libcli11-dev           # CLI parsing
   libonig-dev            # tokenizer regexes (Oniguruma, the engine HF tokenizers uses)
   libutf8proc-dev        # Unicode normalization and categories
+  libsndfile1-dev        # audio files: WAV, FLAC, OGG, MP3
+  libsoxr-dev            # audio resampling
   libgtest-dev libgmock-dev
   libbenchmark-dev
 )

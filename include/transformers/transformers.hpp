@@ -3,6 +3,7 @@
 #include "transformers/config.hpp"
 #include "transformers/dtype.hpp"
 #include "transformers/errors.hpp"
+#include "transformers/feature_extraction.hpp"
 #include "transformers/hub.hpp"
 #include "transformers/modeling.hpp"
 #include "transformers/pipelines.hpp"

@@ -1,0 +1,37 @@
+// Wav2Vec2FeatureExtractor (models/wav2vec2/feature_extraction_wav2vec2.py): raw waveforms,
+// padded, and zero-mean unit-variance normalized per row when do_normalize.
+#include "audio/feature_extraction_utils.hpp"
+
+namespace transformers::audio {
+
+namespace {
+
+class Wav2Vec2FeatureExtractor : public SequenceFeatureExtractor {
+ public:
+  explicit Wav2Vec2FeatureExtractor(const Json& c) : SequenceFeatureExtractor(c) {
+    return_attention_mask_ = c.value("return_attention_mask", false);
+    do_normalize_ = c.value("do_normalize", true);
+  }
+  std::string class_name() const override { return "Wav2Vec2FeatureExtractor"; }
+
+  BatchFeature operator()(const std::vector<std::vector<float>>& raw, const FeatureExtractorCallOptions& o) const override {
+    check_rate(o);
+    const std::string padding = o.padding.value_or("do_not_pad");
+    const bool want_mask = o.return_attention_mask.value_or(return_attention_mask_);
+    Padded p = pad(raw, padding, o.max_length, o.truncation.value_or(false), o.pad_to_multiple_of, want_mask);
+    // Python normalizes over the padded row (pads included) unless it returns an attention mask.
+    if (o.do_normalize.value_or(do_normalize_)) zero_mean_unit_var_norm(p, want_mask && padding != "do_not_pad", padding_value_);
+    BatchFeature r{{"input_values", rows_tensor(p.values, "input_values")}};
+    if (want_mask) r["attention_mask"] = mask_tensor(p.attention_mask);
+    return r;
+  }
+
+ private:
+  bool do_normalize_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<FeatureExtractor> make_wav2vec2_feature_extractor(const Json& c) { return std::make_unique<Wav2Vec2FeatureExtractor>(c); }
+
+}  // namespace transformers::audio

@@ -1,0 +1,81 @@
+// WhisperFeatureExtractor (models/whisper/feature_extraction_whisper.py, torch path): 30 s of
+// audio padded with silence, power STFT (n_fft 400, hop 160, periodic Hann), Slaney mel filters,
+// log10 clamped at 1e-10 and to (max - 8), then (x + 4) / 4.
+#include <cmath>
+
+#include "audio/audio_utils.hpp"
+#include "audio/feature_extraction_utils.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::audio {
+
+namespace {
+
+class WhisperFeatureExtractor : public SequenceFeatureExtractor {
+ public:
+  explicit WhisperFeatureExtractor(const Json& c) : SequenceFeatureExtractor(c) {
+    feature_size_ = c.value("feature_size", int64_t{80});
+    hop_length_ = c.value("hop_length", int64_t{160});
+    n_fft_ = c.value("n_fft", int64_t{400});
+    chunk_length_ = c.value("chunk_length", int64_t{30});
+    if (c.contains("dither") && c["dither"].is_number() && c["dither"].get<double>() != 0.0)
+      throw ConfigError("WhisperFeatureExtractor: dither adds random noise; only dither = 0 is supported");
+    return_attention_mask_ = c.value("return_attention_mask", false);
+    if (hop_length_ <= 0 || n_fft_ <= 1 || feature_size_ <= 0 || chunk_length_ <= 0) throw ConfigError("WhisperFeatureExtractor: invalid sizes");
+    n_samples_ = chunk_length_ * sampling_rate_;
+    window_ = hann_window(n_fft_, true);
+    mel_ = mel_filter_bank(1 + n_fft_ / 2, feature_size_, 0.0, 8000.0, static_cast<double>(sampling_rate_), "slaney", "slaney");
+    // Python hands the filters to torch as float32.
+    for (double& m : mel_) m = static_cast<float>(m);
+  }
+  std::string class_name() const override { return "WhisperFeatureExtractor"; }
+
+  BatchFeature operator()(const std::vector<std::vector<float>>& raw, const FeatureExtractorCallOptions& o) const override {
+    check_rate(o);
+    const bool normalize = o.do_normalize.value_or(false);
+    const bool want_mask = o.return_attention_mask.value_or(return_attention_mask_);
+    Padded p = pad(raw, o.padding.value_or("max_length"), o.max_length.value_or(n_samples_), o.truncation.value_or(true), o.pad_to_multiple_of,
+                   want_mask || normalize);
+    if (normalize) zero_mean_unit_var_norm(p, true, padding_value_);
+    const int64_t B = static_cast<int64_t>(p.values.size()), L = static_cast<int64_t>(p.values[0].size());
+    const int64_t T = L / hop_length_, bins = n_fft_ / 2 + 1, M = feature_size_;
+    Tensor feats = Tensor::empty({B, M, T});
+    for (int64_t b = 0; b < B; ++b) {
+      if (static_cast<int64_t>(p.values[b].size()) != L) throw ValueError("WhisperFeatureExtractor: pad the batch to one length");
+      int64_t frames = 0;
+      const auto power = power_spectrogram(p.values[b].data(), L, n_fft_, hop_length_, window_, frames);
+      float* out = feats.data<float>() + b * M * T;
+      double mx = -INFINITY;
+      for (int64_t m = 0; m < M; ++m)
+        for (int64_t t = 0; t < T; ++t) {  // the last STFT frame is dropped
+          double e = 0;
+          for (int64_t k = 0; k < bins; ++k) e += mel_[k * M + m] * static_cast<float>(power[t * bins + k]);
+          const double l = std::log10(std::max(e, 1e-10));
+          out[m * T + t] = static_cast<float>(l);
+          mx = std::max(mx, l);
+        }
+      for (int64_t i = 0; i < M * T; ++i) out[i] = static_cast<float>((std::max<double>(out[i], mx - 8.0) + 4.0) / 4.0);
+    }
+    BatchFeature r{{"input_features", feats}};
+    // Python keeps the sample-level mask that normalization asked pad() for, unrescaled.
+    if (normalize && !want_mask) r["attention_mask"] = mask_tensor(p.attention_mask);
+    if (want_mask) {
+      // rescaled from samples to frames: every hop_length-th sample, one per kept frame
+      Tensor m = Tensor::empty({B, T}, DType::I32);
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t t = 0; t < T; ++t) m.data<int32_t>()[b * T + t] = p.attention_mask[b][t * hop_length_];
+      r["attention_mask"] = m;
+    }
+    return r;
+  }
+
+ private:
+  int64_t hop_length_, n_fft_, chunk_length_, n_samples_;
+  std::vector<double> window_, mel_;
+};
+
+}  // namespace
+
+std::unique_ptr<FeatureExtractor> make_whisper_feature_extractor(const Json& c) { return std::make_unique<WhisperFeatureExtractor>(c); }
+
+}  // namespace transformers::audio
