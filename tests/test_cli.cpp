@@ -152,3 +152,17 @@ TEST(Cli, GenerateAndRunForEncoderDecoders) {
   ASSERT_EQ(run(kCli + " run " + tt + " --task summarization \"" + g2["texts"][1].get<std::string>() + "\" 2>/dev/null", &out), 0) << out;
   EXPECT_EQ(out, g2["texts"][1].get<std::string>() + "\n  summary_text: " + g2["outputs"]["summarization"][1].get<std::string>() + "\n");
 }
+
+TEST(Cli, PreprocessAudio) {
+  TempDir d;
+  std::string out;
+  // The FLAC holds raw signal "b" at 16 kHz: the written features equal the extractor's on it.
+  const std::string fe = fixture("audio/wav2vec2-single");
+  ASSERT_EQ(run(kCli + " preprocess " + fe + " --audio " + fixture("audio/mono16k.flac") + " --out " + d / "p.safetensors 2>&1", &out), 0) << out;
+  const Tensor got = SafeTensorsFile::open(d / "p.safetensors").get("input_values");
+  auto ex = AutoFeatureExtractor::from_pretrained(fe);
+  const Tensor want = (*ex)({load_audio(fixture("audio/mono16k.flac"), 16000)}).at("input_values");
+  EXPECT_EQ(got.to_floats(), want.to_floats());
+  EXPECT_EQ(run(kCli + " preprocess " + fe + " --audio " + d / "none.wav --out " + d / "x.safetensors 2>&1", &out), 1);
+  EXPECT_NE(out.find("cannot read audio"), std::string::npos) << out;
+}

@@ -268,6 +268,21 @@ int cmd_generate(const std::string& model_id, const std::string& auto_class, con
   return 0;
 }
 
+// The Auto feature extractor on a sound file (read, mixed to mono, resampled to its rate).
+int cmd_preprocess(const std::string& model_id, const std::string& audio, const std::string& image, const std::string& out_path,
+                   const HubOptions& o) {
+  if (!image.empty()) throw ValueError("preprocess: --image needs an image processor, which this build does not have yet");
+  if (audio.empty()) throw ValueError("preprocess: give --audio FILE");
+  auto fe = AutoFeatureExtractor::from_pretrained(model_id, o);
+  FeatureExtractorCallOptions co;
+  co.sampling_rate = fe->sampling_rate();
+  const BatchFeature f = (*fe)({load_audio(audio, fe->sampling_rate())}, co);
+  std::vector<std::pair<std::string, Tensor>> tensors(f.begin(), f.end());
+  save_safetensors(tensors, out_path, {{"format", "pt"}});
+  for (const auto& [k, v] : f) std::fprintf(stderr, "%s: %s %s\n", fe->class_name().c_str(), k.c_str(), shape_str(v.shape()).c_str());
+  return 0;
+}
+
 // Interactive chat on stdin: the model's chat template, streamed replies, /reset, /exit.
 int cmd_chat(const std::string& model_id, const std::string& system, const GenFlags& gf, const FromPretrainedOptions& o) {
   auto pipe = TextGenerationPipeline::from_pretrained(model_id, o);
@@ -472,6 +487,15 @@ int main(int argc, char** argv) {
   gen_flags.add(gen);
   add_hub_options(gen, go);
 
+  auto* pre = app.add_subcommand("preprocess", "the Auto feature extractor on a sound file; writes its tensors");
+  std::string pre_id, pre_audio, pre_image, pre_out = "out.safetensors";
+  HubOptions pho;
+  pre->add_option("model", pre_id, "model folder or Hub id")->required();
+  pre->add_option("--audio", pre_audio, "WAV / FLAC / OGG / MP3 file");
+  pre->add_option("--image", pre_image);
+  pre->add_option("--out", pre_out);
+  add_hub_options(pre, pho);
+
   auto* chat = app.add_subcommand("chat", "interactive chat with the model's chat template (/reset, /exit)");
   std::string chat_id, chat_system;
   GenFlags chat_flags;
@@ -534,6 +558,7 @@ int main(int argc, char** argv) {
       if (run_flags.do_sample && run_top_k > 0) run_flags.top_k = run_top_k;
       return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_flags, ro);
     }
+    if (app.got_subcommand("preprocess")) return cmd_preprocess(pre_id, pre_audio, pre_image, pre_out, pho);
     if (app.got_subcommand("generate")) return cmd_generate(gen_id, gen_class, gen_inputs, gen_out, gen_flags, go);
     if (app.got_subcommand("chat")) return cmd_chat(chat_id, chat_system, chat_flags, cho);
     if (app.got_subcommand("bench")) return cmd_bench(bench_id, bench_class, bench_batch, bench_seq, bench_iters, bench_new, bo);

@@ -1,4 +1,4 @@
-#include "audio/audio_utils.hpp"
+#include "processors/audio/audio_utils.hpp"
 
 #include <cmath>
 #include <numbers>

@@ -3,8 +3,8 @@
 // log10 clamped at 1e-10 and to (max - 8), then (x + 4) / 4.
 #include <cmath>
 
-#include "audio/audio_utils.hpp"
-#include "audio/feature_extraction_utils.hpp"
+#include "processors/audio/audio_utils.hpp"
+#include "processors/audio/feature_extraction_utils.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::audio {

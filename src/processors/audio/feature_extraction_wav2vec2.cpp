@@ -1,6 +1,6 @@
 // Wav2Vec2FeatureExtractor (models/wav2vec2/feature_extraction_wav2vec2.py): raw waveforms,
 // padded, and zero-mean unit-variance normalized per row when do_normalize.
-#include "audio/feature_extraction_utils.hpp"
+#include "processors/audio/feature_extraction_utils.hpp"
 
 namespace transformers::audio {
 

@@ -1,5 +1,5 @@
 // SequenceFeatureExtractor.pad and AutoFeatureExtractor (transformers v5).
-#include "audio/feature_extraction_utils.hpp"
+#include "processors/audio/feature_extraction_utils.hpp"
 
 #include <cmath>
 
