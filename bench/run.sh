@@ -79,3 +79,28 @@ for r in rows:
     pre = f"{r['prefill_tokens_per_s']:.0f} / {t['prefill_tokens_per_s']:.0f}" if t else f"{r['prefill_tokens_per_s']:.0f} / -"
     print(f"{r['model']:>14} {r['dtype']:>5} {r['threads']:>3} {r['decode_tokens_per_s']:>10.2f} {tt:>11} {ratio:>6} {limit:>14.1f} {100 * r['decode_tokens_per_s'] / limit:>9.0f}% {pre:>25}")
 PY
+
+echo "== Encoder-decoders (random weights, real shapes): encoder input 256 tokens, then 32 greedy decoder tokens, batch 1, fp32"
+SM=${SEQ2SEQ_MODELS:-/tmp/tcpp-bench-seq2seq}
+"$PY" bench/make_seq2seq_models.py "$SM"
+: > /tmp/tcpp_s2s.jsonl
+for m in bart-base t5-small; do
+  for t in 1 2; do
+    "$BUILD"/transformers-cpp --threads $t bench "$SM/$m" --auto-class AutoModelForSeq2SeqLM --seq-len 256 --new-tokens 32 --iters 3 \
+      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(model='$m', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_s2s.jsonl
+    "$PY" bench/decoder_bench.py "$SM/$m" float32 $t 256 32 3 2>/dev/null \
+      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(model='$m', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_s2s.jsonl
+  done
+done
+"$PY" - <<'PY'
+import json
+rows = [json.loads(l) for l in open("/tmp/tcpp_s2s.jsonl")]
+print(f"{'model':>10} {'thr':>3} {'encode+1st ms ours/torch':>25} {'ratio':>6} {'decode ms/token ours/torch':>27} {'ratio':>6}")
+for r in rows:
+    if r["side"] != "ours":
+        continue
+    t = next(x for x in rows if x["side"] == "torch" and x["model"] == r["model"] and x["threads"] == r["threads"])
+    print(f"{r['model']:>10} {r['threads']:>3} {r['prefill_ms']:>12.1f} / {t['prefill_ms']:<10.1f} {t['prefill_ms'] / r['prefill_ms']:>5.2f}x"
+          f" {r['decode_ms_per_token']:>13.2f} / {t['decode_ms_per_token']:<11.2f} {t['decode_ms_per_token'] / r['decode_ms_per_token']:>5.2f}x")
+PY
+

@@ -335,6 +335,7 @@ int cmd_bench(const std::string& model_id, const std::string& auto_class, int64_
   }
   ModelInputs in{{"input_ids", Tensor::from_ints(ids, {batch, seq})},
                  {"attention_mask", Tensor::full({batch, seq}, 1.0, DType::I64)}};
+  if (model->config().get_bool("is_encoder_decoder", false)) in["decoder_input_ids"] = in["input_ids"];
   if (new_tokens > 0) {  // prefill + greedy decode through generate(): prefill and per-token times
     GenerationConfig g;
     g.max_new_tokens = new_tokens, g.min_new_tokens = new_tokens, g.do_sample = false;
