@@ -107,6 +107,18 @@ TEST(Ops, AttentionKernelsAgree) {
   EXPECT_NEAR(picked.item({1, 2, 3 * 6 + 4}), v.item({1, 1, 7, 4}), 1e-6);
   b.bias = randn({4, 5, 8}, 26);
   EXPECT_THROW(ops::attention(q, k, v, b), ShapeMismatch);
+  // Long enough for the batched-GEMM path (prefill / encoders), with every mask kind at once.
+  Tensor lq = randn({2, 4, 20, 8}, 31), lk = randn({2, 2, 24, 8}, 32), lv = randn({2, 2, 24, 6}, 33);
+  ops::AttentionOptions lo;
+  lo.scaling = 0.4f, lo.softcap = 3.0f, lo.sliding_window = 9, lo.q_start = 4, lo.bias = randn({2, 4, 20, 24}, 34);
+  std::vector<int64_t> pad(48, 1);
+  for (int64_t j = 0; j < 10; ++j) pad[24 + j] = 0;
+  lo.key_padding = Tensor::from_ints(pad, {2, 24});
+  for (bool sinks : {false, true}) {
+    if (sinks) lo.sinks = randn({4}, 35);
+    auto [f, r] = both([&] { return ops::attention(lq, lk, lv, lo); });
+    EXPECT_TRUE(allclose(f, r, 1e-5, 1e-4)) << sinks;
+  }
 }
 
 TEST(Ops, BroadcastingBinary) {

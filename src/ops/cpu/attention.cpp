@@ -1,5 +1,7 @@
-// CPU attention: OpenMP over (batch, head, query row); scores in a per-thread buffer; the dot and
-// axpy loops are cloned for AVX2+FMA and picked at load time by the ifunc resolver.
+// CPU attention. Many query rows (prefill, encoders): Q K^T and P V as batched oneDNN GEMMs over
+// packed heads, masks and softmax row by row in between. Few rows (decode): OpenMP over (batch,
+// head, row) with one row as the unit of work, cloned for AVX2+FMA by the ifunc resolver.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -8,54 +10,124 @@
 namespace transformers::ops::kernels::cpu {
 
 namespace {
-__attribute__((target_clones("avx2", "default"))) float dot(const float* a, const float* b, int64_t n) {
-  float s = 0.0f;
+
+__attribute__((target_clones("avx2", "default"))) void attend_row(const AttentionArgs& a, int64_t r, float* p, float* acc) {
+  const int64_t group = a.H / a.Hkv;
+  const int64_t i = r % a.Sq, h = (r / a.Sq) % a.H, b = r / (a.Sq * a.H), kh = h / group;
+  const float* q = a.q + b * a.q_sb + h * a.q_sh + i * a.q_ss;
+  const float* kb = a.k + b * a.k_sb + kh * a.k_sh;
+  const float* vb = a.v + b * a.v_sb + kh * a.v_sh;
+  bool any = false;
+  float mx = a.sinks ? a.sinks[h] : -INFINITY;
+  for (int64_t j = 0; j < a.T; ++j) {
+    if (!a.visible(b, i, j)) {
+      p[j] = NAN;
+      continue;
+    }
+    const float* k = kb + j * a.k_st;
+    float s = 0.0f;
 #pragma omp simd reduction(+ : s)
-  for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-__attribute__((target_clones("avx2", "default"))) void axpy(float w, const float* x, float* y, int64_t n) {
+    for (int64_t d = 0; d < a.D; ++d) s += q[d] * k[d];
+    s *= a.scaling;
+    if (a.softcap > 0) s = std::tanh(s / a.softcap) * a.softcap;
+    s += a.bias_at(b, h, i, j);
+    p[j] = s;
+    mx = std::max(mx, s);
+    any = true;
+  }
+  float sum = a.sinks ? std::exp(a.sinks[h] - mx) : 0.0f;
+  for (int64_t j = 0; j < a.T; ++j) {
+    p[j] = std::isnan(p[j]) ? (any || a.sinks ? 0.0f : 1.0f) : std::exp(p[j] - mx);
+    sum += p[j];
+  }
+  for (int64_t d = 0; d < a.Dv; ++d) acc[d] = 0.0f;
+  for (int64_t j = 0; j < a.T; ++j) {
+    const float w = p[j];
+    if (w == 0.0f) continue;
+    const float* v = vb + j * a.v_st;
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) y[i] += w * x[i];
+    for (int64_t d = 0; d < a.Dv; ++d) acc[d] += w * v[d];
+  }
+  float* o = a.out + ((b * a.Sq + i) * a.H + h) * a.Dv;
+  const float inv = sum > 0 ? 1.0f / sum : 0.0f;
+  for (int64_t d = 0; d < a.Dv; ++d) o[d] = acc[d] * inv;
 }
+
+// Scores s[0..T) of query row (b, h, i) (raw q.k in, weights out): scaling, soft-cap, bias, masks,
+// sinks and softmax exactly as attend_row does them.
+__attribute__((target_clones("avx2", "default"))) void weigh_row(const AttentionArgs& a, int64_t b, int64_t h, int64_t i, float* s) {
+  bool any = false;
+  float mx = a.sinks ? a.sinks[h] : -INFINITY;
+  for (int64_t j = 0; j < a.T; ++j) {
+    if (!a.visible(b, i, j)) {
+      s[j] = NAN;
+      continue;
+    }
+    float v = s[j] * a.scaling;
+    if (a.softcap > 0) v = std::tanh(v / a.softcap) * a.softcap;
+    v += a.bias_at(b, h, i, j);
+    s[j] = v;
+    mx = std::max(mx, v);
+    any = true;
+  }
+  float sum = a.sinks ? std::exp(a.sinks[h] - mx) : 0.0f;
+  for (int64_t j = 0; j < a.T; ++j) {
+    s[j] = std::isnan(s[j]) ? (any || a.sinks ? 0.0f : 1.0f) : std::exp(s[j] - mx);
+    sum += s[j];
+  }
+  const float inv = sum > 0 ? 1.0f / sum : 0.0f;
+  for (int64_t j = 0; j < a.T; ++j) s[j] *= inv;
+}
+
+void attention_gemm(const AttentionArgs& a) {
+  const int64_t group = a.H / a.Hkv, BH = a.B * a.H;
+  // heads per chunk: the score buffer stays under ~64 MB
+  const int64_t chunk = std::max<int64_t>(1, (int64_t{16} << 20) / std::max<int64_t>(1, a.Sq * a.T));
+  for (int64_t h0 = 0; h0 < BH; h0 += chunk) {
+    const int64_t n = std::min(chunk, BH - h0);
+    std::vector<float> q(static_cast<size_t>(n * a.Sq * a.D)), k(static_cast<size_t>(n * a.T * a.D)), v(static_cast<size_t>(n * a.T * a.Dv));
+    std::vector<float> s(static_cast<size_t>(n * a.Sq * a.T)), o(static_cast<size_t>(n * a.Sq * a.Dv));
+#pragma omp parallel for schedule(static)
+    for (int64_t x = 0; x < n; ++x) {
+      const int64_t b = (h0 + x) / a.H, h = (h0 + x) % a.H, kh = h / group;
+      for (int64_t i = 0; i < a.Sq; ++i)
+        std::copy_n(a.q + b * a.q_sb + h * a.q_sh + i * a.q_ss, a.D, &q[(x * a.Sq + i) * a.D]);
+      for (int64_t j = 0; j < a.T; ++j) {
+        std::copy_n(a.k + b * a.k_sb + kh * a.k_sh + j * a.k_st, a.D, &k[(x * a.T + j) * a.D]);
+        std::copy_n(a.v + b * a.v_sb + kh * a.v_sh + j * a.v_st, a.Dv, &v[(x * a.T + j) * a.Dv]);
+      }
+    }
+    GemmArgs qk;
+    qk.batch = n, qk.M = a.Sq, qk.N = a.T, qk.K = a.D, qk.a = q.data(), qk.b = k.data(), qk.trans_b = true;
+    qk.b_batch_stride = a.T * a.D, qk.c = s.data();
+    gemm(qk);
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < n * a.Sq; ++r) {
+      const int64_t x = r / a.Sq, i = r % a.Sq;
+      weigh_row(a, (h0 + x) / a.H, (h0 + x) % a.H, i, &s[r * a.T]);
+    }
+    GemmArgs pv;
+    pv.batch = n, pv.M = a.Sq, pv.N = a.Dv, pv.K = a.T, pv.a = s.data(), pv.b = v.data(), pv.b_batch_stride = a.T * a.Dv, pv.c = o.data();
+    gemm(pv);
+#pragma omp parallel for schedule(static)
+    for (int64_t x = 0; x < n; ++x) {
+      const int64_t b = (h0 + x) / a.H, h = (h0 + x) % a.H;
+      for (int64_t i = 0; i < a.Sq; ++i) std::copy_n(&o[(x * a.Sq + i) * a.Dv], a.Dv, a.out + ((b * a.Sq + i) * a.H + h) * a.Dv);
+    }
+  }
+}
+
 }  // namespace
 
 void attention(const AttentionArgs& a) {
-  const int64_t group = a.H / a.Hkv;
+  if (a.Sq >= 16 && a.T >= 16) return attention_gemm(a);
   const int64_t rows = a.B * a.H * a.Sq;
 #pragma omp parallel if (rows * a.T * a.D > 65536)
   {
     std::vector<float> p(static_cast<size_t>(a.T));
     std::vector<float> acc(static_cast<size_t>(a.Dv));
 #pragma omp for schedule(static)
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t i = r % a.Sq, h = (r / a.Sq) % a.H, b = r / (a.Sq * a.H), kh = h / group;
-      const float* q = a.q + b * a.q_sb + h * a.q_sh + i * a.q_ss;
-      const float* kb = a.k + b * a.k_sb + kh * a.k_sh;
-      const float* vb = a.v + b * a.v_sb + kh * a.v_sh;
-      bool any = false;
-      float mx = a.sinks ? a.sinks[h] : -INFINITY;
-      for (int64_t j = 0; j < a.T; ++j) {
-        if (!a.visible(b, i, j)) { p[j] = NAN; continue; }
-        float s = dot(q, kb + j * a.k_st, a.D) * a.scaling;
-        if (a.softcap > 0) s = std::tanh(s / a.softcap) * a.softcap;
-        s += a.bias_at(b, h, i, j);
-        p[j] = s;
-        mx = std::max(mx, s);
-        any = true;
-      }
-      float sum = a.sinks ? std::exp(a.sinks[h] - mx) : 0.0f;
-      for (int64_t j = 0; j < a.T; ++j) {
-        p[j] = std::isnan(p[j]) ? (any || a.sinks ? 0.0f : 1.0f) : std::exp(p[j] - mx);
-        sum += p[j];
-      }
-      std::fill(acc.begin(), acc.end(), 0.0f);
-      for (int64_t j = 0; j < a.T; ++j)
-        if (p[j] != 0.0f) axpy(p[j], vb + j * a.v_st, acc.data(), a.Dv);
-      float* o = a.out + ((b * a.Sq + i) * a.H + h) * a.Dv;
-      const float inv = sum > 0 ? 1.0f / sum : 0.0f;
-      for (int64_t d = 0; d < a.Dv; ++d) o[d] = acc[d] * inv;
-    }
+    for (int64_t r = 0; r < rows; ++r) attend_row(a, r, p.data(), acc.data());
   }
 }
 
