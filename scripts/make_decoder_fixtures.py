@@ -11,7 +11,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_fixtures import OUT, ensure_venv  # noqa: E402
+from make_fixtures import OUT, ensure_venv, spread_weights  # noqa: E402
 
 V, PAD = 256, 0
 
@@ -85,18 +85,8 @@ def main():
     mask = (ids != PAD).long()
 
     def spread(model, seed):
-        # Weights large enough that logits are well separated: greedy and beam choices then do not
-        # hinge on the last bits of float rounding.
-        g = torch.Generator().manual_seed(seed)
-        with torch.no_grad():
-            for name, p in model.named_parameters():
-                if p.dim() >= 2:
-                    p.copy_(torch.randn(p.shape, generator=g) * 0.25)
-                elif "norm" in name:
-                    p.copy_((0.0 if isinstance(model.config, (tf.GemmaConfig, tf.Gemma2Config, tf.Gemma3TextConfig)) else 1.0)
-                            + torch.randn(p.shape, generator=g) * 0.1)
-                else:
-                    p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+        gemma = isinstance(model.config, (tf.GemmaConfig, tf.Gemma2Config, tf.Gemma3TextConfig))
+        spread_weights(model, seed, norm_base=0.0 if gemma else 1.0)
 
     def gen_cases(model):
         cases = [

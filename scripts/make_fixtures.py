@@ -17,6 +17,26 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fixtures")
 
 
+def spread_weights(model, seed, norm_base=1.0):
+    """Random weights large enough that logits are well separated: greedy and beam choices then do
+    not hinge on the last bits of float rounding. Frozen tables (sinusoidal positions) stay as built."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if not p.requires_grad:
+                continue
+            if p.dim() >= 2:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.25)
+            elif "norm" in name:
+                p.copy_(norm_base + torch.randn(p.shape, generator=g) * 0.1)
+            else:
+                p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+        if getattr(model, "final_logits_bias", None) is not None:
+            model.final_logits_bias.copy_(torch.randn(model.final_logits_bias.shape, generator=g) * 0.5)
+
+
 def ensure_venv():
     py = os.path.join(VENV, "bin", "python")
     if os.path.realpath(sys.prefix) == os.path.realpath(VENV):

@@ -11,7 +11,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_fixtures import OUT, ensure_venv  # noqa: E402
+from make_fixtures import OUT, ensure_venv, spread_weights  # noqa: E402
 
 V = 256
 
@@ -48,22 +48,7 @@ def main():
         dec = torch.tensor([[start, 7, 19, 23, 150], [start, 9, 150, 11, 12]])
         return ids, (ids != pad).long(), dec
 
-    def spread(model, seed):
-        # Weights large enough that logits are well separated: greedy and beam choices then do not
-        # hinge on the last bits of float rounding.
-        g = torch.Generator().manual_seed(seed)
-        with torch.no_grad():
-            for name, p in model.named_parameters():
-                if not p.requires_grad:  # frozen sinusoidal position tables
-                    continue
-                if p.dim() >= 2:
-                    p.copy_(torch.randn(p.shape, generator=g) * 0.25)
-                elif "norm" in name:
-                    p.copy_(1.0 + torch.randn(p.shape, generator=g) * 0.1)
-                else:
-                    p.copy_(torch.randn(p.shape, generator=g) * 0.1)
-            if getattr(model, "final_logits_bias", None) is not None:
-                model.final_logits_bias.copy_(torch.randn(model.final_logits_bias.shape, generator=g) * 0.5)
+    spread = spread_weights
 
     def gen_cases(model, ids, mask):
         cases = [

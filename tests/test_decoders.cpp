@@ -10,30 +10,18 @@
 
 using namespace transformers;
 using testutil::fixture;
+using testutil::read_inputs;
+using testutil::rows;
 
 namespace {
 
 const char* kArchs[] = {"llama", "llama-dynamic", "llama-yarn", "mistral", "qwen2", "qwen3", "gemma",
                         "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3", "gpt2", "mixtral", "qwen3_moe", "phi", "stablelm", "stablelm-serial", "gpt_neox", "gpt_neox-serial", "opt", "opt-postnorm", "gpt_oss", "deepseek_v3", "deepseek_v3-noqlora", "falcon", "falcon-new", "falcon-seq"};
 
-ModelInputs read_inputs(const std::string& dir) {
-  SafeTensorsFile in = SafeTensorsFile::open(dir + "/inputs.safetensors");
-  ModelInputs inputs;
-  for (const auto& t : in.tensors()) inputs[t.name] = in.get(t.name);
-  return inputs;
-}
-
 void expect_logits(PreTrainedModel& m, const std::string& dir) {
   ModelOutput out = m.forward(read_inputs(dir));
   SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
   EXPECT_TRUE(testutil::allclose(out["logits"], ref.get("logits")));
-}
-
-std::vector<std::vector<int64_t>> rows(const Tensor& t) {
-  std::vector<std::vector<int64_t>> r;
-  const auto v = t.to_ints();
-  for (int64_t b = 0; b < t.size(0); ++b) r.emplace_back(v.begin() + b * t.size(1), v.begin() + (b + 1) * t.size(1));
-  return r;
 }
 
 }  // namespace

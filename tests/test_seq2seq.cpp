@@ -9,17 +9,12 @@
 
 using namespace transformers;
 using testutil::fixture;
+using testutil::read_inputs;
+using testutil::rows;
 
 namespace {
 
 const char* kArchs[] = {"bart", "mbart", "marian", "marian-separate", "pegasus", "m2m_100", "t5", "t5-v1_1"};
-
-ModelInputs read_inputs(const std::string& dir) {
-  SafeTensorsFile in = SafeTensorsFile::open(dir + "/inputs.safetensors");
-  ModelInputs inputs;
-  for (const auto& t : in.tensors()) inputs[t.name] = in.get(t.name);
-  return inputs;
-}
 
 void expect_outputs(PreTrainedModel& m, const std::string& dir, const ModelInputs& in) {
   ModelOutput out = m.forward(in);
@@ -28,13 +23,6 @@ void expect_outputs(PreTrainedModel& m, const std::string& dir, const ModelInput
     ASSERT_TRUE(out.has(t.name)) << t.name;
     EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
   }
-}
-
-std::vector<std::vector<int64_t>> rows(const Tensor& t) {
-  std::vector<std::vector<int64_t>> r;
-  const auto v = t.to_ints();
-  for (int64_t b = 0; b < t.size(0); ++b) r.emplace_back(v.begin() + b * t.size(1), v.begin() + (b + 1) * t.size(1));
-  return r;
 }
 
 }  // namespace

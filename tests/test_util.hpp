@@ -13,6 +13,22 @@ namespace testutil {
 
 inline std::string fixture(const std::string& rel) { return std::string(FIXTURES_DIR) + "/" + rel; }
 
+// Every tensor of a fixture folder's inputs.safetensors, by name.
+inline transformers::ModelInputs read_inputs(const std::string& dir) {
+  transformers::SafeTensorsFile in = transformers::SafeTensorsFile::open(dir + "/inputs.safetensors");
+  transformers::ModelInputs inputs;
+  for (const auto& t : in.tensors()) inputs[t.name] = in.get(t.name);
+  return inputs;
+}
+
+// An integer [B, L] tensor as B rows (generate() sequences against JSON goldens).
+inline std::vector<std::vector<int64_t>> rows(const transformers::Tensor& t) {
+  std::vector<std::vector<int64_t>> r;
+  const auto v = t.to_ints();
+  for (int64_t b = 0; b < t.size(0); ++b) r.emplace_back(v.begin() + b * t.size(1), v.begin() + (b + 1) * t.size(1));
+  return r;
+}
+
 // fp32 parity: |a - b| <= atol + rtol * |b| everywhere (b is the Python reference).
 inline ::testing::AssertionResult allclose(const transformers::Tensor& a, const transformers::Tensor& b, double atol = 1e-4,
                                            double rtol = 1e-3) {

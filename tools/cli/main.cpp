@@ -17,6 +17,16 @@ using namespace transformers;
 
 namespace {
 
+// config.architectures[0] of a model ("" when absent): what Python's pipeline(model=...) and our
+// defaults pick the task or Auto class from.
+std::string first_architecture(const std::string& model_id, const HubOptions& o) {
+  const auto arch = AutoConfig::from_pretrained(model_id, ConfigOptions{o, {}}).architectures();
+  return arch.empty() ? "" : arch[0];
+}
+bool is_seq2seq_lm(const std::string& arch) {
+  return arch.find("ConditionalGeneration") != std::string::npos || arch.find("MTModel") != std::string::npos;
+}
+
 void add_hub_options(CLI::App* c, HubOptions& o) {
   c->add_option("--revision", o.revision, "branch, tag or commit");
   c->add_option("--subfolder", o.subfolder);
@@ -45,12 +55,7 @@ int cmd_env() {
 int cmd_forward(const std::string& model_id, const std::string& auto_class, const std::string& inputs_path,
                 const std::string& out_path, const FromPretrainedOptions& o) {
   std::string cls = auto_class;
-  if (cls.empty()) {  // encoder-decoders by their architecture, else a decoder-only LM
-    const auto arch = AutoConfig::from_pretrained(model_id, ConfigOptions{static_cast<const HubOptions&>(o), {}}).architectures();
-    const std::string a = arch.empty() ? "" : arch[0];
-    const bool s2s = a.find("ConditionalGeneration") != std::string::npos || a.find("MTModel") != std::string::npos;
-    cls = s2s ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
-  }
+  if (cls.empty()) cls = is_seq2seq_lm(first_architecture(model_id, o)) ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
   auto model = auto_model_from_pretrained(cls, model_id, o);
   SafeTensorsFile in = SafeTensorsFile::open(inputs_path);
   ModelInputs inputs;
@@ -166,10 +171,9 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
             int64_t top_k, const std::string& labels, const GenFlags& gf, const FromPretrainedOptions& o) {
   if (inputs.empty()) throw ValueError("run: give at least one input text");
   if (task.empty()) {  // pick from config.architectures, like Python's pipeline(model=...)
-    const auto arch = AutoConfig::from_pretrained(model_id, ConfigOptions{static_cast<const HubOptions&>(o), {}}).architectures();
-    const std::string a = arch.empty() ? "" : arch[0];
+    const std::string a = first_architecture(model_id, o);
     if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
-    else if (a.find("ConditionalGeneration") != std::string::npos || a.find("MTModel") != std::string::npos) task = "text2text-generation";
+    else if (is_seq2seq_lm(a)) task = "text2text-generation";
     else if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
     else if (a.find("TokenClassification") != std::string::npos) task = "token-classification";
     else if (a.find("MaskedLM") != std::string::npos) task = "fill-mask";

@@ -11,51 +11,10 @@ namespace transformers::ops::kernels::cpu {
 
 namespace {
 
-__attribute__((target_clones("avx2", "default"))) void attend_row(const AttentionArgs& a, int64_t r, float* p, float* acc) {
-  const int64_t group = a.H / a.Hkv;
-  const int64_t i = r % a.Sq, h = (r / a.Sq) % a.H, b = r / (a.Sq * a.H), kh = h / group;
-  const float* q = a.q + b * a.q_sb + h * a.q_sh + i * a.q_ss;
-  const float* kb = a.k + b * a.k_sb + kh * a.k_sh;
-  const float* vb = a.v + b * a.v_sb + kh * a.v_sh;
-  bool any = false;
-  float mx = a.sinks ? a.sinks[h] : -INFINITY;
-  for (int64_t j = 0; j < a.T; ++j) {
-    if (!a.visible(b, i, j)) {
-      p[j] = NAN;
-      continue;
-    }
-    const float* k = kb + j * a.k_st;
-    float s = 0.0f;
-#pragma omp simd reduction(+ : s)
-    for (int64_t d = 0; d < a.D; ++d) s += q[d] * k[d];
-    s *= a.scaling;
-    if (a.softcap > 0) s = std::tanh(s / a.softcap) * a.softcap;
-    s += a.bias_at(b, h, i, j);
-    p[j] = s;
-    mx = std::max(mx, s);
-    any = true;
-  }
-  float sum = a.sinks ? std::exp(a.sinks[h] - mx) : 0.0f;
-  for (int64_t j = 0; j < a.T; ++j) {
-    p[j] = std::isnan(p[j]) ? (any || a.sinks ? 0.0f : 1.0f) : std::exp(p[j] - mx);
-    sum += p[j];
-  }
-  for (int64_t d = 0; d < a.Dv; ++d) acc[d] = 0.0f;
-  for (int64_t j = 0; j < a.T; ++j) {
-    const float w = p[j];
-    if (w == 0.0f) continue;
-    const float* v = vb + j * a.v_st;
-#pragma omp simd
-    for (int64_t d = 0; d < a.Dv; ++d) acc[d] += w * v[d];
-  }
-  float* o = a.out + ((b * a.Sq + i) * a.H + h) * a.Dv;
-  const float inv = sum > 0 ? 1.0f / sum : 0.0f;
-  for (int64_t d = 0; d < a.Dv; ++d) o[d] = acc[d] * inv;
-}
-
-// Scores s[0..T) of query row (b, h, i) (raw q.k in, weights out): scaling, soft-cap, bias, masks,
-// sinks and softmax exactly as attend_row does them.
-__attribute__((target_clones("avx2", "default"))) void weigh_row(const AttentionArgs& a, int64_t b, int64_t h, int64_t i, float* s) {
+// Scores s[0..T) of query row (b, h, i) (raw q.k in, softmax weights out): scaling, soft-cap,
+// bias, masks and sinks; a row with no visible key and no sink averages every value, as HF's
+// additive-minimum mask does.
+inline __attribute__((always_inline)) void weigh(const AttentionArgs& a, int64_t b, int64_t h, int64_t i, float* s) {
   bool any = false;
   float mx = a.sinks ? a.sinks[h] : -INFINITY;
   for (int64_t j = 0; j < a.T; ++j) {
@@ -77,6 +36,35 @@ __attribute__((target_clones("avx2", "default"))) void weigh_row(const Attention
   }
   const float inv = sum > 0 ? 1.0f / sum : 0.0f;
   for (int64_t j = 0; j < a.T; ++j) s[j] *= inv;
+}
+
+__attribute__((target_clones("avx2", "default"))) void weigh_row(const AttentionArgs& a, int64_t b, int64_t h, int64_t i, float* s) {
+  weigh(a, b, h, i, s);
+}
+
+__attribute__((target_clones("avx2", "default"))) void attend_row(const AttentionArgs& a, int64_t r, float* p, float* acc) {
+  const int64_t group = a.H / a.Hkv;
+  const int64_t i = r % a.Sq, h = (r / a.Sq) % a.H, b = r / (a.Sq * a.H), kh = h / group;
+  const float* q = a.q + b * a.q_sb + h * a.q_sh + i * a.q_ss;
+  const float* kb = a.k + b * a.k_sb + kh * a.k_sh;
+  const float* vb = a.v + b * a.v_sb + kh * a.v_sh;
+  for (int64_t j = 0; j < a.T; ++j) {
+    const float* k = kb + j * a.k_st;
+    float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+    for (int64_t d = 0; d < a.D; ++d) s += q[d] * k[d];
+    p[j] = s;
+  }
+  weigh(a, b, h, i, p);
+  for (int64_t d = 0; d < a.Dv; ++d) acc[d] = 0.0f;
+  for (int64_t j = 0; j < a.T; ++j) {
+    const float w = p[j];
+    if (w == 0.0f) continue;
+    const float* v = vb + j * a.v_st;
+#pragma omp simd
+    for (int64_t d = 0; d < a.Dv; ++d) acc[d] += w * v[d];
+  }
+  std::copy_n(acc, a.Dv, a.out + ((b * a.Sq + i) * a.H + h) * a.Dv);
 }
 
 void attention_gemm(const AttentionArgs& a) {
