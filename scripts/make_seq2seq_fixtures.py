@@ -129,6 +129,52 @@ def main():
     with open(os.path.join(root, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
     make_text2text(root, spread, dict(t5, vocab_size=237))
+    make_whisper(root, spread)
+
+
+def make_whisper(root, spread):
+    """Whisper on random log-mel features (16 bins, 50 frames): logits and encoder states, the base
+    model, and generate() sequences (Whisper's generate returns the tokens after its prompt)."""
+    import torch
+    import transformers as tf
+    from safetensors.torch import save_file
+
+    cfg = tf.WhisperConfig(vocab_size=256, d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
+                           decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64, num_mel_bins=16, max_source_positions=25,
+                           max_target_positions=64, decoder_start_token_id=250, pad_token_id=255, bos_token_id=251, eos_token_id=251,
+                           begin_suppress_tokens=[220, 251], suppress_tokens=[5, 6])
+    g = torch.Generator().manual_seed(9)
+    feats = torch.randn(2, 16, 50, generator=g)
+    dec = torch.tensor([[250, 7, 19, 23, 150], [250, 9, 150, 11, 12]])
+    for seed, cls in [(41, tf.WhisperForConditionalGeneration), (42, tf.WhisperModel)]:
+        torch.manual_seed(seed)
+        model = cls(cfg).eval()
+        model.set_attn_implementation("eager")
+        spread(model, seed)
+        d = os.path.join(root, "whisper" if cls is tf.WhisperForConditionalGeneration else "heads/whisper-WhisperModel")
+        os.makedirs(d)
+        model.save_pretrained(d)
+        with torch.no_grad():
+            out = model(input_features=feats, decoder_input_ids=dec)
+        save_file({"input_features": feats, "decoder_input_ids": dec}, os.path.join(d, "inputs.safetensors"))
+        save_file({k: v.float().contiguous() for k, v in out.items() if isinstance(v, torch.Tensor)}, os.path.join(d, "outputs.safetensors"))
+        if cls is tf.WhisperModel:
+            break
+        cases = [("greedy", dict(max_new_tokens=10)), ("beam", dict(max_new_tokens=8, num_beams=3, num_return_sequences=2)),
+                 ("processors", dict(max_new_tokens=10, repetition_penalty=1.3, no_repeat_ngram_size=2))]
+        res = []
+        for name, kw in cases:
+            with torch.no_grad():
+                seq = model.generate(feats, **kw)
+            res.append({"name": name, "kwargs": kw, "sequences": seq.tolist()})
+        with open(os.path.join(d, "generate.json"), "w") as f:
+            json.dump({"class": type(model).__name__, "cases": res}, f, indent=1)
+    with open(os.path.join(root, "index.json")) as f:
+        index = json.load(f)
+    index.append({"dir": "heads/whisper-WhisperModel", "auto_class": "AutoModel", "class": "WhisperModel",
+                  "outputs": ["encoder_last_hidden_state", "last_hidden_state"]})
+    with open(os.path.join(root, "index.json"), "w") as f:
+        json.dump(index, f, indent=1)
 
 
 def make_text2text(root, spread, t5):

@@ -147,6 +147,13 @@ TEST(Cli, GenerateAndRunForEncoderDecoders) {
   for (const auto& row : golden["sequences"]) for (const auto& t : row) want.push_back(t.get<int64_t>());
   EXPECT_EQ(SafeTensorsFile::open(d / "g.safetensors").get("sequences").to_ints(), want);
 
+  const std::string wh = fixture("seq2seq/whisper");
+  ASSERT_EQ(run(kCli + " generate " + wh + " --inputs " + wh + "/inputs.safetensors --max-new-tokens 10 --out " + d / "w.safetensors 2>&1", &out), 0) << out;
+  want.clear();
+  for (const auto& row : nlohmann::json::parse(std::ifstream(wh + "/generate.json"))["cases"][0]["sequences"])
+    for (const auto& t : row) want.push_back(t.get<int64_t>());
+  EXPECT_EQ(SafeTensorsFile::open(d / "w.safetensors").get("sequences").to_ints(), want);
+
   const std::string tt = fixture("seq2seq/text2text");
   const auto g2 = nlohmann::json::parse(std::ifstream(tt + "/golden.json"));
   ASSERT_EQ(run(kCli + " run " + tt + " --task summarization \"" + g2["texts"][1].get<std::string>() + "\" 2>/dev/null", &out), 0) << out;

@@ -153,3 +153,29 @@ TEST(Seq2Seq, Text2TextSummarizationAndTranslationPipelines) {
   EXPECT_EQ(Text2TextGenerationPipeline::from_pretrained(dir, "translation_en_to_de")->prefix(), "translate English to German: ");
   EXPECT_THROW(Text2TextGenerationPipeline::from_pretrained(dir, "speech"), ValueError);
 }
+
+TEST(Seq2Seq, WhisperMatchesPython) {
+  const std::string dir = fixture("seq2seq/whisper");
+  for (bool reference : {false, true}) {
+    ops::set_reference_mode(reference);
+    auto m = AutoModelForSpeechSeq2Seq::from_pretrained(dir);
+    EXPECT_EQ(m->class_name(), "WhisperForConditionalGeneration");
+    EXPECT_TRUE(m->loading_info().missing_keys.empty());
+    expect_outputs(*m, dir, read_inputs(dir));
+  }
+  ops::set_reference_mode(false);
+  auto m = AutoModelForSpeechSeq2Seq::from_pretrained(dir);
+  EXPECT_EQ(m->get_parameter("proj_out.weight").data_ptr(), m->get_parameter("model.decoder.embed_tokens.weight").data_ptr());
+  const Tensor feats = read_inputs(dir)["input_features"];
+  const Json cases = parse_json_file(dir + "/generate.json")["cases"];
+  ASSERT_EQ(cases.size(), 3u);
+  for (const Json& c : cases) {
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
+    EXPECT_EQ(rows(m->generate(feats, g).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
+  }
+  // 40 frames where the model wants 2 * max_source_positions = 50
+  EXPECT_THROW(m->forward({{"input_features", Tensor::zeros({1, 16, 40})}, {"decoder_input_ids", Tensor::from_ints({250}, {1, 1})}}), ValueError);
+  EXPECT_THROW(AutoModelForSeq2SeqLM::from_pretrained(dir), ValueError);  // Python maps Whisper to SpeechSeq2Seq only
+}
+

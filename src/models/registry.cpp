@@ -36,6 +36,7 @@
 #include "models/mbart/modeling_mbart.hpp"
 #include "models/pegasus/modeling_pegasus.hpp"
 #include "models/t5/modeling_t5.hpp"
+#include "models/whisper/modeling_whisper.hpp"
 
 namespace transformers::registry {
 
@@ -137,6 +138,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"pegasus", pegasus::config_spec},
       {"m2m_100", m2m_100::config_spec},
       {"t5", t5::config_spec},
+      {"whisper", whisper::config_spec},
   };
   return v;
 }
@@ -356,6 +358,9 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTextEncoding", "t5", "T5EncoderModel", Seq2Seq<t5::family>::encoder},
       {"AutoModelForSequenceClassification", "t5", "T5ForSequenceClassification", Seq2Seq<t5::family>::seq},
       {"AutoModelForQuestionAnswering", "t5", "T5ForQuestionAnswering", Seq2Seq<t5::family>::qa},
+
+      {"AutoModel", "whisper", "WhisperModel", Seq2Seq<whisper::family>::base},
+      {"AutoModelForSpeechSeq2Seq", "whisper", "WhisperForConditionalGeneration", Seq2Seq<whisper::family>::lm},
   };
   return v;
 }
@@ -365,7 +370,7 @@ const std::vector<std::string>& auto_class_names() {
       "AutoModel", "AutoModelForMaskedLM", "AutoModelForPreTraining", "AutoModelForCausalLM",
       "AutoModelForSequenceClassification", "AutoModelForTokenClassification", "AutoModelForQuestionAnswering",
       "AutoModelForMultipleChoice", "AutoModelForNextSentencePrediction", "AutoModelForTextEncoding",
-      "AutoModelForSeq2SeqLM", "AutoModelForImageClassification"};
+      "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForImageClassification"};
   return v;
 }
 

@@ -70,7 +70,8 @@ class Seq2SeqModel : public Base {
     Tensor ids, mask;
   };
   EncoderInputs encoder_inputs(const ModelInputs& in) const {
-    const Tensor& ids = require_input(in, "input_ids", family_.class_prefix);
+    const Tensor& ids = require_input(in, family_.main_input, family_.class_prefix);
+    if (family_.main_input != "input_ids") return {ids, Tensor()};  // audio encoders take no mask (Whisper ignores it)
     if (ids.dim() != 2) throw ShapeMismatch(family_.class_prefix + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));
     const Tensor* am = find_input(in, "attention_mask");
     if (am && am->shape() != ids.shape())
@@ -119,13 +120,13 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
  public:
   Seq2SeqLM(const PretrainedConfig& c, const Seq2SeqFamily& f) : Seq2SeqModel(c, f, f.lm_at_root) {
     const int64_t V = backbone_.decoder_vocab_size();
-    lm_head_ = &child("lm_head", std::make_unique<nn::Linear>(backbone_.hidden_size(), V, false));
+    lm_head_ = &child(backbone_.lm_head_name(), std::make_unique<nn::Linear>(backbone_.hidden_size(), V, false));
     if (backbone_.has_final_logits_bias()) bias_ = &child("final_logits_bias", std::make_unique<nn::BareParameter>(Shape{1, V}));
   }
   std::vector<std::string> may_be_missing() const override { return {"final_logits_bias"}; }
   std::vector<std::pair<std::string, std::string>> tied_weights() const override {
     auto t = Seq2SeqModel::tied_weights();
-    t.emplace_back("lm_head.weight", sub_ + backbone_.lm_head_tie_source());
+    t.emplace_back(backbone_.lm_head_name() + ".weight", sub_ + backbone_.lm_head_tie_source());
     return t;
   }
   int64_t num_cache_layers() const override { return backbone_.num_decoder_layers(); }
@@ -158,28 +159,44 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
   // returned sequences are the decoder's.
   GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& overrides, const Tensor& attention_mask,
                           const GenerateHooks& hooks) override {
-    if (!input_ids.defined() || input_ids.dim() != 2) throw ShapeMismatch("generate: input_ids must be [batch, seq]");
-    if (is_floating(input_ids.dtype())) throw UnsupportedDType("generate: input_ids must be integers");
-    const Tensor ids = input_ids.to(DType::I64).contiguous();
-    const int64_t B = ids.size(0), S = ids.size(1), V = config().get_int("vocab_size");
-    if (B == 0 || S == 0) throw ValueError("generate: the input is empty");
-    for (int64_t i = 0; i < B * S; ++i)
-      if (ids.data<int64_t>()[i] < 0 || ids.data<int64_t>()[i] >= V)
-        throw ValueError("generate: input id " + std::to_string(ids.data<int64_t>()[i]) + " is outside the vocabulary of " + std::to_string(V));
     const GenerationConfig g = overrides.merged_over(generation_config());
     const auto start = g.decoder_start_token_id ? g.decoder_start_token_id : g.bos_token_id;
     if (!start) throw ValueError("generate: `decoder_start_token_id` or `bos_token_id` has to be defined for encoder-decoder generation");
-    Tensor mask = attention_mask;
-    if (mask.defined() && mask.shape() != ids.shape())
-      throw ShapeMismatch("generate: attention_mask " + shape_str(mask.shape()) + " must match input_ids " + shape_str(ids.shape()));
-    if (!mask.defined()) mask = inferred_mask(ids, g);
-    pending_ = {backbone_.encode(ids, mask), mask};
+    if (!input_ids.defined() || input_ids.dim() < 2) throw ShapeMismatch("generate: the encoder input must be [batch, ...]");
+    int64_t B = input_ids.size(0);
+    if (B == 0) throw ValueError("generate: the input is empty");
+    if (family_.main_input != "input_ids") {
+      pending_ = {backbone_.encode(input_ids, {}), {}};
+    } else {
+      if (input_ids.dim() != 2) throw ShapeMismatch("generate: input_ids must be [batch, seq]");
+      if (is_floating(input_ids.dtype())) throw UnsupportedDType("generate: input_ids must be integers");
+      const Tensor ids = input_ids.to(DType::I64).contiguous();
+      const int64_t S = ids.size(1), V = config().get_int("vocab_size");
+      if (S == 0) throw ValueError("generate: the input is empty");
+      for (int64_t i = 0; i < B * S; ++i)
+        if (ids.data<int64_t>()[i] < 0 || ids.data<int64_t>()[i] >= V)
+          throw ValueError("generate: input id " + std::to_string(ids.data<int64_t>()[i]) + " is outside the vocabulary of " + std::to_string(V));
+      Tensor mask = attention_mask;
+      if (mask.defined() && mask.shape() != ids.shape())
+        throw ShapeMismatch("generate: attention_mask " + shape_str(mask.shape()) + " must match input_ids " + shape_str(ids.shape()));
+      if (!mask.defined()) mask = inferred_mask(ids, g);
+      pending_ = {backbone_.encode(ids, mask), mask};
+    }
     struct Clear {
       EncoderState& s;
       ~Clear() { s = {}; }
     } clear{pending_};
-    return GenerativeModel::generate(Tensor::full({B, 1}, static_cast<double>(*start), DType::I64), overrides,
-                                     Tensor::full({B, 1}, 1.0, DType::I64), hooks);
+    GenerationConfig call = overrides;
+    if (backbone_.whisper_generate() && g.num_return_sequences.value_or(1) > 1) {
+      const int64_t n = *g.num_return_sequences;
+      pending_.hidden = repeat_rows(pending_.hidden, n), pending_.mask = repeat_rows(pending_.mask, n);
+      B *= n;
+      call.num_return_sequences = 1;
+    }
+    GenerateOutput out = GenerativeModel::generate(Tensor::full({B, 1}, static_cast<double>(*start), DType::I64), call,
+                                                   Tensor::full({B, 1}, 1.0, DType::I64), hooks);
+    if (backbone_.whisper_generate()) out.sequences = out.sequences.slice(1, 1, out.sequences.size(1)).contiguous();
+    return out;
   }
 
  private:

@@ -9,7 +9,8 @@ namespace transformers {
 
 class Seq2SeqBackbone : public nn::Module {
  public:
-  // Encoder last_hidden_state [B, S, H] for input_ids [B, S]; attention_mask [B, S] or undefined.
+  // Encoder last_hidden_state [B, S, H] for the family's main input (input_ids [B, S], or
+  // input_features); attention_mask [B, S] or undefined.
   virtual Tensor encode(const Tensor& input_ids, const Tensor& attention_mask) const = 0;
   // Decoder hidden states [B, S, H] of new tokens ids [B, S] at positions past..past+S-1, where
   // past is the cache's length (0 without a cache). decoder_mask [B, past + S] 0/1 or undefined;
@@ -27,6 +28,7 @@ class Seq2SeqBackbone : public nn::Module {
   virtual std::vector<std::pair<std::string, std::string>> tied_embeddings() const = 0;
   // The embedding the LM head ties to ("shared.weight", Marian: "decoder.embed_tokens.weight").
   virtual std::string lm_head_tie_source() const = 0;
+  virtual std::string lm_head_name() const { return "lm_head"; }  // Whisper: proj_out
   // *ForConditionalGeneration extras: the final_logits_bias buffer, T5's d_model^-0.5 scaling.
   virtual bool has_final_logits_bias() const { return false; }
   virtual float decoder_output_scale() const { return 1.0f; }
@@ -37,6 +39,9 @@ class Seq2SeqBackbone : public nn::Module {
   // Whether the base model's forward derives decoder_input_ids from input_ids when none are given
   // (BART, mBART); T5Model, Marian, Pegasus and M2M100 require them.
   virtual bool base_shifts_inputs() const { return false; }
+  // Whisper's generate(): returns only the tokens after its decoder prompt, and serves
+  // num_return_sequences by repeating the input that many times (one beam result each).
+  virtual bool whisper_generate() const { return false; }
 };
 
 struct Seq2SeqFamily {
@@ -44,6 +49,8 @@ struct Seq2SeqFamily {
   std::string class_prefix;  // "Bart", "T5": class names in errors
   // T5's *ForConditionalGeneration keeps shared / encoder / decoder at the root, not under prefix.
   bool lm_at_root = false;
+  // What the encoder reads: "input_ids", or Whisper's "input_features" [B, mel bins, frames].
+  std::string main_input = "input_ids";
   // encoder_only: T5EncoderModel's stack (shared + encoder).
   std::function<std::unique_ptr<Seq2SeqBackbone>(const PretrainedConfig&, bool encoder_only)> backbone;
 };

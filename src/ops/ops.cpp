@@ -225,6 +225,32 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
   return y;
 }
 
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding) {
+  require_defined(x, "conv1d", "input");
+  require_defined(weight, "conv1d", "weight");
+  if (x.dim() != 3 || weight.dim() != 3 || x.size(1) != weight.size(1))
+    throw ShapeMismatch("conv1d: input " + shape_str(x.shape()) + " and weight " + shape_str(weight.shape()) +
+                        " must be [batch, in_channels, length] and [out_channels, in_channels, kernel]");
+  if (stride <= 0 || padding < 0) throw ValueError("conv1d: stride must be positive and padding non-negative");
+  const int64_t B = x.size(0), C = x.size(1), L = x.size(2), K = weight.size(2);
+  const int64_t out_len = (L + 2 * padding - K) / stride + 1;
+  if (L + 2 * padding < K) throw ShapeMismatch("conv1d: input of length " + std::to_string(L) + " is shorter than the kernel");
+  // cols[b, t, c * K + k] = x[b, c, t * stride + k - padding] (0 outside)
+  const Tensor xf = f32c(x);
+  Tensor cols = Tensor::zeros({B, out_len, C * K});
+  const float* in = xf.data<float>();
+  float* o = cols.data<float>();
+#pragma omp parallel for collapse(2) if (B * out_len * C * K > 65536)
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < out_len; ++t)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t k = 0; k < K; ++k) {
+          const int64_t src = t * stride + k - padding;
+          if (src >= 0 && src < L) o[((b * out_len + t) * C + c) * K + k] = in[(b * C + c) * L + src];
+        }
+  return linear(cols, weight.contiguous().view({weight.size(0), C * K}), bias).transpose(1, 2).contiguous();
+}
+
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   if (xs.empty()) throw ValueError("concat: no tensors");
   const int64_t d = normalize_dim(dim, xs[0].dim(), "concat");

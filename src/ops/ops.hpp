@@ -46,6 +46,9 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, float eps);
 
 // weight [V, H] (f32, bf16 or f16), ids any integer dtype -> [..., H] fp32. Out-of-range ids throw.
 Tensor embedding(const Tensor& weight, const Tensor& ids);
+// torch.nn.functional.conv1d for groups = 1: x [B, Cin, L], weight [Cout, Cin, K], bias [Cout] or
+// undefined -> [B, Cout, (L + 2 * padding - K) / stride + 1]. Unfolds x, then one linear().
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride = 1, int64_t padding = 0);
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim);
 Tensor sum(const Tensor& x, int64_t dim, bool keepdim = false);

@@ -55,7 +55,10 @@ int cmd_env() {
 int cmd_forward(const std::string& model_id, const std::string& auto_class, const std::string& inputs_path,
                 const std::string& out_path, const FromPretrainedOptions& o) {
   std::string cls = auto_class;
-  if (cls.empty()) cls = is_seq2seq_lm(first_architecture(model_id, o)) ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
+  if (cls.empty()) {
+    const std::string a = first_architecture(model_id, o);
+    cls = a.rfind("Whisper", 0) == 0 ? "AutoModelForSpeechSeq2Seq" : is_seq2seq_lm(a) ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
+  }
   auto model = auto_model_from_pretrained(cls, model_id, o);
   SafeTensorsFile in = SafeTensorsFile::open(inputs_path);
   ModelInputs inputs;
@@ -262,7 +265,7 @@ int cmd_generate(const std::string& model_id, const std::string& auto_class, con
   }
   auto model = auto_model_from_pretrained(cls, model_id, o);
   SafeTensorsFile in = SafeTensorsFile::open(inputs_path);
-  const Tensor ids = in.get("input_ids");
+  const Tensor ids = in.contains("input_ids") ? in.get("input_ids") : in.get("input_features");  // Whisper reads features
   const Tensor mask = in.contains("attention_mask") ? in.get("attention_mask") : Tensor();
   GenerateOutput out = model->generate(ids, gf.config(), mask);
   std::vector<std::pair<std::string, Tensor>> tensors{{"sequences", out.sequences}};

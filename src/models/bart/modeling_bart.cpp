@@ -41,13 +41,15 @@ struct Dims {
   float embed_scale;
   ops::Activation act;
   bool shared;
+  int64_t mel_bins = 0, source_positions = 0;
   static Dims from(const PretrainedConfig& c, const BartParams& p) {
-    Dims d{p, c.get_int("d_model"), c.get_int("vocab_size"), 0, c.get_int("pad_token_id", -1), c.get_int("max_position_embeddings"),
+    Dims d{p, c.get_int("d_model"), c.get_int("vocab_size"), 0, c.get_int("pad_token_id", -1), c.get_int(p.max_positions_key),
            c.get_int("encoder_layers"), c.get_int("encoder_attention_heads"), c.get_int("encoder_ffn_dim"),
            c.get_int("decoder_layers"), c.get_int("decoder_attention_heads"), c.get_int("decoder_ffn_dim"), 1.0f,
            ops::activation_from_name(c.get_string("activation_function")), true};
-    d.embed_scale = c.get_bool("scale_embedding", false) ? std::sqrt(static_cast<float>(d.d_model)) : 1.0f;
-    d.shared = !p.marian_vocab || c.get_bool("share_encoder_decoder_embeddings", true);
+    d.embed_scale = p.embed_scale && c.get_bool("scale_embedding", false) ? std::sqrt(static_cast<float>(d.d_model)) : 1.0f;
+    d.shared = !p.audio_encoder && (!p.marian_vocab || c.get_bool("share_encoder_decoder_embeddings", true));
+    if (p.audio_encoder) d.mel_bins = c.get_int("num_mel_bins"), d.source_positions = c.get_int("max_source_positions");
     d.decoder_vocab = p.marian_vocab && !d.shared ? c.get_int("decoder_vocab_size", d.vocab) : d.vocab;
     for (int64_t h : {d.enc_heads, d.dec_heads})
       if (h <= 0 || d.d_model % h) throw ConfigError(p.class_prefix + ": d_model must be a multiple of the attention heads");
@@ -57,8 +59,8 @@ struct Dims {
 
 class Attention : public nn::Module {
  public:
-  Attention(int64_t d, int64_t heads) : heads_(heads), scaling_(1.0f / std::sqrt(static_cast<float>(d / heads))) {
-    k_proj_ = &child("k_proj", std::make_unique<Linear>(d, d));
+  Attention(int64_t d, int64_t heads, bool k_bias) : heads_(heads), scaling_(1.0f / std::sqrt(static_cast<float>(d / heads))) {
+    k_proj_ = &child("k_proj", std::make_unique<Linear>(d, d, k_bias));
     v_proj_ = &child("v_proj", std::make_unique<Linear>(d, d));
     q_proj_ = &child("q_proj", std::make_unique<Linear>(d, d));
     out_proj_ = &child("out_proj", std::make_unique<Linear>(d, d));
@@ -94,10 +96,10 @@ class Layer : public nn::Module {
  public:
   Layer(const Dims& d, bool decoder) : d_(d) {
     const int64_t heads = decoder ? d.dec_heads : d.enc_heads, ffn = decoder ? d.dec_ffn : d.enc_ffn;
-    self_attn_ = &child("self_attn", std::make_unique<Attention>(d.d_model, heads));
+    self_attn_ = &child("self_attn", std::make_unique<Attention>(d.d_model, heads, d.p.k_proj_bias));
     self_attn_layer_norm_ = &child("self_attn_layer_norm", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
     if (decoder) {
-      encoder_attn_ = &child("encoder_attn", std::make_unique<Attention>(d.d_model, heads));
+      encoder_attn_ = &child("encoder_attn", std::make_unique<Attention>(d.d_model, heads, d.p.k_proj_bias));
       encoder_attn_layer_norm_ = &child("encoder_attn_layer_norm", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
     }
     fc1_ = &child("fc1", std::make_unique<Linear>(d.d_model, ffn));
@@ -156,12 +158,27 @@ Tensor sinusoidal(const Dims& d, const std::vector<int64_t>& pos, int64_t B, int
   return out;
 }
 
+// nn.Conv1d(in, out, kernel_size=3): Whisper's front-end (stride and padding given per call).
+class Conv1d : public nn::Module {
+ public:
+  Conv1d(int64_t in, int64_t out)
+      : weight(param("weight", {out, in, 3}, nn::ParamKind::Weight)), bias(param("bias", {out}, nn::ParamKind::Float32)) {}
+  Tensor& weight;
+  Tensor& bias;
+};
+
 class Stack : public nn::Module {
  public:
   Stack(const Dims& d, bool decoder) : d_(d), decoder_(decoder) {
-    embed_tokens_ = &child("embed_tokens", std::make_unique<nn::Embedding>(decoder ? d.decoder_vocab : d.vocab, d.d_model));
-    if (d.p.positions == Positions::Learned)
-      embed_positions_ = &child("embed_positions", std::make_unique<nn::Embedding>(d.max_positions + 2, d.d_model));
+    if (!decoder && d.p.audio_encoder) {
+      conv1_ = &child("conv1", std::make_unique<Conv1d>(d.mel_bins, d.d_model));
+      conv2_ = &child("conv2", std::make_unique<Conv1d>(d.d_model, d.d_model));
+      embed_positions_ = &child("embed_positions", std::make_unique<nn::Embedding>(d.source_positions, d.d_model));
+    } else {
+      embed_tokens_ = &child("embed_tokens", std::make_unique<nn::Embedding>(decoder ? d.decoder_vocab : d.vocab, d.d_model));
+    }
+    if (d.p.positions == Positions::Learned && !embed_positions_)
+      embed_positions_ = &child("embed_positions", std::make_unique<nn::Embedding>(d.max_positions + d.p.position_offset, d.d_model));
     auto& layers = child("layers", std::make_unique<nn::Container>());
     for (int64_t i = 0; i < (decoder ? d.dec_layers : d.enc_layers); ++i)
       layers_.push_back(&layers.add(std::to_string(i), std::make_unique<Layer>(d, decoder)));
@@ -169,6 +186,7 @@ class Stack : public nn::Module {
     if (d.p.pre_norm) layer_norm_ = &child("layer_norm", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
   }
   Tensor operator()(const Tensor& ids0, const Tensor& mask, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache) const {
+    if (conv1_) return audio(ids0);
     if (ids0.dim() != 2) throw ShapeMismatch(d_.p.class_prefix + ": input ids must be [batch, seq], got " + shape_str(ids0.shape()));
     const Tensor ids = ids0.to(DType::I64).contiguous();
     const int64_t past = cache ? cache->get_seq_length() : 0;
@@ -196,16 +214,30 @@ class Stack : public nn::Module {
           seen += real;
           pos[b * S + s] = real ? seen + past + d_.pad : d_.pad;
         } else {
-          pos[b * S + s] = past + s + (d_.p.positions == Positions::Learned ? 2 : 0);
+          pos[b * S + s] = past + s + (d_.p.positions == Positions::Learned ? d_.p.position_offset : 0);
         }
       }
     if (d_.p.positions == Positions::Learned) return (*embed_positions_)(Tensor::from_ints(pos, {B, S}));
     return sinusoidal(d_, pos, B, S);
   }
 
+  // Whisper's encoder: input_features [B, mel bins, 2 * max_source_positions].
+  Tensor audio(const Tensor& features) const {
+    const int64_t want = 2 * d_.source_positions;
+    if (features.dim() != 3 || features.size(1) != d_.mel_bins || features.size(2) != want)
+      throw ValueError(d_.p.class_prefix + " expects the mel input features to be of shape [batch, " + std::to_string(d_.mel_bins) + ", " +
+                       std::to_string(want) + "], got " + shape_str(features.shape()) + "; pad the features to " + std::to_string(want) + " frames");
+    Tensor h = ops::gelu(ops::conv1d(features, conv1_->weight, conv1_->bias, 1, 1));
+    h = ops::gelu(ops::conv1d(h, conv2_->weight, conv2_->bias, 2, 1));
+    h = ops::add(h.transpose(1, 2).contiguous(), embed_positions_->weight);
+    for (size_t i = 0; i < layers_.size(); ++i) h = (*layers_[i])(h, {}, {}, {}, nullptr, static_cast<int64_t>(i));
+    return layer_norm_ ? (*layer_norm_)(h) : h;
+  }
+
   const Dims& d_;
   bool decoder_;
-  nn::Embedding *embed_tokens_, *embed_positions_ = nullptr;
+  Conv1d *conv1_ = nullptr, *conv2_ = nullptr;
+  nn::Embedding *embed_tokens_ = nullptr, *embed_positions_ = nullptr;
   std::vector<Layer*> layers_;
   LayerNorm *layernorm_embedding_ = nullptr, *layer_norm_ = nullptr;
 };
@@ -232,8 +264,10 @@ class BartBackbone : public Seq2SeqBackbone {
     return {{"encoder.embed_tokens.weight", "shared.weight"}, {"decoder.embed_tokens.weight", "shared.weight"}};
   }
   std::string lm_head_tie_source() const override { return d_.shared ? "shared.weight" : "decoder.embed_tokens.weight"; }
+  std::string lm_head_name() const override { return d_.p.audio_encoder ? "proj_out" : "lm_head"; }
   bool has_final_logits_bias() const override { return d_.p.final_logits_bias; }
   bool base_shifts_inputs() const override { return d_.p.base_shifts; }
+  bool whisper_generate() const override { return d_.p.audio_encoder; }
   Tensor shift_right(const Tensor& input_ids, const PretrainedConfig& c) const override {
     if (!d_.p.mbart_shift) return Seq2SeqBackbone::shift_right(input_ids, c);
     // mBART: the last non-pad token of each row (its language id) moves to the front.
@@ -263,7 +297,7 @@ class BartBackbone : public Seq2SeqBackbone {
 }  // namespace
 
 Seq2SeqFamily family_for(const BartParams& p) {
-  return {"model", p.class_prefix, false,
+  return {"model", p.class_prefix, false, p.audio_encoder ? "input_features" : "input_ids",
           [p](const PretrainedConfig& c, bool encoder_only) { return std::make_unique<BartBackbone>(c, p, encoder_only); }};
 }
 

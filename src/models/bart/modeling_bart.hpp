@@ -21,6 +21,13 @@ struct BartParams {
   bool mbart_shift = false;         // decoder inputs start with the row's last non-pad token
   bool base_shifts = true;          // the base model derives decoder_input_ids from input_ids
   bool marian_vocab = false;        // decoder_vocab_size; shared embeddings only if share_encoder_decoder_embeddings
+  int64_t position_offset = 2;      // learned positions: id offset (Whisper: 0)
+  std::string max_positions_key = "max_position_embeddings";  // decoder positions (Whisper: max_target_positions)
+  bool k_proj_bias = true;
+  bool embed_scale = true;          // apply sqrt(d_model) when scale_embedding (Whisper computes it, never applies it)
+  // Whisper: the encoder reads log-mel input_features through two GELU convolutions plus a
+  // position table over max_source_positions frames; no shared embedding; the head is proj_out.
+  bool audio_encoder = false;
 };
 
 ConfigSpec config_spec();

@@ -217,7 +217,7 @@ class T5Backbone : public Seq2SeqBackbone {
 }  // namespace
 
 const Seq2SeqFamily& family() {
-  static const Seq2SeqFamily f{"transformer", "T5", true,
+  static const Seq2SeqFamily f{"transformer", "T5", true, "input_ids",
                                [](const PretrainedConfig& c, bool encoder_only) { return std::make_unique<T5Backbone>(c, encoder_only); }};
   return f;
 }
