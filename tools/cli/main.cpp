@@ -54,12 +54,7 @@ int cmd_env() {
 
 int cmd_forward(const std::string& model_id, const std::string& auto_class, const std::string& inputs_path,
                 const std::string& out_path, const FromPretrainedOptions& o) {
-  std::string cls = auto_class;
-  if (cls.empty()) {
-    const std::string a = first_architecture(model_id, o);
-    cls = a.rfind("Whisper", 0) == 0 ? "AutoModelForSpeechSeq2Seq" : is_seq2seq_lm(a) ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
-  }
-  auto model = auto_model_from_pretrained(cls, model_id, o);
+  auto model = auto_model_from_pretrained(auto_class, model_id, o);
   SafeTensorsFile in = SafeTensorsFile::open(inputs_path);
   ModelInputs inputs;
   for (const auto& t : in.tensors()) inputs[t.name] = in.get(t.name);
@@ -257,11 +252,9 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
 int cmd_generate(const std::string& model_id, const std::string& auto_class, const std::string& inputs_path,
                  const std::string& out_path, const GenFlags& gf, const FromPretrainedOptions& o) {
   std::string cls = auto_class;
-  if (cls.empty()) {  // encoder-decoders by their architecture, else a decoder-only LM
-    const auto arch = AutoConfig::from_pretrained(model_id, ConfigOptions{static_cast<const HubOptions&>(o), {}}).architectures();
-    const std::string a = arch.empty() ? "" : arch[0];
-    const bool s2s = a.find("ConditionalGeneration") != std::string::npos || a.find("MTModel") != std::string::npos;
-    cls = s2s ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
+  if (cls.empty()) {  // by the architecture: Whisper, other encoder-decoders, else a decoder-only LM
+    const std::string a = first_architecture(model_id, o);
+    cls = a.rfind("Whisper", 0) == 0 ? "AutoModelForSpeechSeq2Seq" : is_seq2seq_lm(a) ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
   }
   auto model = auto_model_from_pretrained(cls, model_id, o);
   SafeTensorsFile in = SafeTensorsFile::open(inputs_path);
