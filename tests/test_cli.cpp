@@ -150,7 +150,8 @@ TEST(Cli, GenerateAndRunForEncoderDecoders) {
   const std::string wh = fixture("seq2seq/whisper");
   ASSERT_EQ(run(kCli + " generate " + wh + " --inputs " + wh + "/inputs.safetensors --max-new-tokens 10 --out " + d / "w.safetensors 2>&1", &out), 0) << out;
   want.clear();
-  for (const auto& row : nlohmann::json::parse(std::ifstream(wh + "/generate.json"))["cases"][0]["sequences"])
+  const auto wgold = nlohmann::json::parse(std::ifstream(wh + "/generate.json"));
+  for (const auto& row : wgold["cases"][0]["sequences"])
     for (const auto& t : row) want.push_back(t.get<int64_t>());
   EXPECT_EQ(SafeTensorsFile::open(d / "w.safetensors").get("sequences").to_ints(), want);
 
