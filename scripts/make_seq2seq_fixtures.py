@@ -102,7 +102,8 @@ def main():
              ("m2m_100", "AutoModel", "M2M100Model", True), ("t5", "AutoModel", "T5Model", True),
              ("t5", "AutoModelForTextEncoding", "T5EncoderModel", False),
              ("t5-v1_1", "AutoModelForSequenceClassification", "T5ForSequenceClassification", False),
-             ("t5", "AutoModelForQuestionAnswering", "T5ForQuestionAnswering", False)]
+             ("t5", "AutoModelForQuestionAnswering", "T5ForQuestionAnswering", False),
+             ("t5", "AutoModelForTokenClassification", "T5ForTokenClassification", False)]
     for i, (arch, auto_class, cls_name, with_decoder) in enumerate(heads):
         torch.manual_seed(100 + i)
         cls, kw, pad, eos, start = archs[arch]

@@ -82,6 +82,7 @@ struct Seq2Seq {
   static std::unique_ptr<PreTrainedModel> encoder(const PretrainedConfig& c) { return make_seq2seq_encoder_model(c, F()); }
   static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return make_seq2seq_sequence_classification(c, F()); }
   static std::unique_ptr<PreTrainedModel> qa(const PretrainedConfig& c) { return make_seq2seq_question_answering(c, F()); }
+  static std::unique_ptr<PreTrainedModel> token(const PretrainedConfig& c) { return make_seq2seq_token_classification(c, F()); }
 };
 const EncoderFamily& llama_family() {
   static const EncoderFamily f = llama::family_for(llama::params, "Llama");
@@ -358,6 +359,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTextEncoding", "t5", "T5EncoderModel", Seq2Seq<t5::family>::encoder},
       {"AutoModelForSequenceClassification", "t5", "T5ForSequenceClassification", Seq2Seq<t5::family>::seq},
       {"AutoModelForQuestionAnswering", "t5", "T5ForQuestionAnswering", Seq2Seq<t5::family>::qa},
+      {"AutoModelForTokenClassification", "t5", "T5ForTokenClassification", Seq2Seq<t5::family>::token},
 
       {"AutoModel", "whisper", "WhisperModel", Seq2Seq<whisper::family>::base},
       {"AutoModelForSpeechSeq2Seq", "whisper", "WhisperForConditionalGeneration", Seq2Seq<whisper::family>::lm},

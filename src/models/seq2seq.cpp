@@ -300,8 +300,29 @@ class Seq2SeqQuestionAnswering : public Seq2SeqModel<Model> {
   nn::Linear* qa_;
 };
 
+// T5ForTokenClassification: classifier over the encoder states, the encoder under the prefix.
+class Seq2SeqTokenClassification : public Seq2SeqModel<Model> {
+ public:
+  Seq2SeqTokenClassification(const PretrainedConfig& c, const Seq2SeqFamily& f) : Seq2SeqModel(c, f, false, true) {
+    classifier_ = &child("classifier", std::make_unique<nn::Linear>(backbone_.hidden_size(), num_labels(c)));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
+  ModelOutput forward(const ModelInputs& in) override {
+    const EncoderInputs e = encoder_inputs(in);
+    ModelOutput o;
+    o.set("logits", (*classifier_)(backbone_.encode(e.ids, e.mask)));
+    return o;
+  }
+
+ private:
+  nn::Linear* classifier_;
+};
+
 }  // namespace
 
+std::unique_ptr<PreTrainedModel> make_seq2seq_token_classification(const PretrainedConfig& c, const Seq2SeqFamily& f) {
+  return std::make_unique<Seq2SeqTokenClassification>(c, f);
+}
 std::unique_ptr<PreTrainedModel> make_seq2seq_base_model(const PretrainedConfig& c, const Seq2SeqFamily& f) {
   return std::make_unique<Seq2SeqBase>(c, f);
 }

@@ -65,6 +65,8 @@ std::unique_ptr<PreTrainedModel> make_seq2seq_lm(const PretrainedConfig& c, cons
 std::unique_ptr<PreTrainedModel> make_seq2seq_encoder_model(const PretrainedConfig& c, const Seq2SeqFamily& f);
 // classification_head(dense, tanh, out_proj) over the decoder state at each row's last eos
 std::unique_ptr<PreTrainedModel> make_seq2seq_sequence_classification(const PretrainedConfig& c, const Seq2SeqFamily& f);
+// classifier over the encoder states (T5ForTokenClassification)
+std::unique_ptr<PreTrainedModel> make_seq2seq_token_classification(const PretrainedConfig& c, const Seq2SeqFamily& f);
 // qa_outputs over the decoder states
 std::unique_ptr<PreTrainedModel> make_seq2seq_question_answering(const PretrainedConfig& c, const Seq2SeqFamily& f);
 
