@@ -61,6 +61,12 @@ def main():
     y = sf.read(os.path.join(root, "mono16k.flac"), dtype="float32")[0]
     save_file({"stereo8k": soxr.resample(x, 8000, 16000, quality="HQ").astype(np.float32), "mono16k": y.astype(np.float32)},
               os.path.join(root, "decoded.safetensors"))
+    # An AutoProcessor folder: the chunk-2 Whisper extractor with a tokenizer beside it.
+    d = os.path.join(root, "processor")
+    os.makedirs(d)
+    tf.WhisperFeatureExtractor(chunk_length=2).save_pretrained(d)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(os.path.join(OUT, "tokenizers", "unigram-metaspace", f), d)
     with open(os.path.join(root, "index.json"), "w") as f:
         json.dump(cases, f, indent=1)
     print("audio fixtures:", len(cases), "cases", torch.__version__)

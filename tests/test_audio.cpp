@@ -71,3 +71,21 @@ TEST(Audio, BadInputIsATypedError) {
   EXPECT_THROW(AutoFeatureExtractor::from_json_string("[1, 2]"), ConfigError);
   EXPECT_THROW(resample({1.0f, 2.0f}, 0, 16000), ValueError);
 }
+
+TEST(Audio, AutoProcessorBundlesExtractorAndTokenizer) {
+  auto p = AutoProcessor::from_pretrained(fixture("audio/processor"));
+  EXPECT_EQ(p->class_name(), "WhisperProcessor");
+  FeatureExtractorCallOptions o;
+  o.return_attention_mask = true;
+  const BatchFeature f = (*p)({raw("a"), raw("b")}, o);
+  SafeTensorsFile ref = SafeTensorsFile::open(fixture("audio/whisper-80-chunk2/outputs.safetensors"));
+  EXPECT_TRUE(testutil::allclose(f.at("input_features"), ref.get("input_features")));
+  ASSERT_NE(p->tokenizer(), nullptr);
+  auto tok = AutoTokenizer::from_pretrained(fixture("audio/processor"));
+  const std::vector<std::vector<int64_t>> ids = {{5, 17, 40, 1}, {60, 61, 1, 0}};
+  EXPECT_EQ(p->batch_decode(ids), tok->batch_decode(ids, true));
+  auto bare = AutoProcessor::from_pretrained(fixture("audio/wav2vec2-single"));
+  EXPECT_EQ(bare->class_name(), "Wav2Vec2Processor");
+  EXPECT_EQ(bare->tokenizer(), nullptr);
+  EXPECT_THROW(bare->batch_decode(ids), ValueError);
+}

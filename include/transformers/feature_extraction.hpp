@@ -50,6 +50,37 @@ class AutoFeatureExtractor {
   static std::unique_ptr<FeatureExtractor> from_json_string(const std::string& json, const std::string& source = "preprocessor_config.json");
 };
 
+class PreTrainedTokenizer;
+
+// AutoProcessor for audio models (WhisperProcessor, Wav2Vec2Processor): the folder's feature
+// extractor for audio in, its tokenizer for ids out.
+class AudioProcessor {
+ public:
+  BatchFeature operator()(const std::vector<std::vector<float>>& audio, const FeatureExtractorCallOptions& o = {}) const {
+    return (*feature_extractor_)(audio, o);
+  }
+  // ValueError when the folder has no tokenizer.
+  std::vector<std::string> batch_decode(const std::vector<std::vector<int64_t>>& ids, bool skip_special_tokens = true) const;
+  const FeatureExtractor& feature_extractor() const { return *feature_extractor_; }
+  const PreTrainedTokenizer* tokenizer() const { return tokenizer_.get(); }
+  const std::string& class_name() const { return class_name_; }  // "WhisperProcessor", "Wav2Vec2Processor"
+  ~AudioProcessor();
+
+ private:
+  friend class AutoProcessor;
+  AudioProcessor() = default;
+  std::unique_ptr<FeatureExtractor> feature_extractor_;
+  std::unique_ptr<PreTrainedTokenizer> tokenizer_;
+  std::string class_name_;
+};
+
+class AutoProcessor {
+ public:
+  // The folder's processor_class (processor_config.json, preprocessor_config.json or
+  // tokenizer_config.json), else the one its feature extractor implies.
+  static std::unique_ptr<AudioProcessor> from_pretrained(const std::string& name_or_path, const HubOptions& o = {});
+};
+
 // A sound file (WAV, FLAC, OGG/Vorbis, MP3 through libsndfile) as mono float32 at `sampling_rate`:
 // channels averaged, resampled with soxr (high quality) when the file's rate differs. OSError when
 // unreadable, ValueError when it holds no samples.
