@@ -134,6 +134,9 @@ TEST(Seq2Seq, BadInputIsATypedError) {
   no_dec.erase("decoder_input_ids");
   EXPECT_THROW(marian->forward(no_dec), ValueError);  // Marian does not derive decoder inputs
   EXPECT_NO_THROW(m->forward(no_dec));                 // BART shifts input_ids
+  FromPretrainedOptions few_buckets;
+  few_buckets.config_overrides["relative_attention_num_buckets"] = "2";
+  EXPECT_THROW(AutoModelForSeq2SeqLM::from_pretrained(fixture("seq2seq/t5"), few_buckets), ConfigError);
   auto cls = AutoModelForSequenceClassification::from_pretrained(fixture("seq2seq/heads/bart-BartForSequenceClassification"));
   EXPECT_THROW(cls->forward({{"input_ids", Tensor::from_ints({5, 2, 6, 2, 7, 8, 9, 2}, {2, 4})}}), ValueError);  // unequal eos counts
 }

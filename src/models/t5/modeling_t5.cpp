@@ -43,6 +43,9 @@ struct Dims {
     // with tie_word_embeddings false) does not.
     d.scale_outputs = c.has("scale_decoder_outputs") ? c.get_bool("scale_decoder_outputs") : c.get_bool("tie_word_embeddings", true);
     if (d.heads <= 0 || d.d_kv <= 0) throw ConfigError("T5: num_heads and d_kv must be positive");
+    // Bidirectional buckets split in half, then in exact and logarithmic halves again.
+    if (d.buckets < 4 || d.max_distance <= d.buckets / 2)
+      throw ConfigError("T5: relative_attention_num_buckets must be at least 4 and relative_attention_max_distance larger than half of it");
     return d;
   }
 };
