@@ -5,6 +5,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config
   libdnnl-dev            # GEMM (fp32 / bf16) on CPU
+  ocl-icd-opencl-dev opencl-c-headers  # dnnl-config.cmake looks for OpenCL even on CPU
   nlohmann-json3-dev     # config.json, safetensors headers, tokenizer.json
   libcurl4-openssl-dev   # Hub downloads
   libcpp-httplib-dev     # local HTTP server used by the Hub tests

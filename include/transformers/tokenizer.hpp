@@ -173,6 +173,12 @@ class PreTrainedTokenizer {
   const Tokenizer& backend() const { return tok_; }
 
  private:
+  struct CtcSettings {
+    std::string word_delimiter, replace_char;
+    bool do_lower_case;
+  };
+  std::string ctc_decode(const std::vector<int64_t>& ids, bool skip_special) const;
+  std::optional<CtcSettings> ctc_;  // Wav2Vec2CTCTokenizer
   Tokenizer tok_;
   std::map<std::string, std::string> special_;
   int64_t model_max_length_ = static_cast<int64_t>(1e18);

@@ -19,6 +19,9 @@ bool starts_with(const std::string& s, const std::string& pre) { return s.rfind(
 std::string legacy_rename(const std::string& key) {
   if (ends_with(key, "LayerNorm.gamma")) return key.substr(0, key.size() - 5) + "weight";
   if (ends_with(key, "LayerNorm.beta")) return key.substr(0, key.size() - 4) + "bias";
+  // torch.nn.utils.weight_norm's names before its parametrizations form (Wav2Vec2's position conv).
+  if (ends_with(key, ".weight_g")) return key.substr(0, key.size() - 8) + "parametrizations.weight.original0";
+  if (ends_with(key, ".weight_v")) return key.substr(0, key.size() - 8) + "parametrizations.weight.original1";
   return key;
 }
 

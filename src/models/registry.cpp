@@ -37,6 +37,8 @@
 #include "models/pegasus/modeling_pegasus.hpp"
 #include "models/t5/modeling_t5.hpp"
 #include "models/whisper/modeling_whisper.hpp"
+#include "models/wav2vec2/modeling_wav2vec2.hpp"
+#include "models/hubert/modeling_hubert.hpp"
 
 namespace transformers::registry {
 
@@ -83,6 +85,15 @@ struct Seq2Seq {
   static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return make_seq2seq_sequence_classification(c, F()); }
   static std::unique_ptr<PreTrainedModel> qa(const PretrainedConfig& c) { return make_seq2seq_question_answering(c, F()); }
   static std::unique_ptr<PreTrainedModel> token(const PretrainedConfig& c) { return make_seq2seq_token_classification(c, F()); }
+};
+// Speech encoder classes (Wav2Vec2 and the families built on it) bound to a family.
+template <const wav2vec2::SpeechFamily& (*F)()>
+struct Speech {
+  static std::unique_ptr<PreTrainedModel> base(const PretrainedConfig& c) { return wav2vec2::make_base(c, F()); }
+  static std::unique_ptr<PreTrainedModel> ctc(const PretrainedConfig& c) { return wav2vec2::make_ctc(c, F()); }
+  static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return wav2vec2::make_sequence_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> frame(const PretrainedConfig& c) { return wav2vec2::make_frame_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> xvector(const PretrainedConfig& c) { return wav2vec2::make_xvector(c, F()); }
 };
 const EncoderFamily& llama_family() {
   static const EncoderFamily f = llama::family_for(llama::params, "Llama");
@@ -140,6 +151,8 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"m2m_100", m2m_100::config_spec},
       {"t5", t5::config_spec},
       {"whisper", whisper::config_spec},
+      {"wav2vec2", wav2vec2::config_spec},
+      {"hubert", hubert::config_spec},
   };
   return v;
 }
@@ -363,6 +376,16 @@ const std::vector<ModelEntry>& builtin_models() {
 
       {"AutoModel", "whisper", "WhisperModel", Seq2Seq<whisper::family>::base},
       {"AutoModelForSpeechSeq2Seq", "whisper", "WhisperForConditionalGeneration", Seq2Seq<whisper::family>::lm},
+
+      {"AutoModel", "wav2vec2", "Wav2Vec2Model", Speech<wav2vec2::family>::base},
+      {"AutoModelForCTC", "wav2vec2", "Wav2Vec2ForCTC", Speech<wav2vec2::family>::ctc},
+      {"AutoModelForAudioClassification", "wav2vec2", "Wav2Vec2ForSequenceClassification", Speech<wav2vec2::family>::seq},
+      {"AutoModelForAudioFrameClassification", "wav2vec2", "Wav2Vec2ForAudioFrameClassification", Speech<wav2vec2::family>::frame},
+      {"AutoModelForAudioXVector", "wav2vec2", "Wav2Vec2ForXVector", Speech<wav2vec2::family>::xvector},
+
+      {"AutoModel", "hubert", "HubertModel", Speech<hubert::family>::base},
+      {"AutoModelForCTC", "hubert", "HubertForCTC", Speech<hubert::family>::ctc},
+      {"AutoModelForAudioClassification", "hubert", "HubertForSequenceClassification", Speech<hubert::family>::seq},
   };
   return v;
 }
@@ -372,7 +395,8 @@ const std::vector<std::string>& auto_class_names() {
       "AutoModel", "AutoModelForMaskedLM", "AutoModelForPreTraining", "AutoModelForCausalLM",
       "AutoModelForSequenceClassification", "AutoModelForTokenClassification", "AutoModelForQuestionAnswering",
       "AutoModelForMultipleChoice", "AutoModelForNextSentencePrediction", "AutoModelForTextEncoding",
-      "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForImageClassification"};
+      "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForCTC", "AutoModelForAudioClassification",
+      "AutoModelForAudioFrameClassification", "AutoModelForAudioXVector", "AutoModelForImageClassification"};
   return v;
 }
 

@@ -18,6 +18,25 @@ class Linear : public Module {
   Tensor weight_scale;
 };
 
+// nn.Conv1d: weight [out, in / groups, kernel], optional bias [out].
+class Conv1d : public Module {
+ public:
+  struct Options {
+    int64_t stride = 1, padding = 0, dilation = 1, groups = 1;
+    bool bias = true;
+  };
+  Conv1d(int64_t in, int64_t out, int64_t kernel, Options o)
+      : weight(param("weight", {out, in / o.groups, kernel}, ParamKind::Weight)),
+        bias(o.bias ? &param("bias", {out}, ParamKind::Float32) : nullptr),
+        opt(o) {}
+  Tensor operator()(const Tensor& x) const {
+    return ops::conv1d(x, weight, bias ? *bias : Tensor(), opt.stride, opt.padding, opt.dilation, opt.groups);
+  }
+  Tensor& weight;
+  Tensor* bias;
+  Options opt;
+};
+
 class Embedding : public Module {
  public:
   Embedding(int64_t num_embeddings, int64_t dim) : weight(param("weight", {num_embeddings, dim}, ParamKind::Weight)) {}

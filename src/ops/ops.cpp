@@ -225,30 +225,60 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
   return y;
 }
 
-Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding) {
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding,
+              int64_t dilation, int64_t groups) {
   require_defined(x, "conv1d", "input");
   require_defined(weight, "conv1d", "weight");
-  if (x.dim() != 3 || weight.dim() != 3 || x.size(1) != weight.size(1))
+  if (groups <= 0 || stride <= 0 || dilation <= 0 || padding < 0)
+    throw ValueError("conv1d: stride, dilation and groups must be positive and padding non-negative");
+  if (x.dim() != 3 || weight.dim() != 3 || x.size(1) != weight.size(1) * groups || weight.size(0) % groups)
     throw ShapeMismatch("conv1d: input " + shape_str(x.shape()) + " and weight " + shape_str(weight.shape()) +
-                        " must be [batch, in_channels, length] and [out_channels, in_channels, kernel]");
-  if (stride <= 0 || padding < 0) throw ValueError("conv1d: stride must be positive and padding non-negative");
-  const int64_t B = x.size(0), C = x.size(1), L = x.size(2), K = weight.size(2);
-  const int64_t out_len = (L + 2 * padding - K) / stride + 1;
-  if (L + 2 * padding < K) throw ShapeMismatch("conv1d: input of length " + std::to_string(L) + " is shorter than the kernel");
-  // cols[b, t, c * K + k] = x[b, c, t * stride + k - padding] (0 outside)
+                        " must be [batch, in_channels, length] and [out_channels, in_channels / groups, kernel] with " +
+                        std::to_string(groups) + " group(s)");
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
+    throw ShapeMismatch("conv1d: bias " + shape_str(bias.shape()) + " does not match " + std::to_string(weight.size(0)) + " output channels");
+  const int64_t B = x.size(0), C = weight.size(1), L = x.size(2), K = weight.size(2);
+  const int64_t span = dilation * (K - 1) + 1;
+  if (L + 2 * padding < span) throw ShapeMismatch("conv1d: input of length " + std::to_string(L) + " is shorter than the kernel");
+  const int64_t out_len = (L + 2 * padding - span) / stride + 1;
+  const int64_t cout_g = weight.size(0) / groups;
   const Tensor xf = f32c(x);
-  Tensor cols = Tensor::zeros({B, out_len, C * K});
-  const float* in = xf.data<float>();
-  float* o = cols.data<float>();
+  const Tensor w = weight.contiguous();
+  std::vector<Tensor> outs;
+  for (int64_t g = 0; g < groups; ++g) {
+    // cols[b, t, c * K + k] = x[b, g * C + c, t * stride + k * dilation - padding] (0 outside)
+    Tensor cols = Tensor::zeros({B, out_len, C * K});
+    const float* in = xf.data<float>() + g * C * L;
+    float* o = cols.data<float>();
 #pragma omp parallel for collapse(2) if (B * out_len * C * K > 65536)
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t t = 0; t < out_len; ++t)
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t k = 0; k < K; ++k) {
-          const int64_t src = t * stride + k - padding;
-          if (src >= 0 && src < L) o[((b * out_len + t) * C + c) * K + k] = in[(b * C + c) * L + src];
-        }
-  return linear(cols, weight.contiguous().view({weight.size(0), C * K}), bias).transpose(1, 2).contiguous();
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t t = 0; t < out_len; ++t)
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t k = 0; k < K; ++k) {
+            const int64_t src = t * stride + k * dilation - padding;
+            if (src >= 0 && src < L) o[((b * out_len + t) * C + c) * K + k] = in[(b * xf.size(1) + c) * L + src];
+          }
+    const Tensor wg = w.slice(0, g * cout_g, (g + 1) * cout_g).contiguous().view({cout_g, C * K});
+    outs.push_back(linear(cols, wg, bias.defined() ? bias.slice(0, g * cout_g, (g + 1) * cout_g).contiguous() : Tensor()));
+  }
+  Tensor y = groups == 1 ? outs[0] : concat(outs, 2);
+  return y.transpose(1, 2).contiguous();
+}
+
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, float eps) {
+  require_defined(x, "group_norm", "input");
+  if (x.dim() < 2 || groups <= 0 || x.size(1) % groups)
+    throw ShapeMismatch("group_norm: input " + shape_str(x.shape()) + " must be [batch, channels, ...] with channels divisible by " +
+                        std::to_string(groups) + " groups");
+  const int64_t B = x.size(0), C = x.size(1), inner = x.numel() / (B * C);
+  for (const Tensor* t : {&weight, &bias})
+    if (t->defined() && (t->dim() != 1 || t->size(0) != C))
+      throw ShapeMismatch("group_norm: affine parameters must be [" + std::to_string(C) + "], got " + shape_str(t->shape()));
+  const int64_t n = C / groups * inner;
+  Tensor y = layer_norm(f32c(x).view({B, groups, n}), Tensor(), Tensor(), eps).view({B, C, inner});
+  if (weight.defined()) y = mul(y, weight.to(DType::F32).view({C, 1}));
+  if (bias.defined()) y = add(y, bias.to(DType::F32).view({C, 1}));
+  return y.view(x.shape());
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {

@@ -46,9 +46,14 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, float eps);
 
 // weight [V, H] (f32, bf16 or f16), ids any integer dtype -> [..., H] fp32. Out-of-range ids throw.
 Tensor embedding(const Tensor& weight, const Tensor& ids);
-// torch.nn.functional.conv1d for groups = 1: x [B, Cin, L], weight [Cout, Cin, K], bias [Cout] or
-// undefined -> [B, Cout, (L + 2 * padding - K) / stride + 1]. Unfolds x, then one linear().
-Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride = 1, int64_t padding = 0);
+// torch.nn.functional.conv1d: x [B, Cin, L], weight [Cout, Cin / groups, K], bias [Cout] or undefined
+// -> [B, Cout, (L + 2 * padding - dilation * (K - 1) - 1) / stride + 1]. Unfolds x, then one
+// linear() per group.
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride = 1, int64_t padding = 0,
+              int64_t dilation = 1, int64_t groups = 1);
+// torch.nn.functional.group_norm: x [B, C, ...] normalized over each group of C / groups channels
+// (biased variance), then weight [C] and bias [C] per channel.
+Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, float eps);
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim);
 Tensor sum(const Tensor& x, int64_t dim, bool keepdim = false);

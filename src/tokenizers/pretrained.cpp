@@ -1,6 +1,7 @@
 // The transformers layer: tokenizer_config.json (special tokens, limits, sides, clean-up) over a
 // tokenizer.json, with Python's call semantics for padding and truncation.
 #include <algorithm>
+#include <set>
 #include <filesystem>
 #include <fstream>
 
@@ -81,6 +82,9 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
     else if (returns_token_type_ids(cls))
       t->model_input_names_ = {"input_ids", "token_type_ids", "attention_mask"};
     if (cfg.contains("chat_template") && cfg["chat_template"].is_string()) t->chat_template_ = cfg["chat_template"].get<std::string>();
+    if (cls == "Wav2Vec2CTCTokenizer")
+      t->ctc_ = CtcSettings{cfg.value("word_delimiter_token", std::string("|")), cfg.value("replace_word_delimiter_char", std::string(" ")),
+                            cfg.value("do_lower_case", false)};
   } catch (const Json::exception& e) {
     throw TokenizerError(where + ": " + e.what());
   }
@@ -139,7 +143,14 @@ BatchEncoding PreTrainedTokenizer::operator()(const std::vector<std::string>& te
   }
   BatchEncoding be;
   be.has_token_type_ids = std::find(model_input_names_.begin(), model_input_names_.end(), "token_type_ids") != model_input_names_.end();
-  std::vector<Encoding> encs = t.encode_batch(texts, pairs, o.add_special_tokens);
+  std::vector<Encoding> encs;
+  if (ctc_ && ctc_->do_lower_case) {  // Wav2Vec2CTCTokenizer upper-cases its input (and lower-cases its output)
+    std::vector<std::string> upper;
+    for (const auto& s : texts) upper.push_back(tok::upper_str(s));
+    encs = t.encode_batch(upper, pairs, o.add_special_tokens);
+  } else {
+    encs = t.encode_batch(texts, pairs, o.add_special_tokens);
+  }
   for (size_t i = 0; i < encs.size(); ++i) {
     std::vector<Encoding> over = std::move(encs[i].overflowing);
     encs[i].overflowing.clear();
@@ -161,8 +172,29 @@ Encoding PreTrainedTokenizer::encode(const std::string& text, const std::string*
 }
 
 std::string PreTrainedTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special, std::optional<bool> clean_up) const {
-  std::string s = tok_.decode(ids, skip_special);
+  std::string s = ctc_ ? ctc_decode(ids, skip_special) : tok_.decode(ids, skip_special);
   if (clean_up.value_or(clean_up_)) s = tok::cleanup_tokenization(s, false);
+  return s;
+}
+
+// Wav2Vec2CTCTokenizer._decode (v5): special tokens other than the word delimiter dropped when
+// asked (the pad / blank included, before grouping), repeats collapsed, blanks removed, the
+// delimiter spelled as a space, the whole stripped.
+std::string PreTrainedTokenizer::ctc_decode(const std::vector<int64_t>& ids, bool skip_special) const {
+  std::vector<std::string> tokens;
+  for (const auto& t : convert_ids_to_tokens(ids)) {
+    bool special = false;
+    for (const auto& [name, content] : special_) special |= content == t;
+    if (skip_special && special && t != ctc_->word_delimiter) continue;
+    if (tokens.empty() || tokens.back() != t) tokens.push_back(t);
+  }
+  const std::string pad = special_token("pad_token").value_or("");
+  std::string s;
+  for (const auto& t : tokens)
+    if (t != pad) s += t == ctc_->word_delimiter ? ctc_->replace_char : t;
+  const auto first = s.find_first_not_of(" \t\n\r\f\v"), last = s.find_last_not_of(" \t\n\r\f\v");
+  s = first == std::string::npos ? "" : s.substr(first, last - first + 1);
+  if (ctc_->do_lower_case) s = tok::lower_str(s);
   return s;
 }
 
@@ -266,6 +298,45 @@ static std::string bert_json_from_vocab(const std::string& vocab_path, const Jso
   return j.dump();
 }
 
+// Wav2Vec2CTCTokenizer (slow only in transformers): one vocab.json entry per character, spaces
+// spelled as the word delimiter, and every multi-character vocab entry kept whole as an added token
+// (stripping the spaces around it). Decoding is PreTrainedTokenizer::ctc_decode.
+static std::string ctc_json_from_vocab(const std::string& vocab_path, const Json& cfg) {
+  const Json vocab = parse_json_file(vocab_path);
+  if (!vocab.is_object() || vocab.empty()) throw TokenizerError(vocab_path + ": must be a non-empty JSON object of token -> id");
+  auto special = [&](const char* key, const char* def) {
+    if (cfg.contains(key) && cfg[key].is_string()) return cfg[key].get<std::string>();
+    if (cfg.contains(key) && cfg[key].is_object()) return token_content(cfg[key]).value_or(def);
+    return std::string(def);
+  };
+  const std::set<std::string> specials = {special("bos_token", "<s>"), special("eos_token", "</s>"), special("unk_token", "<unk>"),
+                                          special("pad_token", "<pad>")};
+  const std::string unk = special("unk_token", "<unk>");
+  std::vector<std::pair<int64_t, std::string>> multi;
+  for (auto& [token, id] : vocab.items()) {
+    if (!id.is_number_integer()) throw TokenizerError(vocab_path + ": the id of '" + token + "' is not an integer");
+    tok::validate_utf8(token, "vocab.json");
+    if (tok::utf8_decode(token).size() > 1) multi.emplace_back(id.get<int64_t>(), token);
+  }
+  std::sort(multi.begin(), multi.end());
+  // __init__ adds them with lstrip / rstrip; a saved added_tokens_decoder entry carries its own flags.
+  const Json saved = cfg.contains("added_tokens_decoder") && cfg["added_tokens_decoder"].is_object() ? cfg["added_tokens_decoder"] : Json::object();
+  Json added = Json::array();
+  for (const auto& [id, t] : multi) {
+    const std::string key = std::to_string(id);
+    const Json e = saved.contains(key) && saved[key].is_object() ? saved[key] : Json::object();
+    added.push_back({{"id", id}, {"content", t}, {"single_word", e.value("single_word", false)}, {"lstrip", e.value("lstrip", true)},
+                     {"rstrip", e.value("rstrip", true)}, {"normalized", e.value("normalized", false)}, {"special", specials.count(t) > 0}});
+  }
+  const std::string delimiter = cfg.value("word_delimiter_token", std::string("|"));
+  Json j = {{"version", "1.0"}, {"added_tokens", added},
+            {"normalizer", {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", delimiter}}},
+            {"pre_tokenizer", {{"type", "Split"}, {"pattern", {{"Regex", "[\\s\\S]"}}}, {"behavior", "Isolated"}, {"invert", false}}},
+            {"model", {{"type", "WordLevel"}, {"vocab", vocab}, {"unk_token", unk}}},
+            {"decoder", {{"type", "CTC"}, {"pad_token", special("pad_token", "<pad>")}, {"word_delimiter_token", delimiter}, {"cleanup", false}}}};
+  return j.dump();
+}
+
 // transformers' GPT2Converter / RobertaConverter: byte-level BPE from vocab.json + merges.txt.
 static std::string bytelevel_json_from_files(const std::string& vocab_path, const std::string& merges_path, const Json& cfg) {
   Json vocab = parse_json_file(vocab_path);
@@ -324,6 +395,9 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
     return t;
   }
   auto vj = cached_file(name, "vocab.json", o, false);
+  if (vj && cfg && parse_json_file(*cfg).value("tokenizer_class", "") == "Wav2Vec2CTCTokenizer")
+    return PreTrainedTokenizer::from_files_json(ctc_json_from_vocab(*vj, parse_json_file(*cfg)), *cfg,
+                                                std::filesystem::path(*vj).parent_path().string(), *vj);
   auto mg = cached_file(name, "merges.txt", o, false);
   if (vj && mg) {
     const Json c = cfg ? parse_json_file(*cfg) : Json::object();

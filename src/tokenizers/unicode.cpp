@@ -179,6 +179,19 @@ std::u32string to_lower(char32_t c) {
   return std::u32string(1, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
 }
 
+std::string lower_str(const std::string& s) {
+  std::string out;
+  for (char32_t c : utf8_decode(s))
+    for (char32_t l : to_lower(c)) utf8_append(out, l);
+  return out;
+}
+
+std::string upper_str(const std::string& s) {
+  std::string out;
+  for (char32_t c : utf8_decode(s)) utf8_append(out, static_cast<char32_t>(utf8proc_toupper(static_cast<utf8proc_int32_t>(c))));
+  return out;
+}
+
 std::u32string normalize(const std::u32string& s, NormForm f) {
   if (s.empty()) return s;
   std::string in;

@@ -26,6 +26,9 @@ bool is_mark(char32_t c);         // Mn | Mc | Me
 bool is_nonspacing_mark(char32_t c);  // Mn
 bool is_chinese_char(char32_t c);
 std::u32string to_lower(char32_t c);  // full, context-free lowercase
+// str.lower() / str.upper() over UTF-8 (upper: simple mappings).
+std::string lower_str(const std::string& s);
+std::string upper_str(const std::string& s);
 
 enum class NormForm { NFC, NFD, NFKC, NFKD };
 // Normalizes one character sequence; used per char cluster by the normalizers.

@@ -158,21 +158,12 @@ Tensor sinusoidal(const Dims& d, const std::vector<int64_t>& pos, int64_t B, int
   return out;
 }
 
-// nn.Conv1d(in, out, kernel_size=3): Whisper's front-end (stride and padding given per call).
-class Conv1d : public nn::Module {
- public:
-  Conv1d(int64_t in, int64_t out)
-      : weight(param("weight", {out, in, 3}, nn::ParamKind::Weight)), bias(param("bias", {out}, nn::ParamKind::Float32)) {}
-  Tensor& weight;
-  Tensor& bias;
-};
-
 class Stack : public nn::Module {
  public:
   Stack(const Dims& d, bool decoder) : d_(d), decoder_(decoder) {
     if (!decoder && d.p.audio_encoder) {
-      conv1_ = &child("conv1", std::make_unique<Conv1d>(d.mel_bins, d.d_model));
-      conv2_ = &child("conv2", std::make_unique<Conv1d>(d.d_model, d.d_model));
+      conv1_ = &child("conv1", std::make_unique<nn::Conv1d>(d.mel_bins, d.d_model, 3, nn::Conv1d::Options{.padding = 1}));
+      conv2_ = &child("conv2", std::make_unique<nn::Conv1d>(d.d_model, d.d_model, 3, nn::Conv1d::Options{.stride = 2, .padding = 1}));
       embed_positions_ = &child("embed_positions", std::make_unique<nn::Embedding>(d.source_positions, d.d_model));
     } else {
       embed_tokens_ = &child("embed_tokens", std::make_unique<nn::Embedding>(decoder ? d.decoder_vocab : d.vocab, d.d_model));
@@ -227,8 +218,7 @@ class Stack : public nn::Module {
     if (features.dim() != 3 || features.size(1) != d_.mel_bins || features.size(2) != want)
       throw ValueError(d_.p.class_prefix + " expects the mel input features to be of shape [batch, " + std::to_string(d_.mel_bins) + ", " +
                        std::to_string(want) + "], got " + shape_str(features.shape()) + "; pad the features to " + std::to_string(want) + " frames");
-    Tensor h = ops::gelu(ops::conv1d(features, conv1_->weight, conv1_->bias, 1, 1));
-    h = ops::gelu(ops::conv1d(h, conv2_->weight, conv2_->bias, 2, 1));
+    Tensor h = ops::gelu((*conv2_)(ops::gelu((*conv1_)(features))));
     h = ops::add(h.transpose(1, 2).contiguous(), embed_positions_->weight);
     for (size_t i = 0; i < layers_.size(); ++i) h = (*layers_[i])(h, {}, {}, {}, nullptr, static_cast<int64_t>(i));
     return layer_norm_ ? (*layer_norm_)(h) : h;
@@ -236,7 +226,7 @@ class Stack : public nn::Module {
 
   const Dims& d_;
   bool decoder_;
-  Conv1d *conv1_ = nullptr, *conv2_ = nullptr;
+  nn::Conv1d *conv1_ = nullptr, *conv2_ = nullptr;
   nn::Embedding *embed_tokens_ = nullptr, *embed_positions_ = nullptr;
   std::vector<Layer*> layers_;
   LayerNorm *layernorm_embedding_ = nullptr, *layer_norm_ = nullptr;

@@ -1,0 +1,102 @@
+// Speech encoders against fixtures/speech (scripts/make_speech_fixtures.py): Wav2Vec2 (group-norm
+// post-norm and layer-norm stable variants) and HuBERT for every Auto class, on a padded batch with
+// its sample-level attention mask and on one unpadded waveform; legacy weight-norm names; the
+// Wav2Vec2CTCTokenizer's encoding and CTC decoding; bad input.
+#include "io/json.hpp"
+#include "ops/ops.hpp"
+#include "test_util.hpp"
+
+using namespace transformers;
+using testutil::fixture;
+
+namespace {
+
+void expect_matches(PreTrainedModel& m, const std::string& dir) {
+  SafeTensorsFile in = SafeTensorsFile::open(fixture("speech/inputs.safetensors"));
+  SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+  const ModelOutput batch = m.forward({{"input_values", in.get("batch.input_values")}, {"attention_mask", in.get("batch.attention_mask")}});
+  const ModelOutput single = m.forward({{"input_values", in.get("single.input_values")}});
+  size_t compared = 0;
+  for (const auto& t : ref.tensors()) {
+    const auto dot = t.name.find('.');
+    const ModelOutput& out = t.name.substr(0, dot) == "batch" ? batch : single;
+    const std::string field = t.name.substr(dot + 1);
+    ASSERT_TRUE(out.has(field)) << field;
+    EXPECT_TRUE(testutil::allclose(out[field], ref.get(t.name))) << t.name;
+    ++compared;
+  }
+  EXPECT_GE(compared, 2u);
+}
+
+}  // namespace
+
+TEST(Speech, EveryAutoClassMatchesPython) {
+  const Json index = parse_json_file(fixture("speech/index.json"));
+  ASSERT_EQ(index.size(), 16u);
+  for (bool reference : {false, true}) {
+    ops::set_reference_mode(reference);
+    for (const Json& c : index) {
+      const std::string dir = fixture("speech/" + c["dir"].get<std::string>());
+      SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
+      auto m = auto_model_from_pretrained(c["auto_class"].get<std::string>(), dir);
+      EXPECT_EQ(m->class_name(), c["class"].get<std::string>());
+      EXPECT_TRUE(m->loading_info().missing_keys.empty());
+      EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+      expect_matches(*m, dir);
+    }
+  }
+  ops::set_reference_mode(false);
+}
+
+TEST(Speech, HeadCheckpointLoadsIntoTheBaseModel) {
+  auto m = AutoModel::from_pretrained(fixture("speech/wav2vec2-base-Wav2Vec2ForCTC"));
+  EXPECT_EQ(m->class_name(), "Wav2Vec2Model");
+  EXPECT_TRUE(m->loading_info().missing_keys.empty());
+  EXPECT_EQ(m->loading_info().unexpected_keys, (std::vector<std::string>{"lm_head.bias", "lm_head.weight"}));
+}
+
+TEST(Speech, LegacyWeightNormNamesLoad) {
+  const std::string dir = fixture("speech/legacy-weight-norm");
+  auto m = AutoModelForCTC::from_pretrained(dir);
+  EXPECT_TRUE(m->loading_info().missing_keys.empty());
+  EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+  expect_matches(*m, dir);
+}
+
+TEST(Speech, CtcTokenizerEncodesAndDecodesLikePython) {
+  const std::string dir = fixture("speech/ctc-tokenizer");
+  auto tok = AutoTokenizer::from_pretrained(dir);
+  const Json cases = parse_json_file(dir + "/cases.json");
+  for (const Json& c : cases["encode"]) {
+    SCOPED_TRACE(c["text"].get<std::string>());
+    EXPECT_EQ(tok->encode(c["text"].get<std::string>()).ids, c["ids"].get<std::vector<int64_t>>());
+  }
+  std::vector<std::vector<int64_t>> all;
+  for (const Json& c : cases["decode"]) {
+    const auto ids = c["ids"].get<std::vector<int64_t>>();
+    EXPECT_EQ(tok->decode(ids, c["skip_special_tokens"].get<bool>()), c["text"].get<std::string>()) << c.dump();
+    if (!c["skip_special_tokens"].get<bool>()) all.push_back(ids);
+  }
+  EXPECT_EQ(tok->batch_decode(all), cases["batch_decode"].get<std::vector<std::string>>());
+  EXPECT_EQ(tok->pad_token_id(), 0);
+}
+
+TEST(Speech, BadInputIsRejected) {
+  const std::string dir = fixture("speech/wav2vec2-base-Wav2Vec2ForCTC");
+  auto m = AutoModelForCTC::from_pretrained(dir);
+  EXPECT_THROW(m->forward({{"input_values", Tensor::zeros({1, 20})}}), ValueError);  // shorter than the receptive field
+  EXPECT_THROW(m->forward({{"input_values", Tensor::zeros({400})}}), ShapeMismatch);
+  EXPECT_THROW(m->forward({{"input_values", Tensor::zeros({1, 400})}, {"attention_mask", Tensor::zeros({2, 400}, DType::I64)}}), ShapeMismatch);
+  EXPECT_THROW(m->forward({}), ValueError);
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"feat_extract_norm", "\"batch\""}, {"conv_kernel", "[10, 3]"}, {"add_adapter", "true"}, {"num_conv_pos_embedding_groups", "5"}}) {
+    FromPretrainedOptions o;
+    o.config_overrides[key] = value;
+    EXPECT_THROW(AutoModelForCTC::from_pretrained(dir, o), ConfigError) << key;
+  }
+  EXPECT_THROW(AutoModelForCTC::from_pretrained(fixture("speech/hubert-base-HubertModel"), [] {
+                 FromPretrainedOptions o;
+                 o.config_overrides["conv_pos_batch_norm"] = "true";
+                 return o;
+               }()), ConfigError);
+}
