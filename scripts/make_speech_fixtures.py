@@ -114,7 +114,64 @@ def main():
         json.dump({"encode": encode, "decode": decode, "batch_decode": tok.batch_decode(ids_cases)}, f, indent=1)
     with open(os.path.join(root, "index.json"), "w") as f:
         json.dump(cases, f, indent=1)
+    make_whisper_multilingual(root)
     print("speech fixtures:", len(cases), "models", tf.__version__)
+
+
+def make_whisper_multilingual(root):
+    """A tiny Whisper whose generation_config carries lang_to_id / task_to_id / no_timestamps_token_id
+    (pad == eos, as in the real checkpoints): generate() with a language code, name and token, a task,
+    language detection, legacy forced_decoder_ids, beams; sequences exactly as Python returns them."""
+    import copy
+
+    import torch
+    import transformers as tf
+    from safetensors.torch import save_file
+
+    from make_fixtures import spread_weights
+
+    cfg = tf.WhisperConfig(vocab_size=256, d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
+                           decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64, num_mel_bins=16, max_source_positions=25,
+                           max_target_positions=64, decoder_start_token_id=250, pad_token_id=251, bos_token_id=251, eos_token_id=251,
+                           begin_suppress_tokens=[220, 251], suppress_tokens=[5, 6])
+    torch.manual_seed(77)
+    model = tf.WhisperForConditionalGeneration(cfg).eval()
+    spread_weights(model, 77)
+    with torch.no_grad():  # make <|endoftext|> likely enough that some rows stop early
+        model.model.decoder.embed_tokens.weight[251] *= 3.0
+    gc = model.generation_config
+    gc.lang_to_id = {"<|en|>": 240, "<|fr|>": 241, "<|de|>": 242}
+    gc.task_to_id = {"translate": 244, "transcribe": 245}
+    gc.no_timestamps_token_id = 246
+    gc.is_multilingual = True
+    d = os.path.join(root, "whisper-multilingual")
+    model.save_pretrained(d)
+    g = torch.Generator().manual_seed(21)
+    feats = torch.randn(3, 16, 50, generator=g)
+    save_file({"input_features": feats}, os.path.join(d, "inputs.safetensors"))
+    cases = [("language-code", dict(language="fr")), ("language-name-translate", dict(language="German", task="translate")),
+             ("language-token", dict(language="<|en|>", task="transcribe")), ("detect", dict()),
+             ("forced-legacy-detect", dict(forced_decoder_ids=[[1, None], [2, 245]])),
+             ("forced-legacy", dict(forced_decoder_ids=[[1, 240], [2, 244]])),
+             ("beam", dict(language="de", num_beams=3, num_return_sequences=2))]
+    res = []
+    for name, kw in cases:
+        kw = dict(kw, max_new_tokens=12, no_repeat_ngram_size=1)
+        gen = copy.deepcopy(gc)
+        if "forced_decoder_ids" in kw:
+            gen.forced_decoder_ids = kw["forced_decoder_ids"]
+        call = {k: v for k, v in kw.items() if k != "forced_decoder_ids"}
+        with torch.no_grad():
+            seq = model.generate(feats, generation_config=gen, **call)
+        gen = copy.deepcopy(gen)
+        for k in ("language", "task"):
+            if k in call:
+                setattr(gen, k, call[k])
+        gen.return_timestamps = False
+        init = model._retrieve_init_tokens(feats, 3, gen, model.config, 50, {})
+        res.append({"name": name, "kwargs": kw, "init_tokens": init.tolist(), "sequences": seq.tolist()})
+    with open(os.path.join(d, "generate.json"), "w") as f:
+        json.dump({"class": type(model).__name__, "cases": res}, f, indent=1)
 
 
 if __name__ == "__main__":

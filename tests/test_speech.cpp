@@ -3,6 +3,7 @@
 // its sample-level attention mask and on one unpadded waveform; legacy weight-norm names; the
 // Wav2Vec2CTCTokenizer's encoding and CTC decoding; bad input.
 #include "io/json.hpp"
+#include "models/whisper/generation_whisper.hpp"
 #include "ops/ops.hpp"
 #include "test_util.hpp"
 
@@ -99,4 +100,37 @@ TEST(Speech, BadInputIsRejected) {
                  o.config_overrides["conv_pos_batch_norm"] = "true";
                  return o;
                }()), ConfigError);
+}
+
+TEST(Speech, WhisperPromptsLanguagesAndTasksLikePython) {
+  const std::string dir = fixture("speech/whisper-multilingual");
+  auto m = AutoModelForSpeechSeq2Seq::from_pretrained(dir);
+  const Tensor feats = testutil::read_inputs(dir)["input_features"];
+  const Json cases = parse_json_file(dir + "/generate.json")["cases"];
+  ASSERT_EQ(cases.size(), 7u);
+  for (const Json& c : cases) {
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
+    const GenerationConfig merged = g.merged_over(m->generation_config());
+    // The prompt itself (language detection answered with Python's detected ids).
+    const auto init = c["init_tokens"].get<std::vector<std::vector<int64_t>>>();
+    EXPECT_EQ(whisper::init_tokens(merged, 3, [&](const std::vector<int64_t>&) {
+                std::vector<int64_t> r;
+                for (const auto& row : init) r.push_back(row[1]);
+                return r;
+              }), init);
+    EXPECT_EQ(testutil::rows(m->generate(feats, g).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
+  }
+  GenerationConfig bad;
+  bad.language = "klingon";
+  EXPECT_THROW(m->generate(feats, bad), ValueError);
+  bad.language = "ja";  // a Whisper language this model's lang_to_id lacks
+  EXPECT_THROW(m->generate(feats, bad), ValueError);
+  bad.language = "fr", bad.task = "summarize";
+  EXPECT_THROW(m->generate(feats, bad), ValueError);
+  bad.task = std::nullopt, bad.max_new_tokens = 62;  // prompt + new tokens beyond max_target_positions
+  EXPECT_THROW(m->generate(feats, bad), ValueError);
+  GenerationConfig stamps;
+  stamps.return_timestamps = true;  // not implemented: refused rather than decoded without the timestamp rules
+  EXPECT_THROW(m->generate(feats, stamps), ValueError);
 }

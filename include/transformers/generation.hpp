@@ -4,6 +4,7 @@
 // transformers' defaults — exactly how Python merges `generate(**kwargs)` over the model's config.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,13 @@ struct GenerationConfig {
   std::optional<std::vector<std::string>> stop_strings;
   std::optional<uint64_t> seed;  // sampling RNG seed (our own generator: not torch's stream)
   std::optional<bool> use_cache;
+  // Whisper (WhisperGenerationMixin): the prompt <|startoftranscript|> <|lang|> <|task|>
+  // [<|notimestamps|>] built from these; language detected when unset on a multilingual model.
+  std::optional<std::string> language, task;  // "fr" / "french" / "<|fr|>"; "transcribe" / "translate"
+  std::optional<bool> return_timestamps;
+  std::optional<int64_t> no_timestamps_token_id;
+  std::optional<std::map<std::string, int64_t>> lang_to_id, task_to_id;
+  std::optional<std::vector<std::vector<int64_t>>> forced_decoder_ids;  // [index, id]; id -1 for null
 
   // generation_config.json text; unknown keys are ignored as Python keeps them as attributes.
   static GenerationConfig from_json_string(const std::string& json, const std::string& source = "generation_config.json");

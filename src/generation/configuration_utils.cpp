@@ -21,7 +21,9 @@ void for_each_field(F&& f, G&... g) {
   f("forced_bos_token_id", g.forced_bos_token_id...), f("forced_eos_token_id", g.forced_eos_token_id...);
   f("bad_words_ids", g.bad_words_ids...), f("suppress_tokens", g.suppress_tokens...);
   f("begin_suppress_tokens", g.begin_suppress_tokens...), f("stop_strings", g.stop_strings...), f("seed", g.seed...);
-  f("use_cache", g.use_cache...);
+  f("use_cache", g.use_cache...), f("language", g.language...), f("task", g.task...);
+  f("return_timestamps", g.return_timestamps...), f("no_timestamps_token_id", g.no_timestamps_token_id...);
+  f("lang_to_id", g.lang_to_id...), f("task_to_id", g.task_to_id...), f("forced_decoder_ids", g.forced_decoder_ids...);
 }
 
 [[noreturn]] void bad(const std::string& source, const std::string& key, const char* want, const Json& v) {
@@ -57,10 +59,25 @@ struct Reader {
   }
   void operator()(const char* key, std::optional<std::string>& out) const {
     if (auto v = get(key)) {
+      if (std::string(key) != "early_stopping") {
+        if (!v->is_string()) bad(source, key, "a string", *v);
+        out = v->get<std::string>();
+      }
       // early_stopping: true / false / "never"
-      if (v->is_boolean()) out = v->get<bool>() ? "true" : "false";
+      else if (v->is_boolean()) out = v->get<bool>() ? "true" : "false";
       else if (v->is_string() && v->get<std::string>() == "never") out = "never";
       else bad(source, key, "true, false or \"never\"", *v);
+    }
+  }
+  void operator()(const char* key, std::optional<std::map<std::string, int64_t>>& out) const {
+    if (auto v = get(key)) {
+      if (!v->is_object()) bad(source, key, "an object of token -> id", *v);
+      std::map<std::string, int64_t> r;
+      for (const auto& [k, id] : v->items()) {
+        if (!id.is_number_integer()) bad(source, key, "an object of token -> integer id", *v);
+        r[k] = id.get<int64_t>();
+      }
+      out = r;
     }
   }
   void operator()(const char* key, std::optional<std::vector<int64_t>>& out) const {
@@ -80,12 +97,14 @@ struct Reader {
     if (auto v = get(key)) {
       if (!v->is_array()) bad(source, key, "a list of lists of integers", *v);
       std::vector<std::vector<int64_t>> r;
+      const bool forced = std::string(key) == "forced_decoder_ids";  // [[index, id or null], ...]
       for (const auto& row : *v) {
-        if (!row.is_array() || row.empty()) bad(source, key, "a list of non-empty lists of integers", *v);
+        if (!row.is_array() || row.empty() || (forced && row.size() != 2)) bad(source, key, "a list of non-empty lists of integers", *v);
         r.emplace_back();
         for (const auto& e : row) {
-          if (!e.is_number_integer()) bad(source, key, "a list of lists of integers", *v);
-          r.back().push_back(e.get<int64_t>());
+          if (forced && e.is_null() && r.back().size() == 1) r.back().push_back(-1);
+          else if (!e.is_number_integer()) bad(source, key, "a list of lists of integers", *v);
+          else r.back().push_back(e.get<int64_t>());
         }
       }
       out = r;
@@ -138,8 +157,14 @@ std::string GenerationConfig::to_json_string() const {
   for_each_field([&](const char* key, const auto& v) {
     if (!v) return;
     if constexpr (std::is_same_v<std::decay_t<decltype(*v)>, std::string>) {
-      if (*v == "never") j[key] = "never";
+      if (std::string(key) != "early_stopping") j[key] = *v;
+      else if (*v == "never") j[key] = "never";
       else j[key] = *v == "true";
+    } else if constexpr (std::is_same_v<std::decay_t<decltype(*v)>, std::vector<std::vector<int64_t>>>) {
+      j[key] = *v;
+      if (std::string(key) == "forced_decoder_ids")
+        for (auto& row : j[key])
+          if (row[1] == -1) row[1] = nullptr;
     } else {
       j[key] = *v;
     }

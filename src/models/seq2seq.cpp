@@ -4,6 +4,8 @@
 // eos-pooled classification, QA and token heads.
 #include "models/seq2seq.hpp"
 
+#include "models/whisper/generation_whisper.hpp"
+
 #include <algorithm>
 
 #include "transformers/errors.hpp"
@@ -186,20 +188,52 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
       EncoderState& s;
       ~Clear() { s = {}; }
     } clear{pending_};
+    if (!backbone_.whisper_generate())
+      return GenerativeModel::generate(Tensor::full({B, 1}, static_cast<double>(*start), DType::I64), overrides,
+                                       Tensor::full({B, 1}, 1.0, DType::I64), hooks);
+    // Whisper: the init-token prompt, rows expanded for num_return_sequences, then its post-processing.
+    if (g.return_timestamps.value_or(false))
+      throw ValueError("generate: Whisper timestamp prediction (return_timestamps) is not implemented; transcribe without it");
+    auto prompt = whisper::init_tokens(g, B, [&](const std::vector<int64_t>& lang_ids) { return detect_language(B, *start, lang_ids); });
     GenerationConfig call = overrides;
-    if (backbone_.whisper_generate() && g.num_return_sequences.value_or(1) > 1) {
+    if (g.num_return_sequences.value_or(1) > 1) {
       const int64_t n = *g.num_return_sequences;
       pending_.hidden = repeat_rows(pending_.hidden, n), pending_.mask = repeat_rows(pending_.mask, n);
+      std::vector<std::vector<int64_t>> expanded;
+      for (const auto& r : prompt)
+        for (int64_t i = 0; i < n; ++i) expanded.push_back(r);
+      prompt = std::move(expanded);
       B *= n;
       call.num_return_sequences = 1;
     }
-    GenerateOutput out = GenerativeModel::generate(Tensor::full({B, 1}, static_cast<double>(*start), DType::I64), call,
-                                                   Tensor::full({B, 1}, 1.0, DType::I64), hooks);
-    if (backbone_.whisper_generate()) out.sequences = out.sequences.slice(1, 1, out.sequences.size(1)).contiguous();
+    const int64_t L = static_cast<int64_t>(prompt[0].size());
+    if (g.max_new_tokens && *g.max_new_tokens + L > backbone_.max_positions())
+      throw ValueError("generate: the length of the decoder prompt (" + std::to_string(L) + ") plus max_new_tokens (" +
+                       std::to_string(*g.max_new_tokens) + ") exceeds max_target_positions (" + std::to_string(backbone_.max_positions()) + ")");
+    std::vector<int64_t> flat;
+    for (const auto& r : prompt) flat.insert(flat.end(), r.begin(), r.end());
+    GenerateOutput out = GenerativeModel::generate(Tensor::from_ints(flat, {B, L}), call, Tensor::full({B, L}, 1.0, DType::I64), hooks);
+    out.sequences = whisper::postprocess(out.sequences, L, g);
     return out;
   }
 
  private:
+  // WhisperGenerationMixin.detect_language: one decoder step from the start token; per row the
+  // highest-scoring language token (the lowest id among ties, as argmax picks).
+  std::vector<int64_t> detect_language(int64_t B, int64_t start, std::vector<int64_t> lang_ids) {
+    std::sort(lang_ids.begin(), lang_ids.end());
+    nn::KVCache cache = new_cache(1, B);
+    const Tensor l = forward_cached(Tensor::full({B, 1}, static_cast<double>(start), DType::I64), {},
+                                                                     Tensor::full({B, 1}, 1.0, DType::I64), cache, true);
+    const int64_t V = l.size(-1);
+    std::vector<int64_t> best(static_cast<size_t>(B), -1);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t id : lang_ids) {
+        if (id < 0 || id >= V) throw ValueError("generation_config.lang_to_id holds id " + std::to_string(id) + " outside the vocabulary");
+        if (best[b] < 0 || l.data<float>()[b * V + id] > l.data<float>()[b * V + best[b]]) best[b] = id;
+      }
+    return best;
+  }
   // _prepare_attention_mask_for_generation: pads masked when the pad id occurs and is no eos id.
   static Tensor inferred_mask(const Tensor& ids, const GenerationConfig& g) {
     const auto eos = g.eos_token_id.value_or(std::vector<int64_t>{});
