@@ -115,6 +115,7 @@ def main():
     with open(os.path.join(root, "index.json"), "w") as f:
         json.dump(cases, f, indent=1)
     make_whisper_multilingual(root)
+    make_pipelines(root, {"a": batch[0], "b": batch[1, :790], "c": single[0]})
     print("speech fixtures:", len(cases), "models", tf.__version__)
 
 
@@ -144,6 +145,7 @@ def make_whisper_multilingual(root):
     gc.task_to_id = {"translate": 244, "transcribe": 245}
     gc.no_timestamps_token_id = 246
     gc.is_multilingual = True
+    gc._from_model_config = False
     d = os.path.join(root, "whisper-multilingual")
     model.save_pretrained(d)
     g = torch.Generator().manual_seed(21)
@@ -172,6 +174,109 @@ def make_whisper_multilingual(root):
         res.append({"name": name, "kwargs": kw, "init_tokens": init.tolist(), "sequences": seq.tolist()})
     with open(os.path.join(d, "generate.json"), "w") as f:
         json.dump({"class": type(model).__name__, "cases": res}, f, indent=1)
+
+
+def make_pipelines(root, waves):
+    """Folders a user would hand to pipeline(): a CTC model with its Wav2Vec2CTCTokenizer and
+    feature extractor, a tiny Whisper with a byte-level tokenizer carrying Whisper's control tokens,
+    an audio classifier with labels; Python's automatic-speech-recognition / audio-classification
+    outputs on the same waveforms (also written as float WAV files for the CLI)."""
+    import numpy as np
+    import soundfile as sf
+    import tokenizers
+    import torch
+    import transformers as tf
+
+    from make_fixtures import spread_weights
+
+    d = os.path.join(root, "pipelines")
+    os.makedirs(d)
+    for k, w in waves.items():
+        sf.write(os.path.join(d, f"{k}.wav"), w, 16000, subtype="FLOAT")
+    goldens = {}
+
+    # CTC: the stable Wav2Vec2 CTC checkpoint (layer-norm feature encoder, so the extractor returns a mask).
+    def moderate(model, seed, head=None):
+        # Small weights and no biases: the transcript then follows the audio instead of the biases.
+        g = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            for n, p in model.named_parameters():
+                if p.dim() >= 2:
+                    p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+                elif "norm" in n:
+                    p.copy_(1 + torch.randn(p.shape, generator=g) * 0.1)
+                else:
+                    p.zero_()
+            if head is not None:
+                head.weight.mul_(30)
+
+    ctc = os.path.join(d, "ctc")
+    os.makedirs(ctc)
+    model = tf.Wav2Vec2ForCTC(tf.Wav2Vec2Config.from_pretrained(os.path.join(root, "wav2vec2-stable-Wav2Vec2ForCTC"))).eval()
+    moderate(model, 5, model.lm_head)
+    model.save_pretrained(ctc)
+    for f in ("vocab.json", "tokenizer_config.json"):
+        shutil.copy(os.path.join(root, "ctc-tokenizer", f), ctc)
+    tf.Wav2Vec2FeatureExtractor(return_attention_mask=True, do_normalize=True).save_pretrained(ctc)
+    asr = tf.pipeline("automatic-speech-recognition", model=ctc)
+    goldens["ctc"] = {k: asr(w.copy())["text"] for k, w in waves.items()}
+
+    # Whisper: 16 mel bins, 1 s windows (100 frames, max_source_positions 50).
+    wh = os.path.join(d, "whisper")
+    os.makedirs(wh)
+    specials = ["<|endoftext|>", "<|startoftranscript|>", "<|en|>", "<|fr|>", "<|translate|>", "<|transcribe|>",
+                "<|startoflm|>", "<|startofprev|>", "<|nospeech|>", "<|notimestamps|>"]
+    alphabet = sorted(tokenizers.pre_tokenizers.ByteLevel.alphabet())
+    bpe = tokenizers.Tokenizer(tokenizers.models.BPE(vocab={c: i for i, c in enumerate(alphabet)}, merges=[]))
+    bpe.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = tokenizers.decoders.ByteLevel()
+    bpe.add_special_tokens(specials)
+    tok = tf.WhisperTokenizer(tokenizer_object=bpe, unk_token="<|endoftext|>", bos_token="<|endoftext|>", eos_token="<|endoftext|>",
+                              pad_token="<|endoftext|>", extra_special_tokens=specials[1:])
+    tok.save_pretrained(wh)
+    ids = {t: bpe.token_to_id(t) for t in specials}
+    cfg = tf.WhisperConfig(vocab_size=len(alphabet) + len(specials), d_model=32, encoder_layers=2, decoder_layers=2,
+                           encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64,
+                           num_mel_bins=16, max_source_positions=50, max_target_positions=40,
+                           decoder_start_token_id=ids["<|startoftranscript|>"], pad_token_id=ids["<|endoftext|>"],
+                           bos_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|endoftext|>"], begin_suppress_tokens=[ids["<|endoftext|>"]],
+                           suppress_tokens=[])
+    torch.manual_seed(91)
+    model = tf.WhisperForConditionalGeneration(cfg).eval()
+    moderate(model, 91)
+    with torch.no_grad():
+        model.model.decoder.embed_tokens.weight.mul_(4)
+        model.model.encoder.conv1.weight.mul_(5)
+    gc = model.generation_config
+    # Only letters and spaces may be generated: readable transcripts, and suppress_tokens at work.
+    keep = set("abcdefghijklmnopqrstuvwxyz\u0120")
+    gc.suppress_tokens = [i for i, c in enumerate(alphabet) if c not in keep] + [ids[t] for t in specials[1:]]
+    gc.lang_to_id = {"<|en|>": ids["<|en|>"], "<|fr|>": ids["<|fr|>"]}
+    gc.task_to_id = {"translate": ids["<|translate|>"], "transcribe": ids["<|transcribe|>"]}
+    gc.no_timestamps_token_id = ids["<|notimestamps|>"]
+    gc.max_length = 20
+    gc.no_repeat_ngram_size = 1
+    gc._from_model_config = False  # as in the real checkpoints; Python rebuilds a from-model-config one at load
+    model.save_pretrained(wh)
+    tf.WhisperFeatureExtractor(feature_size=16, chunk_length=1).save_pretrained(wh)
+    asr = tf.pipeline("automatic-speech-recognition", model=wh)
+    goldens["whisper"] = {k: asr(w.copy())["text"] for k, w in waves.items()}
+    goldens["whisper-fr"] = {k: asr(w.copy(), generate_kwargs={"language": "fr"})["text"] for k, w in waves.items()}
+
+    # Audio classification: the group-norm Wav2Vec2 classifier with named labels.
+    cls = os.path.join(d, "classifier")
+    shutil.copytree(os.path.join(root, "wav2vec2-base-Wav2Vec2ForSequenceClassification"), cls)
+    os.remove(os.path.join(cls, "outputs.safetensors"))
+    c = tf.AutoConfig.from_pretrained(cls)
+    c.id2label = {0: "yes", 1: "no", 2: "maybe"}
+    c.label2id = {v: k for k, v in c.id2label.items()}
+    c.save_pretrained(cls)
+    tf.Wav2Vec2FeatureExtractor(return_attention_mask=False).save_pretrained(cls)
+    ac = tf.pipeline("audio-classification", model=cls)
+    goldens["classifier"] = {k: ac(w.copy()) for k, w in waves.items()}
+    goldens["classifier-top1"] = {k: ac(w.copy(), top_k=1) for k, w in waves.items()}
+    with open(os.path.join(d, "goldens.json"), "w") as f:
+        json.dump(goldens, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -174,3 +174,18 @@ TEST(Cli, PreprocessAudio) {
   EXPECT_EQ(run(kCli + " preprocess " + fe + " --audio " + d / "none.wav --out " + d / "x.safetensors 2>&1", &out), 1);
   EXPECT_NE(out.find("cannot read audio"), std::string::npos) << out;
 }
+
+TEST(Cli, RunAudioPipelines) {
+  const std::string dir = fixture("speech/pipelines");
+  const auto g = nlohmann::json::parse(std::ifstream(dir + "/goldens.json"));
+  std::string out;
+  // Task picked from the architecture (Wav2Vec2ForCTC / WhisperForConditionalGeneration).
+  ASSERT_EQ(run(kCli + " run " + dir + "/ctc " + dir + "/a.wav 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out, dir + "/a.wav\n  text: " + g["ctc"]["a"].get<std::string>() + "\n");
+  ASSERT_EQ(run(kCli + " run " + dir + "/whisper " + dir + "/c.wav 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out, dir + "/c.wav\n  text: " + g["whisper"]["c"].get<std::string>() + "\n");
+  ASSERT_EQ(run(kCli + " run " + dir + "/classifier --top-k 1 " + dir + "/b.wav 2>/dev/null", &out), 0) << out;
+  EXPECT_NE(out.find(g["classifier-top1"]["b"][0]["label"].get<std::string>()), std::string::npos) << out;
+  EXPECT_NE(run(kCli + " run " + dir + "/ctc " + dir + "/missing.wav", &out), 0);
+  EXPECT_NE(out.find("error: "), std::string::npos) << out;
+}

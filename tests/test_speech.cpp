@@ -134,3 +134,41 @@ TEST(Speech, WhisperPromptsLanguagesAndTasksLikePython) {
   stamps.return_timestamps = true;  // not implemented: refused rather than decoded without the timestamp rules
   EXPECT_THROW(m->generate(feats, stamps), ValueError);
 }
+
+TEST(Speech, PipelinesMatchPython) {
+  const std::string dir = fixture("speech/pipelines");
+  const Json goldens = parse_json_file(dir + "/goldens.json");
+  SafeTensorsFile in = SafeTensorsFile::open(fixture("speech/inputs.safetensors"));
+  const auto batch = in.get("batch.input_values").to_floats();
+  const auto single = in.get("single.input_values").to_floats();
+  const std::map<std::string, std::vector<float>> waves = {
+      {"a", {batch.begin(), batch.begin() + 1200}}, {"b", {batch.begin() + 1200, batch.begin() + 1200 + 790}}, {"c", single}};
+  auto ctc = AutomaticSpeechRecognitionPipeline::from_pretrained(dir + "/ctc");
+  auto whisper = AutomaticSpeechRecognitionPipeline::from_pretrained(dir + "/whisper");
+  auto cls = AudioClassificationPipeline::from_pretrained(dir + "/classifier");
+  EXPECT_TRUE(ctc->is_ctc());
+  EXPECT_FALSE(whisper->is_ctc());
+  GenerationConfig fr;
+  fr.language = "fr";
+  for (const auto& [k, w] : waves) {
+    SCOPED_TRACE(k);
+    EXPECT_EQ((*ctc)({w}).at(0), goldens["ctc"][k].get<std::string>());
+    EXPECT_EQ((*whisper)({w}).at(0), goldens["whisper"][k].get<std::string>());
+    EXPECT_EQ((*whisper)({w}, fr).at(0), goldens["whisper-fr"][k].get<std::string>());
+    for (const auto& [key, top_k] : {std::pair<std::string, std::optional<int64_t>>{"classifier", 5}, {"classifier-top1", 1}}) {
+      const auto got = (*cls)({w}, top_k).at(0);
+      const Json& want = goldens[key][k];
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].label, want[i]["label"].get<std::string>());
+        EXPECT_NEAR(got[i].score, want[i]["score"].get<double>(), 1e-5);
+      }
+    }
+  }
+  // The same clips from float WAV files.
+  EXPECT_EQ(ctc->transcribe_files({dir + "/a.wav", dir + "/c.wav"}),
+            (std::vector<std::string>{goldens["ctc"]["a"].get<std::string>(), goldens["ctc"]["c"].get<std::string>()}));
+  EXPECT_EQ(cls->classify_files({dir + "/b.wav"}, 1).at(0).at(0).label, goldens["classifier-top1"]["b"][0]["label"].get<std::string>());
+  EXPECT_THROW((*ctc)({std::vector<float>{}}), ValueError);
+  EXPECT_THROW(ctc->transcribe_files({dir + "/missing.wav"}), OSError);
+}

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "transformers/feature_extraction.hpp"
 #include "transformers/modeling.hpp"
 #include "transformers/tokenizer.hpp"
 
@@ -157,6 +158,41 @@ class Text2TextGenerationPipeline {
   std::unique_ptr<PreTrainedTokenizer> tok_;
   std::string key_, prefix_;
   GenerationConfig task_params_;
+};
+
+// pipeline("automatic-speech-recognition") for CTC models (argmax frames, CTC-decoded by the
+// tokenizer) and Whisper (generate(), then the text tokens decoded). Audio is mono float at the
+// feature extractor's rate, one clip at a time, up to one model window (no chunking yet).
+// Whisper gets the pipeline's defaults unless the call or the model's generation_config.json
+// sets them: num_beams 5, max_new_tokens 256 (not with max_length).
+class AutomaticSpeechRecognitionPipeline {
+ public:
+  static std::unique_ptr<AutomaticSpeechRecognitionPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
+  std::vector<std::string> operator()(const std::vector<std::vector<float>>& audio, const GenerationConfig& g = {}) const;
+  // Sound files through load_audio(), at sampling_rate().
+  std::vector<std::string> transcribe_files(const std::vector<std::string>& paths, const GenerationConfig& g = {}) const;
+  int64_t sampling_rate() const { return processor_->feature_extractor().sampling_rate(); }
+  bool is_ctc() const { return ctc_; }
+  PreTrainedModel& model() const { return *model_; }
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<AudioProcessor> processor_;
+  bool ctc_ = false;
+};
+
+// pipeline("audio-classification"): softmax (sigmoid for multi-label, identity for regression)
+// over the utterance logits, best first; top_k nullopt gives every label.
+class AudioClassificationPipeline {
+ public:
+  static std::unique_ptr<AudioClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
+  std::vector<std::vector<LabelScore>> operator()(const std::vector<std::vector<float>>& audio, std::optional<int64_t> top_k = 5) const;
+  std::vector<std::vector<LabelScore>> classify_files(const std::vector<std::string>& paths, std::optional<int64_t> top_k = 5) const;
+  int64_t sampling_rate() const { return extractor_->sampling_rate(); }
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<FeatureExtractor> extractor_;
 };
 
 }  // namespace transformers

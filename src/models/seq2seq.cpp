@@ -210,6 +210,9 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     if (g.max_new_tokens && *g.max_new_tokens + L > backbone_.max_positions())
       throw ValueError("generate: the length of the decoder prompt (" + std::to_string(L) + ") plus max_new_tokens (" +
                        std::to_string(*g.max_new_tokens) + ") exceeds max_target_positions (" + std::to_string(backbone_.max_positions()) + ")");
+    // _set_max_new_tokens_and_length: a max_length counts the new tokens after the prompt.
+    if (!g.max_new_tokens)
+      call.max_length = std::min(g.max_length.value_or(20) + std::min(backbone_.max_positions() / 2 - 1, L), backbone_.max_positions());
     std::vector<int64_t> flat;
     for (const auto& r : prompt) flat.insert(flat.end(), r.begin(), r.end());
     GenerateOutput out = GenerativeModel::generate(Tensor::from_ints(flat, {B, L}), call, Tensor::full({B, L}, 1.0, DType::I64), hooks);

@@ -4,4 +4,13 @@
 namespace transformers {
 // The tokenizer of a pipeline's model, with the model's hub options.
 std::unique_ptr<PreTrainedTokenizer> load_tokenizer(const std::string& name, const FromPretrainedOptions& o);
+
+std::vector<double> softmax(const float* x, int64_t n);
+// id2label's name for class i, else "LABEL_i".
+std::string label_of(const PretrainedConfig& c, int64_t i);
+// The classification pipelines' postprocess: identity for problem_type regression, sigmoid for
+// multi-label (and, with `single_logit_sigmoid`, for one logit as text-classification does), else
+// softmax; labels best first, cut to top_k (nullopt: all).
+std::vector<LabelScore> label_scores(const PretrainedConfig& c, const float* logits, int64_t n, std::optional<int64_t> top_k,
+                                     bool single_logit_sigmoid);
 }  // namespace transformers

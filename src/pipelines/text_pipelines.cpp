@@ -14,20 +14,6 @@ std::unique_ptr<PreTrainedTokenizer> load_tokenizer(const std::string& name, con
   return AutoTokenizer::from_pretrained(name, to);
 }
 
-namespace {
-
-// One forward pass over a padded batch; returns the model output and the encodings.
-ModelOutput run(PreTrainedModel& model, const PreTrainedTokenizer& tok, const std::vector<std::string>& texts, BatchEncoding& be,
-                const std::vector<std::string>* pairs = nullptr) {
-  TokenizerCallOptions co;
-  co.padding = "longest";
-  co.truncation = "longest_first";
-  be = tok(texts, pairs, co);
-  ModelInputs in{{"input_ids", be.input_ids()}, {"attention_mask", be.attention_mask()}};
-  if (be.has_token_type_ids) in["token_type_ids"] = be.token_type_ids();
-  return model.forward(in);
-}
-
 std::vector<double> softmax(const float* x, int64_t n) {
   std::vector<double> r(static_cast<size_t>(n));
   const double mx = *std::max_element(x, x + n);
@@ -41,6 +27,37 @@ std::string label_of(const PretrainedConfig& c, int64_t i) {
   auto m = c.id2label();
   auto it = m.find(i);
   return it == m.end() ? "LABEL_" + std::to_string(i) : it->second;
+}
+
+std::vector<LabelScore> label_scores(const PretrainedConfig& c, const float* x, int64_t n, std::optional<int64_t> top_k,
+                                     bool single_logit_sigmoid) {
+  const std::string pt = c.get_string("problem_type", "");
+  std::vector<double> s(x, x + n);
+  if (pt == "regression") {
+  } else if (pt == "multi_label_classification" || (single_logit_sigmoid && n == 1)) {
+    for (auto& v : s) v = 1.0 / (1.0 + std::exp(-v));
+  } else {
+    s = softmax(x, n);
+  }
+  std::vector<LabelScore> r;
+  for (int64_t i = 0; i < n; ++i) r.push_back({label_of(c, i), s[i]});
+  std::stable_sort(r.begin(), r.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
+  if (top_k && *top_k >= 0 && static_cast<size_t>(*top_k) < r.size()) r.resize(static_cast<size_t>(*top_k));
+  return r;
+}
+
+namespace {
+
+// One forward pass over a padded batch; returns the model output and the encodings.
+ModelOutput run(PreTrainedModel& model, const PreTrainedTokenizer& tok, const std::vector<std::string>& texts, BatchEncoding& be,
+                const std::vector<std::string>* pairs = nullptr) {
+  TokenizerCallOptions co;
+  co.padding = "longest";
+  co.truncation = "longest_first";
+  be = tok(texts, pairs, co);
+  ModelInputs in{{"input_ids", be.input_ids()}, {"attention_mask", be.attention_mask()}};
+  if (be.has_token_type_ids) in["token_type_ids"] = be.token_type_ids();
+  return model.forward(in);
 }
 
 }  // namespace
@@ -64,25 +81,9 @@ std::vector<std::vector<LabelScore>> TextClassificationPipeline::operator()(cons
   if (!pairs.empty() && pairs.size() != texts.size()) throw ValueError("text-classification: texts and pairs differ in number");
   BatchEncoding be;
   const Tensor logits = run(*model_, *tok_, texts, be, pairs.empty() ? nullptr : &pairs)["logits"].contiguous();
-  const PretrainedConfig& c = model_->config();
-  const std::string pt = c.get_string("problem_type", "");
   const int64_t L = logits.size(1);
   std::vector<std::vector<LabelScore>> out;
-  for (int64_t b = 0; b < logits.size(0); ++b) {
-    const float* x = logits.data<float>() + b * L;
-    std::vector<double> s(x, x + L);
-    if (pt == "regression") {
-    } else if (pt == "multi_label_classification" || L == 1) {
-      for (auto& v : s) v = 1.0 / (1.0 + std::exp(-v));
-    } else {
-      s = softmax(x, L);
-    }
-    std::vector<LabelScore> r;
-    for (int64_t i = 0; i < L; ++i) r.push_back({label_of(c, i), s[i]});
-    std::stable_sort(r.begin(), r.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
-    if (top_k && *top_k >= 0 && static_cast<size_t>(*top_k) < r.size()) r.resize(static_cast<size_t>(*top_k));
-    out.push_back(std::move(r));
-  }
+  for (int64_t b = 0; b < logits.size(0); ++b) out.push_back(label_scores(model_->config(), logits.data<float>() + b * L, L, top_k, true));
   return out;
 }
 

@@ -167,10 +167,13 @@ struct GenFlags {
 
 int cmd_run(const std::string& model_id, std::string task, const std::vector<std::string>& inputs, const std::string& agg,
             int64_t top_k, const std::string& labels, const GenFlags& gf, const FromPretrainedOptions& o) {
-  if (inputs.empty()) throw ValueError("run: give at least one input text");
+  if (inputs.empty()) throw ValueError("run: give at least one input (text, or a sound file for audio tasks)");
   if (task.empty()) {  // pick from config.architectures, like Python's pipeline(model=...)
     const std::string a = first_architecture(model_id, o);
-    if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
+    const bool audio = a.rfind("Wav2Vec2", 0) == 0 || a.rfind("Hubert", 0) == 0 || a.rfind("Whisper", 0) == 0;
+    if (audio && (a.find("ForCTC") != std::string::npos || a.find("ConditionalGeneration") != std::string::npos)) task = "automatic-speech-recognition";
+    else if (audio && a.find("SequenceClassification") != std::string::npos) task = "audio-classification";
+    else if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
     else if (is_seq2seq_lm(a)) task = "text2text-generation";
     else if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
     else if (a.find("TokenClassification") != std::string::npos) task = "token-classification";
@@ -185,6 +188,17 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       std::cout << text << std::flush;  // then the continuation as it is produced
       (*p)({text}, g, [](const std::string& t) { std::cout << t << std::flush; });
       std::cout << "\n";
+    }
+  } else if (task == "automatic-speech-recognition") {  // inputs are sound files
+    auto p = AutomaticSpeechRecognitionPipeline::from_pretrained(model_id, o);
+    const auto out = p->transcribe_files(inputs, gf.config());
+    for (size_t i = 0; i < out.size(); ++i) std::cout << inputs[i] << "\n  text: " << out[i] << "\n";
+  } else if (task == "audio-classification") {
+    auto p = AudioClassificationPipeline::from_pretrained(model_id, o);
+    const auto r = p->classify_files(inputs, top_k > 0 ? std::optional<int64_t>(top_k) : std::optional<int64_t>(5));
+    for (size_t i = 0; i < r.size(); ++i) {
+      std::cout << inputs[i] << "\n";
+      for (const auto& l : r[i]) std::printf("  %-20s %.4f\n", l.label.c_str(), l.score);
     }
   } else if (task == "text2text-generation" || task == "summarization" || task.rfind("translation", 0) == 0) {
     auto p = Text2TextGenerationPipeline::from_pretrained(model_id, task, o);
@@ -244,7 +258,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification)");
   }
   return 0;
 }
@@ -463,7 +477,7 @@ int main(int argc, char** argv) {
   FromPretrainedOptions ro;
   runc->add_option("model", run_id, "model folder or Hub id")->required();
   runc->add_option("inputs", run_inputs, "input texts");
-  runc->add_option("--task", run_task, "text-classification | fill-mask | token-classification | feature-extraction | sentence-similarity");
+  runc->add_option("--task", run_task, "text-classification | fill-mask | token-classification | feature-extraction | sentence-similarity | automatic-speech-recognition | audio-classification | ... (default: from the model)");
   runc->add_option("--aggregation-strategy", run_agg, "token-classification: none | simple | first | average | max");
   runc->add_option("--top-k", run_top_k, "labels / fillers to print (text-generation: sampling top-k)");
   GenFlags run_flags;
