@@ -115,6 +115,7 @@ def main():
     with open(os.path.join(root, "index.json"), "w") as f:
         json.dump(cases, f, indent=1)
     make_whisper_multilingual(root)
+    make_whisper_classifier(root)
     make_pipelines(root, {"a": batch[0], "b": batch[1, :790], "c": single[0]})
     print("speech fixtures:", len(cases), "models", tf.__version__)
 
@@ -174,6 +175,33 @@ def make_whisper_multilingual(root):
         res.append({"name": name, "kwargs": kw, "init_tokens": init.tolist(), "sequences": seq.tolist()})
     with open(os.path.join(d, "generate.json"), "w") as f:
         json.dump({"class": type(model).__name__, "cases": res}, f, indent=1)
+
+
+def make_whisper_classifier(root):
+    """WhisperForAudioClassification on random log-mel features, with and without the weighted
+    layer sum; the checkpoint without it also loaded as a WhisperModel-style encoder."""
+    import torch
+    import transformers as tf
+    from safetensors.torch import save_file
+
+    from make_fixtures import spread_weights
+
+    g = torch.Generator().manual_seed(33)
+    feats = torch.randn(2, 16, 50, generator=g)
+    for weighted in (False, True):
+        cfg = tf.WhisperConfig(vocab_size=64, d_model=32, encoder_layers=2, decoder_layers=1, encoder_attention_heads=4,
+                               decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64, num_mel_bins=16,
+                               max_source_positions=25, max_target_positions=16, classifier_proj_size=12, num_labels=4,
+                               use_weighted_layer_sum=weighted)
+        torch.manual_seed(61 + weighted)
+        model = tf.WhisperForAudioClassification(cfg).eval()
+        spread_weights(model, 61 + weighted)
+        d = os.path.join(root, "whisper-classifier" + ("-weighted" if weighted else ""))
+        model.save_pretrained(d)
+        with torch.no_grad():
+            out = model(input_features=feats)
+        save_file({"input_features": feats}, os.path.join(d, "inputs.safetensors"))
+        save_file({"logits": out.logits.contiguous()}, os.path.join(d, "outputs.safetensors"))
 
 
 def make_pipelines(root, waves):

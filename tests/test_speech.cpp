@@ -172,3 +172,16 @@ TEST(Speech, PipelinesMatchPython) {
   EXPECT_THROW((*ctc)({std::vector<float>{}}), ValueError);
   EXPECT_THROW(ctc->transcribe_files({dir + "/missing.wav"}), OSError);
 }
+
+TEST(Speech, WhisperForAudioClassificationMatchesPython) {
+  for (const char* name : {"whisper-classifier", "whisper-classifier-weighted"}) {
+    const std::string dir = fixture(std::string("speech/") + name);
+    SCOPED_TRACE(dir);
+    auto m = AutoModelForAudioClassification::from_pretrained(dir);
+    EXPECT_EQ(m->class_name(), "WhisperForAudioClassification");
+    EXPECT_TRUE(m->loading_info().missing_keys.empty());
+    EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+    const ModelOutput out = m->forward(testutil::read_inputs(dir));
+    EXPECT_TRUE(testutil::allclose(out["logits"], SafeTensorsFile::open(dir + "/outputs.safetensors").get("logits")));
+  }
+}

@@ -85,6 +85,7 @@ struct Seq2Seq {
   static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return make_seq2seq_sequence_classification(c, F()); }
   static std::unique_ptr<PreTrainedModel> qa(const PretrainedConfig& c) { return make_seq2seq_question_answering(c, F()); }
   static std::unique_ptr<PreTrainedModel> token(const PretrainedConfig& c) { return make_seq2seq_token_classification(c, F()); }
+  static std::unique_ptr<PreTrainedModel> audio_cls(const PretrainedConfig& c) { return make_seq2seq_audio_classification(c, F()); }
 };
 // Speech encoder classes (Wav2Vec2 and the families built on it) bound to a family.
 template <const wav2vec2::SpeechFamily& (*F)()>
@@ -376,6 +377,7 @@ const std::vector<ModelEntry>& builtin_models() {
 
       {"AutoModel", "whisper", "WhisperModel", Seq2Seq<whisper::family>::base},
       {"AutoModelForSpeechSeq2Seq", "whisper", "WhisperForConditionalGeneration", Seq2Seq<whisper::family>::lm},
+      {"AutoModelForAudioClassification", "whisper", "WhisperForAudioClassification", Seq2Seq<whisper::family>::audio_cls},
 
       {"AutoModel", "wav2vec2", "Wav2Vec2Model", Speech<wav2vec2::family>::base},
       {"AutoModelForCTC", "wav2vec2", "Wav2Vec2ForCTC", Speech<wav2vec2::family>::ctc},

@@ -275,6 +275,38 @@ class Seq2SeqEncoderOnly : public Seq2SeqModel<Model> {
   }
 };
 
+class Seq2SeqAudioClassification : public Seq2SeqModel<Model> {
+ public:
+  Seq2SeqAudioClassification(const PretrainedConfig& c, const Seq2SeqFamily& f) : Seq2SeqModel(c, f, true, true) {
+    if (c.get_bool("use_weighted_layer_sum", false))
+      layer_weights_ = &child("layer_weights", std::make_unique<nn::BareParameter>(c.get_int("encoder_layers") + 1)).value;
+    const int64_t proj = c.get_int("classifier_proj_size");
+    projector_ = &child("projector", std::make_unique<nn::Linear>(backbone_.hidden_size(), proj));
+    classifier_ = &child("classifier", std::make_unique<nn::Linear>(proj, num_labels(c)));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"projector.", "classifier.", "layer_weights"}; }
+  ModelOutput forward(const ModelInputs& in) override {
+    const EncoderInputs e = encoder_inputs(in);
+    Tensor h;
+    if (layer_weights_) {
+      std::vector<Tensor> states;
+      backbone_.encode(e.ids, e.mask, states);
+      const Tensor w = ops::softmax(*layer_weights_, -1);
+      h = ops::scale(states[0], w.data<float>()[0]);
+      for (size_t i = 1; i < states.size(); ++i) h = ops::add(h, ops::scale(states[i], w.data<float>()[i]));
+    } else {
+      h = backbone_.encode(e.ids, e.mask);
+    }
+    ModelOutput o;
+    o.set("logits", (*classifier_)(ops::mean((*projector_)(h), 1)));
+    return o;
+  }
+
+ private:
+  Tensor* layer_weights_ = nullptr;
+  nn::Linear *projector_, *classifier_;
+};
+
 // *ForSequenceClassification: the decoder state at each row's last eos token.
 class Seq2SeqSequenceClassification : public Seq2SeqModel<Model> {
  public:
@@ -372,6 +404,13 @@ std::unique_ptr<PreTrainedModel> make_seq2seq_sequence_classification(const Pret
 }
 std::unique_ptr<PreTrainedModel> make_seq2seq_question_answering(const PretrainedConfig& c, const Seq2SeqFamily& f) {
   return std::make_unique<Seq2SeqQuestionAnswering>(c, f);
+}
+std::unique_ptr<PreTrainedModel> make_seq2seq_audio_classification(const PretrainedConfig& c, const Seq2SeqFamily& f) {
+  return std::make_unique<Seq2SeqAudioClassification>(c, f);
+}
+
+Tensor Seq2SeqBackbone::encode(const Tensor&, const Tensor&, std::vector<Tensor>&) const {
+  throw ValueError("this encoder does not expose its hidden states");
 }
 
 }  // namespace transformers

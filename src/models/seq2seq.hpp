@@ -12,6 +12,9 @@ class Seq2SeqBackbone : public nn::Module {
   // Encoder last_hidden_state [B, S, H] for the family's main input (input_ids [B, S], or
   // input_features); attention_mask [B, S] or undefined.
   virtual Tensor encode(const Tensor& input_ids, const Tensor& attention_mask) const = 0;
+  // The same, also collecting Python's encoder hidden_states: each layer's input, then the
+  // last_hidden_state. ValueError for families that do not expose them.
+  virtual Tensor encode(const Tensor& input_ids, const Tensor& attention_mask, std::vector<Tensor>& hidden_states) const;
   // Decoder hidden states [B, S, H] of new tokens ids [B, S] at positions past..past+S-1, where
   // past is the cache's length (0 without a cache). decoder_mask [B, past + S] 0/1 or undefined;
   // encoder_mask [B, T_enc] or undefined. With a cache, cross-attention keys/values are projected
@@ -69,5 +72,8 @@ std::unique_ptr<PreTrainedModel> make_seq2seq_sequence_classification(const Pret
 std::unique_ptr<PreTrainedModel> make_seq2seq_token_classification(const PretrainedConfig& c, const Seq2SeqFamily& f);
 // qa_outputs over the decoder states
 std::unique_ptr<PreTrainedModel> make_seq2seq_question_answering(const PretrainedConfig& c, const Seq2SeqFamily& f);
+// WhisperForAudioClassification: projector, mean over frames, classifier on the encoder (or the
+// softmax(layer_weights)-weighted sum of its hidden states)
+std::unique_ptr<PreTrainedModel> make_seq2seq_audio_classification(const PretrainedConfig& c, const Seq2SeqFamily& f);
 
 }  // namespace transformers

@@ -176,8 +176,10 @@ class Stack : public nn::Module {
     if (d.p.layernorm_embedding) layernorm_embedding_ = &child("layernorm_embedding", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
     if (d.p.pre_norm) layer_norm_ = &child("layer_norm", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
   }
-  Tensor operator()(const Tensor& ids0, const Tensor& mask, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache) const {
-    if (conv1_) return audio(ids0);
+  Tensor operator()(const Tensor& ids0, const Tensor& mask, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache,
+                    std::vector<Tensor>* states = nullptr) const {
+    if (conv1_) return audio(ids0, states);
+    if (states) throw ValueError(d_.p.class_prefix + ": hidden states are exposed for the audio encoder only");
     if (ids0.dim() != 2) throw ShapeMismatch(d_.p.class_prefix + ": input ids must be [batch, seq], got " + shape_str(ids0.shape()));
     const Tensor ids = ids0.to(DType::I64).contiguous();
     const int64_t past = cache ? cache->get_seq_length() : 0;
@@ -213,15 +215,20 @@ class Stack : public nn::Module {
   }
 
   // Whisper's encoder: input_features [B, mel bins, 2 * max_source_positions].
-  Tensor audio(const Tensor& features) const {
+  Tensor audio(const Tensor& features, std::vector<Tensor>* states) const {
     const int64_t want = 2 * d_.source_positions;
     if (features.dim() != 3 || features.size(1) != d_.mel_bins || features.size(2) != want)
       throw ValueError(d_.p.class_prefix + " expects the mel input features to be of shape [batch, " + std::to_string(d_.mel_bins) + ", " +
                        std::to_string(want) + "], got " + shape_str(features.shape()) + "; pad the features to " + std::to_string(want) + " frames");
     Tensor h = ops::gelu((*conv2_)(ops::gelu((*conv1_)(features))));
     h = ops::add(h.transpose(1, 2).contiguous(), embed_positions_->weight);
-    for (size_t i = 0; i < layers_.size(); ++i) h = (*layers_[i])(h, {}, {}, {}, nullptr, static_cast<int64_t>(i));
-    return layer_norm_ ? (*layer_norm_)(h) : h;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      if (states) states->push_back(h);
+      h = (*layers_[i])(h, {}, {}, {}, nullptr, static_cast<int64_t>(i));
+    }
+    h = layer_norm_ ? (*layer_norm_)(h) : h;
+    if (states) states->push_back(h);
+    return h;
   }
 
   const Dims& d_;
@@ -240,6 +247,9 @@ class BartBackbone : public Seq2SeqBackbone {
     if (!encoder_only) decoder_ = &child("decoder", std::make_unique<Stack>(d_, true));
   }
   Tensor encode(const Tensor& ids, const Tensor& mask) const override { return (*encoder_)(ids, mask, {}, {}, nullptr); }
+  Tensor encode(const Tensor& ids, const Tensor& mask, std::vector<Tensor>& states) const override {
+    return (*encoder_)(ids, mask, {}, {}, nullptr, &states);
+  }
   Tensor decode(const Tensor& ids, const Tensor& mask, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache) const override {
     if (!decoder_) throw ValueError(d_.p.class_prefix + ": this model has no decoder");
     if (!enc.defined()) throw ValueError(d_.p.class_prefix + ": the decoder needs the encoder output");

@@ -13,7 +13,7 @@ ConfigSpec config_spec() {
     "decoder_start_token_id": 50257, "pad_token_id": 50256, "bos_token_id": 50256, "eos_token_id": 50256,
     "max_source_positions": 1500, "max_target_positions": 448, "forced_eos_token_id": null, "max_position_embeddings": null,
     "begin_suppress_tokens": [220, 50256], "suppress_tokens": null, "use_weighted_layer_sum": false,
-    "apply_spec_augment": false, "median_filter_width": 7
+    "apply_spec_augment": false, "median_filter_width": 7, "classifier_proj_size": 256
   })"), {{"num_key_value_heads", "encoder_attention_heads"}, {"num_attention_heads", "encoder_attention_heads"}, {"hidden_size", "d_model"}}};
 }
 
