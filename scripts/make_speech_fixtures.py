@@ -116,6 +116,7 @@ def main():
         json.dump(cases, f, indent=1)
     make_whisper_multilingual(root)
     make_whisper_classifier(root)
+    make_ast(root, {"a": batch[0], "b": batch[1, :790], "c": single[0]})
     make_pipelines(root, {"a": batch[0], "b": batch[1, :790], "c": single[0]})
     print("speech fixtures:", len(cases), "models", tf.__version__)
 
@@ -202,6 +203,62 @@ def make_whisper_classifier(root):
             out = model(input_features=feats)
         save_file({"input_features": feats}, os.path.join(d, "inputs.safetensors"))
         save_file({"logits": out.logits.contiguous()}, os.path.join(d, "outputs.safetensors"))
+
+
+def make_ast(root, waves):
+    """ASTFeatureExtractor (the numpy Kaldi-fbank path Python takes without torchaudio) on the test
+    waves plus a 1.3 s tone mix, padded and truncated; a tiny ASTModel / ASTForAudioClassification
+    on those features, one of them saved under v5's module names."""
+    import numpy as np
+    import torch
+    import transformers as tf
+    from safetensors.numpy import save_file
+    from safetensors.torch import load_file, save_file as save_torch
+
+    from make_fixtures import spread_weights
+
+    t = np.arange(int(1.3 * 16000)) / 16000
+    waves = dict(waves, long=(0.3 * np.sin(2 * np.pi * 440 * t) + 0.2 * np.sin(2 * np.pi * 3000 * t)).astype(np.float32))
+    ext = []
+    for name, kw, keys in [("ast-extractor-128", dict(max_length=16), ["a", "b", "c"]),
+                           ("ast-extractor-64-cut", dict(num_mel_bins=64, max_length=40), ["long", "a"]),
+                           ("ast-extractor-raw", dict(num_mel_bins=16, max_length=12, do_normalize=False), ["b"])]:
+        fe = tf.ASTFeatureExtractor(**kw)
+        d = os.path.join(root, name)
+        fe.save_pretrained(d)
+        out = fe([waves[k] for k in keys], sampling_rate=16000, return_tensors="np")
+        save_file({"input_values": np.ascontiguousarray(out["input_values"])}, os.path.join(d, "outputs.safetensors"))
+        ext.append({"dir": name, "inputs": keys})
+    save_file({k: np.ascontiguousarray(v) for k, v in waves.items()}, os.path.join(root, "ast-waves.safetensors"))
+    fe = tf.ASTFeatureExtractor(num_mel_bins=16, max_length=16)
+    feats = torch.from_numpy(fe([waves["a"], waves["long"]], sampling_rate=16000, return_tensors="np")["input_values"])
+    cfg = tf.ASTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, patch_size=4,
+                       frequency_stride=3, time_stride=3, max_length=16, num_mel_bins=16, num_labels=3)
+    for seed, cls in [(71, tf.ASTModel), (72, tf.ASTForAudioClassification)]:
+        torch.manual_seed(seed)
+        model = cls(cfg).eval()
+        spread_weights(model, seed)
+        d = os.path.join(root, "ast-" + cls.__name__)
+        model.save_pretrained(d)
+        fe.save_pretrained(d)
+        with torch.no_grad():
+            out = model(input_values=feats)
+        save_torch({"input_values": feats}, os.path.join(d, "inputs.safetensors"))
+        save_torch({k: v.contiguous() for k, v in out.items() if isinstance(v, torch.Tensor)}, os.path.join(d, "outputs.safetensors"))
+    # save_pretrained writes the ViT-style names Hub checkpoints use; the classifier again under the
+    # module names v5 holds in memory (conversion_mapping's targets), which load as well.
+    renamed = os.path.join(root, "ast-module-names")
+    shutil.copytree(os.path.join(root, "ast-ASTForAudioClassification"), renamed)
+    sd = load_file(os.path.join(renamed, "model.safetensors"))
+    new = {}
+    for k, v in sd.items():
+        for a, b in [("encoder.layer.", "layers."), ("attention.query", "q_proj"), ("attention.key", "k_proj"), ("attention.value", "v_proj"),
+                     ("attention.output.dense", "attention.o_proj"), ("intermediate.dense", "mlp.fc1"), ("output.dense", "mlp.fc2")]:
+            k = k.replace(a, b)
+        new[k] = v
+    save_torch(new, os.path.join(renamed, "model.safetensors"), metadata={"format": "pt"})
+    with open(os.path.join(root, "ast-extractors.json"), "w") as f:
+        json.dump(ext, f, indent=1)
 
 
 def make_pipelines(root, waves):

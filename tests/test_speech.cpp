@@ -185,3 +185,45 @@ TEST(Speech, WhisperForAudioClassificationMatchesPython) {
     EXPECT_TRUE(testutil::allclose(out["logits"], SafeTensorsFile::open(dir + "/outputs.safetensors").get("logits")));
   }
 }
+
+TEST(Speech, ASTFeatureExtractorMatchesPython) {
+  SafeTensorsFile waves = SafeTensorsFile::open(fixture("speech/ast-waves.safetensors"));
+  for (const Json& c : parse_json_file(fixture("speech/ast-extractors.json"))) {
+    const std::string dir = fixture("speech/" + c["dir"].get<std::string>());
+    SCOPED_TRACE(dir);
+    auto fe = AutoFeatureExtractor::from_pretrained(dir);
+    EXPECT_EQ(fe->class_name(), "ASTFeatureExtractor");
+    std::vector<std::vector<float>> audio;
+    for (const auto& k : c["inputs"]) audio.push_back(waves.get(k.get<std::string>()).to_floats());
+    FeatureExtractorCallOptions o;
+    o.sampling_rate = 16000;
+    const BatchFeature out = (*fe)(audio, o);
+    EXPECT_TRUE(testutil::allclose(out.at("input_values"), SafeTensorsFile::open(dir + "/outputs.safetensors").get("input_values"), 1e-4, 0));
+  }
+  auto fe = AutoFeatureExtractor::from_pretrained(fixture("speech/ast-extractor-128"));
+  FeatureExtractorCallOptions at8k;
+  at8k.sampling_rate = 8000;
+  EXPECT_THROW((*fe)({std::vector<float>(1000, 0.1f)}, at8k), ValueError);
+  EXPECT_THROW((*fe)({std::vector<float>(300, 0.1f)}), ValueError);  // shorter than one 25 ms frame
+}
+
+TEST(Speech, ASTModelsMatchPython) {
+  for (const auto& [name, auto_class, cls] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"ast-ASTModel", "AutoModel", "ASTModel"},
+           {"ast-ASTForAudioClassification", "AutoModelForAudioClassification", "ASTForAudioClassification"},
+           {"ast-module-names", "AutoModelForAudioClassification", "ASTForAudioClassification"}}) {
+    const std::string dir = fixture("speech/" + name);
+    SCOPED_TRACE(dir);
+    auto m = auto_model_from_pretrained(auto_class, dir);
+    EXPECT_EQ(m->class_name(), cls);
+    EXPECT_TRUE(m->loading_info().missing_keys.empty());
+    EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+    const ModelOutput out = m->forward(testutil::read_inputs(dir));
+    SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+    for (const auto& t : ref.tensors()) EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
+  }
+  auto m = AutoModelForAudioClassification::from_pretrained(fixture("speech/ast-ASTModel"));  // a new head over the base weights
+  EXPECT_EQ(m->loading_info().missing_keys, (std::vector<std::string>{"classifier.dense.bias", "classifier.dense.weight",
+                                                                       "classifier.layernorm.bias", "classifier.layernorm.weight"}));
+  EXPECT_THROW(m->forward({{"input_values", Tensor::zeros({1, 10, 16})}}), ShapeMismatch);
+}

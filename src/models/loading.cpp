@@ -93,7 +93,7 @@ LoadingInfo load_weights(Model& model, const Checkpoint& ckpt, const LoadPolicy&
 
   const DType wdt = policy.weight_dtype.value_or(DType::F32);
   for (const std::string& ck_key : ckpt.keys()) {
-    std::string key = legacy_rename(ck_key);
+    std::string key = model.checkpoint_key(legacy_rename(ck_key));
     if (!slots.count(key) && !pre.empty()) {
       if (starts_with(key, pre) && slots.count(key.substr(pre.size()))) key = key.substr(pre.size());
       else if (slots.count(pre + key)) key = pre + key;

@@ -21,6 +21,9 @@ class Model : public PreTrainedModel, public nn::Module {
   // Weights Python would freshly initialize when absent without the load being wrong: a pooler
   // when loading a base model from a head checkpoint, a task head from a base checkpoint.
   virtual std::vector<std::string> may_be_missing() const { return {}; }
+  // A family's checkpoint conversion (Python's conversion_mapping.py): the name a checkpoint key
+  // has in this model, e.g. older ViT-style names renamed to the current ones.
+  virtual std::string checkpoint_key(const std::string& key) const { return key; }
 };
 
 struct LoadPolicy {

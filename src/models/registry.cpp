@@ -39,6 +39,7 @@
 #include "models/whisper/modeling_whisper.hpp"
 #include "models/wav2vec2/modeling_wav2vec2.hpp"
 #include "models/hubert/modeling_hubert.hpp"
+#include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
 
 namespace transformers::registry {
 
@@ -154,6 +155,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"whisper", whisper::config_spec},
       {"wav2vec2", wav2vec2::config_spec},
       {"hubert", hubert::config_spec},
+      {"audio-spectrogram-transformer", audio_spectrogram_transformer::config_spec},
   };
   return v;
 }
@@ -388,6 +390,10 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "hubert", "HubertModel", Speech<hubert::family>::base},
       {"AutoModelForCTC", "hubert", "HubertForCTC", Speech<hubert::family>::ctc},
       {"AutoModelForAudioClassification", "hubert", "HubertForSequenceClassification", Speech<hubert::family>::seq},
+
+      {"AutoModel", "audio-spectrogram-transformer", "ASTModel", audio_spectrogram_transformer::make_model},
+      {"AutoModelForAudioClassification", "audio-spectrogram-transformer", "ASTForAudioClassification",
+       audio_spectrogram_transformer::make_for_audio_classification},
   };
   return v;
 }

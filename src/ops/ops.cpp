@@ -265,6 +265,43 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
   return y.transpose(1, 2).contiguous();
 }
 
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
+              std::pair<int64_t, int64_t> padding) {
+  require_defined(x, "conv2d", "input");
+  require_defined(weight, "conv2d", "weight");
+  if (x.dim() != 4 || weight.dim() != 4 || x.size(1) != weight.size(1))
+    throw ShapeMismatch("conv2d: input " + shape_str(x.shape()) + " and weight " + shape_str(weight.shape()) +
+                        " must be [batch, channels, height, width] and [out, channels, kh, kw]");
+  const auto [sh, sw] = stride;
+  const auto [ph, pw] = padding;
+  if (sh <= 0 || sw <= 0 || ph < 0 || pw < 0) throw ValueError("conv2d: strides must be positive and padding non-negative");
+  const int64_t B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight.size(0), kh = weight.size(2), kw = weight.size(3);
+  if (H + 2 * ph < kh || W + 2 * pw < kw) throw ShapeMismatch("conv2d: input " + shape_str(x.shape()) + " is smaller than the kernel");
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != O))
+    throw ShapeMismatch("conv2d: bias " + shape_str(bias.shape()) + " does not match " + std::to_string(O) + " output channels");
+  const int64_t OH = (H + 2 * ph - kh) / sh + 1, OW = (W + 2 * pw - kw) / sw + 1, K = C * kh * kw;
+  // cols[b, oy * OW + ox, (c * kh + i) * kw + j] = x[b, c, oy * sh + i - ph, ox * sw + j - pw] (0 outside)
+  const Tensor xf = f32c(x);
+  Tensor cols = Tensor::zeros({B, OH * OW, K});
+  const float* in = xf.data<float>();
+  float* o = cols.data<float>();
+#pragma omp parallel for collapse(2) if (B * OH * OW * K > 65536)
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t oy = 0; oy < OH; ++oy)
+      for (int64_t ox = 0; ox < OW; ++ox)
+        for (int64_t c = 0; c < C; ++c)
+          for (int64_t i = 0; i < kh; ++i) {
+            const int64_t y = oy * sh + i - ph;
+            if (y < 0 || y >= H) continue;
+            for (int64_t j = 0; j < kw; ++j) {
+              const int64_t xx = ox * sw + j - pw;
+              if (xx >= 0 && xx < W) o[((b * OH + oy) * OW + ox) * K + (c * kh + i) * kw + j] = in[((b * C + c) * H + y) * W + xx];
+            }
+          }
+  Tensor y = linear(cols, weight.contiguous().view({O, K}), bias);  // [B, OH * OW, O]
+  return y.transpose(1, 2).contiguous().view({B, O, OH, OW});
+}
+
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, float eps) {
   require_defined(x, "group_norm", "input");
   if (x.dim() < 2 || groups <= 0 || x.size(1) % groups)

@@ -4,6 +4,7 @@
 // reference mode is on (the test oracle), else the fast CPU kernel, or the device backend.
 // Compute is fp32 on activations; weights may be f32, bf16 or f16 where noted.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "transformers/tensor.hpp"
@@ -51,6 +52,11 @@ Tensor embedding(const Tensor& weight, const Tensor& ids);
 // linear() per group.
 Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride = 1, int64_t padding = 0,
               int64_t dilation = 1, int64_t groups = 1);
+// torch.nn.functional.conv2d for groups = 1: x [B, C, H, W], weight [O, C, kh, kw], bias [O] or
+// undefined -> [B, O, H', W'] with H' = (H + 2 * pad_h - kh) / stride_h + 1 (likewise W'). Unfolds
+// x into patches, then one linear().
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride = {1, 1},
+              std::pair<int64_t, int64_t> padding = {0, 0});
 // torch.nn.functional.group_norm: x [B, C, ...] normalized over each group of C / groups channels
 // (biased variance), then weight [C] and bias [C] per channel.
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, float eps);

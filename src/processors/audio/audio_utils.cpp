@@ -34,56 +34,79 @@ double mel_to_hertz(double m, const std::string& scale) {
 }
 
 std::vector<double> mel_filter_bank(int64_t bins, int64_t mels, double fmin, double fmax, double sr, const std::string& norm,
-                                    const std::string& scale) {
+                                    const std::string& scale, bool in_mel) {
   if (bins < 2 || mels < 1) throw ValueError("mel_filter_bank: needs at least 2 frequency bins and 1 mel filter");
   if (!norm.empty() && norm != "slaney") throw ValueError("norm must be one of None or \"slaney\", got " + norm);
   const double lo = hertz_to_mel(fmin, scale), hi = hertz_to_mel(fmax, scale);
-  std::vector<double> edges(static_cast<size_t>(mels + 2));
-  for (int64_t i = 0; i < mels + 2; ++i) edges[i] = mel_to_hertz(lo + (hi - lo) * static_cast<double>(i) / static_cast<double>(mels + 1), scale);
+  std::vector<double> edges(static_cast<size_t>(mels + 2)), hz(edges.size());
+  for (int64_t i = 0; i < mels + 2; ++i) {
+    const double m = lo + (hi - lo) * static_cast<double>(i) / static_cast<double>(mels + 1);
+    hz[i] = mel_to_hertz(m, scale);
+    edges[i] = in_mel ? m : hz[i];
+  }
   std::vector<double> out(static_cast<size_t>(bins * mels));
-  const double nyquist = std::floor(sr / 2.0);
+  const double nyquist = std::floor(sr / 2.0), bin_width = sr / (static_cast<double>(bins - 1) * 2.0);
   for (int64_t b = 0; b < bins; ++b) {
-    const double f = nyquist * static_cast<double>(b) / static_cast<double>(bins - 1);
+    const double f = in_mel ? hertz_to_mel(bin_width * static_cast<double>(b), scale) : nyquist * static_cast<double>(b) / static_cast<double>(bins - 1);
     for (int64_t m = 0; m < mels; ++m) {
       const double down = (f - edges[m]) / (edges[m + 1] - edges[m]);
       const double up = (edges[m + 2] - f) / (edges[m + 2] - edges[m + 1]);
       double v = std::max(0.0, std::min(down, up));
-      if (norm == "slaney") v *= 2.0 / (edges[m + 2] - edges[m]);
+      if (norm == "slaney") v *= 2.0 / (hz[m + 2] - hz[m]);
       out[b * mels + m] = v;
     }
   }
   return out;
 }
 
-std::vector<double> power_spectrogram(const float* x, int64_t n, int64_t n_fft, int64_t hop, const std::vector<double>& window,
-                                      int64_t& frames) {
-  const int64_t half = n_fft / 2, bins = n_fft / 2 + 1;
-  if (n <= half) throw ValueError("spectrogram: " + std::to_string(n) + " samples are too few to reflect-pad by " + std::to_string(half));
-  // Reflect padding (the edge sample is not repeated).
-  std::vector<double> padded(static_cast<size_t>(n + 2 * half));
-  for (int64_t i = 0; i < n + 2 * half; ++i) {
-    int64_t j = i - half;
-    if (j < 0) j = -j;
-    if (j >= n) j = 2 * (n - 1) - j;
-    padded[i] = x[j];
+std::vector<double> power_spectrogram(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o, int64_t& frames) {
+  const int64_t len = o.frame_length, fft = o.fft_length ? o.fft_length : o.frame_length, bins = fft / 2 + 1;
+  if (len <= 0 || o.hop_length <= 0 || fft < len || static_cast<int64_t>(window.size()) != len)
+    throw ValueError("spectrogram: needs 0 < frame_length <= fft_length, a positive hop and a window of frame_length taps");
+  std::vector<double> padded;
+  if (o.center) {
+    // Reflect padding (the edge sample is not repeated).
+    const int64_t half = len / 2;
+    if (n <= half) throw ValueError("spectrogram: " + std::to_string(n) + " samples are too few to reflect-pad by " + std::to_string(half));
+    padded.resize(static_cast<size_t>(n + 2 * half));
+    for (int64_t i = 0; i < n + 2 * half; ++i) {
+      int64_t j = i - half;
+      if (j < 0) j = -j;
+      if (j >= n) j = 2 * (n - 1) - j;
+      padded[i] = x[j];
+    }
+  } else {
+    padded.assign(x, x + n);
   }
-  frames = 1 + n / hop;
-  // DFT through a twiddle table: n_fft need not be a power of two (Whisper's is 400).
-  std::vector<double> c(static_cast<size_t>(bins * n_fft)), s(c.size());
+  const int64_t total = static_cast<int64_t>(padded.size());
+  if (total < len) throw ValueError("spectrogram: " + std::to_string(n) + " samples are fewer than one frame of " + std::to_string(len));
+  frames = 1 + (total - len) / o.hop_length;
+  // DFT through a twiddle table: fft_length need not be a power of two (Whisper's is 400).
+  std::vector<double> c(static_cast<size_t>(bins * len)), s(c.size());
   for (int64_t k = 0; k < bins; ++k)
-    for (int64_t t = 0; t < n_fft; ++t) {
-      const double a = 2.0 * std::numbers::pi * static_cast<double>((k * t) % n_fft) / static_cast<double>(n_fft);
-      c[k * n_fft + t] = std::cos(a), s[k * n_fft + t] = std::sin(a);
+    for (int64_t t = 0; t < len; ++t) {  // taps past frame_length are zero padding
+      const double a = 2.0 * std::numbers::pi * static_cast<double>((k * t) % fft) / static_cast<double>(fft);
+      c[k * len + t] = std::cos(a), s[k * len + t] = std::sin(a);
     }
   std::vector<double> out(static_cast<size_t>(frames * bins));
 #pragma omp parallel for schedule(static)
   for (int64_t f = 0; f < frames; ++f) {
-    std::vector<double> seg(static_cast<size_t>(n_fft));
-    for (int64_t t = 0; t < n_fft; ++t) seg[t] = padded[f * hop + t] * window[t];
+    std::vector<double> seg(padded.begin() + f * o.hop_length, padded.begin() + f * o.hop_length + len);
+    if (o.remove_dc_offset) {
+      double mean = 0;
+      for (double v : seg) mean += v;
+      mean /= static_cast<double>(len);
+      for (double& v : seg) v -= mean;
+    }
+    if (o.preemphasis != 0.0) {
+      for (int64_t t = len - 1; t > 0; --t) seg[t] -= o.preemphasis * seg[t - 1];
+      seg[0] *= 1.0 - o.preemphasis;
+    }
+    for (int64_t t = 0; t < len; ++t) seg[t] *= window[t];
     for (int64_t k = 0; k < bins; ++k) {
       double re = 0, im = 0;
-      const double *ck = &c[k * n_fft], *sk = &s[k * n_fft];
-      for (int64_t t = 0; t < n_fft; ++t) re += seg[t] * ck[t], im += seg[t] * sk[t];
+      const double *ck = &c[k * len], *sk = &s[k * len];
+      for (int64_t t = 0; t < len; ++t) re += seg[t] * ck[t], im += seg[t] * sk[t];
       out[f * bins + k] = re * re + im * im;
     }
   }

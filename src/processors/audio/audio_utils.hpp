@@ -12,14 +12,22 @@ std::vector<double> hann_window(int64_t length, bool periodic = true);
 double hertz_to_mel(double freq, const std::string& mel_scale);  // "htk" | "slaney" | "kaldi"
 double mel_to_hertz(double mel, const std::string& mel_scale);
 
-// mel_filter_bank: [num_frequency_bins][num_mel_filters], triangles in Hz over mel-spaced edges,
+// mel_filter_bank: [num_frequency_bins][num_mel_filters], triangles in Hz over mel-spaced edges
+// (or, triangularize_in_mel_space, in mel over the bins' mel positions as torchaudio / Kaldi do),
 // norm "slaney" (area normalization) or "".
 std::vector<double> mel_filter_bank(int64_t num_frequency_bins, int64_t num_mel_filters, double min_frequency, double max_frequency,
-                                    double sampling_rate, const std::string& norm, const std::string& mel_scale);
+                                    double sampling_rate, const std::string& norm, const std::string& mel_scale,
+                                    bool triangularize_in_mel_space = false);
 
-// |STFT|^2 of x, frames centered (reflect padding of n_fft / 2, as torch.stft(center=True)):
-// [frames][n_fft / 2 + 1] with frames = 1 + n / hop.
-std::vector<double> power_spectrogram(const float* x, int64_t n, int64_t n_fft, int64_t hop, const std::vector<double>& window,
-                                      int64_t& frames);
+struct StftOptions {
+  int64_t frame_length = 400, hop_length = 160;
+  int64_t fft_length = 0;          // 0: frame_length; larger: the frame is zero-padded
+  bool center = true;              // reflect-pad frame_length / 2 on both sides (torch.stft(center=True))
+  bool remove_dc_offset = false;   // subtract each frame's mean (Kaldi)
+  double preemphasis = 0.0;        // x[t] -= k * x[t - 1] within the frame, x[0] *= 1 - k (Kaldi)
+};
+// |STFT|^2 of x as audio_utils.spectrogram(power=2) computes it: [frames][fft_length / 2 + 1],
+// frames = 1 + (padded length - frame_length) / hop_length. `window` has frame_length taps.
+std::vector<double> power_spectrogram(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o, int64_t& frames);
 
 }  // namespace transformers::audio

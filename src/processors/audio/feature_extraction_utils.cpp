@@ -118,8 +118,9 @@ std::unique_ptr<FeatureExtractor> AutoFeatureExtractor::from_json_string(const s
   const std::string type = c.value("feature_extractor_type", std::string());
   if (type == "WhisperFeatureExtractor") return audio::make_whisper_feature_extractor(c);
   if (type == "Wav2Vec2FeatureExtractor") return audio::make_wav2vec2_feature_extractor(c);
+  if (type == "ASTFeatureExtractor") return audio::make_ast_feature_extractor(c);
   throw ValueError("Unrecognized feature extractor '" + type + "' in " + source +
-                   ": supported are WhisperFeatureExtractor and Wav2Vec2FeatureExtractor");
+                   ": supported are WhisperFeatureExtractor, Wav2Vec2FeatureExtractor and ASTFeatureExtractor");
 }
 
 std::unique_ptr<FeatureExtractor> AutoFeatureExtractor::from_pretrained(const std::string& name, const HubOptions& o) {
@@ -131,6 +132,7 @@ std::unique_ptr<FeatureExtractor> AutoFeatureExtractor::from_pretrained(const st
     const std::string mt = AutoConfig::from_pretrained(name, ConfigOptions{o, {}}).model_type();
     if (mt == "whisper") c["feature_extractor_type"] = "WhisperFeatureExtractor";
     else if (mt == "wav2vec2" || mt == "hubert" || mt == "wavlm") c["feature_extractor_type"] = "Wav2Vec2FeatureExtractor";
+    else if (mt == "audio-spectrogram-transformer") c["feature_extractor_type"] = "ASTFeatureExtractor";
     else throw ValueError("Unrecognized feature extractor in " + name + ": no feature_extractor_type and model_type '" + mt + "' has none");
   }
   return from_json_string(c.dump(), path);

@@ -43,7 +43,7 @@ class WhisperFeatureExtractor : public SequenceFeatureExtractor {
     for (int64_t b = 0; b < B; ++b) {
       if (static_cast<int64_t>(p.values[b].size()) != L) throw ValueError("WhisperFeatureExtractor: pad the batch to one length");
       int64_t frames = 0;
-      const auto power = power_spectrogram(p.values[b].data(), L, n_fft_, hop_length_, window_, frames);
+      const auto power = power_spectrogram(p.values[b].data(), L, window_, StftOptions{.frame_length = n_fft_, .hop_length = hop_length_}, frames);
       float* out = feats.data<float>() + b * M * T;
       double mx = -INFINITY;
       for (int64_t m = 0; m < M; ++m)
