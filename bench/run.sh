@@ -104,3 +104,40 @@ for r in rows:
           f" {r['decode_ms_per_token']:>13.2f} / {t['decode_ms_per_token']:<11.2f} {t['decode_ms_per_token'] / r['decode_ms_per_token']:>5.2f}x")
 PY
 
+
+echo "== Speech (random weights, real shapes): log-mel of 30 s, Whisper encoder + first token and per-token decode on 30 s, Wav2Vec2-base CTC on 10 s, batch 1, fp32"
+SP=${SPEECH_MODELS:-/tmp/tcpp-bench-speech}
+"$PY" bench/make_speech_models.py "$SP"
+: > /tmp/tcpp_speech.jsonl
+for t in 1 2; do
+  "$BUILD"/transformers-cpp --threads $t bench "$SP/whisper-tiny" --auto-class AutoFeatureExtractor --seq-len 480000 --iters 3 \
+    | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='log-mel 30 s', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+  "$PY" bench/speech_bench.py extractor "$SP/whisper-tiny" 480000 $t 3 \
+    | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='log-mel 30 s', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+  for m in whisper-tiny whisper-base; do
+    "$BUILD"/transformers-cpp --threads $t bench "$SP/$m" --auto-class AutoModelForSpeechSeq2Seq --new-tokens 32 --iters 3 \
+      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$m', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+    "$PY" bench/speech_bench.py whisper "$SP/$m" $t 32 3 2>/dev/null \
+      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$m', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+  done
+  "$BUILD"/transformers-cpp --threads $t bench "$SP/wav2vec2-base" --auto-class AutoModelForCTC --seq-len 160000 --iters 3 \
+    | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='wav2vec2-base 10 s', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+  "$PY" bench/speech_bench.py ctc "$SP/wav2vec2-base" 160000 $t 3 2>/dev/null \
+    | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='wav2vec2-base 10 s', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+done
+"$PY" - <<'PY'
+import json
+rows = [json.loads(l) for l in open("/tmp/tcpp_speech.jsonl")]
+for r in rows:
+    if r["side"] != "ours":
+        continue
+    t = next(x for x in rows if x["side"] == "torch" and x["what"] == r["what"] and x["threads"] == r["threads"])
+    if "prefill_ms" in r:
+        # real-time factor for 30 s with 100 tokens of transcript: encoder + first token, then 99 decode steps
+        rtf = lambda x: (x["prefill_ms"] + 99 * x["decode_ms_per_token"]) / 30000
+        print(f"{r['what']:>18} thr {r['threads']}: encoder+1st {r['prefill_ms']:.0f} / {t['prefill_ms']:.0f} ms ({t['prefill_ms'] / r['prefill_ms']:.2f}x), "
+              f"decode {r['decode_ms_per_token']:.2f} / {t['decode_ms_per_token']:.2f} ms/token ({t['decode_ms_per_token'] / r['decode_ms_per_token']:.2f}x), "
+              f"RTF (30 s, 100 tokens) {rtf(r):.3f} / {rtf(t):.3f}")
+    else:
+        print(f"{r['what']:>18} thr {r['threads']}: {r['median_ms']:.1f} / {t['median_ms']:.1f} ms ({t['median_ms'] / r['median_ms']:.2f}x)")
+PY

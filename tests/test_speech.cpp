@@ -186,19 +186,34 @@ TEST(Speech, WhisperForAudioClassificationMatchesPython) {
   }
 }
 
-TEST(Speech, ASTFeatureExtractorMatchesPython) {
+TEST(Speech, KaldiFbankExtractorsMatchPython) {  // ASTFeatureExtractor, SeamlessM4TFeatureExtractor
   SafeTensorsFile waves = SafeTensorsFile::open(fixture("speech/ast-waves.safetensors"));
-  for (const Json& c : parse_json_file(fixture("speech/ast-extractors.json"))) {
+  const Json cases = parse_json_file(fixture("speech/ast-extractors.json"));
+  ASSERT_EQ(cases.size(), 6u);
+  for (const Json& c : cases) {
     const std::string dir = fixture("speech/" + c["dir"].get<std::string>());
     SCOPED_TRACE(dir);
     auto fe = AutoFeatureExtractor::from_pretrained(dir);
-    EXPECT_EQ(fe->class_name(), "ASTFeatureExtractor");
+    EXPECT_EQ(fe->class_name(), c["dir"].get<std::string>().rfind("ast", 0) == 0 ? "ASTFeatureExtractor" : "SeamlessM4TFeatureExtractor");
     std::vector<std::vector<float>> audio;
     for (const auto& k : c["inputs"]) audio.push_back(waves.get(k.get<std::string>()).to_floats());
     FeatureExtractorCallOptions o;
     o.sampling_rate = 16000;
+    const Json& kw = c["kwargs"];
+    if (kw.contains("padding")) o.padding = kw["padding"].get<std::string>();
+    if (kw.contains("max_length")) o.max_length = kw["max_length"].get<int64_t>();
+    if (kw.contains("truncation")) o.truncation = kw["truncation"].get<bool>();
+    if (kw.contains("pad_to_multiple_of")) o.pad_to_multiple_of = kw["pad_to_multiple_of"].is_null() ? 0 : kw["pad_to_multiple_of"].get<int64_t>();
     const BatchFeature out = (*fe)(audio, o);
-    EXPECT_TRUE(testutil::allclose(out.at("input_values"), SafeTensorsFile::open(dir + "/outputs.safetensors").get("input_values"), 1e-4, 0));
+    SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+    // SeamlessM4T normalizes each mel bin by its std over the frames; a quiet bin's small std
+    // (0.006 here) magnifies the float32 rounding of the log-mel values and of numpy's own
+    // reductions (numpy differs from an exact computation by 2e-4 on these inputs): 1e-3 there.
+    const double atol = c["dir"].get<std::string>().rfind("m4t", 0) == 0 ? 1e-3 : 1e-4;
+    for (const auto& t : ref.tensors()) {
+      ASSERT_TRUE(out.count(t.name)) << t.name;
+      EXPECT_TRUE(testutil::allclose(out.at(t.name), ref.get(t.name), atol, 0)) << t.name;
+    }
   }
   auto fe = AutoFeatureExtractor::from_pretrained(fixture("speech/ast-extractor-128"));
   FeatureExtractorCallOptions at8k;

@@ -334,9 +334,46 @@ long peak_rss_kb() {
   return ru.ru_maxrss;
 }
 
+// Deterministic noise in [-0.5, 0.5) for audio benchmarks.
+Tensor bench_noise(const Shape& shape) {
+  std::vector<float> v(static_cast<size_t>(shape_numel(shape)));
+  uint64_t state = 7;
+  for (auto& x : v) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    x = static_cast<float>((state >> 40) % 65536) / 65536.0f - 0.5f;
+  }
+  return Tensor::from_floats(v, shape);
+}
+
+// The feature extractor on `batch` clips of `samples` samples each: median ms per call.
+int bench_feature_extractor(const std::string& model_id, int64_t batch, int64_t samples, int iters, const FromPretrainedOptions& o) {
+  auto fe = AutoFeatureExtractor::from_pretrained(model_id, o);
+  const auto noise = bench_noise({batch, samples}).to_floats();
+  std::vector<std::vector<float>> clips;
+  for (int64_t b = 0; b < batch; ++b) clips.emplace_back(noise.begin() + b * samples, noise.begin() + (b + 1) * samples);
+  (*fe)(clips);
+  std::vector<double> times;
+  for (int i = 0; i < iters; ++i) {
+    auto a = std::chrono::steady_clock::now();
+    (*fe)(clips);
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count());
+  }
+  std::sort(times.begin(), times.end());
+  nlohmann::ordered_json j;
+  j["impl"] = std::string("transformers-cpp ") + version();
+  j["extractor"] = fe->class_name();
+  j["batch"] = batch;
+  j["samples"] = samples;
+  j["threads"] = env_info().threads;
+  j["median_ms"] = times[times.size() / 2] * 1e3;
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
 int cmd_bench(const std::string& model_id, const std::string& auto_class, int64_t batch, int64_t seq, int iters,
               int64_t new_tokens, const FromPretrainedOptions& o) {
   if (batch <= 0 || seq <= 0 || iters <= 0) throw ValueError("--batch, --seq-len and --iters must be positive");
+  if (auto_class == "AutoFeatureExtractor") return bench_feature_extractor(model_id, batch, seq, iters, o);
   auto t0 = std::chrono::steady_clock::now();
   auto model = auto_model_from_pretrained(auto_class, model_id, o);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -350,18 +387,27 @@ int cmd_bench(const std::string& model_id, const std::string& auto_class, int64_
   ModelInputs in{{"input_ids", Tensor::from_ints(ids, {batch, seq})},
                  {"attention_mask", Tensor::full({batch, seq}, 1.0, DType::I64)}};
   if (model->config().get_bool("is_encoder_decoder", false)) in["decoder_input_ids"] = in["input_ids"];
+  const std::string mt = model->config().model_type();
+  if (mt == "whisper") {  // a 30 s window of log-mel features; generate() reads them as its input
+    const int64_t frames = 2 * model->config().get_int("max_source_positions");
+    in = {{"input_features", bench_noise({batch, model->config().get_int("num_mel_bins"), frames})},
+          {"decoder_input_ids", Tensor::full({batch, 1}, static_cast<double>(model->config().get_int("decoder_start_token_id")), DType::I64)}};
+  } else if (mt == "wav2vec2" || mt == "hubert") {  // --seq-len samples of waveform
+    in = {{"input_values", bench_noise({batch, seq})}};
+  }
+  const Tensor gen_input = mt == "whisper" ? in["input_features"] : in.count("input_ids") ? in["input_ids"] : Tensor();
   if (new_tokens > 0) {  // prefill + greedy decode through generate(): prefill and per-token times
     GenerationConfig g;
     g.max_new_tokens = new_tokens, g.min_new_tokens = new_tokens, g.do_sample = false;
     GenerationConfig one = g;
     one.max_new_tokens = 1, one.min_new_tokens = 1;
-    model->generate(in["input_ids"], one);  // warm-up
+    model->generate(gen_input, one);  // warm-up
     std::vector<double> pre, dec;
     for (int i = 0; i < iters; ++i) {
       auto a = std::chrono::steady_clock::now();
-      model->generate(in["input_ids"], one);
+      model->generate(gen_input, one);
       auto b = std::chrono::steady_clock::now();
-      model->generate(in["input_ids"], g);
+      model->generate(gen_input, g);
       auto c = std::chrono::steady_clock::now();
       const double p = std::chrono::duration<double>(b - a).count(), all = std::chrono::duration<double>(c - b).count();
       pre.push_back(p);

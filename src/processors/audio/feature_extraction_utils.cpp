@@ -119,8 +119,9 @@ std::unique_ptr<FeatureExtractor> AutoFeatureExtractor::from_json_string(const s
   if (type == "WhisperFeatureExtractor") return audio::make_whisper_feature_extractor(c);
   if (type == "Wav2Vec2FeatureExtractor") return audio::make_wav2vec2_feature_extractor(c);
   if (type == "ASTFeatureExtractor") return audio::make_ast_feature_extractor(c);
+  if (type == "SeamlessM4TFeatureExtractor") return audio::make_seamless_m4t_feature_extractor(c);
   throw ValueError("Unrecognized feature extractor '" + type + "' in " + source +
-                   ": supported are WhisperFeatureExtractor, Wav2Vec2FeatureExtractor and ASTFeatureExtractor");
+                   ": supported are WhisperFeatureExtractor, Wav2Vec2FeatureExtractor, ASTFeatureExtractor and SeamlessM4TFeatureExtractor");
 }
 
 std::unique_ptr<FeatureExtractor> AutoFeatureExtractor::from_pretrained(const std::string& name, const HubOptions& o) {
@@ -133,6 +134,7 @@ std::unique_ptr<FeatureExtractor> AutoFeatureExtractor::from_pretrained(const st
     if (mt == "whisper") c["feature_extractor_type"] = "WhisperFeatureExtractor";
     else if (mt == "wav2vec2" || mt == "hubert" || mt == "wavlm") c["feature_extractor_type"] = "Wav2Vec2FeatureExtractor";
     else if (mt == "audio-spectrogram-transformer") c["feature_extractor_type"] = "ASTFeatureExtractor";
+    else if (mt == "seamless_m4t" || mt == "seamless_m4t_v2") c["feature_extractor_type"] = "SeamlessM4TFeatureExtractor";
     else throw ValueError("Unrecognized feature extractor in " + name + ": no feature_extractor_type and model_type '" + mt + "' has none");
   }
   return from_json_string(c.dump(), path);

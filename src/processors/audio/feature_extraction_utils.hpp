@@ -29,5 +29,6 @@ class SequenceFeatureExtractor : public FeatureExtractor {
 std::unique_ptr<FeatureExtractor> make_whisper_feature_extractor(const Json& config);
 std::unique_ptr<FeatureExtractor> make_wav2vec2_feature_extractor(const Json& config);
 std::unique_ptr<FeatureExtractor> make_ast_feature_extractor(const Json& config);
+std::unique_ptr<FeatureExtractor> make_seamless_m4t_feature_extractor(const Json& config);
 
 }  // namespace transformers::audio
