@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <numeric>
 
 #include "core/backend.hpp"
@@ -55,17 +57,80 @@ Device Device::parse(const std::string& s) {
 
 std::string Device::str() const { return kind == CPU ? "cpu" : "cuda:" + std::to_string(index); }
 
+namespace {
+
+// Large CPU blocks are kept for reuse: glibc serves them with mmap and returns them on free, so
+// every big activation would otherwise be page-faulted in afresh (a quarter of an encoder's time).
+// Sizes are rounded up to 1/8 steps of a power of two; at most kCacheLimit bytes wait for reuse.
+class LargeBlockCache {
+ public:
+  static constexpr size_t kMinBlock = size_t{1} << 20, kCacheLimit = size_t{1} << 30;
+  static size_t round(size_t n) {
+    if (n < kMinBlock) return (n + 63) / 64 * 64;
+    size_t p = size_t{1} << (63 - __builtin_clzll(n));
+    const size_t step = p / 8;
+    return (n + step - 1) / step * step;
+  }
+  void* get(size_t n) {
+    if (n >= kMinBlock && enabled()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = free_.find(n);
+      if (it != free_.end()) {
+        void* p = it->second;
+        free_.erase(it);
+        cached_ -= n;
+        return p;
+      }
+    }
+    return std::aligned_alloc(64, n ? n : 64);
+  }
+  void put(void* p, size_t n) {
+    if (n >= kMinBlock && enabled()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (cached_ + n <= kCacheLimit) {
+        free_.emplace(n, p);
+        cached_ += n;
+        return;
+      }
+    }
+    std::free(p);
+  }
+  ~LargeBlockCache() {
+    for (auto& [n, p] : free_) std::free(p);
+  }
+
+ private:
+  // Under AddressSanitizer reuse would hide use-after-free of big tensors: off there.
+  static bool enabled() {
+#if defined(__SANITIZE_ADDRESS__)
+    return false;
+#else
+    return true;
+#endif
+  }
+  std::mutex mu_;
+  std::multimap<size_t, void*> free_;
+  size_t cached_ = 0;
+};
+
+LargeBlockCache& block_cache() {
+  static auto* c = new LargeBlockCache();  // never destroyed: tensors may outlive static destruction
+  return *c;
+}
+
+}  // namespace
+
 static std::shared_ptr<Storage> allocate(size_t nbytes, Device device) {
   auto st = std::make_shared<Storage>();
   st->nbytes = nbytes;
   st->device = device;
   if (device.kind == Device::CPU) {
     // 64-byte alignment for AVX-512 loads; aligned_alloc wants a multiple of the alignment.
-    size_t n = (nbytes + 63) / 64 * 64;
-    void* p = std::aligned_alloc(64, n ? n : 64);
+    const size_t n = LargeBlockCache::round(nbytes);
+    void* p = block_cache().get(n);
     if (!p) throw Error("out of memory allocating " + std::to_string(nbytes) + " bytes");
     st->data = p;
-    st->owner = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+    st->owner = std::shared_ptr<void>(p, [n](void* q) { block_cache().put(q, n); });
   } else {
     DeviceBackend& be = cuda_backend();
     void* p = be.alloc(nbytes);

@@ -2,6 +2,7 @@
 // packed heads, masks and softmax row by row in between. Few rows (decode): OpenMP over (batch,
 // head, row) with one row as the unit of work, cloned for AVX2+FMA by the ifunc resolver.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <vector>
 
@@ -38,11 +39,57 @@ inline __attribute__((always_inline)) void weigh(const AttentionArgs& a, int64_t
   for (int64_t j = 0; j < a.T; ++j) s[j] *= inv;
 }
 
-__attribute__((target_clones("avx2", "default"))) void weigh_row(const AttentionArgs& a, int64_t b, int64_t h, int64_t i, float* s) {
-  weigh(a, b, h, i, s);
+// exp(x) for x <= 0 (Cephes' expf: range reduction by ln 2, degree-6 polynomial, exponent bits),
+// relative error ~1e-7, written branch-free so the softmax loops below vectorize.
+inline __attribute__((always_inline)) float exp_nonpositive(float x) {
+  x = x > -87.0f ? x : -87.0f;
+  // round to nearest by adding and removing 1.5 * 2^23 (vectorizes, unlike floor)
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = x - n * 0.693359375f;
+  r -= n * -2.12194440e-4f;
+  float y = 1.9875691500e-4f;
+  y = y * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * r * r + r + 1.0f;
+  return y * std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
 }
 
-__attribute__((target_clones("avx2", "default"))) void attend_row(const AttentionArgs& a, int64_t r, float* p, float* acc) {
+// The common case without bias, soft-cap, sinks or key padding: the visible keys of a row are one
+// range (causal and sliding-window limits), everything else gets weight 0.
+inline __attribute__((always_inline)) bool weigh_plain(const AttentionArgs& a, int64_t i, float* s) {
+  if (a.key_padding || a.bias || a.sinks || a.softcap > 0 || !(a.scaling > 0)) return false;
+  const int64_t qp = a.q_start + i;
+  int64_t lo = 0, hi = a.T;
+  if (a.causal) hi = std::min(hi, qp - a.kv_start + 1);
+  if (a.window > 0) lo = std::max(lo, qp - a.window + 1 - a.kv_start);
+  if (lo >= hi) return false;  // no visible key: the generic path averages every value
+  float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
+  for (int64_t j = lo; j < hi; ++j) mx = s[j] > mx ? s[j] : mx;
+  const float sc = a.scaling;
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t j = lo; j < hi; ++j) {
+    const float e = exp_nonpositive((s[j] - mx) * sc);
+    s[j] = e;
+    sum += e;
+  }
+  const float inv = 1.0f / sum;
+#pragma omp simd
+  for (int64_t j = lo; j < hi; ++j) s[j] *= inv;
+  std::fill(s, s + lo, 0.0f);
+  std::fill(s + hi, s + a.T, 0.0f);
+  return true;
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void weigh_row(const AttentionArgs& a, int64_t b, int64_t h, int64_t i, float* s) {
+  if (!weigh_plain(a, i, s)) weigh(a, b, h, i, s);
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) void attend_row(const AttentionArgs& a, int64_t r, float* p, float* acc) {
   const int64_t group = a.H / a.Hkv;
   const int64_t i = r % a.Sq, h = (r / a.Sq) % a.H, b = r / (a.Sq * a.H), kh = h / group;
   const float* q = a.q + b * a.q_sb + h * a.q_sh + i * a.q_ss;
@@ -55,7 +102,7 @@ __attribute__((target_clones("avx2", "default"))) void attend_row(const Attentio
     for (int64_t d = 0; d < a.D; ++d) s += q[d] * k[d];
     p[j] = s;
   }
-  weigh(a, b, h, i, p);
+  if (!weigh_plain(a, i, p)) weigh(a, b, h, i, p);
   for (int64_t d = 0; d < a.Dv; ++d) acc[d] = 0.0f;
   for (int64_t j = 0; j < a.T; ++j) {
     const float w = p[j];
@@ -73,8 +120,14 @@ void attention_gemm(const AttentionArgs& a) {
   const int64_t chunk = std::max<int64_t>(1, (int64_t{16} << 20) / std::max<int64_t>(1, a.Sq * a.T));
   for (int64_t h0 = 0; h0 < BH; h0 += chunk) {
     const int64_t n = std::min(chunk, BH - h0);
-    std::vector<float> q(static_cast<size_t>(n * a.Sq * a.D)), k(static_cast<size_t>(n * a.T * a.D)), v(static_cast<size_t>(n * a.T * a.Dv));
-    std::vector<float> s(static_cast<size_t>(n * a.Sq * a.T)), o(static_cast<size_t>(n * a.Sq * a.Dv));
+    // Scratch reused across calls (the score block is tens of MB: fresh pages each time cost more
+    // than the softmax).
+    // Raw pointers into them: inside the OpenMP regions below a thread_local name would denote each
+    // worker's own (empty) buffer.
+    thread_local std::vector<float> qb, kb, vb, sb, ob;
+    for (auto [buf, size] : {std::pair{&qb, n * a.Sq * a.D}, {&kb, n * a.T * a.D}, {&vb, n * a.T * a.Dv}, {&sb, n * a.Sq * a.T}, {&ob, n * a.Sq * a.Dv}})
+      if (buf->size() < static_cast<size_t>(size)) buf->resize(static_cast<size_t>(size));
+    float *q = qb.data(), *k = kb.data(), *v = vb.data(), *s = sb.data(), *o = ob.data();
 #pragma omp parallel for schedule(static)
     for (int64_t x = 0; x < n; ++x) {
       const int64_t b = (h0 + x) / a.H, h = (h0 + x) % a.H, kh = h / group;
@@ -86,8 +139,8 @@ void attention_gemm(const AttentionArgs& a) {
       }
     }
     GemmArgs qk;
-    qk.batch = n, qk.M = a.Sq, qk.N = a.T, qk.K = a.D, qk.a = q.data(), qk.b = k.data(), qk.trans_b = true;
-    qk.b_batch_stride = a.T * a.D, qk.c = s.data();
+    qk.batch = n, qk.M = a.Sq, qk.N = a.T, qk.K = a.D, qk.a = q, qk.b = k, qk.trans_b = true;
+    qk.b_batch_stride = a.T * a.D, qk.c = s;
     gemm(qk);
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < n * a.Sq; ++r) {
@@ -95,7 +148,7 @@ void attention_gemm(const AttentionArgs& a) {
       weigh_row(a, (h0 + x) / a.H, (h0 + x) % a.H, i, &s[r * a.T]);
     }
     GemmArgs pv;
-    pv.batch = n, pv.M = a.Sq, pv.N = a.Dv, pv.K = a.T, pv.a = s.data(), pv.b = v.data(), pv.b_batch_stride = a.T * a.Dv, pv.c = o.data();
+    pv.batch = n, pv.M = a.Sq, pv.N = a.Dv, pv.K = a.T, pv.a = s, pv.b = v, pv.b_batch_stride = a.T * a.Dv, pv.c = o;
     gemm(pv);
 #pragma omp parallel for schedule(static)
     for (int64_t x = 0; x < n; ++x) {
