@@ -1,8 +1,11 @@
 #include "processors/audio/audio_utils.hpp"
 
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <numbers>
 
+#include "ops/ops.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::audio {
@@ -59,8 +62,14 @@ std::vector<double> mel_filter_bank(int64_t bins, int64_t mels, double fmin, dou
   return out;
 }
 
-std::vector<double> power_spectrogram(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o, int64_t& frames) {
-  const int64_t len = o.frame_length, fft = o.fft_length ? o.fft_length : o.frame_length, bins = fft / 2 + 1;
+namespace {
+
+// The frames audio_utils.spectrogram analyses, before the DFT: padded (reflect, when centered),
+// DC offset removed, pre-emphasized and windowed, zero-padded to fft_length. [frames][fft].
+std::vector<double> analysis_frames(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o, int64_t& frames,
+                                    int64_t& fft) {
+  const int64_t len = o.frame_length;
+  fft = o.fft_length ? o.fft_length : o.frame_length;
   if (len <= 0 || o.hop_length <= 0 || fft < len || static_cast<int64_t>(window.size()) != len)
     throw ValueError("spectrogram: needs 0 < frame_length <= fft_length, a positive hop and a window of frame_length taps");
   std::vector<double> padded;
@@ -81,35 +90,89 @@ std::vector<double> power_spectrogram(const float* x, int64_t n, const std::vect
   const int64_t total = static_cast<int64_t>(padded.size());
   if (total < len) throw ValueError("spectrogram: " + std::to_string(n) + " samples are fewer than one frame of " + std::to_string(len));
   frames = 1 + (total - len) / o.hop_length;
-  // DFT through a twiddle table: fft_length need not be a power of two (Whisper's is 400).
-  std::vector<double> c(static_cast<size_t>(bins * len)), s(c.size());
-  for (int64_t k = 0; k < bins; ++k)
-    for (int64_t t = 0; t < len; ++t) {  // taps past frame_length are zero padding
-      const double a = 2.0 * std::numbers::pi * static_cast<double>((k * t) % fft) / static_cast<double>(fft);
-      c[k * len + t] = std::cos(a), s[k * len + t] = std::sin(a);
-    }
-  std::vector<double> out(static_cast<size_t>(frames * bins));
+  std::vector<double> out(static_cast<size_t>(frames * fft), 0.0);
 #pragma omp parallel for schedule(static)
   for (int64_t f = 0; f < frames; ++f) {
-    std::vector<double> seg(padded.begin() + f * o.hop_length, padded.begin() + f * o.hop_length + len);
+    double* seg = &out[f * fft];
+    std::copy(padded.begin() + f * o.hop_length, padded.begin() + f * o.hop_length + len, seg);
     if (o.remove_dc_offset) {
       double mean = 0;
-      for (double v : seg) mean += v;
+      for (int64_t t = 0; t < len; ++t) mean += seg[t];
       mean /= static_cast<double>(len);
-      for (double& v : seg) v -= mean;
+      for (int64_t t = 0; t < len; ++t) seg[t] -= mean;
     }
     if (o.preemphasis != 0.0) {
       for (int64_t t = len - 1; t > 0; --t) seg[t] -= o.preemphasis * seg[t - 1];
       seg[0] *= 1.0 - o.preemphasis;
     }
     for (int64_t t = 0; t < len; ++t) seg[t] *= window[t];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<double> power_spectrogram(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o, int64_t& frames) {
+  int64_t fft = 0;
+  const std::vector<double> seg = analysis_frames(x, n, window, o, frames, fft);
+  const int64_t len = o.frame_length, bins = fft / 2 + 1;
+  // DFT through a twiddle table (taps past frame_length are zero): fft_length need not be a power
+  // of two (Whisper's is 400). Double precision, as numpy's FFT.
+  std::vector<double> c(static_cast<size_t>(bins * len)), s(c.size());
+  for (int64_t k = 0; k < bins; ++k)
+    for (int64_t t = 0; t < len; ++t) {
+      const double a = 2.0 * std::numbers::pi * static_cast<double>((k * t) % fft) / static_cast<double>(fft);
+      c[k * len + t] = std::cos(a), s[k * len + t] = std::sin(a);
+    }
+  std::vector<double> out(static_cast<size_t>(frames * bins));
+#pragma omp parallel for schedule(static)
+  for (int64_t f = 0; f < frames; ++f) {
+    const double* sg = &seg[f * fft];
     for (int64_t k = 0; k < bins; ++k) {
       double re = 0, im = 0;
       const double *ck = &c[k * len], *sk = &s[k * len];
-      for (int64_t t = 0; t < len; ++t) re += seg[t] * ck[t], im += seg[t] * sk[t];
+      for (int64_t t = 0; t < len; ++t) re += sg[t] * ck[t], im += sg[t] * sk[t];
       out[f * bins + k] = re * re + im * im;
     }
   }
+  return out;
+}
+
+namespace {
+// [2 * bins, len] rows cos(2 pi k t / fft), then sin; built once per size.
+Tensor dft_basis(int64_t len, int64_t fft) {
+  static std::mutex mu;
+  static std::map<std::pair<int64_t, int64_t>, Tensor> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  Tensor& basis = cache[{len, fft}];
+  if (!basis.defined()) {
+    const int64_t bins = fft / 2 + 1;
+    basis = Tensor::empty({2 * bins, len});
+    for (int64_t k = 0; k < bins; ++k)
+      for (int64_t t = 0; t < len; ++t) {
+        const double a = 2.0 * std::numbers::pi * static_cast<double>((k * t) % fft) / static_cast<double>(fft);
+        basis.data<float>()[k * len + t] = static_cast<float>(std::cos(a));
+        basis.data<float>()[(bins + k) * len + t] = static_cast<float>(std::sin(a));
+      }
+  }
+  return basis;
+}
+}  // namespace
+
+Tensor power_spectrogram_f32(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o) {
+  int64_t frames = 0, fft = 0;
+  const std::vector<double> seg = analysis_frames(x, n, window, o, frames, fft);
+  const int64_t len = o.frame_length, bins = fft / 2 + 1;
+  Tensor fr = Tensor::empty({frames, len});
+  for (int64_t f = 0; f < frames; ++f)
+    for (int64_t t = 0; t < len; ++t) fr.data<float>()[f * len + t] = static_cast<float>(seg[f * fft + t]);
+  const Tensor ri = ops::linear(fr, dft_basis(len, fft));  // [frames, 2 * bins]
+  Tensor out = Tensor::empty({frames, bins});
+  for (int64_t f = 0; f < frames; ++f)
+    for (int64_t k = 0; k < bins; ++k) {
+      const float re = ri.data<float>()[f * 2 * bins + k], im = ri.data<float>()[f * 2 * bins + bins + k];
+      out.data<float>()[f * bins + k] = re * re + im * im;
+    }
   return out;
 }
 

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "transformers/tensor.hpp"
+
 namespace transformers::audio {
 
 // Hann window of `length`, periodic (torch.hann_window / window_function default) or symmetric.
@@ -29,5 +31,8 @@ struct StftOptions {
 // |STFT|^2 of x as audio_utils.spectrogram(power=2) computes it: [frames][fft_length / 2 + 1],
 // frames = 1 + (padded length - frame_length) / hop_length. `window` has frame_length taps.
 std::vector<double> power_spectrogram(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o, int64_t& frames);
+// The same in float32 as torch.stft computes it, the DFT as one GEMM of the windowed frames with a
+// cos / sin basis: [frames, fft_length / 2 + 1].
+Tensor power_spectrogram_f32(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o);
 
 }  // namespace transformers::audio

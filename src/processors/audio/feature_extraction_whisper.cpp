@@ -3,6 +3,7 @@
 // log10 clamped at 1e-10 and to (max - 8), then (x + 4) / 4.
 #include <cmath>
 
+#include "ops/ops.hpp"
 #include "processors/audio/audio_utils.hpp"
 #include "processors/audio/feature_extraction_utils.hpp"
 #include "transformers/errors.hpp"
@@ -25,8 +26,11 @@ class WhisperFeatureExtractor : public SequenceFeatureExtractor {
     n_samples_ = chunk_length_ * sampling_rate_;
     window_ = hann_window(n_fft_, true);
     mel_ = mel_filter_bank(1 + n_fft_ / 2, feature_size_, 0.0, 8000.0, static_cast<double>(sampling_rate_), "slaney", "slaney");
-    // Python hands the filters to torch as float32.
-    for (double& m : mel_) m = static_cast<float>(m);
+    // Python hands the filters to torch as float32: [M, bins] for linear().
+    const int64_t bins = 1 + n_fft_ / 2;
+    mel_t_ = Tensor::empty({feature_size_, bins});
+    for (int64_t k = 0; k < bins; ++k)
+      for (int64_t m = 0; m < feature_size_; ++m) mel_t_.data<float>()[m * bins + k] = static_cast<float>(mel_[k * feature_size_ + m]);
   }
   std::string class_name() const override { return "WhisperFeatureExtractor"; }
 
@@ -38,23 +42,22 @@ class WhisperFeatureExtractor : public SequenceFeatureExtractor {
                    want_mask || normalize);
     if (normalize) zero_mean_unit_var_norm(p, true, padding_value_);
     const int64_t B = static_cast<int64_t>(p.values.size()), L = static_cast<int64_t>(p.values[0].size());
-    const int64_t T = L / hop_length_, bins = n_fft_ / 2 + 1, M = feature_size_;
+    const int64_t T = L / hop_length_, M = feature_size_;
     Tensor feats = Tensor::empty({B, M, T});
     for (int64_t b = 0; b < B; ++b) {
       if (static_cast<int64_t>(p.values[b].size()) != L) throw ValueError("WhisperFeatureExtractor: pad the batch to one length");
-      int64_t frames = 0;
-      const auto power = power_spectrogram(p.values[b].data(), L, window_, StftOptions{.frame_length = n_fft_, .hop_length = hop_length_}, frames);
+      // float32 STFT and mel projection as GEMMs, as torch computes them
+      const Tensor power = power_spectrogram_f32(p.values[b].data(), L, window_, StftOptions{.frame_length = n_fft_, .hop_length = hop_length_});
+      const Tensor mel = ops::linear(power.slice(0, 0, T).contiguous(), mel_t_);  // [T, M]; the last STFT frame is dropped
       float* out = feats.data<float>() + b * M * T;
-      double mx = -INFINITY;
-      for (int64_t m = 0; m < M; ++m)
-        for (int64_t t = 0; t < T; ++t) {  // the last STFT frame is dropped
-          double e = 0;
-          for (int64_t k = 0; k < bins; ++k) e += mel_[k * M + m] * static_cast<float>(power[t * bins + k]);
-          const double l = std::log10(std::max(e, 1e-10));
-          out[m * T + t] = static_cast<float>(l);
+      float mx = -INFINITY;
+      for (int64_t t = 0; t < T; ++t)
+        for (int64_t m = 0; m < M; ++m) {
+          const float l = std::log10(std::max(mel.data<float>()[t * M + m], 1e-10f));
+          out[m * T + t] = l;
           mx = std::max(mx, l);
         }
-      for (int64_t i = 0; i < M * T; ++i) out[i] = static_cast<float>((std::max<double>(out[i], mx - 8.0) + 4.0) / 4.0);
+      for (int64_t i = 0; i < M * T; ++i) out[i] = (std::max(out[i], mx - 8.0f) + 4.0f) / 4.0f;
     }
     BatchFeature r{{"input_features", feats}};
     // Python keeps the sample-level mask that normalization asked pad() for, unrescaled.
@@ -72,6 +75,7 @@ class WhisperFeatureExtractor : public SequenceFeatureExtractor {
  private:
   int64_t hop_length_, n_fft_, chunk_length_, n_samples_;
   std::vector<double> window_, mel_;
+  Tensor mel_t_;
 };
 
 }  // namespace
