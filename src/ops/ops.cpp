@@ -225,44 +225,50 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
   return y;
 }
 
-Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding,
-              int64_t dilation, int64_t groups) {
+Tensor conv1d_channels_last(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding,
+                            int64_t dilation, int64_t groups) {
   require_defined(x, "conv1d", "input");
   require_defined(weight, "conv1d", "weight");
   if (groups <= 0 || stride <= 0 || dilation <= 0 || padding < 0)
     throw ValueError("conv1d: stride, dilation and groups must be positive and padding non-negative");
-  if (x.dim() != 3 || weight.dim() != 3 || x.size(1) != weight.size(1) * groups || weight.size(0) % groups)
-    throw ShapeMismatch("conv1d: input " + shape_str(x.shape()) + " and weight " + shape_str(weight.shape()) +
-                        " must be [batch, in_channels, length] and [out_channels, in_channels / groups, kernel] with " +
+  if (x.dim() != 3 || weight.dim() != 3 || x.size(2) != weight.size(1) * groups || weight.size(0) % groups)
+    throw ShapeMismatch("conv1d: input " + shape_str(x.shape()) + " (channels last) and weight " + shape_str(weight.shape()) +
+                        " must be [batch, length, in_channels] and [out_channels, in_channels / groups, kernel] with " +
                         std::to_string(groups) + " group(s)");
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != weight.size(0)))
     throw ShapeMismatch("conv1d: bias " + shape_str(bias.shape()) + " does not match " + std::to_string(weight.size(0)) + " output channels");
-  const int64_t B = x.size(0), C = weight.size(1), L = x.size(2), K = weight.size(2);
+  const int64_t B = x.size(0), L = x.size(1), Cin = x.size(2), C = weight.size(1), K = weight.size(2);
   const int64_t span = dilation * (K - 1) + 1;
   if (L + 2 * padding < span) throw ShapeMismatch("conv1d: input of length " + std::to_string(L) + " is shorter than the kernel");
-  const int64_t out_len = (L + 2 * padding - span) / stride + 1;
-  const int64_t cout_g = weight.size(0) / groups;
+  const int64_t out_len = (L + 2 * padding - span) / stride + 1, cout_g = weight.size(0) / groups;
   const Tensor xf = f32c(x);
-  const Tensor w = weight.contiguous();
+  // Weights as [Cout, K, C]: a patch row is then K runs of C contiguous input channels.
+  const Tensor w = weight.permute({0, 2, 1}).contiguous();
   std::vector<Tensor> outs;
   for (int64_t g = 0; g < groups; ++g) {
-    // cols[b, t, c * K + k] = x[b, g * C + c, t * stride + k * dilation - padding] (0 outside)
-    Tensor cols = Tensor::zeros({B, out_len, C * K});
-    const float* in = xf.data<float>() + g * C * L;
+    // cols[b, t, k * C + c] = x[b, t * stride + k * dilation - padding, g * C + c] (0 outside)
+    Tensor cols = Tensor::empty({B, out_len, K * C});
+    const float* in = xf.data<float>();
     float* o = cols.data<float>();
 #pragma omp parallel for collapse(2) if (B * out_len * C * K > 65536)
     for (int64_t b = 0; b < B; ++b)
       for (int64_t t = 0; t < out_len; ++t)
-        for (int64_t c = 0; c < C; ++c)
-          for (int64_t k = 0; k < K; ++k) {
-            const int64_t src = t * stride + k * dilation - padding;
-            if (src >= 0 && src < L) o[((b * out_len + t) * C + c) * K + k] = in[(b * xf.size(1) + c) * L + src];
-          }
-    const Tensor wg = w.slice(0, g * cout_g, (g + 1) * cout_g).contiguous().view({cout_g, C * K});
+        for (int64_t k = 0; k < K; ++k) {
+          const int64_t src = t * stride + k * dilation - padding;
+          float* dst = o + (b * out_len + t) * K * C + k * C;
+          if (src >= 0 && src < L) std::memcpy(dst, in + (b * L + src) * Cin + g * C, static_cast<size_t>(C) * sizeof(float));
+          else std::memset(dst, 0, static_cast<size_t>(C) * sizeof(float));
+        }
+    const Tensor wg = w.slice(0, g * cout_g, (g + 1) * cout_g).contiguous().view({cout_g, K * C});
     outs.push_back(linear(cols, wg, bias.defined() ? bias.slice(0, g * cout_g, (g + 1) * cout_g).contiguous() : Tensor()));
   }
-  Tensor y = groups == 1 ? outs[0] : concat(outs, 2);
-  return y.transpose(1, 2).contiguous();
+  return groups == 1 ? outs[0] : concat(outs, 2);
+}
+
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding, int64_t dilation, int64_t groups) {
+  require_defined(x, "conv1d", "input");
+  if (x.dim() != 3) throw ShapeMismatch("conv1d: input must be [batch, in_channels, length], got " + shape_str(x.shape()));
+  return conv1d_channels_last(x.transpose(1, 2).contiguous(), weight, bias, stride, padding, dilation, groups).transpose(1, 2).contiguous();
 }
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,

@@ -57,6 +57,10 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
 // x into patches, then one linear().
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride = {1, 1},
               std::pair<int64_t, int64_t> padding = {0, 0});
+// conv1d on channels-last activations: x [B, L, Cin] -> [B, L', Cout] (same weight layout). What
+// conv1d runs underneath; convolution stacks call it directly to skip the transposes.
+Tensor conv1d_channels_last(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride = 1, int64_t padding = 0,
+                            int64_t dilation = 1, int64_t groups = 1);
 // torch.nn.functional.group_norm: x [B, C, ...] normalized over each group of C / groups channels
 // (biased variance), then weight [C] and bias [C] per channel.
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, float eps);

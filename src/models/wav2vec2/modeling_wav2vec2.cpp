@@ -3,6 +3,7 @@
 #include "models/wav2vec2/modeling_wav2vec2.hpp"
 
 #include <cmath>
+#include <vector>
 
 #include "nn/layers.hpp"
 #include "transformers/errors.hpp"
@@ -98,12 +99,42 @@ class ConvLayer : public nn::Module {
     conv_ = &child("conv", std::make_unique<Conv1d>(in, out, d.conv_kernel[i], Conv1d::Options{.stride = d.conv_stride[i], .bias = d.conv_bias}));
     if (!d.group_norm || i == 0) norm_ = &child("layer_norm", std::make_unique<LayerNorm>(out, 1e-5f));
   }
+  // x [B, L, C] channels last (the stack never transposes).
   Tensor operator()(const Tensor& x) const {
-    Tensor h = (*conv_)(x);
-    if (norm_ && d_.group_norm) h = ops::group_norm(h, h.size(1), norm_->weight, *norm_->bias, norm_->eps);
-    else if (norm_) h = (*norm_)(h.transpose(1, 2)).transpose(1, 2).contiguous();
+    Tensor h = ops::conv1d_channels_last(x, conv_->weight, conv_->bias ? *conv_->bias : Tensor(), conv_->opt.stride);
+    if (norm_ && d_.group_norm) h = channel_norm(h);
+    else if (norm_) h = (*norm_)(h);
     return ops::activation(h, d_.feat_act);
   }
+
+ private:
+  // GroupNorm(C groups, C channels): each channel normalized over time, then its affine.
+  Tensor channel_norm(const Tensor& h) const {
+    const int64_t B = h.size(0), L = h.size(1), C = h.size(2);
+    Tensor y = Tensor::empty(h.shape());
+    const float *x = h.data<float>(), *w = norm_->weight.data<float>(), *bias = norm_->bias->data<float>();
+    for (int64_t b = 0; b < B; ++b) {
+      std::vector<double> mean(static_cast<size_t>(C), 0.0), var(static_cast<size_t>(C), 0.0);
+      const float* xb = x + b * L * C;
+      for (int64_t t = 0; t < L; ++t)
+        for (int64_t c = 0; c < C; ++c) mean[c] += xb[t * C + c];
+      for (auto& m : mean) m /= static_cast<double>(L);
+      for (int64_t t = 0; t < L; ++t)
+        for (int64_t c = 0; c < C; ++c) var[c] += (xb[t * C + c] - mean[c]) * (xb[t * C + c] - mean[c]);
+      std::vector<float> scale(static_cast<size_t>(C)), shift(static_cast<size_t>(C));
+      for (int64_t c = 0; c < C; ++c) {
+        const double inv = 1.0 / std::sqrt(var[c] / static_cast<double>(L) + norm_->eps);
+        scale[c] = static_cast<float>(w[c] * inv), shift[c] = static_cast<float>(bias[c] - mean[c] * w[c] * inv);
+      }
+      float* yb = y.data<float>() + b * L * C;
+#pragma omp parallel for if (L * C > 65536)
+      for (int64_t t = 0; t < L; ++t)
+        for (int64_t c = 0; c < C; ++c) yb[t * C + c] = xb[t * C + c] * scale[c] + shift[c];
+    }
+    return y;
+  }
+
+ public:
 
  private:
   const Dims& d_;
@@ -121,6 +152,7 @@ class WeightNormConv1d : public nn::Module {
     v_ = &w.add("original1", std::make_unique<nn::BareParameter>(Shape{channels, channels / groups, kernel})).value;
     bias_ = &param("bias", {channels}, nn::ParamKind::Float32);
   }
+  // x [B, T, C] channels last.
   Tensor operator()(const Tensor& x) const {
     const Tensor v = v_->contiguous();
     const int64_t K = v.size(2), rows = v.numel() / K;
@@ -128,13 +160,14 @@ class WeightNormConv1d : public nn::Module {
     const float* vp = v.data<float>();
     const float* gp = g_->contiguous().data<float>();
     float* wp = w.data<float>();
-    for (int64_t k = 0; k < K; ++k) {
-      double ss = 0;
-      for (int64_t r = 0; r < rows; ++r) ss += static_cast<double>(vp[r * K + k]) * vp[r * K + k];
-      const float s = gp[k] / static_cast<float>(std::sqrt(ss));
-      for (int64_t r = 0; r < rows; ++r) wp[r * K + k] = vp[r * K + k] * s;
-    }
-    return ops::conv1d(x, w, *bias_, 1, padding_, 1, groups_);
+    std::vector<double> ss(static_cast<size_t>(K), 0.0);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t k = 0; k < K; ++k) ss[k] += static_cast<double>(vp[r * K + k]) * vp[r * K + k];
+    std::vector<float> scale(static_cast<size_t>(K));
+    for (int64_t k = 0; k < K; ++k) scale[k] = gp[k] / static_cast<float>(std::sqrt(ss[k]));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t k = 0; k < K; ++k) wp[r * K + k] = vp[r * K + k] * scale[k];
+    return ops::conv1d_channels_last(x, w, *bias_, 1, padding_, 1, groups_);
   }
 
  private:
@@ -211,10 +244,10 @@ class Backbone : public nn::Module {
     if (input_values.size(1) < receptive_field())
       throw ValueError("input_values of " + std::to_string(input_values.size(1)) + " samples are shorter than the feature encoder's " +
                        std::to_string(receptive_field()) + "-sample receptive field");
-    Tensor h = input_values.to(DType::F32).contiguous().view({B, 1, input_values.size(1)});
+    Tensor h = input_values.to(DType::F32).contiguous().view({B, input_values.size(1), 1});
     for (const auto* l : conv_) h = (*l)(h);
     EncoderOutput out;
-    Tensor features = h.transpose(1, 2).contiguous();  // [B, T, C]
+    Tensor features = h;  // [B, T, C]
     const int64_t T = features.size(1);
     if (attention_mask) out.frame_mask = frame_mask(*attention_mask, B, T);
     if (proj_norm_) features = (*proj_norm_)(features);
@@ -247,9 +280,9 @@ class Backbone : public nn::Module {
   }
   // Position embedding: grouped conv over time, the extra frame of an even kernel dropped.
   Tensor pos_conv(const Tensor& h) const {
-    Tensor p = (*pos_conv_)(h.transpose(1, 2).contiguous());
-    if (d_.pos_kernel % 2 == 0) p = p.slice(2, 0, p.size(2) - 1);
-    return p.transpose(1, 2).contiguous();
+    Tensor p = (*pos_conv_)(h);
+    if (d_.pos_kernel % 2 == 0) p = p.slice(1, 0, p.size(1) - 1).contiguous();
+    return p;
   }
   // _get_feature_vector_attention_mask: frames up to the last one the valid samples reach. Like
   // Python, a zero length marks index -1, i.e. every frame.
@@ -426,7 +459,7 @@ class ForXVector : public SpeechModel {
     for (size_t i = 0; i < tdnn_.size(); ++i) {
       const int64_t out = tdnn_dim_[i], K = tdnn_kernel_[i], inner = tdnn_.at(i)->weight.size(1) / K;
       const Tensor w = tdnn_[i]->weight.to(DType::F32).contiguous().view({out, K, inner}).transpose(1, 2).contiguous();
-      h = ops::relu(ops::conv1d(h.transpose(1, 2).contiguous(), w, *tdnn_[i]->bias, 1, 0, tdnn_dilation_[i]).transpose(1, 2).contiguous());
+      h = ops::relu(ops::conv1d_channels_last(h.contiguous(), w, *tdnn_[i]->bias, 1, 0, tdnn_dilation_[i]));
     }
     const int64_t B = h.size(0), T = h.size(1), D = h.size(2);
     // Python's _get_tdnn_output_lengths counts kernels, not dilated spans; h[i, :length] then
