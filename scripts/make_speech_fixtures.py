@@ -116,6 +116,7 @@ def main():
         json.dump(cases, f, indent=1)
     make_whisper_multilingual(root)
     make_whisper_classifier(root)
+    make_whisper_timestamps(root)
     make_ast(root, {"a": batch[0], "b": batch[1, :790], "c": single[0]})
     make_pipelines(root, {"a": batch[0], "b": batch[1, :790], "c": single[0]})
     print("speech fixtures:", len(cases), "models", tf.__version__)
@@ -174,6 +175,56 @@ def make_whisper_multilingual(root):
         gen.return_timestamps = False
         init = model._retrieve_init_tokens(feats, 3, gen, model.config, 50, {})
         res.append({"name": name, "kwargs": kw, "init_tokens": init.tolist(), "sequences": seq.tolist()})
+    with open(os.path.join(d, "generate.json"), "w") as f:
+        json.dump({"class": type(model).__name__, "cases": res}, f, indent=1)
+
+
+def make_whisper_timestamps(root):
+    """A tiny Whisper with timestamp tokens (<|notimestamps|> = 257, timestamps 258..319) and 50-frame
+    windows: generate() with return_timestamps on one window, long-form over several windows (one row,
+    and a batch with its frame mask), and timestamps with beams; sequences as Python returns them."""
+    import torch
+    import transformers as tf
+    from safetensors.torch import save_file
+
+    from make_fixtures import spread_weights
+
+    cfg = tf.WhisperConfig(vocab_size=320, d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
+                           decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64, num_mel_bins=16, max_source_positions=25,
+                           max_target_positions=64, decoder_start_token_id=251, pad_token_id=250, bos_token_id=250, eos_token_id=250,
+                           begin_suppress_tokens=[220, 250], suppress_tokens=[5, 6])
+    torch.manual_seed(88)
+    model = tf.WhisperForConditionalGeneration(cfg).eval()
+    spread_weights(model, 88)
+    with torch.no_grad():  # timestamps and the end likely enough to form segments
+        model.model.decoder.embed_tokens.weight[258:] *= 2.0
+        model.model.decoder.embed_tokens.weight[250] *= 2.0
+    gc = model.generation_config
+    gc.lang_to_id = {"<|en|>": 252, "<|fr|>": 253, "<|de|>": 254}
+    gc.task_to_id = {"translate": 255, "transcribe": 256}
+    gc.no_timestamps_token_id = 257
+    gc.is_multilingual = True
+    gc._from_model_config = False
+    d = os.path.join(root, "whisper-timestamps")
+    model.save_pretrained(d)
+    g = torch.Generator().manual_seed(5)
+    short = torch.randn(2, 16, 50, generator=g)
+    long = torch.randn(2, 16, 130, generator=g)
+    mask = torch.ones(2, 130, dtype=torch.long)
+    mask[1, 80:] = 0
+    long[1, :, 80:] = 0
+    save_file({"short": short, "long": long, "long_mask": mask}, os.path.join(d, "inputs.safetensors"))
+    cases = [("short", "short", dict(return_timestamps=True, language="en", max_new_tokens=14)),
+             ("short-beam", "short", dict(return_timestamps=True, language="fr", num_beams=2, max_new_tokens=12)),
+             ("long-one-row", "long1", dict(language="en", max_new_tokens=12)),
+             ("long-batch", "long", dict(language="en", max_new_tokens=12))]
+    res = []
+    for name, inp, kw in cases:
+        feats = {"short": short, "long": long, "long1": long[:1]}[inp]
+        extra = {"attention_mask": mask} if inp == "long" else {}
+        with torch.no_grad():
+            seq = model.generate(feats, **extra, **kw)
+        res.append({"name": name, "input": inp, "kwargs": kw, "sequences": seq.tolist()})
     with open(os.path.join(d, "generate.json"), "w") as f:
         json.dump({"class": type(model).__name__, "cases": res}, f, indent=1)
 

@@ -130,9 +130,27 @@ TEST(Speech, WhisperPromptsLanguagesAndTasksLikePython) {
   EXPECT_THROW(m->generate(feats, bad), ValueError);
   bad.task = std::nullopt, bad.max_new_tokens = 62;  // prompt + new tokens beyond max_target_positions
   EXPECT_THROW(m->generate(feats, bad), ValueError);
-  GenerationConfig stamps;
-  stamps.return_timestamps = true;  // not implemented: refused rather than decoded without the timestamp rules
-  EXPECT_THROW(m->generate(feats, stamps), ValueError);
+}
+
+TEST(Speech, WhisperTimestampsAndLongFormLikePython) {
+  const std::string dir = fixture("speech/whisper-timestamps");
+  auto m = AutoModelForSpeechSeq2Seq::from_pretrained(dir);
+  SafeTensorsFile in = SafeTensorsFile::open(dir + "/inputs.safetensors");
+  const Json cases = parse_json_file(dir + "/generate.json")["cases"];
+  ASSERT_EQ(cases.size(), 4u);
+  for (const Json& c : cases) {
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const std::string input = c["input"].get<std::string>();
+    Tensor feats = in.get(input == "short" ? "short" : "long"), mask;
+    if (input == "long1") feats = feats.slice(0, 0, 1).contiguous();
+    if (input == "long") mask = in.get("long_mask");
+    const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
+    EXPECT_EQ(testutil::rows(m->generate(feats, g, mask).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
+  }
+  GenerationConfig no_stamps;
+  no_stamps.return_timestamps = false;  // long-form needs them
+  EXPECT_THROW(m->generate(in.get("long").slice(0, 0, 1).contiguous(), no_stamps), ValueError);
+  EXPECT_THROW(m->generate(in.get("long"), GenerationConfig{}), ValueError);  // a long-form batch needs its frame mask
 }
 
 TEST(Speech, PipelinesMatchPython) {

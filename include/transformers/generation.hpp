@@ -33,7 +33,7 @@ struct GenerationConfig {
   // [<|notimestamps|>] built from these; language detected when unset on a multilingual model.
   std::optional<std::string> language, task;  // "fr" / "french" / "<|fr|>"; "transcribe" / "translate"
   std::optional<bool> return_timestamps;
-  std::optional<int64_t> no_timestamps_token_id;
+  std::optional<int64_t> no_timestamps_token_id, max_initial_timestamp_index;
   std::optional<std::map<std::string, int64_t>> lang_to_id, task_to_id;
   std::optional<std::vector<std::vector<int64_t>>> forced_decoder_ids;  // [index, id]; id -1 for null
 

@@ -23,6 +23,7 @@ void for_each_field(F&& f, G&... g) {
   f("begin_suppress_tokens", g.begin_suppress_tokens...), f("stop_strings", g.stop_strings...), f("seed", g.seed...);
   f("use_cache", g.use_cache...), f("language", g.language...), f("task", g.task...);
   f("return_timestamps", g.return_timestamps...), f("no_timestamps_token_id", g.no_timestamps_token_id...);
+  f("max_initial_timestamp_index", g.max_initial_timestamp_index...);
   f("lang_to_id", g.lang_to_id...), f("task_to_id", g.task_to_id...), f("forced_decoder_ids", g.forced_decoder_ids...);
 }
 

@@ -179,8 +179,59 @@ Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t V) {
   if (r.forced_eos) check_id(*r.forced_eos, "forced_eos_token_id");
   for (const auto& s : r.stop_strings)
     if (s.empty()) throw ValueError("stop_strings must not contain an empty string");
+  if (g.return_timestamps.value_or(false) && g.no_timestamps_token_id) {
+    const int64_t eos = !r.eos.empty() ? r.eos[0] : g.bos_token_id.value_or(0);
+    r.timestamps = Resolved::Timestamps{prompt_len, *g.no_timestamps_token_id, *g.no_timestamps_token_id + 1, eos, g.max_initial_timestamp_index};
+    check_id(*g.no_timestamps_token_id, "no_timestamps_token_id");
+  }
   return r;
 }
+
+namespace {
+// WhisperTimeStampLogitsProcessor: timestamps come in pairs (except right before eos) and never
+// decrease, the first token is a timestamp (at most max_initial_index), and a timestamp is forced
+// when the timestamps together are likelier than the best text token.
+void whisper_timestamps(const Resolved::Timestamps& t, const RowContext& row, float* s, int64_t V) {
+  const int64_t tb = std::min(t.timestamp_begin, V);
+  s[t.no_timestamps] = kNegInf;
+  const std::vector<int64_t> seq(row.seq.begin() + std::min<int64_t>(t.begin_index, static_cast<int64_t>(row.seq.size())), row.seq.end());
+  const size_t n = seq.size();
+  const bool last_ts = n >= 1 && seq[n - 1] >= t.timestamp_begin;
+  const bool penultimate_ts = n < 2 || seq[n - 2] >= t.timestamp_begin;
+  if (last_ts) {
+    if (penultimate_ts) std::fill(s + tb, s + V, kNegInf);
+    else std::fill(s, s + std::min(t.eos, V), kNegInf);
+  }
+  int64_t last = t.timestamp_begin;
+  for (auto it = seq.rbegin(); it != seq.rend(); ++it)
+    if (*it >= t.timestamp_begin) {
+      last = last_ts && !penultimate_ts ? *it : *it + 1;
+      break;
+    }
+  for (int64_t i = tb; i < std::min(last, V); ++i) s[i] = kNegInf;
+  if (static_cast<int64_t>(row.seq.size()) == t.begin_index) {
+    std::fill(s, s + tb, kNegInf);
+    if (t.max_initial_index)
+      for (int64_t i = t.timestamp_begin + *t.max_initial_index + 1; i < V; ++i) s[i] = kNegInf;
+  }
+  // log-softmax: the timestamps' total probability against the best text token
+  float mx = kNegInf;
+  for (int64_t i = 0; i < V; ++i) mx = std::max(mx, s[i]);
+  if (mx == kNegInf) return;
+  double total = 0, ts_total = 0;
+  float text_max = kNegInf;
+  for (int64_t i = 0; i < V; ++i) {
+    const double e = std::exp(static_cast<double>(s[i]) - mx);
+    total += e;
+    if (i >= tb) ts_total += e;
+    else text_max = std::max(text_max, s[i]);
+  }
+  const double lse = std::log(total) + mx;
+  const double ts_logprob = ts_total > 0 ? std::log(ts_total) + mx - lse : -INFINITY;
+  const double text_logprob = static_cast<double>(text_max) - lse;
+  if (ts_logprob > text_logprob) std::fill(s, s + tb, kNegInf);
+}
+}  // namespace
 
 void process(const Resolved& r, const RowContext& row, float* s, int64_t V) {
   const int64_t cur = static_cast<int64_t>(row.seq.size());
@@ -202,6 +253,7 @@ void process(const Resolved& r, const RowContext& row, float* s, int64_t V) {
   for (int64_t t : r.suppress) s[t] = kNegInf;
   if (!r.begin_suppress.empty() && cur == row.prompt_len + (row.prompt_len > 1 || !r.forced_bos ? 0 : 1))
     for (int64_t t : r.begin_suppress) s[t] = kNegInf;
+  if (r.timestamps) whisper_timestamps(*r.timestamps, row, s, V);
   if (!r.do_sample) return;
   const int64_t keep_min = r.num_beams > 1 ? static_cast<int64_t>(r.eos.size()) + 1 : 1;
   if (r.temperature != 1.0)

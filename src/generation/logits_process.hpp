@@ -22,6 +22,13 @@ struct Resolved {
   std::vector<int64_t> suppress, begin_suppress;
   std::vector<std::string> stop_strings;
   std::optional<uint64_t> seed;
+  // WhisperTimeStampLogitsProcessor (return_timestamps): timestamps from timestamp_begin on, the
+  // prompt's length as begin index.
+  struct Timestamps {
+    int64_t begin_index, no_timestamps, timestamp_begin, eos;
+    std::optional<int64_t> max_initial_index;
+  };
+  std::optional<Timestamps> timestamps;
 };
 
 // Checks values and fills defaults; prompt_len turns max_new_tokens into max_length.

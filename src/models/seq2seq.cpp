@@ -167,7 +167,9 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     if (!input_ids.defined() || input_ids.dim() < 2) throw ShapeMismatch("generate: the encoder input must be [batch, ...]");
     int64_t B = input_ids.size(0);
     if (B == 0) throw ValueError("generate: the input is empty");
-    if (family_.main_input != "input_ids") {
+    if (backbone_.whisper_generate()) {
+      // encoded window by window below
+    } else if (family_.main_input != "input_ids") {
       pending_ = {backbone_.encode(input_ids, {}), {}};
     } else {
       if (input_ids.dim() != 2) throw ShapeMismatch("generate: input_ids must be [batch, seq]");
@@ -191,32 +193,17 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     if (!backbone_.whisper_generate())
       return GenerativeModel::generate(Tensor::full({B, 1}, static_cast<double>(*start), DType::I64), overrides,
                                        Tensor::full({B, 1}, 1.0, DType::I64), hooks);
-    // Whisper: the init-token prompt, rows expanded for num_return_sequences, then its post-processing.
-    if (g.return_timestamps.value_or(false))
-      throw ValueError("generate: Whisper timestamp prediction (return_timestamps) is not implemented; transcribe without it");
-    auto prompt = whisper::init_tokens(g, B, [&](const std::vector<int64_t>& lang_ids) { return detect_language(B, *start, lang_ids); });
-    GenerationConfig call = overrides;
-    if (g.num_return_sequences.value_or(1) > 1) {
-      const int64_t n = *g.num_return_sequences;
-      pending_.hidden = repeat_rows(pending_.hidden, n), pending_.mask = repeat_rows(pending_.mask, n);
-      std::vector<std::vector<int64_t>> expanded;
-      for (const auto& r : prompt)
-        for (int64_t i = 0; i < n; ++i) expanded.push_back(r);
-      prompt = std::move(expanded);
-      B *= n;
-      call.num_return_sequences = 1;
-    }
-    const int64_t L = static_cast<int64_t>(prompt[0].size());
-    if (g.max_new_tokens && *g.max_new_tokens + L > backbone_.max_positions())
-      throw ValueError("generate: the length of the decoder prompt (" + std::to_string(L) + ") plus max_new_tokens (" +
-                       std::to_string(*g.max_new_tokens) + ") exceeds max_target_positions (" + std::to_string(backbone_.max_positions()) + ")");
-    // _set_max_new_tokens_and_length: a max_length counts the new tokens after the prompt.
-    if (!g.max_new_tokens)
-      call.max_length = std::min(g.max_length.value_or(20) + std::min(backbone_.max_positions() / 2 - 1, L), backbone_.max_positions());
-    std::vector<int64_t> flat;
-    for (const auto& r : prompt) flat.insert(flat.end(), r.begin(), r.end());
-    GenerateOutput out = GenerativeModel::generate(Tensor::from_ints(flat, {B, L}), call, Tensor::full({B, L}, 1.0, DType::I64), hooks);
-    out.sequences = whisper::postprocess(out.sequences, L, g);
+    // Whisper: window by window from its init tokens (generation_whisper.cpp).
+    whisper::Model wm;
+    wm.num_segment_frames = 2 * config().get_int("max_source_positions");
+    wm.max_target_positions = backbone_.max_positions();
+    wm.encode = [&](const Tensor& f) { pending_ = {backbone_.encode(f, {}), {}}; };
+    wm.detect_language = [&](int64_t rows, const std::vector<int64_t>& lang_ids) { return detect_language(rows, *start, lang_ids); };
+    wm.decode = [&](const Tensor& prompt, const GenerationConfig& call) {
+      return GenerativeModel::generate(prompt, call, Tensor::full(prompt.shape(), 1.0, DType::I64), hooks).sequences;
+    };
+    GenerateOutput out;
+    out.sequences = whisper::generate(input_ids, attention_mask, g, overrides, wm);
     return out;
   }
 

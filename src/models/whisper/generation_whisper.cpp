@@ -1,7 +1,9 @@
 #include "models/whisper/generation_whisper.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <numeric>
 
 #include "transformers/errors.hpp"
 
@@ -114,27 +116,137 @@ std::vector<std::vector<int64_t>> init_tokens(const GenerationConfig& g, int64_t
   return rows;
 }
 
-Tensor postprocess(const Tensor& sequences, int64_t num_init, const GenerationConfig& g) {
-  const auto seq = sequences.to_ints();
-  const int64_t B = sequences.size(0), L = sequences.size(1);
+namespace {
+
+// generate_with_fallback's clean-up of one generated row: trailing pads dropped (Python counts
+// every pad of the row, keeping one when pad is eos), then a final eos.
+std::vector<int64_t> trim(std::vector<int64_t> r, const GenerationConfig& g) {
   const std::vector<int64_t> eos = g.eos_token_id.value_or(std::vector<int64_t>{});
-  const std::optional<int64_t> pad = g.pad_token_id;
-  std::vector<std::vector<int64_t>> rows;
-  size_t longest = 0;
-  for (int64_t b = 0; b < B; ++b) {
-    std::vector<int64_t> r(seq.begin() + b * L + num_init, seq.begin() + (b + 1) * L);
-    if (pad && !r.empty() && r.back() == *pad) {
-      int64_t n = std::count(r.begin(), r.end(), *pad);
-      if (!eos.empty() && *pad == eos[0]) --n;
-      r.resize(r.size() - static_cast<size_t>(std::min<int64_t>(n, static_cast<int64_t>(r.size()))));
-    }
-    if (!r.empty() && !eos.empty() && r.back() == eos[0]) r.pop_back();
-    longest = std::max(longest, r.size());
-    rows.push_back(std::move(r));
+  if (g.pad_token_id && !r.empty() && r.back() == *g.pad_token_id) {
+    int64_t n = std::count(r.begin(), r.end(), *g.pad_token_id);
+    if (!eos.empty() && *g.pad_token_id == eos[0]) --n;
+    r.resize(r.size() - static_cast<size_t>(std::clamp<int64_t>(n, 0, static_cast<int64_t>(r.size()))));
   }
-  Tensor out = Tensor::full({B, static_cast<int64_t>(longest)}, static_cast<double>(pad.value_or(0)), DType::I64);
-  for (int64_t b = 0; b < B; ++b) std::copy(rows[b].begin(), rows[b].end(), out.data<int64_t>() + b * static_cast<int64_t>(longest));
-  return out;
+  if (!r.empty() && !eos.empty() && r.back() == eos[0]) r.pop_back();
+  return r;
+}
+
+// _retrieve_segment: the tokens a window contributes and how many frames to move on. With
+// timestamps, the window is cut after its last pair of consecutive timestamps unless it ends
+// with a single one (nothing more was said): the next window starts at that last timestamp.
+std::vector<int64_t> segment_tokens(const std::vector<int64_t>& seq, int64_t timestamp_begin, bool timestamps, int64_t window_frames,
+                                    int64_t& offset) {
+  offset = window_frames;
+  if (!timestamps || seq.size() < 2) return seq;
+  const size_t n = seq.size();
+  auto is_ts = [&](size_t i) { return seq[i] >= timestamp_begin; };
+  const bool single_ending = !is_ts(n - 2) && is_ts(n - 1);
+  std::vector<size_t> cuts;
+  for (size_t i = 0; i + 1 < n; ++i)
+    if (is_ts(i) && is_ts(i + 1)) cuts.push_back(i + 1);
+  if (cuts.empty()) return seq;
+  if (single_ending) return seq;  // every segment, up to the end
+  const size_t last = cuts.back() + 1;
+  constexpr int64_t kInputStride = 2;  // the encoder's two convolutions halve the frames once
+  offset = (seq[last - 2] - timestamp_begin) * kInputStride;
+  return std::vector<int64_t>(seq.begin(), seq.begin() + static_cast<std::ptrdiff_t>(last));
+}
+
+}  // namespace
+
+Tensor generate(const Tensor& features, const Tensor& attention_mask, const GenerationConfig& g0, const GenerationConfig& overrides,
+                const Model& m) {
+  if (!features.defined() || features.dim() != 3 || features.size(0) == 0)
+    throw ShapeMismatch("generate: Whisper's input_features must be [batch, mel bins, frames]");
+  const int64_t B0 = features.size(0), mels = features.size(1), N = features.size(2), W = m.num_segment_frames;
+  const bool shortform = N <= W;
+  GenerationConfig g = g0;
+  if (!shortform) {
+    if (g.return_timestamps && !*g.return_timestamps)
+      throw ValueError("generate: more than " + std::to_string(W) + " mel frames (> 30 s) is long-form generation, which needs timestamps: "
+                       "do not set return_timestamps=false");
+    g.return_timestamps = true;
+  }
+  const bool timestamps = g.return_timestamps.value_or(false);
+  if (timestamps && !g.no_timestamps_token_id)
+    throw ValueError("generate: timestamps need `no_timestamps_token_id` in the generation config");
+  std::vector<int64_t> max_frames(static_cast<size_t>(B0), N);
+  if (B0 > 1 && !shortform) {
+    if (!attention_mask.defined() || attention_mask.dim() != 2 || attention_mask.size(0) != B0 || attention_mask.size(1) != N)
+      throw ValueError("generate: batched long-form transcription needs the extractor's attention_mask [batch, frames]");
+    const Tensor am = attention_mask.to(DType::I64).contiguous();
+    for (int64_t b = 0; b < B0; ++b) max_frames[b] = std::accumulate(am.data<int64_t>() + b * N, am.data<int64_t>() + (b + 1) * N, int64_t{0});
+  }
+  // One window [rows, mels, W] of each row from its seek position, zero-padded to W frames.
+  const Tensor feats = features.to(DType::F32).contiguous();
+  auto window = [&](const std::vector<int64_t>& rows, const std::vector<int64_t>& seek, const std::vector<int64_t>& take) {
+    const int64_t R = static_cast<int64_t>(rows.size());
+    Tensor w = Tensor::zeros({R, mels, W});
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t c = 0; c < mels; ++c)
+        std::copy_n(feats.data<float>() + (rows[r] * mels + c) * N + seek[r], take[r], w.data<float>() + (r * mels + c) * W);
+    return w;
+  };
+  // The prompt, language detected on each row's first window when needed.
+  std::vector<int64_t> all(static_cast<size_t>(B0)), zero(static_cast<size_t>(B0), 0), first(static_cast<size_t>(B0));
+  for (int64_t b = 0; b < B0; ++b) all[b] = b, first[b] = std::min(N, W);
+  bool encoded_first = false;
+  auto prompts = init_tokens(g, B0, [&](const std::vector<int64_t>& lang_ids) {
+    m.encode(window(all, zero, first));
+    encoded_first = true;
+    return m.detect_language(B0, lang_ids);
+  });
+  // num_return_sequences: every row repeated, each decoded on its own (one beam result each).
+  const int64_t reps = std::max<int64_t>(1, g.num_return_sequences.value_or(1));
+  const int64_t B = B0 * reps;
+  std::vector<int64_t> source(static_cast<size_t>(B)), seek(static_cast<size_t>(B), 0), limit(static_cast<size_t>(B));
+  std::vector<std::vector<int64_t>> init(static_cast<size_t>(B)), tokens(static_cast<size_t>(B));
+  for (int64_t b = 0; b < B; ++b) source[b] = b / reps, limit[b] = max_frames[b / reps], init[b] = prompts[b / reps];
+  const int64_t L = static_cast<int64_t>(init[0].size());
+  const int64_t max_pos = m.max_target_positions;
+  if (g.max_new_tokens && *g.max_new_tokens + L > max_pos)
+    throw ValueError("generate: the length of the decoder prompt (" + std::to_string(L) + ") plus max_new_tokens (" +
+                     std::to_string(*g.max_new_tokens) + ") exceeds max_target_positions (" + std::to_string(max_pos) + ")");
+  GenerationConfig call = overrides;
+  call.num_return_sequences = 1;
+  call.return_timestamps = timestamps;
+  // _set_max_new_tokens_and_length: a max_length counts the new tokens after the prompt.
+  if (!g.max_new_tokens) call.max_length = std::min(g.max_length.value_or(20) + std::min(max_pos / 2 - 1, L), max_pos);
+  const int64_t timestamp_begin = g.no_timestamps_token_id.value_or(std::numeric_limits<int64_t>::max() - 1) + 1;
+  bool first_round = true;
+  while (true) {
+    std::vector<int64_t> rows, row_seek, take;
+    for (int64_t b = 0; b < B; ++b)
+      if (seek[b] < limit[b]) rows.push_back(b), row_seek.push_back(seek[b]), take.push_back(std::min(limit[b] - seek[b], W));
+    if (rows.empty()) break;
+    const int64_t R = static_cast<int64_t>(rows.size());
+    // The first window was encoded for language detection already (when nothing was repeated).
+    if (!(first_round && encoded_first && reps == 1 && R == B0)) {
+      std::vector<int64_t> src(static_cast<size_t>(R));
+      for (int64_t r = 0; r < R; ++r) src[r] = source[rows[r]];
+      m.encode(window(src, row_seek, take));
+    }
+    first_round = false;
+    std::vector<int64_t> flat;
+    for (int64_t b : rows) flat.insert(flat.end(), init[b].begin(), init[b].end());
+    const Tensor out = m.decode(Tensor::from_ints(flat, {R, L}), call);
+    const auto ids = out.to_ints();
+    const int64_t S = out.size(1);
+    for (int64_t r = 0; r < R; ++r) {
+      const int64_t b = rows[r];
+      const std::vector<int64_t> seq = trim(std::vector<int64_t>(ids.begin() + r * S + L, ids.begin() + (r + 1) * S), g);
+      int64_t offset = 0;
+      const auto seg = segment_tokens(seq, timestamp_begin, timestamps, take[r], offset);
+      tokens[b].insert(tokens[b].end(), seg.begin(), seg.end());
+      // Python would decode the same window forever when the last timestamp is <|0.00|>.
+      seek[b] += offset > 0 ? offset : take[r];
+    }
+  }
+  size_t longest = 0;
+  for (const auto& t : tokens) longest = std::max(longest, t.size());
+  Tensor result = Tensor::full({B, static_cast<int64_t>(longest)}, static_cast<double>(g.pad_token_id.value_or(0)), DType::I64);
+  for (int64_t b = 0; b < B; ++b) std::copy(tokens[b].begin(), tokens[b].end(), result.data<int64_t>() + b * static_cast<int64_t>(longest));
+  return result;
 }
 
 }  // namespace transformers::whisper
