@@ -334,6 +334,7 @@ def make_pipelines(root, waves):
     import tokenizers
     import torch
     import transformers as tf
+    from safetensors.numpy import save_file
 
     from make_fixtures import spread_weights
 
@@ -368,6 +369,13 @@ def make_pipelines(root, waves):
     tf.Wav2Vec2FeatureExtractor(return_attention_mask=True, do_normalize=True).save_pretrained(ctc)
     asr = tf.pipeline("automatic-speech-recognition", model=ctc)
     goldens["ctc"] = {k: asr(w.copy())["text"] for k, w in waves.items()}
+    # Chunked CTC over a longer clip: 0.25 s chunks with 0.04 s strides (multiples of the 20-sample frame rate).
+    t = np.arange(8000) / 16000
+    clip = (0.5 * np.sin(2 * np.pi * (300 + 900 * t) * t) + 0.05 * np.random.default_rng(6).standard_normal(8000)).astype(np.float32)
+    save_file({"clip": clip}, os.path.join(d, "ctc-long.safetensors"))
+    goldens["ctc-long"] = asr(clip.copy())["text"]
+    goldens["ctc-chunked"] = asr(clip.copy(), chunk_length_s=0.25, stride_length_s=0.04)["text"]
+    goldens["ctc-chunked-default-stride"] = asr(clip.copy(), chunk_length_s=0.2)["text"]
 
     # Whisper: 16 mel bins, 1 s windows (100 frames, max_source_positions 50).
     wh = os.path.join(d, "whisper")
@@ -379,11 +387,13 @@ def make_pipelines(root, waves):
     bpe.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = tokenizers.decoders.ByteLevel()
     bpe.add_special_tokens(specials)
+    stamps = [f"<|{i * 0.02:.2f}|>" for i in range(51)]  # 1 s windows at 0.02 s
+    bpe.add_tokens(stamps)
     tok = tf.WhisperTokenizer(tokenizer_object=bpe, unk_token="<|endoftext|>", bos_token="<|endoftext|>", eos_token="<|endoftext|>",
                               pad_token="<|endoftext|>", extra_special_tokens=specials[1:])
     tok.save_pretrained(wh)
     ids = {t: bpe.token_to_id(t) for t in specials}
-    cfg = tf.WhisperConfig(vocab_size=len(alphabet) + len(specials), d_model=32, encoder_layers=2, decoder_layers=2,
+    cfg = tf.WhisperConfig(vocab_size=len(alphabet) + len(specials) + len(stamps), d_model=32, encoder_layers=2, decoder_layers=2,
                            encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64,
                            num_mel_bins=16, max_source_positions=50, max_target_positions=40,
                            decoder_start_token_id=ids["<|startoftranscript|>"], pad_token_id=ids["<|endoftext|>"],
@@ -410,6 +420,16 @@ def make_pipelines(root, waves):
     asr = tf.pipeline("automatic-speech-recognition", model=wh)
     goldens["whisper"] = {k: asr(w.copy())["text"] for k, w in waves.items()}
     goldens["whisper-fr"] = {k: asr(w.copy(), generate_kwargs={"language": "fr"})["text"] for k, w in waves.items()}
+    # Timestamps, and 2.6 s of audio: long-form over the 1 s windows.
+    t = np.arange(int(2.6 * 16000)) / 16000
+    long = (0.4 * np.sin(2 * np.pi * 330 * t) * (t < 1.2) + 0.3 * np.sin(2 * np.pi * 1800 * t) * (t > 1.5)
+            + 0.02 * np.random.default_rng(4).standard_normal(len(t))).astype(np.float32)
+    sf.write(os.path.join(d, "long.wav"), long, 16000, subtype="FLOAT")
+    waves_ts = dict(waves, long=long)
+    def chunks(r):
+        return {"text": r["text"], "chunks": [{"timestamp": list(c["timestamp"]), "text": c["text"]} for c in r.get("chunks", [])]}
+    goldens["whisper-timestamps"] = {k: chunks(asr(w.copy(), return_timestamps=True)) for k, w in waves_ts.items()}
+    goldens["whisper-long"] = asr(long.copy())["text"]
 
     # Audio classification: the group-norm Wav2Vec2 classifier with named labels.
     cls = os.path.join(d, "classifier")

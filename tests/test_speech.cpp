@@ -260,3 +260,45 @@ TEST(Speech, ASTModelsMatchPython) {
                                                                        "classifier.layernorm.bias", "classifier.layernorm.weight"}));
   EXPECT_THROW(m->forward({{"input_values", Tensor::zeros({1, 10, 16})}}), ShapeMismatch);
 }
+
+TEST(Speech, AsrTimestampsLongFormAndChunkingLikePython) {
+  const std::string dir = fixture("speech/pipelines");
+  const Json goldens = parse_json_file(dir + "/goldens.json");
+  SafeTensorsFile in = SafeTensorsFile::open(fixture("speech/inputs.safetensors"));
+  const auto batch = in.get("batch.input_values").to_floats();
+  std::map<std::string, std::vector<float>> waves = {
+      {"a", {batch.begin(), batch.begin() + 1200}}, {"b", {batch.begin() + 1200, batch.begin() + 1200 + 790}},
+      {"c", in.get("single.input_values").to_floats()}, {"long", load_audio(dir + "/long.wav", 16000)}};
+  auto whisper = AutomaticSpeechRecognitionPipeline::from_pretrained(dir + "/whisper");
+  AsrOptions ts;
+  ts.return_timestamps = true;
+  for (const auto& [k, w] : waves) {
+    SCOPED_TRACE(k);
+    const Json& want = goldens["whisper-timestamps"][k];
+    const AsrResult r = whisper->transcribe({w}, ts).at(0);
+    EXPECT_EQ(r.text, want["text"].get<std::string>());
+    ASSERT_EQ(r.chunks.size(), want["chunks"].size());
+    for (size_t i = 0; i < r.chunks.size(); ++i) {
+      const Json& c = want["chunks"][i];
+      EXPECT_EQ(r.chunks[i].text, c["text"].get<std::string>()) << i;
+      for (int e = 0; e < 2; ++e) {
+        const std::optional<double> got = e ? r.chunks[i].end : r.chunks[i].start;
+        if (c["timestamp"][e].is_null()) EXPECT_FALSE(got.has_value()) << i;
+        else EXPECT_NEAR(got.value_or(-1), c["timestamp"][e].get<double>(), 1e-9) << i;
+      }
+    }
+  }
+  EXPECT_EQ((*whisper)({waves["long"]}).at(0), goldens["whisper-long"].get<std::string>());  // 2.6 s over 1 s windows
+
+  auto ctc = AutomaticSpeechRecognitionPipeline::from_pretrained(dir + "/ctc");
+  const auto clip = SafeTensorsFile::open(dir + "/ctc-long.safetensors").get("clip").to_floats();
+  EXPECT_EQ((*ctc)({clip}).at(0), goldens["ctc-long"].get<std::string>());
+  AsrOptions chunked;
+  chunked.chunk_length_s = 0.25, chunked.stride_length_s = 0.04;
+  EXPECT_EQ(ctc->transcribe({clip}, chunked).at(0).text, goldens["ctc-chunked"].get<std::string>());
+  chunked.chunk_length_s = 0.2, chunked.stride_length_s = std::nullopt;
+  EXPECT_EQ(ctc->transcribe({clip}, chunked).at(0).text, goldens["ctc-chunked-default-stride"].get<std::string>());
+  chunked.chunk_length_s = 0.05, chunked.stride_length_s = 0.03;  // strides longer than the chunk
+  EXPECT_THROW(ctc->transcribe({clip}, chunked), ValueError);
+  EXPECT_THROW(ctc->transcribe({clip}, ts), ValueError);  // CTC timestamps are not implemented
+}

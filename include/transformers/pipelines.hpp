@@ -161,14 +161,32 @@ class Text2TextGenerationPipeline {
 };
 
 // pipeline("automatic-speech-recognition") for CTC models (argmax frames, CTC-decoded by the
-// tokenizer) and Whisper (generate(), then the text tokens decoded). Audio is mono float at the
-// feature extractor's rate, one clip at a time, up to one model window (no chunking yet).
+// tokenizer; long audio in strided chunks) and Whisper (generate(), long-form past 30 s, the text
+// tokens decoded as _decode_asr does, timestamps on request). Audio is mono float at the feature
+// extractor's rate, one clip at a time.
 // Whisper gets the pipeline's defaults unless the call or the model's generation_config.json
 // sets them: num_beams 5, max_new_tokens 256 (not with max_length).
+struct AsrOptions {
+  GenerationConfig generation;       // Whisper's generate() settings (language, task, num_beams, ...)
+  bool return_timestamps = false;    // Whisper: chunks with (start, end) in seconds
+  double chunk_length_s = 0;         // CTC: > 0 transcribes overlapping chunks of this length
+  std::optional<double> stride_length_s;  // CTC: the overlap on each side (default chunk_length_s / 6)
+};
+struct AsrChunk {
+  std::optional<double> start, end;
+  std::string text;
+};
+struct AsrResult {
+  std::string text;
+  std::vector<AsrChunk> chunks;  // with return_timestamps
+};
+
 class AutomaticSpeechRecognitionPipeline {
  public:
   static std::unique_ptr<AutomaticSpeechRecognitionPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::string> operator()(const std::vector<std::vector<float>>& audio, const GenerationConfig& g = {}) const;
+  // Python's pipeline call with its options; audio longer than Whisper's 30 s window is long-form.
+  std::vector<AsrResult> transcribe(const std::vector<std::vector<float>>& audio, const AsrOptions& o) const;
   // Sound files through load_audio(), at sampling_rate().
   std::vector<std::string> transcribe_files(const std::vector<std::string>& paths, const GenerationConfig& g = {}) const;
   int64_t sampling_rate() const { return processor_->feature_extractor().sampling_rate(); }

@@ -2,6 +2,9 @@
 // for one unchunked clip at a time.
 #include <algorithm>
 
+#include <cmath>
+
+#include "models/whisper/tokenization_whisper.hpp"
 #include "ops/ops.hpp"
 #include "pipelines/pipeline_utils.hpp"
 #include "transformers/errors.hpp"
@@ -47,32 +50,81 @@ std::unique_ptr<AutomaticSpeechRecognitionPipeline> AutomaticSpeechRecognitionPi
 
 std::vector<std::string> AutomaticSpeechRecognitionPipeline::operator()(const std::vector<std::vector<float>>& audio,
                                                                         const GenerationConfig& g) const {
-  const PreTrainedTokenizer& tok = *processor_->tokenizer();
+  AsrOptions o;
+  o.generation = g;
   std::vector<std::string> out;
+  for (const auto& r : transcribe(audio, o)) out.push_back(r.text);
+  return out;
+}
+
+std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std::vector<std::vector<float>>& audio, const AsrOptions& o) const {
+  const PreTrainedTokenizer& tok = *processor_->tokenizer();
+  const FeatureExtractor& fe = processor_->feature_extractor();
+  std::vector<AsrResult> out;
   for (const auto& clip : audio) {
+    if (clip.empty()) throw ValueError("automatic-speech-recognition: an empty audio clip");
+    AsrResult res;
     if (ctc_) {
-      // Frames' argmax, decoded with the CTC rules and special tokens kept (type "ctc").
-      const Tensor logits = model_->forward(features(processor_->feature_extractor(), clip))["logits"];
-      const Tensor ids = ops::argmax(logits, -1);
-      out.push_back(tok.decode(ids.to_ints(), false));
+      if (o.return_timestamps) throw ValueError("automatic-speech-recognition: timestamps are implemented for Whisper only");
+      // Frames' argmax, decoded with the CTC rules and special tokens kept (type "ctc"); in chunks
+      // when asked, each chunk's stride frames dropped before joining (chunk_iter, rescale_stride).
+      const int64_t n = static_cast<int64_t>(clip.size());
+      std::vector<int64_t> ids;
+      if (o.chunk_length_s > 0) {
+        const double sr = static_cast<double>(fe.sampling_rate());
+        const int64_t align = model_->config().has("conv_stride") ? [&] {
+          int64_t r = 1;
+          for (int64_t st : model_->config().get_int_list("conv_stride")) r *= st;
+          return r;
+        }() : 1;
+        const double stride_s = o.stride_length_s.value_or(o.chunk_length_s / 6);
+        auto samples = [&](double s) { return static_cast<int64_t>(std::nearbyint(s * sr / static_cast<double>(align))) * align; };
+        const int64_t chunk = samples(o.chunk_length_s), left = samples(stride_s), right = samples(stride_s);
+        if (chunk < left + right) throw ValueError("Chunk length must be superior to stride length");
+        const int64_t step = chunk - left - right;
+        if (step <= 0) throw ValueError("automatic-speech-recognition: chunk_length_s leaves no step between chunks");
+        for (int64_t start = 0; start < n; start += step) {
+          const int64_t end = std::min(start + chunk, n), len = end - start;
+          const int64_t sl = start == 0 ? 0 : left, sr_ = end >= n ? 0 : right;
+          if (len > sl) {
+            const std::vector<float> piece(clip.begin() + start, clip.begin() + end);
+            const Tensor frames = ops::argmax(model_->forward(features(fe, piece, true))["logits"], -1);
+            const auto f = frames.to_ints();
+            const int64_t tokens = static_cast<int64_t>(std::nearbyint(static_cast<double>(len) / static_cast<double>(align)));
+            const int64_t l = static_cast<int64_t>(std::nearbyint(static_cast<double>(sl) / static_cast<double>(len) * static_cast<double>(tokens)));
+            const int64_t r = static_cast<int64_t>(std::nearbyint(static_cast<double>(sr_) / static_cast<double>(len) * static_cast<double>(tokens)));
+            const int64_t hi = std::min<int64_t>(tokens - r, static_cast<int64_t>(f.size()));
+            for (int64_t i = l; i < hi; ++i) ids.push_back(f[i]);
+          }
+          if (end >= n) break;
+        }
+      } else {
+        ids = ops::argmax(model_->forward(features(fe, clip, true))["logits"], -1).to_ints();
+      }
+      res.text = tok.decode(ids, false);
+      out.push_back(std::move(res));
       continue;
     }
-    ModelInputs in = features(processor_->feature_extractor(), clip, true);
-    GenerationConfig call = g;
+    // Whisper: past one 30 s window the extractor keeps every frame and generate() goes long-form.
+    const int64_t window = model_->config().get_int("max_source_positions") * 2 * 160;  // samples per window at hop 160
+    FeatureExtractorCallOptions fo;
+    fo.sampling_rate = fe.sampling_rate();
+    fo.return_attention_mask = true;
+    if (static_cast<int64_t>(clip.size()) > window) fo.truncation = false, fo.padding = "longest";
+    const BatchFeature f = fe({clip}, fo);
+    GenerationConfig call = o.generation;
     const GenerationConfig& model_g = model_->generation_config();
     if (!call.num_beams && !model_g.num_beams) call.num_beams = 5;
     if (!call.max_new_tokens && !model_g.max_new_tokens && !call.max_length && !model_g.max_length) call.max_new_tokens = 256;
-    const Tensor seq = model_->generate(in.at("input_features"), call).sequences;
-    // _decode_asr without timestamps: the text tokens (no special ids, no timestamps) decoded.
-    const std::optional<int64_t> no_ts = tok.backend().token_to_id("<|notimestamps|>");
-    std::vector<int64_t> text;
-    for (int64_t id : seq.to_ints()) {
-      const auto t = tok.backend().id_to_token(id);
-      if (t && tok.backend().is_special(*t)) continue;
-      if (no_ts && id > *no_ts) continue;
-      text.push_back(id);
-    }
-    out.push_back(tok.decode(text, false));
+    if (o.return_timestamps) call.return_timestamps = true;
+    const Tensor seq = model_->generate(f.at("input_features"), call, f.count("attention_mask") ? f.at("attention_mask") : Tensor()).sequences;
+    const double precision = 30.0 / static_cast<double>(model_->config().get_int("max_source_positions")) *
+                             (static_cast<double>(window) / static_cast<double>(fe.sampling_rate()) / 30.0);
+    const whisper::AsrText t = whisper::decode_asr(tok, seq.to_ints(), precision);
+    res.text = t.text;
+    if (o.return_timestamps)
+      for (const auto& c : t.chunks) res.chunks.push_back({c.start, c.end, c.text});
+    out.push_back(std::move(res));
   }
   return out;
 }

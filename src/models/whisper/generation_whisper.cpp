@@ -3,13 +3,19 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <set>
 #include <numeric>
 
+#include "models/whisper/tokenization_whisper.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::whisper {
 
 namespace {
+
+// Names that are aliases of a language listed under its own name.
+const std::set<std::string> kAliases = {"burmese", "valencian", "flemish", "haitian", "letzeburgesch", "pushto",
+                                        "panjabi", "moldavian", "moldovan", "sinhalese", "castilian", "mandarin"};
 
 // Whisper's language names and aliases -> codes (tokenization_whisper.TO_LANGUAGE_CODE).
 const std::map<std::string, std::string>& language_codes() {
@@ -35,6 +41,22 @@ const std::map<std::string, std::string>& language_codes() {
       {"panjabi", "pa"}, {"moldavian", "ro"}, {"moldovan", "ro"}, {"sinhalese", "si"}, {"castilian", "es"}, {"mandarin", "zh"}};
   return m;
 }
+
+}  // namespace
+
+std::string language_name(const std::string& code) {
+  // The first name of a code in language_codes() is Whisper's own; the aliases come after.
+  static const std::map<std::string, std::string> names = [] {
+    std::map<std::string, std::string> r;
+    for (const auto& [name, c] : language_codes())
+      if (!kAliases.count(name)) r.emplace(c, name);
+    return r;
+  }();
+  auto it = names.find(code);
+  return it == names.end() ? "" : it->second;
+}
+
+namespace {
 
 int64_t language_to_id(std::string language, const std::map<std::string, int64_t>& lang_to_id) {
   std::transform(language.begin(), language.end(), language.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -131,13 +153,13 @@ std::vector<int64_t> trim(std::vector<int64_t> r, const GenerationConfig& g) {
   return r;
 }
 
-// _retrieve_segment: the tokens a window contributes and how many frames to move on. With
-// timestamps, the window is cut after its last pair of consecutive timestamps unless it ends
-// with a single one (nothing more was said): the next window starts at that last timestamp.
-std::vector<int64_t> segment_tokens(const std::vector<int64_t>& seq, int64_t timestamp_begin, bool timestamps, int64_t window_frames,
-                                    int64_t& offset) {
+// _retrieve_segment: the tokens a window contributes and how many frames to move on. When the
+// model emitted timestamp tokens (asked for or not), the window is cut after its last pair of
+// consecutive timestamps unless it ends with a single one (nothing more was said): the next
+// window starts at that last timestamp.
+std::vector<int64_t> segment_tokens(const std::vector<int64_t>& seq, int64_t timestamp_begin, int64_t window_frames, int64_t& offset) {
   offset = window_frames;
-  if (!timestamps || seq.size() < 2) return seq;
+  if (seq.size() < 2) return seq;
   const size_t n = seq.size();
   auto is_ts = [&](size_t i) { return seq[i] >= timestamp_begin; };
   const bool single_ending = !is_ts(n - 2) && is_ts(n - 1);
@@ -210,8 +232,9 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
   GenerationConfig call = overrides;
   call.num_return_sequences = 1;
   call.return_timestamps = timestamps;
-  // _set_max_new_tokens_and_length: a max_length counts the new tokens after the prompt.
-  if (!g.max_new_tokens) call.max_length = std::min(g.max_length.value_or(20) + std::min(max_pos / 2 - 1, L), max_pos);
+  // _set_max_new_tokens_and_length, run before every window: a max_length is raised by the prompt's
+  // length each time (so later windows may run longer, as in Python).
+  int64_t max_length = g.max_length.value_or(20);
   const int64_t timestamp_begin = g.no_timestamps_token_id.value_or(std::numeric_limits<int64_t>::max() - 1) + 1;
   bool first_round = true;
   while (true) {
@@ -227,6 +250,7 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
       m.encode(window(src, row_seek, take));
     }
     first_round = false;
+    if (!g.max_new_tokens) call.max_length = max_length = std::min(max_length + std::min(max_pos / 2 - 1, L), max_pos);
     std::vector<int64_t> flat;
     for (int64_t b : rows) flat.insert(flat.end(), init[b].begin(), init[b].end());
     const Tensor out = m.decode(Tensor::from_ints(flat, {R, L}), call);
@@ -236,7 +260,7 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
       const int64_t b = rows[r];
       const std::vector<int64_t> seq = trim(std::vector<int64_t>(ids.begin() + r * S + L, ids.begin() + (r + 1) * S), g);
       int64_t offset = 0;
-      const auto seg = segment_tokens(seq, timestamp_begin, timestamps, take[r], offset);
+      const auto seg = segment_tokens(seq, timestamp_begin, take[r], offset);
       tokens[b].insert(tokens[b].end(), seg.begin(), seg.end());
       // Python would decode the same window forever when the last timestamp is <|0.00|>.
       seek[b] += offset > 0 ? offset : take[r];
