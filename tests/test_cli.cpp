@@ -186,6 +186,12 @@ TEST(Cli, RunAudioPipelines) {
   EXPECT_EQ(out, dir + "/c.wav\n  text: " + g["whisper"]["c"].get<std::string>() + "\n");
   ASSERT_EQ(run(kCli + " run " + dir + "/classifier --top-k 1 " + dir + "/b.wav 2>/dev/null", &out), 0) << out;
   EXPECT_NE(out.find(g["classifier-top1"]["b"][0]["label"].get<std::string>()), std::string::npos) << out;
+  ASSERT_EQ(run(kCli + " run " + dir + "/whisper --timestamps " + dir + "/long.wav 2>/dev/null", &out), 0) << out;
+  const auto& chunks = g["whisper-timestamps"]["long"]["chunks"];
+  EXPECT_NE(out.find("  [0.18 -> 0.30] " + chunks[0]["text"].get<std::string>() + "\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  [3.28 -> ?] " + chunks[chunks.size() - 1]["text"].get<std::string>() + "\n"), std::string::npos) << out;
+  ASSERT_EQ(run(kCli + " run " + dir + "/whisper --language fr " + dir + "/a.wav 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out, dir + "/a.wav\n  text: " + g["whisper-fr"]["a"].get<std::string>() + "\n");
   EXPECT_NE(run(kCli + " run " + dir + "/ctc " + dir + "/missing.wav", &out), 0);
   EXPECT_NE(out.find("error: "), std::string::npos) << out;
 }

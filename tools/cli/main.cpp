@@ -166,7 +166,7 @@ struct GenFlags {
 };
 
 int cmd_run(const std::string& model_id, std::string task, const std::vector<std::string>& inputs, const std::string& agg,
-            int64_t top_k, const std::string& labels, const GenFlags& gf, const FromPretrainedOptions& o) {
+            int64_t top_k, const std::string& labels, const GenFlags& gf, const AsrOptions& asr, const FromPretrainedOptions& o) {
   if (inputs.empty()) throw ValueError("run: give at least one input (text, or a sound file for audio tasks)");
   if (task.empty()) {  // pick from config.architectures, like Python's pipeline(model=...)
     const std::string a = first_architecture(model_id, o);
@@ -191,8 +191,14 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     }
   } else if (task == "automatic-speech-recognition") {  // inputs are sound files
     auto p = AutomaticSpeechRecognitionPipeline::from_pretrained(model_id, o);
-    const auto out = p->transcribe_files(inputs, gf.config());
-    for (size_t i = 0; i < out.size(); ++i) std::cout << inputs[i] << "\n  text: " << out[i] << "\n";
+    AsrOptions ao = asr;
+    ao.generation = gf.config().merged_over(asr.generation);
+    for (const auto& path : inputs) {
+      const AsrResult r = p->transcribe({load_audio(path, p->sampling_rate())}, ao).at(0);
+      std::cout << path << "\n  text: " << r.text << "\n";
+      auto secs = [](const std::optional<double>& t) { return t ? std::to_string(*t).substr(0, std::to_string(*t).find('.') + 3) : std::string("?"); };
+      for (const auto& c : r.chunks) std::cout << "  [" << secs(c.start) << " -> " << secs(c.end) << "] " << c.text << "\n";
+    }
   } else if (task == "audio-classification") {
     auto p = AudioClassificationPipeline::from_pretrained(model_id, o);
     const auto r = p->classify_files(inputs, top_k > 0 ? std::optional<int64_t>(top_k) : std::optional<int64_t>(5));
@@ -533,6 +539,12 @@ int main(int argc, char** argv) {
   runc->add_option("--top-p", run_flags.top_p);
   runc->add_option("--seed", run_flags.seed);
   runc->add_option("--candidate-labels", run_labels, "zero-shot-classification: comma-separated labels");
+  AsrOptions run_asr;
+  std::string run_language, run_speech_task;
+  runc->add_flag("--timestamps", run_asr.return_timestamps, "automatic-speech-recognition (Whisper): print timestamped chunks");
+  runc->add_option("--chunk-length-s", run_asr.chunk_length_s, "automatic-speech-recognition (CTC): transcribe in chunks of this many seconds");
+  runc->add_option("--language", run_language, "automatic-speech-recognition (Whisper): language code or name, e.g. fr");
+  runc->add_option("--speech-task", run_speech_task, "automatic-speech-recognition (Whisper): transcribe | translate");
   add_hub_options(runc, ro);
 
   auto* gen = app.add_subcommand("generate", "generate() on input_ids from a safetensors file; writes sequences");
@@ -617,7 +629,9 @@ int main(int argc, char** argv) {
     }
     if (app.got_subcommand("run")) {
       if (run_flags.do_sample && run_top_k > 0) run_flags.top_k = run_top_k;
-      return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_flags, ro);
+      if (!run_language.empty()) run_asr.generation.language = run_language;
+      if (!run_speech_task.empty()) run_asr.generation.task = run_speech_task;
+      return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_flags, run_asr, ro);
     }
     if (app.got_subcommand("preprocess")) return cmd_preprocess(pre_id, pre_audio, pre_image, pre_out, pho);
     if (app.got_subcommand("generate")) return cmd_generate(gen_id, gen_class, gen_inputs, gen_out, gen_flags, go);
