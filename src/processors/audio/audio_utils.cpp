@@ -164,14 +164,17 @@ Tensor power_spectrogram_f32(const float* x, int64_t n, const std::vector<double
   const std::vector<double> seg = analysis_frames(x, n, window, o, frames, fft);
   const int64_t len = o.frame_length, bins = fft / 2 + 1;
   Tensor fr = Tensor::empty({frames, len});
+  float* frp = fr.data<float>();  // pointers hoisted: data<T>() is an out-of-line call
   for (int64_t f = 0; f < frames; ++f)
-    for (int64_t t = 0; t < len; ++t) fr.data<float>()[f * len + t] = static_cast<float>(seg[f * fft + t]);
+    for (int64_t t = 0; t < len; ++t) frp[f * len + t] = static_cast<float>(seg[f * fft + t]);
   const Tensor ri = ops::linear(fr, dft_basis(len, fft));  // [frames, 2 * bins]
   Tensor out = Tensor::empty({frames, bins});
+  const float* rip = ri.data<float>();
+  float* op = out.data<float>();
   for (int64_t f = 0; f < frames; ++f)
     for (int64_t k = 0; k < bins; ++k) {
-      const float re = ri.data<float>()[f * 2 * bins + k], im = ri.data<float>()[f * 2 * bins + bins + k];
-      out.data<float>()[f * bins + k] = re * re + im * im;
+      const float re = rip[f * 2 * bins + k], im = rip[f * 2 * bins + bins + k];
+      op[f * bins + k] = re * re + im * im;
     }
   return out;
 }

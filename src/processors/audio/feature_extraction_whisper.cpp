@@ -50,10 +50,11 @@ class WhisperFeatureExtractor : public SequenceFeatureExtractor {
       const Tensor power = power_spectrogram_f32(p.values[b].data(), L, window_, StftOptions{.frame_length = n_fft_, .hop_length = hop_length_});
       const Tensor mel = ops::linear(power.slice(0, 0, T).contiguous(), mel_t_);  // [T, M]; the last STFT frame is dropped
       float* out = feats.data<float>() + b * M * T;
+      const float* mp = mel.data<float>();
       float mx = -INFINITY;
       for (int64_t t = 0; t < T; ++t)
         for (int64_t m = 0; m < M; ++m) {
-          const float l = std::log10(std::max(mel.data<float>()[t * M + m], 1e-10f));
+          const float l = std::log10(std::max(mp[t * M + m], 1e-10f));
           out[m * T + t] = l;
           mx = std::max(mx, l);
         }
