@@ -122,6 +122,17 @@ def main():
     print("speech fixtures:", len(cases), "models", tf.__version__)
 
 
+def control_tokens(gc, en, translate, transcribe, no_timestamps):
+    """A multilingual Whisper generation config: <|en|> <|fr|> <|de|> from `en` on, the task tokens and
+    <|notimestamps|>, saved as the real checkpoints have it (not derived from config.json)."""
+    gc.lang_to_id = {"<|en|>": en, "<|fr|>": en + 1, "<|de|>": en + 2}
+    gc.task_to_id = {"translate": translate, "transcribe": transcribe}
+    gc.no_timestamps_token_id = no_timestamps
+    gc.is_multilingual = True
+    gc._from_model_config = False
+    return gc
+
+
 def make_whisper_multilingual(root):
     """A tiny Whisper whose generation_config carries lang_to_id / task_to_id / no_timestamps_token_id
     (pad == eos, as in the real checkpoints): generate() with a language code, name and token, a task,
@@ -143,12 +154,7 @@ def make_whisper_multilingual(root):
     spread_weights(model, 77)
     with torch.no_grad():  # make <|endoftext|> likely enough that some rows stop early
         model.model.decoder.embed_tokens.weight[251] *= 3.0
-    gc = model.generation_config
-    gc.lang_to_id = {"<|en|>": 240, "<|fr|>": 241, "<|de|>": 242}
-    gc.task_to_id = {"translate": 244, "transcribe": 245}
-    gc.no_timestamps_token_id = 246
-    gc.is_multilingual = True
-    gc._from_model_config = False
+    gc = control_tokens(model.generation_config, 240, 244, 245, 246)
     d = os.path.join(root, "whisper-multilingual")
     model.save_pretrained(d)
     g = torch.Generator().manual_seed(21)
@@ -199,12 +205,7 @@ def make_whisper_timestamps(root):
     with torch.no_grad():  # timestamps and the end likely enough to form segments
         model.model.decoder.embed_tokens.weight[258:] *= 2.0
         model.model.decoder.embed_tokens.weight[250] *= 2.0
-    gc = model.generation_config
-    gc.lang_to_id = {"<|en|>": 252, "<|fr|>": 253, "<|de|>": 254}
-    gc.task_to_id = {"translate": 255, "transcribe": 256}
-    gc.no_timestamps_token_id = 257
-    gc.is_multilingual = True
-    gc._from_model_config = False
+    control_tokens(model.generation_config, 252, 255, 256, 257)
     d = os.path.join(root, "whisper-timestamps")
     model.save_pretrained(d)
     g = torch.Generator().manual_seed(5)
@@ -340,8 +341,18 @@ def make_pipelines(root, waves):
 
     d = os.path.join(root, "pipelines")
     os.makedirs(d)
+
+    def write_wav(path, w):
+        # float WAV (exact samples); libsndfile stamps its PEAK chunk with the time: zeroed so a rerun is identical
+        sf.write(path, w, 16000, subtype="FLOAT")
+        data = bytearray(open(path, "rb").read())
+        at = data.find(b"PEAK")
+        if at >= 0:
+            data[at + 12:at + 16] = b"\0\0\0\0"
+        open(path, "wb").write(bytes(data))
+
     for k, w in waves.items():
-        sf.write(os.path.join(d, f"{k}.wav"), w, 16000, subtype="FLOAT")
+        write_wav(os.path.join(d, f"{k}.wav"), w)
     goldens = {}
 
     # CTC: the stable Wav2Vec2 CTC checkpoint (layer-norm feature encoder, so the extractor returns a mask).
@@ -424,7 +435,7 @@ def make_pipelines(root, waves):
     t = np.arange(int(2.6 * 16000)) / 16000
     long = (0.4 * np.sin(2 * np.pi * 330 * t) * (t < 1.2) + 0.3 * np.sin(2 * np.pi * 1800 * t) * (t > 1.5)
             + 0.02 * np.random.default_rng(4).standard_normal(len(t))).astype(np.float32)
-    sf.write(os.path.join(d, "long.wav"), long, 16000, subtype="FLOAT")
+    write_wav(os.path.join(d, "long.wav"), long)
     waves_ts = dict(waves, long=long)
     def chunks(r):
         return {"text": r["text"], "chunks": [{"timestamp": list(c["timestamp"]), "text": c["text"]} for c in r.get("chunks", [])]}

@@ -138,6 +138,27 @@ std::vector<double> power_spectrogram(const float* x, int64_t n, const std::vect
   return out;
 }
 
+std::vector<double> kaldi_mel_filters(int64_t num_mel_bins, int64_t sr) {
+  return mel_filter_bank(257, num_mel_bins, 20.0, static_cast<double>(sr / 2), static_cast<double>(sr), "", "kaldi", true);
+}
+
+std::vector<float> kaldi_log_mel(const float* x, int64_t n, const std::vector<double>& window, const std::vector<double>& mel, int64_t M,
+                                 int64_t& frames) {
+  constexpr int64_t bins = 257;
+  if (static_cast<int64_t>(mel.size()) != bins * M) throw ValueError("kaldi_log_mel: the filters must be [257][num_mel_bins]");
+  const auto power = power_spectrogram(
+      x, n, window, StftOptions{.frame_length = 400, .hop_length = 160, .fft_length = 512, .center = false, .remove_dc_offset = true, .preemphasis = 0.97},
+      frames);
+  std::vector<float> out(static_cast<size_t>(frames * M));
+  for (int64_t f = 0; f < frames; ++f)
+    for (int64_t m = 0; m < M; ++m) {
+      double e = 0;
+      for (int64_t k = 0; k < bins; ++k) e += mel[k * M + m] * power[f * bins + k];
+      out[f * M + m] = static_cast<float>(std::log(std::max(1.192092955078125e-07, e)));
+    }
+  return out;
+}
+
 namespace {
 // [2 * bins, len] rows cos(2 pi k t / fft), then sin; built once per size.
 Tensor dft_basis(int64_t len, int64_t fft) {

@@ -22,8 +22,7 @@ class ASTFeatureExtractor : public SequenceFeatureExtractor {
     mean_ = c.value("mean", -4.2677393), std_ = c.value("std", 4.5689974);
     return_attention_mask_ = c.value("return_attention_mask", false);
     if (num_mel_bins_ <= 0 || max_length_ <= 0) throw ConfigError("ASTFeatureExtractor: num_mel_bins and max_length must be positive");
-    mel_ = mel_filter_bank(257, num_mel_bins_, 20.0, static_cast<double>(sampling_rate_ / 2), static_cast<double>(sampling_rate_), "", "kaldi",
-                           true);
+    mel_ = kaldi_mel_filters(num_mel_bins_, sampling_rate_);
     window_ = hann_window(400, false);
   }
   std::string class_name() const override { return "ASTFeatureExtractor"; }
@@ -31,26 +30,18 @@ class ASTFeatureExtractor : public SequenceFeatureExtractor {
   BatchFeature operator()(const std::vector<std::vector<float>>& raw, const FeatureExtractorCallOptions& o) const override {
     check_rate(o);
     if (raw.empty()) throw ValueError("ASTFeatureExtractor: no audio");
-    const int64_t B = static_cast<int64_t>(raw.size()), M = num_mel_bins_, bins = 257;
+    const int64_t B = static_cast<int64_t>(raw.size()), M = num_mel_bins_;
     Tensor out = Tensor::zeros({B, max_length_, M});
     // Python normalizes in float32: (x - mean) / (std * 2), the constants rounded to float32.
     const float mean = static_cast<float>(mean_), denom = static_cast<float>(std_ * 2.0);
     const bool normalize = o.do_normalize.value_or(do_normalize_);
     for (int64_t b = 0; b < B; ++b) {
       int64_t frames = 0;
-      const auto power = power_spectrogram(raw[b].data(), static_cast<int64_t>(raw[b].size()), window_,
-                                           StftOptions{.frame_length = 400, .hop_length = 160, .fft_length = 512, .center = false,
-                                                       .remove_dc_offset = true, .preemphasis = 0.97},
-                                           frames);
+      const auto fbank = kaldi_log_mel(raw[b].data(), static_cast<int64_t>(raw[b].size()), window_, mel_, M, frames);
       float* dst = out.data<float>() + b * max_length_ * M;
       for (int64_t f = 0; f < max_length_; ++f)
         for (int64_t m = 0; m < M; ++m) {
-          float v = 0.0f;  // frames past the audio are zero before normalization
-          if (f < frames) {
-            double e = 0;
-            for (int64_t k = 0; k < bins; ++k) e += mel_[k * M + m] * power[f * bins + k];
-            v = static_cast<float>(std::log(std::max(1.192092955078125e-07, e)));
-          }
+          const float v = f < frames ? fbank[f * M + m] : 0.0f;  // frames past the audio are zero before normalization
           dst[f * M + m] = normalize ? (v - mean) / denom : v;
         }
     }

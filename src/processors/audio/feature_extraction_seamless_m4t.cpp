@@ -19,8 +19,7 @@ class SeamlessM4TFeatureExtractor : public SequenceFeatureExtractor {
     stride_ = c.value("stride", int64_t{2});
     return_attention_mask_ = c.value("return_attention_mask", true);
     if (num_mel_bins_ <= 0 || stride_ <= 0) throw ConfigError("SeamlessM4TFeatureExtractor: num_mel_bins and stride must be positive");
-    mel_ = mel_filter_bank(257, num_mel_bins_, 20.0, static_cast<double>(sampling_rate_ / 2), static_cast<double>(sampling_rate_), "", "kaldi",
-                           true);
+    mel_ = kaldi_mel_filters(num_mel_bins_, sampling_rate_);
     window_ = hann_window(400, false);
     for (double& w : window_) w = std::pow(w, 0.85);  // Povey's window
   }
@@ -29,24 +28,14 @@ class SeamlessM4TFeatureExtractor : public SequenceFeatureExtractor {
   BatchFeature operator()(const std::vector<std::vector<float>>& raw, const FeatureExtractorCallOptions& o) const override {
     check_rate(o);
     if (raw.empty()) throw ValueError("SeamlessM4TFeatureExtractor: no audio");
-    const int64_t M = num_mel_bins_, bins = 257;
+    const int64_t M = num_mel_bins_;
     std::vector<std::vector<float>> feats;  // [frames * M] per clip
     std::vector<int64_t> frames_of;
     for (const auto& clip : raw) {
       std::vector<float> scaled(clip.size());
       for (size_t i = 0; i < clip.size(); ++i) scaled[i] = clip[i] * 32768.0f;  // Kaldi works on 16-bit sample values
       int64_t F = 0;
-      const auto power = power_spectrogram(scaled.data(), static_cast<int64_t>(scaled.size()), window_,
-                                           StftOptions{.frame_length = 400, .hop_length = 160, .fft_length = 512, .center = false,
-                                                       .remove_dc_offset = true, .preemphasis = 0.97},
-                                           F);
-      std::vector<float> x(static_cast<size_t>(F * M));
-      for (int64_t f = 0; f < F; ++f)
-        for (int64_t m = 0; m < M; ++m) {
-          double e = 0;
-          for (int64_t k = 0; k < bins; ++k) e += mel_[k * M + m] * power[f * bins + k];
-          x[f * M + m] = static_cast<float>(std::log(std::max(1.192092955078125e-07, e)));
-        }
+      std::vector<float> x = kaldi_log_mel(scaled.data(), static_cast<int64_t>(scaled.size()), window_, mel_, M, F);
       if (o.do_normalize.value_or(true)) {  // do_normalize_per_mel_bins: over the frames, ddof 1
         for (int64_t m = 0; m < M; ++m) {
           double mean = 0, ss = 0;
