@@ -5,6 +5,7 @@
 #include "models/albert/modeling_albert.hpp"
 #include "models/bert/modeling_bert.hpp"
 #include "models/deepseek_v3/modeling_deepseek_v3.hpp"
+#include "models/deberta_v2/modeling_deberta_v2.hpp"
 #include "models/distilbert/modeling_distilbert.hpp"
 #include "models/electra/modeling_electra.hpp"
 #include "models/modernbert/modeling_modernbert.hpp"
@@ -105,6 +106,7 @@ using B = Generic<bert::family>;
 using R = Generic<roberta::family>;
 using E = Generic<electra::family>;
 using D = Generic<distilbert::family>;
+using DV = Generic<deberta_v2::family>;
 using A = Generic<albert::family>;
 using M = Generic<mpnet::family>;
 using MB = Generic<modernbert::family>;
@@ -122,6 +124,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"camembert", camembert_spec},
       {"electra", electra::config_spec},
       {"distilbert", distilbert::config_spec},
+      {"deberta-v2", deberta_v2::config_spec},
       {"albert", albert::config_spec},
       {"mpnet", mpnet::config_spec},
       {"modernbert", modernbert::config_spec},
@@ -205,6 +208,13 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForSequenceClassification", "electra", "ElectraForSequenceClassification", electra::make_for_sequence_classification},
       {"AutoModelForTokenClassification", "electra", "ElectraForTokenClassification", E::token},
       {"AutoModelForQuestionAnswering", "electra", "ElectraForQuestionAnswering", E::qa},
+
+      {"AutoModel", "deberta-v2", "DebertaV2Model", DV::base},
+      {"AutoModelForMaskedLM", "deberta-v2", "DebertaV2ForMaskedLM", deberta_v2::make_for_masked_lm},
+      {"AutoModelForSequenceClassification", "deberta-v2", "DebertaV2ForSequenceClassification", deberta_v2::make_for_sequence_classification},
+      {"AutoModelForTokenClassification", "deberta-v2", "DebertaV2ForTokenClassification", DV::token},
+      {"AutoModelForQuestionAnswering", "deberta-v2", "DebertaV2ForQuestionAnswering", DV::qa},
+      {"AutoModelForMultipleChoice", "deberta-v2", "DebertaV2ForMultipleChoice", deberta_v2::make_for_multiple_choice},
 
       {"AutoModel", "distilbert", "DistilBertModel", D::base},
       {"AutoModelForTextEncoding", "distilbert", "DistilBertModel", D::base},

@@ -1,0 +1,47 @@
+// DeBERTa-v2 against fixtures/deberta_v2 (scripts/make_deberta_fixtures.py): a v3-style and a
+// v2-style configuration for every Auto class, on a padded batch (with token types for v2), fast
+// and reference kernels.
+#include "io/json.hpp"
+#include "ops/ops.hpp"
+#include "test_util.hpp"
+
+using namespace transformers;
+using testutil::fixture;
+
+TEST(DebertaV2, EveryAutoClassMatchesPython) {
+  const Json index = parse_json_file(fixture("deberta_v2/index.json"));
+  ASSERT_EQ(index.size(), 12u);
+  for (bool reference : {false, true}) {
+    ops::set_reference_mode(reference);
+    for (const Json& c : index) {
+      const std::string dir = fixture("deberta_v2/" + c["dir"].get<std::string>());
+      SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
+      auto m = auto_model_from_pretrained(c["auto_class"].get<std::string>(), dir);
+      EXPECT_EQ(m->class_name(), c["class"].get<std::string>());
+      EXPECT_TRUE(m->loading_info().missing_keys.empty());
+      EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+      const ModelOutput out = m->forward(testutil::read_inputs(dir));
+      SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+      size_t n = 0;
+      for (const auto& t : ref.tensors()) {
+        ASSERT_TRUE(out.has(t.name)) << t.name;
+        EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
+        ++n;
+      }
+      EXPECT_GE(n, 1u);
+    }
+  }
+  ops::set_reference_mode(false);
+}
+
+TEST(DebertaV2, HeadCheckpointIntoBaseAndBadInput) {
+  auto m = AutoModel::from_pretrained(fixture("deberta_v2/v3-DebertaV2ForSequenceClassification"));
+  EXPECT_EQ(m->class_name(), "DebertaV2Model");
+  EXPECT_TRUE(m->loading_info().missing_keys.empty());
+  EXPECT_EQ(m->loading_info().unexpected_keys,
+            (std::vector<std::string>{"classifier.bias", "classifier.weight", "pooler.dense.bias", "pooler.dense.weight"}));
+  EXPECT_THROW(m->forward({{"input_ids", Tensor::zeros({4}, DType::I64)}}), ShapeMismatch);
+  EXPECT_THROW(m->forward({{"input_ids", Tensor::full({1, 3}, 500.0, DType::I64)}}), ValueError);  // id beyond the vocabulary
+  EXPECT_THROW(m->forward({{"input_ids", Tensor::zeros({1, 3}, DType::I64)}, {"attention_mask", Tensor::zeros({1, 4}, DType::I64)}}),
+               ShapeMismatch);
+}
