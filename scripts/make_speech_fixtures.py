@@ -387,6 +387,9 @@ def make_pipelines(root, waves):
     goldens["ctc-long"] = asr(clip.copy())["text"]
     goldens["ctc-chunked"] = asr(clip.copy(), chunk_length_s=0.25, stride_length_s=0.04)["text"]
     goldens["ctc-chunked-default-stride"] = asr(clip.copy(), chunk_length_s=0.2)["text"]
+    for kind in ("char", "word"):
+        r = asr(clip.copy(), return_timestamps=kind)
+        goldens[f"ctc-{kind}"] = {"text": r["text"], "chunks": [{"text": c["text"], "timestamp": list(c["timestamp"])} for c in r["chunks"]]}
 
     # Whisper: 16 mel bins, 1 s windows (100 frames, max_source_positions 50).
     wh = os.path.join(d, "whisper")

@@ -186,7 +186,7 @@ TEST(Cli, RunAudioPipelines) {
   EXPECT_EQ(out, dir + "/c.wav\n  text: " + g["whisper"]["c"].get<std::string>() + "\n");
   ASSERT_EQ(run(kCli + " run " + dir + "/classifier --top-k 1 " + dir + "/b.wav 2>/dev/null", &out), 0) << out;
   EXPECT_NE(out.find(g["classifier-top1"]["b"][0]["label"].get<std::string>()), std::string::npos) << out;
-  ASSERT_EQ(run(kCli + " run " + dir + "/whisper --timestamps " + dir + "/long.wav 2>/dev/null", &out), 0) << out;
+  ASSERT_EQ(run(kCli + " run " + dir + "/whisper --timestamps true " + dir + "/long.wav 2>/dev/null", &out), 0) << out;
   const auto& chunks = g["whisper-timestamps"]["long"]["chunks"];
   EXPECT_NE(out.find("  [0.18 -> 0.30] " + chunks[0]["text"].get<std::string>() + "\n"), std::string::npos) << out;
   EXPECT_NE(out.find("  [3.28 -> ?] " + chunks[chunks.size() - 1]["text"].get<std::string>() + "\n"), std::string::npos) << out;

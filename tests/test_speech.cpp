@@ -271,7 +271,7 @@ TEST(Speech, AsrTimestampsLongFormAndChunkingLikePython) {
       {"c", in.get("single.input_values").to_floats()}, {"long", load_audio(dir + "/long.wav", 16000)}};
   auto whisper = AutomaticSpeechRecognitionPipeline::from_pretrained(dir + "/whisper");
   AsrOptions ts;
-  ts.return_timestamps = true;
+  ts.return_timestamps = "true";
   for (const auto& [k, w] : waves) {
     SCOPED_TRACE(k);
     const Json& want = goldens["whisper-timestamps"][k];
@@ -300,5 +300,19 @@ TEST(Speech, AsrTimestampsLongFormAndChunkingLikePython) {
   EXPECT_EQ(ctc->transcribe({clip}, chunked).at(0).text, goldens["ctc-chunked-default-stride"].get<std::string>());
   chunked.chunk_length_s = 0.05, chunked.stride_length_s = 0.03;  // strides longer than the chunk
   EXPECT_THROW(ctc->transcribe({clip}, chunked), ValueError);
-  EXPECT_THROW(ctc->transcribe({clip}, ts), ValueError);  // CTC timestamps are not implemented
+  EXPECT_THROW(ctc->transcribe({clip}, ts), ValueError);  // CTC has char / word timestamps, not segments
+  for (const char* kind : {"char", "word"}) {
+    SCOPED_TRACE(kind);
+    AsrOptions o;
+    o.return_timestamps = kind;
+    const AsrResult r = ctc->transcribe({clip}, o).at(0);
+    const Json& want = goldens[std::string("ctc-") + kind];
+    EXPECT_EQ(r.text, want["text"].get<std::string>());
+    ASSERT_EQ(r.chunks.size(), want["chunks"].size());
+    for (size_t i = 0; i < r.chunks.size(); ++i) {
+      EXPECT_EQ(r.chunks[i].text, want["chunks"][i]["text"].get<std::string>()) << i;
+      EXPECT_NEAR(*r.chunks[i].start, want["chunks"][i]["timestamp"][0].get<double>(), 1e-9) << i;
+      EXPECT_NEAR(*r.chunks[i].end, want["chunks"][i]["timestamp"][1].get<double>(), 1e-9) << i;
+    }
+  }
 }

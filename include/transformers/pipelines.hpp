@@ -168,7 +168,8 @@ class Text2TextGenerationPipeline {
 // sets them: num_beams 5, max_new_tokens 256 (not with max_length).
 struct AsrOptions {
   GenerationConfig generation;       // Whisper's generate() settings (language, task, num_beams, ...)
-  bool return_timestamps = false;    // Whisper: chunks with (start, end) in seconds
+  // Chunks with (start, end) in seconds: "" none; Whisper "true" (its segments); CTC "char" or "word".
+  std::string return_timestamps;
   double chunk_length_s = 0;         // CTC: > 0 transcribes overlapping chunks of this length
   std::optional<double> stride_length_s;  // CTC: the overlap on each side (default chunk_length_s / 6)
 };
@@ -194,6 +195,7 @@ class AutomaticSpeechRecognitionPipeline {
   PreTrainedModel& model() const { return *model_; }
 
  private:
+  int64_t ctc_align() const;
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<AudioProcessor> processor_;
   bool ctc_ = false;

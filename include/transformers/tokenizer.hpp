@@ -171,6 +171,14 @@ class PreTrainedTokenizer {
   // The same, tokenized without adding special tokens (the template carries them).
   std::vector<int64_t> apply_chat_template_ids(const std::string& messages_json, const ChatTemplateOptions& o = {}) const;
   const Tokenizer& backend() const { return tok_; }
+  // Wav2Vec2CTCTokenizer.decode(output_char_offsets=True): each emitted character (repeats
+  // collapsed, blanks dropped, the word delimiter spelled as a space) with the frames it spans
+  // [start, end). ValueError for tokenizers that are no CTC tokenizer.
+  struct CharOffset {
+    std::string text;
+    int64_t start, end;
+  };
+  std::vector<CharOffset> ctc_char_offsets(const std::vector<int64_t>& ids) const;
 
  private:
   struct CtcSettings {

@@ -29,7 +29,28 @@ ModelInputs features(const FeatureExtractor& fe, const std::vector<float>& clip,
   return ModelInputs(f.begin(), f.end());
 }
 
+// Wav2Vec2CTCTokenizer._get_word_offsets: runs of non-space characters, from the first one's start
+// to the last one's end.
+std::vector<PreTrainedTokenizer::CharOffset> word_offsets(const std::vector<PreTrainedTokenizer::CharOffset>& chars) {
+  std::vector<PreTrainedTokenizer::CharOffset> words;
+  bool in_word = false;
+  for (const auto& c : chars) {
+    const bool space = c.text == " ";
+    if (!space && !in_word) words.push_back({c.text, c.start, c.end});
+    else if (!space) words.back().text += c.text, words.back().end = c.end;
+    in_word = !space;
+  }
+  return words;
+}
+
 }  // namespace
+
+int64_t AutomaticSpeechRecognitionPipeline::ctc_align() const {  // inputs_to_logits_ratio
+  int64_t r = 1;
+  if (model_->config().has("conv_stride"))
+    for (int64_t st : model_->config().get_int_list("conv_stride")) r *= st;
+  return r;
+}
 
 std::unique_ptr<AutomaticSpeechRecognitionPipeline> AutomaticSpeechRecognitionPipeline::from_pretrained(const std::string& name,
                                                                                                       const FromPretrainedOptions& o) {
@@ -64,19 +85,18 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
   for (const auto& clip : audio) {
     if (clip.empty()) throw ValueError("automatic-speech-recognition: an empty audio clip");
     AsrResult res;
+    const std::string& ts = o.return_timestamps;
+    if (!ts.empty() && ts != "true" && ts != "char" && ts != "word")
+      throw ValueError("automatic-speech-recognition: return_timestamps must be '', 'true', 'char' or 'word', got '" + ts + "'");
     if (ctc_) {
-      if (o.return_timestamps) throw ValueError("automatic-speech-recognition: timestamps are implemented for Whisper only");
+      if (ts == "true") throw ValueError("CTC can either predict character level timestamps, or word level timestamps: use 'char' or 'word'");
       // Frames' argmax, decoded with the CTC rules and special tokens kept (type "ctc"); in chunks
       // when asked, each chunk's stride frames dropped before joining (chunk_iter, rescale_stride).
       const int64_t n = static_cast<int64_t>(clip.size());
       std::vector<int64_t> ids;
       if (o.chunk_length_s > 0) {
         const double sr = static_cast<double>(fe.sampling_rate());
-        const int64_t align = model_->config().has("conv_stride") ? [&] {
-          int64_t r = 1;
-          for (int64_t st : model_->config().get_int_list("conv_stride")) r *= st;
-          return r;
-        }() : 1;
+        const int64_t align = ctc_align();
         const double stride_s = o.stride_length_s.value_or(o.chunk_length_s / 6);
         auto samples = [&](double s) { return static_cast<int64_t>(std::nearbyint(s * sr / static_cast<double>(align))) * align; };
         const int64_t chunk = samples(o.chunk_length_s), left = samples(stride_s), right = samples(stride_s);
@@ -102,6 +122,12 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
         ids = ops::argmax(model_->forward(features(fe, clip, true))["logits"], -1).to_ints();
       }
       res.text = tok.decode(ids, false);
+      if (!ts.empty()) {
+        // offsets in logit frames -> seconds (inputs_to_logits_ratio samples per frame)
+        const double sec = static_cast<double>(ctc_align()) / static_cast<double>(fe.sampling_rate());
+        for (const auto& c : ts == "char" ? tok.ctc_char_offsets(ids) : word_offsets(tok.ctc_char_offsets(ids)))
+          res.chunks.push_back({static_cast<double>(c.start) * sec, static_cast<double>(c.end) * sec, c.text});
+      }
       out.push_back(std::move(res));
       continue;
     }
@@ -116,13 +142,15 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
     const GenerationConfig& model_g = model_->generation_config();
     if (!call.num_beams && !model_g.num_beams) call.num_beams = 5;
     if (!call.max_new_tokens && !model_g.max_new_tokens && !call.max_length && !model_g.max_length) call.max_new_tokens = 256;
-    if (o.return_timestamps) call.return_timestamps = true;
+    if (ts == "char" || ts == "word") throw ValueError("Whisper cannot return `char` timestamps, only word level or segment level timestamps");
+    if (ts == "word") throw ValueError("automatic-speech-recognition: Whisper word-level timestamps are not implemented");
+    if (ts == "true") call.return_timestamps = true;
     const Tensor seq = model_->generate(f.at("input_features"), call, f.count("attention_mask") ? f.at("attention_mask") : Tensor()).sequences;
     const double precision = 30.0 / static_cast<double>(model_->config().get_int("max_source_positions")) *
                              (static_cast<double>(window) / static_cast<double>(fe.sampling_rate()) / 30.0);
     const whisper::AsrText t = whisper::decode_asr(tok, seq.to_ints(), precision);
     res.text = t.text;
-    if (o.return_timestamps)
+    if (ts == "true")
       for (const auto& c : t.chunks) res.chunks.push_back({c.start, c.end, c.text});
     out.push_back(std::move(res));
   }

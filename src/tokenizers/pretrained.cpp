@@ -198,6 +198,21 @@ std::string PreTrainedTokenizer::ctc_decode(const std::vector<int64_t>& ids, boo
   return s;
 }
 
+std::vector<PreTrainedTokenizer::CharOffset> PreTrainedTokenizer::ctc_char_offsets(const std::vector<int64_t>& ids) const {
+  if (!ctc_) throw ValueError("character offsets are defined for CTC tokenizers (Wav2Vec2CTCTokenizer) only");
+  const std::string pad = special_token("pad_token").value_or("");
+  std::vector<CharOffset> out;
+  const auto tokens = convert_ids_to_tokens(ids);
+  for (size_t i = 0; i < tokens.size();) {
+    size_t j = i;
+    while (j < tokens.size() && tokens[j] == tokens[i]) ++j;
+    if (tokens[i] != pad)
+      out.push_back({tokens[i] == ctc_->word_delimiter ? ctc_->replace_char : tokens[i], static_cast<int64_t>(i), static_cast<int64_t>(j)});
+    i = j;
+  }
+  return out;
+}
+
 std::vector<std::string> PreTrainedTokenizer::batch_decode(const std::vector<std::vector<int64_t>>& ids, bool skip_special) const {
   std::vector<std::string> r;
   for (const auto& v : ids) r.push_back(decode(v, skip_special));
