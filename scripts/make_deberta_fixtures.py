@@ -67,7 +67,47 @@ def main():
             index.append({"dir": os.path.basename(d), "auto_class": auto, "class": cls})
     with open(os.path.join(root, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
+    make_tokenizer(root)
     print("deberta fixtures:", len(index), tf.__version__)
+
+
+def make_tokenizer(root):
+    """A DeBERTa-v3-style tokenizer folder as the Hub has them: only spm.model (a small Unigram model
+    trained here) and tokenizer_config.json; Python's encodings (single texts, pairs) and decodings."""
+    import sentencepiece as spm
+    import transformers as tf
+
+    d = os.path.join(root, "tokenizer")
+    os.makedirs(d)
+    corpus = os.path.join(d, "corpus.txt")
+    lines = ["The quick brown fox jumps over the lazy dog.", "Hello world! DeBERTa uses SentencePiece.",
+             "Tokenizers split words into pieces, e.g. un-believable.", "Numbers 12345 and symbols #@$ appear too.",
+             "Ünïcödé letters, façade, naïve café.", "  spaced   out\ttext\nnew line"] * 50
+    with open(corpus, "w") as f:
+        f.write("\n".join(lines))
+    spm.SentencePieceTrainer.train(input=corpus, model_prefix=os.path.join(d, "spm"), vocab_size=80, model_type="unigram",
+                                   pad_id=0, unk_id=3, bos_id=1, eos_id=2, pad_piece="[PAD]", unk_piece="[UNK]", bos_piece="[CLS]",
+                                   eos_piece="[SEP]", user_defined_symbols=["[MASK]"], character_coverage=1.0, split_digits=True,
+                                   minloglevel=2, num_threads=1)
+    os.remove(corpus)
+    os.remove(os.path.join(d, "spm.vocab"))
+    with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": "DebertaV2Tokenizer", "do_lower_case": False, "split_by_punct": False, "bos_token": "[CLS]",
+                   "eos_token": "[SEP]", "unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]",
+                   "mask_token": "[MASK]"}, f, indent=1)
+    tok = tf.AutoTokenizer.from_pretrained(d)
+    texts = ["Hello world! The façade.", "  spaced   out\ttext\nnew line  ", "Numbers 12345, [MASK] and xyz QQ!", "", "naïve café"]
+    pairs = [("The quick fox.", "Jumps over the dog!"), ("Tokenizers split words", "un-believable 42")]
+    cases = {"single": [], "pairs": []}
+    for t in texts:
+        e = tok(t)
+        cases["single"].append({"text": t, "input_ids": e["input_ids"], "token_type_ids": e["token_type_ids"],
+                                "decode": tok.decode(e["input_ids"]), "decode_skip": tok.decode(e["input_ids"], skip_special_tokens=True)})
+    for a, b in pairs:
+        e = tok(a, b)
+        cases["pairs"].append({"text": a, "pair": b, "input_ids": e["input_ids"], "token_type_ids": e["token_type_ids"]})
+    with open(os.path.join(d, "cases.json"), "w") as f:
+        json.dump(cases, f, indent=1)
 
 
 if __name__ == "__main__":

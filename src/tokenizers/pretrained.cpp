@@ -1,6 +1,8 @@
 // The transformers layer: tokenizer_config.json (special tokens, limits, sides, clean-up) over a
 // tokenizer.json, with Python's call semantics for padding and truncation.
 #include <algorithm>
+#include <cstring>
+#include <map>
 #include <set>
 #include <filesystem>
 #include <fstream>
@@ -352,6 +354,123 @@ static std::string ctc_json_from_vocab(const std::string& vocab_path, const Json
   return j.dump();
 }
 
+namespace {
+
+// The pieces (text, score) of a SentencePiece model file: ModelProto field 1, each a SentencePiece
+// message {1: piece, 2: score (float)}, read straight off the protobuf wire format.
+std::vector<std::pair<std::string, float>> read_spm_pieces(const std::string& path) {
+  const std::string data = read_file(path);
+  size_t pos = 0;
+  auto bad = [&](const char* what) { return TokenizerError(path + ": not a SentencePiece model (" + what + ")"); };
+  auto varint = [&](const std::string& buf, size_t& p) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p >= buf.size()) throw bad("truncated varint");
+      const auto b = static_cast<unsigned char>(buf[p++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    throw bad("overlong varint");
+  };
+  auto skip = [&](const std::string& buf, size_t& p, uint64_t wire) {
+    if (wire == 0) varint(buf, p);
+    else if (wire == 1) p += 8;
+    else if (wire == 5) p += 4;
+    else if (wire == 2) p += varint(buf, p);
+    else throw bad("unknown wire type");
+    if (p > buf.size()) throw bad("truncated field");
+  };
+  std::vector<std::pair<std::string, float>> pieces;
+  while (pos < data.size()) {
+    const uint64_t tag = varint(data, pos);
+    if ((tag >> 3) == 1 && (tag & 7) == 2) {
+      const uint64_t len = varint(data, pos);
+      if (len > data.size() - pos) throw bad("truncated piece");
+      const std::string msg = data.substr(pos, len);
+      pos += len;
+      std::string piece;
+      float score = 0.0f;
+      for (size_t p = 0; p < msg.size();) {
+        const uint64_t t = varint(msg, p);
+        if ((t >> 3) == 1 && (t & 7) == 2) {
+          const uint64_t l = varint(msg, p);
+          if (l > msg.size() - p) throw bad("truncated piece text");
+          piece = msg.substr(p, l);
+          p += l;
+        } else if ((t >> 3) == 2 && (t & 7) == 5) {
+          if (p + 4 > msg.size()) throw bad("truncated score");
+          std::memcpy(&score, msg.data() + p, 4);
+          p += 4;
+        } else {
+          skip(msg, p, t & 7);
+        }
+      }
+      tok::validate_utf8(piece, "SentencePiece model");
+      pieces.emplace_back(piece, score);
+    } else {
+      skip(data, pos, tag & 7);
+    }
+  }
+  if (pieces.empty()) throw bad("no pieces");
+  return pieces;
+}
+
+}  // namespace
+
+// DebertaV2Tokenizer (v5) over the pieces of its spm.model: Unigram with the SentencePiece scores,
+// whitespace runs / tabs / newlines to one space, NFC, right strip, (punctuation split,) Metaspace,
+// [CLS] A [SEP] (B [SEP]) with token types 0 / 1.
+static std::string deberta_v2_json_from_spm(const std::string& spm_path, const Json& cfg) {
+  const auto pieces = read_spm_pieces(spm_path);
+  auto special = [&](const char* key, const char* def) {
+    if (cfg.contains(key) && !cfg[key].is_null()) return token_content(cfg[key]).value_or(def);
+    return std::string(def);
+  };
+  const std::string unk = special("unk_token", "[UNK]"), cls = special("cls_token", "[CLS]"), sep = special("sep_token", "[SEP]");
+  Json vocab = Json::array();
+  int64_t unk_id = cfg.value("unk_id", int64_t{1});
+  std::map<std::string, int64_t> ids;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    vocab.push_back(Json::array({pieces[i].first, pieces[i].second}));
+    ids.emplace(pieces[i].first, static_cast<int64_t>(i));
+    if (pieces[i].first == unk && pieces[i].second == 0.0f) unk_id = static_cast<int64_t>(i);
+  }
+  // the special tokens the tokenizer declares are added tokens (matched whole, never normalized)
+  Json added = Json::array();
+  std::set<std::string> seen;
+  for (const char* key : {"pad_token", "cls_token", "sep_token", "unk_token", "bos_token", "eos_token", "mask_token"}) {
+    const std::string t = special(key, "");
+    if (t.empty() || !ids.count(t) || !seen.insert(t).second) continue;
+    added.push_back({{"id", ids[t]}, {"content", t}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
+                     {"normalized", false}, {"special", true}});
+  }
+  std::sort(added.begin(), added.end(), [](const Json& a, const Json& b) { return a["id"].get<int64_t>() < b["id"].get<int64_t>(); });
+  Json norms = Json::array();
+  if (cfg.value("do_lower_case", false)) norms.push_back({{"type", "Lowercase"}});
+  norms.push_back({{"type", "Replace"}, {"pattern", {{"Regex", "\\s{2,}|[\\n\\r\\t]"}}}, {"content", " "}});
+  norms.push_back({{"type", "NFC"}});
+  norms.push_back({{"type", "Strip"}, {"strip_left", false}, {"strip_right", true}});
+  const std::string scheme = cfg.value("add_prefix_space", true) ? "always" : "first";
+  Json pre = Json::array();
+  if (cfg.value("split_by_punct", false)) pre.push_back({{"type", "Punctuation"}, {"behavior", "Isolated"}});
+  const Json metaspace = {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", scheme}, {"split", true}};
+  pre.push_back(metaspace);
+  for (const auto& t : {cls, sep})
+    if (!ids.count(t)) throw TokenizerError(spm_path + ": the special token '" + t + "' is not among the model's pieces");
+  Json tmpl = {{"type", "TemplateProcessing"},
+               {"single", Json::array({{{"SpecialToken", {{"id", cls}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                                       {{"SpecialToken", {{"id", sep}, {"type_id", 0}}}}})},
+               {"pair", Json::array({{{"SpecialToken", {{"id", cls}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
+                                     {{"SpecialToken", {{"id", sep}, {"type_id", 0}}}}, {{"Sequence", {{"id", "B"}, {"type_id", 1}}}},
+                                     {{"SpecialToken", {{"id", sep}, {"type_id", 1}}}}})},
+               {"special_tokens", {{cls, {{"id", cls}, {"ids", {ids[cls]}}, {"tokens", {cls}}}}, {sep, {{"id", sep}, {"ids", {ids[sep]}}, {"tokens", {sep}}}}}}};
+  Json j = {{"version", "1.0"}, {"added_tokens", added}, {"normalizer", {{"type", "Sequence"}, {"normalizers", norms}}},
+            {"pre_tokenizer", {{"type", "Sequence"}, {"pretokenizers", pre}}},
+            {"model", {{"type", "Unigram"}, {"unk_id", unk_id}, {"vocab", vocab}, {"byte_fallback", false}}},
+            {"post_processor", tmpl}, {"decoder", metaspace}};
+  return j.dump();
+}
+
 // transformers' GPT2Converter / RobertaConverter: byte-level BPE from vocab.json + merges.txt.
 static std::string bytelevel_json_from_files(const std::string& vocab_path, const std::string& merges_path, const Json& cfg) {
   Json vocab = parse_json_file(vocab_path);
@@ -409,8 +528,14 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
     auto t = PreTrainedTokenizer::from_files_json(bert_json_from_vocab(*vocab, c), cfg ? *cfg : "", dir.string());
     return t;
   }
+  const std::string cls = cfg ? parse_json_file(*cfg).value("tokenizer_class", "") : "";
+  if (cls == "DebertaV2Tokenizer" || cls == "DebertaV2TokenizerFast") {
+    if (auto sp = cached_file(name, "spm.model", o, false))
+      return PreTrainedTokenizer::from_files_json(deberta_v2_json_from_spm(*sp, parse_json_file(*cfg)), *cfg,
+                                                  std::filesystem::path(*sp).parent_path().string(), *sp);
+  }
   auto vj = cached_file(name, "vocab.json", o, false);
-  if (vj && cfg && parse_json_file(*cfg).value("tokenizer_class", "") == "Wav2Vec2CTCTokenizer")
+  if (vj && cls == "Wav2Vec2CTCTokenizer")
     return PreTrainedTokenizer::from_files_json(ctc_json_from_vocab(*vj, parse_json_file(*cfg)), *cfg,
                                                 std::filesystem::path(*vj).parent_path().string(), *vj);
   auto mg = cached_file(name, "merges.txt", o, false);
