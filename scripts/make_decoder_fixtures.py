@@ -80,6 +80,7 @@ def main():
         "falcon": (tf.FalconConfig, dict(multi_query=True, parallel_attn=True, bias=False, alibi=False)),
         "falcon-new": (tf.FalconConfig, dict(new_decoder_architecture=True, num_kv_heads=2, bias=True, alibi=False)),
         "falcon-seq": (tf.FalconConfig, dict(multi_query=False, parallel_attn=False, bias=True, alibi=False)),
+        "falcon-alibi": (tf.FalconConfig, dict(multi_query=True, parallel_attn=True, bias=False, alibi=True, num_attention_heads=6, hidden_size=48)),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()
@@ -115,7 +116,10 @@ def main():
         if cls is tf.FalconConfig:  # head_dim is derived there
             kw.pop("head_dim"), kw.pop("num_key_value_heads")
         cfg = cls(**kw)
-        model = tf.AutoModelForCausalLM.from_config(cfg, attn_implementation="eager").eval()
+        # Falcon's eager path adds the ALiBi bias twice (once on the scores, once in the mask); sdpa, the
+        # default users get, adds it once.
+        impl = "sdpa" if arch == "falcon-alibi" else "eager"
+        model = tf.AutoModelForCausalLM.from_config(cfg, attn_implementation=impl).eval()
         spread(model, seed)
         model.generation_config.pad_token_id = PAD
         d = os.path.join(root, arch)

@@ -28,7 +28,7 @@ using nn::Linear;
 struct Params {
   int64_t vocab, hidden, layers, heads, kv_heads, head_dim, ffn, max_pos, ln_count;
   float eps;
-  bool new_arch, multi_query, parallel, bias;
+  bool new_arch, multi_query, parallel, bias, alibi;
   ops::Activation act;
   nn::RotaryEmbedding rope;
   static Params from(const PretrainedConfig& c) {
@@ -39,7 +39,7 @@ struct Params {
     p.new_arch = c.get_bool("new_decoder_architecture"), p.multi_query = c.get_bool("multi_query");
     p.parallel = c.get_bool("parallel_attn"), p.bias = c.get_bool("bias");
     p.act = ops::activation_from_name(c.get_string("activation"));
-    if (c.get_bool("alibi")) throw ConfigError("Falcon: ALiBi position biases are not supported yet");
+    p.alibi = c.get_bool("alibi");
     if (p.heads <= 0 || p.hidden % p.heads) throw ConfigError("Falcon: hidden_size must be a multiple of num_attention_heads");
     p.head_dim = p.hidden / p.heads;
     const int64_t kv = c.get_int("num_kv_heads", p.heads);
@@ -47,7 +47,7 @@ struct Params {
     if (p.kv_heads <= 0 || p.heads % p.kv_heads) throw ConfigError("Falcon: num_attention_heads must be a multiple of num_kv_heads");
     p.ffn = c.get_int("ffn_hidden_size", 4 * p.hidden);
     p.ln_count = p.new_arch ? c.get_int("num_ln_in_parallel_attn", 2) : 1;
-    p.rope = nn::RotaryEmbedding::from_config(c, p.head_dim);
+    if (!p.alibi) p.rope = nn::RotaryEmbedding::from_config(c, p.head_dim);
     return p;
   }
   int64_t qkv_out() const {
@@ -73,9 +73,9 @@ class Layer : public nn::Module {
     up_ = &mlp.add("dense_h_to_4h", std::make_unique<Linear>(p.hidden, p.ffn, p.bias));
     down_ = &mlp.add("dense_4h_to_h", std::make_unique<Linear>(p.ffn, p.hidden, p.bias));
   }
-  Tensor operator()(const Tensor& x, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const {
+  Tensor operator()(const Tensor& x, const Tensor& pos, const Tensor& mask, const Tensor& alibi, nn::KVCache* cache) const {
     const Tensor attn_in = (*ln_attn_)(x);
-    const Tensor a = attention(attn_in, pos, mask, cache);
+    const Tensor a = attention(attn_in, pos, mask, alibi, cache);
     if (!p_.new_arch && !p_.parallel) {  // sequential: x + attn, then the MLP on its own norm
       const Tensor h = ops::add(x, a);
       return ops::add(h, mlp((*ln_mlp_)(h)));
@@ -86,7 +86,7 @@ class Layer : public nn::Module {
 
  private:
   Tensor mlp(const Tensor& x) const { return (*down_)(ops::activation((*up_)(x), p_.act)); }
-  Tensor attention(const Tensor& x, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const {
+  Tensor attention(const Tensor& x, const Tensor& pos, const Tensor& mask, const Tensor& alibi, nn::KVCache* cache) const {
     const int64_t B = x.size(0), S = x.size(1), H = p_.heads, KV = p_.kv_heads, D = p_.head_dim;
     Tensor qkv = (*qkv_)(x);
     Tensor q, k, v;
@@ -103,11 +103,14 @@ class Layer : public nn::Module {
       Tensor t = qkv.view({B, S, H, 3, D});
       q = t.select(3, 0).contiguous(), k = t.select(3, 1).contiguous(), v = t.select(3, 2).contiguous();
     }
-    p_.rope.apply(q, pos);
-    p_.rope.apply(k, pos);
+    if (!p_.alibi) {  // ALiBi models have no rotary positions
+      p_.rope.apply(q, pos);
+      p_.rope.apply(k, pos);
+    }
     ops::AttentionOptions o;
     o.scaling = 1.0f / std::sqrt(static_cast<float>(D));
     o.key_padding = mask;
+    o.bias = alibi;
     return (*dense_)(nn::cached_attention(q, k, v, cache, idx_, o));
   }
   const Params& p_;
@@ -132,11 +135,44 @@ class FalconBackbone : public CachedBackbone {
   Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const override {
     if (ids.dim() != 2) throw ShapeMismatch("Falcon: input_ids must be [batch, seq], got " + shape_str(ids.shape()));
     Tensor h = (*embed_)(ids);
-    for (const Layer* l : layers_) h = (*l)(h, pos, mask, cache);
+    const Tensor alibi = p_.alibi ? alibi_bias(mask, ids.size(0), ids.size(1), (cache ? cache->get_seq_length() : 0) + ids.size(1)) : Tensor();
+    for (const Layer* l : layers_) h = (*l)(h, pos, mask, alibi, cache);
     return (*ln_f_)(h);
   }
 
  private:
+  // build_alibi_tensor / sqrt(head_dim) as the attention bias [B, H, S, T]: slope_h * the key's
+  // position among the row's real tokens, computed in bfloat16 as Python does.
+  Tensor alibi_bias(const Tensor& mask, int64_t B, int64_t S, int64_t T) const {
+    const int64_t H = p_.heads;
+    const int64_t p2 = int64_t{1} << static_cast<int>(std::floor(std::log2(static_cast<double>(H))));
+    std::vector<float> slopes;
+    const float base = static_cast<float>(std::pow(2.0, -std::pow(2.0, -(std::log2(static_cast<double>(p2)) - 3))));
+    for (int64_t i = 1; i <= p2; ++i) slopes.push_back(std::pow(base, static_cast<float>(i)));
+    if (p2 != H) {
+      const float extra = static_cast<float>(std::pow(2.0, -std::pow(2.0, -(std::log2(static_cast<double>(2 * p2)) - 3))));
+      for (int64_t i = 1, n = 0; n < std::min(p2, H - p2); i += 2, ++n) slopes.push_back(std::pow(extra, static_cast<float>(i)));
+    }
+    for (float& s : slopes) s = bf16_to_f32(f32_to_bf16(s));
+    if (mask.defined() && (mask.dim() != 2 || mask.size(0) != B || mask.size(1) != T))
+      throw ShapeMismatch("Falcon: attention_mask " + shape_str(mask.shape()) + " must cover the " + std::to_string(T) + " keys");
+    const Tensor m = mask.defined() ? mask.to(DType::I64).contiguous() : Tensor::full({B, T}, 1.0, DType::I64);
+    const float inv = static_cast<float>(std::sqrt(static_cast<double>(p_.head_dim)));
+    Tensor bias = Tensor::empty({B, H, S, T});
+    float* out = bias.data<float>();
+    for (int64_t b = 0; b < B; ++b) {
+      std::vector<float> pos(static_cast<size_t>(T));
+      for (int64_t j = 0, run = 0; j < T; ++j) {
+        const int64_t mj = m.data<int64_t>()[b * T + j];
+        run += mj;
+        pos[j] = static_cast<float>((run - 1) * mj);
+      }
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t i = 0; i < S; ++i)
+          for (int64_t j = 0; j < T; ++j) out[((b * H + h) * S + i) * T + j] = bf16_to_f32(f32_to_bf16(slopes[h] * pos[j])) / inv;
+    }
+    return bias;
+  }
   Params p_;
   nn::Embedding* embed_;
   std::vector<Layer*> layers_;
