@@ -4,6 +4,8 @@
 #include <fstream>
 
 #include "io/json.hpp"
+#include "tokenizers/components.hpp"
+#include "tokenizers/unicode.hpp"
 #include "test_util.hpp"
 
 using namespace transformers;
@@ -233,4 +235,27 @@ TEST(Tokenizers, SlowByteLevelVocabMergesConvertsLikeTransformers) {
     ++n;
   }
   EXPECT_GT(n, 20);
+}
+
+// UnicodeScripts against the pinned `tokenizers` (fixtures/tokenizers/unicode_scripts.json, from
+// scripts/gen_unicode_scripts_any.py): pieces and their code-point offsets.
+TEST(Tokenizers, UnicodeScriptsPreTokenizerMatchesRust) {
+  const auto pre = transformers::tok::make_pre_tokenizer(nlohmann::json{{"type", "UnicodeScripts"}});
+  const auto golden = transformers::parse_json_file(testutil::fixture("tokenizers/unicode_scripts.json"));
+  ASSERT_GE(golden.size(), 10u);
+  for (const auto& g : golden) {
+    const std::string text = g["text"].get<std::string>();
+    SCOPED_TRACE(text);
+    std::vector<transformers::tok::NormalizedString> pieces{transformers::tok::NormalizedString(text, 0)};
+    pre->pre_tokenize(pieces);
+    ASSERT_EQ(pieces.size(), g["pieces"].size());
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      EXPECT_EQ(pieces[i].normalized, g["pieces"][i][0].get<std::string>());
+      // code-point offsets of the piece in the input
+      const auto r = pieces[i].to_original(0, pieces[i].normalized.size());
+      const auto cp = [&](size_t byte) { return transformers::tok::utf8_decode(text.substr(0, byte)).size(); };
+      EXPECT_EQ(cp(r.first), g["pieces"][i][1][0].get<size_t>());
+      EXPECT_EQ(cp(r.second), g["pieces"][i][1][1].get<size_t>());
+    }
+  }
 }

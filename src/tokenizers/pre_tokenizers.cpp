@@ -211,6 +211,26 @@ struct MetaspaceP : PerPiece {
   }
 };
 
+// UnicodeScripts: a split wherever the script changes, the space (and anything outside the Unicode
+// 9.0 script table tokenizers uses) belonging to every script; Hiragana, Katakana and U+30FC count as
+// Han. As in tokenizers, text before the first character with a script is dropped.
+struct UnicodeScriptsP : PerPiece {
+  void split(const NormalizedString& p, std::vector<NormalizedString>& out) const override {
+    std::vector<size_t> cuts;
+    int last = -1;  // no script yet
+    for (size_t i = 0; i < p.normalized.size();) {
+      const size_t n = utf8_seq_len(static_cast<unsigned char>(p.normalized[i]));
+      const std::u32string c = utf8_decode(p.normalized.substr(i, n));
+      const int script = unicode_script(c[0]);
+      if (script != kScriptAny && script != last) cuts.push_back(i);
+      if (script != kScriptAny) last = script;
+      i += n;
+    }
+    cuts.push_back(p.normalized.size());
+    for (size_t k = 0; k + 1 < cuts.size(); ++k) out.push_back(p.slice(cuts[k], cuts[k + 1]));
+  }
+};
+
 struct FixedLengthP : PerPiece {
   size_t length;
   void split(const NormalizedString& p, std::vector<NormalizedString>& out) const override {
@@ -278,6 +298,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& j) {
     m->do_split = jbool(j, "split", true);
     return m;
   }
+  if (type == "UnicodeScripts") return std::make_unique<UnicodeScriptsP>();
   if (type == "FixedLength") {
     auto f = std::make_unique<FixedLengthP>();
     f->length = j.contains("length") ? j["length"].get<size_t>() : 5;

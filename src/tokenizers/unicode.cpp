@@ -1,9 +1,16 @@
 #include "tokenizers/unicode.hpp"
 
+#include <oniguruma.h>
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+
 #include <utf8proc.h>
 
 #include <cstdlib>
 
+#include "tokenizers/regex.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::tok {
@@ -177,6 +184,53 @@ bool is_chinese_char(char32_t c) {
 std::u32string to_lower(char32_t c) {
   if (c == 0x130) return U"i\u0307";  // the one full-mapping expansion in SpecialCasing without context
   return std::u32string(1, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
+}
+
+namespace {
+struct CodeRange {
+  char32_t first, last;
+};
+constexpr CodeRange kScriptAnyRanges[] = {
+#include "tokenizers/unicode_scripts_any.inc"
+};
+// The scripts of tokenizers' table, as Oniguruma names them; the most frequent first.
+const char* const kScripts[] = {
+    "Latin", "Common", "Han", "Hiragana", "Katakana", "Cyrillic", "Greek", "Arabic", "Hangul", "Inherited", "Hebrew", "Devanagari",
+    "Thai", "Bengali", "Tamil", "Telugu", "Kannada", "Malayalam", "Gujarati", "Gurmukhi", "Oriya", "Sinhala", "Georgian", "Armenian",
+    "Ethiopic", "Khmer", "Lao", "Myanmar", "Tibetan", "Mongolian", "Bopomofo", "Yi", "Syriac", "Thaana", "Nko", "Adlam", "Ahom",
+    "Anatolian_Hieroglyphs", "Avestan", "Balinese", "Bamum", "Bassa_Vah", "Batak", "Bhaiksuki", "Brahmi", "Braille", "Buginese",
+    "Buhid", "Canadian_Aboriginal", "Carian", "Caucasian_Albanian", "Chakma", "Cham", "Cherokee", "Coptic", "Cuneiform", "Cypriot",
+    "Deseret", "Duployan", "Egyptian_Hieroglyphs", "Elbasan", "Glagolitic", "Gothic", "Grantha", "Hanunoo", "Hatran",
+    "Imperial_Aramaic", "Inscriptional_Pahlavi", "Inscriptional_Parthian", "Javanese", "Kaithi", "Kayah_Li", "Kharoshthi", "Khojki",
+    "Khudawadi", "Lepcha", "Limbu", "Linear_A", "Linear_B", "Lisu", "Lycian", "Lydian", "Mahajani", "Mandaic", "Manichaean",
+    "Marchen", "Meetei_Mayek", "Mende_Kikakui", "Meroitic_Cursive", "Meroitic_Hieroglyphs", "Miao", "Modi", "Mro", "Multani",
+    "Nabataean", "New_Tai_Lue", "Newa", "Ogham", "Ol_Chiki", "Old_Hungarian", "Old_Italic", "Old_North_Arabian", "Old_Permic",
+    "Old_Persian", "Old_South_Arabian", "Old_Turkic", "Osage", "Osmanya", "Pahawh_Hmong", "Palmyrene", "Pau_Cin_Hau", "Phags_Pa",
+    "Phoenician", "Psalter_Pahlavi", "Rejang", "Runic", "Samaritan", "Saurashtra", "Sharada", "Shavian", "Siddham", "SignWriting",
+    "Sora_Sompeng", "Sundanese", "Syloti_Nagri", "Tagalog", "Tagbanwa", "Tai_Le", "Tai_Tham", "Tai_Viet", "Takri", "Tangut",
+    "Tifinagh", "Tirhuta", "Ugaritic", "Vai", "Warang_Citi"};
+}  // namespace
+
+int unicode_script(char32_t c) {
+  if (c == 0x30FC) return 3;  // Han
+  const auto* end = std::end(kScriptAnyRanges);
+  const auto* it = std::upper_bound(std::begin(kScriptAnyRanges), end, c, [](char32_t x, const CodeRange& r) { return x < r.first; });
+  if (it != std::begin(kScriptAnyRanges) && c <= (it - 1)->last) return kScriptAny;
+  static const std::vector<int> ctypes = [] {
+    std::vector<int> v;
+    Regex init("a");  // initializes Oniguruma (once) before its tables are queried
+    OnigEncoding enc = ONIG_ENCODING_UTF8;
+    for (const char* name : kScripts) {
+      const int ct = ONIGENC_PROPERTY_NAME_TO_CTYPE(enc, reinterpret_cast<OnigUChar*>(const_cast<char*>(name)),
+                                                    reinterpret_cast<OnigUChar*>(const_cast<char*>(name)) + std::strlen(name));
+      v.push_back(ct);  // < 0 if this Oniguruma lacks the script: never matches
+    }
+    return v;
+  }();
+  for (size_t i = 0; i < ctypes.size(); ++i)
+    if (ctypes[i] >= 0 && ONIGENC_IS_CODE_CTYPE(ONIG_ENCODING_UTF8, c, static_cast<unsigned int>(ctypes[i])))
+      return i == 3 || i == 4 ? 3 : static_cast<int>(i) + 1;  // Hiragana and Katakana count as Han
+  return kScriptAny;
 }
 
 std::string lower_str(const std::string& s) {

@@ -30,6 +30,11 @@ std::u32string to_lower(char32_t c);  // full, context-free lowercase
 std::string lower_str(const std::string& s);
 std::string upper_str(const std::string& s);
 
+// The script UnicodeScripts sees: kScriptAny for the space and characters outside tokenizers'
+// Unicode 9.0 table, Han for Hiragana / Katakana / U+30FC, else an id per Unicode script.
+constexpr int kScriptAny = 0;
+int unicode_script(char32_t c);
+
 enum class NormForm { NFC, NFD, NFKC, NFKD };
 // Normalizes one character sequence; used per char cluster by the normalizers.
 std::u32string normalize(const std::u32string& s, NormForm f);
