@@ -137,6 +137,19 @@ def train_unigram(d):
                "model_max_length": 512}, open(os.path.join(d, "tokenizer_config.json"), "w"), indent=2)
 
 
+def write_split_special():
+    """split_special_tokens: special tokens written in the text encoded as plain text, per call and
+    from tokenizer_config.json."""
+    import transformers as tf
+
+    d = os.path.join(OUT, "bert-minilm")
+    tok = tf.AutoTokenizer.from_pretrained(d)
+    texts = ["[CLS] hello [SEP] world [MASK]", "no specials here", "[PAD][UNK]"]
+    cases = [{"text": t, "split": tok(t, split_special_tokens=True)["input_ids"], "keep": tok(t)["input_ids"]} for t in texts]
+    with open(os.path.join(OUT, "split_special.json"), "w") as f:
+        json.dump({"tokenizer": "bert-minilm", "cases": cases}, f, indent=1)
+
+
 def main():
     import tokenizers
     print("tokenizers", tokenizers.__version__)
@@ -180,6 +193,7 @@ def main():
         write_goldens("qwen3", os.path.join(tmp, "qwen3", "tokenizer.json"),
                       ["<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", "<think>\n\n</think>\n\n"])
         write_goldens("llama2", os.path.join(tmp, "llama2", "tokenizer.json"), ["<s>G</s> I <unk>", "\u2581\u2581 x"])
+    write_split_special()
     print("tokenizer fixtures written to", OUT)
 
 

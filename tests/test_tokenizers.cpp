@@ -259,3 +259,15 @@ TEST(Tokenizers, UnicodeScriptsPreTokenizerMatchesRust) {
     }
   }
 }
+
+TEST(Tokenizers, SplitSpecialTokensEncodesThemAsText) {
+  const auto golden = transformers::parse_json_file(testutil::fixture("tokenizers/split_special.json"));
+  auto tok = transformers::AutoTokenizer::from_pretrained(testutil::fixture("tokenizers/" + golden["tokenizer"].get<std::string>()));
+  for (const auto& c : golden["cases"]) {
+    const std::string text = c["text"].get<std::string>();
+    transformers::TokenizerCallOptions split;
+    split.split_special_tokens = true;
+    EXPECT_EQ(tok->encode(text, nullptr, split).ids, c["split"].get<std::vector<int64_t>>()) << text;
+    EXPECT_EQ(tok->encode(text).ids, c["keep"].get<std::vector<int64_t>>()) << text;
+  }
+}

@@ -107,6 +107,8 @@ struct TokenizerCallOptions {
   std::optional<int64_t> pad_to_multiple_of;
   std::string padding_side;            // "" = the tokenizer's
   bool return_overflowing_tokens = false;
+  // Special tokens written in the text are encoded as plain text; nullopt: tokenizer_config's setting.
+  std::optional<bool> split_special_tokens;
 };
 
 struct BatchEncoding {
@@ -194,6 +196,7 @@ class PreTrainedTokenizer {
   bool clean_up_ = false;
   std::vector<std::string> model_input_names_{"input_ids", "attention_mask"};
   std::string chat_template_;
+  bool split_special_tokens_ = false;
 };
 
 class AutoTokenizer {

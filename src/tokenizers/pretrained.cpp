@@ -78,6 +78,7 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
     if (t->padding_side_ != "left" && t->padding_side_ != "right") throw TokenizerError("padding_side must be left or right");
     if (t->truncation_side_ != "left" && t->truncation_side_ != "right") throw TokenizerError("truncation_side must be left or right");
     t->clean_up_ = tok::jbool(cfg, "clean_up_tokenization_spaces", false);
+    t->split_special_tokens_ = tok::jbool(cfg, "split_special_tokens", false);
     const std::string cls = tok::jstring(cfg, "tokenizer_class", "");
     if (cfg.contains("model_input_names") && cfg["model_input_names"].is_array())
       t->model_input_names_ = cfg["model_input_names"].get<std::vector<std::string>>();
@@ -110,6 +111,7 @@ std::optional<int64_t> PreTrainedTokenizer::special_token_id(const std::string& 
 BatchEncoding PreTrainedTokenizer::operator()(const std::vector<std::string>& texts, const std::vector<std::string>* pairs,
                                               const TokenizerCallOptions& o) const {
   Tokenizer t = tok_;  // per-call settings on a copy; the pipeline itself is shared
+  t.set_encode_special_tokens(o.split_special_tokens.value_or(split_special_tokens_));
   const bool pad = o.padding == "longest" || o.padding == "max_length";
   if (!pad && o.padding != "do_not_pad" && !o.padding.empty()) throw ValueError("padding must be do_not_pad, longest or max_length, got '" + o.padding + "'");
   const int64_t max_len = o.max_length.value_or(model_max_length_);
