@@ -106,10 +106,7 @@ class PooledMultipleChoice : public PooledSequenceClassification {
  public:
   PooledMultipleChoice(const PretrainedConfig& c, const EncoderFamily& f) : PooledSequenceClassification(c, f, 1) {}
   ModelOutput forward(const ModelInputs& in) override {
-    int64_t choices = 0;
-    ModelOutput o = PooledSequenceClassification::forward(flatten_choices(in, choices));
-    o.set("logits", o["logits"].view({-1, choices}));
-    return o;
+    return forward_choices(in, [this](const ModelInputs& x) { return PooledSequenceClassification::forward(x); });
   }
 };
 
@@ -148,6 +145,13 @@ std::unique_ptr<PreTrainedModel> make_cls_head_sequence_classification(const Pre
 }
 std::unique_ptr<PreTrainedModel> make_pooled_multiple_choice(const PretrainedConfig& c, const EncoderFamily& f) {
   return std::make_unique<PooledMultipleChoice>(c, f);
+}
+
+ModelOutput forward_choices(const ModelInputs& in, const std::function<ModelOutput(const ModelInputs&)>& run) {
+  int64_t n = 0;
+  ModelOutput o = run(flatten_choices(in, n));
+  o.set("logits", o["logits"].view({-1, n}));
+  return o;
 }
 
 }  // namespace transformers

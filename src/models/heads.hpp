@@ -58,5 +58,7 @@ std::unique_ptr<PreTrainedModel> make_pooled_multiple_choice(const PretrainedCon
 
 // Flattens [B, C, S] multiple-choice inputs to [B*C, S].
 ModelInputs flatten_choices(const ModelInputs& in, int64_t& num_choices);
+// A multiple-choice forward: `run` on the flattened inputs, its [B*C, 1] logits as [B, C].
+ModelOutput forward_choices(const ModelInputs& in, const std::function<ModelOutput(const ModelInputs&)>& run);
 
 }  // namespace transformers

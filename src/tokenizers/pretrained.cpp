@@ -273,6 +273,16 @@ Tensor BatchEncoding::input_ids() const { return rect(encodings, "input_ids", &E
 Tensor BatchEncoding::attention_mask() const { return rect(encodings, "attention_mask", &Encoding::attention_mask); }
 Tensor BatchEncoding::token_type_ids() const { return rect(encodings, "token_type_ids", &Encoding::type_ids); }
 
+// TemplateProcessing "[CLS] $A [SEP]" / "[CLS] $A [SEP] $B:1 [SEP]:1" (BERT, DeBERTa-v2).
+static Json cls_sep_template(const std::string& cls, int64_t cls_id, const std::string& sep, int64_t sep_id) {
+  auto special = [](const std::string& t, int type) { return Json{{"SpecialToken", {{"id", t}, {"type_id", type}}}}; };
+  auto seq = [](const char* id, int type) { return Json{{"Sequence", {{"id", id}, {"type_id", type}}}}; };
+  return {{"type", "TemplateProcessing"},
+          {"single", Json::array({special(cls, 0), seq("A", 0), special(sep, 0)})},
+          {"pair", Json::array({special(cls, 0), seq("A", 0), special(sep, 0), seq("B", 1), special(sep, 1)})},
+          {"special_tokens", {{cls, {{"id", cls}, {"ids", {cls_id}}, {"tokens", {cls}}}}, {sep, {{"id", sep}, {"ids", {sep_id}}, {"tokens", {sep}}}}}}};
+}
+
 // transformers' BertConverter: the tokenizer.json a WordPiece vocab.txt stands for, with the
 // BertTokenizer options from tokenizer_config.json (do_lower_case, strip_accents, ...).
 static std::string bert_json_from_vocab(const std::string& vocab_path, const Json& cfg) {
@@ -302,14 +312,7 @@ static std::string bert_json_from_vocab(const std::string& vocab_path, const Jso
                {"handle_chinese_chars", cfg.value("tokenize_chinese_chars", true)},
                {"strip_accents", cfg.contains("strip_accents") ? cfg["strip_accents"] : Json()},
                {"lowercase", cfg.value("do_lower_case", true)}};
-  Json tmpl = {{"type", "TemplateProcessing"},
-               {"single", Json::array({{{"SpecialToken", {{"id", cls}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
-                                       {{"SpecialToken", {{"id", sep}, {"type_id", 0}}}}})},
-               {"pair", Json::array({{{"SpecialToken", {{"id", cls}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
-                                     {{"SpecialToken", {{"id", sep}, {"type_id", 0}}}}, {{"Sequence", {{"id", "B"}, {"type_id", 1}}}},
-                                     {{"SpecialToken", {{"id", sep}, {"type_id", 1}}}}})},
-               {"special_tokens", {{cls, {{"id", cls}, {"ids", {vocab[cls]}}, {"tokens", {cls}}}},
-                                   {sep, {{"id", sep}, {"ids", {vocab[sep]}}, {"tokens", {sep}}}}}}};
+  const Json tmpl = cls_sep_template(cls, vocab[cls].get<int64_t>(), sep, vocab[sep].get<int64_t>());
   Json j = {{"version", "1.0"}, {"added_tokens", added}, {"normalizer", norm}, {"pre_tokenizer", {{"type", "BertPreTokenizer"}}},
             {"model", {{"type", "WordPiece"}, {"unk_token", unk}, {"continuing_subword_prefix", "##"},
                        {"max_input_chars_per_word", 100}, {"vocab", vocab}}},
@@ -459,13 +462,7 @@ static std::string deberta_v2_json_from_spm(const std::string& spm_path, const J
   pre.push_back(metaspace);
   for (const auto& t : {cls, sep})
     if (!ids.count(t)) throw TokenizerError(spm_path + ": the special token '" + t + "' is not among the model's pieces");
-  Json tmpl = {{"type", "TemplateProcessing"},
-               {"single", Json::array({{{"SpecialToken", {{"id", cls}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
-                                       {{"SpecialToken", {{"id", sep}, {"type_id", 0}}}}})},
-               {"pair", Json::array({{{"SpecialToken", {{"id", cls}, {"type_id", 0}}}}, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}},
-                                     {{"SpecialToken", {{"id", sep}, {"type_id", 0}}}}, {{"Sequence", {{"id", "B"}, {"type_id", 1}}}},
-                                     {{"SpecialToken", {{"id", sep}, {"type_id", 1}}}}})},
-               {"special_tokens", {{cls, {{"id", cls}, {"ids", {ids[cls]}}, {"tokens", {cls}}}}, {sep, {{"id", sep}, {"ids", {ids[sep]}}, {"tokens", {sep}}}}}}};
+  const Json tmpl = cls_sep_template(cls, ids[cls], sep, ids[sep]);
   Json j = {{"version", "1.0"}, {"added_tokens", added}, {"normalizer", {{"type", "Sequence"}, {"normalizers", norms}}},
             {"pre_tokenizer", {{"type", "Sequence"}, {"pretokenizers", pre}}},
             {"model", {{"type", "Unigram"}, {"unk_id", unk_id}, {"vocab", vocab}, {"byte_fallback", false}}},

@@ -125,10 +125,7 @@ class DistilBertClassifier : public EncoderHeadModel {
   std::vector<std::string> may_be_missing() const override { return {"pre_classifier.", "classifier."}; }
   ModelOutput forward(const ModelInputs& in) override {
     if (!choices_) return EncoderHeadModel::forward(in);
-    int64_t n = 0;
-    ModelOutput o = EncoderHeadModel::forward(flatten_choices(in, n));
-    o.set("logits", o["logits"].view({-1, n}));
-    return o;
+    return forward_choices(in, [this](const ModelInputs& x) { return EncoderHeadModel::forward(x); });
   }
 
  protected:
