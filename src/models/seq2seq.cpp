@@ -168,7 +168,7 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     int64_t B = input_ids.size(0);
     if (B == 0) throw ValueError("generate: the input is empty");
     if (backbone_.whisper_generate()) {
-      // encoded window by window below
+      // Whisper encodes window by window (whisper::generate below)
     } else if (family_.main_input != "input_ids") {
       pending_ = {backbone_.encode(input_ids, {}), {}};
     } else {

@@ -218,13 +218,12 @@ struct UnicodeScriptsP : PerPiece {
   void split(const NormalizedString& p, std::vector<NormalizedString>& out) const override {
     std::vector<size_t> cuts;
     int last = -1;  // no script yet
-    for (size_t i = 0; i < p.normalized.size();) {
-      const size_t n = utf8_seq_len(static_cast<unsigned char>(p.normalized[i]));
-      const std::u32string c = utf8_decode(p.normalized.substr(i, n));
-      const int script = unicode_script(c[0]);
+    size_t i = 0;   // byte offset of c
+    for (char32_t c : utf8_decode(p.normalized)) {
+      const int script = unicode_script(c);
       if (script != kScriptAny && script != last) cuts.push_back(i);
       if (script != kScriptAny) last = script;
-      i += n;
+      i += utf8_len(c);
     }
     cuts.push_back(p.normalized.size());
     for (size_t k = 0; k + 1 < cuts.size(); ++k) out.push_back(p.slice(cuts[k], cuts[k + 1]));

@@ -211,10 +211,11 @@ class Backbone : public EncoderBackbone {
     // attention between two real tokens only; a padded query row sees nothing (uniform weights)
     Tensor mask = Tensor::empty({B, 1, S, S});
     const float lo = std::numeric_limits<float>::lowest();
+    const float* mp = m.data<float>();
+    float* kp = mask.data<float>();
     for (int64_t b = 0; b < B; ++b)
       for (int64_t i = 0; i < S; ++i)
-        for (int64_t j = 0; j < S; ++j)
-          mask.data<float>()[(b * S + i) * S + j] = m.data<float>()[b * S + i] * m.data<float>()[b * S + j] != 0.0f ? 0.0f : lo;
+        for (int64_t j = 0; j < S; ++j) kp[(b * S + i) * S + j] = mp[b * S + i] * mp[b * S + j] != 0.0f ? 0.0f : lo;
     std::vector<int64_t> rel(static_cast<size_t>(S * S));
     for (int64_t i = 0; i < S; ++i)
       for (int64_t j = 0; j < S; ++j)

@@ -160,10 +160,11 @@ class FalconBackbone : public CachedBackbone {
     const float inv = static_cast<float>(std::sqrt(static_cast<double>(p_.head_dim)));
     Tensor bias = Tensor::empty({B, H, S, T});
     float* out = bias.data<float>();
+    const int64_t* mp = m.data<int64_t>();
     for (int64_t b = 0; b < B; ++b) {
       std::vector<float> pos(static_cast<size_t>(T));
       for (int64_t j = 0, run = 0; j < T; ++j) {
-        const int64_t mj = m.data<int64_t>()[b * T + j];
+        const int64_t mj = mp[b * T + j];
         run += mj;
         pos[j] = static_cast<float>((run - 1) * mj);
       }

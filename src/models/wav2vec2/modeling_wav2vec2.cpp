@@ -3,6 +3,7 @@
 #include "models/wav2vec2/modeling_wav2vec2.hpp"
 
 #include <cmath>
+#include <numeric>
 #include <vector>
 
 #include "nn/layers.hpp"
@@ -265,6 +266,14 @@ class Backbone : public nn::Module {
     return out;
   }
 
+  // attention_mask.sum(-1): the real samples of each row.
+  static std::vector<int64_t> valid_samples(const Tensor& attention_mask) {
+    const Tensor m = attention_mask.to(DType::I64).contiguous();
+    const int64_t B = m.size(0), N = m.size(1);
+    std::vector<int64_t> n(static_cast<size_t>(B), 0);
+    for (int64_t b = 0; b < B; ++b) n[b] = std::accumulate(m.data<int64_t>() + b * N, m.data<int64_t>() + (b + 1) * N, int64_t{0});
+    return n;
+  }
   // _get_feat_extract_output_lengths
   int64_t output_length(int64_t samples) const {
     for (size_t i = 0; i < d_.conv_kernel.size(); ++i) samples = floor_div(samples - d_.conv_kernel[i], d_.conv_stride[i]) + 1;
@@ -289,14 +298,13 @@ class Backbone : public nn::Module {
   Tensor frame_mask(const Tensor& attention_mask, int64_t B, int64_t T) const {
     if (attention_mask.dim() != 2 || attention_mask.size(0) != B)
       throw ShapeMismatch("attention_mask must be [batch, samples], got " + shape_str(attention_mask.shape()));
-    const Tensor m = attention_mask.to(DType::I64).contiguous();
+    const std::vector<int64_t> n = valid_samples(attention_mask);
     Tensor fm = Tensor::zeros({B, T}, DType::I64);
+    int64_t* fp = fm.data<int64_t>();
     for (int64_t b = 0; b < B; ++b) {
-      int64_t n = 0;
-      for (int64_t s = 0; s < m.size(1); ++s) n += m.data<int64_t>()[b * m.size(1) + s];
-      int64_t last = output_length(n) - 1;
+      int64_t last = output_length(n[b]) - 1;
       if (last < 0) last += T;
-      for (int64_t t = 0; t <= std::min(last, T - 1); ++t) fm.data<int64_t>()[b * T + t] = 1;
+      for (int64_t t = 0; t <= std::min(last, T - 1); ++t) fp[b * T + t] = 1;
     }
     return fm;
   }
@@ -466,29 +474,29 @@ class ForXVector : public SpeechModel {
     // clamps to the frames there are.
     std::vector<int64_t> lengths(B, T);
     if (const Tensor* m = mask_input(in)) {
-      const Tensor mi = m->to(DType::I64).contiguous();
+      const std::vector<int64_t> samples = Backbone::valid_samples(*m);
       for (int64_t b = 0; b < B; ++b) {
-        int64_t n = 0;
-        for (int64_t s = 0; s < mi.size(1); ++s) n += mi.data<int64_t>()[b * mi.size(1) + s];
-        int64_t len = backbone_.output_length(n);
+        int64_t len = backbone_.output_length(samples[b]);
         for (int64_t k : tdnn_kernel_) len = len - k + 1;
         lengths[b] = std::clamp<int64_t>(len, 0, T);
       }
     }
     Tensor stats = Tensor::empty({B, 2 * D});
     const Tensor hc = h.contiguous();
+    const float* hp = hc.data<float>();
+    float* sp = stats.data<float>();
     for (int64_t b = 0; b < B; ++b)
       for (int64_t j = 0; j < D; ++j) {
         const int64_t n = lengths[b];
         double s = 0, ss = 0;
-        for (int64_t t = 0; t < n; ++t) s += hc.data<float>()[(b * T + t) * D + j];
+        for (int64_t t = 0; t < n; ++t) s += hp[(b * T + t) * D + j];
         const double mean = s / static_cast<double>(n);
         for (int64_t t = 0; t < n; ++t) {
-          const double dv = hc.data<float>()[(b * T + t) * D + j] - mean;
+          const double dv = hp[(b * T + t) * D + j] - mean;
           ss += dv * dv;
         }
-        stats.data<float>()[b * 2 * D + j] = static_cast<float>(mean);
-        stats.data<float>()[b * 2 * D + D + j] = static_cast<float>(std::sqrt(ss / static_cast<double>(n - 1)));
+        sp[b * 2 * D + j] = static_cast<float>(mean);
+        sp[b * 2 * D + D + j] = static_cast<float>(std::sqrt(ss / static_cast<double>(n - 1)));
       }
     Tensor embeddings = (*feature_extractor_)(stats);
     ModelOutput o;
