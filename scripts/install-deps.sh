@@ -14,6 +14,9 @@ PKGS=(
   libutf8proc-dev        # Unicode normalization and categories
   libsndfile1-dev        # audio files: WAV, FLAC, OGG, MP3
   libsoxr-dev            # audio resampling
+  libjpeg-dev            # JPEG decoding (libjpeg-turbo, the decoder Pillow uses)
+  libwebp-dev            # WebP decoding
+  libstb-dev             # PNG / BMP / GIF decoding (stb_image)
   libgtest-dev libgmock-dev
   libbenchmark-dev
 )

@@ -5,6 +5,7 @@
 #include "transformers/errors.hpp"
 #include "transformers/feature_extraction.hpp"
 #include "transformers/hub.hpp"
+#include "transformers/image_processing.hpp"
 #include "transformers/modeling.hpp"
 #include "transformers/pipelines.hpp"
 #include "transformers/safetensors.hpp"

@@ -1,0 +1,230 @@
+// BaseImageProcessor's resize -> center crop -> rescale -> normalize chain with each class's
+// defaults (transformers v5 image_processing_<model>.py), and AutoImageProcessor's resolution.
+#include <cmath>
+
+#include "io/json.hpp"
+#include "processors/image/image_transforms.hpp"
+#include "transformers/config.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers {
+
+namespace {
+
+using image::SizeDict;
+
+constexpr const char* kImagenetStandard = R"("image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5])";
+constexpr const char* kImagenetDefault = R"("image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225])";
+constexpr const char* kOpenAiClip =
+    R"("image_mean": [0.48145466, 0.4578275, 0.40821073], "image_std": [0.26862954, 0.26130258, 0.27577711])";
+
+struct ClassSpec {
+  const char* name;
+  const char* mean_std;
+  const char* defaults;  // the class attributes, as preprocessor_config.json keys
+};
+
+// Each supported processor class and its defaults; keys present in preprocessor_config.json win.
+const ClassSpec kClasses[] = {
+    {"ViTImageProcessor", kImagenetStandard, R"("resample": 2, "size": {"height": 224, "width": 224}, "do_resize": true)"},
+    {"DeiTImageProcessor", kImagenetStandard,
+     R"("resample": 3, "size": {"height": 256, "width": 256}, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
+    {"BeitImageProcessor", kImagenetStandard,
+     R"("resample": 3, "size": {"height": 224, "width": 224}, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": false)"},
+    {"BitImageProcessor", kOpenAiClip,
+     R"("resample": 3, "size": {"shortest_edge": 224}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
+    {"CLIPImageProcessor", kOpenAiClip,
+     R"("resample": 3, "size": {"shortest_edge": 224}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
+    {"SiglipImageProcessor", kImagenetStandard, R"("resample": 3, "size": {"height": 224, "width": 224}, "default_to_square": false, "do_resize": true)"},
+    {"ConvNextImageProcessor", kImagenetStandard,
+     R"("resample": 3, "size": {"shortest_edge": 384}, "default_to_square": false, "do_resize": true, "crop_pct": 0.875)"},
+    {"SegformerImageProcessor", kImagenetDefault, R"("resample": 2, "size": {"height": 512, "width": 512}, "do_resize": true)"},
+    {"MobileNetV2ImageProcessor", kImagenetStandard,
+     R"("resample": 2, "size": {"shortest_edge": 256}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
+};
+
+// model_type -> processor class, for folders whose preprocessor_config.json names none.
+const std::pair<const char*, const char*> kModelTypes[] = {
+    {"vit", "ViTImageProcessor"},       {"deit", "DeiTImageProcessor"},       {"beit", "BeitImageProcessor"},
+    {"dinov2", "BitImageProcessor"},    {"bit", "BitImageProcessor"},         {"clip", "CLIPImageProcessor"},
+    {"siglip", "SiglipImageProcessor"}, {"convnext", "ConvNextImageProcessor"}, {"convnextv2", "ConvNextImageProcessor"},
+    {"resnet", "ConvNextImageProcessor"}, {"segformer", "SegformerImageProcessor"}, {"mobilenet_v2", "MobileNetV2ImageProcessor"},
+    {"swin", "ViTImageProcessor"},
+};
+
+int64_t positive(const Json& v, const std::string& what) {
+  if (!v.is_number_integer() || v.get<int64_t>() <= 0) throw ConfigError("preprocessor_config.json: " + what + " must be a positive integer, got " + v.dump());
+  return v.get<int64_t>();
+}
+
+SizeDict size_dict(const Json& v, bool default_to_square, const std::optional<int64_t>& max_size, const std::string& key) {
+  SizeDict s;
+  if (v.is_number_integer()) {
+    const int64_t n = positive(v, key);
+    if (default_to_square) s.height = s.width = n;
+    else s.shortest_edge = n, s.longest_edge = max_size;
+    return s;
+  }
+  if (!v.is_object()) throw ConfigError("preprocessor_config.json: " + key + " must be an integer or an object, got " + v.dump());
+  for (const auto& [k, x] : v.items()) {
+    if (x.is_null()) continue;
+    const int64_t n = positive(x, key + "." + k);
+    if (k == "height") s.height = n;
+    else if (k == "width") s.width = n;
+    else if (k == "shortest_edge") s.shortest_edge = n;
+    else if (k == "longest_edge") s.longest_edge = n;
+    else if (k == "max_height") s.max_height = n;
+    else if (k == "max_width") s.max_width = n;
+    else throw ConfigError("preprocessor_config.json: unknown key '" + k + "' in " + key);
+  }
+  return s;
+}
+
+std::array<double, 3> triple(const Json& v, const std::string& key) {
+  std::array<double, 3> out{};
+  if (v.is_number()) {
+    out.fill(v.get<double>());
+    return out;
+  }
+  if (!v.is_array() || v.size() != 3) throw ConfigError("preprocessor_config.json: " + key + " must be a number or 3 numbers, got " + v.dump());
+  for (size_t i = 0; i < 3; ++i) {
+    if (!v[i].is_number()) throw ConfigError("preprocessor_config.json: " + key + " must hold numbers, got " + v.dump());
+    out[i] = v[i].get<double>();
+  }
+  return out;
+}
+
+class BaseImageProcessor : public ImageProcessor {
+ public:
+  BaseImageProcessor(const ClassSpec& spec, const Json& user, const std::string& backend) : name_(spec.name) {
+    backend_ = backend;
+    Json c = parse_json(std::string("{") + spec.mean_std + ", " + spec.defaults + "}", name_);
+    for (const auto& [k, v] : user.items())
+      if (!v.is_null()) c[k] = v;
+    auto flag = [&](const char* k, bool def) {
+      const auto it = c.find(k);
+      if (it == c.end()) return def;
+      if (!it->is_boolean()) throw ConfigError(std::string("preprocessor_config.json: ") + k + " must be true or false, got " + it->dump());
+      return it->get<bool>();
+    };
+    do_resize_ = flag("do_resize", false), do_center_crop_ = flag("do_center_crop", false);
+    do_rescale_ = flag("do_rescale", true), do_normalize_ = flag("do_normalize", true);
+    const bool square = flag("default_to_square", true);
+    std::optional<int64_t> max_size;
+    if (c.contains("max_size")) max_size = positive(c["max_size"], "max_size");
+    if (c.contains("size")) size_ = size_dict(c["size"], square, max_size, "size");
+    if (c.contains("crop_size")) crop_ = size_dict(c["crop_size"], true, std::nullopt, "crop_size");
+    if (do_center_crop_ && !crop_.has_hw()) throw ConfigError(name_ + ": do_center_crop needs crop_size with height and width");
+    const int r = c.value("resample", 2);
+    if (r < 0 || r > 5) throw ConfigError(name_ + ": resample must be a PIL resampling filter 0..5, got " + std::to_string(r));
+    resample_ = static_cast<Resample>(r);
+    const auto rf = c.find("rescale_factor");
+    rescale_factor_ = rf == c.end() ? 1.0 / 255.0 : rf->get<double>();
+    mean_ = triple(c["image_mean"], "image_mean"), std_ = triple(c["image_std"], "image_std");
+    for (double s : std_)
+      if (s == 0.0) throw ConfigError(name_ + ": image_std must not be zero");
+    crop_pct_ = c.value("crop_pct", 0.0);
+    if (name_ == "ConvNextImageProcessor" && (!size_.shortest_edge || !(crop_pct_ > 0)))
+      throw ConfigError("ConvNextImageProcessor: size must have 'shortest_edge' and crop_pct must be positive");
+  }
+
+  std::string class_name() const override { return name_; }
+
+  BatchFeature operator()(const std::vector<Image>& images, const ImageProcessorCallOptions& o) const override {
+    if (images.empty()) throw ValueError(name_ + ": no images given");
+    const bool resize = o.do_resize.value_or(do_resize_), crop = o.do_center_crop.value_or(do_center_crop_);
+    const Resample resample = o.resample.value_or(resample_);
+    std::vector<Image> done;
+    done.reserve(images.size());
+    for (const Image& im : images) {
+      if (im.height <= 0 || im.width <= 0 || im.pixels.size() != static_cast<size_t>(im.height * im.width * im.channels))
+        throw ValueError(name_ + ": an image has no pixels or a pixel buffer that does not match its size");
+      Image x = resize ? this->resize(im, resample) : im;
+      if (crop) x = image::center_crop(x, *crop_.height, *crop_.width, backend_);
+      done.push_back(std::move(x));
+    }
+    const int64_t H = done[0].height, W = done[0].width, B = static_cast<int64_t>(done.size());
+    for (const Image& x : done)
+      if (x.height != H || x.width != W)
+        throw ValueError(name_ + ": the processed images differ in size (" + std::to_string(H) + "x" + std::to_string(W) + " vs " +
+                         std::to_string(x.height) + "x" + std::to_string(x.width) + ") and cannot form one batch");
+    Tensor pv = Tensor::empty({B, 3, H, W});
+    float* out = pv.data<float>();
+    for (int64_t b = 0; b < B; ++b)
+      image::to_chw_float(done[static_cast<size_t>(b)], o.do_rescale.value_or(do_rescale_), rescale_factor_, o.do_normalize.value_or(do_normalize_),
+                          mean_, std_, backend_, out + b * 3 * H * W);
+    return {{"pixel_values", pv}};
+  }
+
+ private:
+  Image resize(const Image& im, Resample r) const {
+    if (name_ == "ConvNextImageProcessor") {
+      // crop_pct: below 384 the shortest edge goes to size / crop_pct, then the centre is cropped.
+      const int64_t se = *size_.shortest_edge;
+      if (se >= 384) return resize_image(im, se, se, r, backend_);
+      const auto [h, w] = image::shortest_edge_size(im.height, im.width, static_cast<int64_t>(static_cast<double>(se) / crop_pct_));
+      return image::center_crop(resize_image(im, h, w, r, backend_), se, se, backend_);
+    }
+    const auto [h, w] = image::output_size(im, size_, name_);
+    return resize_image(im, h, w, r, backend_);
+  }
+
+  std::string name_;
+  bool do_resize_, do_center_crop_, do_rescale_, do_normalize_;
+  SizeDict size_, crop_;
+  Resample resample_ = Resample::Bilinear;
+  double rescale_factor_ = 1.0 / 255.0, crop_pct_ = 0.0;
+  std::array<double, 3> mean_{}, std_{};
+};
+
+// "ViTImageProcessorFast" / "ViTFeatureExtractor" / "ViTImageProcessorPil" -> "ViTImageProcessor".
+std::string canonical_class(std::string t, std::string& backend) {
+  auto strip = [&](const std::string& suffix) {
+    if (t.size() > suffix.size() && t.compare(t.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      t.resize(t.size() - suffix.size());
+      return true;
+    }
+    return false;
+  };
+  if (strip("Pil")) backend = "pil";
+  strip("Fast");
+  if (strip("FeatureExtractor")) t += "ImageProcessor";
+  return t;
+}
+
+}  // namespace
+
+std::unique_ptr<ImageProcessor> AutoImageProcessor::from_json_string(const std::string& json, const ImageProcessorOptions& p, const std::string& source) {
+  const Json c = parse_json(json, source);
+  if (!c.is_object()) throw ConfigError(source + " must be a JSON object");
+  std::string backend = p.backend;
+  if (backend != "torchvision" && backend != "pil") throw ValueError("image processor backend must be 'torchvision' or 'pil', got '" + backend + "'");
+  std::string type = c.value("image_processor_type", std::string());
+  if (type.empty()) type = c.value("feature_extractor_type", std::string());
+  if (type.empty()) throw ValueError(source + " names no image_processor_type");
+  const std::string name = canonical_class(type, backend);
+  for (const auto& spec : kClasses)
+    if (name == spec.name) try {
+        return std::make_unique<BaseImageProcessor>(spec, c, backend);
+      } catch (const Json::exception& e) {
+        throw ConfigError(source + ": a field has the wrong type: " + e.what());
+      }
+  std::string known;
+  for (const auto& spec : kClasses) known += std::string(known.empty() ? "" : ", ") + spec.name;
+  throw ValueError("Unrecognized image processor '" + type + "' in " + source + "; supported: " + known);
+}
+
+std::unique_ptr<ImageProcessor> AutoImageProcessor::from_pretrained(const std::string& name, const HubOptions& o, const ImageProcessorOptions& p) {
+  const std::string path = *cached_file(name, "preprocessor_config.json", o);
+  Json c = parse_json_file(path);
+  if (!c.is_object()) throw ConfigError(path + " must be a JSON object");
+  if (!c.contains("image_processor_type") && !c.contains("feature_extractor_type")) {
+    const std::string mt = AutoConfig::from_pretrained(name, ConfigOptions{o, {}}).model_type();
+    for (const auto& [type, cls] : kModelTypes)
+      if (mt == type) c["image_processor_type"] = cls;
+    if (!c.contains("image_processor_type")) throw ValueError("Unrecognized image processor in " + name + ": model_type '" + mt + "' maps to none we support");
+  }
+  return from_json_string(c.dump(), p, path);
+}
+
+}  // namespace transformers

@@ -1,0 +1,113 @@
+// Image decoding, resampling and AutoImageProcessor against Python (fixtures/images, made by
+// scripts/make_image_fixtures.py with transformers 5.24.0, torchvision 0.29.2, Pillow 12.0.0).
+#include <fstream>
+
+#include "io/json.hpp"
+#include "test_util.hpp"
+
+using namespace transformers;
+
+namespace {
+
+const std::string kDir = testutil::fixture("images");
+
+SafeTensorsFile& goldens() {
+  static SafeTensorsFile f = SafeTensorsFile::open(kDir + "/goldens.safetensors");
+  return f;
+}
+
+Json cases() { return parse_json_file(kDir + "/cases.json"); }
+
+// Number of bytes that differ, and the first one.
+::testing::AssertionResult same_pixels(const Image& im, const Tensor& want) {
+  const Tensor w = want.contiguous();
+  if (w.dim() != 3 || w.size(0) != im.height || w.size(1) != im.width || w.size(2) != im.channels)
+    return ::testing::AssertionFailure() << "size " << im.height << "x" << im.width << "x" << im.channels << " vs " << shape_str(w.shape());
+  const uint8_t* p = w.data<uint8_t>();
+  size_t diff = 0, first = 0;
+  for (size_t i = 0; i < im.pixels.size(); ++i)
+    if (im.pixels[i] != p[i] && diff++ == 0) first = i;
+  if (diff)
+    return ::testing::AssertionFailure() << diff << " of " << im.pixels.size() << " bytes differ; first at " << first << ": "
+                                         << int(im.pixels[first]) << " vs " << int(p[first]);
+  return ::testing::AssertionSuccess();
+}
+
+Resample resample_named(const std::string& s) {
+  if (s == "nearest") return Resample::Nearest;
+  if (s == "bilinear") return Resample::Bilinear;
+  if (s == "bicubic") return Resample::Bicubic;
+  if (s == "lanczos") return Resample::Lanczos;
+  if (s == "box") return Resample::Box;
+  return Resample::Hamming;
+}
+
+}  // namespace
+
+TEST(Images, DecodeEveryFormatLikePil) {
+  for (const auto& name : cases()["files"]) {
+    SCOPED_TRACE(name.get<std::string>());
+    EXPECT_TRUE(same_pixels(load_image(kDir + "/" + name.get<std::string>()), goldens().get("decode." + name.get<std::string>())));
+  }
+}
+
+TEST(Images, ExifOrientationTransposes) {
+  const Image a = load_image(kDir + "/exif6.jpg"), b = load_image(kDir + "/exif3.jpg");
+  EXPECT_EQ(a.height, 45);  // stored 45 wide, 30 high; orientation 6 stands it up
+  EXPECT_EQ(a.width, 30);
+  EXPECT_EQ(b.height, 30);
+}
+
+TEST(Images, ResizeBothBackendsEveryFilter) {
+  const Image src = load_image(kDir + "/photo.jpg");
+  int checked = 0;
+  for (const auto& t : goldens().tensors()) {
+    if (t.name.rfind("resize.", 0) != 0) continue;
+    // resize.<backend>.<filter>.<h>x<w>
+    const auto a = t.name.find('.', 7), b = t.name.find('.', a + 1), x = t.name.find('x', b);
+    const std::string backend = t.name.substr(7, a - 7), filter = t.name.substr(a + 1, b - a - 1);
+    const int64_t h = std::stoll(t.name.substr(b + 1, x - b - 1)), w = std::stoll(t.name.substr(x + 1));
+    SCOPED_TRACE(t.name);
+    EXPECT_TRUE(same_pixels(resize_image(src, h, w, resample_named(filter), backend), goldens().get(t.name)));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 50);
+}
+
+TEST(Images, AutoImageProcessorMatchesPython) {
+  const Json c = cases();
+  std::vector<Image> inputs;
+  for (const auto& n : c["inputs"]) inputs.push_back(load_image(kDir + "/" + n.get<std::string>()));
+  for (const auto& [name, cls] : c["processors"].items()) {
+    for (const std::string backend : {"torchvision", "pil"}) {
+      SCOPED_TRACE(name + " " + backend);
+      const auto proc = AutoImageProcessor::from_pretrained(kDir + "/processors/" + name, {}, {backend});
+      EXPECT_EQ(proc->class_name(), cls.get<std::string>());
+      EXPECT_EQ(proc->backend(), backend);
+      const BatchFeature out = (*proc)(inputs);
+      EXPECT_TRUE(testutil::allclose(out.at("pixel_values"), goldens().get("processor." + name + "." + backend), 1e-5, 1e-5));
+    }
+  }
+}
+
+TEST(Images, BadInputIsATypedError) {
+  const std::string junk = "not an image at all";
+  EXPECT_THROW(decode_image(reinterpret_cast<const uint8_t*>(junk.data()), junk.size()), ValueError);
+  EXPECT_THROW(load_image(kDir + "/missing.png"), OSError);
+  // A JPEG cut short and one with a corrupt header.
+  std::ifstream f(kDir + "/photo.jpg", std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_THROW(decode_image(bytes.data(), 200), ValueError);
+  std::vector<uint8_t> bad = bytes;
+  for (size_t i = 2; i < 40; ++i) bad[i] = 0x00;
+  EXPECT_THROW(decode_image(bad.data(), bad.size()), ValueError);
+  // Truncated PNG.
+  std::ifstream g(kDir + "/rgb.png", std::ios::binary);
+  std::vector<uint8_t> png((std::istreambuf_iterator<char>(g)), std::istreambuf_iterator<char>());
+  EXPECT_THROW(decode_image(png.data(), png.size() / 2), ValueError);
+  EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "NopeImageProcessor"})"), ValueError);
+  EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "ViTImageProcessor", "size": "big"})"), ConfigError);
+  EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "ViTImageProcessor", "resample": "x"})"), ConfigError);
+  EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "ViTImageProcessor"})", {"opencv"}), ValueError);
+  EXPECT_THROW(resize_image(load_image(kDir + "/rgb.png"), 0, 5, Resample::Bilinear), ValueError);
+}
