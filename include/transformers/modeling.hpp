@@ -124,6 +124,7 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForAudioClassification)
 TRANSFORMERS_AUTO_CLASS(AutoModelForAudioFrameClassification)
 TRANSFORMERS_AUTO_CLASS(AutoModelForAudioXVector)
 TRANSFORMERS_AUTO_CLASS(AutoModelForImageClassification)
+TRANSFORMERS_AUTO_CLASS(AutoModelForMaskedImageModeling)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".

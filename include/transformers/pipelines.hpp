@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "transformers/feature_extraction.hpp"
+#include "transformers/image_processing.hpp"
 #include "transformers/modeling.hpp"
 #include "transformers/tokenizer.hpp"
 
@@ -213,6 +214,21 @@ class AudioClassificationPipeline {
  private:
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<FeatureExtractor> extractor_;
+};
+
+// pipeline("image-classification"): the model's image processor, then softmax (sigmoid for
+// multi-label or one label) over the logits, best first; top_k nullopt gives every label.
+class ImageClassificationPipeline {
+ public:
+  static std::unique_ptr<ImageClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
+                                                                      const ImageProcessorOptions& p = {});
+  std::vector<std::vector<LabelScore>> operator()(const std::vector<Image>& images, std::optional<int64_t> top_k = 5) const;
+  std::vector<std::vector<LabelScore>> classify_files(const std::vector<std::string>& paths, std::optional<int64_t> top_k = 5) const;
+  const ImageProcessor& image_processor() const { return *processor_; }
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<ImageProcessor> processor_;
 };
 
 }  // namespace transformers

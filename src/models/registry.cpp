@@ -41,6 +41,8 @@
 #include "models/wav2vec2/modeling_wav2vec2.hpp"
 #include "models/hubert/modeling_hubert.hpp"
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
+#include "models/deit/modeling_deit.hpp"
+#include "models/vit/modeling_vit.hpp"
 
 namespace transformers::registry {
 
@@ -48,6 +50,12 @@ namespace {
 ConfigSpec roberta_spec() { return roberta::config_spec("roberta", "RobertaConfig"); }
 ConfigSpec xlm_roberta_spec() { return roberta::config_spec("xlm-roberta", "XLMRobertaConfig"); }
 ConfigSpec camembert_spec() { return roberta::config_spec("camembert", "CamembertConfig"); }
+
+struct Vit {
+  static std::unique_ptr<PreTrainedModel> base(const PretrainedConfig& c) { return vit::make_model(c, vit::variant()); }
+  static std::unique_ptr<PreTrainedModel> image_cls(const PretrainedConfig& c) { return vit::make_for_image_classification(c, vit::variant()); }
+  static std::unique_ptr<PreTrainedModel> mim(const PretrainedConfig& c) { return vit::make_for_masked_image_modeling(c, vit::variant()); }
+};
 
 // Generic heads bound to a family.
 template <const EncoderFamily& (*F)()>
@@ -159,6 +167,8 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"wav2vec2", wav2vec2::config_spec},
       {"hubert", hubert::config_spec},
       {"audio-spectrogram-transformer", audio_spectrogram_transformer::config_spec},
+      {"vit", vit::config_spec},
+      {"deit", deit::config_spec},
   };
   return v;
 }
@@ -404,6 +414,14 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "audio-spectrogram-transformer", "ASTModel", audio_spectrogram_transformer::make_model},
       {"AutoModelForAudioClassification", "audio-spectrogram-transformer", "ASTForAudioClassification",
        audio_spectrogram_transformer::make_for_audio_classification},
+
+      {"AutoModel", "vit", "ViTModel", Vit::base},
+      {"AutoModelForImageClassification", "vit", "ViTForImageClassification", Vit::image_cls},
+      {"AutoModelForMaskedImageModeling", "vit", "ViTForMaskedImageModeling", Vit::mim},
+
+      {"AutoModel", "deit", "DeiTModel", deit::make_model},
+      {"AutoModelForImageClassification", "deit", "DeiTForImageClassification", deit::make_for_image_classification},
+      {"AutoModelForMaskedImageModeling", "deit", "DeiTForMaskedImageModeling", deit::make_for_masked_image_modeling},
   };
   return v;
 }
@@ -414,7 +432,8 @@ const std::vector<std::string>& auto_class_names() {
       "AutoModelForSequenceClassification", "AutoModelForTokenClassification", "AutoModelForQuestionAnswering",
       "AutoModelForMultipleChoice", "AutoModelForNextSentencePrediction", "AutoModelForTextEncoding",
       "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForCTC", "AutoModelForAudioClassification",
-      "AutoModelForAudioFrameClassification", "AutoModelForAudioXVector", "AutoModelForImageClassification"};
+      "AutoModelForAudioFrameClassification", "AutoModelForAudioXVector", "AutoModelForImageClassification",
+      "AutoModelForMaskedImageModeling"};
   return v;
 }
 

@@ -37,6 +37,23 @@ class Conv1d : public Module {
   Options opt;
 };
 
+// nn.Conv2d (groups = 1): weight [out, in, kh, kw], optional bias [out].
+class Conv2d : public Module {
+ public:
+  struct Options {
+    std::pair<int64_t, int64_t> stride{1, 1}, padding{0, 0};
+    bool bias = true;
+  };
+  Conv2d(int64_t in, int64_t out, std::pair<int64_t, int64_t> kernel, Options o)
+      : weight(param("weight", {out, in, kernel.first, kernel.second}, ParamKind::Weight)),
+        bias(o.bias ? &param("bias", {out}, ParamKind::Float32) : nullptr),
+        opt(o) {}
+  Tensor operator()(const Tensor& x) const { return ops::conv2d(x, weight, bias ? *bias : Tensor(), opt.stride, opt.padding); }
+  Tensor& weight;
+  Tensor* bias;
+  Options opt;
+};
+
 class Embedding : public Module {
  public:
   Embedding(int64_t num_embeddings, int64_t dim) : weight(param("weight", {num_embeddings, dim}, ParamKind::Weight)) {}

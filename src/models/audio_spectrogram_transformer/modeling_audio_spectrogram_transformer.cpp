@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "models/vit/modeling_vit.hpp"
 #include "nn/layers.hpp"
 #include "transformers/errors.hpp"
 
@@ -24,15 +25,12 @@ using nn::Container;
 using nn::LayerNorm;
 using nn::Linear;
 
-struct Dims {
-  int64_t hidden, heads, intermediate, layers, patch, fstride, tstride, max_length, mels, fout, tout;
-  float eps;
-  bool qkv_bias;
-  ops::Activation act;
+// The ViT layer shape plus the spectrogram patch grid.
+struct Dims : vit::Dims {
+  int64_t patch, fstride, tstride, max_length, mels, fout, tout;
   static Dims from(const PretrainedConfig& c) {
     Dims d{};
-    d.hidden = c.get_int("hidden_size"), d.heads = c.get_int("num_attention_heads"), d.intermediate = c.get_int("intermediate_size");
-    d.layers = c.get_int("num_hidden_layers");
+    static_cast<vit::Dims&>(d) = vit::Dims::from(c, "ASTConfig");
     try {
       d.patch = c.get_int("patch_size");
     } catch (const ConfigError&) {
@@ -40,47 +38,11 @@ struct Dims {
     }
     d.fstride = c.get_int("frequency_stride"), d.tstride = c.get_int("time_stride");
     d.max_length = c.get_int("max_length"), d.mels = c.get_int("num_mel_bins");
-    d.eps = static_cast<float>(c.get_float("layer_norm_eps"));
-    d.qkv_bias = c.get_bool("qkv_bias", true);
-    d.act = ops::activation_from_name(c.get_string("hidden_act"));
-    if (d.hidden <= 0 || d.heads <= 0 || d.hidden % d.heads || d.layers < 0 || d.intermediate <= 0)
-      throw ConfigError("ASTConfig: hidden_size must be a positive multiple of num_attention_heads");
     if (d.patch <= 0 || d.fstride <= 0 || d.tstride <= 0 || d.mels < d.patch || d.max_length < d.patch)
       throw ConfigError("ASTConfig: patch_size, strides, num_mel_bins and max_length do not give any patch");
     d.fout = (d.mels - d.patch) / d.fstride + 1, d.tout = (d.max_length - d.patch) / d.tstride + 1;
     return d;
   }
-};
-
-class Layer : public nn::Module {
- public:
-  explicit Layer(const Dims& d) : d_(d) {
-    before_ = &child("layernorm_before", std::make_unique<LayerNorm>(d.hidden, d.eps));
-    auto& a = child("attention", std::make_unique<Container>());
-    q_ = &a.add("q_proj", std::make_unique<Linear>(d.hidden, d.hidden, d.qkv_bias));
-    k_ = &a.add("k_proj", std::make_unique<Linear>(d.hidden, d.hidden, d.qkv_bias));
-    v_ = &a.add("v_proj", std::make_unique<Linear>(d.hidden, d.hidden, d.qkv_bias));
-    o_ = &a.add("o_proj", std::make_unique<Linear>(d.hidden, d.hidden));
-    after_ = &child("layernorm_after", std::make_unique<LayerNorm>(d.hidden, d.eps));
-    auto& mlp = child("mlp", std::make_unique<Container>());
-    fc1_ = &mlp.add("fc1", std::make_unique<Linear>(d.hidden, d.intermediate));
-    fc2_ = &mlp.add("fc2", std::make_unique<Linear>(d.intermediate, d.hidden));
-  }
-  Tensor operator()(const Tensor& x) const {
-    const Tensor h = (*before_)(x);
-    ops::AttentionOptions o;
-    o.causal = false;
-    o.scaling = 1.0f / std::sqrt(static_cast<float>(d_.hidden / d_.heads));
-    const Tensor a = (*o_)(ops::attention(nn::split_heads((*q_)(h), d_.heads), nn::split_heads((*k_)(h), d_.heads),
-                                          nn::split_heads((*v_)(h), d_.heads), o));
-    const Tensor r = ops::add(x, a);
-    return ops::add(r, (*fc2_)(ops::activation((*fc1_)((*after_)(r)), d_.act)));
-  }
-
- private:
-  const Dims& d_;
-  LayerNorm *before_, *after_;
-  Linear *q_, *k_, *v_, *o_, *fc1_, *fc2_;
 };
 
 class Patches : public nn::Module {
@@ -99,8 +61,7 @@ class ASTModel : public nn::Module {
     dist_ = &e.add("distillation_token", std::make_unique<nn::BareParameter>(Shape{1, 1, d_.hidden})).value;
     pos_ = &e.add("position_embeddings", std::make_unique<nn::BareParameter>(Shape{1, d_.fout * d_.tout + 2, d_.hidden})).value;
     patches_ = &e.add("patch_embeddings", std::make_unique<Container>()).add("projection", std::make_unique<Patches>(d_));
-    auto& layers = child("layers", std::make_unique<Container>());
-    for (int64_t i = 0; i < d_.layers; ++i) layers_.push_back(&layers.add(std::to_string(i), std::make_unique<Layer>(d_)));
+    layers_ = vit::add_layers(child("layers", std::make_unique<Container>()), d_);
     norm_ = &child("layernorm", std::make_unique<LayerNorm>(d_.hidden, d_.eps));
   }
   const Dims& dims() const { return d_; }
@@ -115,8 +76,7 @@ class ASTModel : public nn::Module {
     const Tensor img = input_values.to(DType::F32).contiguous().view({B, 1, d_.max_length, d_.mels}).transpose(2, 3).contiguous();
     const Tensor p = ops::conv2d(img, patches_->weight, patches_->bias, {d_.fstride, d_.tstride});
     const Tensor tokens = p.view({B, H, d_.fout * d_.tout}).transpose(1, 2).contiguous();
-    Tensor h = ops::concat({ops::add(Tensor::zeros({B, 1, H}), *cls_), ops::add(Tensor::zeros({B, 1, H}), *dist_), tokens}, 1);
-    h = ops::add(h, *pos_);
+    Tensor h = ops::add(vit::prepend_tokens(tokens, {cls_, dist_}), *pos_);
     for (const auto* l : layers_) h = (*l)(h);
     h = (*norm_)(h);
     ModelOutput o;
@@ -129,26 +89,15 @@ class ASTModel : public nn::Module {
   Dims d_;
   Tensor *cls_, *dist_, *pos_;
   Patches* patches_;
-  std::vector<Layer*> layers_;
+  std::vector<vit::Layer*> layers_;
   LayerNorm* norm_;
 };
-
-// conversion_mapping.py ("ASTModel" -> "ViTModel"): the older module names, renamed in order.
-std::string rename_legacy(std::string key) {
-  static const std::pair<const char*, const char*> kRenames[] = {
-      {"encoder.layer.", "layers."},         {"attention.query", "q_proj"},  {"attention.key", "k_proj"},
-      {"attention.value", "v_proj"},         {"attention.output.dense", "attention.o_proj"},
-      {"intermediate.dense", "mlp.fc1"},     {"output.dense", "mlp.fc2"}};
-  for (const auto& [from, to] : kRenames)
-    if (auto at = key.find(from); at != std::string::npos) key.replace(at, std::string(from).size(), to);
-  return key;
-}
 
 class Base : public Model {
  public:
   Base(const PretrainedConfig& c, bool root) : Model(c), ast_(child(root ? "" : "audio_spectrogram_transformer", std::make_unique<ASTModel>(c))) {}
   std::string base_model_prefix() const override { return "audio_spectrogram_transformer"; }
-  std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }
+  std::string checkpoint_key(const std::string& key) const override { return vit::rename_legacy(key); }
   ModelOutput forward(const ModelInputs& in) override { return ast_.run(require_input(in, "input_values", "AST")); }
 
  protected:

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Vision-model fixtures (fixtures/vision/): tiny random ViT and DeiT checkpoints for every Auto
+class Python maps them to, their outputs on a batch of two images (non-square, so height and width
+cannot be confused), a ViT checkpoint in the pre-v5 key names, and an image-classification folder
+(with preprocessor_config.json) with Python's pipeline output on the fixture images.
+Run:  python3 scripts/make_vision_fixtures.py   (same venv and pins as make_fixtures.py)
+"""
+import json
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import OUT, ensure_venv, spread_weights  # noqa: E402
+
+LEGACY = [("layers.", "encoder.layer."), ("attention.q_proj", "attention.attention.query"),
+          ("attention.k_proj", "attention.attention.key"), ("attention.v_proj", "attention.attention.value"),
+          ("attention.o_proj", "attention.output.dense"), ("mlp.fc1", "intermediate.dense"), ("mlp.fc2", "output.dense")]
+
+
+def main():
+    import numpy as np
+    import torch
+    import transformers as tf
+    from safetensors.numpy import save_file
+    from safetensors.torch import load_file, save_file as save_torch
+
+    root = os.path.join(OUT, "vision")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    g = torch.Generator().manual_seed(3)
+    pixel_values = torch.randn(2, 3, 32, 48, generator=g)
+    # Masked image modeling reshapes the patches to a square grid: square images there.
+    square = torch.randn(2, 3, 32, 32, generator=g)
+    bool_masked_pos = (torch.rand(2, 16, generator=g) > 0.5)
+    save_file({"pixel_values": pixel_values.numpy(), "square.pixel_values": square.numpy(), "square.bool_masked_pos": bool_masked_pos.numpy()},
+              os.path.join(root, "inputs.safetensors"))
+
+    common = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, image_size=[32, 48], patch_size=8,
+                  encoder_stride=8, num_labels=5, id2label={i: f"class_{i}" for i in range(5)})
+    models = {
+        "vit": (tf.ViTConfig(**common, hidden_act="gelu_new", layer_norm_eps=1e-6),
+                ["ViTModel", "ViTForImageClassification", "ViTForMaskedImageModeling"]),
+        "deit": (tf.DeiTConfig(**common, qkv_bias=False),
+                 ["DeiTModel", "DeiTForImageClassification", "DeiTForImageClassificationWithTeacher", "DeiTForMaskedImageModeling"]),
+    }
+    cases = []
+    for family, (config, classes) in models.items():
+        for i, cls in enumerate(classes):
+            torch.manual_seed(i)
+            cfg = config
+            if "Masked" in cls:
+                cfg = type(config)(**{**config.to_dict(), "image_size": 32})
+            model = getattr(tf, cls)(cfg).eval()
+            spread_weights(model, seed=10 + i)
+            d = os.path.join(root, cls)
+            model.save_pretrained(d)
+            with torch.no_grad():
+                if "Masked" in cls:
+                    out = model(pixel_values=square, bool_masked_pos=bool_masked_pos)
+                else:
+                    out = model(pixel_values=pixel_values)
+            goldens = {k: v.contiguous().numpy() for k, v in out.items() if isinstance(v, torch.Tensor) and k != "loss"}
+            save_file(goldens, os.path.join(d, "goldens.safetensors"))
+            auto = {"Model": "AutoModel", "ForImageClassification": "AutoModelForImageClassification",
+                    "ForImageClassificationWithTeacher": "AutoModelForImageClassification",
+                    "ForMaskedImageModeling": "AutoModelForMaskedImageModeling"}[cls[len(family.replace("vit", "ViT").replace("deit", "DeiT")):]]
+            cases.append({"dir": cls, "auto_class": auto, "outputs": sorted(goldens), "square": "Masked" in cls})
+    # The same ViT classifier with the pre-v5 key names.
+    src = os.path.join(root, "ViTForImageClassification")
+    legacy = os.path.join(root, "vit-legacy-keys")
+    shutil.copytree(src, legacy)
+    weights = load_file(os.path.join(src, "model.safetensors"))
+    renamed = {}
+    for k, v in weights.items():
+        for new, old in LEGACY:
+            k = k.replace(new, old)
+        renamed[k] = v
+    save_torch(renamed, os.path.join(legacy, "model.safetensors"), metadata={"format": "pt"})
+    cases.append({"dir": "vit-legacy-keys", "auto_class": "AutoModelForImageClassification", "outputs": ["logits"],
+                  "goldens_from": "ViTForImageClassification"})
+
+    # image-classification pipeline on the image fixtures (the classifier sized for 32x48 input).
+    pipe_dir = os.path.join(root, "vit-pipeline")
+    shutil.copytree(src, pipe_dir)
+    with open(os.path.join(pipe_dir, "preprocessor_config.json"), "w") as f:
+        json.dump({"image_processor_type": "ViTImageProcessor", "size": {"height": 32, "width": 48}, "resample": 2,
+                   "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5], "do_normalize": True, "do_rescale": True}, f, indent=1)
+    images = [os.path.join(OUT, "images", n) for n in ("photo.jpg", "exif6.jpg", "rgb.png")]
+    pipe = tf.pipeline("image-classification", model=pipe_dir)
+    results = {"images": ["photo.jpg", "exif6.jpg", "rgb.png"], "top_k_default": pipe(images), "top_k_2": pipe(images, top_k=2)}
+    with open(os.path.join(root, "pipeline.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    with open(os.path.join(root, "cases.json"), "w") as f:
+        json.dump(cases, f, indent=1)
+    print("vision:", len(cases), "cases")
+
+
+if __name__ == "__main__":
+    ensure_venv()
+    main()

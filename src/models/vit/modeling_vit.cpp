@@ -1,0 +1,233 @@
+// ViT: transformers/models/vit/modeling_vit.py (v5 module names; older checkpoints renamed at load).
+#include "models/vit/modeling_vit.hpp"
+
+#include <cmath>
+
+#include "transformers/errors.hpp"
+
+namespace transformers::vit {
+
+// image_size and patch_size are an integer or [height, width] (null here so that either type
+// passes the config check; Grid::from applies Python's 224 and 16).
+ConfigSpec config_spec() {
+  return {"vit", "ViTConfig", R"({
+    "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072,
+    "hidden_act": "gelu", "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0, "initializer_range": 0.02,
+    "layer_norm_eps": 1e-12, "image_size": null, "patch_size": null, "num_channels": 3, "qkv_bias": true,
+    "encoder_stride": 16, "pooler_output_size": null, "pooler_act": "tanh"
+  })"};
+}
+
+Dims Dims::from(const PretrainedConfig& c, const std::string& owner) {
+  Dims d;
+  d.hidden = c.get_int("hidden_size"), d.heads = c.get_int("num_attention_heads"), d.intermediate = c.get_int("intermediate_size");
+  d.layers = c.get_int("num_hidden_layers");
+  d.eps = static_cast<float>(c.get_float("layer_norm_eps"));
+  d.qkv_bias = c.get_bool("qkv_bias", true);
+  d.act = ops::activation_from_name(c.get_string("hidden_act"));
+  if (d.hidden <= 0 || d.heads <= 0 || d.hidden % d.heads || d.layers < 0 || d.intermediate <= 0)
+    throw ConfigError(owner + ": hidden_size must be a positive multiple of num_attention_heads");
+  return d;
+}
+
+Grid Grid::from(const PretrainedConfig& c, const std::string& owner) {
+  auto pair = [&](const std::string& key, int64_t def) -> std::pair<int64_t, int64_t> {
+    if (!c.has(key)) return {def, def};
+    try {
+      const int64_t v = c.get_int(key);
+      return {v, v};
+    } catch (const ConfigError&) {
+      const auto l = c.get_int_list(key);
+      if (l.size() != 2) throw ConfigError(owner + ": " + key + " must be an integer or [height, width]");
+      return {l[0], l[1]};
+    }
+  };
+  Grid g;
+  std::tie(g.image_h, g.image_w) = pair("image_size", 224);
+  std::tie(g.patch_h, g.patch_w) = pair("patch_size", 16);
+  g.channels = c.get_int("num_channels", 3);
+  if (g.patch_h <= 0 || g.patch_w <= 0 || g.image_h < g.patch_h || g.image_w < g.patch_w || g.channels <= 0)
+    throw ConfigError(owner + ": image_size, patch_size and num_channels do not give any patch");
+  return g;
+}
+
+Layer::Layer(const Dims& d) : d_(d) {
+  using nn::Container, nn::LayerNorm, nn::Linear;
+  before_ = &child("layernorm_before", std::make_unique<LayerNorm>(d.hidden, d.eps));
+  auto& a = child("attention", std::make_unique<Container>());
+  q_ = &a.add("q_proj", std::make_unique<Linear>(d.hidden, d.hidden, d.qkv_bias));
+  k_ = &a.add("k_proj", std::make_unique<Linear>(d.hidden, d.hidden, d.qkv_bias));
+  v_ = &a.add("v_proj", std::make_unique<Linear>(d.hidden, d.hidden, d.qkv_bias));
+  o_ = &a.add("o_proj", std::make_unique<Linear>(d.hidden, d.hidden));
+  after_ = &child("layernorm_after", std::make_unique<LayerNorm>(d.hidden, d.eps));
+  auto& mlp = child("mlp", std::make_unique<Container>());
+  fc1_ = &mlp.add("fc1", std::make_unique<Linear>(d.hidden, d.intermediate));
+  fc2_ = &mlp.add("fc2", std::make_unique<Linear>(d.intermediate, d.hidden));
+}
+
+Tensor Layer::operator()(const Tensor& x) const {
+  const Tensor h = (*before_)(x);
+  ops::AttentionOptions o;
+  o.causal = false;
+  o.scaling = 1.0f / std::sqrt(static_cast<float>(d_.hidden / d_.heads));
+  const Tensor a = (*o_)(ops::attention(nn::split_heads((*q_)(h), d_.heads), nn::split_heads((*k_)(h), d_.heads),
+                                        nn::split_heads((*v_)(h), d_.heads), o));
+  const Tensor r = ops::add(x, a);
+  return ops::add(r, (*fc2_)(ops::activation((*fc1_)((*after_)(r)), d_.act)));
+}
+
+PatchEmbeddings::PatchEmbeddings(int64_t hidden, const Grid& g)
+    : g_(g),
+      weight_(param("weight", {hidden, g.channels, g.patch_h, g.patch_w}, nn::ParamKind::Weight)),
+      bias_(param("bias", {hidden}, nn::ParamKind::Float32)) {}
+
+Tensor PatchEmbeddings::operator()(const Tensor& pv, const std::string& owner) const {
+  if (pv.dim() != 4 || pv.size(1) != g_.channels)
+    throw ShapeMismatch(owner + ": pixel_values must be [batch, " + std::to_string(g_.channels) + ", height, width], got " + shape_str(pv.shape()));
+  if (pv.size(2) != g_.image_h || pv.size(3) != g_.image_w)
+    throw ValueError(owner + ": Input image size (" + std::to_string(pv.size(2)) + "*" + std::to_string(pv.size(3)) + ") doesn't match model (" +
+                     std::to_string(g_.image_h) + "*" + std::to_string(g_.image_w) + ").");
+  const Tensor p = ops::conv2d(pv.to(DType::F32).contiguous(), weight_, bias_, {g_.patch_h, g_.patch_w});
+  const int64_t B = p.size(0), H = p.size(1);
+  return p.view({B, H, p.size(2) * p.size(3)}).transpose(1, 2).contiguous();
+}
+
+std::string rename_legacy(std::string key) {
+  static const std::pair<const char*, const char*> kRenames[] = {
+      {"encoder.layer.", "layers."},     {"attention.query", "q_proj"}, {"attention.key", "k_proj"},
+      {"attention.value", "v_proj"},     {"attention.output.dense", "attention.o_proj"},
+      {"intermediate.dense", "mlp.fc1"}, {"output.dense", "mlp.fc2"}};
+  for (const auto& [from, to] : kRenames)
+    if (auto at = key.find(from); at != std::string::npos) key.replace(at, std::string(from).size(), to);
+  return key;
+}
+
+std::vector<Layer*> add_layers(nn::Container& layers, const Dims& d) {
+  std::vector<Layer*> out;
+  for (int64_t i = 0; i < d.layers; ++i) out.push_back(&layers.add(std::to_string(i), std::make_unique<Layer>(d)));
+  return out;
+}
+
+Tensor prepend_tokens(const Tensor& patches, const std::vector<const Tensor*>& tokens) {
+  const int64_t B = patches.size(0), H = patches.size(2);
+  std::vector<Tensor> parts;
+  for (const Tensor* t : tokens) parts.push_back(ops::add(Tensor::zeros({B, 1, H}), *t));
+  parts.push_back(patches);
+  return ops::concat(parts, 1);
+}
+
+const Variant& variant() {
+  static const Variant v{"vit", "ViT", false};
+  return v;
+}
+
+Encoder::Encoder(const PretrainedConfig& c, const Variant& v, bool pooler, bool mask_token)
+    : v_(v), d_(Dims::from(c, std::string(v.name) + "Config")), g_(Grid::from(c, std::string(v.name) + "Config")) {
+  auto& e = child("embeddings", std::make_unique<nn::Container>());
+  cls_ = &e.add("cls_token", std::make_unique<nn::BareParameter>(Shape{1, 1, d_.hidden})).value;
+  if (v.distillation) dist_ = &e.add("distillation_token", std::make_unique<nn::BareParameter>(Shape{1, 1, d_.hidden})).value;
+  if (mask_token) mask_ = &e.add("mask_token", std::make_unique<nn::BareParameter>(Shape{1, 1, d_.hidden})).value;
+  patches_ = &e.add("patch_embeddings", std::make_unique<nn::Container>()).add("projection", std::make_unique<PatchEmbeddings>(d_.hidden, g_));
+  pos_ = &e.add("position_embeddings", std::make_unique<nn::BareParameter>(Shape{1, g_.rows() * g_.cols() + prefix_tokens(), d_.hidden})).value;
+  layers_ = add_layers(child("layers", std::make_unique<nn::Container>()), d_);
+  norm_ = &child("layernorm", std::make_unique<nn::LayerNorm>(d_.hidden, d_.eps));
+  if (pooler) {
+    pooler_ = &child("pooler", std::make_unique<nn::Container>()).add("dense", std::make_unique<nn::Linear>(d_.hidden, c.get_int("pooler_output_size", d_.hidden)));
+    pooler_act_ = ops::activation_from_name(c.get_string("pooler_act", "tanh"));
+  }
+}
+
+ModelOutput Encoder::run(const ModelInputs& in) const {
+  const std::string owner = std::string(v_.name) + "Model";
+  Tensor x = (*patches_)(require_input(in, "pixel_values", owner), owner);
+  if (const Tensor* m = find_input(in, "bool_masked_pos"); m && mask_) {
+    // Masked patches become the mask token: x * (1 - m) + mask_token * m.
+    if (m->dim() != 2 || m->size(0) != x.size(0) || m->size(1) != x.size(1))
+      throw ShapeMismatch(owner + ": bool_masked_pos must be [batch, " + std::to_string(x.size(1)) + "], got " + shape_str(m->shape()));
+    const Tensor w = m->to(DType::F32).contiguous().view({x.size(0), x.size(1), 1});
+    x = ops::add(ops::mul(x, ops::add(ops::scale(w, -1.0f), Tensor::full({1}, 1.0f))), ops::mul(w, *mask_));
+  }
+  Tensor h = ops::add(dist_ ? prepend_tokens(x, {cls_, dist_}) : prepend_tokens(x, {cls_}), *pos_);
+  for (const auto* l : layers_) h = (*l)(h);
+  h = (*norm_)(h);
+  ModelOutput o;
+  o.set("last_hidden_state", h);
+  if (pooler_) o.set("pooler_output", ops::activation((*pooler_)(h.select(1, 0)), pooler_act_));
+  return o;
+}
+
+Base::Base(const PretrainedConfig& c, const Variant& v, bool root, bool pooler, bool mask_token)
+    : Model(c), v_(v), encoder_(child(root ? "" : v.prefix, std::make_unique<Encoder>(c, v, pooler, mask_token))) {}
+
+namespace {
+
+class ForImageClassification : public Base {
+ public:
+  ForImageClassification(const PretrainedConfig& c, const Variant& v) : Base(c, v, false, false, false) {
+    if (c.num_labels() > 0) classifier_ = &child("classifier", std::make_unique<nn::Linear>(encoder_.dims().hidden, c.num_labels()));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
+  ModelOutput forward(const ModelInputs& in) override {
+    const Tensor cls = Base::forward(in)["last_hidden_state"].select(1, 0);
+    ModelOutput o;
+    o.set("logits", classifier_ ? (*classifier_)(cls) : cls);
+    return o;
+  }
+
+ private:
+  nn::Linear* classifier_ = nullptr;
+};
+
+// decoder: Conv2d(hidden, stride^2 * channels, 1) then PixelShuffle(stride) over the patch grid.
+class ForMaskedImageModeling : public Base {
+ public:
+  ForMaskedImageModeling(const PretrainedConfig& c, const Variant& v) : Base(c, v, false, false, true), stride_(c.get_int("encoder_stride")) {
+    const Grid& g = encoder_.grid();
+    if (stride_ <= 0 || g.patch_h != stride_ || g.patch_w != stride_)
+      throw ConfigError(std::string(v.name) + "ForMaskedImageModeling: encoder_stride must equal patch_size");
+    auto& dec = child("decoder", std::make_unique<nn::Container>());
+    conv_ = &dec.add("0", std::make_unique<nn::Conv2d>(encoder_.dims().hidden, stride_ * stride_ * g.channels, std::pair<int64_t, int64_t>{1, 1},
+                                                        nn::Conv2d::Options{}));
+  }
+  ModelOutput forward(const ModelInputs& in) override {
+    const Tensor h = Base::forward(in)["last_hidden_state"];
+    const Grid& g = encoder_.grid();
+    const int64_t P = encoder_.prefix_tokens(), B = h.size(0), N = h.size(1) - P, r = stride_, C = g.channels;
+    // Python reshapes the patches to a square grid.
+    const auto rows = static_cast<int64_t>(std::sqrt(static_cast<double>(N))), cols = rows;
+    if (rows * cols != N)
+      throw ValueError(std::string(v_.name) + "ForMaskedImageModeling: " + std::to_string(N) + " patches do not form a square grid");
+    // The 1x1 convolution is a linear map of each patch's features.
+    const Tensor lin = ops::linear(h.slice(1, P, N + P).contiguous(), conv_->weight.view({conv_->weight.size(0), conv_->weight.size(1)}), *conv_->bias)
+                           .contiguous();
+    Tensor out = Tensor::empty({B, C, rows * r, cols * r});
+    const float* src = lin.data<float>();
+    float* dst = out.data<float>();
+    const int64_t O = C * r * r, W = cols * r, HW = rows * r * W;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t p = 0; p < N; ++p)
+        for (int64_t o = 0; o < O; ++o) {
+          const int64_t c = o / (r * r), i = (o / r) % r, j = o % r, y = p / cols, x = p % cols;
+          dst[b * C * HW + c * HW + (y * r + i) * W + x * r + j] = src[(b * N + p) * O + o];
+        }
+    ModelOutput o;
+    o.set("reconstruction", out);
+    return o;
+  }
+
+ private:
+  int64_t stride_;
+  nn::Conv2d* conv_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c, const Variant& v) { return std::make_unique<Base>(c, v, true, true, false); }
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c, const Variant& v) {
+  return std::make_unique<ForImageClassification>(c, v);
+}
+std::unique_ptr<PreTrainedModel> make_for_masked_image_modeling(const PretrainedConfig& c, const Variant& v) {
+  return std::make_unique<ForMaskedImageModeling>(c, v);
+}
+
+}  // namespace transformers::vit

@@ -1,0 +1,59 @@
+// Vision models against Python (fixtures/vision, made by scripts/make_vision_fixtures.py).
+#include "io/json.hpp"
+#include "ops/ops.hpp"
+#include "test_util.hpp"
+
+using namespace transformers;
+
+namespace {
+const std::string kDir = testutil::fixture("vision");
+}
+
+TEST(Vision, EveryArchitectureAndAutoClassMatchesPython) {
+  const ModelInputs all = testutil::read_inputs(kDir);
+  for (const auto& c : parse_json_file(kDir + "/cases.json")) {
+    const std::string dir = c["dir"];
+    SCOPED_TRACE(dir);
+    for (const bool reference : {false, true}) {
+      ops::set_reference_mode(reference);
+      const auto model = auto_model_from_pretrained(c["auto_class"], kDir + "/" + dir);
+      ModelInputs in;
+      if (c.value("square", false)) {
+        in["pixel_values"] = all.at("square.pixel_values");
+        in["bool_masked_pos"] = all.at("square.bool_masked_pos");
+      } else {
+        in["pixel_values"] = all.at("pixel_values");
+      }
+      const ModelOutput out = model->forward(in);
+      const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + c.value("goldens_from", dir) + "/goldens.safetensors");
+      for (const auto& name : c["outputs"]) EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(name.get<std::string>()))) << name;
+    }
+    ops::set_reference_mode(false);
+  }
+}
+
+TEST(Vision, ImageClassificationPipelineMatchesPython) {
+  const Json want = parse_json_file(kDir + "/pipeline.json");
+  const auto pipe = ImageClassificationPipeline::from_pretrained(kDir + "/vit-pipeline");
+  std::vector<std::string> paths;
+  for (const auto& n : want["images"]) paths.push_back(testutil::fixture("images/" + n.get<std::string>()));
+  for (const auto& [key, k] : {std::pair{"top_k_default", std::optional<int64_t>(5)}, std::pair{"top_k_2", std::optional<int64_t>(2)}}) {
+    const auto got = pipe->classify_files(paths, k);
+    ASSERT_EQ(got.size(), want[key].size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(got[i].size(), want[key][i].size()) << key;
+      for (size_t j = 0; j < got[i].size(); ++j) {
+        EXPECT_EQ(got[i][j].label, want[key][i][j]["label"].get<std::string>());
+        EXPECT_NEAR(got[i][j].score, want[key][i][j]["score"].get<double>(), 1e-5);
+      }
+    }
+  }
+}
+
+TEST(Vision, WrongImageSizeOrChannelsIsATypedError) {
+  const auto model = AutoModelForImageClassification::from_pretrained(kDir + "/ViTForImageClassification");
+  EXPECT_THROW(model->forward({{"pixel_values", Tensor::zeros({1, 3, 32, 32})}}), ValueError);
+  EXPECT_THROW(model->forward({{"pixel_values", Tensor::zeros({1, 1, 32, 48})}}), ShapeMismatch);
+  EXPECT_THROW(model->forward({{"pixel_values", Tensor::zeros({3, 32, 48})}}), ShapeMismatch);
+  EXPECT_THROW(model->forward({}), ValueError);
+}
