@@ -195,3 +195,23 @@ TEST(Cli, RunAudioPipelines) {
   EXPECT_NE(run(kCli + " run " + dir + "/ctc " + dir + "/missing.wav", &out), 0);
   EXPECT_NE(out.find("error: "), std::string::npos) << out;
 }
+
+TEST(Cli, PreprocessImageAndRunImageClassification) {
+  TempDir d;
+  std::string out;
+  // The written pixel_values equal Python's processor output on the same file (both backends).
+  const std::string proc = fixture("images/processors/clip");
+  SafeTensorsFile gold = SafeTensorsFile::open(fixture("images/goldens.safetensors"));
+  for (const std::string backend : {"torchvision", "pil"}) {
+    ASSERT_EQ(run(kCli + " preprocess " + proc + " --backend " + backend + " --image " + fixture("images/photo.jpg") + " --out " + d / "p.safetensors 2>&1", &out), 0) << out;
+    const Tensor got = SafeTensorsFile::open(d / "p.safetensors").get("pixel_values");
+    EXPECT_TRUE(testutil::allclose(got, gold.get("processor.clip." + backend).slice(0, 0, 1).contiguous(), 1e-5, 1e-5)) << backend;
+  }
+  EXPECT_EQ(run(kCli + " preprocess " + proc + " --image " + d / "none.png --out " + d / "x.safetensors 2>&1", &out), 1);
+  EXPECT_NE(out.find("cannot read image"), std::string::npos) << out;
+  // Task picked from ViTForImageClassification; the top label is Python's.
+  const auto g = nlohmann::json::parse(std::ifstream(fixture("vision/pipeline.json")));
+  ASSERT_EQ(run(kCli + " run " + fixture("vision/vit-pipeline") + " --top-k 2 " + fixture("images/photo.jpg") + " 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out.rfind(fixture("images/photo.jpg") + "\n  " + g["top_k_2"][0][0]["label"].get<std::string>(), 0), 0u) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
+}

@@ -173,6 +173,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     const bool audio = a.rfind("Wav2Vec2", 0) == 0 || a.rfind("Hubert", 0) == 0 || a.rfind("Whisper", 0) == 0;
     if (audio && (a.find("ForCTC") != std::string::npos || a.find("ConditionalGeneration") != std::string::npos)) task = "automatic-speech-recognition";
     else if (audio && a.find("SequenceClassification") != std::string::npos) task = "audio-classification";
+    else if (a.find("ForImageClassification") != std::string::npos) task = "image-classification";
     else if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
     else if (is_seq2seq_lm(a)) task = "text2text-generation";
     else if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
@@ -201,6 +202,13 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     }
   } else if (task == "audio-classification") {
     auto p = AudioClassificationPipeline::from_pretrained(model_id, o);
+    const auto r = p->classify_files(inputs, top_k > 0 ? std::optional<int64_t>(top_k) : std::optional<int64_t>(5));
+    for (size_t i = 0; i < r.size(); ++i) {
+      std::cout << inputs[i] << "\n";
+      for (const auto& l : r[i]) std::printf("  %-20s %.4f\n", l.label.c_str(), l.score);
+    }
+  } else if (task == "image-classification") {  // inputs are image files
+    auto p = ImageClassificationPipeline::from_pretrained(model_id, o);
     const auto r = p->classify_files(inputs, top_k > 0 ? std::optional<int64_t>(top_k) : std::optional<int64_t>(5));
     for (size_t i = 0; i < r.size(); ++i) {
       std::cout << inputs[i] << "\n";
@@ -264,7 +272,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification)");
   }
   return 0;
 }
@@ -288,11 +296,19 @@ int cmd_generate(const std::string& model_id, const std::string& auto_class, con
   return 0;
 }
 
-// The Auto feature extractor on a sound file (read, mixed to mono, resampled to its rate).
-int cmd_preprocess(const std::string& model_id, const std::string& audio, const std::string& image, const std::string& out_path,
-                   const HubOptions& o) {
-  if (!image.empty()) throw ValueError("preprocess: --image needs an image processor, which this build does not have yet");
-  if (audio.empty()) throw ValueError("preprocess: give --audio FILE");
+// The Auto image processor on an image file, or the Auto feature extractor on a sound file (read,
+// mixed to mono, resampled to its rate).
+int cmd_preprocess(const std::string& model_id, const std::string& audio, const std::string& image, const std::string& backend,
+                   const std::string& out_path, const HubOptions& o) {
+  if (audio.empty() == image.empty()) throw ValueError("preprocess: give one of --audio FILE or --image FILE");
+  if (!image.empty()) {
+    auto ip = AutoImageProcessor::from_pretrained(model_id, o, ImageProcessorOptions{backend});
+    const BatchFeature f = (*ip)({load_image(image)});
+    std::vector<std::pair<std::string, Tensor>> tensors(f.begin(), f.end());
+    save_safetensors(tensors, out_path, {{"format", "pt"}});
+    for (const auto& [k, v] : f) std::fprintf(stderr, "%s (%s): %s %s\n", ip->class_name().c_str(), ip->backend().c_str(), k.c_str(), shape_str(v.shape()).c_str());
+    return 0;
+  }
   auto fe = AutoFeatureExtractor::from_pretrained(model_id, o);
   FeatureExtractorCallOptions co;
   co.sampling_rate = fe->sampling_rate();
@@ -560,12 +576,13 @@ int main(int argc, char** argv) {
   gen_flags.add(gen);
   add_hub_options(gen, go);
 
-  auto* pre = app.add_subcommand("preprocess", "the Auto feature extractor on a sound file; writes its tensors");
-  std::string pre_id, pre_audio, pre_image, pre_out = "out.safetensors";
+  auto* pre = app.add_subcommand("preprocess", "the Auto image processor on an image or feature extractor on a sound file; writes its tensors");
+  std::string pre_id, pre_audio, pre_image, pre_out = "out.safetensors", pre_backend = "torchvision";
   HubOptions pho;
   pre->add_option("model", pre_id, "model folder or Hub id")->required();
   pre->add_option("--audio", pre_audio, "WAV / FLAC / OGG / MP3 file");
-  pre->add_option("--image", pre_image);
+  pre->add_option("--image", pre_image, "JPEG / PNG / WebP / BMP / GIF file");
+  pre->add_option("--backend", pre_backend, "image processor backend: torchvision (Python v5's default) or pil");
   pre->add_option("--out", pre_out);
   add_hub_options(pre, pho);
 
@@ -633,7 +650,7 @@ int main(int argc, char** argv) {
       if (!run_speech_task.empty()) run_asr.generation.task = run_speech_task;
       return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_flags, run_asr, ro);
     }
-    if (app.got_subcommand("preprocess")) return cmd_preprocess(pre_id, pre_audio, pre_image, pre_out, pho);
+    if (app.got_subcommand("preprocess")) return cmd_preprocess(pre_id, pre_audio, pre_image, pre_backend, pre_out, pho);
     if (app.got_subcommand("generate")) return cmd_generate(gen_id, gen_class, gen_inputs, gen_out, gen_flags, go);
     if (app.got_subcommand("chat")) return cmd_chat(chat_id, chat_system, chat_flags, cho);
     if (app.got_subcommand("bench")) return cmd_bench(bench_id, bench_class, bench_batch, bench_seq, bench_iters, bench_new, bo);
