@@ -215,3 +215,14 @@ TEST(Cli, PreprocessImageAndRunImageClassification) {
   EXPECT_EQ(out.rfind(fixture("images/photo.jpg") + "\n  " + g["top_k_2"][0][0]["label"].get<std::string>(), 0), 0u) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
 }
+
+TEST(Cli, RunZeroShotImageClassification) {
+  const auto g = nlohmann::json::parse(std::ifstream(fixture("multimodal/pipeline.json")));
+  std::string out;
+  // Task picked from CLIPModel; labels from --candidate-labels.
+  ASSERT_EQ(run(kCli + " run " + fixture("multimodal/CLIPModel") + " --candidate-labels 'cat,dog,car,a bowl of fruit' " + fixture("images/photo.jpg") +
+                    " 2>/dev/null", &out), 0) << out;
+  const auto& best = g["results"]["CLIPModel"][0][0];
+  EXPECT_EQ(out.rfind(fixture("images/photo.jpg") + "\n  " + best["label"].get<std::string>(), 0), 0u) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 5) << out;
+}

@@ -125,6 +125,7 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForAudioFrameClassification)
 TRANSFORMERS_AUTO_CLASS(AutoModelForAudioXVector)
 TRANSFORMERS_AUTO_CLASS(AutoModelForImageClassification)
 TRANSFORMERS_AUTO_CLASS(AutoModelForMaskedImageModeling)
+TRANSFORMERS_AUTO_CLASS(AutoModelForZeroShotImageClassification)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".

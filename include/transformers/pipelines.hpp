@@ -231,4 +231,20 @@ class ImageClassificationPipeline {
   std::unique_ptr<ImageProcessor> processor_;
 };
 
+// pipeline("zero-shot-image-classification"): CLIP-style models score the image against
+// hypothesis_template filled with each label; softmax over labels (SigLIP: independent sigmoids),
+// best first.
+class ZeroShotImageClassificationPipeline {
+ public:
+  static std::unique_ptr<ZeroShotImageClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
+                                                                              const ImageProcessorOptions& p = {});
+  std::vector<LabelScore> operator()(const Image& image, const std::vector<std::string>& candidate_labels,
+                                     const std::string& hypothesis_template = "This is a photo of {}.") const;
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<ImageProcessor> processor_;
+  std::unique_ptr<PreTrainedTokenizer> tok_;
+};
+
 }  // namespace transformers

@@ -41,7 +41,9 @@
 #include "models/wav2vec2/modeling_wav2vec2.hpp"
 #include "models/hubert/modeling_hubert.hpp"
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
+#include "models/clip/modeling_clip.hpp"
 #include "models/deit/modeling_deit.hpp"
+#include "models/siglip/modeling_siglip.hpp"
 #include "models/vit/modeling_vit.hpp"
 
 namespace transformers::registry {
@@ -50,6 +52,13 @@ namespace {
 ConfigSpec roberta_spec() { return roberta::config_spec("roberta", "RobertaConfig"); }
 ConfigSpec xlm_roberta_spec() { return roberta::config_spec("xlm-roberta", "XLMRobertaConfig"); }
 ConfigSpec camembert_spec() { return roberta::config_spec("camembert", "CamembertConfig"); }
+
+struct Clip {
+  static std::unique_ptr<PreTrainedModel> model(const PretrainedConfig& c) { return clip::make_model(c, clip::family()); }
+  static std::unique_ptr<PreTrainedModel> image_cls(const PretrainedConfig& c) { return clip::make_for_image_classification(c, clip::family()); }
+  static std::unique_ptr<PreTrainedModel> text(const PretrainedConfig& c) { return clip::make_text_model(c, clip::family()); }
+  static std::unique_ptr<PreTrainedModel> vision(const PretrainedConfig& c) { return clip::make_vision_model(c, clip::family()); }
+};
 
 struct Vit {
   static std::unique_ptr<PreTrainedModel> base(const PretrainedConfig& c) { return vit::make_model(c, vit::variant()); }
@@ -169,6 +178,12 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"audio-spectrogram-transformer", audio_spectrogram_transformer::config_spec},
       {"vit", vit::config_spec},
       {"deit", deit::config_spec},
+      {"clip", clip::config_spec},
+      {"clip_text_model", clip::text_config_spec},
+      {"clip_vision_model", clip::vision_config_spec},
+      {"siglip", siglip::config_spec},
+      {"siglip_text_model", siglip::text_config_spec},
+      {"siglip_vision_model", siglip::vision_config_spec},
   };
   return v;
 }
@@ -422,6 +437,18 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "deit", "DeiTModel", deit::make_model},
       {"AutoModelForImageClassification", "deit", "DeiTForImageClassification", deit::make_for_image_classification},
       {"AutoModelForMaskedImageModeling", "deit", "DeiTForMaskedImageModeling", deit::make_for_masked_image_modeling},
+
+      {"AutoModel", "clip", "CLIPModel", Clip::model},
+      {"AutoModelForZeroShotImageClassification", "clip", "CLIPModel", Clip::model},
+      {"AutoModelForImageClassification", "clip", "CLIPForImageClassification", Clip::image_cls},
+      {"AutoModel", "clip_text_model", "CLIPTextModel", Clip::text},
+      {"AutoModel", "clip_vision_model", "CLIPVisionModel", Clip::vision},
+      {"AutoModelForTextEncoding", "clip_text_model", "CLIPTextModel", Clip::text},
+
+      {"AutoModel", "siglip", "SiglipModel", siglip::make_model},
+      {"AutoModelForZeroShotImageClassification", "siglip", "SiglipModel", siglip::make_model},
+      {"AutoModelForImageClassification", "siglip", "SiglipForImageClassification", siglip::make_for_image_classification},
+      {"AutoModel", "siglip_vision_model", "SiglipVisionModel", siglip::make_vision_model},
   };
   return v;
 }
@@ -433,7 +460,7 @@ const std::vector<std::string>& auto_class_names() {
       "AutoModelForMultipleChoice", "AutoModelForNextSentencePrediction", "AutoModelForTextEncoding",
       "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForCTC", "AutoModelForAudioClassification",
       "AutoModelForAudioFrameClassification", "AutoModelForAudioXVector", "AutoModelForImageClassification",
-      "AutoModelForMaskedImageModeling"};
+      "AutoModelForMaskedImageModeling", "AutoModelForZeroShotImageClassification"};
   return v;
 }
 

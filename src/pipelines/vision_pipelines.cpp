@@ -1,4 +1,7 @@
-// Vision pipelines, following transformers/pipelines/image_classification.py.
+// Vision pipelines, following transformers/pipelines/{image_classification,zero_shot_image_classification}.py.
+#include <algorithm>
+#include <cmath>
+
 #include "pipelines/pipeline_utils.hpp"
 #include "transformers/errors.hpp"
 
@@ -27,6 +30,44 @@ std::vector<std::vector<LabelScore>> ImageClassificationPipeline::classify_files
   std::vector<Image> images;
   for (const auto& p : paths) images.push_back(load_image(p));
   return (*this)(images, top_k);
+}
+
+std::unique_ptr<ZeroShotImageClassificationPipeline> ZeroShotImageClassificationPipeline::from_pretrained(const std::string& name,
+                                                                                                      const FromPretrainedOptions& o,
+                                                                                                      const ImageProcessorOptions& p) {
+  auto pipe = std::unique_ptr<ZeroShotImageClassificationPipeline>(new ZeroShotImageClassificationPipeline());
+  pipe->model_ = AutoModelForZeroShotImageClassification::from_pretrained(name, o);
+  pipe->processor_ = AutoImageProcessor::from_pretrained(name, o, p);
+  pipe->tok_ = load_tokenizer(name, o);
+  return pipe;
+}
+
+std::vector<LabelScore> ZeroShotImageClassificationPipeline::operator()(const Image& image, const std::vector<std::string>& labels,
+                                                                        const std::string& hypothesis_template) const {
+  if (labels.empty()) throw ValueError("zero-shot-image-classification: give at least one candidate label");
+  const auto at = hypothesis_template.find("{}");
+  if (at == std::string::npos) throw ValueError("zero-shot-image-classification: hypothesis_template must contain {}");
+  std::vector<std::string> sequences;
+  for (const auto& l : labels) sequences.push_back(hypothesis_template.substr(0, at) + l + hypothesis_template.substr(at + 2));
+  // SigLIP was trained on text padded to 64 tokens, without an attention mask.
+  const bool siglip = model_->config().model_type().find("siglip") != std::string::npos;
+  TokenizerCallOptions co;
+  co.padding = siglip ? "max_length" : "longest";
+  if (siglip) co.max_length = 64, co.truncation = "longest_first";
+  const BatchEncoding enc = (*tok_)(sequences, nullptr, co);
+  ModelInputs in{{"pixel_values", (*processor_)({image}).at("pixel_values")}, {"input_ids", enc.input_ids()}};
+  const auto& names = tok_->model_input_names();
+  if (std::find(names.begin(), names.end(), "attention_mask") != names.end()) in["attention_mask"] = enc.attention_mask();
+  const Tensor logits = model_->forward(in)["logits_per_image"].to(DType::F32).contiguous();
+  const float* x = logits.data<float>();
+  const auto n = static_cast<int64_t>(labels.size());
+  std::vector<double> scores = siglip ? std::vector<double>(static_cast<size_t>(n)) : softmax(x, n);
+  if (siglip)
+    for (int64_t i = 0; i < n; ++i) scores[static_cast<size_t>(i)] = 1.0 / (1.0 + std::exp(-static_cast<double>(x[i])));
+  std::vector<LabelScore> out;
+  for (int64_t i = 0; i < n; ++i) out.push_back({labels[static_cast<size_t>(i)], scores[static_cast<size_t>(i)]});
+  std::stable_sort(out.begin(), out.end(), [](const LabelScore& a, const LabelScore& b) { return a.score > b.score; });
+  return out;
 }
 
 }  // namespace transformers

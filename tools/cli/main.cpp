@@ -174,6 +174,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     if (audio && (a.find("ForCTC") != std::string::npos || a.find("ConditionalGeneration") != std::string::npos)) task = "automatic-speech-recognition";
     else if (audio && a.find("SequenceClassification") != std::string::npos) task = "audio-classification";
     else if (a.find("ForImageClassification") != std::string::npos) task = "image-classification";
+    else if (a == "CLIPModel" || a == "SiglipModel") task = "zero-shot-image-classification";
     else if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
     else if (is_seq2seq_lm(a)) task = "text2text-generation";
     else if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
@@ -244,12 +245,20 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (const auto& e : r[i])
         std::printf("  %-8s %.4f  [%ld, %ld) %s\n", e.entity.c_str(), e.score, static_cast<long>(e.start), static_cast<long>(e.end), e.word.c_str());
     }
-  } else if (task == "zero-shot-classification") {
+  } else if (task == "zero-shot-classification" || task == "zero-shot-image-classification") {
     std::vector<std::string> cands;
     for (size_t b = 0, e; b <= labels.size(); b = e + 1) {
       e = labels.find(',', b);
       if (e == std::string::npos) e = labels.size();
       if (e > b) cands.push_back(labels.substr(b, e - b));
+    }
+    if (task == "zero-shot-image-classification") {  // inputs are image files
+      auto p = ZeroShotImageClassificationPipeline::from_pretrained(model_id, o);
+      for (const auto& path : inputs) {
+        std::cout << path << "\n";
+        for (const auto& l : (*p)(load_image(path), cands)) std::printf("  %-20s %.4f\n", l.label.c_str(), l.score);
+      }
+      return 0;
     }
     auto p = ZeroShotClassificationPipeline::from_pretrained(model_id, o);
     for (const auto& text : inputs) {
@@ -272,7 +281,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, zero-shot-image-classification)");
   }
   return 0;
 }
@@ -554,7 +563,7 @@ int main(int argc, char** argv) {
   runc->add_option("--temperature", run_flags.temperature);
   runc->add_option("--top-p", run_flags.top_p);
   runc->add_option("--seed", run_flags.seed);
-  runc->add_option("--candidate-labels", run_labels, "zero-shot-classification: comma-separated labels");
+  runc->add_option("--candidate-labels", run_labels, "zero-shot-classification / zero-shot-image-classification: comma-separated labels");
   AsrOptions run_asr;
   std::string run_language, run_speech_task;
   runc->add_option("--timestamps", run_asr.return_timestamps, "automatic-speech-recognition: true (Whisper segments) | char | word (CTC)");

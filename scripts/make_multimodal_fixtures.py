@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Multimodal fixtures (fixtures/multimodal/): a small CLIP-pipeline BPE tokenizer trained here, tiny
+random CLIP and SigLIP checkpoints for every Auto class Python maps them to, their outputs on text
+and image batches, and Python's zero-shot-image-classification pipeline on the image fixtures.
+Run:  python3 scripts/make_multimodal_fixtures.py   (same venv and pins as make_fixtures.py)
+"""
+import json
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import OUT, ensure_venv, spread_weights  # noqa: E402
+
+CORPUS = ["a photo of a cat", "a photo of a dog", "this is a photo of a red car", "two birds sitting on a wire",
+          "a bowl of fruit on the table", "the quick brown fox jumps over the lazy dog", "an astronaut riding a horse",
+          "a painting of the sea at night", "picture of a city street", "close-up of a flower, 3 petals!"]
+
+
+def main():
+    import numpy as np
+    import torch
+    import transformers as tf
+    from safetensors.numpy import save_file
+    from tokenizers import pre_tokenizers, trainers
+
+    root = os.path.join(OUT, "multimodal")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+
+    # Tokenizer: CLIPTokenizer's own pipeline, with merges learnt from the corpus above.
+    backend = tf.CLIPTokenizer().backend_tokenizer
+    trainer = trainers.BpeTrainer(vocab_size=320, special_tokens=["<|startoftext|>", "<|endoftext|>"], end_of_word_suffix="</w>",
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    backend.train_from_iterator(CORPUS * 5, trainer)
+    model = json.loads(backend.to_str())["model"]
+    tok = tf.CLIPTokenizer(vocab=model["vocab"], merges=[tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in model["merges"]])
+    tok_dir = os.path.join(root, "tokenizer")
+    tok.save_pretrained(tok_dir)
+    vocab = len(tok)
+
+    g = torch.Generator().manual_seed(4)
+    texts = ["a photo of a cat", "two dogs on the beach at night", "car"]
+    enc = tok(texts, padding=True, return_tensors="pt")
+    pixel_values = torch.randn(2, 3, 32, 32, generator=g)
+    save_file({"input_ids": enc["input_ids"].numpy(), "attention_mask": enc["attention_mask"].numpy(), "pixel_values": pixel_values.numpy()},
+              os.path.join(root, "inputs.safetensors"))
+
+    text_common = dict(vocab_size=vocab, hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=4,
+                       bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    vision_common = dict(hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=4, image_size=32, patch_size=8)
+    clip_cfg = tf.CLIPConfig(text_config=dict(**text_common, max_position_embeddings=24), vision_config=vision_common, projection_dim=16,
+                             num_labels=3, id2label={0: "cat", 1: "dog", 2: "car"})
+    siglip_cfg = tf.SiglipConfig(text_config=dict(**text_common, max_position_embeddings=64),
+                                 vision_config=vision_common, num_labels=3, id2label={0: "cat", 1: "dog", 2: "car"})
+    legacy_text = tf.CLIPTextConfig(**{**text_common, "eos_token_id": 2}, max_position_embeddings=24)
+    models = [
+        ("CLIPModel", clip_cfg, "AutoModel", "both"),
+        ("CLIPForImageClassification", clip_cfg, "AutoModelForImageClassification", "image"),
+        ("CLIPTextModel", clip_cfg.text_config, "AutoModel", "text"),
+        ("CLIPVisionModel", clip_cfg.vision_config, "AutoModel", "image"),
+        ("CLIPTextModel-legacy-eos", legacy_text, "AutoModelForTextEncoding", "text"),
+        ("SiglipModel", siglip_cfg, "AutoModel", "both"),
+        ("SiglipForImageClassification", siglip_cfg, "AutoModelForImageClassification", "image"),
+        ("SiglipVisionModel", siglip_cfg.vision_config, "AutoModel", "image"),
+    ]
+    cases = []
+    for i, (name, cfg, auto, inputs) in enumerate(models):
+        cls = getattr(tf, name.split("-")[0])
+        torch.manual_seed(i)
+        model = cls(cfg).eval()
+        spread_weights(model, seed=30 + i)
+        if hasattr(model, "logit_scale"):
+            # A trained model's temperature (CLIP's is ~100): well separated label scores.
+            with torch.no_grad():
+                model.logit_scale.fill_(float(np.log(60.0)))
+        d = os.path.join(root, name)
+        model.save_pretrained(d)
+        kw = {}
+        if inputs in ("both", "text"):
+            kw.update(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+        if inputs in ("both", "image"):
+            kw["pixel_values"] = pixel_values
+        with torch.no_grad():
+            out = model(**kw)
+        keep = [k for k, v in out.items() if isinstance(v, torch.Tensor) and k != "loss"]
+        save_file({k: out[k].contiguous().numpy() for k in keep}, os.path.join(d, "goldens.safetensors"))
+        cases.append({"dir": name, "auto_class": auto, "inputs": inputs, "outputs": sorted(keep)})
+
+    # zero-shot-image-classification pipelines: the dual-tower folders with a tokenizer and image processor.
+    images = [os.path.join(OUT, "images", n) for n in ("photo.jpg", "exif6.jpg", "rgb.png")]
+    labels = ["cat", "dog", "car", "a bowl of fruit"]
+    pipes = {}
+    for name, proc in (("CLIPModel", {"image_processor_type": "CLIPImageProcessor", "size": {"shortest_edge": 32},
+                                      "crop_size": {"height": 32, "width": 32}}),
+                       ("SiglipModel", {"image_processor_type": "SiglipImageProcessor", "size": {"height": 32, "width": 32}})):
+        d = os.path.join(root, name)
+        tok.save_pretrained(d)
+        if name == "SiglipModel":
+            # SigLIP's tokenizer feeds input_ids only.
+            with open(os.path.join(d, "tokenizer_config.json")) as f:
+                tc = json.load(f)
+            tc["model_input_names"] = ["input_ids"]
+            with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+                json.dump(tc, f, indent=1)
+        with open(os.path.join(d, "preprocessor_config.json"), "w") as f:
+            json.dump(proc, f, indent=1)
+        pipe = tf.pipeline("zero-shot-image-classification", model=d)
+        pipes[name] = [pipe(im, candidate_labels=labels) for im in images] + \
+                      [pipe(images[0], candidate_labels=labels[:2], hypothesis_template="an image of {}")]
+    with open(os.path.join(root, "pipeline.json"), "w") as f:
+        json.dump({"images": ["photo.jpg", "exif6.jpg", "rgb.png"], "labels": labels, "results": pipes}, f, indent=1)
+    with open(os.path.join(root, "cases.json"), "w") as f:
+        json.dump(cases, f, indent=1)
+    print("multimodal:", len(cases), "cases, vocab", vocab)
+
+
+if __name__ == "__main__":
+    ensure_venv()
+    main()
