@@ -44,6 +44,15 @@ def main():
         "deit": (tf.DeiTConfig(**common, qkv_bias=False),
                  ["DeiTModel", "DeiTForImageClassification", "DeiTForImageClassificationWithTeacher", "DeiTForMaskedImageModeling"]),
     }
+    cnn = dict(num_labels=5, id2label={i: f"class_{i}" for i in range(5)})
+    models["resnet"] = (tf.ResNetConfig(embedding_size=8, hidden_sizes=[16, 24], depths=[2, 1], layer_type="bottleneck",
+                                        downsample_in_bottleneck=True, **cnn), ["ResNetModel", "ResNetForImageClassification"])
+    models["resnet-basic"] = (tf.ResNetConfig(embedding_size=8, hidden_sizes=[8, 12, 16], depths=[1, 2, 1], layer_type="basic",
+                                              downsample_in_first_stage=True, **cnn), ["ResNetForImageClassification"])
+    models["convnext"] = (tf.ConvNextConfig(hidden_sizes=[8, 16, 24], depths=[2, 1, 1], num_stages=3, **cnn),
+                          ["ConvNextModel", "ConvNextForImageClassification"])
+    models["convnextv2"] = (tf.ConvNextV2Config(hidden_sizes=[8, 16], depths=[1, 2], num_stages=2, **cnn),
+                            ["ConvNextV2Model", "ConvNextV2ForImageClassification"])
     cases = []
     for family, (config, classes) in models.items():
         for i, cls in enumerate(classes):
@@ -54,6 +63,14 @@ def main():
             model = getattr(tf, cls)(cfg).eval()
             spread_weights(model, seed=10 + i)
             d = os.path.join(root, cls)
+            if family.startswith("resnet"):
+                # Batch-norm statistics as a trained network has them.
+                with torch.no_grad():
+                    for m in model.modules():
+                        if isinstance(m, torch.nn.BatchNorm2d):
+                            m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.2)
+                            m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+                d = os.path.join(root, cls + ("-basic" if family == "resnet-basic" else ""))
             model.save_pretrained(d)
             with torch.no_grad():
                 if "Masked" in cls:
@@ -62,10 +79,9 @@ def main():
                     out = model(pixel_values=pixel_values)
             goldens = {k: v.contiguous().numpy() for k, v in out.items() if isinstance(v, torch.Tensor) and k != "loss"}
             save_file(goldens, os.path.join(d, "goldens.safetensors"))
-            auto = {"Model": "AutoModel", "ForImageClassification": "AutoModelForImageClassification",
-                    "ForImageClassificationWithTeacher": "AutoModelForImageClassification",
-                    "ForMaskedImageModeling": "AutoModelForMaskedImageModeling"}[cls[len(family.replace("vit", "ViT").replace("deit", "DeiT")):]]
-            cases.append({"dir": cls, "auto_class": auto, "outputs": sorted(goldens), "square": "Masked" in cls})
+            auto = "AutoModel" if cls.endswith("Model") else \
+                "AutoModelForMaskedImageModeling" if "Masked" in cls else "AutoModelForImageClassification"
+            cases.append({"dir": os.path.basename(d), "auto_class": auto, "outputs": sorted(goldens), "square": "Masked" in cls})
     # The same ViT classifier with the pre-v5 key names.
     src = os.path.join(root, "ViTForImageClassification")
     legacy = os.path.join(root, "vit-legacy-keys")

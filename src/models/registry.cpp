@@ -42,6 +42,8 @@
 #include "models/hubert/modeling_hubert.hpp"
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
 #include "models/clip/modeling_clip.hpp"
+#include "models/convnext/modeling_convnext.hpp"
+#include "models/resnet/modeling_resnet.hpp"
 #include "models/deit/modeling_deit.hpp"
 #include "models/siglip/modeling_siglip.hpp"
 #include "models/vit/modeling_vit.hpp"
@@ -184,6 +186,9 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"siglip", siglip::config_spec},
       {"siglip_text_model", siglip::text_config_spec},
       {"siglip_vision_model", siglip::vision_config_spec},
+      {"resnet", resnet::config_spec},
+      {"convnext", convnext::config_spec},
+      {"convnextv2", convnext::v2_config_spec},
   };
   return v;
 }
@@ -449,6 +454,13 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForZeroShotImageClassification", "siglip", "SiglipModel", siglip::make_model},
       {"AutoModelForImageClassification", "siglip", "SiglipForImageClassification", siglip::make_for_image_classification},
       {"AutoModel", "siglip_vision_model", "SiglipVisionModel", siglip::make_vision_model},
+
+      {"AutoModel", "resnet", "ResNetModel", resnet::make_model},
+      {"AutoModelForImageClassification", "resnet", "ResNetForImageClassification", resnet::make_for_image_classification},
+      {"AutoModel", "convnext", "ConvNextModel", convnext::make_model},
+      {"AutoModelForImageClassification", "convnext", "ConvNextForImageClassification", convnext::make_for_image_classification},
+      {"AutoModel", "convnextv2", "ConvNextV2Model", convnext::make_v2_model},
+      {"AutoModelForImageClassification", "convnextv2", "ConvNextV2ForImageClassification", convnext::make_v2_for_image_classification},
   };
   return v;
 }

@@ -37,21 +37,37 @@ class Conv1d : public Module {
   Options opt;
 };
 
-// nn.Conv2d (groups = 1): weight [out, in, kh, kw], optional bias [out].
+// nn.Conv2d: weight [out, in / groups, kh, kw], optional bias [out].
 class Conv2d : public Module {
  public:
   struct Options {
     std::pair<int64_t, int64_t> stride{1, 1}, padding{0, 0};
     bool bias = true;
+    int64_t groups = 1;
   };
   Conv2d(int64_t in, int64_t out, std::pair<int64_t, int64_t> kernel, Options o)
-      : weight(param("weight", {out, in, kernel.first, kernel.second}, ParamKind::Weight)),
+      : weight(param("weight", {out, in / o.groups, kernel.first, kernel.second}, ParamKind::Weight)),
         bias(o.bias ? &param("bias", {out}, ParamKind::Float32) : nullptr),
         opt(o) {}
-  Tensor operator()(const Tensor& x) const { return ops::conv2d(x, weight, bias ? *bias : Tensor(), opt.stride, opt.padding); }
+  Tensor operator()(const Tensor& x) const { return ops::conv2d(x, weight, bias ? *bias : Tensor(), opt.stride, opt.padding, opt.groups); }
   Tensor& weight;
   Tensor* bias;
   Options opt;
+};
+
+// nn.BatchNorm2d in eval mode: weight, bias, running_mean, running_var (num_batches_tracked is
+// training state and not read).
+class BatchNorm : public Module {
+ public:
+  explicit BatchNorm(int64_t n, float eps = 1e-5f)
+      : weight(param("weight", {n}, ParamKind::Float32)),
+        bias(param("bias", {n}, ParamKind::Float32)),
+        running_mean(param("running_mean", {n}, ParamKind::Float32)),
+        running_var(param("running_var", {n}, ParamKind::Float32)),
+        eps(eps) {}
+  Tensor operator()(const Tensor& x) const { return ops::batch_norm(x, running_mean, running_var, weight, bias, eps); }
+  Tensor &weight, &bias, &running_mean, &running_var;
+  float eps;
 };
 
 class Embedding : public Module {

@@ -3,6 +3,7 @@
 #include "ops/ops.hpp"
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -271,13 +272,66 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
   return conv1d_channels_last(x.transpose(1, 2).contiguous(), weight, bias, stride, padding, dilation, groups).transpose(1, 2).contiguous();
 }
 
+namespace {
+
+Tensor grouped_conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
+                      std::pair<int64_t, int64_t> padding, int64_t groups) {
+  const int64_t B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight.size(0), kh = weight.size(2), kw = weight.size(3);
+  const auto [sh, sw] = stride;
+  const auto [ph, pw] = padding;
+  if (sh <= 0 || sw <= 0 || ph < 0 || pw < 0) throw ValueError("conv2d: strides must be positive and padding non-negative");
+  if (H + 2 * ph < kh || W + 2 * pw < kw) throw ShapeMismatch("conv2d: input " + shape_str(x.shape()) + " is smaller than the kernel");
+  if (groups != C || O != C) {
+    // General groups: one dense convolution per group.
+    std::vector<Tensor> outs;
+    const int64_t cg = C / groups, og = O / groups;
+    for (int64_t g = 0; g < groups; ++g)
+      outs.push_back(conv2d(x.slice(1, g * cg, (g + 1) * cg).contiguous(), weight.slice(0, g * og, (g + 1) * og).contiguous(),
+                            bias.defined() ? bias.slice(0, g * og, (g + 1) * og).contiguous() : Tensor(), stride, padding));
+    return concat(outs, 1);
+  }
+  // Depthwise: each channel convolved with its own kernel.
+  const int64_t OH = (H + 2 * ph - kh) / sh + 1, OW = (W + 2 * pw - kw) / sw + 1;
+  const Tensor xf = f32c(x), wf = f32c(weight);
+  const Tensor bf = bias.defined() ? f32c(bias) : Tensor();
+  Tensor y = Tensor::empty({B, C, OH, OW});
+  const float* in = xf.data<float>();
+  const float* wp = wf.data<float>();
+  const float* bp = bias.defined() ? bf.data<float>() : nullptr;
+  float* out = y.data<float>();
+#pragma omp parallel for collapse(2) if (B * C * OH * OW * kh * kw > 65536)
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t c = 0; c < C; ++c) {
+      const float* src = in + (b * C + c) * H * W;
+      const float* k = wp + c * kh * kw;
+      float* dst = out + (b * C + c) * OH * OW;
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          float acc = bp ? bp[c] : 0.0f;
+          for (int64_t i = 0; i < kh; ++i) {
+            const int64_t yy = oy * sh + i - ph;
+            if (yy < 0 || yy >= H) continue;
+            for (int64_t j = 0; j < kw; ++j) {
+              const int64_t xx = ox * sw + j - pw;
+              if (xx >= 0 && xx < W) acc += src[yy * W + xx] * k[i * kw + j];
+            }
+          }
+          dst[oy * OW + ox] = acc;
+        }
+    }
+  return y;
+}
+
+}  // namespace
+
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
-              std::pair<int64_t, int64_t> padding) {
+              std::pair<int64_t, int64_t> padding, int64_t groups) {
   require_defined(x, "conv2d", "input");
   require_defined(weight, "conv2d", "weight");
-  if (x.dim() != 4 || weight.dim() != 4 || x.size(1) != weight.size(1))
+  if (groups <= 0 || x.dim() != 4 || weight.dim() != 4 || x.size(1) != weight.size(1) * groups || weight.size(0) % groups)
     throw ShapeMismatch("conv2d: input " + shape_str(x.shape()) + " and weight " + shape_str(weight.shape()) +
-                        " must be [batch, channels, height, width] and [out, channels, kh, kw]");
+                        " must be [batch, channels, height, width] and [out, channels / groups, kh, kw] for " + std::to_string(groups) + " groups");
+  if (groups > 1) return grouped_conv2d(x, weight, bias, stride, padding, groups);
   const auto [sh, sw] = stride;
   const auto [ph, pw] = padding;
   if (sh <= 0 || sw <= 0 || ph < 0 || pw < 0) throw ValueError("conv2d: strides must be positive and padding non-negative");
@@ -306,6 +360,68 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pa
           }
   Tensor y = linear(cols, weight.contiguous().view({O, K}), bias);  // [B, OH * OW, O]
   return y.transpose(1, 2).contiguous().view({B, O, OH, OW});
+}
+
+Tensor batch_norm(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias, float eps) {
+  require_defined(x, "batch_norm", "input");
+  if (x.dim() < 2) throw ShapeMismatch("batch_norm: input must be [batch, channels, ...], got " + shape_str(x.shape()));
+  const int64_t B = x.size(0), C = x.size(1), inner = x.numel() / std::max<int64_t>(B * C, 1);
+  for (const Tensor* t : {&mean, &var, &weight, &bias})
+    if (!t->defined() || t->dim() != 1 || t->size(0) != C)
+      throw ShapeMismatch("batch_norm: running stats and affine parameters must be [" + std::to_string(C) + "]");
+  const Tensor m = f32c(mean), v = f32c(var), w = f32c(weight), b = f32c(bias);
+  std::vector<float> scale(static_cast<size_t>(C)), shift(static_cast<size_t>(C));
+  for (int64_t c = 0; c < C; ++c) {
+    // Python computes (x - mean) * (weight / sqrt(var + eps)) + bias, folded the same way.
+    const float s = w.data<float>()[c] / std::sqrt(v.data<float>()[c] + eps);
+    scale[static_cast<size_t>(c)] = s, shift[static_cast<size_t>(c)] = b.data<float>()[c] - m.data<float>()[c] * s;
+  }
+  const Tensor xf = f32c(x);
+  Tensor y = Tensor::empty(x.shape());
+  const float* in = xf.data<float>();
+  float* out = y.data<float>();
+#pragma omp parallel for collapse(2) if (B * C * inner > 65536)
+  for (int64_t bb = 0; bb < B; ++bb)
+    for (int64_t c = 0; c < C; ++c) {
+      const float s = scale[static_cast<size_t>(c)], t = shift[static_cast<size_t>(c)];
+      const float* src = in + (bb * C + c) * inner;
+      float* dst = out + (bb * C + c) * inner;
+      for (int64_t i = 0; i < inner; ++i) dst[i] = src[i] * s + t;
+    }
+  return y;
+}
+
+Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
+  require_defined(x, "max_pool2d", "input");
+  if (x.dim() != 4) throw ShapeMismatch("max_pool2d: input must be [batch, channels, height, width], got " + shape_str(x.shape()));
+  if (kernel <= 0 || stride <= 0 || padding < 0 || 2 * padding > kernel) throw ValueError("max_pool2d: invalid kernel, stride or padding");
+  const int64_t B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+  if (H + 2 * padding < kernel || W + 2 * padding < kernel) throw ShapeMismatch("max_pool2d: input " + shape_str(x.shape()) + " is smaller than the kernel");
+  const int64_t OH = (H + 2 * padding - kernel) / stride + 1, OW = (W + 2 * padding - kernel) / stride + 1;
+  const Tensor xf = f32c(x);
+  Tensor y = Tensor::empty({B, C, OH, OW});
+  const float* in = xf.data<float>();
+  float* out = y.data<float>();
+#pragma omp parallel for collapse(2) if (B * C * OH * OW > 16384)
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t c = 0; c < C; ++c) {
+      const float* src = in + (b * C + c) * H * W;
+      float* dst = out + (b * C + c) * OH * OW;
+      for (int64_t oy = 0; oy < OH; ++oy)
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          float m = -std::numeric_limits<float>::infinity();
+          for (int64_t i = 0; i < kernel; ++i) {
+            const int64_t yy = oy * stride + i - padding;
+            if (yy < 0 || yy >= H) continue;
+            for (int64_t j = 0; j < kernel; ++j) {
+              const int64_t xx = ox * stride + j - padding;
+              if (xx >= 0 && xx < W) m = std::max(m, src[yy * W + xx]);
+            }
+          }
+          dst[oy * OW + ox] = m;
+        }
+    }
+  return y;
 }
 
 Tensor group_norm(const Tensor& x, int64_t groups, const Tensor& weight, const Tensor& bias, float eps) {

@@ -52,11 +52,16 @@ Tensor embedding(const Tensor& weight, const Tensor& ids);
 // linear() per group.
 Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride = 1, int64_t padding = 0,
               int64_t dilation = 1, int64_t groups = 1);
-// torch.nn.functional.conv2d for groups = 1: x [B, C, H, W], weight [O, C, kh, kw], bias [O] or
+// torch.nn.functional.conv2d: x [B, C, H, W], weight [O, C / groups, kh, kw], bias [O] or
 // undefined -> [B, O, H', W'] with H' = (H + 2 * pad_h - kh) / stride_h + 1 (likewise W'). Unfolds
 // x into patches, then one linear().
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride = {1, 1},
-              std::pair<int64_t, int64_t> padding = {0, 0});
+              std::pair<int64_t, int64_t> padding = {0, 0}, int64_t groups = 1);
+// torch.nn.functional.batch_norm in eval mode: x [B, C, ...] -> (x - running_mean) /
+// sqrt(running_var + eps) * weight + bias per channel.
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight, const Tensor& bias, float eps);
+// torch.nn.functional.max_pool2d (padding counts as -inf): x [B, C, H, W].
+Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding);
 // conv1d on channels-last activations: x [B, L, Cin] -> [B, L', Cout] (same weight layout). What
 // conv1d runs underneath; convolution stacks call it directly to skip the transposes.
 Tensor conv1d_channels_last(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride = 1, int64_t padding = 0,

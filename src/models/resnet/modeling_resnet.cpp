@@ -1,0 +1,154 @@
+// ResNet: transformers/models/resnet/modeling_resnet.py.
+#include "models/resnet/modeling_resnet.hpp"
+
+#include "nn/layers.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::resnet {
+
+ConfigSpec config_spec() {
+  return {"resnet", "ResNetConfig", R"({
+    "num_channels": 3, "embedding_size": 64, "hidden_sizes": [256, 512, 1024, 2048], "depths": [3, 4, 6, 3],
+    "layer_type": "bottleneck", "hidden_act": "relu", "downsample_in_first_stage": false, "downsample_in_bottleneck": false
+  })"};
+}
+
+namespace {
+
+// ResNetConvLayer: convolution (no bias, "same" padding) -> batch norm -> activation (or none).
+class ConvLayer : public nn::Module {
+ public:
+  ConvLayer(int64_t in, int64_t out, int64_t kernel, int64_t stride, std::optional<ops::Activation> act) : act_(act) {
+    nn::Conv2d::Options o;
+    o.stride = {stride, stride}, o.padding = {kernel / 2, kernel / 2}, o.bias = false;
+    conv_ = &child("convolution", std::make_unique<nn::Conv2d>(in, out, std::pair{kernel, kernel}, o));
+    norm_ = &child("normalization", std::make_unique<nn::BatchNorm>(out));
+  }
+  Tensor operator()(const Tensor& x) const {
+    const Tensor y = (*norm_)((*conv_)(x));
+    return act_ ? ops::activation(y, *act_) : y;
+  }
+
+ private:
+  std::optional<ops::Activation> act_;
+  nn::Conv2d* conv_;
+  nn::BatchNorm* norm_;
+};
+
+// Basic (two 3x3) or bottleneck (1x1 reduce, 3x3, 1x1 expand) residual layer with a projected
+// shortcut when the shape changes.
+class ResidualLayer : public nn::Module {
+ public:
+  ResidualLayer(const PretrainedConfig& c, int64_t in, int64_t out, int64_t stride, ops::Activation act) : act_(act) {
+    if (in != out || stride != 1) {
+      auto& s = child("shortcut", std::make_unique<nn::Container>());
+      nn::Conv2d::Options o;
+      o.stride = {stride, stride}, o.bias = false;
+      short_conv_ = &s.add("convolution", std::make_unique<nn::Conv2d>(in, out, std::pair<int64_t, int64_t>{1, 1}, o));
+      short_norm_ = &s.add("normalization", std::make_unique<nn::BatchNorm>(out));
+    }
+    auto& l = child("layer", std::make_unique<nn::Container>());
+    if (c.get_string("layer_type") == "bottleneck") {
+      const int64_t r = out / 4;
+      const bool first = c.get_bool("downsample_in_bottleneck");
+      convs_.push_back(&l.add("0", std::make_unique<ConvLayer>(in, r, 1, first ? stride : 1, act)));
+      convs_.push_back(&l.add("1", std::make_unique<ConvLayer>(r, r, 3, first ? 1 : stride, act)));
+      convs_.push_back(&l.add("2", std::make_unique<ConvLayer>(r, out, 1, 1, std::nullopt)));
+    } else {
+      convs_.push_back(&l.add("0", std::make_unique<ConvLayer>(in, out, 3, stride, act)));
+      convs_.push_back(&l.add("1", std::make_unique<ConvLayer>(out, out, 3, 1, std::nullopt)));
+    }
+  }
+  Tensor operator()(const Tensor& x) const {
+    Tensor h = x;
+    for (const auto* conv : convs_) h = (*conv)(h);
+    const Tensor r = short_conv_ ? (*short_norm_)((*short_conv_)(x)) : x;
+    return ops::activation(ops::add(h, r), act_);
+  }
+
+ private:
+  ops::Activation act_;
+  nn::Conv2d* short_conv_ = nullptr;
+  nn::BatchNorm* short_norm_ = nullptr;
+  std::vector<ConvLayer*> convs_;
+};
+
+class ResNetModel : public nn::Module {
+ public:
+  explicit ResNetModel(const PretrainedConfig& c) {
+    const auto act = ops::activation_from_name(c.get_string("hidden_act"));
+    channels_ = c.get_int("num_channels");
+    const int64_t emb = c.get_int("embedding_size");
+    const auto sizes = c.get_int_list("hidden_sizes"), depths = c.get_int_list("depths");
+    if (sizes.empty() || sizes.size() != depths.size()) throw ConfigError("ResNetConfig: hidden_sizes and depths must have the same, non-zero length");
+    const std::string lt = c.get_string("layer_type");
+    if (lt != "basic" && lt != "bottleneck") throw ConfigError("ResNetConfig: layer_type must be 'basic' or 'bottleneck', got '" + lt + "'");
+    stem_ = &child("embedder", std::make_unique<nn::Container>()).add("embedder", std::make_unique<ConvLayer>(channels_, emb, 7, 2, act));
+    auto& stages = child("encoder", std::make_unique<nn::Container>()).add("stages", std::make_unique<nn::Container>());
+    int64_t in = emb;
+    for (size_t s = 0; s < sizes.size(); ++s) {
+      if (depths[s] <= 0) throw ConfigError("ResNetConfig: depths must be positive");
+      auto& layers = stages.add(std::to_string(s), std::make_unique<nn::Container>()).add("layers", std::make_unique<nn::Container>());
+      const int64_t stride = s == 0 ? (c.get_bool("downsample_in_first_stage") ? 2 : 1) : 2;
+      for (int64_t i = 0; i < depths[s]; ++i)
+        layers_.push_back(&layers.add(std::to_string(i), std::make_unique<ResidualLayer>(c, i == 0 ? in : sizes[s], sizes[s], i == 0 ? stride : 1, act)));
+      in = sizes[s];
+    }
+  }
+  ModelOutput run(const ModelInputs& in) const {
+    const Tensor& pv = require_input(in, "pixel_values", "ResNetModel");
+    if (pv.dim() != 4 || pv.size(1) != channels_)
+      throw ValueError("ResNetModel: Make sure that the channel dimension of the pixel values match with the one set in the configuration, got " +
+                       shape_str(pv.shape()));
+    Tensor h = ops::max_pool2d((*stem_)(pv.to(DType::F32).contiguous()), 3, 2, 1);
+    for (const auto* l : layers_) h = (*l)(h);
+    const int64_t B = h.size(0), C = h.size(1);
+    ModelOutput o;
+    o.set("last_hidden_state", h);
+    o.set("pooler_output", ops::mean(h.view({B, C, h.size(2) * h.size(3)}), 2).view({B, C, 1, 1}));
+    return o;
+  }
+
+ private:
+  int64_t channels_;
+  ConvLayer* stem_;
+  std::vector<ResidualLayer*> layers_;
+};
+
+class Base : public Model {
+ public:
+  Base(const PretrainedConfig& c, bool root) : Model(c), resnet_(child(root ? "" : "resnet", std::make_unique<ResNetModel>(c))) {}
+  std::string base_model_prefix() const override { return "resnet"; }
+  ModelOutput forward(const ModelInputs& in) override { return resnet_.run(in); }
+
+ protected:
+  ResNetModel& resnet_;
+};
+
+// classifier = Sequential(Flatten, Linear): the Linear is "classifier.1".
+class ForImageClassification : public Base {
+ public:
+  explicit ForImageClassification(const PretrainedConfig& c) : Base(c, false) {
+    const int64_t hidden = c.get_int_list("hidden_sizes").back();
+    if (c.num_labels() > 0)
+      classifier_ = &child("classifier", std::make_unique<nn::Container>()).add("1", std::make_unique<nn::Linear>(hidden, c.num_labels()));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
+  ModelOutput forward(const ModelInputs& in) override {
+    const Tensor pooled = Base::forward(in)["pooler_output"];
+    const Tensor flat = pooled.view({pooled.size(0), pooled.size(1)});
+    ModelOutput o;
+    o.set("logits", classifier_ ? (*classifier_)(flat) : flat);
+    return o;
+  }
+
+ private:
+  nn::Linear* classifier_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, true); }
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c); }
+
+}  // namespace transformers::resnet
