@@ -141,3 +141,35 @@ for r in rows:
     else:
         print(f"{r['what']:>18} thr {r['threads']}: {r['median_ms']:.1f} / {t['median_ms']:.1f} ms ({t['median_ms'] / r['median_ms']:.2f}x)")
 PY
+
+echo "== Vision (random weights, real shapes): images/s at batch 1 and 16, fp32; preprocessing of 640x480 images"
+VM=${VISION_MODELS:-/tmp/tcpp-bench-vision}
+"$PY" bench/make_vision_models.py "$VM"
+: > /tmp/tcpp_vision.jsonl
+for t in 1 2; do
+  for m in vit-base:AutoModelForImageClassification resnet-50:AutoModelForImageClassification clip-vit-b32:AutoModel; do
+    name=${m%%:*}; auto=${m##*:}
+    for b in 1 16; do
+      iters=5; [ $b = 16 ] && iters=3
+      "$BUILD"/transformers-cpp --threads $t bench "$VM/$name" --auto-class $auto --batch $b --iters $iters \
+        | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$name b$b', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_vision.jsonl
+      "$PY" bench/vision_bench.py model "$VM/$name" $auto $b $t $iters 2>/dev/null \
+        | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$name b$b', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_vision.jsonl
+    done
+    "$BUILD"/transformers-cpp --threads $t bench "$VM/$name" --auto-class AutoImageProcessor --batch 8 --iters 5 \
+      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$name preprocess x8', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_vision.jsonl
+    "$PY" bench/vision_bench.py processor "$VM/$name" 8 $t 5 2>/dev/null \
+      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$name preprocess x8', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_vision.jsonl
+  done
+done
+"$PY" - <<'PY'
+import json
+rows = [json.loads(l) for l in open("/tmp/tcpp_vision.jsonl")]
+for r in rows:
+    if r["side"] != "ours":
+        continue
+    t = next(x for x in rows if x["side"] == "torch" and x["what"] == r["what"] and x["threads"] == r["threads"])
+    per = r.get("batch", 1)
+    extra = "" if "preprocess" in r["what"] else f", {1e3 * per / r['median_ms']:.1f} / {1e3 * per / t['median_ms']:.1f} images/s"
+    print(f"{r['what']:>24} thr {r['threads']}: {r['median_ms']:.1f} / {t['median_ms']:.1f} ms ({t['median_ms'] / r['median_ms']:.2f}x){extra}")
+PY
