@@ -339,27 +339,47 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pa
   if (H + 2 * ph < kh || W + 2 * pw < kw) throw ShapeMismatch("conv2d: input " + shape_str(x.shape()) + " is smaller than the kernel");
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != O))
     throw ShapeMismatch("conv2d: bias " + shape_str(bias.shape()) + " does not match " + std::to_string(O) + " output channels");
-  const int64_t OH = (H + 2 * ph - kh) / sh + 1, OW = (W + 2 * pw - kw) / sw + 1, K = C * kh * kw;
-  // cols[b, oy * OW + ox, (c * kh + i) * kw + j] = x[b, c, oy * sh + i - ph, ox * sw + j - pw] (0 outside)
-  const Tensor xf = f32c(x);
-  Tensor cols = Tensor::zeros({B, OH * OW, K});
-  const float* in = xf.data<float>();
-  float* o = cols.data<float>();
-#pragma omp parallel for collapse(2) if (B * OH * OW * K > 65536)
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t oy = 0; oy < OH; ++oy)
-      for (int64_t ox = 0; ox < OW; ++ox)
-        for (int64_t c = 0; c < C; ++c)
-          for (int64_t i = 0; i < kh; ++i) {
-            const int64_t y = oy * sh + i - ph;
-            if (y < 0 || y >= H) continue;
-            for (int64_t j = 0; j < kw; ++j) {
-              const int64_t xx = ox * sw + j - pw;
-              if (xx >= 0 && xx < W) o[((b * OH + oy) * OW + ox) * K + (c * kh + i) * kw + j] = in[((b * C + c) * H + y) * W + xx];
-            }
+  const int64_t OH = (H + 2 * ph - kh) / sh + 1, OW = (W + 2 * pw - kw) / sw + 1, K = C * kh * kw, P = OH * OW;
+  // Per image: y[O, P] = W[O, K] x cols[K, P] with cols[(c * kh + i) * kw + j, oy * OW + ox] =
+  // x[c, oy * sh + i - ph, ox * sw + j - pw] (0 outside), which is the image itself for a 1x1
+  // stride-1 convolution; the product comes out channels-first with no transpose.
+  const Tensor xf = f32c(x), wf = f32c(weight).view({O, K});
+  const bool pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+  Tensor y = Tensor::empty({B, O, OH, OW});
+  const Tensor bf = bias.defined() ? f32c(bias) : Tensor();
+  Tensor cols = pointwise ? Tensor() : Tensor::empty({K, P});
+  for (int64_t b = 0; b < B; ++b) {
+    const float* in = xf.data<float>() + b * C * H * W;
+    if (!pointwise) {
+      float* o = cols.data<float>();
+#pragma omp parallel for if (K * P > 65536)
+      for (int64_t r = 0; r < K; ++r) {
+        const int64_t c = r / (kh * kw), i = (r / kw) % kh, j = r % kw;
+        float* row = o + r * P;
+        for (int64_t oy = 0; oy < OH; ++oy) {
+          const int64_t yy = oy * sh + i - ph;
+          float* dst = row + oy * OW;
+          if (yy < 0 || yy >= H) {
+            std::memset(dst, 0, static_cast<size_t>(OW) * sizeof(float));
+            continue;
           }
-  Tensor y = linear(cols, weight.contiguous().view({O, K}), bias);  // [B, OH * OW, O]
-  return y.transpose(1, 2).contiguous().view({B, O, OH, OW});
+          const float* src = in + (c * H + yy) * W;
+          for (int64_t ox = 0; ox < OW; ++ox) {
+            const int64_t xx = ox * sw + j - pw;
+            dst[ox] = xx >= 0 && xx < W ? src[xx] : 0.0f;
+          }
+        }
+      }
+    }
+    const Tensor yb = matmul(wf, pointwise ? xf.slice(0, b, b + 1).view({C, H * W}) : cols);
+    float* dst = y.data<float>() + b * O * P;
+    const float* src = yb.data<float>();
+    const float* bp = bias.defined() ? bf.data<float>() : nullptr;
+#pragma omp parallel for if (O * P > 65536)
+    for (int64_t oc = 0; oc < O; ++oc)
+      for (int64_t p = 0; p < P; ++p) dst[oc * P + p] = src[oc * P + p] + (bp ? bp[oc] : 0.0f);
+  }
+  return y;
 }
 
 Tensor batch_norm(const Tensor& x, const Tensor& mean, const Tensor& var, const Tensor& weight, const Tensor& bias, float eps) {
