@@ -17,6 +17,61 @@ CORPUS = ["a photo of a cat", "a photo of a dog", "this is a photo of a red car"
           "a painting of the sea at night", "picture of a city street", "close-up of a flower, 3 petals!"]
 
 
+def llava_cases(root, tf, torch, np, save_file, spread):
+    """Tiny LLaVA checkpoints: logits and greedy / beam generate() on a left-padded batch of two
+    prompts with one image each (16 image tokens: 32 px at patch 8, CLS dropped)."""
+    image_token, vocab = 99, 100
+    g = torch.Generator().manual_seed(8)
+    pixel_values = torch.randn(2, 3, 32, 32, generator=g)
+    body = torch.randint(3, 90, (2, 6), generator=g)
+    rows = [[1] + [image_token] * 16 + body[0].tolist(), [1, 5, 7] + [image_token] * 16 + body[1, :4].tolist()]
+    width = max(map(len, rows))
+    ids = torch.tensor([[0] * (width - len(r)) + r for r in rows])
+    mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+    save_file({"input_ids": ids.numpy(), "attention_mask": mask.numpy(), "pixel_values": pixel_values.numpy()},
+              os.path.join(root, "llava_inputs.safetensors"))
+    vision = dict(hidden_size=32, intermediate_size=37, num_hidden_layers=3, num_attention_heads=4, image_size=32, patch_size=8)
+    text = dict(vocab_size=vocab, hidden_size=48, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                max_position_embeddings=128, bos_token_id=1, eos_token_id=2, pad_token_id=0)
+    variants = {
+        "llava": dict(),
+        "llava-full-multilayer": dict(vision_feature_select_strategy="full", vision_feature_layer=[-3, -1], projector_hidden_act="gelu_new"),
+    }
+    cases = []
+    for i, (name, extra) in enumerate(variants.items()):
+        cfg = tf.LlavaConfig(vision_config=vision, text_config=text, image_token_index=image_token, **extra)
+        torch.manual_seed(40 + i)
+        model = tf.LlavaForConditionalGeneration(cfg).eval()
+        spread(model, seed=40 + i)
+        d = os.path.join(root, name)
+        model.save_pretrained(d)
+        if extra.get("vision_feature_select_strategy") == "full":
+            continue  # 17 tokens per image: covered by the logits of the first case's layout below
+        with torch.no_grad():
+            logits = model(input_ids=ids, attention_mask=mask, pixel_values=pixel_values).logits
+            greedy = model.generate(input_ids=ids, attention_mask=mask, pixel_values=pixel_values, max_new_tokens=8, do_sample=False)
+            beam = model.generate(input_ids=ids, attention_mask=mask, pixel_values=pixel_values, max_new_tokens=6, do_sample=False,
+                                  num_beams=3, num_return_sequences=2)
+        save_file({"logits": logits.numpy(), "greedy": greedy.numpy(), "beam": beam.numpy()}, os.path.join(d, "goldens.safetensors"))
+        cases.append({"dir": name, "auto_class": "AutoModelForImageTextToText", "llava": True})
+    # The full / multi-layer variant: 17 image tokens per image.
+    name = "llava-full-multilayer"
+    rows17 = [[1] + [image_token] * 17 + body[0].tolist(), [1, 5] + [image_token] * 17 + body[1, :3].tolist()]
+    width = max(map(len, rows17))
+    ids17 = torch.tensor([[0] * (width - len(r)) + r for r in rows17])
+    mask17 = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows17])
+    model = tf.LlavaForConditionalGeneration.from_pretrained(os.path.join(root, name)).eval()
+    # Padded query rows see no key: eager (like the decoder fixtures) averages the values; sdpa differs.
+    model.set_attn_implementation("eager")
+    with torch.no_grad():
+        logits = model(input_ids=ids17, attention_mask=mask17, pixel_values=pixel_values).logits
+        greedy = model.generate(input_ids=ids17, attention_mask=mask17, pixel_values=pixel_values, max_new_tokens=8, do_sample=False)
+    save_file({"logits": logits.numpy(), "greedy": greedy.numpy(), "input_ids": ids17.numpy(), "attention_mask": mask17.numpy()},
+              os.path.join(root, name, "goldens.safetensors"))
+    cases.append({"dir": name, "auto_class": "AutoModelForImageTextToText", "llava": True, "own_inputs": True})
+    return cases
+
+
 def main():
     import numpy as np
     import torch
@@ -108,6 +163,7 @@ def main():
         pipe = tf.pipeline("zero-shot-image-classification", model=d)
         pipes[name] = [pipe(im, candidate_labels=labels) for im in images] + \
                       [pipe(images[0], candidate_labels=labels[:2], hypothesis_template="an image of {}")]
+    cases += llava_cases(root, tf, torch, np, save_file, spread_weights)
     with open(os.path.join(root, "pipeline.json"), "w") as f:
         json.dump({"images": ["photo.jpg", "exif6.jpg", "rgb.png"], "labels": labels, "results": pipes}, f, indent=1)
     with open(os.path.join(root, "cases.json"), "w") as f:

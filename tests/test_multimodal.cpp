@@ -20,6 +20,7 @@ TEST(Multimodal, ClipAndSiglipMatchPython) {
   const ModelInputs all = testutil::read_inputs(kDir);
   for (const auto& c : parse_json_file(kDir + "/cases.json")) {
     const std::string dir = c["dir"];
+    if (c.value("llava", false)) continue;
     for (const bool reference : {false, true}) {
       SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
       ops::set_reference_mode(reference);
@@ -65,5 +66,38 @@ TEST(Multimodal, ZeroShotImageClassificationPipelineMatchesPython) {
     }
     EXPECT_THROW((*pipe)(images[0], {}), ValueError);
     EXPECT_THROW((*pipe)(images[0], labels, "no placeholder"), ValueError);
+  }
+}
+
+TEST(Multimodal, LlavaLogitsAndGenerationMatchPython) {
+  const ModelInputs shared = testutil::read_inputs_file(kDir + "/llava_inputs.safetensors");
+  for (const auto& c : parse_json_file(kDir + "/cases.json")) {
+    if (!c.value("llava", false)) continue;
+    const std::string dir = c["dir"];
+    SCOPED_TRACE(dir);
+    const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
+    ModelInputs in = shared;
+    if (c.value("own_inputs", false)) in["input_ids"] = gold.get("input_ids"), in["attention_mask"] = gold.get("attention_mask");
+    const auto model = AutoModelForImageTextToText::from_pretrained(kDir + "/" + dir);
+    EXPECT_TRUE(testutil::allclose(model->forward(in)["logits"], gold.get("logits")));
+    GenerationConfig g;
+    g.max_new_tokens = 8, g.do_sample = false;
+    EXPECT_EQ(testutil::rows(model->generate(in, g).sequences), testutil::rows(gold.get("greedy")));
+    const auto& names = gold.tensors();
+    if (std::any_of(names.begin(), names.end(), [](const auto& t) { return t.name == "beam"; })) {
+      GenerationConfig b;
+      b.max_new_tokens = 6, b.do_sample = false, b.num_beams = 3, b.num_return_sequences = 2;
+      EXPECT_EQ(testutil::rows(model->generate(in, b).sequences), testutil::rows(gold.get("beam")));
+    }
+    // Without pixel_values the image tokens embed as plain tokens; inputs the model does not take are refused.
+    ModelInputs no_image = in;
+    no_image.erase("pixel_values");
+    EXPECT_NO_THROW(model->forward(no_image));
+    ModelInputs odd = in;
+    odd["pixel_values"] = in.at("pixel_values").slice(0, 0, 1).contiguous();
+    EXPECT_THROW(model->forward(odd), ValueError);  // two prompts' image tokens, one image: Python's mismatch error
+    ModelInputs bad = in;
+    bad["token_type_ids"] = in.at("input_ids");
+    EXPECT_THROW(model->generate(bad, g), ValueError);
   }
 }

@@ -13,13 +13,15 @@ namespace testutil {
 
 inline std::string fixture(const std::string& rel) { return std::string(FIXTURES_DIR) + "/" + rel; }
 
-// Every tensor of a fixture folder's inputs.safetensors, by name.
-inline transformers::ModelInputs read_inputs(const std::string& dir) {
-  transformers::SafeTensorsFile in = transformers::SafeTensorsFile::open(dir + "/inputs.safetensors");
+// Every tensor of a safetensors file, by name.
+inline transformers::ModelInputs read_inputs_file(const std::string& path) {
+  transformers::SafeTensorsFile in = transformers::SafeTensorsFile::open(path);
   transformers::ModelInputs inputs;
   for (const auto& t : in.tensors()) inputs[t.name] = in.get(t.name);
   return inputs;
 }
+// A fixture folder's inputs.safetensors.
+inline transformers::ModelInputs read_inputs(const std::string& dir) { return read_inputs_file(dir + "/inputs.safetensors"); }
 
 // An integer [B, L] tensor as B rows (generate() sequences against JSON goldens).
 inline std::vector<std::vector<int64_t>> rows(const transformers::Tensor& t) {

@@ -62,6 +62,10 @@ class PreTrainedModel {
   // batch). `config` overrides the model's generation_config(). Others throw ValueError.
   virtual GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& config = {},
                                   const Tensor& attention_mask = {}, const GenerateHooks& hooks = {});
+  // Python's generate(**inputs): input_ids (or input_features) and attention_mask, plus what the
+  // model reads with the prompt only (LLaVA's pixel_values). Inputs the model does not take are a
+  // ValueError.
+  GenerateOutput generate(const ModelInputs& inputs, const GenerationConfig& config = {}, const GenerateHooks& hooks = {});
   // From generation_config.json when the checkpoint has one, else from config.json.
   const GenerationConfig& generation_config() const { return generation_config_; }
   void set_generation_config(GenerationConfig g) { generation_config_ = std::move(g); }
@@ -69,6 +73,10 @@ class PreTrainedModel {
 
  protected:
   explicit PreTrainedModel(PretrainedConfig config) : config_(std::move(config)) {}
+  // The prompt-time inputs generate(ModelInputs) hands over before generating (and clears after);
+  // returns false for a name the model does not take.
+  virtual bool set_prompt_input(const std::string& name, const Tensor& value) { return false; }
+  virtual void clear_prompt_inputs() {}
   PretrainedConfig config_;
   GenerationConfig generation_config_;
 
@@ -126,6 +134,7 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForAudioXVector)
 TRANSFORMERS_AUTO_CLASS(AutoModelForImageClassification)
 TRANSFORMERS_AUTO_CLASS(AutoModelForMaskedImageModeling)
 TRANSFORMERS_AUTO_CLASS(AutoModelForZeroShotImageClassification)
+TRANSFORMERS_AUTO_CLASS(AutoModelForImageTextToText)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".

@@ -17,6 +17,13 @@ ModelOutput CachedBackbone::encode(const ModelInputs& in) const {
   return o;
 }
 
+Tensor CachedBackbone::embed(const Tensor&) const {
+  throw ValueError("this decoder family does not take inputs_embeds (multimodal models build on Llama-style decoders)");
+}
+Tensor CachedBackbone::hidden_from_embeds(const Tensor&, const Tensor&, const Tensor&, nn::KVCache*) const {
+  throw ValueError("this decoder family does not take inputs_embeds (multimodal models build on Llama-style decoders)");
+}
+
 Tensor CachedBackbone::default_positions(const Tensor& ids, const Tensor*) const {
   const int64_t B = ids.size(0), S = ids.size(1);
   Tensor pos = Tensor::empty({B, S}, DType::I64);

@@ -29,6 +29,7 @@ class GenerativeModel : public Model {
     (void)rows;
     return nn::KVCache(num_cache_layers(), reserve_tokens);
   }
+  using PreTrainedModel::generate;
   GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& config, const Tensor& attention_mask,
                           const GenerateHooks& hooks) override;
 };
@@ -38,6 +39,11 @@ class CachedBackbone : public EncoderBackbone {
  public:
   // Final hidden states [B, S, H] of new tokens; `cache` null runs without one.
   virtual Tensor hidden(const Tensor& ids, const Tensor& position_ids, const Tensor& attention_mask, nn::KVCache* cache) const = 0;
+  // Python's inputs_embeds path, what multimodal models splice image features through: the raw
+  // token embeddings, and the stack run on given embeddings (any embedding scale applied there,
+  // as the model forward does). ValueError for families that lack it.
+  virtual Tensor embed(const Tensor& ids) const;
+  virtual Tensor hidden_from_embeds(const Tensor& embeds, const Tensor& position_ids, const Tensor& attention_mask, nn::KVCache* cache) const;
   virtual int64_t num_layers() const = 0;
   virtual int64_t vocab_size() const = 0;
   // Module path of the word embedding under the backbone ("embed_tokens.weight", "wte.weight").

@@ -43,6 +43,7 @@
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
 #include "models/clip/modeling_clip.hpp"
 #include "models/convnext/modeling_convnext.hpp"
+#include "models/llava/modeling_llava.hpp"
 #include "models/resnet/modeling_resnet.hpp"
 #include "models/deit/modeling_deit.hpp"
 #include "models/siglip/modeling_siglip.hpp"
@@ -189,6 +190,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"resnet", resnet::config_spec},
       {"convnext", convnext::config_spec},
       {"convnextv2", convnext::v2_config_spec},
+      {"llava", llava::config_spec},
   };
   return v;
 }
@@ -461,8 +463,17 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForImageClassification", "convnext", "ConvNextForImageClassification", convnext::make_for_image_classification},
       {"AutoModel", "convnextv2", "ConvNextV2Model", convnext::make_v2_model},
       {"AutoModelForImageClassification", "convnextv2", "ConvNextV2ForImageClassification", convnext::make_v2_for_image_classification},
+      {"AutoModelForImageTextToText", "llava", "LlavaForConditionalGeneration", llava::make_for_conditional_generation},
   };
   return v;
+}
+
+const EncoderFamily* decoder_family(const std::string& model_type) {
+  static const std::pair<const char*, const EncoderFamily& (*)()> kFamilies[] = {
+      {"llama", llama_family}, {"mistral", mistral::family}, {"qwen2", qwen2::family}, {"qwen3", qwen3::family}};
+  for (const auto& [type, family] : kFamilies)
+    if (model_type == type) return &family();
+  return nullptr;
 }
 
 const std::vector<std::string>& auto_class_names() {
@@ -472,7 +483,8 @@ const std::vector<std::string>& auto_class_names() {
       "AutoModelForMultipleChoice", "AutoModelForNextSentencePrediction", "AutoModelForTextEncoding",
       "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForCTC", "AutoModelForAudioClassification",
       "AutoModelForAudioFrameClassification", "AutoModelForAudioXVector", "AutoModelForImageClassification",
-      "AutoModelForMaskedImageModeling", "AutoModelForZeroShotImageClassification"};
+      "AutoModelForMaskedImageModeling", "AutoModelForZeroShotImageClassification",
+      "AutoModelForImageTextToText"};
   return v;
 }
 

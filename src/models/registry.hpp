@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "transformers/config.hpp"
+#include "models/heads.hpp"
 #include "transformers/modeling.hpp"
 
 namespace transformers::registry {
@@ -24,5 +25,8 @@ struct ModelEntry {
 const std::vector<ConfigEntry>& builtin_configs();
 const std::vector<ModelEntry>& builtin_models();
 const std::vector<std::string>& auto_class_names();
+// The decoder family of a text model_type whose backbone takes inputs_embeds (what multimodal
+// models put their language model on), or nullptr.
+const EncoderFamily* decoder_family(const std::string& model_type);
 
 }  // namespace transformers::registry

@@ -159,6 +159,7 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
   // Python's encoder-decoder generate(): the encoder runs once on input_ids (attention mask
   // inferred from pads when not given), the decoder starts from decoder_start_token_id, and the
   // returned sequences are the decoder's.
+  using PreTrainedModel::generate;
   GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& overrides, const Tensor& attention_mask,
                           const GenerateHooks& hooks) override {
     const GenerationConfig g = overrides.merged_over(generation_config());

@@ -188,8 +188,7 @@ VisionTransformer::VisionTransformer(const PretrainedConfig& c, VisionFlavor f) 
   if (f.attention_head && c.get_bool("vision_use_head", true)) head_ = &child("head", std::make_unique<AttentionPoolingHead>(d_));
 }
 
-ModelOutput VisionTransformer::run(const ModelInputs& in, const std::string& owner) const {
-  const Tensor& pv = require_input(in, "pixel_values", owner);
+Tensor VisionTransformer::embeddings(const Tensor& pv, const std::string& owner) const {
   if (pv.dim() != 4 || pv.size(1) != channels_)
     throw ShapeMismatch(owner + ": pixel_values must be [batch, " + std::to_string(channels_) + ", height, width], got " + shape_str(pv.shape()));
   if (pv.size(2) != image_ || pv.size(3) != image_)
@@ -200,9 +199,21 @@ ModelOutput VisionTransformer::run(const ModelInputs& in, const std::string& own
   Tensor h = p.view({B, H, N}).transpose(1, 2).contiguous();
   if (class_) h = ops::concat({ops::add(Tensor::zeros({B, 1, H}), class_->view({1, 1, H})), h}, 1);
   h = ops::add(h, positions_->weight.to(DType::F32));
-  if (pre_) h = (*pre_)(h);
+  return pre_ ? (*pre_)(h) : h;
+}
+
+Tensor VisionTransformer::hidden_state(const Tensor& pv, int64_t index, const std::string& owner) const {
+  const auto n = static_cast<int64_t>(layers_.size());
+  const int64_t at = index < 0 ? index + n + 1 : index;
+  if (at < 0 || at > n) throw ValueError(owner + ": vision_feature_layer " + std::to_string(index) + " is out of range for " + std::to_string(n) + " layers");
+  Tensor h = embeddings(pv, owner);
   const ops::AttentionOptions o = attention_options(d_, false);
-  for (const auto* l : layers_) h = (*l)(h, o);
+  for (int64_t i = 0; i < at; ++i) h = (*layers_[static_cast<size_t>(i)])(h, o);
+  return h;
+}
+
+ModelOutput VisionTransformer::run(const ModelInputs& in, const std::string& owner) const {
+  Tensor h = hidden_state(require_input(in, "pixel_values", owner), -1, owner);
   ModelOutput out;
   if (f_.class_token) {
     out.set("last_hidden_state", h);

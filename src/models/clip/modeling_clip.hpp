@@ -81,6 +81,9 @@ class VisionTransformer : public nn::Module {
   const Dims& dims() const { return d_; }
   // pixel_values [B, C, image_size, image_size] -> last_hidden_state (+ pooler_output).
   ModelOutput run(const ModelInputs& in, const std::string& owner) const;
+  // Python's hidden_states[index] (0: the embeddings as the first layer sees them, i: after layer
+  // i; negative counts from the end), stopping there.
+  Tensor hidden_state(const Tensor& pixel_values, int64_t index, const std::string& owner) const;
 
  private:
   Dims d_;
@@ -93,6 +96,7 @@ class VisionTransformer : public nn::Module {
   std::vector<EncoderLayer*> layers_;
   nn::LayerNorm* post_;
   AttentionPoolingHead* head_ = nullptr;
+  Tensor embeddings(const Tensor& pixel_values, const std::string& owner) const;
 };
 
 // Each row divided by its L2 norm.

@@ -329,8 +329,14 @@ class DecoderBackbone : public CachedBackbone {
   int64_t cache_recompute_length() const override { return p_.cache_recompute_length; }
 
   Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const override {
+    return hidden_from_embeds(embed(ids), pos, mask, cache);
+  }
+  Tensor embed(const Tensor& ids) const override {
     if (ids.dim() != 2) throw ShapeMismatch(p_.name + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));
-    Tensor h = (*embed_)(ids);
+    return (*embed_)(ids);
+  }
+  Tensor hidden_from_embeds(const Tensor& embeds, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const override {
+    Tensor h = embeds;
     if (p_.embed_scale != 1.0f) h = ops::scale(h, p_.embed_scale);
     for (const DecoderLayer* l : layers_) h = (*l)(h, pos, mask, cache);
     return (*norm_)(h);
