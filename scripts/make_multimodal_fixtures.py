@@ -69,7 +69,51 @@ def llava_cases(root, tf, torch, np, save_file, spread):
     save_file({"logits": logits.numpy(), "greedy": greedy.numpy(), "input_ids": ids17.numpy(), "attention_mask": mask17.numpy()},
               os.path.join(root, name, "goldens.safetensors"))
     cases.append({"dir": name, "auto_class": "AutoModelForImageTextToText", "llava": True, "own_inputs": True})
+    llava_processor_case(root, tf, torch)
     return cases
+
+
+def llava_processor_case(root, tf, torch):
+    """The tiny LLaVA as a Hub folder would ship it: a word-level tokenizer whose "<image>" is id 99,
+    a CLIP image processor, processor_config.json and a chat template; Python's LlavaProcessor
+    outputs, generate() on them, and the image-text-to-text pipeline's new text."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+
+    words = ["<pad>", "<s>", "</s>", "<unk>"] + [w for w in ("user assistant what is in the image describe a photo of cat dog "
+                                                              "car red blue two birds sitting on wire this picture shows "
+                                                              "green tree sky night city street : ? . , !").split()]
+    words += [f"w{i}" for i in range(99 - len(words))]
+    vocab = {w: i for i, w in enumerate(words)}
+    vocab["<image>"] = 99
+    backend = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
+    backend.post_processor = processors.TemplateProcessing(single="<s> $A", pair="<s> $A $B", special_tokens=[("<s>", 1)])
+    tok = tf.PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>",
+                                     additional_special_tokens=["<image>"], padding_side="left")
+    template = ("{% for m in messages %}{{ m['role'] }}: {% if m['content'] is string %}{{ m['content'] }}{% else %}"
+                "{% for c in m['content'] %}{% if c['type'] == 'image' %}<image> {% else %}{{ c['text'] }}{% endif %}{% endfor %}"
+                "{% endif %} {% endfor %}{% if add_generation_prompt %}assistant:{% endif %}")
+    ip = tf.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    proc = tf.LlavaProcessor(image_processor=ip, tokenizer=tok, patch_size=8, vision_feature_select_strategy="default",
+                             num_additional_image_tokens=1, chat_template=template)
+    d = os.path.join(root, "llava")
+    proc.save_pretrained(d)
+    from transformers.image_utils import load_image
+    images = [load_image(os.path.join(OUT, "images", n)) for n in ("photo.jpg", "rgb.png")]
+    prompts = ["user: <image> what is in the image ? assistant:", "user: <image> describe this picture . assistant:"]
+    inputs = proc(images=images, text=prompts, padding=True, return_tensors="pt")
+    model = tf.LlavaForConditionalGeneration.from_pretrained(d).eval()
+    with torch.no_grad():
+        out = model.generate(**inputs, max_new_tokens=6, do_sample=False)
+    messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "what is in the image ?"}]}]
+    chat = proc.apply_chat_template(messages, add_generation_prompt=True)
+    pipe = tf.pipeline("image-text-to-text", model=d)
+    new_text = [pipe(images=im, text=t, max_new_tokens=6, return_full_text=False)[0]["generated_text"] for im, t in zip(images, prompts)]
+    from safetensors.numpy import save_file
+    save_file({k: v.numpy() for k, v in inputs.items()} | {"sequences": out.numpy()}, os.path.join(d, "processor_goldens.safetensors"))
+    with open(os.path.join(d, "processor_goldens.json"), "w") as f:
+        json.dump({"images": ["photo.jpg", "rgb.png"], "prompts": prompts, "chat": chat, "messages": messages, "pipeline_new_text": new_text,
+                   "decoded": tok.batch_decode(out[:, inputs["input_ids"].shape[1]:], skip_special_tokens=True)}, f, indent=1)
 
 
 def main():

@@ -226,3 +226,13 @@ TEST(Cli, RunZeroShotImageClassification) {
   EXPECT_EQ(out.rfind(fixture("images/photo.jpg") + "\n  " + best["label"].get<std::string>(), 0), 0u) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 5) << out;
 }
+
+TEST(Cli, RunImageTextToText) {
+  const auto g = nlohmann::json::parse(std::ifstream(fixture("multimodal/llava/processor_goldens.json")));
+  std::string out;
+  // Task picked from LlavaForConditionalGeneration; a plain question goes through the chat template.
+  ASSERT_EQ(run(kCli + " run " + fixture("multimodal/llava") + " --max-new-tokens 6 " + fixture("images/photo.jpg") +
+                    " 'what is in the image ?' 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out, fixture("images/photo.jpg") + "\n  what is in the image ?\n  -> " + g["pipeline_new_text"][0].get<std::string>() + "\n");
+  EXPECT_NE(run(kCli + " run " + fixture("multimodal/llava") + " " + fixture("images/photo.jpg") + " 2>&1", &out), 0);
+}

@@ -101,3 +101,32 @@ TEST(Multimodal, LlavaLogitsAndGenerationMatchPython) {
     EXPECT_THROW(model->generate(bad, g), ValueError);
   }
 }
+
+TEST(Multimodal, LlavaProcessorAndImageTextToTextPipelineMatchPython) {
+  const std::string dir = kDir + "/llava";
+  const Json want = parse_json_file(dir + "/processor_goldens.json");
+  const SafeTensorsFile gold = SafeTensorsFile::open(dir + "/processor_goldens.safetensors");
+  std::vector<Image> images;
+  for (const auto& n : want["images"]) images.push_back(load_image(testutil::fixture("images/" + n.get<std::string>())));
+  const std::vector<std::string> prompts = want["prompts"];
+  // The image processor lives inside processor_config.json (v5 writes no preprocessor_config.json).
+  const auto proc = ImageTextProcessor::from_pretrained(dir);
+  EXPECT_EQ(proc->class_name(), "LlavaProcessor");
+  const BatchFeature in = (*proc)(prompts, images);
+  EXPECT_EQ(testutil::rows(in.at("input_ids")), testutil::rows(gold.get("input_ids")));
+  EXPECT_EQ(testutil::rows(in.at("attention_mask")), testutil::rows(gold.get("attention_mask")));
+  EXPECT_TRUE(testutil::allclose(in.at("pixel_values"), gold.get("pixel_values"), 1e-5, 1e-5));
+  EXPECT_THROW((*proc)({prompts[0]}, images), ValueError);  // one placeholder, two images
+  // generate(**inputs) and the pipeline's new text.
+  const auto model = AutoModelForImageTextToText::from_pretrained(dir);
+  GenerationConfig g;
+  g.max_new_tokens = 6, g.do_sample = false;
+  EXPECT_EQ(testutil::rows(model->generate(ModelInputs(in.begin(), in.end()), g).sequences), testutil::rows(gold.get("sequences")));
+  const auto pipe = ImageTextToTextPipeline::from_pretrained(dir);
+  for (size_t i = 0; i < images.size(); ++i) EXPECT_EQ((*pipe)(images[i], prompts[i], g), want["pipeline_new_text"][i].get<std::string>());
+  // The chat template renders the image placeholder where the message has one.
+  ChatTemplateOptions co;
+  co.add_generation_prompt = true;
+  EXPECT_EQ(proc->tokenizer().apply_chat_template(want["messages"].dump(), co), want["chat"].get<std::string>());
+  EXPECT_EQ(pipe->chat(images[0], want["messages"].dump(), g), want["pipeline_new_text"][0].get<std::string>());
+}

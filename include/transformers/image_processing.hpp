@@ -62,6 +62,33 @@ class AutoImageProcessor {
                                                           const std::string& source = "preprocessor_config.json");
 };
 
+class PreTrainedTokenizer;
+struct TokenizerCallOptions;
+
+// AutoProcessor for image-text models (CLIPProcessor, SiglipProcessor, LlavaProcessor): the
+// folder's image processor and tokenizer. LLaVA's processor expands each image placeholder of the
+// text ("<image>") to as many tokens as the vision tower yields per image.
+class ImageTextProcessor {
+ public:
+  static std::unique_ptr<ImageTextProcessor> from_pretrained(const std::string& name_or_path, const HubOptions& o = {},
+                                                             const ImageProcessorOptions& p = {});
+  // input_ids, attention_mask (padding "longest" when several texts and none asked) and pixel_values.
+  BatchFeature operator()(const std::vector<std::string>& texts, const std::vector<Image>& images, const TokenizerCallOptions* o = nullptr) const;
+  // The text with every image placeholder expanded (LlavaProcessor); unchanged otherwise.
+  std::string expand_image_tokens(const std::string& text) const;
+  const ImageProcessor& image_processor() const { return *image_processor_; }
+  const PreTrainedTokenizer& tokenizer() const { return *tokenizer_; }
+  const std::string& class_name() const { return class_name_; }  // "LlavaProcessor", "CLIPProcessor", ...
+  ~ImageTextProcessor();
+
+ private:
+  ImageTextProcessor() = default;
+  std::unique_ptr<ImageProcessor> image_processor_;
+  std::unique_ptr<PreTrainedTokenizer> tokenizer_;
+  std::string class_name_, image_token_ = "<image>";
+  int64_t image_tokens_ = 0;  // per image; 0: no expansion
+};
+
 // Image resampling alone, to (height, width): backend "pil" is Pillow's Image.resize, "torchvision"
 // torchvision's resize of a uint8 tensor with antialias=True (NEAREST maps to NEAREST_EXACT, as in
 // Python's pil_torch_interpolation_mapping).

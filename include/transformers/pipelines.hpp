@@ -247,4 +247,21 @@ class ZeroShotImageClassificationPipeline {
   std::unique_ptr<PreTrainedTokenizer> tok_;
 };
 
+// pipeline("image-text-to-text"): the processor (LLaVA's expands the image placeholder), generate()
+// with pixel_values, and the new text as Python's return_full_text=False gives it (the decoded
+// prompt cut off the decoded sequence).
+class ImageTextToTextPipeline {
+ public:
+  static std::unique_ptr<ImageTextToTextPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
+                                                                  const ImageProcessorOptions& p = {});
+  std::string operator()(const Image& image, const std::string& text, const GenerationConfig& g = {}) const;
+  // Chat messages (JSON list; images as {"type": "image"} content parts) through the chat template.
+  std::string chat(const Image& image, const std::string& messages_json, const GenerationConfig& g = {}) const;
+  const ImageTextProcessor& processor() const { return *processor_; }
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<ImageTextProcessor> processor_;
+};
+
 }  // namespace transformers

@@ -70,4 +70,29 @@ std::vector<LabelScore> ZeroShotImageClassificationPipeline::operator()(const Im
   return out;
 }
 
+std::unique_ptr<ImageTextToTextPipeline> ImageTextToTextPipeline::from_pretrained(const std::string& name, const FromPretrainedOptions& o,
+                                                                                const ImageProcessorOptions& p) {
+  auto pipe = std::unique_ptr<ImageTextToTextPipeline>(new ImageTextToTextPipeline());
+  pipe->model_ = AutoModelForImageTextToText::from_pretrained(name, o);
+  pipe->processor_ = ImageTextProcessor::from_pretrained(name, o, p);
+  return pipe;
+}
+
+std::string ImageTextToTextPipeline::operator()(const Image& image, const std::string& text, const GenerationConfig& g) const {
+  const BatchFeature in = (*processor_)({text}, {image});
+  const GenerateOutput out = model_->generate(ModelInputs(in.begin(), in.end()), g);
+  const auto& tok = processor_->tokenizer();
+  const auto seq = out.sequences.to_ints();
+  const auto prompt = in.at("input_ids").to_ints();
+  const std::string full = tok.decode(seq, true), decoded_prompt = tok.decode(prompt, true);
+  const size_t at = full.find(decoded_prompt);
+  return at != std::string::npos && at <= 2 ? full.substr(at + decoded_prompt.size()) : full;
+}
+
+std::string ImageTextToTextPipeline::chat(const Image& image, const std::string& messages_json, const GenerationConfig& g) const {
+  ChatTemplateOptions co;
+  co.add_generation_prompt = true;
+  return (*this)(image, processor_->tokenizer().apply_chat_template(messages_json, co), g);
+}
+
 }  // namespace transformers

@@ -175,6 +175,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     else if (audio && a.find("SequenceClassification") != std::string::npos) task = "audio-classification";
     else if (a.find("ForImageClassification") != std::string::npos) task = "image-classification";
     else if (a == "CLIPModel" || a == "SiglipModel") task = "zero-shot-image-classification";
+    else if (a == "LlavaForConditionalGeneration") task = "image-text-to-text";
     else if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
     else if (is_seq2seq_lm(a)) task = "text2text-generation";
     else if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
@@ -215,6 +216,19 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       std::cout << inputs[i] << "\n";
       for (const auto& l : r[i]) std::printf("  %-20s %.4f\n", l.label.c_str(), l.score);
     }
+  } else if (task == "image-text-to-text") {  // an image file, then the prompt
+    if (inputs.size() < 2) throw ValueError("image-text-to-text: give an image file and a prompt");
+    auto p = ImageTextToTextPipeline::from_pretrained(model_id, o);
+    GenerationConfig g = gf.config();
+    if (!g.max_new_tokens && !p->processor().tokenizer().chat_template().empty()) g.max_new_tokens = 64;
+    std::string prompt;
+    for (size_t i = 1; i < inputs.size(); ++i) prompt += (i > 1 ? " " : "") + inputs[i];
+    const Image image = load_image(inputs[0]);
+    // A plain question goes through the chat template (the image first), a prompt that places the
+    // image itself is used as written.
+    const bool templated = prompt.find("<image>") == std::string::npos && !p->processor().tokenizer().chat_template().empty();
+    const nlohmann::json messages = {{{"role", "user"}, {"content", {{{"type", "image"}}, {{"type", "text"}, {"text", prompt}}}}}};
+    std::cout << inputs[0] << "\n  " << prompt << "\n  -> " << (templated ? p->chat(image, messages.dump(), g) : (*p)(image, prompt, g)) << "\n";
   } else if (task == "text2text-generation" || task == "summarization" || task.rfind("translation", 0) == 0) {
     auto p = Text2TextGenerationPipeline::from_pretrained(model_id, task, o);
     const auto out = (*p)(inputs, gf.config());
@@ -281,7 +295,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, zero-shot-image-classification)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, zero-shot-image-classification, image-text-to-text)");
   }
   return 0;
 }

@@ -215,8 +215,20 @@ std::unique_ptr<ImageProcessor> AutoImageProcessor::from_json_string(const std::
 }
 
 std::unique_ptr<ImageProcessor> AutoImageProcessor::from_pretrained(const std::string& name, const HubOptions& o, const ImageProcessorOptions& p) {
-  const std::string path = *cached_file(name, "preprocessor_config.json", o);
-  Json c = parse_json_file(path);
+  // preprocessor_config.json, else the "image_processor" section v5 writes into processor_config.json.
+  std::string path;
+  Json c;
+  if (auto pre = cached_file(name, "preprocessor_config.json", o, false)) {
+    path = *pre;
+    c = parse_json_file(path);
+  } else if (auto proc = cached_file(name, "processor_config.json", o, false)) {
+    path = *proc;
+    const Json pc = parse_json_file(path);
+    if (!pc.is_object() || !pc.contains("image_processor")) throw OSError(name + " has no preprocessor_config.json and its processor_config.json no image_processor");
+    c = pc["image_processor"];
+  } else {
+    throw OSError(name + " does not appear to have a file named preprocessor_config.json (or processor_config.json)");
+  }
   if (!c.is_object()) throw ConfigError(path + " must be a JSON object");
   if (!c.contains("image_processor_type") && !c.contains("feature_extractor_type")) {
     const std::string mt = AutoConfig::from_pretrained(name, ConfigOptions{o, {}}).model_type();
