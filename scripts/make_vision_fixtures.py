@@ -53,6 +53,10 @@ def main():
                           ["ConvNextModel", "ConvNextForImageClassification"])
     models["convnextv2"] = (tf.ConvNextV2Config(hidden_sizes=[8, 16], depths=[1, 2], num_stages=2, **cnn),
                             ["ConvNextV2Model", "ConvNextV2ForImageClassification"])
+    models["dinov2"] = (tf.Dinov2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, image_size=40, patch_size=8,
+                                        layerscale_value=0.5, **cnn), ["Dinov2Model", "Dinov2ForImageClassification"])
+    models["dinov2-swiglu"] = (tf.Dinov2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, image_size=32, patch_size=8,
+                                               use_swiglu_ffn=True, hidden_act="gelu_new", **cnn), ["Dinov2Model"])
     cases = []
     for family, (config, classes) in models.items():
         for i, cls in enumerate(classes):
@@ -71,6 +75,8 @@ def main():
                             m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.2)
                             m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
                 d = os.path.join(root, cls + ("-basic" if family == "resnet-basic" else ""))
+            if family == "dinov2-swiglu":
+                d = os.path.join(root, cls + "-swiglu")
             model.save_pretrained(d)
             with torch.no_grad():
                 if "Masked" in cls:

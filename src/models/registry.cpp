@@ -43,6 +43,7 @@
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
 #include "models/clip/modeling_clip.hpp"
 #include "models/convnext/modeling_convnext.hpp"
+#include "models/dinov2/modeling_dinov2.hpp"
 #include "models/llava/modeling_llava.hpp"
 #include "models/resnet/modeling_resnet.hpp"
 #include "models/deit/modeling_deit.hpp"
@@ -191,6 +192,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"convnext", convnext::config_spec},
       {"convnextv2", convnext::v2_config_spec},
       {"llava", llava::config_spec},
+      {"dinov2", dinov2::config_spec},
   };
   return v;
 }
@@ -464,6 +466,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "convnextv2", "ConvNextV2Model", convnext::make_v2_model},
       {"AutoModelForImageClassification", "convnextv2", "ConvNextV2ForImageClassification", convnext::make_v2_for_image_classification},
       {"AutoModelForImageTextToText", "llava", "LlavaForConditionalGeneration", llava::make_for_conditional_generation},
+      {"AutoModel", "dinov2", "Dinov2Model", dinov2::make_model},
+      {"AutoModelForImageClassification", "dinov2", "Dinov2ForImageClassification", dinov2::make_for_image_classification},
   };
   return v;
 }

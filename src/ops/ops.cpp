@@ -2,6 +2,7 @@
 // one dispatch point.
 #include "ops/ops.hpp"
 
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -408,6 +409,56 @@ Tensor batch_norm(const Tensor& x, const Tensor& mean, const Tensor& var, const 
       float* dst = out + (bb * C + c) * inner;
       for (int64_t i = 0; i < inner; ++i) dst[i] = src[i] * s + t;
     }
+  return y;
+}
+
+namespace {
+// Source index and the four cubic weights of each output position along one axis.
+struct CubicTaps {
+  std::vector<int64_t> first;
+  std::vector<std::array<float, 4>> w;
+};
+CubicTaps cubic_taps(int64_t in, int64_t out) {
+  constexpr float A = -0.75f;
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  CubicTaps t;
+  for (int64_t o = 0; o < out; ++o) {
+    const float real = scale * (static_cast<float>(o) + 0.5f) - 0.5f;
+    const float fl = std::floor(real), d = real - fl;
+    const float x1 = d + 1.0f, x2 = 1.0f - d, x3 = 2.0f - d;
+    t.first.push_back(static_cast<int64_t>(fl) - 1);
+    t.w.push_back({((A * x1 - 5.0f * A) * x1 + 8.0f * A) * x1 - 4.0f * A, ((A + 2.0f) * d - (A + 3.0f)) * d * d + 1.0f,
+                   ((A + 2.0f) * x2 - (A + 3.0f)) * x2 * x2 + 1.0f, ((A * x3 - 5.0f * A) * x3 + 8.0f * A) * x3 - 4.0f * A});
+  }
+  return t;
+}
+}  // namespace
+
+Tensor interpolate_bicubic(const Tensor& x, int64_t OH, int64_t OW) {
+  require_defined(x, "interpolate", "input");
+  if (x.dim() != 4) throw ShapeMismatch("interpolate(bicubic): input must be [batch, channels, height, width], got " + shape_str(x.shape()));
+  if (OH <= 0 || OW <= 0) throw ValueError("interpolate(bicubic): the output size must be positive");
+  const int64_t N = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
+  const CubicTaps ty = cubic_taps(H, OH), tx = cubic_taps(W, OW);
+  const Tensor xf = f32c(x);
+  Tensor y = Tensor::empty({x.size(0), x.size(1), OH, OW});
+  const float* in = xf.data<float>();
+  float* out = y.data<float>();
+  auto clampi = [](int64_t v, int64_t n) { return std::min(std::max<int64_t>(v, 0), n - 1); };
+#pragma omp parallel for if (N * OH * OW > 65536)
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t oy = 0; oy < OH; ++oy)
+      for (int64_t ox = 0; ox < OW; ++ox) {
+        float rows[4];
+        for (int64_t i = 0; i < 4; ++i) {
+          const float* src = in + (n * H + clampi(ty.first[static_cast<size_t>(oy)] + i, H)) * W;
+          const auto& w = tx.w[static_cast<size_t>(ox)];
+          const int64_t x0 = tx.first[static_cast<size_t>(ox)];
+          rows[i] = src[clampi(x0, W)] * w[0] + src[clampi(x0 + 1, W)] * w[1] + src[clampi(x0 + 2, W)] * w[2] + src[clampi(x0 + 3, W)] * w[3];
+        }
+        const auto& w = ty.w[static_cast<size_t>(oy)];
+        out[(n * OH + oy) * OW + ox] = rows[0] * w[0] + rows[1] * w[1] + rows[2] * w[2] + rows[3] * w[3];
+      }
   return y;
 }
 

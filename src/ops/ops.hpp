@@ -60,6 +60,9 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pa
 // torch.nn.functional.batch_norm in eval mode: x [B, C, ...] -> (x - running_mean) /
 // sqrt(running_var + eps) * weight + bias per channel.
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight, const Tensor& bias, float eps);
+// torch.nn.functional.interpolate(mode="bicubic", align_corners=False, antialias=False) to
+// (height, width): x [B, C, H, W], cubic convolution with A = -0.75, borders clamped, float math.
+Tensor interpolate_bicubic(const Tensor& x, int64_t height, int64_t width);
 // torch.nn.functional.max_pool2d (padding counts as -inf): x [B, C, H, W].
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding);
 // conv1d on channels-last activations: x [B, L, Cin] -> [B, L', Cout] (same weight layout). What

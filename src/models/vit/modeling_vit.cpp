@@ -82,11 +82,17 @@ PatchEmbeddings::PatchEmbeddings(int64_t hidden, const Grid& g)
       bias_(param("bias", {hidden}, nn::ParamKind::Float32)) {}
 
 Tensor PatchEmbeddings::operator()(const Tensor& pv, const std::string& owner) const {
-  if (pv.dim() != 4 || pv.size(1) != g_.channels)
-    throw ShapeMismatch(owner + ": pixel_values must be [batch, " + std::to_string(g_.channels) + ", height, width], got " + shape_str(pv.shape()));
-  if (pv.size(2) != g_.image_h || pv.size(3) != g_.image_w)
+  if (pv.dim() == 4 && pv.size(1) == g_.channels && (pv.size(2) != g_.image_h || pv.size(3) != g_.image_w))
     throw ValueError(owner + ": Input image size (" + std::to_string(pv.size(2)) + "*" + std::to_string(pv.size(3)) + ") doesn't match model (" +
                      std::to_string(g_.image_h) + "*" + std::to_string(g_.image_w) + ").");
+  return project(pv, owner);
+}
+
+Tensor PatchEmbeddings::project(const Tensor& pv, const std::string& owner) const {
+  if (pv.dim() != 4 || pv.size(1) != g_.channels)
+    throw ShapeMismatch(owner + ": pixel_values must be [batch, " + std::to_string(g_.channels) + ", height, width], got " + shape_str(pv.shape()));
+  if (pv.size(2) < g_.patch_h || pv.size(3) < g_.patch_w)
+    throw ValueError(owner + ": the image (" + std::to_string(pv.size(2)) + "*" + std::to_string(pv.size(3)) + ") is smaller than one patch");
   const Tensor p = ops::conv2d(pv.to(DType::F32).contiguous(), weight_, bias_, {g_.patch_h, g_.patch_w});
   const int64_t B = p.size(0), H = p.size(1);
   return p.view({B, H, p.size(2) * p.size(3)}).transpose(1, 2).contiguous();

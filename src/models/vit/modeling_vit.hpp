@@ -45,7 +45,10 @@ class Layer : public nn::Module {
 class PatchEmbeddings : public nn::Module {
  public:
   PatchEmbeddings(int64_t hidden, const Grid& g);
+  // Checks the image is the configured image_size, as ViT does without interpolate_pos_encoding.
   Tensor operator()(const Tensor& pixel_values, const std::string& owner) const;
+  // Any image size (families that interpolate their positions).
+  Tensor project(const Tensor& pixel_values, const std::string& owner) const;
 
  private:
   Grid g_;
