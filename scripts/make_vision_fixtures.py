@@ -57,6 +57,10 @@ def main():
                                         layerscale_value=0.5, **cnn), ["Dinov2Model", "Dinov2ForImageClassification"])
     models["dinov2-swiglu"] = (tf.Dinov2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, image_size=32, patch_size=8,
                                                use_swiglu_ffn=True, hidden_act="gelu_new", **cnn), ["Dinov2Model"])
+    models["segformer"] = (tf.SegformerConfig(num_encoder_blocks=3, depths=[1, 2, 1], sr_ratios=[4, 2, 1], hidden_sizes=[8, 16, 24],
+                                              patch_sizes=[7, 3, 3], strides=[4, 2, 2], num_attention_heads=[1, 2, 4], mlp_ratios=[2, 2, 2],
+                                              decoder_hidden_size=16, **cnn),
+                           ["SegformerModel", "SegformerForImageClassification", "SegformerForSemanticSegmentation"])
     cases = []
     for family, (config, classes) in models.items():
         for i, cls in enumerate(classes):
@@ -67,7 +71,7 @@ def main():
             model = getattr(tf, cls)(cfg).eval()
             spread_weights(model, seed=10 + i)
             d = os.path.join(root, cls)
-            if family.startswith("resnet"):
+            if family.startswith("resnet") or family == "segformer":
                 # Batch-norm statistics as a trained network has them.
                 with torch.no_grad():
                     for m in model.modules():
@@ -75,6 +79,10 @@ def main():
                             m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.2)
                             m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
                 d = os.path.join(root, cls + ("-basic" if family == "resnet-basic" else ""))
+                if cls == "SegformerForSemanticSegmentation":
+                    # Centre each class's logits over the batch: the argmax map then holds several classes.
+                    with torch.no_grad():
+                        model.decode_head.classifier.bias.sub_(model(pixel_values=pixel_values).logits.mean(dim=(0, 2, 3)))
             if family == "dinov2-swiglu":
                 d = os.path.join(root, cls + "-swiglu")
             model.save_pretrained(d)
@@ -85,8 +93,8 @@ def main():
                     out = model(pixel_values=pixel_values)
             goldens = {k: v.contiguous().numpy() for k, v in out.items() if isinstance(v, torch.Tensor) and k != "loss"}
             save_file(goldens, os.path.join(d, "goldens.safetensors"))
-            auto = "AutoModel" if cls.endswith("Model") else \
-                "AutoModelForMaskedImageModeling" if "Masked" in cls else "AutoModelForImageClassification"
+            auto = "AutoModel" if cls.endswith("Model") else "AutoModelForMaskedImageModeling" if "Masked" in cls else \
+                "AutoModelForSemanticSegmentation" if "Semantic" in cls else "AutoModelForImageClassification"
             cases.append({"dir": os.path.basename(d), "auto_class": auto, "outputs": sorted(goldens), "square": "Masked" in cls})
     # The same ViT classifier with the pre-v5 key names.
     src = os.path.join(root, "ViTForImageClassification")
@@ -111,6 +119,19 @@ def main():
     images = [os.path.join(OUT, "images", n) for n in ("photo.jpg", "exif6.jpg", "rgb.png")]
     pipe = tf.pipeline("image-classification", model=pipe_dir)
     results = {"images": ["photo.jpg", "exif6.jpg", "rgb.png"], "top_k_default": pipe(images), "top_k_2": pipe(images, top_k=2)}
+    # image-segmentation (semantic) with the SegFormer head: masks as PNG-ready 0/255 arrays.
+    seg_dir = os.path.join(root, "segformer-pipeline")
+    shutil.copytree(os.path.join(root, "SegformerForSemanticSegmentation"), seg_dir)
+    with open(os.path.join(seg_dir, "preprocessor_config.json"), "w") as f:
+        json.dump({"image_processor_type": "SegformerImageProcessor", "size": {"height": 64, "width": 64}}, f, indent=1)
+    seg = tf.pipeline("image-segmentation", model=seg_dir)
+    masks = {}
+    for n in ("photo.jpg", "rgb.png"):
+        out = seg(os.path.join(OUT, "images", n))
+        results.setdefault("segmentation", {})[n] = [o["label"] for o in out]
+        for i, o in enumerate(out):
+            masks[f"{n}.{i}"] = np.array(o["mask"])
+    save_file(masks, os.path.join(root, "segmentation_masks.safetensors"))
     with open(os.path.join(root, "pipeline.json"), "w") as f:
         json.dump(results, f, indent=1)
     with open(os.path.join(root, "cases.json"), "w") as f:

@@ -236,3 +236,18 @@ TEST(Cli, RunImageTextToText) {
   EXPECT_EQ(out, fixture("images/photo.jpg") + "\n  what is in the image ?\n  -> " + g["pipeline_new_text"][0].get<std::string>() + "\n");
   EXPECT_NE(run(kCli + " run " + fixture("multimodal/llava") + " " + fixture("images/photo.jpg") + " 2>&1", &out), 0);
 }
+
+TEST(Cli, RunImageSegmentationWritesMasks) {
+  TempDir d;
+  const std::string img = d / "photo.jpg";
+  std::filesystem::copy_file(fixture("images/photo.jpg"), img);
+  std::string out;
+  ASSERT_EQ(run(kCli + " run " + fixture("vision/segformer-pipeline") + " " + img + " 2>/dev/null", &out), 0) << out;
+  EXPECT_NE(out.find("class_0"), std::string::npos) << out;
+  // The written mask reads back as the pipeline's mask.
+  const auto pipe = ImageSegmentationPipeline::from_pretrained(fixture("vision/segformer-pipeline"));
+  const auto masks = (*pipe)(load_image(img));
+  const Image back = load_image(img + ".mask0.png");
+  ASSERT_EQ(back.height, masks[0].mask.height);
+  for (int64_t i = 0; i < back.height * back.width; ++i) ASSERT_EQ(back.pixels[static_cast<size_t>(i * 3)], masks[0].mask.pixels[static_cast<size_t>(i)]);
+}

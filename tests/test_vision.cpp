@@ -57,3 +57,27 @@ TEST(Vision, WrongImageSizeOrChannelsIsATypedError) {
   EXPECT_THROW(model->forward({{"pixel_values", Tensor::zeros({3, 32, 48})}}), ShapeMismatch);
   EXPECT_THROW(model->forward({}), ValueError);
 }
+
+TEST(Vision, ImageSegmentationPipelineMatchesPython) {
+  const Json want = parse_json_file(kDir + "/pipeline.json")["segmentation"];
+  const SafeTensorsFile masks = SafeTensorsFile::open(kDir + "/segmentation_masks.safetensors");
+  const auto pipe = ImageSegmentationPipeline::from_pretrained(kDir + "/segformer-pipeline");
+  for (const auto& [name, labels] : want.items()) {
+    SCOPED_TRACE(name);
+    const Image image = load_image(testutil::fixture("images/" + name));
+    const auto got = (*pipe)(image);
+    ASSERT_EQ(got.size(), labels.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].label, labels[i].get<std::string>());
+      EXPECT_FALSE(got[i].score.has_value());
+      const Tensor m = masks.get(name + "." + std::to_string(i));
+      ASSERT_EQ(m.size(0), image.height);
+      ASSERT_EQ(m.size(1), image.width);
+      // Pixels whose two best classes tie to float rounding may flip; none do on these inputs.
+      const uint8_t* p = m.data<uint8_t>();
+      int64_t diff = 0;
+      for (size_t k = 0; k < got[i].mask.pixels.size(); ++k) diff += got[i].mask.pixels[k] != p[k];
+      EXPECT_EQ(diff, 0) << got[i].label;
+    }
+  }
+}

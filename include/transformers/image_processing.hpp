@@ -27,6 +27,9 @@ struct Image {
 Image load_image(const std::string& path);
 Image decode_image(const uint8_t* data, size_t size, const std::string& what = "image");
 
+// Writes 1- or 3-channel 8-bit pixels as a PNG; OSError when the file cannot be written.
+void save_png(const Image& image, const std::string& path);
+
 // PILImageResampling's numbering.
 enum class Resample { Nearest = 0, Lanczos = 1, Bilinear = 2, Bicubic = 3, Box = 4, Hamming = 5 };
 

@@ -135,6 +135,7 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForImageClassification)
 TRANSFORMERS_AUTO_CLASS(AutoModelForMaskedImageModeling)
 TRANSFORMERS_AUTO_CLASS(AutoModelForZeroShotImageClassification)
 TRANSFORMERS_AUTO_CLASS(AutoModelForImageTextToText)
+TRANSFORMERS_AUTO_CLASS(AutoModelForSemanticSegmentation)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".

@@ -264,4 +264,22 @@ class ImageTextToTextPipeline {
   std::unique_ptr<ImageTextProcessor> processor_;
 };
 
+// pipeline("image-segmentation") for semantic segmentation models: the logits resized (bilinear)
+// to the image, the best class per pixel, and one 0/255 mask per class present, by class id.
+struct SegmentMask {
+  std::optional<double> score;  // none for semantic segmentation, as in Python
+  std::string label;
+  Image mask;  // one channel, the input image's size
+};
+class ImageSegmentationPipeline {
+ public:
+  static std::unique_ptr<ImageSegmentationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
+                                                                    const ImageProcessorOptions& p = {});
+  std::vector<SegmentMask> operator()(const Image& image) const;
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<ImageProcessor> processor_;
+};
+
 }  // namespace transformers

@@ -44,6 +44,7 @@
 #include "models/clip/modeling_clip.hpp"
 #include "models/convnext/modeling_convnext.hpp"
 #include "models/dinov2/modeling_dinov2.hpp"
+#include "models/segformer/modeling_segformer.hpp"
 #include "models/llava/modeling_llava.hpp"
 #include "models/resnet/modeling_resnet.hpp"
 #include "models/deit/modeling_deit.hpp"
@@ -193,6 +194,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"convnextv2", convnext::v2_config_spec},
       {"llava", llava::config_spec},
       {"dinov2", dinov2::config_spec},
+      {"segformer", segformer::config_spec},
   };
   return v;
 }
@@ -468,6 +470,9 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForImageTextToText", "llava", "LlavaForConditionalGeneration", llava::make_for_conditional_generation},
       {"AutoModel", "dinov2", "Dinov2Model", dinov2::make_model},
       {"AutoModelForImageClassification", "dinov2", "Dinov2ForImageClassification", dinov2::make_for_image_classification},
+      {"AutoModel", "segformer", "SegformerModel", segformer::make_model},
+      {"AutoModelForImageClassification", "segformer", "SegformerForImageClassification", segformer::make_for_image_classification},
+      {"AutoModelForSemanticSegmentation", "segformer", "SegformerForSemanticSegmentation", segformer::make_for_semantic_segmentation},
   };
   return v;
 }
@@ -488,7 +493,7 @@ const std::vector<std::string>& auto_class_names() {
       "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForCTC", "AutoModelForAudioClassification",
       "AutoModelForAudioFrameClassification", "AutoModelForAudioXVector", "AutoModelForImageClassification",
       "AutoModelForMaskedImageModeling", "AutoModelForZeroShotImageClassification",
-      "AutoModelForImageTextToText"};
+      "AutoModelForImageTextToText", "AutoModelForSemanticSegmentation"};
   return v;
 }
 

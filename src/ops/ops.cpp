@@ -462,6 +462,52 @@ Tensor interpolate_bicubic(const Tensor& x, int64_t OH, int64_t OW) {
   return y;
 }
 
+namespace {
+// Left source index, its right neighbour and the right weight of each output position (torch's
+// area_pixel_compute_source_index: negative positions clamp to 0).
+struct LinearTaps {
+  std::vector<int64_t> i0, i1;
+  std::vector<float> w1;
+};
+LinearTaps linear_taps(int64_t in, int64_t out) {
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  LinearTaps t;
+  for (int64_t o = 0; o < out; ++o) {
+    const float real = std::max(scale * (static_cast<float>(o) + 0.5f) - 0.5f, 0.0f);
+    const auto i0 = static_cast<int64_t>(real);
+    t.i0.push_back(i0);
+    t.i1.push_back(i0 + (i0 < in - 1 ? 1 : 0));
+    t.w1.push_back(real - static_cast<float>(i0));
+  }
+  return t;
+}
+}  // namespace
+
+Tensor interpolate_bilinear(const Tensor& x, int64_t OH, int64_t OW) {
+  require_defined(x, "interpolate", "input");
+  if (x.dim() != 4) throw ShapeMismatch("interpolate(bilinear): input must be [batch, channels, height, width], got " + shape_str(x.shape()));
+  if (OH <= 0 || OW <= 0) throw ValueError("interpolate(bilinear): the output size must be positive");
+  const int64_t N = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
+  const LinearTaps ty = linear_taps(H, OH), tx = linear_taps(W, OW);
+  const Tensor xf = f32c(x);
+  Tensor y = Tensor::empty({x.size(0), x.size(1), OH, OW});
+  const float* in = xf.data<float>();
+  float* out = y.data<float>();
+#pragma omp parallel for if (N * OH * OW > 65536)
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t oy = 0; oy < OH; ++oy) {
+      const float h1 = ty.w1[static_cast<size_t>(oy)], h0 = 1.0f - h1;
+      const float* r0 = in + (n * H + ty.i0[static_cast<size_t>(oy)]) * W;
+      const float* r1 = in + (n * H + ty.i1[static_cast<size_t>(oy)]) * W;
+      for (int64_t ox = 0; ox < OW; ++ox) {
+        const auto a = static_cast<size_t>(ox);
+        const float w1 = tx.w1[a], w0 = 1.0f - w1;
+        out[(n * OH + oy) * OW + ox] = h0 * (w0 * r0[tx.i0[a]] + w1 * r0[tx.i1[a]]) + h1 * (w0 * r1[tx.i0[a]] + w1 * r1[tx.i1[a]]);
+      }
+    }
+  return y;
+}
+
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
   require_defined(x, "max_pool2d", "input");
   if (x.dim() != 4) throw ShapeMismatch("max_pool2d: input must be [batch, channels, height, width], got " + shape_str(x.shape()));

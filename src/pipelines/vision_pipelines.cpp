@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ops/ops.hpp"
 #include "pipelines/pipeline_utils.hpp"
 #include "transformers/errors.hpp"
 
@@ -93,6 +94,42 @@ std::string ImageTextToTextPipeline::chat(const Image& image, const std::string&
   ChatTemplateOptions co;
   co.add_generation_prompt = true;
   return (*this)(image, processor_->tokenizer().apply_chat_template(messages_json, co), g);
+}
+
+std::unique_ptr<ImageSegmentationPipeline> ImageSegmentationPipeline::from_pretrained(const std::string& name, const FromPretrainedOptions& o,
+                                                                                    const ImageProcessorOptions& p) {
+  auto pipe = std::unique_ptr<ImageSegmentationPipeline>(new ImageSegmentationPipeline());
+  pipe->model_ = AutoModelForSemanticSegmentation::from_pretrained(name, o);
+  pipe->processor_ = AutoImageProcessor::from_pretrained(name, o, p);
+  return pipe;
+}
+
+std::vector<SegmentMask> ImageSegmentationPipeline::operator()(const Image& image) const {
+  const Tensor logits = model_->forward({{"pixel_values", (*processor_)({image}).at("pixel_values")}})["logits"];
+  // post_process_semantic_segmentation: bilinear to the image size, then argmax over classes.
+  const Tensor up = ops::interpolate_bilinear(logits.to(DType::F32).contiguous(), image.height, image.width);
+  const int64_t L = up.size(1), HW = image.height * image.width;
+  const float* x = up.data<float>();
+  std::vector<int64_t> cls(static_cast<size_t>(HW), 0);
+  std::vector<bool> present(static_cast<size_t>(L), false);
+  for (int64_t i = 0; i < HW; ++i) {
+    int64_t best = 0;
+    for (int64_t l = 1; l < L; ++l)
+      if (x[l * HW + i] > x[best * HW + i]) best = l;
+    cls[static_cast<size_t>(i)] = best;
+    present[static_cast<size_t>(best)] = true;
+  }
+  std::vector<SegmentMask> out;
+  for (int64_t l = 0; l < L; ++l) {
+    if (!present[static_cast<size_t>(l)]) continue;
+    SegmentMask m;
+    m.label = label_of(model_->config(), l);
+    m.mask.height = image.height, m.mask.width = image.width, m.mask.channels = 1;
+    m.mask.pixels.resize(static_cast<size_t>(HW));
+    for (int64_t i = 0; i < HW; ++i) m.mask.pixels[static_cast<size_t>(i)] = cls[static_cast<size_t>(i)] == l ? 255 : 0;
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 }  // namespace transformers

@@ -176,6 +176,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     else if (a.find("ForImageClassification") != std::string::npos) task = "image-classification";
     else if (a == "CLIPModel" || a == "SiglipModel") task = "zero-shot-image-classification";
     else if (a == "LlavaForConditionalGeneration") task = "image-text-to-text";
+    else if (a.find("ForSemanticSegmentation") != std::string::npos) task = "image-segmentation";
     else if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
     else if (is_seq2seq_lm(a)) task = "text2text-generation";
     else if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
@@ -215,6 +216,20 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     for (size_t i = 0; i < r.size(); ++i) {
       std::cout << inputs[i] << "\n";
       for (const auto& l : r[i]) std::printf("  %-20s %.4f\n", l.label.c_str(), l.score);
+    }
+  } else if (task == "image-segmentation") {  // image files; one mask PNG per class next to each
+    auto p = ImageSegmentationPipeline::from_pretrained(model_id, o);
+    for (const auto& path : inputs) {
+      const Image image = load_image(path);
+      std::cout << path << "\n";
+      const auto masks = (*p)(image);
+      for (size_t i = 0; i < masks.size(); ++i) {
+        int64_t on = 0;
+        for (uint8_t v : masks[i].mask.pixels) on += v != 0;
+        const std::string out = path + ".mask" + std::to_string(i) + ".png";
+        save_png(masks[i].mask, out);
+        std::printf("  %-20s %5.1f%%  %s\n", masks[i].label.c_str(), 100.0 * static_cast<double>(on) / static_cast<double>(masks[i].mask.pixels.size()), out.c_str());
+      }
     }
   } else if (task == "image-text-to-text") {  // an image file, then the prompt
     if (inputs.size() < 2) throw ValueError("image-text-to-text: give an image file and a prompt");
@@ -295,7 +310,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, zero-shot-image-classification, image-text-to-text)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, zero-shot-image-classification, image-text-to-text)");
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <jpeglib.h>
 #include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
 #include <webp/decode.h>
 #include <fstream>
 #include <iterator>
@@ -207,6 +208,15 @@ Image load_image(const std::string& path) {
   if (!f) throw OSError("cannot read image file " + path);
   const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   return decode_image(bytes.data(), bytes.size(), path);
+}
+
+void save_png(const Image& image, const std::string& path) {
+  if (image.height <= 0 || image.width <= 0 || (image.channels != 1 && image.channels != 3) ||
+      image.pixels.size() != static_cast<size_t>(image.height * image.width * image.channels))
+    throw ValueError("save_png: the image must hold height x width x (1 or 3) pixels");
+  if (!stbi_write_png(path.c_str(), static_cast<int>(image.width), static_cast<int>(image.height), static_cast<int>(image.channels),
+                      image.pixels.data(), static_cast<int>(image.width * image.channels)))
+    throw OSError("cannot write PNG " + path);
 }
 
 }  // namespace transformers
