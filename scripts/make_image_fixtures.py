@@ -100,7 +100,7 @@ def main():
         "crop_pad": {"image_processor_type": "CLIPImageProcessor", "size": {"shortest_edge": 20}, "crop_size": {"height": 27, "width": 33}},
         "no_norm": {"image_processor_type": "ViTImageProcessor", "size": {"height": 24, "width": 24}, "do_normalize": False, "resample": 0},
     }
-    inputs = [load_image(os.path.join(root, n)) for n in ("photo.jpg", "exif6.jpg", "rgb.png")]
+    inputs = [load_image(os.path.join(root, n)) for n in ("photo.jpg", "exif6.jpg", "rgb.png", "gray.jpg", "rgba.png", "palette.png")]
     cases = {}
     for name, cfg in configs.items():
         d = os.path.join(root, "processors", name)
@@ -114,7 +114,7 @@ def main():
             goldens[f"processor.{name}.{backend}"] = np.ascontiguousarray(pv.astype(np.float32))
             cases[name] = type(proc).__name__.removesuffix("Pil")
     with open(os.path.join(root, "cases.json"), "w") as f:
-        json.dump({"inputs": ["photo.jpg", "exif6.jpg", "rgb.png"], "processors": cases,
+        json.dump({"inputs": ["photo.jpg", "exif6.jpg", "rgb.png", "gray.jpg", "rgba.png", "palette.png"], "processors": cases,
                    "resize_sizes": sizes, "files": sorted(files)}, f, indent=1)
     save_file(goldens, os.path.join(root, "goldens.safetensors"))
     print("images:", len(goldens), "goldens", os.path.getsize(os.path.join(root, "goldens.safetensors")) // 1024, "KiB")
