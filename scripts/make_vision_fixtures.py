@@ -61,6 +61,12 @@ def main():
                                               patch_sizes=[7, 3, 3], strides=[4, 2, 2], num_attention_heads=[1, 2, 4], mlp_ratios=[2, 2, 2],
                                               decoder_hidden_size=16, **cnn),
                            ["SegformerModel", "SegformerForImageClassification", "SegformerForSemanticSegmentation"])
+    backbone = dict(hidden_size=32, num_hidden_layers=4, num_attention_heads=4, image_size=32, patch_size=8, out_indices=[1, 2, 3, 4],
+                    reshape_hidden_states=False, apply_layernorm=True)
+    depth = dict(patch_size=8, reassemble_hidden_size=32, neck_hidden_sizes=[8, 16, 24, 32], fusion_hidden_size=16, head_hidden_size=8)
+    models["depth_anything"] = (tf.DepthAnythingConfig(backbone_config=tf.Dinov2Config(**backbone), **depth), ["DepthAnythingForDepthEstimation"])
+    models["depth_anything-metric"] = (tf.DepthAnythingConfig(backbone_config=tf.Dinov2Config(**backbone), depth_estimation_type="metric",
+                                                              max_depth=20, **depth), ["DepthAnythingForDepthEstimation"])
     cases = []
     for family, (config, classes) in models.items():
         for i, cls in enumerate(classes):
@@ -85,6 +91,13 @@ def main():
                         model.decode_head.classifier.bias.sub_(model(pixel_values=pixel_values).logits.mean(dim=(0, 2, 3)))
             if family == "dinov2-swiglu":
                 d = os.path.join(root, cls + "-swiglu")
+            if family == "depth_anything-metric":
+                d = os.path.join(root, cls + "-metric")
+            if family.startswith("depth_anything"):
+                # Random convolutions stacked this deep reach the thousands; bring the depth logits to O(1)
+                # so that the metric head's sigmoid is not saturated.
+                with torch.no_grad():
+                    model.head.conv3.weight.mul_(1e-3)
             model.save_pretrained(d)
             with torch.no_grad():
                 if "Masked" in cls:
@@ -94,7 +107,8 @@ def main():
             goldens = {k: v.contiguous().numpy() for k, v in out.items() if isinstance(v, torch.Tensor) and k != "loss"}
             save_file(goldens, os.path.join(d, "goldens.safetensors"))
             auto = "AutoModel" if cls.endswith("Model") else "AutoModelForMaskedImageModeling" if "Masked" in cls else \
-                "AutoModelForSemanticSegmentation" if "Semantic" in cls else "AutoModelForImageClassification"
+                "AutoModelForSemanticSegmentation" if "Semantic" in cls else "AutoModelForDepthEstimation" if "Depth" in cls else \
+                "AutoModelForImageClassification"
             cases.append({"dir": os.path.basename(d), "auto_class": auto, "outputs": sorted(goldens), "square": "Masked" in cls})
     # The same ViT classifier with the pre-v5 key names.
     src = os.path.join(root, "ViTForImageClassification")

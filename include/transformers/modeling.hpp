@@ -136,6 +136,7 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForMaskedImageModeling)
 TRANSFORMERS_AUTO_CLASS(AutoModelForZeroShotImageClassification)
 TRANSFORMERS_AUTO_CLASS(AutoModelForImageTextToText)
 TRANSFORMERS_AUTO_CLASS(AutoModelForSemanticSegmentation)
+TRANSFORMERS_AUTO_CLASS(AutoModelForDepthEstimation)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".

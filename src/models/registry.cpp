@@ -43,6 +43,7 @@
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
 #include "models/clip/modeling_clip.hpp"
 #include "models/convnext/modeling_convnext.hpp"
+#include "models/depth_anything/modeling_depth_anything.hpp"
 #include "models/dinov2/modeling_dinov2.hpp"
 #include "models/segformer/modeling_segformer.hpp"
 #include "models/llava/modeling_llava.hpp"
@@ -195,6 +196,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"llava", llava::config_spec},
       {"dinov2", dinov2::config_spec},
       {"segformer", segformer::config_spec},
+      {"depth_anything", depth_anything::config_spec},
   };
   return v;
 }
@@ -473,6 +475,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "segformer", "SegformerModel", segformer::make_model},
       {"AutoModelForImageClassification", "segformer", "SegformerForImageClassification", segformer::make_for_image_classification},
       {"AutoModelForSemanticSegmentation", "segformer", "SegformerForSemanticSegmentation", segformer::make_for_semantic_segmentation},
+      {"AutoModelForDepthEstimation", "depth_anything", "DepthAnythingForDepthEstimation", depth_anything::make_for_depth_estimation},
   };
   return v;
 }
@@ -493,7 +496,7 @@ const std::vector<std::string>& auto_class_names() {
       "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForCTC", "AutoModelForAudioClassification",
       "AutoModelForAudioFrameClassification", "AutoModelForAudioXVector", "AutoModelForImageClassification",
       "AutoModelForMaskedImageModeling", "AutoModelForZeroShotImageClassification",
-      "AutoModelForImageTextToText", "AutoModelForSemanticSegmentation"};
+      "AutoModelForImageTextToText", "AutoModelForSemanticSegmentation", "AutoModelForDepthEstimation"};
   return v;
 }
 

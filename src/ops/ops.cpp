@@ -469,11 +469,13 @@ struct LinearTaps {
   std::vector<int64_t> i0, i1;
   std::vector<float> w1;
 };
-LinearTaps linear_taps(int64_t in, int64_t out) {
-  const float scale = static_cast<float>(in) / static_cast<float>(out);
+LinearTaps linear_taps(int64_t in, int64_t out, bool align_corners) {
+  // align_corners maps the corner pixels onto each other: scale (in - 1) / (out - 1), no half-pixel shift.
+  const float scale = align_corners ? (out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f)
+                                    : static_cast<float>(in) / static_cast<float>(out);
   LinearTaps t;
   for (int64_t o = 0; o < out; ++o) {
-    const float real = std::max(scale * (static_cast<float>(o) + 0.5f) - 0.5f, 0.0f);
+    const float real = align_corners ? scale * static_cast<float>(o) : std::max(scale * (static_cast<float>(o) + 0.5f) - 0.5f, 0.0f);
     const auto i0 = static_cast<int64_t>(real);
     t.i0.push_back(i0);
     t.i1.push_back(i0 + (i0 < in - 1 ? 1 : 0));
@@ -483,12 +485,12 @@ LinearTaps linear_taps(int64_t in, int64_t out) {
 }
 }  // namespace
 
-Tensor interpolate_bilinear(const Tensor& x, int64_t OH, int64_t OW) {
+Tensor interpolate_bilinear(const Tensor& x, int64_t OH, int64_t OW, bool align_corners) {
   require_defined(x, "interpolate", "input");
   if (x.dim() != 4) throw ShapeMismatch("interpolate(bilinear): input must be [batch, channels, height, width], got " + shape_str(x.shape()));
   if (OH <= 0 || OW <= 0) throw ValueError("interpolate(bilinear): the output size must be positive");
   const int64_t N = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
-  const LinearTaps ty = linear_taps(H, OH), tx = linear_taps(W, OW);
+  const LinearTaps ty = linear_taps(H, OH, align_corners), tx = linear_taps(W, OW, align_corners);
   const Tensor xf = f32c(x);
   Tensor y = Tensor::empty({x.size(0), x.size(1), OH, OW});
   const float* in = xf.data<float>();

@@ -63,8 +63,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
 // torch.nn.functional.interpolate(mode="bicubic", align_corners=False, antialias=False) to
 // (height, width): x [B, C, H, W], cubic convolution with A = -0.75, borders clamped, float math.
 Tensor interpolate_bicubic(const Tensor& x, int64_t height, int64_t width);
-// torch.nn.functional.interpolate(mode="bilinear", align_corners=False, antialias=False).
-Tensor interpolate_bilinear(const Tensor& x, int64_t height, int64_t width);
+// torch.nn.functional.interpolate(mode="bilinear", antialias=False) to (height, width).
+Tensor interpolate_bilinear(const Tensor& x, int64_t height, int64_t width, bool align_corners = false);
 // torch.nn.functional.max_pool2d (padding counts as -inf): x [B, C, H, W].
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding);
 // conv1d on channels-last activations: x [B, L, Cin] -> [B, L', Cout] (same weight layout). What

@@ -104,15 +104,7 @@ class Dinov2Model : public nn::Module {
 
   ModelOutput run(const ModelInputs& in) const {
     const Tensor& pv = require_input(in, "pixel_values", "Dinov2Model");
-    Tensor x = patches_->project(pv, "Dinov2Model");
-    const int64_t B = x.size(0), N = x.size(1), H = d_.hidden;
-    if (const Tensor* m = find_input(in, "bool_masked_pos"); m && mask_) {
-      if (m->dim() != 2 || m->size(0) != B || m->size(1) != N)
-        throw ShapeMismatch("Dinov2Model: bool_masked_pos must be [batch, " + std::to_string(N) + "], got " + shape_str(m->shape()));
-      const Tensor w = m->to(DType::F32).contiguous().view({B, N, 1});
-      x = ops::add(ops::mul(x, ops::add(ops::scale(w, -1.0f), Tensor::full({1}, 1.0f))), ops::mul(w, *mask_));
-    }
-    Tensor h = ops::add(vit::prepend_tokens(x, {cls_}), positions(pv.size(2) / g_.patch_h, pv.size(3) / g_.patch_w));
+    Tensor h = embed(pv, find_input(in, "bool_masked_pos"));
     for (const auto* l : layers_) h = (*l)(h);
     h = (*norm_)(h);
     ModelOutput o;
@@ -121,7 +113,34 @@ class Dinov2Model : public nn::Module {
     return o;
   }
 
+  std::vector<Tensor> features(const Tensor& pv, const std::vector<int64_t>& stages, bool norm) const {
+    std::vector<Tensor> out(stages.size());
+    Tensor h = embed(pv, nullptr);
+    for (int64_t i = 0;; ++i) {
+      for (size_t s = 0; s < stages.size(); ++s)
+        if (stages[s] == i) out[s] = norm ? (*norm_)(h) : h;
+      if (i == static_cast<int64_t>(layers_.size())) break;
+      h = (*layers_[static_cast<size_t>(i)])(h);
+    }
+    for (size_t s = 0; s < stages.size(); ++s)
+      if (!out[s].defined()) throw ConfigError("Dinov2Backbone: stage " + std::to_string(stages[s]) + " is out of range");
+    return out;
+  }
+
  private:
+  Tensor embed(const Tensor& pv, const Tensor* masked) const {
+    Tensor x = patches_->project(pv, "Dinov2Model");
+    const Tensor* m = masked;
+    const int64_t B = x.size(0), N = x.size(1);
+    if (m && mask_) {
+      if (m->dim() != 2 || m->size(0) != B || m->size(1) != N)
+        throw ShapeMismatch("Dinov2Model: bool_masked_pos must be [batch, " + std::to_string(N) + "], got " + shape_str(m->shape()));
+      const Tensor w = m->to(DType::F32).contiguous().view({B, N, 1});
+      x = ops::add(ops::mul(x, ops::add(ops::scale(w, -1.0f), Tensor::full({1}, 1.0f))), ops::mul(w, *mask_));
+    }
+    return ops::add(vit::prepend_tokens(x, {cls_}), positions(pv.size(2) / g_.patch_h, pv.size(3) / g_.patch_w));
+  }
+
   // interpolate_pos_encoding: the square grid of learned positions resized bicubically to rows x cols.
   Tensor positions(int64_t rows, int64_t cols) const {
     const int64_t n = pos_->size(1) - 1, H = d_.hidden;
@@ -185,6 +204,10 @@ class ForImageClassification : public Base {
 }  // namespace
 
 std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, true); }
+std::unique_ptr<nn::Module> make_backbone(const PretrainedConfig& c) { return std::make_unique<Dinov2Model>(c); }
+std::vector<Tensor> backbone_features(const nn::Module& backbone, const Tensor& pv, const std::vector<int64_t>& stages, bool norm) {
+  return dynamic_cast<const Dinov2Model&>(backbone).features(pv, stages, norm);
+}
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c); }
 
 }  // namespace transformers::dinov2

@@ -1,0 +1,220 @@
+// Depth Anything: transformers/models/depth_anything/modeling_depth_anything.py on the DINOv2 backbone.
+#include "models/depth_anything/modeling_depth_anything.hpp"
+
+#include <cmath>
+
+#include "models/dinov2/modeling_dinov2.hpp"
+#include "nn/layers.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::depth_anything {
+
+ConfigSpec config_spec() {
+  ConfigSpec s{"depth_anything", "DepthAnythingConfig", R"({
+    "patch_size": 14, "initializer_range": 0.02, "reassemble_hidden_size": 384, "reassemble_factors": [4, 2, 1, 0.5],
+    "neck_hidden_sizes": [48, 96, 192, 384], "fusion_hidden_size": 64, "head_in_index": -1, "head_hidden_size": 32,
+    "depth_estimation_type": "relative", "max_depth": null
+  })"};
+  s.sub_configs = {{"backbone_config", "dinov2"}};
+  return s;
+}
+
+namespace {
+
+std::unique_ptr<nn::Conv2d> conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad, bool bias = true) {
+  nn::Conv2d::Options o;
+  o.stride = {stride, stride}, o.padding = {pad, pad}, o.bias = bias;
+  return std::make_unique<nn::Conv2d>(in, out, std::pair{k, k}, o);
+}
+
+// nn.ConvTranspose2d with kernel = stride = f and no padding: each input pixel paints an f x f block.
+class UpConv : public nn::Module {
+ public:
+  UpConv(int64_t ch, int64_t f)
+      : f_(f), weight_(param("weight", {ch, ch, f, f}, nn::ParamKind::Weight)), bias_(param("bias", {ch}, nn::ParamKind::Float32)) {}
+  Tensor operator()(const Tensor& x) const {
+    const int64_t B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight_.size(1), f = f_;
+    const Tensor tokens = x.view({B, C, H * W}).transpose(1, 2).contiguous();                        // [B, HW, C]
+    const Tensor painted = ops::linear(tokens, weight_.view({C, O * f * f}).transpose(0, 1).contiguous()).contiguous();  // [B, HW, O f f]
+    Tensor y = Tensor::empty({B, O, H * f, W * f});
+    const float* src = painted.data<float>();
+    const float* b = bias_.data<float>();
+    float* dst = y.data<float>();
+    for (int64_t n = 0; n < B; ++n)
+      for (int64_t p = 0; p < H * W; ++p)
+        for (int64_t o = 0; o < O; ++o)
+          for (int64_t i = 0; i < f; ++i)
+            for (int64_t j = 0; j < f; ++j)
+              dst[((n * O + o) * H * f + (p / W) * f + i) * W * f + (p % W) * f + j] = src[(n * H * W + p) * O * f * f + (o * f + i) * f + j] + b[o];
+    return y;
+  }
+
+ private:
+  int64_t f_;
+  Tensor& weight_;
+  Tensor& bias_;
+};
+
+// DepthAnythingReassembleLayer: 1x1 projection, then up (transposed conv), identity or down (strided 3x3).
+class Reassemble : public nn::Module {
+ public:
+  Reassemble(int64_t hidden, int64_t ch, double factor) {
+    proj_ = &child("projection", conv(hidden, ch, 1, 1, 0));
+    if (factor > 1) up_ = &child("resize", std::make_unique<UpConv>(ch, static_cast<int64_t>(factor)));
+    else if (factor < 1) down_ = &child("resize", conv(ch, ch, 3, static_cast<int64_t>(1 / factor), 1));
+  }
+  Tensor operator()(const Tensor& x) const {
+    const Tensor h = (*proj_)(x);
+    return up_ ? (*up_)(h) : down_ ? (*down_)(h) : h;
+  }
+
+ private:
+  nn::Conv2d *proj_, *down_ = nullptr;
+  UpConv* up_ = nullptr;
+};
+
+// Pre-activation residual unit: x + conv(relu(conv(relu(x)))).
+class Residual : public nn::Module {
+ public:
+  explicit Residual(int64_t ch) : c1_(&child("convolution1", conv(ch, ch, 3, 1, 1))), c2_(&child("convolution2", conv(ch, ch, 3, 1, 1))) {}
+  Tensor operator()(const Tensor& x) const {
+    const auto relu = ops::Activation::Relu;
+    return ops::add(x, (*c2_)(ops::activation((*c1_)(ops::activation(x, relu)), relu)));
+  }
+
+ private:
+  nn::Conv2d *c1_, *c2_;
+};
+
+class Fusion : public nn::Module {
+ public:
+  explicit Fusion(int64_t ch) {
+    proj_ = &child("projection", conv(ch, ch, 1, 1, 0));
+    r1_ = &child("residual_layer1", std::make_unique<Residual>(ch));
+    r2_ = &child("residual_layer2", std::make_unique<Residual>(ch));
+  }
+  // `size`: the next finer level's; none doubles (align_corners=True both ways).
+  Tensor operator()(Tensor h, const Tensor* residual, std::optional<std::pair<int64_t, int64_t>> size) const {
+    if (residual) {
+      Tensor r = *residual;
+      if (r.shape() != h.shape()) r = ops::interpolate_bilinear(r, h.size(2), h.size(3));
+      h = ops::add(h, (*r1_)(r));
+    }
+    h = (*r2_)(h);
+    const auto [oh, ow] = size ? *size : std::pair{h.size(2) * 2, h.size(3) * 2};
+    return (*proj_)(ops::interpolate_bilinear(h, oh, ow, true));
+  }
+
+ private:
+  nn::Conv2d* proj_;
+  Residual *r1_, *r2_;
+};
+
+class ForDepthEstimation : public Model {
+ public:
+  explicit ForDepthEstimation(const PretrainedConfig& c) : Model(c), backbone_cfg_(backbone_config(c)) {
+    if (backbone_cfg_.model_type() != "dinov2") throw ConfigError("DepthAnythingConfig: only a dinov2 backbone is supported, got " + backbone_cfg_.model_type());
+    patch_ = c.get_int("patch_size");
+    stages_ = out_stages(backbone_cfg_);
+    norm_features_ = backbone_cfg_.get_bool("apply_layernorm", true);
+    backbone_ = &child("backbone", dinov2::make_backbone(backbone_cfg_));
+    const auto sizes = c.get_int_list("neck_hidden_sizes");
+    const auto factors = c.get_float_list("reassemble_factors");
+    if (sizes.size() != factors.size() || sizes.size() != stages_.size())
+      throw ConfigError("DepthAnythingConfig: neck_hidden_sizes, reassemble_factors and the backbone's out_indices must have the same length");
+    const int64_t hidden = c.get_int("reassemble_hidden_size"), fusion = c.get_int("fusion_hidden_size");
+    auto& neck = child("neck", std::make_unique<nn::Container>());
+    auto& re = neck.add("reassemble_stage", std::make_unique<nn::Container>()).add("layers", std::make_unique<nn::Container>());
+    auto& convs = neck.add("convs", std::make_unique<nn::Container>());
+    auto& fuse = neck.add("fusion_stage", std::make_unique<nn::Container>()).add("layers", std::make_unique<nn::Container>());
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      reassemble_.push_back(&re.add(std::to_string(i), std::make_unique<Reassemble>(hidden, sizes[i], factors[i])));
+      convs_.push_back(&convs.add(std::to_string(i), conv(sizes[i], fusion, 3, 1, 1, false)));
+      fusion_.push_back(&fuse.add(std::to_string(i), std::make_unique<Fusion>(fusion)));
+    }
+    auto& head = child("head", std::make_unique<nn::Container>());
+    conv1_ = &head.add("conv1", conv(fusion, fusion / 2, 3, 1, 1));
+    conv2_ = &head.add("conv2", conv(fusion / 2, c.get_int("head_hidden_size"), 3, 1, 1));
+    conv3_ = &head.add("conv3", conv(c.get_int("head_hidden_size"), 1, 1, 1, 0));
+    head_in_ = c.get_int("head_in_index");
+    metric_ = c.get_string("depth_estimation_type") == "metric";
+    if (!metric_ && c.get_string("depth_estimation_type") != "relative") throw ConfigError("DepthAnythingConfig: depth_estimation_type must be relative or metric");
+    max_depth_ = c.has("max_depth") ? static_cast<float>(c.get_float("max_depth")) : 1.0f;
+  }
+  std::string base_model_prefix() const override { return "depth_anything"; }
+  std::string checkpoint_key(const std::string& key) const override {
+    static const std::pair<const char*, const char*> kRenames[] = {{"attention.attention.query", "attention.q_proj"},
+                                                                   {"attention.attention.key", "attention.k_proj"},
+                                                                   {"attention.attention.value", "attention.v_proj"},
+                                                                   {"attention.output.dense", "attention.o_proj"}};
+    std::string k = key;
+    for (const auto& [from, to] : kRenames)
+      if (auto at = k.find(from); at != std::string::npos) k.replace(at, std::string(from).size(), to);
+    return k;
+  }
+
+  ModelOutput forward(const ModelInputs& in) override {
+    const Tensor& pv = require_input(in, "pixel_values", "DepthAnythingForDepthEstimation");
+    const std::vector<Tensor> feats = dinov2::backbone_features(*backbone_, pv, stages_, norm_features_);
+    const int64_t ph = pv.size(2) / patch_, pw = pv.size(3) / patch_, B = pv.size(0);
+    std::vector<Tensor> levels;
+    for (size_t i = 0; i < feats.size(); ++i) {
+      const Tensor& f = feats[i];  // [B, 1 + ph * pw, C]: drop the CLS token, lay the patches out
+      const Tensor grid = f.slice(1, 1, f.size(1)).contiguous().view({B, ph, pw, f.size(2)}).permute({0, 3, 1, 2}).contiguous();
+      levels.push_back((*convs_[i])((*reassemble_[i])(grid)));
+    }
+    // Fusion from the coarsest level, each step sized to the next finer one (the last doubles).
+    Tensor fused;
+    std::vector<Tensor> outs;
+    for (size_t k = 0; k < levels.size(); ++k) {
+      const Tensor& h = levels[levels.size() - 1 - k];
+      std::optional<std::pair<int64_t, int64_t>> size;
+      if (k + 1 < levels.size()) size = std::pair{levels[levels.size() - 2 - k].size(2), levels[levels.size() - 2 - k].size(3)};
+      fused = k == 0 ? (*fusion_[k])(h, nullptr, size) : (*fusion_[k])(fused, &h, size);
+      outs.push_back(fused);
+    }
+    const int64_t at = head_in_ < 0 ? head_in_ + static_cast<int64_t>(outs.size()) : head_in_;
+    if (at < 0 || at >= static_cast<int64_t>(outs.size())) throw ConfigError("DepthAnythingConfig: head_in_index is out of range");
+    Tensor d = ops::interpolate_bilinear((*conv1_)(outs[static_cast<size_t>(at)]), ph * patch_, pw * patch_, true);
+    d = (*conv3_)(ops::activation((*conv2_)(d), ops::Activation::Relu));
+    d = metric_ ? ops::activation(d, ops::Activation::Sigmoid) : ops::activation(d, ops::Activation::Relu);
+    ModelOutput o;
+    o.set("predicted_depth", ops::scale(d, max_depth_).view({B, d.size(2), d.size(3)}));
+    return o;
+  }
+
+ private:
+  static PretrainedConfig backbone_config(const PretrainedConfig& c) {
+    if (auto b = c.sub_config("backbone_config")) return *b;
+    throw ConfigError("DepthAnythingConfig: backbone_config is required");
+  }
+  // out_indices, else out_features ("stage3" -> 3).
+  static std::vector<int64_t> out_stages(const PretrainedConfig& b) {
+    if (b.has("out_indices")) return b.get_int_list("out_indices");
+    std::vector<int64_t> s;
+    if (b.has("out_features"))
+      for (const auto& f : b.get_string_list("out_features")) {
+        if (f.rfind("stage", 0) != 0) throw ConfigError("Dinov2 backbone: out_features must name stages, got " + f);
+        s.push_back(std::stoll(f.substr(5)));
+      }
+    if (s.empty()) s.push_back(b.get_int("num_hidden_layers"));
+    return s;
+  }
+
+  PretrainedConfig backbone_cfg_;
+  int64_t patch_, head_in_;
+  std::vector<int64_t> stages_;
+  bool norm_features_, metric_;
+  float max_depth_;
+  nn::Module* backbone_;
+  std::vector<Reassemble*> reassemble_;
+  std::vector<nn::Conv2d*> convs_;
+  std::vector<Fusion*> fusion_;
+  nn::Conv2d *conv1_, *conv2_, *conv3_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> make_for_depth_estimation(const PretrainedConfig& c) { return std::make_unique<ForDepthEstimation>(c); }
+
+}  // namespace transformers::depth_anything
