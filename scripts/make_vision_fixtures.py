@@ -146,6 +146,25 @@ def main():
         for i, o in enumerate(out):
             masks[f"{n}.{i}"] = np.array(o["mask"])
     save_file(masks, os.path.join(root, "segmentation_masks.safetensors"))
+
+    # depth-estimation with Depth Anything and a DPT processor keeping the aspect ratio (multiples of the patch).
+    depth_dir = os.path.join(root, "depth-pipeline")
+    shutil.copytree(os.path.join(root, "DepthAnythingForDepthEstimation"), depth_dir)
+    with open(os.path.join(depth_dir, "preprocessor_config.json"), "w") as f:
+        json.dump({"image_processor_type": "DPTImageProcessor", "size": {"height": 40, "width": 40}, "keep_aspect_ratio": True,
+                   "ensure_multiple_of": 8, "resample": 3, "image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225]}, f, indent=1)
+    dpipe = tf.pipeline("depth-estimation", model=depth_dir)
+    depth = {}
+    for n in ("photo.jpg", "exif6.jpg", "rgb.png"):
+        path = os.path.join(OUT, "images", n)
+        out = dpipe(path)
+        depth[f"{n}.predicted_depth"] = out["predicted_depth"].numpy().astype(np.float32)
+        depth[f"{n}.depth"] = np.array(out["depth"])
+        for backend in ("torchvision", "pil"):
+            ip = tf.AutoImageProcessor.from_pretrained(depth_dir, backend=backend)
+            depth[f"{n}.pixel_values.{backend}"] = ip(images=[tf.image_utils.load_image(path)], return_tensors="np")["pixel_values"].astype(np.float32)
+    save_file(depth, os.path.join(root, "depth_goldens.safetensors"))
+    results["depth"] = ["photo.jpg", "exif6.jpg", "rgb.png"]
     with open(os.path.join(root, "pipeline.json"), "w") as f:
         json.dump(results, f, indent=1)
     with open(os.path.join(root, "cases.json"), "w") as f:

@@ -251,3 +251,17 @@ TEST(Cli, RunImageSegmentationWritesMasks) {
   ASSERT_EQ(back.height, masks[0].mask.height);
   for (int64_t i = 0; i < back.height * back.width; ++i) ASSERT_EQ(back.pixels[static_cast<size_t>(i * 3)], masks[0].mask.pixels[static_cast<size_t>(i)]);
 }
+
+TEST(Cli, RunDepthEstimationWritesPicture) {
+  TempDir d;
+  const std::string img = d / "rgb.png";
+  std::filesystem::copy_file(fixture("images/rgb.png"), img);
+  std::string out;
+  ASSERT_EQ(run(kCli + " run " + fixture("vision/depth-pipeline") + " " + img + " 2>/dev/null", &out), 0) << out;
+  EXPECT_NE(out.find("depth 21x33"), std::string::npos) << out;
+  const auto pipe = DepthEstimationPipeline::from_pretrained(fixture("vision/depth-pipeline"));
+  const DepthResult r = (*pipe)(load_image(img));
+  const Image back = load_image(img + ".depth.png");
+  ASSERT_EQ(back.width, r.depth.width);
+  for (int64_t i = 0; i < back.height * back.width; ++i) ASSERT_EQ(back.pixels[static_cast<size_t>(i * 3)], r.depth.pixels[static_cast<size_t>(i)]);
+}

@@ -81,3 +81,33 @@ TEST(Vision, ImageSegmentationPipelineMatchesPython) {
     }
   }
 }
+
+TEST(Vision, DptProcessorAndDepthEstimationPipelineMatchPython) {
+  const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/depth_goldens.safetensors");
+  const auto pipe = DepthEstimationPipeline::from_pretrained(kDir + "/depth-pipeline");
+  const Json cases = parse_json_file(kDir + "/pipeline.json");
+  ASSERT_EQ(cases["depth"].size(), 3u);
+  for (const auto& name : cases["depth"]) {
+    const std::string n = name.get<std::string>();
+    SCOPED_TRACE(n);
+    const Image image = load_image(testutil::fixture("images/" + n));
+    // keep_aspect_ratio + ensure_multiple_of: each image its own size, both backends.
+    for (const std::string backend : {"torchvision", "pil"}) {
+      const auto ip = AutoImageProcessor::from_pretrained(kDir + "/depth-pipeline", {}, {backend});
+      EXPECT_TRUE(testutil::allclose((*ip)({image}).at("pixel_values"), gold.get(n + ".pixel_values." + backend), 1e-5, 1e-5)) << backend;
+    }
+    const DepthResult r = (*pipe)(image);
+    EXPECT_TRUE(testutil::allclose(r.predicted_depth, gold.get(n + ".predicted_depth")));
+    const Tensor want = gold.get(n + ".depth");
+    ASSERT_EQ(want.size(0), r.depth.height);
+    ASSERT_EQ(want.size(1), r.depth.width);
+    // The 0..255 picture truncates: a value a hair from an integer may land one lower.
+    const uint8_t* p = want.data<uint8_t>();
+    int64_t off = 0;
+    for (size_t i = 0; i < r.depth.pixels.size(); ++i) {
+      EXPECT_LE(std::abs(int(r.depth.pixels[i]) - int(p[i])), 1);
+      off += r.depth.pixels[i] != p[i];
+    }
+    EXPECT_LE(off, static_cast<int64_t>(r.depth.pixels.size()) / 100);
+  }
+}

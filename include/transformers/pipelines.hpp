@@ -282,4 +282,21 @@ class ImageSegmentationPipeline {
   std::unique_ptr<ImageProcessor> processor_;
 };
 
+// pipeline("depth-estimation"): predicted depth resized (bicubic) to the image, and as a picture
+// scaled to 0..255 between its minimum and maximum.
+struct DepthResult {
+  Tensor predicted_depth;  // [height, width] float32
+  Image depth;             // one channel
+};
+class DepthEstimationPipeline {
+ public:
+  static std::unique_ptr<DepthEstimationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
+                                                                  const ImageProcessorOptions& p = {});
+  DepthResult operator()(const Image& image) const;
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<ImageProcessor> processor_;
+};
+
 }  // namespace transformers

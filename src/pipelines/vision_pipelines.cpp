@@ -132,4 +132,27 @@ std::vector<SegmentMask> ImageSegmentationPipeline::operator()(const Image& imag
   return out;
 }
 
+std::unique_ptr<DepthEstimationPipeline> DepthEstimationPipeline::from_pretrained(const std::string& name, const FromPretrainedOptions& o,
+                                                                                const ImageProcessorOptions& p) {
+  auto pipe = std::unique_ptr<DepthEstimationPipeline>(new DepthEstimationPipeline());
+  pipe->model_ = AutoModelForDepthEstimation::from_pretrained(name, o);
+  pipe->processor_ = AutoImageProcessor::from_pretrained(name, o, p);
+  return pipe;
+}
+
+DepthResult DepthEstimationPipeline::operator()(const Image& image) const {
+  const Tensor d = model_->forward({{"pixel_values", (*processor_)({image}).at("pixel_values")}})["predicted_depth"].to(DType::F32).contiguous();
+  DepthResult r;
+  r.predicted_depth = ops::interpolate_bicubic(d.view({1, 1, d.size(-2), d.size(-1)}), image.height, image.width).view({image.height, image.width});
+  const float* x = r.predicted_depth.data<float>();
+  const int64_t n = image.height * image.width;
+  const auto [lo, hi] = std::minmax_element(x, x + n);
+  r.depth.height = image.height, r.depth.width = image.width, r.depth.channels = 1;
+  r.depth.pixels.resize(static_cast<size_t>(n));
+  // numpy: ((d - min) / (max - min) * 255).astype(uint8), in float32.
+  const float range = *hi - *lo;
+  for (int64_t i = 0; i < n; ++i) r.depth.pixels[static_cast<size_t>(i)] = static_cast<uint8_t>(range > 0 ? (x[i] - *lo) / range * 255.0f : 0.0f);
+  return r;
+}
+
 }  // namespace transformers

@@ -177,6 +177,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     else if (a == "CLIPModel" || a == "SiglipModel") task = "zero-shot-image-classification";
     else if (a == "LlavaForConditionalGeneration") task = "image-text-to-text";
     else if (a.find("ForSemanticSegmentation") != std::string::npos) task = "image-segmentation";
+    else if (a.find("ForDepthEstimation") != std::string::npos) task = "depth-estimation";
     else if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
     else if (is_seq2seq_lm(a)) task = "text2text-generation";
     else if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
@@ -230,6 +231,17 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
         save_png(masks[i].mask, out);
         std::printf("  %-20s %5.1f%%  %s\n", masks[i].label.c_str(), 100.0 * static_cast<double>(on) / static_cast<double>(masks[i].mask.pixels.size()), out.c_str());
       }
+    }
+  } else if (task == "depth-estimation") {  // image files; the depth picture next to each
+    auto p = DepthEstimationPipeline::from_pretrained(model_id, o);
+    for (const auto& path : inputs) {
+      const DepthResult r = (*p)(load_image(path));
+      const auto d = r.predicted_depth.to_floats();
+      const auto [lo, hi] = std::minmax_element(d.begin(), d.end());
+      const std::string out = path + ".depth.png";
+      save_png(r.depth, out);
+      std::printf("%s\n  depth %ldx%ld, min %.4g, max %.4g  %s\n", path.c_str(), static_cast<long>(r.depth.height), static_cast<long>(r.depth.width), *lo, *hi,
+                  out.c_str());
     }
   } else if (task == "image-text-to-text") {  // an image file, then the prompt
     if (inputs.size() < 2) throw ValueError("image-text-to-text: give an image file and a prompt");
@@ -310,7 +322,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, zero-shot-image-classification, image-text-to-text)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, depth-estimation, zero-shot-image-classification, image-text-to-text)");
   }
   return 0;
 }

@@ -39,6 +39,8 @@ const ClassSpec kClasses[] = {
     {"ConvNextImageProcessor", kImagenetStandard,
      R"("resample": 3, "size": {"shortest_edge": 384}, "default_to_square": false, "do_resize": true, "crop_pct": 0.875)"},
     {"SegformerImageProcessor", kImagenetDefault, R"("resample": 2, "size": {"height": 512, "width": 512}, "do_resize": true)"},
+    {"DPTImageProcessor", kImagenetStandard,
+     R"("resample": 3, "size": {"height": 384, "width": 384}, "do_resize": true, "do_pad": false, "ensure_multiple_of": 1, "keep_aspect_ratio": false)"},
     {"MobileNetV2ImageProcessor", kImagenetStandard,
      R"("resample": 2, "size": {"shortest_edge": 256}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
 };
@@ -49,7 +51,7 @@ const std::pair<const char*, const char*> kModelTypes[] = {
     {"dinov2", "BitImageProcessor"},    {"bit", "BitImageProcessor"},         {"clip", "CLIPImageProcessor"},
     {"siglip", "SiglipImageProcessor"}, {"convnext", "ConvNextImageProcessor"}, {"convnextv2", "ConvNextImageProcessor"},
     {"resnet", "ConvNextImageProcessor"}, {"segformer", "SegformerImageProcessor"}, {"mobilenet_v2", "MobileNetV2ImageProcessor"},
-    {"swin", "ViTImageProcessor"},
+    {"swin", "ViTImageProcessor"},         {"dpt", "DPTImageProcessor"},          {"depth_anything", "DPTImageProcessor"},
 };
 
 int64_t positive(const Json& v, const std::string& what) {
@@ -124,6 +126,10 @@ class BaseImageProcessor : public ImageProcessor {
     for (double s : std_)
       if (s == 0.0) throw ConfigError(name_ + ": image_std must not be zero");
     crop_pct_ = c.value("crop_pct", 0.0);
+    keep_aspect_ratio_ = flag("keep_aspect_ratio", false);
+    ensure_multiple_of_ = c.value("ensure_multiple_of", int64_t{1});
+    if (ensure_multiple_of_ <= 0) throw ConfigError(name_ + ": ensure_multiple_of must be positive");
+    if (flag("do_pad", false)) throw ConfigError(name_ + ": do_pad (size_divisor padding) is not supported");
     if (name_ == "ConvNextImageProcessor" && (!size_.shortest_edge || !(crop_pct_ > 0)))
       throw ConfigError("ConvNextImageProcessor: size must have 'shortest_edge' and crop_pct must be positive");
   }
@@ -165,6 +171,18 @@ class BaseImageProcessor : public ImageProcessor {
       const auto [h, w] = image::shortest_edge_size(im.height, im.width, static_cast<int64_t>(static_cast<double>(se) / crop_pct_));
       return image::center_crop(resize_image(im, h, w, r, backend_), se, se, backend_);
     }
+    if (name_ == "DPTImageProcessor") {
+      // Scale as little as possible (keep_aspect_ratio), then each side to a multiple (Python's round: half to even).
+      if (!size_.has_hw()) throw ValueError(name_ + ": size must have 'height' and 'width'");
+      double sh = static_cast<double>(*size_.height) / static_cast<double>(im.height), sw = static_cast<double>(*size_.width) / static_cast<double>(im.width);
+      if (keep_aspect_ratio_) {
+        if (std::fabs(1 - sw) < std::fabs(1 - sh)) sh = sw;
+        else sw = sh;
+      }
+      const auto m = static_cast<double>(ensure_multiple_of_);
+      auto constrain = [&](double v) { return static_cast<int64_t>(std::nearbyint(v / m) * m); };
+      return resize_image(im, constrain(sh * static_cast<double>(im.height)), constrain(sw * static_cast<double>(im.width)), r, backend_);
+    }
     const auto [h, w] = image::output_size(im, size_, name_);
     return resize_image(im, h, w, r, backend_);
   }
@@ -174,6 +192,8 @@ class BaseImageProcessor : public ImageProcessor {
   SizeDict size_, crop_;
   Resample resample_ = Resample::Bilinear;
   double rescale_factor_ = 1.0 / 255.0, crop_pct_ = 0.0;
+  bool keep_aspect_ratio_ = false;
+  int64_t ensure_multiple_of_ = 1;
   std::array<double, 3> mean_{}, std_{};
 };
 
