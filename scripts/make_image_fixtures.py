@@ -99,6 +99,10 @@ def main():
         "segformer": {"image_processor_type": "SegformerImageProcessor", "size": {"height": 32, "width": 48}},
         "crop_pad": {"image_processor_type": "CLIPImageProcessor", "size": {"shortest_edge": 20}, "crop_size": {"height": 27, "width": 33}},
         "no_norm": {"image_processor_type": "ViTImageProcessor", "size": {"height": 24, "width": 24}, "do_normalize": False, "resample": 0},
+        # Patches of 7 px (the real models use 14) keep the goldens small; the arithmetic is the same.
+        "qwen2_vl": {"image_processor_type": "Qwen2VLImageProcessor", "size": {"shortest_edge": 392, "longest_edge": 1568}, "patch_size": 7},
+        "qwen2_vl_legacy": {"image_processor_type": "Qwen2VLImageProcessor", "min_pixels": 196, "max_pixels": 784, "patch_size": 7,
+                            "merge_size": 2, "temporal_patch_size": 2},
     }
     inputs = [load_image(os.path.join(root, n)) for n in ("photo.jpg", "exif6.jpg", "rgb.png", "gray.jpg", "rgba.png", "palette.png")]
     cases = {}
@@ -110,8 +114,10 @@ def main():
         for backend in ("torchvision", "pil"):
             proc = tf.AutoImageProcessor.from_pretrained(d, backend=backend)
             assert proc.backend == backend, (name, backend, proc.backend)
-            pv = proc(images=inputs, return_tensors="np")["pixel_values"]
-            goldens[f"processor.{name}.{backend}"] = np.ascontiguousarray(pv.astype(np.float32))
+            out = proc(images=inputs, return_tensors="np")
+            goldens[f"processor.{name}.{backend}"] = np.ascontiguousarray(out["pixel_values"].astype(np.float32))
+            if "image_grid_thw" in out:
+                goldens[f"processor.{name}.{backend}.image_grid_thw"] = out["image_grid_thw"].astype(np.int64)
             cases[name] = type(proc).__name__.removesuffix("Pil")
     with open(os.path.join(root, "cases.json"), "w") as f:
         json.dump({"inputs": ["photo.jpg", "exif6.jpg", "rgb.png", "gray.jpg", "rgba.png", "palette.png"], "processors": cases,

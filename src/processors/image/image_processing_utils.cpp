@@ -41,6 +41,8 @@ const ClassSpec kClasses[] = {
     {"SegformerImageProcessor", kImagenetDefault, R"("resample": 2, "size": {"height": 512, "width": 512}, "do_resize": true)"},
     {"DPTImageProcessor", kImagenetStandard,
      R"("resample": 3, "size": {"height": 384, "width": 384}, "do_resize": true, "do_pad": false, "ensure_multiple_of": 1, "keep_aspect_ratio": false)"},
+    {"Qwen2VLImageProcessor", kOpenAiClip,
+     R"("resample": 3, "size": {"shortest_edge": 3136, "longest_edge": 1003520}, "do_resize": true, "patch_size": 14, "temporal_patch_size": 2, "merge_size": 2)"},
     {"MobileNetV2ImageProcessor", kImagenetStandard,
      R"("resample": 2, "size": {"shortest_edge": 256}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
 };
@@ -52,6 +54,7 @@ const std::pair<const char*, const char*> kModelTypes[] = {
     {"siglip", "SiglipImageProcessor"}, {"convnext", "ConvNextImageProcessor"}, {"convnextv2", "ConvNextImageProcessor"},
     {"resnet", "ConvNextImageProcessor"}, {"segformer", "SegformerImageProcessor"}, {"mobilenet_v2", "MobileNetV2ImageProcessor"},
     {"swin", "ViTImageProcessor"},         {"dpt", "DPTImageProcessor"},          {"depth_anything", "DPTImageProcessor"},
+    {"qwen2_vl", "Qwen2VLImageProcessor"}, {"qwen2_5_vl", "Qwen2VLImageProcessor"},
 };
 
 int64_t positive(const Json& v, const std::string& what) {
@@ -162,7 +165,7 @@ class BaseImageProcessor : public ImageProcessor {
     return {{"pixel_values", pv}};
   }
 
- private:
+ protected:
   Image resize(const Image& im, Resample r) const {
     if (name_ == "ConvNextImageProcessor") {
       // crop_pct: below 384 the shortest edge goes to size / crop_pct, then the centre is cropped.
@@ -197,6 +200,85 @@ class BaseImageProcessor : public ImageProcessor {
   std::array<double, 3> mean_{}, std_{};
 };
 
+// Qwen2-VL: each image resized to a multiple of patch_size * merge_size with its pixel count kept
+// within [min_pixels, max_pixels] (smart_resize), then cut into patches, flattened merge window by
+// merge window and repeated over temporal_patch_size frames; image_grid_thw gives each grid.
+class Qwen2VLImageProcessor : public BaseImageProcessor {
+ public:
+  Qwen2VLImageProcessor(const ClassSpec& spec, Json user, const std::string& backend) : BaseImageProcessor(spec, legacy_pixels(user), backend) {
+    const Json c = user;
+    patch_ = c.value("patch_size", int64_t{14}), temporal_ = c.value("temporal_patch_size", int64_t{2}), merge_ = c.value("merge_size", int64_t{2});
+    if (patch_ <= 0 || temporal_ <= 0 || merge_ <= 0) throw ConfigError(name_ + ": patch_size, temporal_patch_size and merge_size must be positive");
+    if (!size_.shortest_edge || !size_.longest_edge) throw ConfigError(name_ + ": size must have 'shortest_edge' (min_pixels) and 'longest_edge' (max_pixels)");
+  }
+
+  BatchFeature operator()(const std::vector<Image>& images, const ImageProcessorCallOptions& o) const override {
+    if (images.empty()) throw ValueError(name_ + ": no images given");
+    const Resample r = o.resample.value_or(resample_);
+    std::vector<std::vector<float>> rows;
+    std::vector<int64_t> grids;
+    const int64_t P = patch_, T = temporal_, M = merge_, F = 3 * T * P * P;
+    for (const Image& im : images) {
+      Image x = im;
+      if (o.do_resize.value_or(do_resize_)) {
+        const auto [h, w] = smart_resize(im.height, im.width);
+        x = resize_image(im, h, w, r, backend_);
+      }
+      if (x.height % (P * M) || x.width % (P * M))
+        throw ValueError(name_ + ": the image (" + std::to_string(x.height) + "x" + std::to_string(x.width) + ") is not a multiple of patch_size * merge_size");
+      std::vector<float> chw(static_cast<size_t>(3 * x.height * x.width));
+      image::to_chw_float(x, o.do_rescale.value_or(do_rescale_), rescale_factor_, o.do_normalize.value_or(do_normalize_), mean_, std_, backend_, chw.data());
+      const int64_t gh = x.height / P, gw = x.width / P, W = x.width, HW = x.height * x.width;
+      // Patch order: merge blocks row-major, within a block its M x M patches; features (c, t, py, px).
+      for (int64_t bh = 0; bh < gh / M; ++bh)
+        for (int64_t bw = 0; bw < gw / M; ++bw)
+          for (int64_t mh = 0; mh < M; ++mh)
+            for (int64_t mw = 0; mw < M; ++mw) {
+              std::vector<float> f(static_cast<size_t>(F));
+              const int64_t y0 = (bh * M + mh) * P, x0 = (bw * M + mw) * P;
+              for (int64_t c = 0; c < 3; ++c)
+                for (int64_t t = 0; t < T; ++t)
+                  for (int64_t py = 0; py < P; ++py)
+                    for (int64_t px = 0; px < P; ++px)
+                      f[static_cast<size_t>(((c * T + t) * P + py) * P + px)] = chw[static_cast<size_t>(c * HW + (y0 + py) * W + x0 + px)];
+              rows.push_back(std::move(f));
+            }
+      grids.insert(grids.end(), {1, gh, gw});
+    }
+    Tensor pv = Tensor::empty({static_cast<int64_t>(rows.size()), F});
+    for (size_t i = 0; i < rows.size(); ++i) std::copy(rows[i].begin(), rows[i].end(), pv.data<float>() + static_cast<int64_t>(i) * F);
+    return {{"pixel_values", pv}, {"image_grid_thw", Tensor::from_ints(grids, {static_cast<int64_t>(images.size()), 3})}};
+  }
+
+ private:
+  // min_pixels / max_pixels (older configs) override size's shortest / longest edge.
+  static Json legacy_pixels(Json c) {
+    Json size = c.contains("size") && c["size"].is_object() ? c["size"] : Json::object();
+    if (c.contains("min_pixels") && !c["min_pixels"].is_null()) size["shortest_edge"] = c["min_pixels"];
+    if (c.contains("max_pixels") && !c["max_pixels"].is_null()) size["longest_edge"] = c["max_pixels"];
+    if (!size.empty()) c["size"] = size;
+    return c;
+  }
+  std::pair<int64_t, int64_t> smart_resize(int64_t height, int64_t width) const {
+    const double factor = static_cast<double>(patch_ * merge_), h = static_cast<double>(height), w = static_cast<double>(width);
+    if (std::max(h, w) / std::min(h, w) > 200)
+      throw ValueError(name_ + ": absolute aspect ratio must be smaller than 200, got " + std::to_string(std::max(h, w) / std::min(h, w)));
+    double hb = std::nearbyint(h / factor) * factor, wb = std::nearbyint(w / factor) * factor;
+    const auto min_pixels = static_cast<double>(*size_.shortest_edge), max_pixels = static_cast<double>(*size_.longest_edge);
+    if (hb * wb > max_pixels) {
+      const double beta = std::sqrt(h * w / max_pixels);
+      hb = std::max(factor, std::floor(h / beta / factor) * factor);
+      wb = std::max(factor, std::floor(w / beta / factor) * factor);
+    } else if (hb * wb < min_pixels) {
+      const double beta = std::sqrt(min_pixels / (h * w));
+      hb = std::ceil(h * beta / factor) * factor;
+      wb = std::ceil(w * beta / factor) * factor;
+    }
+    return {static_cast<int64_t>(hb), static_cast<int64_t>(wb)};
+  }
+  int64_t patch_ = 14, temporal_ = 2, merge_ = 2;
+};
+
 // "ViTImageProcessorFast" / "ViTFeatureExtractor" / "ViTImageProcessorPil" -> "ViTImageProcessor".
 std::string canonical_class(std::string t, std::string& backend) {
   auto strip = [&](const std::string& suffix) {
@@ -225,6 +307,7 @@ std::unique_ptr<ImageProcessor> AutoImageProcessor::from_json_string(const std::
   const std::string name = canonical_class(type, backend);
   for (const auto& spec : kClasses)
     if (name == spec.name) try {
+        if (name == "Qwen2VLImageProcessor") return std::make_unique<Qwen2VLImageProcessor>(spec, c, backend);
         return std::make_unique<BaseImageProcessor>(spec, c, backend);
       } catch (const Json::exception& e) {
         throw ConfigError(source + ": a field has the wrong type: " + e.what());
