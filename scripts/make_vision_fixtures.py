@@ -67,6 +67,9 @@ def main():
     models["depth_anything"] = (tf.DepthAnythingConfig(backbone_config=tf.Dinov2Config(**backbone), **depth), ["DepthAnythingForDepthEstimation"])
     models["depth_anything-metric"] = (tf.DepthAnythingConfig(backbone_config=tf.Dinov2Config(**backbone), depth_estimation_type="metric",
                                                               max_depth=20, **depth), ["DepthAnythingForDepthEstimation"])
+    # Swin: 32x48 pixels at patch 4 -> 8x12, window 3 (padded to 9x12, shifted blocks with masks), merged to 4x6 (padded to 6x6).
+    models["swin"] = (tf.SwinConfig(image_size=32, patch_size=4, embed_dim=16, depths=[2, 2], num_heads=[2, 4], window_size=3,
+                                    mlp_ratio=2.0, **cnn), ["SwinModel", "SwinForImageClassification"])
     cases = []
     for family, (config, classes) in models.items():
         for i, cls in enumerate(classes):

@@ -46,6 +46,7 @@
 #include "models/depth_anything/modeling_depth_anything.hpp"
 #include "models/dinov2/modeling_dinov2.hpp"
 #include "models/segformer/modeling_segformer.hpp"
+#include "models/swin/modeling_swin.hpp"
 #include "models/llava/modeling_llava.hpp"
 #include "models/resnet/modeling_resnet.hpp"
 #include "models/deit/modeling_deit.hpp"
@@ -197,6 +198,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"dinov2", dinov2::config_spec},
       {"segformer", segformer::config_spec},
       {"depth_anything", depth_anything::config_spec},
+      {"swin", swin::config_spec},
   };
   return v;
 }
@@ -476,6 +478,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForImageClassification", "segformer", "SegformerForImageClassification", segformer::make_for_image_classification},
       {"AutoModelForSemanticSegmentation", "segformer", "SegformerForSemanticSegmentation", segformer::make_for_semantic_segmentation},
       {"AutoModelForDepthEstimation", "depth_anything", "DepthAnythingForDepthEstimation", depth_anything::make_for_depth_estimation},
+      {"AutoModel", "swin", "SwinModel", swin::make_model},
+      {"AutoModelForImageClassification", "swin", "SwinForImageClassification", swin::make_for_image_classification},
   };
   return v;
 }

@@ -1,0 +1,280 @@
+// Swin: transformers/models/swin/modeling_swin.py (v5 names; older checkpoint names renamed at load).
+#include "models/swin/modeling_swin.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "nn/layers.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::swin {
+
+ConfigSpec config_spec() {
+  return {"swin", "SwinConfig", R"({
+    "image_size": 224, "patch_size": 4, "num_channels": 3, "embed_dim": 96, "depths": [2, 2, 6, 2], "num_heads": [3, 6, 12, 24],
+    "window_size": 7, "mlp_ratio": 4.0, "qkv_bias": true, "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0,
+    "drop_path_rate": 0.1, "hidden_act": "gelu", "use_absolute_embeddings": false, "initializer_range": 0.02,
+    "layer_norm_eps": 1e-5, "encoder_stride": 32
+  })"};
+}
+
+namespace {
+
+// [B, H, W, C] with rows / columns appended (zeros) up to Hp x Wp.
+Tensor pad_hw(const Tensor& x, int64_t Hp, int64_t Wp) {
+  const int64_t B = x.size(0), H = x.size(1), W = x.size(2), C = x.size(3);
+  if (Hp == H && Wp == W) return x;
+  Tensor y = Tensor::zeros({B, Hp, Wp, C});
+  const float* s = x.data<float>();
+  float* d = y.data<float>();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t i = 0; i < H; ++i) std::memcpy(d + ((b * Hp + i) * Wp) * C, s + ((b * H + i) * W) * C, static_cast<size_t>(W * C) * sizeof(float));
+  return y;
+}
+
+class Layer : public nn::Module {
+ public:
+  Layer(const PretrainedConfig& c, int64_t dim, int64_t heads, int64_t shift) : dim_(dim), heads_(heads), window_(c.get_int("window_size")), shift_(shift) {
+    const float eps = static_cast<float>(c.get_float("layer_norm_eps"));
+    const bool qkv_bias = c.get_bool("qkv_bias");
+    before_ = &child("layernorm_before", std::make_unique<nn::LayerNorm>(dim, eps));
+    auto& a = child("attention", std::make_unique<nn::Container>());
+    q_ = &a.add("q_proj", std::make_unique<nn::Linear>(dim, dim, qkv_bias));
+    k_ = &a.add("k_proj", std::make_unique<nn::Linear>(dim, dim, qkv_bias));
+    v_ = &a.add("v_proj", std::make_unique<nn::Linear>(dim, dim, qkv_bias));
+    o_ = &a.add("o_proj", std::make_unique<nn::Linear>(dim, dim));
+    table_ = &a.add("relative_position_bias", std::make_unique<nn::Container>())
+                  .add("relative_position_bias_table", std::make_unique<nn::BareParameter>(Shape{(2 * window_ - 1) * (2 * window_ - 1), heads}))
+                  .value;
+    after_ = &child("layernorm_after", std::make_unique<nn::LayerNorm>(dim, eps));
+    auto& mlp = child("mlp", std::make_unique<nn::Container>());
+    const auto hidden = static_cast<int64_t>(c.get_float("mlp_ratio") * static_cast<double>(dim));
+    fc1_ = &mlp.add("fc1", std::make_unique<nn::Linear>(dim, hidden));
+    fc2_ = &mlp.add("fc2", std::make_unique<nn::Linear>(hidden, dim));
+    act_ = ops::activation_from_name(c.get_string("hidden_act"));
+  }
+
+  Tensor operator()(const Tensor& x, int64_t H, int64_t W) const {
+    // A stage no larger than the window attends over all of it, unshifted.
+    int64_t ws = window_, shift = shift_;
+    if (std::min(H, W) <= ws) shift = 0, ws = std::min(H, W);
+    if (ws != window_) throw ValueError("Swin: a feature map smaller than window_size is not supported (Python's bias table does not fit it either)");
+    const int64_t B = x.size(0), C = dim_, Hp = (H + ws - 1) / ws * ws, Wp = (W + ws - 1) / ws * ws, nh = Hp / ws, nw = Wp / ws, N = ws * ws;
+    const Tensor h = pad_hw((*before_)(x).contiguous().view({B, H, W, C}), Hp, Wp);
+    // Cyclic shift by -shift, then windows: [B * nh * nw, ws * ws, C].
+    Tensor win = Tensor::empty({B * nh * nw, N, C});
+    {
+      const float* s = h.data<float>();
+      float* d = win.data<float>();
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t y = 0; y < Hp; ++y)
+          for (int64_t xx = 0; xx < Wp; ++xx) {
+            const int64_t sy = (y + shift) % Hp, sx = (xx + shift) % Wp;
+            const int64_t w = (b * nh + y / ws) * nw + xx / ws, t = (y % ws) * ws + xx % ws;
+            std::memcpy(d + (w * N + t) * C, s + ((b * Hp + sy) * Wp + sx) * C, static_cast<size_t>(C) * sizeof(float));
+          }
+    }
+    ops::AttentionOptions o;
+    o.causal = false;
+    o.scaling = 1.0f / std::sqrt(static_cast<float>(C / heads_));
+    o.bias = bias(B, nh, nw, Hp, Wp, ws, shift);
+    const Tensor a = (*o_)(ops::attention(nn::split_heads((*q_)(win), heads_), nn::split_heads((*k_)(win), heads_), nn::split_heads((*v_)(win), heads_), o))
+                         .contiguous();
+    // Windows back to the map, shift undone, padding dropped.
+    Tensor back = Tensor::empty({B, H * W, C});
+    {
+      const float* s = a.data<float>();
+      float* d = back.data<float>();
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t y = 0; y < Hp; ++y)
+          for (int64_t xx = 0; xx < Wp; ++xx) {
+            const int64_t ty = (y + shift) % Hp, tx = (xx + shift) % Wp;
+            if (ty >= H || tx >= W) continue;
+            const int64_t w = (b * nh + y / ws) * nw + xx / ws, t = (y % ws) * ws + xx % ws;
+            std::memcpy(d + (b * H * W + ty * W + tx) * C, s + (w * N + t) * C, static_cast<size_t>(C) * sizeof(float));
+          }
+    }
+    const Tensor r = ops::add(x, back);
+    return ops::add(r, (*fc2_)(ops::activation((*fc1_)((*after_)(r)), act_)));
+  }
+
+ private:
+  // Relative position bias [heads, N, N] plus, for shifted layers, -100 between tokens that came
+  // from different regions of the rolled map: [windows, heads, N, N].
+  Tensor bias(int64_t B, int64_t nh, int64_t nw, int64_t Hp, int64_t Wp, int64_t ws, int64_t shift) const {
+    const int64_t N = ws * ws, nW = nh * nw;
+    Tensor out = Tensor::empty({B * nW, heads_, N, N});
+    const Tensor tab = table_->to(DType::F32).contiguous();
+    const float* t = tab.data<float>();
+    float* d = out.data<float>();
+    auto region = [&](int64_t i, int64_t n) { return (i >= n - ws ? 1 : 0) + (i >= n - shift ? 1 : 0); };
+    for (int64_t w = 0; w < nW; ++w) {
+      const int64_t wy = w / nw, wx = w % nw;
+      for (int64_t i = 0; i < N; ++i)
+        for (int64_t j = 0; j < N; ++j) {
+          const int64_t iy = i / ws, ix = i % ws, jy = j / ws, jx = j % ws;
+          const int64_t idx = (iy - jy + ws - 1) * (2 * ws - 1) + (ix - jx + ws - 1);
+          float m = 0;
+          if (shift > 0) {
+            const int64_t ri = region(wy * ws + iy, Hp) * 3 + region(wx * ws + ix, Wp), rj = region(wy * ws + jy, Hp) * 3 + region(wx * ws + jx, Wp);
+            if (ri != rj) m = -100.0f;
+          }
+          for (int64_t hd = 0; hd < heads_; ++hd) d[((w * heads_ + hd) * N + i) * N + j] = t[idx * heads_ + hd] + m;
+        }
+    }
+    for (int64_t b = 1; b < B; ++b) std::memcpy(d + b * nW * heads_ * N * N, d, static_cast<size_t>(nW * heads_ * N * N) * sizeof(float));
+    return out;
+  }
+
+  int64_t dim_, heads_, window_, shift_;
+  ops::Activation act_;
+  nn::LayerNorm *before_, *after_;
+  nn::Linear *q_, *k_, *v_, *o_, *fc1_, *fc2_;
+  Tensor* table_;
+};
+
+// SwinPatchMerging: each 2x2 neighbourhood (odd sizes zero-padded) concatenated, normed, reduced to 2C.
+class PatchMerging : public nn::Module {
+ public:
+  explicit PatchMerging(int64_t dim, float eps = 1e-5f) {
+    reduction_ = &child("reduction", std::make_unique<nn::Linear>(4 * dim, 2 * dim, false));
+    norm_ = &child("norm", std::make_unique<nn::LayerNorm>(4 * dim, eps));
+  }
+  Tensor operator()(const Tensor& x, int64_t H, int64_t W) const {
+    const int64_t B = x.size(0), C = x.size(2), Hp = H + H % 2, Wp = W + W % 2, h2 = Hp / 2, w2 = Wp / 2;
+    const Tensor p = pad_hw(x.contiguous().view({B, H, W, C}), Hp, Wp);
+    Tensor cat = Tensor::empty({B, h2 * w2, 4 * C});
+    const float* s = p.data<float>();
+    float* d = cat.data<float>();
+    static const int64_t kOrder[4][2] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}};  // (row, col): col-major as Python's list
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t y = 0; y < h2; ++y)
+        for (int64_t xx = 0; xx < w2; ++xx)
+          for (int64_t k = 0; k < 4; ++k)
+            std::memcpy(d + ((b * h2 + y) * w2 + xx) * 4 * C + k * C, s + ((b * Hp + 2 * y + kOrder[k][0]) * Wp + 2 * xx + kOrder[k][1]) * C,
+                        static_cast<size_t>(C) * sizeof(float));
+    return (*reduction_)((*norm_)(cat));
+  }
+
+ private:
+  nn::Linear* reduction_;
+  nn::LayerNorm* norm_;
+};
+
+class SwinModel : public nn::Module {
+ public:
+  explicit SwinModel(const PretrainedConfig& c) {
+    patch_ = c.get_int("patch_size"), channels_ = c.get_int("num_channels");
+    const int64_t E = c.get_int("embed_dim"), image = c.get_int("image_size");
+    const auto depths = c.get_int_list("depths"), heads = c.get_int_list("num_heads");
+    if (depths.empty() || depths.size() != heads.size() || patch_ <= 0 || E <= 0 || c.get_int("window_size") <= 0)
+      throw ConfigError("SwinConfig: depths and num_heads must have the same, non-zero length; sizes must be positive");
+    const float eps = static_cast<float>(c.get_float("layer_norm_eps"));
+    auto& e = child("embeddings", std::make_unique<nn::Container>());
+    nn::Conv2d::Options po;
+    po.stride = {patch_, patch_};
+    proj_ = &e.add("patch_embeddings", std::make_unique<nn::Container>()).add("projection", std::make_unique<nn::Conv2d>(channels_, E, std::pair{patch_, patch_}, po));
+    if (c.get_bool("use_absolute_embeddings"))
+      pos_ = &e.add("position_embeddings", std::make_unique<nn::BareParameter>(Shape{1, (image / patch_) * (image / patch_), E})).value;
+    emb_norm_ = &e.add("norm", std::make_unique<nn::LayerNorm>(E, 1e-5f));
+    auto& stages = child("encoder", std::make_unique<nn::Container>()).add("layers", std::make_unique<nn::Container>());
+    int64_t dim = E;
+    for (size_t s = 0; s < depths.size(); ++s) {
+      if (heads[s] <= 0 || dim % heads[s]) throw ConfigError("SwinConfig: each stage's width must be a multiple of its num_heads");
+      auto& st = stages.add(std::to_string(s), std::make_unique<nn::Container>());
+      auto& blocks = st.add("blocks", std::make_unique<nn::Container>());
+      std::vector<Layer*> layers;
+      for (int64_t i = 0; i < depths[s]; ++i)
+        layers.push_back(&blocks.add(std::to_string(i), std::make_unique<Layer>(c, dim, heads[s], i % 2 ? c.get_int("window_size") / 2 : 0)));
+      layers_.push_back(layers);
+      merges_.push_back(s + 1 < depths.size() ? &st.add("downsample", std::make_unique<PatchMerging>(dim)) : nullptr);
+      if (s + 1 < depths.size()) dim *= 2;
+    }
+    features_ = dim;
+    norm_ = &child("layernorm", std::make_unique<nn::LayerNorm>(dim, eps));
+  }
+  int64_t features() const { return features_; }
+
+  ModelOutput run(const ModelInputs& in) const {
+    const Tensor& pv = require_input(in, "pixel_values", "SwinModel");
+    if (pv.dim() != 4 || pv.size(1) != channels_)
+      throw ValueError("SwinModel: Make sure that the channel dimension of the pixel values match with the one set in the configuration, got " +
+                       shape_str(pv.shape()));
+    // Pixels padded (right / bottom) to a multiple of the patch size.
+    const int64_t Hp = (pv.size(2) + patch_ - 1) / patch_ * patch_, Wp = (pv.size(3) + patch_ - 1) / patch_ * patch_;
+    const Tensor px = pad_hw(pv.to(DType::F32).permute({0, 2, 3, 1}).contiguous(), Hp, Wp).permute({0, 3, 1, 2}).contiguous();
+    const Tensor g = (*proj_)(px);
+    int64_t H = g.size(2), W = g.size(3);
+    Tensor h = (*emb_norm_)(g.view({g.size(0), g.size(1), H * W}).transpose(1, 2).contiguous());
+    if (pos_) {
+      if (pos_->size(1) != H * W) throw ValueError("SwinModel: the image size does not match the absolute position embeddings");
+      h = ops::add(h, *pos_);
+    }
+    for (size_t s = 0; s < layers_.size(); ++s) {
+      for (const auto* l : layers_[s]) h = (*l)(h, H, W);
+      if (merges_[s]) h = (*merges_[s])(h, H, W), H = (H + 1) / 2, W = (W + 1) / 2;
+    }
+    h = (*norm_)(h);
+    ModelOutput o;
+    o.set("last_hidden_state", h);
+    o.set("pooler_output", ops::mean(h, 1));
+    return o;
+  }
+
+ private:
+  int64_t patch_, channels_, features_;
+  nn::Conv2d* proj_;
+  Tensor* pos_ = nullptr;
+  nn::LayerNorm *emb_norm_, *norm_;
+  std::vector<std::vector<Layer*>> layers_;
+  std::vector<PatchMerging*> merges_;
+};
+
+std::string rename_legacy(std::string key) {
+  static const std::pair<const char*, const char*> kRenames[] = {
+      {"attention.self.query", "attention.q_proj"},
+      {"attention.self.key", "attention.k_proj"},
+      {"attention.self.value", "attention.v_proj"},
+      {"attention.self.relative_position_bias_table", "attention.relative_position_bias.relative_position_bias_table"},
+      {"attention.output.dense", "attention.o_proj"},
+      {"intermediate.dense", "mlp.fc1"},
+      {"output.dense", "mlp.fc2"}};
+  for (const auto& [from, to] : kRenames)
+    if (auto at = key.find(from); at != std::string::npos) key.replace(at, std::string(from).size(), to);
+  return key;
+}
+
+class Base : public Model {
+ public:
+  Base(const PretrainedConfig& c, bool root) : Model(c), model_(child(root ? "" : "swin", std::make_unique<SwinModel>(c))) {}
+  std::string base_model_prefix() const override { return "swin"; }
+  std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }
+  ModelOutput forward(const ModelInputs& in) override { return model_.run(in); }
+
+ protected:
+  SwinModel& model_;
+};
+
+class ForImageClassification : public Base {
+ public:
+  explicit ForImageClassification(const PretrainedConfig& c) : Base(c, false) {
+    if (c.num_labels() > 0) classifier_ = &child("classifier", std::make_unique<nn::Linear>(model_.features(), c.num_labels()));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
+  ModelOutput forward(const ModelInputs& in) override {
+    const Tensor pooled = Base::forward(in)["pooler_output"];
+    ModelOutput o;
+    o.set("logits", classifier_ ? (*classifier_)(pooled) : pooled);
+    return o;
+  }
+
+ private:
+  nn::Linear* classifier_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, true); }
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c); }
+
+}  // namespace transformers::swin
