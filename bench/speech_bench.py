@@ -5,28 +5,21 @@
   ctc DIR SAMPLES THREADS ITERS             Wav2Vec2-style forward on SAMPLES samples: median ms
 Inputs are deterministic noise, as in the C++ side."""
 import json
+import os
 import sys
-import time
 
 import numpy as np
 import torch
 import transformers as tf
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import median  # noqa: E402
 
 mode = sys.argv[1]
 
 
 def noise(shape):
     return (np.random.default_rng(7).random(shape, dtype=np.float32) - 0.5).astype(np.float32)
-
-
-def median(f, iters):
-    f()
-    t = []
-    for _ in range(iters):
-        a = time.perf_counter()
-        f()
-        t.append(time.perf_counter() - a)
-    return sorted(t)[len(t) // 2]
 
 
 out = {"impl": f"torch {torch.__version__}"}

@@ -4,22 +4,15 @@
   model DIR AUTO_CLASS BATCH THREADS ITERS   forward on BATCH image_size^2 pictures: median ms
 Inputs are deterministic noise, as in the C++ side."""
 import json
+import os
 import sys
-import time
 
 import numpy as np
 import torch
 import transformers as tf
 
-
-def median(f, iters):
-    f()
-    t = []
-    for _ in range(iters):
-        a = time.perf_counter()
-        f()
-        t.append(time.perf_counter() - a)
-    return sorted(t)[len(t) // 2]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_common import median  # noqa: E402
 
 
 mode = sys.argv[1]

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "models/vision_heads.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::clip {
@@ -321,24 +322,22 @@ class TowerModel : public Model {
 class ForImageClassification : public Model {
  public:
   ForImageClassification(const PretrainedConfig& c, const Family& f)
-      : Model(c), f_(f), vision_(child("vision_model", std::make_unique<VisionTransformer>(tower_config(c, "vision_config", f.vision_spec), f.vision))) {
-    if (c.num_labels() > 0) classifier_ = &child("classifier", std::make_unique<nn::Linear>(vision_.dims().hidden, c.num_labels()));
-  }
+      : Model(c),
+        f_(f),
+        vision_(child("vision_model", std::make_unique<VisionTransformer>(tower_config(c, "vision_config", f.vision_spec), f.vision))),
+        head_(child("classifier", std::make_unique<ImageClassifier>(vision_.dims().hidden, c))) {}
   std::string base_model_prefix() const override { return f_.prefix; }
   std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
   ModelOutput forward(const ModelInputs& in) override {
     const Tensor h = vision_.run(in, std::string(f_.name) + "ForImageClassification")["last_hidden_state"];
     const int64_t first = f_.vision.class_token ? 1 : 0;
-    const Tensor pooled = ops::mean(h.slice(1, first, h.size(1)).contiguous(), 1);
-    ModelOutput o;
-    o.set("logits", classifier_ ? (*classifier_)(pooled) : pooled);
-    return o;
+    return head_(ops::mean(h.slice(1, first, h.size(1)).contiguous(), 1));
   }
 
  private:
   const Family& f_;
   VisionTransformer& vision_;
-  nn::Linear* classifier_ = nullptr;
+  const ImageClassifier& head_;
 };
 
 }  // namespace

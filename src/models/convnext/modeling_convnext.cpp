@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "models/vision_heads.hpp"
 #include "nn/layers.hpp"
 #include "transformers/errors.hpp"
 
@@ -184,21 +185,14 @@ class Base : public Model {
 
 class ForImageClassification : public Base {
  public:
-  ForImageClassification(const PretrainedConfig& c, const Variant& v) : Base(c, v, false) {
-    if (c.num_labels() > 0)
-      classifier_ = &child("classifier", std::make_unique<nn::Linear>(c.get_int_list("hidden_sizes")[static_cast<size_t>(c.get_int("num_stages") - 1)],
-                                                                       c.num_labels()));
-  }
+  ForImageClassification(const PretrainedConfig& c, const Variant& v)
+      : Base(c, v, false),
+        head_(child("classifier", std::make_unique<ImageClassifier>(c.get_int_list("hidden_sizes")[static_cast<size_t>(c.get_int("num_stages") - 1)], c))) {}
   std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
-  ModelOutput forward(const ModelInputs& in) override {
-    const Tensor pooled = Base::forward(in)["pooler_output"];
-    ModelOutput o;
-    o.set("logits", classifier_ ? (*classifier_)(pooled) : pooled);
-    return o;
-  }
+  ModelOutput forward(const ModelInputs& in) override { return head_(Base::forward(in)["pooler_output"]); }
 
  private:
-  nn::Linear* classifier_ = nullptr;
+  const ImageClassifier& head_;
 };
 
 }  // namespace

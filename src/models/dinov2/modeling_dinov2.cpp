@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "models/vit/modeling_vit.hpp"
+#include "models/vision_heads.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::dinov2 {
@@ -185,20 +186,16 @@ class Base : public Model {
 // The classifier reads the CLS token and the mean of the patch tokens side by side.
 class ForImageClassification : public Base {
  public:
-  explicit ForImageClassification(const PretrainedConfig& c) : Base(c, false) {
-    if (c.num_labels() > 0) classifier_ = &child("classifier", std::make_unique<nn::Linear>(2 * model_.dims().hidden, c.num_labels()));
-  }
+  explicit ForImageClassification(const PretrainedConfig& c)
+      : Base(c, false), head_(child("classifier", std::make_unique<ImageClassifier>(2 * model_.dims().hidden, c))) {}
   std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
   ModelOutput forward(const ModelInputs& in) override {
     const Tensor h = Base::forward(in)["last_hidden_state"];
-    const Tensor features = ops::concat({h.select(1, 0).contiguous(), ops::mean(h.slice(1, 1, h.size(1)).contiguous(), 1)}, 1);
-    ModelOutput o;
-    o.set("logits", classifier_ ? (*classifier_)(features) : features);
-    return o;
+    return head_(ops::concat({h.select(1, 0).contiguous(), ops::mean(h.slice(1, 1, h.size(1)).contiguous(), 1)}, 1));
   }
 
  private:
-  nn::Linear* classifier_ = nullptr;
+  const ImageClassifier& head_;
 };
 
 }  // namespace

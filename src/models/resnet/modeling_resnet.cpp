@@ -1,6 +1,7 @@
 // ResNet: transformers/models/resnet/modeling_resnet.py.
 #include "models/resnet/modeling_resnet.hpp"
 
+#include "models/vision_heads.hpp"
 #include "nn/layers.hpp"
 #include "transformers/errors.hpp"
 
@@ -128,22 +129,17 @@ class Base : public Model {
 // classifier = Sequential(Flatten, Linear): the Linear is "classifier.1".
 class ForImageClassification : public Base {
  public:
-  explicit ForImageClassification(const PretrainedConfig& c) : Base(c, false) {
-    const int64_t hidden = c.get_int_list("hidden_sizes").back();
-    if (c.num_labels() > 0)
-      classifier_ = &child("classifier", std::make_unique<nn::Container>()).add("1", std::make_unique<nn::Linear>(hidden, c.num_labels()));
-  }
+  explicit ForImageClassification(const PretrainedConfig& c)
+      : Base(c, false),
+        head_(child("classifier", std::make_unique<nn::Container>()).add("1", std::make_unique<ImageClassifier>(c.get_int_list("hidden_sizes").back(), c))) {}
   std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
   ModelOutput forward(const ModelInputs& in) override {
     const Tensor pooled = Base::forward(in)["pooler_output"];
-    const Tensor flat = pooled.view({pooled.size(0), pooled.size(1)});
-    ModelOutput o;
-    o.set("logits", classifier_ ? (*classifier_)(flat) : flat);
-    return o;
+    return head_(pooled.view({pooled.size(0), pooled.size(1)}));
   }
 
  private:
-  nn::Linear* classifier_ = nullptr;
+  const ImageClassifier& head_;
 };
 
 }  // namespace

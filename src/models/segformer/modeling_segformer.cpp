@@ -5,6 +5,7 @@
 #include <cmath>
 #include <regex>
 
+#include "models/vision_heads.hpp"
 #include "nn/layers.hpp"
 #include "transformers/errors.hpp"
 
@@ -166,19 +167,13 @@ class Base : public Model {
 // The classifier over the mean of the last stage's tokens.
 class ForImageClassification : public Base {
  public:
-  explicit ForImageClassification(const PretrainedConfig& c) : Base(c, false) {
-    if (c.num_labels() > 0) classifier_ = &child("classifier", std::make_unique<nn::Linear>(c.get_int_list("hidden_sizes").back(), c.num_labels()));
-  }
+  explicit ForImageClassification(const PretrainedConfig& c)
+      : Base(c, false), head_(child("classifier", std::make_unique<ImageClassifier>(c.get_int_list("hidden_sizes").back(), c))) {}
   std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
-  ModelOutput forward(const ModelInputs& in) override {
-    const Tensor pooled = ops::mean(to_tokens(model_.run(in).back()), 1);
-    ModelOutput o;
-    o.set("logits", classifier_ ? (*classifier_)(pooled) : pooled);
-    return o;
-  }
+  ModelOutput forward(const ModelInputs& in) override { return head_(ops::mean(to_tokens(model_.run(in).back()), 1)); }
 
  private:
-  nn::Linear* classifier_ = nullptr;
+  const ImageClassifier& head_;
 };
 
 // SegformerDecodeHead: each scale projected to decoder_hidden_size and upsampled to the finest,

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "models/vision_heads.hpp"
 #include "nn/layers.hpp"
 #include "transformers/errors.hpp"
 
@@ -257,19 +258,13 @@ class Base : public Model {
 
 class ForImageClassification : public Base {
  public:
-  explicit ForImageClassification(const PretrainedConfig& c) : Base(c, false) {
-    if (c.num_labels() > 0) classifier_ = &child("classifier", std::make_unique<nn::Linear>(model_.features(), c.num_labels()));
-  }
+  explicit ForImageClassification(const PretrainedConfig& c)
+      : Base(c, false), head_(child("classifier", std::make_unique<ImageClassifier>(model_.features(), c))) {}
   std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
-  ModelOutput forward(const ModelInputs& in) override {
-    const Tensor pooled = Base::forward(in)["pooler_output"];
-    ModelOutput o;
-    o.set("logits", classifier_ ? (*classifier_)(pooled) : pooled);
-    return o;
-  }
+  ModelOutput forward(const ModelInputs& in) override { return head_(Base::forward(in)["pooler_output"]); }
 
  private:
-  nn::Linear* classifier_ = nullptr;
+  const ImageClassifier& head_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "models/vision_heads.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::vit {
@@ -169,19 +170,13 @@ namespace {
 
 class ForImageClassification : public Base {
  public:
-  ForImageClassification(const PretrainedConfig& c, const Variant& v) : Base(c, v, false, false, false) {
-    if (c.num_labels() > 0) classifier_ = &child("classifier", std::make_unique<nn::Linear>(encoder_.dims().hidden, c.num_labels()));
-  }
+  ForImageClassification(const PretrainedConfig& c, const Variant& v)
+      : Base(c, v, false, false, false), head_(child("classifier", std::make_unique<ImageClassifier>(encoder_.dims().hidden, c))) {}
   std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
-  ModelOutput forward(const ModelInputs& in) override {
-    const Tensor cls = Base::forward(in)["last_hidden_state"].select(1, 0);
-    ModelOutput o;
-    o.set("logits", classifier_ ? (*classifier_)(cls) : cls);
-    return o;
-  }
+  ModelOutput forward(const ModelInputs& in) override { return head_(Base::forward(in)["last_hidden_state"].select(1, 0)); }
 
  private:
-  nn::Linear* classifier_ = nullptr;
+  const ImageClassifier& head_;
 };
 
 // decoder: Conv2d(hidden, stride^2 * channels, 1) then PixelShuffle(stride) over the patch grid.
