@@ -45,7 +45,8 @@ Resample resample_named(const std::string& s) {
 }  // namespace
 
 TEST(Images, DecodeEveryFormatLikePil) {
-  for (const auto& name : cases()["files"]) {
+  const Json c = cases();
+  for (const auto& name : c["files"]) {
     SCOPED_TRACE(name.get<std::string>());
     EXPECT_TRUE(same_pixels(load_image(kDir + "/" + name.get<std::string>()), goldens().get("decode." + name.get<std::string>())));
   }
