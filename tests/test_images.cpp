@@ -113,4 +113,16 @@ TEST(Images, BadInputIsATypedError) {
   EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "ViTImageProcessor", "resample": "x"})"), ConfigError);
   EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "ViTImageProcessor"})", {"opencv"}), ValueError);
   EXPECT_THROW(resize_image(load_image(kDir + "/rgb.png"), 0, 5, Resample::Bilinear), ValueError);
+  // A decompression bomb: a PNG header claiming 16384 x 16400 pixels (past our 2^28 limit) is refused
+  // before anything is decoded.
+  std::vector<uint8_t> bomb = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+                               0, 0, 0x40, 0x00, 0, 0, 0x40, 0x10, 8, 2, 0, 0, 0, 0, 0, 0, 0};
+  try {
+    decode_image(bomb.data(), bomb.size(), "bomb.png");
+    ADD_FAILURE() << "no error";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("pixel limit"), std::string::npos) << e.what();
+  }
+  // A folder without preprocessor_config.json (or processor_config.json).
+  EXPECT_THROW(AutoImageProcessor::from_pretrained(testutil::fixture("minilm")), OSError);
 }
