@@ -99,8 +99,10 @@ Coefficients coefficients(int64_t in, int64_t out, Resample r, bool torch_int16)
   return c;
 }
 
-inline uint8_t clip8(int64_t acc, int precision) {
-  const int64_t v = acc >> precision;
+// Both libraries accumulate in int32: 255 times the weights' absolute sum stays below 2^31 at
+// 22 bits of precision.
+inline uint8_t clip8(int32_t acc, int precision) {
+  const int32_t v = acc >> precision;
   return static_cast<uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
@@ -115,7 +117,8 @@ Image resample_pass(const Image& in, int64_t out_size, Resample r, bool torch_in
   out.pixels.resize(static_cast<size_t>(out.height * out.width * C));
   const uint8_t* src = in.pixels.data();
   uint8_t* dst = out.pixels.data();
-  const int64_t half = int64_t{1} << (c.precision - 1);
+  const int32_t half = int32_t{1} << (c.precision - 1);
+  const int prec = c.precision;
   if (horizontal) {
 #pragma omp parallel for if (out.height * out.width > 65536)
     for (int64_t y = 0; y < out.height; ++y)
@@ -123,23 +126,42 @@ Image resample_pass(const Image& in, int64_t out_size, Resample r, bool torch_in
         const int32_t* k = &c.weight[static_cast<size_t>(xx * c.ksize)];
         const uint8_t* row = src + (y * in.width + c.start[static_cast<size_t>(xx)]) * C;
         const int64_t n = c.count[static_cast<size_t>(xx)];
-        for (int64_t ch = 0; ch < C; ++ch) {
-          int64_t acc = half;
-          for (int64_t x = 0; x < n; ++x) acc += static_cast<int64_t>(row[x * C + ch]) * k[x];
-          dst[(y * out_size + xx) * C + ch] = clip8(acc, c.precision);
+        uint8_t* o = dst + (y * out_size + xx) * C;
+        if (C == 3) {
+          int32_t a0 = half, a1 = half, a2 = half;
+          for (int64_t x = 0; x < n; ++x) {
+            const int32_t w = k[x];
+            a0 += row[x * 3] * w, a1 += row[x * 3 + 1] * w, a2 += row[x * 3 + 2] * w;
+          }
+          o[0] = clip8(a0, prec), o[1] = clip8(a1, prec), o[2] = clip8(a2, prec);
+        } else {
+          for (int64_t ch = 0; ch < C; ++ch) {
+            int32_t acc = half;
+            for (int64_t x = 0; x < n; ++x) acc += row[x * C + ch] * k[x];
+            o[ch] = clip8(acc, prec);
+          }
         }
       }
   } else {
     const int64_t rowlen = in.width * C;
-#pragma omp parallel for if (out.height * out.width > 65536)
-    for (int64_t yy = 0; yy < out_size; ++yy) {
-      const int32_t* k = &c.weight[static_cast<size_t>(yy * c.ksize)];
-      const uint8_t* base = src + c.start[static_cast<size_t>(yy)] * rowlen;
-      const int64_t n = c.count[static_cast<size_t>(yy)];
-      for (int64_t i = 0; i < rowlen; ++i) {
-        int64_t acc = half;
-        for (int64_t y = 0; y < n; ++y) acc += static_cast<int64_t>(base[y * rowlen + i]) * k[y];
-        dst[yy * rowlen + i] = clip8(acc, c.precision);
+#pragma omp parallel if (out.height * out.width > 65536)
+    {
+      // One output row at a time, tap by tap over whole input rows: contiguous and vectorizable.
+      std::vector<int32_t> acc(static_cast<size_t>(rowlen));
+#pragma omp for
+      for (int64_t yy = 0; yy < out_size; ++yy) {
+        const int32_t* k = &c.weight[static_cast<size_t>(yy * c.ksize)];
+        const uint8_t* base = src + c.start[static_cast<size_t>(yy)] * rowlen;
+        const int64_t n = c.count[static_cast<size_t>(yy)];
+        int32_t* a = acc.data();
+        for (int64_t i = 0; i < rowlen; ++i) a[i] = half;
+        for (int64_t y = 0; y < n; ++y) {
+          const uint8_t* line = base + y * rowlen;
+          const int32_t w = k[y];
+          for (int64_t i = 0; i < rowlen; ++i) a[i] += line[i] * w;
+        }
+        uint8_t* o = dst + yy * rowlen;
+        for (int64_t i = 0; i < rowlen; ++i) o[i] = clip8(a[i], prec);
       }
     }
   }
