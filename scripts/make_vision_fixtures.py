@@ -70,6 +70,8 @@ def main():
     # Swin: 32x48 pixels at patch 4 -> 8x12, window 3 (padded to 9x12, shifted blocks with masks), merged to 4x6 (padded to 6x6).
     models["swin"] = (tf.SwinConfig(image_size=32, patch_size=4, embed_dim=16, depths=[2, 2], num_heads=[2, 4], window_size=3,
                                     mlp_ratio=2.0, **cnn), ["SwinModel", "SwinForImageClassification"])
+    # MobileNetV2 at a small depth multiplier; 32x48 pixels exercise the odd "SAME" padding.
+    models["mobilenet_v2"] = (tf.MobileNetV2Config(depth_multiplier=0.25, **cnn), ["MobileNetV2Model", "MobileNetV2ForImageClassification"])
     cases = []
     for family, (config, classes) in models.items():
         for i, cls in enumerate(classes):
@@ -80,7 +82,7 @@ def main():
             model = getattr(tf, cls)(cfg).eval()
             spread_weights(model, seed=10 + i)
             d = os.path.join(root, cls)
-            if family.startswith("resnet") or family == "segformer":
+            if family.startswith("resnet") or family in ("segformer", "mobilenet_v2"):
                 # Batch-norm statistics as a trained network has them.
                 with torch.no_grad():
                     for m in model.modules():

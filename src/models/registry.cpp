@@ -45,6 +45,7 @@
 #include "models/convnext/modeling_convnext.hpp"
 #include "models/depth_anything/modeling_depth_anything.hpp"
 #include "models/dinov2/modeling_dinov2.hpp"
+#include "models/mobilenet_v2/modeling_mobilenet_v2.hpp"
 #include "models/segformer/modeling_segformer.hpp"
 #include "models/swin/modeling_swin.hpp"
 #include "models/llava/modeling_llava.hpp"
@@ -199,6 +200,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"segformer", segformer::config_spec},
       {"depth_anything", depth_anything::config_spec},
       {"swin", swin::config_spec},
+      {"mobilenet_v2", mobilenet_v2::config_spec},
   };
   return v;
 }
@@ -480,6 +482,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForDepthEstimation", "depth_anything", "DepthAnythingForDepthEstimation", depth_anything::make_for_depth_estimation},
       {"AutoModel", "swin", "SwinModel", swin::make_model},
       {"AutoModelForImageClassification", "swin", "SwinForImageClassification", swin::make_for_image_classification},
+      {"AutoModel", "mobilenet_v2", "MobileNetV2Model", mobilenet_v2::make_model},
+      {"AutoModelForImageClassification", "mobilenet_v2", "MobileNetV2ForImageClassification", mobilenet_v2::make_for_image_classification},
   };
   return v;
 }

@@ -166,6 +166,7 @@ Activation activation_from_name(const std::string& n) {
   if (n == "tanh") return Activation::Tanh;
   if (n == "sigmoid") return Activation::Sigmoid;
   if (n == "quick_gelu") return Activation::QuickGelu;
+  if (n == "relu6") return Activation::Relu6;
   throw ConfigError("unsupported activation function '" + n + "'");
 }
 

@@ -29,7 +29,7 @@ Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor scale(const Tensor& a, float s);
 
-enum class Activation { Relu, Gelu, GeluTanh, Silu, Tanh, Sigmoid, QuickGelu };
+enum class Activation { Relu, Gelu, GeluTanh, Silu, Tanh, Sigmoid, QuickGelu, Relu6 };
 // Maps HF's `hidden_act` strings ("gelu", "gelu_new", "gelu_pytorch_tanh", "silu", "swish", ...).
 Activation activation_from_name(const std::string& hidden_act);
 Tensor activation(const Tensor& x, Activation act);

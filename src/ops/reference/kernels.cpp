@@ -21,6 +21,7 @@ float activation_scalar(float xf, Activation act) {
     case Activation::Tanh: return static_cast<float>(std::tanh(x));
     case Activation::Sigmoid: return static_cast<float>(1.0 / (1.0 + std::exp(-x)));
     case Activation::QuickGelu: return static_cast<float>(x / (1.0 + std::exp(-1.702 * x)));
+    case Activation::Relu6: return xf < 0 ? 0.0f : xf > 6 ? 6.0f : xf;
   }
   return xf;
 }

@@ -1,0 +1,179 @@
+// MobileNetV2: transformers/models/mobilenet_v2/modeling_mobilenet_v2.py.
+#include "models/mobilenet_v2/modeling_mobilenet_v2.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "models/vision_heads.hpp"
+#include "nn/layers.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::mobilenet_v2 {
+
+ConfigSpec config_spec() {
+  return {"mobilenet_v2", "MobileNetV2Config", R"({
+    "num_channels": 3, "image_size": 224, "depth_multiplier": 1.0, "depth_divisible_by": 8, "min_depth": 8, "expand_ratio": 6.0,
+    "output_stride": 32, "first_layer_is_expansion": true, "finegrained_output": true, "hidden_act": "relu6", "tf_padding": true,
+    "classifier_dropout_prob": 0.8, "initializer_range": 0.02, "layer_norm_eps": 0.001, "semantic_loss_ignore_index": 255
+  })"};
+}
+
+namespace {
+
+int64_t make_divisible(double value, int64_t divisor, int64_t min_value) {
+  int64_t v = std::max(min_value, static_cast<int64_t>(value + static_cast<double>(divisor) / 2) / divisor * divisor);
+  if (static_cast<double>(v) < 0.9 * value) v += divisor;
+  return v;
+}
+
+struct Shape2 {
+  double depth_multiplier, expand_ratio;
+  int64_t divisible_by, min_depth;
+  bool tf_padding;
+  float eps;
+  ops::Activation act;
+  int64_t scaled(int64_t channels) const {  // apply_depth_multiplier (Python's round: half to even)
+    return make_divisible(std::nearbyint(static_cast<double>(channels) * depth_multiplier), divisible_by, min_depth);
+  }
+};
+
+// [B, C, H, W] zero-padded by (top, bottom, left, right).
+Tensor pad_nchw(const Tensor& x, int64_t top, int64_t bottom, int64_t left, int64_t right) {
+  if (!top && !bottom && !left && !right) return x;
+  const int64_t N = x.size(0) * x.size(1), H = x.size(2), W = x.size(3), OH = H + top + bottom, OW = W + left + right;
+  Tensor y = Tensor::zeros({x.size(0), x.size(1), OH, OW});
+  const Tensor xc = x.contiguous();
+  const float* s = xc.data<float>();
+  float* d = y.data<float>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t i = 0; i < H; ++i) std::memcpy(d + (n * OH + i + top) * OW + left, s + (n * H + i) * W, static_cast<size_t>(W) * sizeof(float));
+  return y;
+}
+
+// MobileNetV2ConvLayer: convolution (no bias), batch norm, activation (ReLU6 unless told otherwise).
+class ConvLayer : public nn::Module {
+ public:
+  ConvLayer(const Shape2& s, int64_t in, int64_t out, int64_t k, int64_t stride = 1, int64_t groups = 1, bool act = true)
+      : k_(k), stride_(stride), tf_(s.tf_padding), act_(act ? std::optional(s.act) : std::nullopt) {
+    nn::Conv2d::Options o;
+    o.stride = {stride, stride}, o.groups = groups, o.bias = false;
+    if (!s.tf_padding) o.padding = {(k - 1) / 2, (k - 1) / 2};
+    conv_ = &child("convolution", std::make_unique<nn::Conv2d>(in, out, std::pair{k, k}, o));
+    norm_ = &child("normalization", std::make_unique<nn::BatchNorm>(out, s.eps));
+  }
+  Tensor operator()(const Tensor& x) const {
+    Tensor in = x;
+    if (tf_) {
+      // TensorFlow "SAME": pad so that out = ceil(in / stride), the odd pixel after.
+      auto total = [&](int64_t n) { return std::max<int64_t>(n % stride_ == 0 ? k_ - stride_ : k_ - n % stride_, 0); };
+      const int64_t ph = total(x.size(2)), pw = total(x.size(3));
+      in = pad_nchw(x, ph / 2, ph - ph / 2, pw / 2, pw - pw / 2);
+    }
+    const Tensor y = (*norm_)((*conv_)(in));
+    return act_ ? ops::activation(y, *act_) : y;
+  }
+
+ private:
+  int64_t k_, stride_;
+  bool tf_;
+  std::optional<ops::Activation> act_;
+  nn::Conv2d* conv_;
+  nn::BatchNorm* norm_;
+};
+
+// expand 1x1 (optional), depthwise 3x3, project 1x1 (no activation); residual when shapes allow.
+class Block : public nn::Module {
+ public:
+  Block(const Shape2& s, int64_t in, int64_t expanded, int64_t out, int64_t stride, bool expand, bool residual) : residual_(residual) {
+    if (expand) expand_ = &child("expand_1x1", std::make_unique<ConvLayer>(s, in, expanded, 1));
+    dw_ = &child("conv_3x3", std::make_unique<ConvLayer>(s, expanded, expanded, 3, stride, expanded));
+    project_ = &child("reduce_1x1", std::make_unique<ConvLayer>(s, expanded, out, 1, 1, 1, false));
+  }
+  Tensor operator()(const Tensor& x) const {
+    const Tensor y = (*project_)((*dw_)(expand_ ? (*expand_)(x) : x));
+    return residual_ ? ops::add(x, y) : y;
+  }
+
+ private:
+  bool residual_;
+  ConvLayer *expand_ = nullptr, *dw_, *project_;
+};
+
+class MobileNetV2Model : public nn::Module {
+ public:
+  explicit MobileNetV2Model(const PretrainedConfig& c) {
+    s_ = {c.get_float("depth_multiplier"), c.get_float("expand_ratio"), c.get_int("depth_divisible_by"), c.get_int("min_depth"),
+          c.get_bool("tf_padding"), static_cast<float>(c.get_float("layer_norm_eps")), ops::activation_from_name(c.get_string("hidden_act"))};
+    if (c.get_int("output_stride") != 32) throw ConfigError("MobileNetV2Config: output_stride other than 32 (dilated convolutions) is not supported");
+    if (s_.depth_multiplier <= 0 || s_.divisible_by <= 0) throw ConfigError("MobileNetV2Config: depth_multiplier and depth_divisible_by must be positive");
+    channels_ = c.get_int("num_channels");
+    static const int64_t kChannels[17] = {16, 24, 24, 32, 32, 32, 64, 64, 64, 64, 96, 96, 96, 160, 160, 160, 320};
+    static const int64_t kStrides[16] = {2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1};
+    std::vector<int64_t> ch;
+    for (int64_t v : kChannels) ch.push_back(s_.scaled(v));
+    const int64_t stem = s_.scaled(32);
+    auto& st = child("conv_stem", std::make_unique<nn::Container>());
+    stem_first_ = &st.add("first_conv", std::make_unique<ConvLayer>(s_, channels_, stem, 3, 2));
+    if (!c.get_bool("first_layer_is_expansion")) stem_expand_ = &st.add("expand_1x1", std::make_unique<ConvLayer>(s_, stem, stem, 1));
+    stem_dw_ = &st.add("conv_3x3", std::make_unique<ConvLayer>(s_, stem, stem, 3, 1, stem));
+    stem_project_ = &st.add("reduce_1x1", std::make_unique<ConvLayer>(s_, stem, ch[0], 1, 1, 1, false));
+    auto& layers = child("layer", std::make_unique<nn::Container>());
+    for (size_t i = 0; i < 16; ++i) {
+      const int64_t expanded = make_divisible(std::nearbyint(static_cast<double>(ch[i]) * s_.expand_ratio), s_.divisible_by, s_.min_depth);
+      blocks_.push_back(&layers.add(std::to_string(i), std::make_unique<Block>(s_, ch[i], expanded, ch[i + 1], kStrides[i], true,
+                                                                             kStrides[i] == 1 && ch[i] == ch[i + 1])));
+    }
+    out_ = c.get_bool("finegrained_output") && s_.depth_multiplier < 1.0 ? 1280 : s_.scaled(1280);
+    head_ = &child("conv_1x1", std::make_unique<ConvLayer>(s_, ch[16], out_, 1));
+  }
+  int64_t features() const { return out_; }
+
+  ModelOutput run(const ModelInputs& in) const {
+    const Tensor& pv = require_input(in, "pixel_values", "MobileNetV2Model");
+    if (pv.dim() != 4 || pv.size(1) != channels_)
+      throw ShapeMismatch("MobileNetV2Model: pixel_values must be [batch, " + std::to_string(channels_) + ", height, width], got " + shape_str(pv.shape()));
+    Tensor h = (*stem_first_)(pv.to(DType::F32).contiguous());
+    if (stem_expand_) h = (*stem_expand_)(h);
+    h = (*stem_project_)((*stem_dw_)(h));
+    for (const auto* b : blocks_) h = (*b)(h);
+    h = (*head_)(h);
+    ModelOutput o;
+    o.set("last_hidden_state", h);
+    o.set("pooler_output", ops::mean(h.view({h.size(0), h.size(1), h.size(2) * h.size(3)}), 2));
+    return o;
+  }
+
+ private:
+  Shape2 s_{};
+  int64_t channels_, out_;
+  ConvLayer *stem_first_, *stem_expand_ = nullptr, *stem_dw_, *stem_project_, *head_;
+  std::vector<Block*> blocks_;
+};
+
+class Base : public Model {
+ public:
+  Base(const PretrainedConfig& c, bool root) : Model(c), model_(child(root ? "" : "mobilenet_v2", std::make_unique<MobileNetV2Model>(c))) {}
+  std::string base_model_prefix() const override { return "mobilenet_v2"; }
+  ModelOutput forward(const ModelInputs& in) override { return model_.run(in); }
+
+ protected:
+  MobileNetV2Model& model_;
+};
+
+class ForImageClassification : public Base {
+ public:
+  explicit ForImageClassification(const PretrainedConfig& c)
+      : Base(c, false), head_(child("classifier", std::make_unique<ImageClassifier>(model_.features(), c))) {}
+  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
+  ModelOutput forward(const ModelInputs& in) override { return head_(Base::forward(in)["pooler_output"]); }
+
+ private:
+  const ImageClassifier& head_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, true); }
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c); }
+
+}  // namespace transformers::mobilenet_v2

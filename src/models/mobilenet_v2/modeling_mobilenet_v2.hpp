@@ -1,0 +1,12 @@
+#pragma once
+// MobileNetV2 (modeling_mobilenet_v2.py): inverted residual blocks (1x1 expand, depthwise 3x3,
+// 1x1 project) with batch norm and ReLU6, TensorFlow "SAME" padding as the original checkpoints use.
+#include <memory>
+
+#include "models/modeling_utils.hpp"
+
+namespace transformers::mobilenet_v2 {
+ConfigSpec config_spec();
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c);
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c);
+}  // namespace transformers::mobilenet_v2
