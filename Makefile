@@ -32,9 +32,12 @@ test-asan: build-asan
 
 test: test-release test-asan
 
-# Regenerates fixtures/ with pinned Python transformers (needs PyPI; never run by the tests).
+# Regenerates fixtures/ with pinned Python transformers (needs PyPI; never run by the tests):
+# make_fixtures.py first (it sets up the venv), then every other generator (images before the
+# vision and multimodal ones, which read the image files).
 fixtures:
 	python3 scripts/make_fixtures.py
+	for f in $$(ls scripts/make_*_fixtures.py); do python3 $$f || exit 1; done
 
 bench: build
 	./bench/run.sh
