@@ -72,6 +72,10 @@ def main():
                                     mlp_ratio=2.0, **cnn), ["SwinModel", "SwinForImageClassification"])
     # MobileNetV2 at a small depth multiplier; 32x48 pixels exercise the odd "SAME" padding.
     models["mobilenet_v2"] = (tf.MobileNetV2Config(depth_multiplier=0.25, **cnn), ["MobileNetV2Model", "MobileNetV2ForImageClassification"])
+    beit = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, image_size=[32, 48], patch_size=8, **cnn)
+    models["beit"] = (tf.BeitConfig(use_relative_position_bias=True, **beit), ["BeitModel", "BeitForImageClassification"])
+    models["beit-shared"] = (tf.BeitConfig(use_shared_relative_position_bias=True, use_mean_pooling=False,
+                                           layer_scale_init_value=0.0, **beit), ["BeitForImageClassification"])
     cases = []
     for family, (config, classes) in models.items():
         for i, cls in enumerate(classes):
@@ -96,6 +100,8 @@ def main():
                         model.decode_head.classifier.bias.sub_(model(pixel_values=pixel_values).logits.mean(dim=(0, 2, 3)))
             if family == "dinov2-swiglu":
                 d = os.path.join(root, cls + "-swiglu")
+            if family == "beit-shared":
+                d = os.path.join(root, cls + "-shared")
             if family == "depth_anything-metric":
                 d = os.path.join(root, cls + "-metric")
             if family.startswith("depth_anything"):

@@ -41,6 +41,7 @@
 #include "models/wav2vec2/modeling_wav2vec2.hpp"
 #include "models/hubert/modeling_hubert.hpp"
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
+#include "models/beit/modeling_beit.hpp"
 #include "models/clip/modeling_clip.hpp"
 #include "models/convnext/modeling_convnext.hpp"
 #include "models/depth_anything/modeling_depth_anything.hpp"
@@ -201,6 +202,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"depth_anything", depth_anything::config_spec},
       {"swin", swin::config_spec},
       {"mobilenet_v2", mobilenet_v2::config_spec},
+      {"beit", beit::config_spec},
   };
   return v;
 }
@@ -484,6 +486,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForImageClassification", "swin", "SwinForImageClassification", swin::make_for_image_classification},
       {"AutoModel", "mobilenet_v2", "MobileNetV2Model", mobilenet_v2::make_model},
       {"AutoModelForImageClassification", "mobilenet_v2", "MobileNetV2ForImageClassification", mobilenet_v2::make_for_image_classification},
+      {"AutoModel", "beit", "BeitModel", beit::make_model},
+      {"AutoModelForImageClassification", "beit", "BeitForImageClassification", beit::make_for_image_classification},
   };
   return v;
 }

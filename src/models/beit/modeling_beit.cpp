@@ -1,0 +1,191 @@
+// BEiT: transformers/models/beit/modeling_beit.py (v5 names; older checkpoints renamed at load).
+#include "models/beit/modeling_beit.hpp"
+
+#include <cmath>
+
+#include "models/vision_heads.hpp"
+#include "models/vit/modeling_vit.hpp"
+#include "transformers/errors.hpp"
+
+namespace transformers::beit {
+
+ConfigSpec config_spec() {
+  return {"beit", "BeitConfig", R"({
+    "vocab_size": 8192, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072,
+    "hidden_act": "gelu", "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0, "initializer_range": 0.02,
+    "layer_norm_eps": 1e-12, "image_size": null, "patch_size": null, "num_channels": 3, "use_mask_token": false,
+    "use_absolute_position_embeddings": false, "use_relative_position_bias": false, "use_shared_relative_position_bias": false,
+    "layer_scale_init_value": 0.1, "drop_path_rate": 0.1, "use_mean_pooling": true, "semantic_loss_ignore_index": 255
+  })"};
+}
+
+namespace {
+
+// relative_position_bias_table [(2h-1)(2w-1) + 3, heads] laid out over the (1 + h w)^2 token pairs:
+// patch pairs by their offset, then the CLS rows / columns / corner from the last three entries.
+class RelativePositionBias : public nn::Module {
+ public:
+  RelativePositionBias(const vit::Grid& g, int64_t heads)
+      : h_(g.rows()), w_(g.cols()), heads_(heads),
+        table_(child("relative_position_bias_table", std::make_unique<nn::BareParameter>(Shape{(2 * h_ - 1) * (2 * w_ - 1) + 3, heads})).value) {}
+  // [heads, 1 + h w, 1 + h w]
+  Tensor operator()() const {
+    const int64_t N = h_ * w_ + 1, D = (2 * h_ - 1) * (2 * w_ - 1);
+    // Python always passes the offset table through a bilinear resize, reading it as a
+    // (2w-1) x (2h-1) grid and writing (2h-1) x (2w-1): the identity for square grids, a real
+    // resampling otherwise. Reproduced as is.
+    const Tensor full = table_.to(DType::F32).contiguous();
+    const Tensor grid = full.slice(0, 0, D).contiguous().view({1, 2 * w_ - 1, 2 * h_ - 1, heads_}).permute({0, 3, 1, 2}).contiguous();
+    const Tensor resized = ops::interpolate_bilinear(grid, 2 * h_ - 1, 2 * w_ - 1).permute({0, 2, 3, 1}).contiguous().view({D, heads_});
+    const Tensor t = ops::concat({resized, full.slice(0, D, D + 3).contiguous()}, 0);
+    const float* tab = t.data<float>();
+    Tensor out = Tensor::empty({heads_, N, N});
+    float* o = out.data<float>();
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        int64_t idx;
+        if (i == 0 && j == 0) idx = D + 2;
+        else if (i == 0) idx = D;
+        else if (j == 0) idx = D + 1;
+        else {
+          const int64_t yi = (i - 1) / w_, xi = (i - 1) % w_, yj = (j - 1) / w_, xj = (j - 1) % w_;
+          idx = (yi - yj + h_ - 1) * (2 * w_ - 1) + (xi - xj + w_ - 1);
+        }
+        for (int64_t hd = 0; hd < heads_; ++hd) o[(hd * N + i) * N + j] = tab[idx * heads_ + hd];
+      }
+    return out;
+  }
+
+ private:
+  int64_t h_, w_, heads_;
+  Tensor& table_;
+};
+
+class Layer : public nn::Module {
+ public:
+  Layer(const vit::Dims& d, const vit::Grid& g, float scale_init, bool own_bias) : d_(d) {
+    using nn::Linear;
+    before_ = &child("layernorm_before", std::make_unique<nn::LayerNorm>(d.hidden, d.eps));
+    auto& a = child("attention", std::make_unique<nn::Container>());
+    q_ = &a.add("q_proj", std::make_unique<Linear>(d.hidden, d.hidden));
+    k_ = &a.add("k_proj", std::make_unique<Linear>(d.hidden, d.hidden, false));
+    v_ = &a.add("v_proj", std::make_unique<Linear>(d.hidden, d.hidden));
+    o_ = &a.add("o_proj", std::make_unique<Linear>(d.hidden, d.hidden));
+    after_ = &child("layernorm_after", std::make_unique<nn::LayerNorm>(d.hidden, d.eps));
+    auto& mlp = child("mlp", std::make_unique<nn::Container>());
+    fc1_ = &mlp.add("fc1", std::make_unique<Linear>(d.hidden, d.intermediate));
+    fc2_ = &mlp.add("fc2", std::make_unique<Linear>(d.intermediate, d.hidden));
+    if (scale_init > 0) {
+      l1_ = &child("lambda_1", std::make_unique<nn::BareParameter>(d.hidden)).value;
+      l2_ = &child("lambda_2", std::make_unique<nn::BareParameter>(d.hidden)).value;
+    }
+    if (own_bias) bias_ = &child("relative_position_bias", std::make_unique<RelativePositionBias>(g, d.heads));
+  }
+  Tensor operator()(const Tensor& x, const Tensor& shared_bias) const {
+    ops::AttentionOptions o;
+    o.causal = false;
+    o.scaling = 1.0f / std::sqrt(static_cast<float>(d_.hidden / d_.heads));
+    if (bias_) o.bias = shared_bias.defined() ? ops::add((*bias_)(), shared_bias) : (*bias_)();
+    else if (shared_bias.defined()) o.bias = shared_bias;
+    const Tensor h = (*before_)(x);
+    Tensor a = (*o_)(ops::attention(nn::split_heads((*q_)(h), d_.heads), nn::split_heads((*k_)(h), d_.heads), nn::split_heads((*v_)(h), d_.heads), o));
+    if (l1_) a = ops::mul(a, *l1_);
+    const Tensor r = ops::add(x, a);
+    Tensor m = (*fc2_)(ops::activation((*fc1_)((*after_)(r)), d_.act));
+    if (l2_) m = ops::mul(m, *l2_);
+    return ops::add(r, m);
+  }
+
+ private:
+  const vit::Dims& d_;
+  nn::LayerNorm *before_, *after_;
+  nn::Linear *q_, *k_, *v_, *o_, *fc1_, *fc2_;
+  Tensor *l1_ = nullptr, *l2_ = nullptr;
+  RelativePositionBias* bias_ = nullptr;
+};
+
+class BeitModel : public nn::Module {
+ public:
+  BeitModel(const PretrainedConfig& c, bool pooler) : d_(vit::Dims::from(c, "BeitConfig")), g_(vit::Grid::from(c, "BeitConfig")) {
+    auto& e = child("embeddings", std::make_unique<nn::Container>());
+    cls_ = &e.add("cls_token", std::make_unique<nn::BareParameter>(Shape{1, 1, d_.hidden})).value;
+    if (c.get_bool("use_mask_token")) e.add("mask_token", std::make_unique<nn::BareParameter>(Shape{1, 1, d_.hidden}));
+    patches_ = &e.add("patch_embeddings", std::make_unique<nn::Container>()).add("projection", std::make_unique<vit::PatchEmbeddings>(d_.hidden, g_));
+    if (c.get_bool("use_absolute_position_embeddings"))
+      pos_ = &e.add("position_embeddings", std::make_unique<nn::BareParameter>(Shape{1, g_.rows() * g_.cols() + 1, d_.hidden})).value;
+    if (c.get_bool("use_shared_relative_position_bias")) shared_ = &child("shared_position_bias", std::make_unique<RelativePositionBias>(g_, d_.heads));
+    auto& layers = child("layers", std::make_unique<nn::Container>());
+    const auto scale = static_cast<float>(c.get_float("layer_scale_init_value"));
+    for (int64_t i = 0; i < d_.layers; ++i)
+      layers_.push_back(&layers.add(std::to_string(i), std::make_unique<Layer>(d_, g_, scale, c.get_bool("use_relative_position_bias"))));
+    mean_pooling_ = c.get_bool("use_mean_pooling");
+    // With mean pooling the final norm sits in the pooler; the sequence output is not normed.
+    if (!mean_pooling_) norm_ = &child("layernorm", std::make_unique<nn::LayerNorm>(d_.hidden, d_.eps));
+    else if (pooler) pool_norm_ = &child("pooler", std::make_unique<nn::Container>()).add("layernorm", std::make_unique<nn::LayerNorm>(d_.hidden, d_.eps));
+  }
+  const vit::Dims& dims() const { return d_; }
+
+  ModelOutput run(const ModelInputs& in) const {
+    // Relative position biases are tied to the configured grid (Python interpolates them for other sizes).
+    Tensor h = vit::prepend_tokens((*patches_)(require_input(in, "pixel_values", "BeitModel"), "BeitModel"), {cls_});
+    if (pos_) h = ops::add(h, *pos_);
+    const Tensor shared = shared_ ? (*shared_)() : Tensor();
+    for (const auto* l : layers_) h = (*l)(h, shared);
+    if (norm_) h = (*norm_)(h);
+    ModelOutput o;
+    o.set("last_hidden_state", h);
+    if (pool_norm_) o.set("pooler_output", (*pool_norm_)(ops::mean(h.slice(1, 1, h.size(1)).contiguous(), 1)));
+    else if (!mean_pooling_) o.set("pooler_output", h.select(1, 0).contiguous());
+    return o;
+  }
+
+ private:
+  vit::Dims d_;
+  vit::Grid g_;
+  Tensor *cls_, *pos_ = nullptr;
+  vit::PatchEmbeddings* patches_;
+  RelativePositionBias* shared_ = nullptr;
+  std::vector<Layer*> layers_;
+  bool mean_pooling_;
+  nn::LayerNorm *norm_ = nullptr, *pool_norm_ = nullptr;
+};
+
+// conversion_mapping.py: the ViT renames plus BEiT's relative position bias tables.
+std::string rename_legacy(std::string key) {
+  static const std::pair<const char*, const char*> kRenames[] = {
+      {"encoder.relative_position_bias", "shared_position_bias"},
+      {"attention.attention.relative_position_bias.relative_position_bias_table", "relative_position_bias.relative_position_bias_table"}};
+  for (const auto& [from, to] : kRenames)
+    if (auto at = key.find(from); at != std::string::npos) key.replace(at, std::string(from).size(), to);
+  return vit::rename_legacy(key);
+}
+
+class Base : public Model {
+ public:
+  Base(const PretrainedConfig& c, bool root) : Model(c), model_(child(root ? "" : "beit", std::make_unique<BeitModel>(c, true))) {}
+  std::string base_model_prefix() const override { return "beit"; }
+  std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }
+  std::vector<std::string> may_be_missing() const override { return {"pooler."}; }
+  ModelOutput forward(const ModelInputs& in) override { return model_.run(in); }
+
+ protected:
+  BeitModel& model_;
+};
+
+class ForImageClassification : public Base {
+ public:
+  explicit ForImageClassification(const PretrainedConfig& c)
+      : Base(c, false), head_(child("classifier", std::make_unique<ImageClassifier>(model_.dims().hidden, c))) {}
+  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
+  ModelOutput forward(const ModelInputs& in) override { return head_(Base::forward(in)["pooler_output"]); }
+
+ private:
+  const ImageClassifier& head_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, true); }
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c); }
+
+}  // namespace transformers::beit
