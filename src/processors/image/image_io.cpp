@@ -3,15 +3,16 @@
 // as transformers.image_utils.load_image does (exif_transpose, convert("RGB") drops alpha).
 #include <csetjmp>
 #include <cstdio>  // jpeglib.h needs FILE and size_t declared first
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
 
 #include <jpeglib.h>
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 #include <webp/decode.h>
-#include <fstream>
-#include <iterator>
-#include <memory>
 
 #include "transformers/errors.hpp"
 #include "transformers/image_processing.hpp"
