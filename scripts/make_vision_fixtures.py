@@ -76,6 +76,11 @@ def main():
     models["beit"] = (tf.BeitConfig(use_relative_position_bias=True, **beit), ["BeitModel", "BeitForImageClassification"])
     models["beit-shared"] = (tf.BeitConfig(use_shared_relative_position_bias=True, use_mean_pooling=False,
                                            layer_scale_init_value=0.0, **beit), ["BeitForImageClassification"])
+    # EfficientNet scaled down; block 1 listed in depthwise_padding exercises the unadjusted stride-2 padding.
+    eff = dict(width_coefficient=0.25, depth_coefficient=0.5, kernel_sizes=[3, 5, 3], in_channels=[32, 16, 24], out_channels=[16, 24, 40],
+               strides=[1, 2, 2], num_block_repeats=[1, 2, 2], expand_ratios=[1, 6, 6], hidden_dim=320, depthwise_padding=[1], **cnn)
+    models["efficientnet"] = (tf.EfficientNetConfig(**eff), ["EfficientNetModel", "EfficientNetForImageClassification"])
+    models["efficientnet-max"] = (tf.EfficientNetConfig(pooling_type="max", **eff), ["EfficientNetForImageClassification"])
     cases = []
     for family, (config, classes) in models.items():
         for i, cls in enumerate(classes):
@@ -86,7 +91,7 @@ def main():
             model = getattr(tf, cls)(cfg).eval()
             spread_weights(model, seed=10 + i)
             d = os.path.join(root, cls)
-            if family.startswith("resnet") or family in ("segformer", "mobilenet_v2"):
+            if family.startswith("resnet") or family.startswith("efficientnet") or family in ("segformer", "mobilenet_v2"):
                 # Batch-norm statistics as a trained network has them.
                 with torch.no_grad():
                     for m in model.modules():
@@ -100,6 +105,8 @@ def main():
                         model.decode_head.classifier.bias.sub_(model(pixel_values=pixel_values).logits.mean(dim=(0, 2, 3)))
             if family == "dinov2-swiglu":
                 d = os.path.join(root, cls + "-swiglu")
+            if family == "efficientnet-max":
+                d = os.path.join(root, cls + "-max")
             if family == "beit-shared":
                 d = os.path.join(root, cls + "-shared")
             if family == "depth_anything-metric":

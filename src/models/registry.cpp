@@ -46,6 +46,7 @@
 #include "models/convnext/modeling_convnext.hpp"
 #include "models/depth_anything/modeling_depth_anything.hpp"
 #include "models/dinov2/modeling_dinov2.hpp"
+#include "models/efficientnet/modeling_efficientnet.hpp"
 #include "models/mobilenet_v2/modeling_mobilenet_v2.hpp"
 #include "models/segformer/modeling_segformer.hpp"
 #include "models/swin/modeling_swin.hpp"
@@ -203,6 +204,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"swin", swin::config_spec},
       {"mobilenet_v2", mobilenet_v2::config_spec},
       {"beit", beit::config_spec},
+      {"efficientnet", efficientnet::config_spec},
   };
   return v;
 }
@@ -488,6 +490,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForImageClassification", "mobilenet_v2", "MobileNetV2ForImageClassification", mobilenet_v2::make_for_image_classification},
       {"AutoModel", "beit", "BeitModel", beit::make_model},
       {"AutoModelForImageClassification", "beit", "BeitForImageClassification", beit::make_for_image_classification},
+      {"AutoModel", "efficientnet", "EfficientNetModel", efficientnet::make_model},
+      {"AutoModelForImageClassification", "efficientnet", "EfficientNetForImageClassification", efficientnet::make_for_image_classification},
   };
   return v;
 }

@@ -511,6 +511,21 @@ Tensor interpolate_bilinear(const Tensor& x, int64_t OH, int64_t OW, bool align_
   return y;
 }
 
+Tensor pad2d(const Tensor& x, int64_t top, int64_t bottom, int64_t left, int64_t right) {
+  require_defined(x, "pad2d", "input");
+  if (x.dim() != 4) throw ShapeMismatch("pad2d: input must be [batch, channels, height, width], got " + shape_str(x.shape()));
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) throw ValueError("pad2d: padding must be non-negative");
+  if (!top && !bottom && !left && !right) return x;
+  const int64_t N = x.size(0) * x.size(1), H = x.size(2), W = x.size(3), OH = H + top + bottom, OW = W + left + right;
+  Tensor y = Tensor::zeros({x.size(0), x.size(1), OH, OW});
+  const Tensor xf = f32c(x);
+  const float* s = xf.data<float>();
+  float* d = y.data<float>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t i = 0; i < H; ++i) std::memcpy(d + (n * OH + i + top) * OW + left, s + (n * H + i) * W, static_cast<size_t>(W) * sizeof(float));
+  return y;
+}
+
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
   require_defined(x, "max_pool2d", "input");
   if (x.dim() != 4) throw ShapeMismatch("max_pool2d: input must be [batch, channels, height, width], got " + shape_str(x.shape()));

@@ -65,6 +65,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
 Tensor interpolate_bicubic(const Tensor& x, int64_t height, int64_t width);
 // torch.nn.functional.interpolate(mode="bilinear", antialias=False) to (height, width).
 Tensor interpolate_bilinear(const Tensor& x, int64_t height, int64_t width, bool align_corners = false);
+// Zero padding of x [B, C, H, W] by (top, bottom, left, right) pixels (nn.ZeroPad2d).
+Tensor pad2d(const Tensor& x, int64_t top, int64_t bottom, int64_t left, int64_t right);
 // torch.nn.functional.max_pool2d (padding counts as -inf): x [B, C, H, W].
 Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding);
 // conv1d on channels-last activations: x [B, L, Cin] -> [B, L', Cout] (same weight layout). What

@@ -2,7 +2,6 @@
 #include "models/mobilenet_v2/modeling_mobilenet_v2.hpp"
 
 #include <cmath>
-#include <cstring>
 
 #include "models/vision_heads.hpp"
 #include "nn/layers.hpp"
@@ -37,19 +36,6 @@ struct Shape2 {
   }
 };
 
-// [B, C, H, W] zero-padded by (top, bottom, left, right).
-Tensor pad_nchw(const Tensor& x, int64_t top, int64_t bottom, int64_t left, int64_t right) {
-  if (!top && !bottom && !left && !right) return x;
-  const int64_t N = x.size(0) * x.size(1), H = x.size(2), W = x.size(3), OH = H + top + bottom, OW = W + left + right;
-  Tensor y = Tensor::zeros({x.size(0), x.size(1), OH, OW});
-  const Tensor xc = x.contiguous();
-  const float* s = xc.data<float>();
-  float* d = y.data<float>();
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t i = 0; i < H; ++i) std::memcpy(d + (n * OH + i + top) * OW + left, s + (n * H + i) * W, static_cast<size_t>(W) * sizeof(float));
-  return y;
-}
-
 // MobileNetV2ConvLayer: convolution (no bias), batch norm, activation (ReLU6 unless told otherwise).
 class ConvLayer : public nn::Module {
  public:
@@ -67,7 +53,7 @@ class ConvLayer : public nn::Module {
       // TensorFlow "SAME": pad so that out = ceil(in / stride), the odd pixel after.
       auto total = [&](int64_t n) { return std::max<int64_t>(n % stride_ == 0 ? k_ - stride_ : k_ - n % stride_, 0); };
       const int64_t ph = total(x.size(2)), pw = total(x.size(3));
-      in = pad_nchw(x, ph / 2, ph - ph / 2, pw / 2, pw - pw / 2);
+      in = ops::pad2d(x, ph / 2, ph - ph / 2, pw / 2, pw - pw / 2);
     }
     const Tensor y = (*norm_)((*conv_)(in));
     return act_ ? ops::activation(y, *act_) : y;
