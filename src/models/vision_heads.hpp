@@ -21,4 +21,36 @@ class ImageClassifier : public nn::Module {
   nn::Linear* linear_ = nullptr;
 };
 
+// A vision family's base model class: its backbone (a module with `ModelOutput run(inputs)` and
+// `int64_t features()`) at the root, or under `prefix` inside a head model; `rename` maps older
+// checkpoint names.
+template <typename Backbone>
+class VisionModel : public Model {
+ public:
+  VisionModel(const PretrainedConfig& c, const char* prefix, bool root, std::string (*rename)(std::string) = nullptr)
+      : Model(c), prefix_(prefix), rename_(rename), backbone_(child(root ? "" : prefix, std::make_unique<Backbone>(c))) {}
+  std::string base_model_prefix() const override { return prefix_; }
+  std::string checkpoint_key(const std::string& key) const override { return rename_ ? rename_(key) : key; }
+  ModelOutput forward(const ModelInputs& in) override { return backbone_.run(in); }
+
+ protected:
+  std::string prefix_;
+  std::string (*rename_)(std::string);
+  Backbone& backbone_;
+};
+
+// *ForImageClassification over the backbone's pooler_output.
+template <typename Backbone>
+class PooledImageClassification : public VisionModel<Backbone> {
+ public:
+  PooledImageClassification(const PretrainedConfig& c, const char* prefix, std::string (*rename)(std::string) = nullptr)
+      : VisionModel<Backbone>(c, prefix, false, rename),
+        head_(this->child("classifier", std::make_unique<ImageClassifier>(this->backbone_.features(), c))) {}
+  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
+  ModelOutput forward(const ModelInputs& in) override { return head_(VisionModel<Backbone>::forward(in)["pooler_output"]); }
+
+ private:
+  const ImageClassifier& head_;
+};
+
 }  // namespace transformers

@@ -136,30 +136,11 @@ class MobileNetV2Model : public nn::Module {
   std::vector<Block*> blocks_;
 };
 
-class Base : public Model {
- public:
-  Base(const PretrainedConfig& c, bool root) : Model(c), model_(child(root ? "" : "mobilenet_v2", std::make_unique<MobileNetV2Model>(c))) {}
-  std::string base_model_prefix() const override { return "mobilenet_v2"; }
-  ModelOutput forward(const ModelInputs& in) override { return model_.run(in); }
-
- protected:
-  MobileNetV2Model& model_;
-};
-
-class ForImageClassification : public Base {
- public:
-  explicit ForImageClassification(const PretrainedConfig& c)
-      : Base(c, false), head_(child("classifier", std::make_unique<ImageClassifier>(model_.features(), c))) {}
-  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
-  ModelOutput forward(const ModelInputs& in) override { return head_(Base::forward(in)["pooler_output"]); }
-
- private:
-  const ImageClassifier& head_;
-};
-
 }  // namespace
 
-std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, true); }
-std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c); }
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<VisionModel<MobileNetV2Model>>(c, "mobilenet_v2", true); }
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) {
+  return std::make_unique<PooledImageClassification<MobileNetV2Model>>(c, "mobilenet_v2");
+}
 
 }  // namespace transformers::mobilenet_v2

@@ -245,31 +245,11 @@ std::string rename_legacy(std::string key) {
   return key;
 }
 
-class Base : public Model {
- public:
-  Base(const PretrainedConfig& c, bool root) : Model(c), model_(child(root ? "" : "swin", std::make_unique<SwinModel>(c))) {}
-  std::string base_model_prefix() const override { return "swin"; }
-  std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }
-  ModelOutput forward(const ModelInputs& in) override { return model_.run(in); }
-
- protected:
-  SwinModel& model_;
-};
-
-class ForImageClassification : public Base {
- public:
-  explicit ForImageClassification(const PretrainedConfig& c)
-      : Base(c, false), head_(child("classifier", std::make_unique<ImageClassifier>(model_.features(), c))) {}
-  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
-  ModelOutput forward(const ModelInputs& in) override { return head_(Base::forward(in)["pooler_output"]); }
-
- private:
-  const ImageClassifier& head_;
-};
-
 }  // namespace
 
-std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, true); }
-std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c); }
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<VisionModel<SwinModel>>(c, "swin", true, rename_legacy); }
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) {
+  return std::make_unique<PooledImageClassification<SwinModel>>(c, "swin", rename_legacy);
+}
 
 }  // namespace transformers::swin
