@@ -99,6 +99,10 @@ def main():
         "segformer": {"image_processor_type": "SegformerImageProcessor", "size": {"height": 32, "width": 48}},
         "crop_pad": {"image_processor_type": "CLIPImageProcessor", "size": {"shortest_edge": 20}, "crop_size": {"height": 27, "width": 33}},
         "no_norm": {"image_processor_type": "ViTImageProcessor", "size": {"height": 24, "width": 24}, "do_normalize": False, "resample": 0},
+        "efficientnet": {"image_processor_type": "EfficientNetImageProcessor", "size": {"height": 30, "width": 30},
+                         "image_std": [0.47853944, 0.4732864, 0.47434163], "image_mean": [0.485, 0.456, 0.406]},
+        "efficientnet_offset": {"image_processor_type": "EfficientNetImageProcessor", "size": {"height": 26, "width": 34}, "rescale_offset": True,
+                                "include_top": False, "crop_size": {"height": 20, "width": 20}, "do_center_crop": True, "resample": 0},
         # Patches of 7 px (the real models use 14) keep the goldens small; the arithmetic is the same.
         "qwen2_vl": {"image_processor_type": "Qwen2VLImageProcessor", "size": {"shortest_edge": 392, "longest_edge": 1568}, "patch_size": 7},
         "qwen2_vl_legacy": {"image_processor_type": "Qwen2VLImageProcessor", "min_pixels": 196, "max_pixels": 784, "patch_size": 7,

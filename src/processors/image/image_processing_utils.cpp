@@ -41,6 +41,8 @@ const ClassSpec kClasses[] = {
     {"SegformerImageProcessor", kImagenetDefault, R"("resample": 2, "size": {"height": 512, "width": 512}, "do_resize": true)"},
     {"DPTImageProcessor", kImagenetStandard,
      R"("resample": 3, "size": {"height": 384, "width": 384}, "do_resize": true, "do_pad": false, "ensure_multiple_of": 1, "keep_aspect_ratio": false)"},
+    {"EfficientNetImageProcessor", kImagenetStandard,
+     R"("resample": 3, "size": {"height": 346, "width": 346}, "crop_size": {"height": 289, "width": 289}, "do_resize": true, "do_center_crop": false, "rescale_offset": false, "include_top": true)"},
     {"Qwen2VLImageProcessor", kOpenAiClip,
      R"("resample": 3, "size": {"shortest_edge": 3136, "longest_edge": 1003520}, "do_resize": true, "patch_size": 14, "temporal_patch_size": 2, "merge_size": 2)"},
     {"MobileNetV2ImageProcessor", kImagenetStandard,
@@ -54,7 +56,7 @@ const std::pair<const char*, const char*> kModelTypes[] = {
     {"siglip", "SiglipImageProcessor"}, {"convnext", "ConvNextImageProcessor"}, {"convnextv2", "ConvNextImageProcessor"},
     {"resnet", "ConvNextImageProcessor"}, {"segformer", "SegformerImageProcessor"}, {"mobilenet_v2", "MobileNetV2ImageProcessor"},
     {"swin", "ViTImageProcessor"},         {"dpt", "DPTImageProcessor"},          {"depth_anything", "DPTImageProcessor"},
-    {"qwen2_vl", "Qwen2VLImageProcessor"}, {"qwen2_5_vl", "Qwen2VLImageProcessor"},
+    {"qwen2_vl", "Qwen2VLImageProcessor"}, {"qwen2_5_vl", "Qwen2VLImageProcessor"}, {"efficientnet", "EfficientNetImageProcessor"},
 };
 
 int64_t positive(const Json& v, const std::string& what) {
@@ -130,6 +132,7 @@ class BaseImageProcessor : public ImageProcessor {
       if (s == 0.0) throw ConfigError(name_ + ": image_std must not be zero");
     crop_pct_ = c.value("crop_pct", 0.0);
     keep_aspect_ratio_ = flag("keep_aspect_ratio", false);
+    rescale_offset_ = flag("rescale_offset", false), include_top_ = flag("include_top", false);
     ensure_multiple_of_ = c.value("ensure_multiple_of", int64_t{1});
     if (ensure_multiple_of_ <= 0) throw ConfigError(name_ + ": ensure_multiple_of must be positive");
     if (flag("do_pad", false)) throw ConfigError(name_ + ": do_pad (size_divisor padding) is not supported");
@@ -161,7 +164,14 @@ class BaseImageProcessor : public ImageProcessor {
     float* out = pv.data<float>();
     for (int64_t b = 0; b < B; ++b)
       image::to_chw_float(done[static_cast<size_t>(b)], o.do_rescale.value_or(do_rescale_), rescale_factor_, o.do_normalize.value_or(do_normalize_),
-                          mean_, std_, backend_, out + b * 3 * H * W);
+                          mean_, std_, backend_, out + b * 3 * H * W, rescale_offset_);
+    if (include_top_)  // EfficientNet normalizes once more by the std alone
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t c = 0; c < 3; ++c) {
+          const auto s = static_cast<float>(std_[static_cast<size_t>(c)]);
+          float* p = out + (b * 3 + c) * H * W;
+          for (int64_t i = 0; i < H * W; ++i) p[i] = p[i] / s;
+        }
     return {{"pixel_values", pv}};
   }
 
@@ -195,7 +205,7 @@ class BaseImageProcessor : public ImageProcessor {
   SizeDict size_, crop_;
   Resample resample_ = Resample::Bilinear;
   double rescale_factor_ = 1.0 / 255.0, crop_pct_ = 0.0;
-  bool keep_aspect_ratio_ = false;
+  bool keep_aspect_ratio_ = false, rescale_offset_ = false, include_top_ = false;
   int64_t ensure_multiple_of_ = 1;
   std::array<double, 3> mean_{}, std_{};
 };

@@ -85,14 +85,22 @@ Image center_crop(const Image& im, int64_t ch, int64_t cw, const std::string& ba
 }
 
 void to_chw_float(const Image& im, bool do_rescale, double rescale_factor, bool do_normalize, const std::array<double, 3>& mean,
-                  const std::array<double, 3>& std, const std::string& backend, float* out) {
+                  const std::array<double, 3>& std, const std::string& backend, float* out, bool rescale_offset) {
   if (im.channels != 3) throw ValueError("image processors expect RGB images (3 channels), got " + std::to_string(im.channels));
   const int64_t HW = im.height * im.width;
   const uint8_t* px = im.pixels.data();
   for (int64_t c = 0; c < 3; ++c) {
     float* o = out + c * HW;
     const auto m = static_cast<float>(mean[static_cast<size_t>(c)]), s = static_cast<float>(std[static_cast<size_t>(c)]);
-    if (backend == "torchvision") {
+    if (do_rescale && rescale_offset) {
+      // Not fused: x * factor (float32 for torchvision, float64 then float32 for numpy), minus 1.
+      const auto f = static_cast<float>(rescale_factor);
+      for (int64_t i = 0; i < HW; ++i) {
+        const uint8_t v = px[i * 3 + c];
+        const float r = (backend == "torchvision" ? static_cast<float>(v) * f : static_cast<float>(v * rescale_factor)) - 1.0f;
+        o[i] = do_normalize ? (r - m) / s : r;
+      }
+    } else if (backend == "torchvision") {
       // Python fuses rescale into normalize: (x - mean / factor) / (std / factor), in float32.
       const float inv = static_cast<float>(1.0 / rescale_factor);
       const float fm = do_rescale ? m * inv : m, fs = do_rescale ? s * inv : s;

@@ -25,9 +25,9 @@ std::pair<int64_t, int64_t> output_size(const Image& im, const SizeDict& s, cons
 // backend pads its own way).
 Image center_crop(const Image& im, int64_t height, int64_t width, const std::string& backend);
 
-// Appends (x * rescale - mean) / std of each pixel as CHW float32 at `out`; mean / std ignored when
-// !do_normalize, rescale when !do_rescale.
+// Writes (x * rescale - mean) / std of each pixel as CHW float32 at `out`; mean / std ignored when
+// !do_normalize, rescale when !do_rescale. `rescale_offset` (EfficientNet) rescales to x * rescale - 1.
 void to_chw_float(const Image& im, bool do_rescale, double rescale_factor, bool do_normalize, const std::array<double, 3>& mean,
-                  const std::array<double, 3>& std, const std::string& backend, float* out);
+                  const std::array<double, 3>& std, const std::string& backend, float* out, bool rescale_offset = false);
 
 }  // namespace transformers::image
