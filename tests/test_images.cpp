@@ -123,6 +123,19 @@ TEST(Images, BadInputIsATypedError) {
   } catch (const ValueError& e) {
     EXPECT_NE(std::string(e.what()).find("pixel limit"), std::string::npos) << e.what();
   }
+  // Processor-specific refusals: Qwen2-VL's aspect-ratio limit, DPT padding, ConvNeXt without shortest_edge.
+  const auto qwen = AutoImageProcessor::from_json_string(R"({"image_processor_type": "Qwen2VLImageProcessor"})");
+  Image strip;
+  strip.height = 2, strip.width = 500;
+  strip.pixels.assign(2 * 500 * 3, 7);
+  EXPECT_THROW((*qwen)({strip}), ValueError);
+  EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "DPTImageProcessor", "do_pad": true})"), ConfigError);
+  EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "ConvNextImageProcessor", "size": {"height": 4, "width": 4}})"),
+               ConfigError);
+  Image broken;
+  broken.height = 4, broken.width = 4;  // no pixels behind the size
+  EXPECT_THROW((*qwen)({broken}), ValueError);
+  EXPECT_THROW(resize_image(broken, 2, 2, Resample::Bilinear), ValueError);
   // A folder without preprocessor_config.json (or processor_config.json).
   EXPECT_THROW(AutoImageProcessor::from_pretrained(testutil::fixture("minilm")), OSError);
 }

@@ -149,8 +149,7 @@ class BaseImageProcessor : public ImageProcessor {
     std::vector<Image> done;
     done.reserve(images.size());
     for (const Image& im : images) {
-      if (im.height <= 0 || im.width <= 0 || im.pixels.size() != static_cast<size_t>(im.height * im.width * im.channels))
-        throw ValueError(name_ + ": an image has no pixels or a pixel buffer that does not match its size");
+      check(im);
       Image x = resize ? this->resize(im, resample) : im;
       if (crop) x = image::center_crop(x, *crop_.height, *crop_.width, backend_);
       done.push_back(std::move(x));
@@ -176,6 +175,10 @@ class BaseImageProcessor : public ImageProcessor {
   }
 
  protected:
+  void check(const Image& im) const {
+    if (im.height <= 0 || im.width <= 0 || im.channels <= 0 || im.pixels.size() != static_cast<size_t>(im.height * im.width * im.channels))
+      throw ValueError(name_ + ": an image has no pixels or a pixel buffer that does not match its size");
+  }
   Image resize(const Image& im, Resample r) const {
     if (name_ == "ConvNextImageProcessor") {
       // crop_pct: below 384 the shortest edge goes to size / crop_pct, then the centre is cropped.
@@ -229,6 +232,7 @@ class Qwen2VLImageProcessor : public BaseImageProcessor {
     std::vector<int64_t> grids;
     const int64_t P = patch_, T = temporal_, M = merge_, F = 3 * T * P * P;
     for (const Image& im : images) {
+      check(im);
       Image x = im;
       if (o.do_resize.value_or(do_resize_)) {
         const auto [h, w] = smart_resize(im.height, im.width);

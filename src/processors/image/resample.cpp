@@ -191,7 +191,9 @@ std::vector<int64_t> nearest_index(int64_t in, int64_t out, bool torch_rule) {
 Image resize_image(const Image& image, int64_t height, int64_t width, Resample resample, const std::string& backend) {
   if (backend != "torchvision" && backend != "pil") throw ValueError("image backend must be 'torchvision' or 'pil', got '" + backend + "'");
   if (height <= 0 || width <= 0) throw ValueError("resize: the output size must be positive, got " + std::to_string(height) + "x" + std::to_string(width));
-  if (image.height <= 0 || image.width <= 0) throw ValueError("resize: the image has no pixels");
+  if (image.height <= 0 || image.width <= 0 || image.channels <= 0 ||
+      image.pixels.size() != static_cast<size_t>(image.height * image.width * image.channels))
+    throw ValueError("resize: the image has no pixels or a pixel buffer that does not match its size");
   const bool torch = backend == "torchvision";
   if (torch && (resample == Resample::Box || resample == Resample::Hamming))
     throw ValueError("resize: torchvision has no BOX or HAMMING resampling for tensors; use the 'pil' backend");
