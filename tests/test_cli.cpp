@@ -237,6 +237,16 @@ TEST(Cli, RunImageTextToText) {
   EXPECT_NE(run(kCli + " run " + fixture("multimodal/llava") + " " + fixture("images/photo.jpg") + " 2>&1", &out), 0);
 }
 
+TEST(Cli, RunImageToText) {
+  const auto g = nlohmann::json::parse(std::ifstream(fixture("image_to_text/pipeline.json")));
+  std::string out;
+  // Task picked from VisionEncoderDecoderModel: one transcription per image file.
+  ASSERT_EQ(run(kCli + " run " + fixture("image_to_text/trocr-vit") + " --max-new-tokens 8 " + fixture("images/photo.jpg") + " " +
+                    fixture("images/rgb.png") + " 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out, fixture("images/photo.jpg") + "\n  " + g["results"][0][0]["generated_text"].get<std::string>() + "\n" + fixture("images/rgb.png") +
+                     "\n  " + g["results"][2][0]["generated_text"].get<std::string>() + "\n");
+}
+
 TEST(Cli, RunImageSegmentationWritesMasks) {
   TempDir d;
   const std::string img = d / "photo.jpg";

@@ -58,6 +58,9 @@ class PreTrainedModel {
   const std::string& class_name() const { return class_name_; }
   const LoadingInfo& loading_info() const { return loading_info_; }
   std::vector<std::string> parameter_names() const;
+  // Python's main_input_name: what generate(ModelInputs) feeds the model ("input_ids",
+  // Whisper's "input_features", an image-to-text model's "pixel_values").
+  virtual std::string main_input_name() const { return "input_ids"; }
   // Decoder-only and encoder-decoder LMs: input_ids [B, S] (left padding with attention_mask for a
   // batch). `config` overrides the model's generation_config(). Others throw ValueError.
   virtual GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& config = {},

@@ -247,7 +247,7 @@ class ZeroShotImageClassificationPipeline {
   std::unique_ptr<PreTrainedTokenizer> tok_;
 };
 
-// pipeline("image-text-to-text"): the processor (LLaVA's expands the image placeholder), generate()
+// pipeline("image-text-to-text") (and v4's "image-to-text"): the processor (LLaVA's expands the image placeholder), generate()
 // with pixel_values, and the new text as Python's return_full_text=False gives it (the decoded
 // prompt cut off the decoded sequence).
 class ImageTextToTextPipeline {
@@ -255,6 +255,10 @@ class ImageTextToTextPipeline {
   static std::unique_ptr<ImageTextToTextPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                   const ImageProcessorOptions& p = {});
   std::string operator()(const Image& image, const std::string& text, const GenerationConfig& g = {}) const;
+  // Image-to-text models (VisionEncoderDecoder: TrOCR, captioners) read the image alone: the whole
+  // generated sequence decoded without special tokens, as the image-to-text pipeline gave it.
+  std::string operator()(const Image& image, const GenerationConfig& g = {}) const;
+  bool captions_images() const;
   // Chat messages (JSON list; images as {"type": "image"} content parts) through the chat template.
   std::string chat(const Image& image, const std::string& messages_json, const GenerationConfig& g = {}) const;
   const ImageTextProcessor& processor() const { return *processor_; }

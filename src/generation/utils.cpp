@@ -13,16 +13,16 @@
 namespace transformers {
 
 GenerateOutput PreTrainedModel::generate(const ModelInputs& inputs, const GenerationConfig& config, const GenerateHooks& hooks) {
-  const Tensor* ids = find_input(inputs, "input_ids");
-  if (!ids) ids = find_input(inputs, "input_features");
-  if (!ids) throw ValueError(class_name() + ".generate: give input_ids (or input_features)");
+  const std::string main = main_input_name();
+  const Tensor* ids = find_input(inputs, main);
+  if (!ids) throw ValueError(class_name() + ".generate: give " + main);
   const Tensor* mask = find_input(inputs, "attention_mask");
   struct Clear {
     PreTrainedModel& m;
     ~Clear() { m.clear_prompt_inputs(); }
   } clear{*this};
   for (const auto& [name, value] : inputs)
-    if (name != "input_ids" && name != "input_features" && name != "attention_mask" && !set_prompt_input(name, value))
+    if (name != main && name != "attention_mask" && !set_prompt_input(name, value))
       throw ValueError(class_name() + ".generate: unexpected input '" + name + "'");
   return generate(*ids, config, mask ? *mask : Tensor(), hooks);
 }

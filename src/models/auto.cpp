@@ -120,6 +120,15 @@ void report(const std::string& cls, const std::string& name, const LoadingInfo& 
 
 }  // namespace
 
+namespace registry {
+std::unique_ptr<PreTrainedModel> make_model(const std::string& auto_class, const PretrainedConfig& config) {
+  Registered r = find_class(auto_class, config);
+  std::unique_ptr<PreTrainedModel> model = r.factory(config);
+  ModelAccess::set(*model, r.class_name, {});
+  return model;
+}
+}  // namespace registry
+
 namespace detail {
 
 std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, const std::string& name,

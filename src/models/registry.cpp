@@ -51,6 +51,8 @@
 #include "models/segformer/modeling_segformer.hpp"
 #include "models/swin/modeling_swin.hpp"
 #include "models/llava/modeling_llava.hpp"
+#include "models/trocr/modeling_trocr.hpp"
+#include "models/vision_encoder_decoder/modeling_vision_encoder_decoder.hpp"
 #include "models/resnet/modeling_resnet.hpp"
 #include "models/deit/modeling_deit.hpp"
 #include "models/siglip/modeling_siglip.hpp"
@@ -198,6 +200,8 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"convnext", convnext::config_spec},
       {"convnextv2", convnext::v2_config_spec},
       {"llava", llava::config_spec},
+      {"trocr", trocr::config_spec},
+      {"vision-encoder-decoder", vision_encoder_decoder::config_spec},
       {"dinov2", dinov2::config_spec},
       {"segformer", segformer::config_spec},
       {"depth_anything", depth_anything::config_spec},
@@ -478,6 +482,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "convnextv2", "ConvNextV2Model", convnext::make_v2_model},
       {"AutoModelForImageClassification", "convnextv2", "ConvNextV2ForImageClassification", convnext::make_v2_for_image_classification},
       {"AutoModelForImageTextToText", "llava", "LlavaForConditionalGeneration", llava::make_for_conditional_generation},
+      {"AutoModelForImageTextToText", "vision-encoder-decoder", "VisionEncoderDecoderModel", Seq2Seq<vision_encoder_decoder::family>::lm},
       {"AutoModel", "dinov2", "Dinov2Model", dinov2::make_model},
       {"AutoModelForImageClassification", "dinov2", "Dinov2ForImageClassification", dinov2::make_for_image_classification},
       {"AutoModel", "segformer", "SegformerModel", segformer::make_model},

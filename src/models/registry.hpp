@@ -28,5 +28,9 @@ const std::vector<std::string>& auto_class_names();
 // The decoder family of a text model_type whose backbone takes inputs_embeds (what multimodal
 // models put their language model on), or nullptr.
 const EncoderFamily* decoder_family(const std::string& model_type);
+// The class an Auto class maps config.model_type to (registered ones first), constructed with
+// unset weights: composite models (VisionEncoderDecoder) build their parts with it. ValueError
+// when unmapped, as the Auto class would say.
+std::unique_ptr<PreTrainedModel> make_model(const std::string& auto_class, const PretrainedConfig& config);
 
 }  // namespace transformers::registry

@@ -60,6 +60,9 @@ class Seq2SeqModel : public Base {
   Seq2SeqModel(const PretrainedConfig& c, const Seq2SeqFamily& f, bool at_root, bool encoder_only = false)
       : Base(c), family_(f), sub_(at_root ? "" : f.prefix + "."), backbone_(this->child(at_root ? "" : f.prefix, f.backbone(c, encoder_only))) {}
   std::string base_model_prefix() const override { return family_.prefix; }
+  std::string main_input_name() const override { return family_.main_input; }
+  std::string checkpoint_key(const std::string& key) const override { return backbone_.checkpoint_key(key); }
+  std::vector<std::string> may_be_missing() const override { return backbone_.may_be_missing(); }
   bool ties_word_embeddings() const override { return backbone_.always_ties_embeddings() || Base::ties_word_embeddings(); }
   std::vector<std::pair<std::string, std::string>> tied_weights() const override {
     std::vector<std::pair<std::string, std::string>> t;
@@ -98,7 +101,7 @@ class Seq2SeqModel : public Base {
     const Tensor* dm = find_input(in, "decoder_attention_mask");
     if (dm && dm->shape() != dec_ids.shape())
       throw ShapeMismatch(family_.class_prefix + ": decoder_attention_mask must match decoder_input_ids " + shape_str(dec_ids.shape()));
-    return {backbone_.decode(dec_ids, dm ? *dm : Tensor(), enc, e.mask, nullptr), enc};
+    return {backbone_.decode(dec_ids, dm ? *dm : Tensor(), backbone_.cross_states(enc), e.mask, nullptr), enc};
   }
 
   Seq2SeqFamily family_;
@@ -125,7 +128,11 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     lm_head_ = &child(backbone_.lm_head_name(), std::make_unique<nn::Linear>(backbone_.hidden_size(), V, false));
     if (backbone_.has_final_logits_bias()) bias_ = &child("final_logits_bias", std::make_unique<nn::BareParameter>(Shape{1, V}));
   }
-  std::vector<std::string> may_be_missing() const override { return {"final_logits_bias"}; }
+  std::vector<std::string> may_be_missing() const override {
+    auto m = Seq2SeqModel::may_be_missing();
+    m.push_back("final_logits_bias");
+    return m;
+  }
   std::vector<std::pair<std::string, std::string>> tied_weights() const override {
     auto t = Seq2SeqModel::tied_weights();
     t.emplace_back(backbone_.lm_head_name() + ".weight", sub_ + backbone_.lm_head_tie_source());
@@ -171,7 +178,7 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     if (backbone_.whisper_generate()) {
       // Whisper encodes window by window (whisper::generate below)
     } else if (family_.main_input != "input_ids") {
-      pending_ = {backbone_.encode(input_ids, {}), {}};
+      pending_ = {backbone_.cross_states(backbone_.encode(input_ids, {})), {}};
     } else {
       if (input_ids.dim() != 2) throw ShapeMismatch("generate: input_ids must be [batch, seq]");
       if (is_floating(input_ids.dtype())) throw UnsupportedDType("generate: input_ids must be integers");

@@ -19,6 +19,9 @@ class Seq2SeqBackbone : public nn::Module {
   // past is the cache's length (0 without a cache). decoder_mask [B, past + S] 0/1 or undefined;
   // encoder_mask [B, T_enc] or undefined. With a cache, cross-attention keys/values are projected
   // once and kept there.
+  // What the decoder's cross-attention reads of the encoder output (VisionEncoderDecoder's
+  // enc_to_dec_proj); Python reports the encoder output before it.
+  virtual Tensor cross_states(const Tensor& encoder_hidden) const { return encoder_hidden; }
   virtual Tensor decode(const Tensor& ids, const Tensor& decoder_mask, const Tensor& encoder_hidden, const Tensor& encoder_mask,
                         nn::KVCache* cache) const = 0;
   virtual int64_t hidden_size() const = 0;
@@ -45,6 +48,10 @@ class Seq2SeqBackbone : public nn::Module {
   // Whisper's generate(): returns only the tokens after its decoder prompt, and serves
   // num_return_sequences by repeating the input that many times (one beam result each).
   virtual bool whisper_generate() const { return false; }
+  // Checkpoint renames and weights allowed to be missing, for backbones built on other models
+  // (VisionEncoderDecoder defers to its encoder's).
+  virtual std::string checkpoint_key(const std::string& key) const { return key; }
+  virtual std::vector<std::string> may_be_missing() const { return {}; }
 };
 
 struct Seq2SeqFamily {

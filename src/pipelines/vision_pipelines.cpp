@@ -79,7 +79,19 @@ std::unique_ptr<ImageTextToTextPipeline> ImageTextToTextPipeline::from_pretraine
   return pipe;
 }
 
+std::string ImageTextToTextPipeline::operator()(const Image& image, const GenerationConfig& g) const {
+  if (!captions_images()) throw ValueError(model_->class_name() + ": give a text prompt with the image");
+  const BatchFeature in = (*processor_)({}, {image});
+  return processor_->tokenizer().decode(model_->generate(ModelInputs(in.begin(), in.end()), g).sequences.to_ints(), true);
+}
+
+bool ImageTextToTextPipeline::captions_images() const { return model_->main_input_name() == "pixel_values"; }
+
 std::string ImageTextToTextPipeline::operator()(const Image& image, const std::string& text, const GenerationConfig& g) const {
+  if (captions_images()) {
+    if (!text.empty()) throw ValueError(model_->class_name() + " reads the image alone: give no text prompt");
+    return (*this)(image, g);
+  }
   const BatchFeature in = (*processor_)({text}, {image});
   const GenerateOutput out = model_->generate(ModelInputs(in.begin(), in.end()), g);
   const auto& tok = processor_->tokenizer();

@@ -176,6 +176,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     else if (a.find("ForImageClassification") != std::string::npos) task = "image-classification";
     else if (a == "CLIPModel" || a == "SiglipModel") task = "zero-shot-image-classification";
     else if (a == "LlavaForConditionalGeneration") task = "image-text-to-text";
+    else if (a == "VisionEncoderDecoderModel") task = "image-to-text";
     else if (a.find("ForSemanticSegmentation") != std::string::npos) task = "image-segmentation";
     else if (a.find("ForDepthEstimation") != std::string::npos) task = "depth-estimation";
     else if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
@@ -243,6 +244,10 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       std::printf("%s\n  depth %ldx%ld, min %.4g, max %.4g  %s\n", path.c_str(), static_cast<long>(r.depth.height), static_cast<long>(r.depth.width), *lo, *hi,
                   out.c_str());
     }
+  } else if (task == "image-to-text") {  // image files: one caption / transcription each
+    auto p = ImageTextToTextPipeline::from_pretrained(model_id, o);
+    GenerationConfig g = gf.config();
+    for (const auto& path : inputs) std::cout << path << "\n  " << (*p)(load_image(path), g) << "\n";
   } else if (task == "image-text-to-text") {  // an image file, then the prompt
     if (inputs.size() < 2) throw ValueError("image-text-to-text: give an image file and a prompt");
     auto p = ImageTextToTextPipeline::from_pretrained(model_id, o);
@@ -322,7 +327,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, depth-estimation, zero-shot-image-classification, image-text-to-text)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, depth-estimation, zero-shot-image-classification, image-to-text, image-text-to-text)");
   }
   return 0;
 }

@@ -42,26 +42,33 @@ struct Dims {
   ops::Activation act;
   bool shared;
   int64_t mel_bins = 0, source_positions = 0;
-  static Dims from(const PretrainedConfig& c, const BartParams& p) {
+  int64_t cross_dim = 0;  // features the cross-attention keys / values read (TrOCR: cross_attention_hidden_size)
+  // decoder_only: a decoder stack on its own (TrOCR), whose config has no encoder_* keys.
+  static Dims from(const PretrainedConfig& c, const BartParams& p, bool decoder_only = false) {
+    auto enc = [&](const char* key) { return decoder_only ? 0 : c.get_int(key); };
     Dims d{p, c.get_int("d_model"), c.get_int("vocab_size"), 0, c.get_int("pad_token_id", -1), c.get_int(p.max_positions_key),
-           c.get_int("encoder_layers"), c.get_int("encoder_attention_heads"), c.get_int("encoder_ffn_dim"),
+           enc("encoder_layers"), enc("encoder_attention_heads"), enc("encoder_ffn_dim"),
            c.get_int("decoder_layers"), c.get_int("decoder_attention_heads"), c.get_int("decoder_ffn_dim"), 1.0f,
            ops::activation_from_name(c.get_string("activation_function")), true};
     d.embed_scale = p.embed_scale && c.get_bool("scale_embedding", false) ? std::sqrt(static_cast<float>(d.d_model)) : 1.0f;
-    d.shared = !p.audio_encoder && (!p.marian_vocab || c.get_bool("share_encoder_decoder_embeddings", true));
+    d.shared = !decoder_only && !p.audio_encoder && (!p.marian_vocab || c.get_bool("share_encoder_decoder_embeddings", true));
     if (p.audio_encoder) d.mel_bins = c.get_int("num_mel_bins"), d.source_positions = c.get_int("max_source_positions");
     d.decoder_vocab = p.marian_vocab && !d.shared ? c.get_int("decoder_vocab_size", d.vocab) : d.vocab;
-    for (int64_t h : {d.enc_heads, d.dec_heads})
+    d.cross_dim = c.get_int("cross_attention_hidden_size", d.d_model);
+    for (int64_t h : decoder_only ? std::vector<int64_t>{d.dec_heads} : std::vector<int64_t>{d.enc_heads, d.dec_heads})
       if (h <= 0 || d.d_model % h) throw ConfigError(p.class_prefix + ": d_model must be a multiple of the attention heads");
+    if (d.cross_dim <= 0) throw ConfigError(p.class_prefix + ": cross_attention_hidden_size must be positive");
     return d;
   }
 };
 
 class Attention : public nn::Module {
  public:
-  Attention(int64_t d, int64_t heads, bool k_bias) : heads_(heads), scaling_(1.0f / std::sqrt(static_cast<float>(d / heads))) {
-    k_proj_ = &child("k_proj", std::make_unique<Linear>(d, d, k_bias));
-    v_proj_ = &child("v_proj", std::make_unique<Linear>(d, d));
+  // kv_dim: the width of what keys and values are projected from (the encoder's, for cross-attention)
+  Attention(int64_t d, int64_t heads, bool k_bias, int64_t kv_dim)
+      : heads_(heads), scaling_(1.0f / std::sqrt(static_cast<float>(d / heads))) {
+    k_proj_ = &child("k_proj", std::make_unique<Linear>(kv_dim, d, k_bias));
+    v_proj_ = &child("v_proj", std::make_unique<Linear>(kv_dim, d));
     q_proj_ = &child("q_proj", std::make_unique<Linear>(d, d));
     out_proj_ = &child("out_proj", std::make_unique<Linear>(d, d));
   }
@@ -96,10 +103,10 @@ class Layer : public nn::Module {
  public:
   Layer(const Dims& d, bool decoder) : d_(d) {
     const int64_t heads = decoder ? d.dec_heads : d.enc_heads, ffn = decoder ? d.dec_ffn : d.enc_ffn;
-    self_attn_ = &child("self_attn", std::make_unique<Attention>(d.d_model, heads, d.p.k_proj_bias));
+    self_attn_ = &child("self_attn", std::make_unique<Attention>(d.d_model, heads, d.p.k_proj_bias, d.d_model));
     self_attn_layer_norm_ = &child("self_attn_layer_norm", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
     if (decoder) {
-      encoder_attn_ = &child("encoder_attn", std::make_unique<Attention>(d.d_model, heads, d.p.k_proj_bias));
+      encoder_attn_ = &child("encoder_attn", std::make_unique<Attention>(d.d_model, heads, d.p.k_proj_bias, d.cross_dim));
       encoder_attn_layer_norm_ = &child("encoder_attn_layer_norm", std::make_unique<LayerNorm>(d.d_model, 1e-5f));
     }
     fc1_ = &child("fc1", std::make_unique<Linear>(d.d_model, ffn));
@@ -294,7 +301,25 @@ class BartBackbone : public Seq2SeqBackbone {
   Stack *encoder_, *decoder_ = nullptr;
 };
 
+class StandaloneDecoder : public DecoderStack {
+ public:
+  StandaloneDecoder(const PretrainedConfig& c, const BartParams& p) : d_(Dims::from(c, p, true)), stack_(child("", std::make_unique<Stack>(d_, true))) {}
+  Tensor operator()(const Tensor& ids, const Tensor& mask, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache) const override {
+    return stack_(ids, mask, enc, enc_mask, cache);
+  }
+  int64_t max_positions() const override { return d_.p.positions == Positions::Fairseq ? 0 : d_.max_positions; }
+  int64_t vocab_size() const override { return d_.vocab; }
+
+ private:
+  Dims d_;
+  Stack& stack_;
+};
+
 }  // namespace
+
+std::unique_ptr<DecoderStack> make_decoder_stack(const PretrainedConfig& c, const BartParams& p) {
+  return std::make_unique<StandaloneDecoder>(c, p);
+}
 
 Seq2SeqFamily family_for(const BartParams& p) {
   return {"model", p.class_prefix, false, p.audio_encoder ? "input_features" : "input_ids",

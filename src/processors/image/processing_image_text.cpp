@@ -22,7 +22,10 @@ std::unique_ptr<ImageTextProcessor> ImageTextProcessor::from_pretrained(const st
   proc->class_name_ = pc.value("processor_class", std::string());
   if (proc->class_name_.empty()) {
     const std::string mt = AutoConfig::from_pretrained(name, ConfigOptions{o, {}}).model_type();
-    proc->class_name_ = mt == "llava" ? "LlavaProcessor" : mt == "siglip" ? "SiglipProcessor" : "CLIPProcessor";
+    proc->class_name_ = mt == "llava"                    ? "LlavaProcessor"
+                        : mt == "siglip"                 ? "SiglipProcessor"
+                        : mt == "vision-encoder-decoder" ? "TrOCRProcessor"
+                                                         : "CLIPProcessor";
   }
   if (proc->class_name_ == "LlavaProcessor") {
     // (crop or size) / patch_size squared, plus num_additional_image_tokens, less the CLS the

@@ -1,0 +1,74 @@
+// VisionEncoderDecoderModel with TrOCR decoders against Python (fixtures/image_to_text, made by
+// scripts/make_image_to_text_fixtures.py).
+#include "io/json.hpp"
+#include "ops/ops.hpp"
+#include "test_util.hpp"
+
+using namespace transformers;
+
+namespace {
+const std::string kDir = testutil::fixture("image_to_text");
+}  // namespace
+
+TEST(ImageToText, VisionEncoderDecoderMatchesPython) {
+  const ModelInputs in = testutil::read_inputs(kDir);
+  for (const auto& c : parse_json_file(kDir + "/cases.json")) {
+    const std::string dir = c["dir"];
+    const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
+    for (const bool reference : {false, true}) {
+      SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
+      ops::set_reference_mode(reference);
+      const auto model = AutoModelForImageTextToText::from_pretrained(kDir + "/" + dir);
+      EXPECT_EQ(model->class_name(), "VisionEncoderDecoderModel");
+      const ModelOutput out = model->forward(in);
+      EXPECT_TRUE(testutil::allclose(out["logits"], gold.get("logits")));
+      EXPECT_TRUE(testutil::allclose(out["encoder_last_hidden_state"], gold.get("encoder_last_hidden_state")));
+      const ModelInputs image = {{"pixel_values", in.at("pixel_values")}};
+      GenerationConfig g;
+      g.max_new_tokens = 10, g.do_sample = false;
+      EXPECT_EQ(testutil::rows(model->generate(image, g).sequences), testutil::rows(gold.get("greedy")));
+      GenerationConfig b;
+      b.max_new_tokens = 8, b.do_sample = false, b.num_beams = 3, b.num_return_sequences = 2;
+      EXPECT_EQ(testutil::rows(model->generate(image, b).sequences), testutil::rows(gold.get("beam")));
+    }
+    ops::set_reference_mode(false);
+  }
+}
+
+TEST(ImageToText, RefusesWhatPythonRefuses) {
+  const ModelInputs in = testutil::read_inputs(kDir);
+  const auto model = AutoModelForImageTextToText::from_pretrained(kDir + "/trocr-vit");
+  EXPECT_THROW(model->forward({{"pixel_values", in.at("pixel_values")}}), ValueError);  // no decoder_input_ids, no labels
+  EXPECT_THROW(model->forward({{"decoder_input_ids", in.at("decoder_input_ids")}}), ValueError);  // no image
+  EXPECT_THROW(model->generate(ModelInputs{{"input_ids", in.at("decoder_input_ids")}}), ValueError);  // its main input is pixel_values
+  // A config whose decoder is not a cross-attention decoder we build, or whose widths disagree.
+  Json cfg = parse_json_file(kDir + "/trocr-vit/config.json");
+  cfg["decoder"]["model_type"] = "gpt2";
+  EXPECT_THROW(AutoModelForImageTextToText::from_config(AutoConfig::from_json_string(cfg.dump())), ConfigError);
+  cfg = parse_json_file(kDir + "/trocr-vit/config.json");
+  cfg["decoder"]["cross_attention_hidden_size"] = 16;
+  EXPECT_THROW(AutoModelForImageTextToText::from_config(AutoConfig::from_json_string(cfg.dump())), ConfigError);
+  cfg.erase("encoder");
+  EXPECT_THROW(AutoModelForImageTextToText::from_config(AutoConfig::from_json_string(cfg.dump())), ConfigError);
+}
+
+TEST(ImageToText, ProcessorAndPipelineMatchPython) {
+  const std::string dir = kDir + "/trocr-vit";
+  const Json want = parse_json_file(kDir + "/pipeline.json");
+  const SafeTensorsFile gold = SafeTensorsFile::open(dir + "/processor_goldens.safetensors");
+  std::vector<Image> images;
+  for (const auto& n : want["images"]) images.push_back(load_image(testutil::fixture("images/" + n.get<std::string>())));
+  const auto proc = ImageTextProcessor::from_pretrained(dir);
+  EXPECT_EQ(proc->class_name(), "TrOCRProcessor");
+  const BatchFeature in = (*proc)({}, images);
+  EXPECT_TRUE(testutil::allclose(in.at("pixel_values"), gold.get("pixel_values"), 1e-5, 1e-5));
+  const auto model = AutoModelForImageTextToText::from_pretrained(dir);
+  GenerationConfig g;
+  g.max_new_tokens = 8, g.do_sample = false;
+  EXPECT_EQ(testutil::rows(model->generate(ModelInputs(in.begin(), in.end()), g).sequences), testutil::rows(gold.get("sequences")));
+  const auto pipe = ImageTextToTextPipeline::from_pretrained(dir);
+  EXPECT_TRUE(pipe->captions_images());
+  for (size_t i = 0; i < images.size(); ++i)
+    EXPECT_EQ((*pipe)(images[i], g), want["results"][i][0]["generated_text"].get<std::string>());
+  EXPECT_THROW((*pipe)(images[0], "a prompt", g), ValueError);
+}
