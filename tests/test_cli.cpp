@@ -247,6 +247,23 @@ TEST(Cli, RunImageToText) {
                      "\n  " + g["results"][2][0]["generated_text"].get<std::string>() + "\n");
 }
 
+TEST(Cli, RunObjectDetectionDrawsBoxes) {
+  const auto g = nlohmann::json::parse(std::ifstream(fixture("detection/pipeline.json")));
+  const std::string img = testing::TempDir() + "/detect.png";
+  std::filesystem::copy_file(fixture("images/rgb.png"), img, std::filesystem::copy_options::overwrite_existing);
+  std::string out;
+  // Task picked from DetrForObjectDetection; one line per box, and the boxes drawn next to the image.
+  ASSERT_EQ(run(kCli + " run " + fixture("detection/DetrForObjectDetection") + " --threshold " + std::to_string(g["threshold"].get<double>()) + " " + img +
+                    " 2>/dev/null", &out), 0) << out;
+  const auto& want = g["results"][2];
+  EXPECT_NE(out.find("(" + std::to_string(want.size()) + " objects, " + img + ".boxes.png)"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), static_cast<long>(want.size()) + 1) << out;
+  EXPECT_NE(out.find(want[0]["label"].get<std::string>()), std::string::npos) << out;
+  const Image drawn = load_image(img + ".boxes.png"), orig = load_image(img);
+  EXPECT_EQ(drawn.width, orig.width);
+  EXPECT_NE(drawn.pixels, orig.pixels);
+}
+
 TEST(Cli, RunImageSegmentationWritesMasks) {
   TempDir d;
   const std::string img = d / "photo.jpg";

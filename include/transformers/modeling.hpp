@@ -140,6 +140,7 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForZeroShotImageClassification)
 TRANSFORMERS_AUTO_CLASS(AutoModelForImageTextToText)
 TRANSFORMERS_AUTO_CLASS(AutoModelForSemanticSegmentation)
 TRANSFORMERS_AUTO_CLASS(AutoModelForDepthEstimation)
+TRANSFORMERS_AUTO_CLASS(AutoModelForObjectDetection)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".

@@ -1,5 +1,6 @@
 #pragma once
 // Task pipelines built on the Auto classes.
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -302,5 +303,38 @@ class DepthEstimationPipeline {
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<ImageProcessor> processor_;
 };
+
+// DetrImageProcessor.post_process_object_detection: per image, the queries whose best class (the
+// last logit, "no object", left out) has a softmax score above `threshold`, with boxes turned from
+// normalized (center x, center y, width, height) to corners scaled to that image's (height, width).
+struct DetectedBox {
+  float score = 0;
+  int64_t label_id = 0;
+  std::array<float, 4> box{};  // xmin, ymin, xmax, ymax
+};
+std::vector<std::vector<DetectedBox>> post_process_object_detection(const ModelOutput& outputs, double threshold,
+                                                                    const std::vector<std::pair<int64_t, int64_t>>& target_sizes);
+
+// pipeline("object-detection"): one image at a time, boxes in whole pixels (truncated, as Python's
+// box.int()) labelled through id2label.
+struct ObjectDetection {
+  double score = 0;
+  std::string label;
+  int64_t xmin = 0, ymin = 0, xmax = 0, ymax = 0;
+};
+class ObjectDetectionPipeline {
+ public:
+  static std::unique_ptr<ObjectDetectionPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
+                                                                  const ImageProcessorOptions& p = {});
+  std::vector<ObjectDetection> operator()(const Image& image, double threshold = 0.5) const;
+  const PreTrainedModel& model() const { return *model_; }
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<ImageProcessor> processor_;
+};
+
+// The image with each detection's box outlined (2 px, one colour per label), for a person to look at.
+Image draw_detections(const Image& image, const std::vector<ObjectDetection>& detections);
 
 }  // namespace transformers

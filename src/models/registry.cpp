@@ -51,6 +51,7 @@
 #include "models/segformer/modeling_segformer.hpp"
 #include "models/swin/modeling_swin.hpp"
 #include "models/llava/modeling_llava.hpp"
+#include "models/detr/modeling_detr.hpp"
 #include "models/trocr/modeling_trocr.hpp"
 #include "models/vision_encoder_decoder/modeling_vision_encoder_decoder.hpp"
 #include "models/resnet/modeling_resnet.hpp"
@@ -201,6 +202,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"convnextv2", convnext::v2_config_spec},
       {"llava", llava::config_spec},
       {"trocr", trocr::config_spec},
+      {"detr", detr::config_spec},
       {"vision-encoder-decoder", vision_encoder_decoder::config_spec},
       {"dinov2", dinov2::config_spec},
       {"segformer", segformer::config_spec},
@@ -482,6 +484,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "convnextv2", "ConvNextV2Model", convnext::make_v2_model},
       {"AutoModelForImageClassification", "convnextv2", "ConvNextV2ForImageClassification", convnext::make_v2_for_image_classification},
       {"AutoModelForImageTextToText", "llava", "LlavaForConditionalGeneration", llava::make_for_conditional_generation},
+      {"AutoModel", "detr", "DetrModel", detr::make_model},
+      {"AutoModelForObjectDetection", "detr", "DetrForObjectDetection", detr::make_for_object_detection},
       {"AutoModelForImageTextToText", "vision-encoder-decoder", "VisionEncoderDecoderModel", Seq2Seq<vision_encoder_decoder::family>::lm},
       {"AutoModel", "dinov2", "Dinov2Model", dinov2::make_model},
       {"AutoModelForImageClassification", "dinov2", "Dinov2ForImageClassification", dinov2::make_for_image_classification},
@@ -517,7 +521,8 @@ const std::vector<std::string>& auto_class_names() {
       "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForCTC", "AutoModelForAudioClassification",
       "AutoModelForAudioFrameClassification", "AutoModelForAudioXVector", "AutoModelForImageClassification",
       "AutoModelForMaskedImageModeling", "AutoModelForZeroShotImageClassification",
-      "AutoModelForImageTextToText", "AutoModelForSemanticSegmentation", "AutoModelForDepthEstimation"};
+      "AutoModelForImageTextToText", "AutoModelForSemanticSegmentation", "AutoModelForDepthEstimation",
+      "AutoModelForObjectDetection"};
   return v;
 }
 

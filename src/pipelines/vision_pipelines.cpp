@@ -168,3 +168,84 @@ DepthResult DepthEstimationPipeline::operator()(const Image& image) const {
 }
 
 }  // namespace transformers
+
+namespace transformers {
+
+std::vector<std::vector<DetectedBox>> post_process_object_detection(const ModelOutput& outputs, double threshold,
+                                                                    const std::vector<std::pair<int64_t, int64_t>>& target_sizes) {
+  if (!outputs.has("logits") || !outputs.has("pred_boxes")) throw ValueError("post_process_object_detection: the outputs need logits and pred_boxes");
+  const Tensor logits = outputs["logits"].to(DType::F32).contiguous(), boxes = outputs["pred_boxes"].to(DType::F32).contiguous();
+  if (logits.dim() != 3 || boxes.dim() != 3 || boxes.size(2) != 4 || boxes.size(0) != logits.size(0) || boxes.size(1) != logits.size(1))
+    throw ShapeMismatch("post_process_object_detection: logits [B, Q, classes] and pred_boxes [B, Q, 4] expected, got " + shape_str(logits.shape()) +
+                        " and " + shape_str(boxes.shape()));
+  const int64_t B = logits.size(0), Q = logits.size(1), C = logits.size(2);
+  if (C < 2) throw ShapeMismatch("post_process_object_detection: logits need at least one class besides 'no object'");
+  if (!target_sizes.empty() && static_cast<int64_t>(target_sizes.size()) != B)
+    throw ValueError("Make sure that you pass in as many target sizes as the batch dimension of the logits");
+  std::vector<std::vector<DetectedBox>> out(static_cast<size_t>(B));
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t q = 0; q < Q; ++q) {
+      const float* x = logits.data<float>() + (b * Q + q) * C;
+      const float mx = *std::max_element(x, x + C);
+      float sum = 0;
+      for (int64_t c = 0; c < C; ++c) sum += std::exp(x[c] - mx);
+      int64_t best = 0;
+      for (int64_t c = 1; c < C - 1; ++c)
+        if (x[c] > x[best]) best = c;
+      const float score = std::exp(x[best] - mx) / sum;
+      if (!(score > threshold)) continue;
+      const float* bx = boxes.data<float>() + (b * Q + q) * 4;
+      DetectedBox d{score, best, {bx[0] - 0.5f * bx[2], bx[1] - 0.5f * bx[3], bx[0] + 0.5f * bx[2], bx[1] + 0.5f * bx[3]}};
+      if (!target_sizes.empty()) {
+        const auto h = static_cast<float>(target_sizes[static_cast<size_t>(b)].first), w = static_cast<float>(target_sizes[static_cast<size_t>(b)].second);
+        d.box = {d.box[0] * w, d.box[1] * h, d.box[2] * w, d.box[3] * h};
+      }
+      out[static_cast<size_t>(b)].push_back(d);
+    }
+  return out;
+}
+
+std::unique_ptr<ObjectDetectionPipeline> ObjectDetectionPipeline::from_pretrained(const std::string& name, const FromPretrainedOptions& o,
+                                                                                const ImageProcessorOptions& p) {
+  auto pipe = std::unique_ptr<ObjectDetectionPipeline>(new ObjectDetectionPipeline());
+  pipe->model_ = AutoModelForObjectDetection::from_pretrained(name, o);
+  pipe->processor_ = AutoImageProcessor::from_pretrained(name, o, p);
+  return pipe;
+}
+
+std::vector<ObjectDetection> ObjectDetectionPipeline::operator()(const Image& image, double threshold) const {
+  const BatchFeature f = (*processor_)({image});
+  const ModelOutput out = model_->forward(ModelInputs(f.begin(), f.end()));
+  std::vector<ObjectDetection> found;
+  const auto boxes = post_process_object_detection(out, threshold, {{image.height, image.width}});
+  for (const DetectedBox& d : boxes.at(0))
+    found.push_back({d.score, label_of(model_->config(), d.label_id), static_cast<int64_t>(d.box[0]), static_cast<int64_t>(d.box[1]),
+                     static_cast<int64_t>(d.box[2]), static_cast<int64_t>(d.box[3])});
+  return found;
+}
+
+Image draw_detections(const Image& image, const std::vector<ObjectDetection>& detections) {
+  if (image.channels != 3 || image.pixels.size() != static_cast<size_t>(image.height * image.width * 3))
+    throw ValueError("draw_detections: an RGB image with a full pixel buffer is needed");
+  static const uint8_t palette[][3] = {{230, 25, 75}, {60, 180, 75}, {255, 225, 25}, {0, 130, 200}, {245, 130, 48}, {145, 30, 180}, {70, 240, 240}, {240, 50, 230}};
+  Image out = image;
+  auto put = [&](int64_t y, int64_t x, const uint8_t* rgb) {
+    if (y < 0 || x < 0 || y >= out.height || x >= out.width) return;
+    std::copy_n(rgb, 3, out.pixels.begin() + (y * out.width + x) * 3);
+  };
+  for (const ObjectDetection& d : detections) {
+    size_t h = 0;
+    for (unsigned char ch : d.label) h = h * 31 + ch;
+    const uint8_t* rgb = palette[h % 8];
+    // Only the visible part of each edge is walked (boxes may reach far outside the image).
+    const int64_t x0 = std::max<int64_t>(d.xmin, 0), x1 = std::min(d.xmax, out.width - 1);
+    const int64_t y0 = std::max<int64_t>(d.ymin, 0), y1 = std::min(d.ymax, out.height - 1);
+    for (int64_t t = 0; t < 2; ++t) {
+      for (int64_t x = x0; x <= x1; ++x) put(d.ymin + t, x, rgb), put(d.ymax - t, x, rgb);
+      for (int64_t y = y0; y <= y1; ++y) put(y, d.xmin + t, rgb), put(y, d.xmax - t, rgb);
+    }
+  }
+  return out;
+}
+
+}  // namespace transformers

@@ -166,7 +166,7 @@ struct GenFlags {
 };
 
 int cmd_run(const std::string& model_id, std::string task, const std::vector<std::string>& inputs, const std::string& agg,
-            int64_t top_k, const std::string& labels, const GenFlags& gf, const AsrOptions& asr, const FromPretrainedOptions& o) {
+            int64_t top_k, const std::string& labels, double threshold, const GenFlags& gf, const AsrOptions& asr, const FromPretrainedOptions& o) {
   if (inputs.empty()) throw ValueError("run: give at least one input (text, or a sound file for audio tasks)");
   if (task.empty()) {  // pick from config.architectures, like Python's pipeline(model=...)
     const std::string a = first_architecture(model_id, o);
@@ -177,6 +177,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     else if (a == "CLIPModel" || a == "SiglipModel") task = "zero-shot-image-classification";
     else if (a == "LlavaForConditionalGeneration") task = "image-text-to-text";
     else if (a == "VisionEncoderDecoderModel") task = "image-to-text";
+    else if (a.find("ForObjectDetection") != std::string::npos) task = "object-detection";
     else if (a.find("ForSemanticSegmentation") != std::string::npos) task = "image-segmentation";
     else if (a.find("ForDepthEstimation") != std::string::npos) task = "depth-estimation";
     else if (a.find("CausalLM") != std::string::npos || a.find("LMHeadModel") != std::string::npos) task = "text-generation";
@@ -243,6 +244,18 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       save_png(r.depth, out);
       std::printf("%s\n  depth %ldx%ld, min %.4g, max %.4g  %s\n", path.c_str(), static_cast<long>(r.depth.height), static_cast<long>(r.depth.width), *lo, *hi,
                   out.c_str());
+    }
+  } else if (task == "object-detection") {  // image files; boxes drawn on a copy next to each
+    auto p = ObjectDetectionPipeline::from_pretrained(model_id, o);
+    for (const auto& path : inputs) {
+      const Image image = load_image(path);
+      const auto found = (*p)(image, threshold);
+      const std::string out = path + ".boxes.png";
+      save_png(draw_detections(image, found), out);
+      std::cout << path << "  (" << found.size() << " objects, " << out << ")\n";
+      for (const auto& d : found)
+        std::printf("  %-20s %.4f  [%ld, %ld, %ld, %ld]\n", d.label.c_str(), d.score, static_cast<long>(d.xmin), static_cast<long>(d.ymin),
+                    static_cast<long>(d.xmax), static_cast<long>(d.ymax));
     }
   } else if (task == "image-to-text") {  // image files: one caption / transcription each
     auto p = ImageTextToTextPipeline::from_pretrained(model_id, o);
@@ -327,7 +340,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, depth-estimation, zero-shot-image-classification, image-to-text, image-text-to-text)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, depth-estimation, zero-shot-image-classification, image-to-text, image-text-to-text, object-detection)");
   }
   return 0;
 }
@@ -640,6 +653,8 @@ int main(int argc, char** argv) {
   runc->add_option("--temperature", run_flags.temperature);
   runc->add_option("--top-p", run_flags.top_p);
   runc->add_option("--seed", run_flags.seed);
+  double run_threshold = 0.5;
+  runc->add_option("--threshold", run_threshold, "object-detection: the score a box must exceed (default 0.5)");
   runc->add_option("--candidate-labels", run_labels, "zero-shot-classification / zero-shot-image-classification: comma-separated labels");
   AsrOptions run_asr;
   std::string run_language, run_speech_task;
@@ -734,7 +749,7 @@ int main(int argc, char** argv) {
       if (run_flags.do_sample && run_top_k > 0) run_flags.top_k = run_top_k;
       if (!run_language.empty()) run_asr.generation.language = run_language;
       if (!run_speech_task.empty()) run_asr.generation.task = run_speech_task;
-      return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_flags, run_asr, ro);
+      return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_threshold, run_flags, run_asr, ro);
     }
     if (app.got_subcommand("preprocess")) return cmd_preprocess(pre_id, pre_audio, pre_image, pre_backend, pre_out, pho);
     if (app.got_subcommand("generate")) return cmd_generate(gen_id, gen_class, gen_inputs, gen_out, gen_flags, go);

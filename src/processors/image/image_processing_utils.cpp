@@ -45,6 +45,8 @@ const ClassSpec kClasses[] = {
      R"("resample": 3, "size": {"height": 346, "width": 346}, "crop_size": {"height": 289, "width": 289}, "do_resize": true, "do_center_crop": false, "rescale_offset": false, "include_top": true)"},
     {"Qwen2VLImageProcessor", kOpenAiClip,
      R"("resample": 3, "size": {"shortest_edge": 3136, "longest_edge": 1003520}, "do_resize": true, "patch_size": 14, "temporal_patch_size": 2, "merge_size": 2)"},
+    {"DetrImageProcessor", kImagenetDefault,
+     R"("resample": 2, "size": {"shortest_edge": 800, "longest_edge": 1333}, "default_to_square": false, "do_resize": true, "do_pad": true)"},
     {"MobileNetV2ImageProcessor", kImagenetStandard,
      R"("resample": 2, "size": {"shortest_edge": 256}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
 };
@@ -56,7 +58,7 @@ const std::pair<const char*, const char*> kModelTypes[] = {
     {"siglip", "SiglipImageProcessor"}, {"convnext", "ConvNextImageProcessor"}, {"convnextv2", "ConvNextImageProcessor"},
     {"resnet", "ConvNextImageProcessor"}, {"segformer", "SegformerImageProcessor"}, {"mobilenet_v2", "MobileNetV2ImageProcessor"},
     {"swin", "ViTImageProcessor"},         {"dpt", "DPTImageProcessor"},          {"depth_anything", "DPTImageProcessor"},
-    {"qwen2_vl", "Qwen2VLImageProcessor"}, {"qwen2_5_vl", "Qwen2VLImageProcessor"}, {"efficientnet", "EfficientNetImageProcessor"},
+    {"detr", "DetrImageProcessor"},       {"qwen2_vl", "Qwen2VLImageProcessor"}, {"qwen2_5_vl", "Qwen2VLImageProcessor"}, {"efficientnet", "EfficientNetImageProcessor"},
 };
 
 int64_t positive(const Json& v, const std::string& what) {
@@ -293,6 +295,94 @@ class Qwen2VLImageProcessor : public BaseImageProcessor {
   int64_t patch_ = 14, temporal_ = 2, merge_ = 2;
 };
 
+// DETR: each image resized keeping its aspect ratio within shortest_edge / longest_edge, rescaled
+// and normalized, then zero-padded at the bottom and right to the batch's largest (or pad_size),
+// with pixel_mask marking the real pixels.
+class DetrImageProcessor : public BaseImageProcessor {
+ public:
+  DetrImageProcessor(const ClassSpec& spec, const Json& user, const std::string& backend)
+      : BaseImageProcessor(spec, for_base(user), backend) {
+    Json c = user;
+    if (c.contains("pad_and_return_pixel_mask") && !c.contains("do_pad")) c["do_pad"] = c["pad_and_return_pixel_mask"];
+    do_pad_ = !c.contains("do_pad") || c["do_pad"].is_null() || c["do_pad"].get<bool>();
+    if (c.contains("pad_size") && !c["pad_size"].is_null()) pad_size_ = size_dict(c["pad_size"], true, std::nullopt, "pad_size");
+    if (!pad_size_.has_hw() && c.contains("pad_size") && !c["pad_size"].is_null()) throw ConfigError(name_ + ": pad_size must have 'height' and 'width'");
+    if (!size_.has_hw() && !(size_.shortest_edge && size_.longest_edge) && !(size_.max_height && size_.max_width))
+      throw ConfigError(name_ + ": size must have 'height' and 'width', 'shortest_edge' and 'longest_edge', or 'max_height' and 'max_width'");
+  }
+
+  BatchFeature operator()(const std::vector<Image>& images, const ImageProcessorCallOptions& o) const override {
+    if (images.empty()) throw ValueError(name_ + ": no images given");
+    const Resample r = o.resample.value_or(resample_);
+    std::vector<std::vector<float>> chw;
+    std::vector<std::pair<int64_t, int64_t>> sizes;
+    for (const Image& im : images) {
+      check(im);
+      const Image x = o.do_resize.value_or(do_resize_) ? resize_image(im, target(im).first, target(im).second, r, backend_) : im;
+      chw.emplace_back(static_cast<size_t>(3 * x.height * x.width));
+      image::to_chw_float(x, o.do_rescale.value_or(do_rescale_), rescale_factor_, o.do_normalize.value_or(do_normalize_), mean_, std_, backend_,
+                          chw.back().data());
+      sizes.emplace_back(x.height, x.width);
+    }
+    int64_t H = 0, W = 0;
+    for (const auto& [h, w] : sizes) H = std::max(H, h), W = std::max(W, w);
+    if (do_pad_ && pad_size_.has_hw()) {
+      if (*pad_size_.height < H || *pad_size_.width < W)
+        throw ValueError(name_ + ": Padding dimensions are negative: pad_size " + std::to_string(*pad_size_.height) + "x" + std::to_string(*pad_size_.width) +
+                         " is smaller than an image (" + std::to_string(H) + "x" + std::to_string(W) + ")");
+      H = *pad_size_.height, W = *pad_size_.width;
+    }
+    if (!do_pad_)
+      for (const auto& [h, w] : sizes)
+        if (h != H || w != W) throw ValueError(name_ + ": without do_pad the processed images must share one size to form a batch");
+    const int64_t B = static_cast<int64_t>(images.size());
+    Tensor pv = Tensor::zeros({B, 3, H, W}), mask = Tensor::zeros({B, H, W}, DType::I64);
+    float* out = pv.data<float>();
+    int64_t* m = mask.data<int64_t>();
+    for (int64_t b = 0; b < B; ++b) {
+      const auto [h, w] = sizes[static_cast<size_t>(b)];
+      for (int64_t c = 0; c < 3; ++c)
+        for (int64_t y = 0; y < h; ++y)
+          std::copy_n(chw[static_cast<size_t>(b)].data() + (c * h + y) * w, w, out + ((b * 3 + c) * H + y) * W);
+      for (int64_t y = 0; y < h; ++y) std::fill_n(m + (b * H + y) * W, w, int64_t{1});
+    }
+    if (!do_pad_) return {{"pixel_values", pv}};
+    return {{"pixel_values", pv}, {"pixel_mask", mask}};
+  }
+
+ private:
+  // The base chain pads nothing (do_pad / pad_size, and the legacy pad_and_return_pixel_mask, are
+  // read here); an integer size is a shortest edge capped by max_size (1333 when absent), as v4
+  // configs say.
+  static Json for_base(Json c) {
+    c["do_pad"] = false;
+    if (c.contains("size") && c["size"].is_number_integer() && (!c.contains("max_size") || c["max_size"].is_null())) c["max_size"] = 1333;
+    return c;
+  }
+  // get_size_with_aspect_ratio / get_image_size_for_max_height_width / an exact size.
+  std::pair<int64_t, int64_t> target(const Image& im) const {
+    const int64_t h = im.height, w = im.width;
+    if (size_.shortest_edge && size_.longest_edge) {
+      auto size = static_cast<double>(*size_.shortest_edge);
+      const double mx = static_cast<double>(*size_.longest_edge), lo = static_cast<double>(std::min(h, w)), hi = static_cast<double>(std::max(h, w));
+      std::optional<double> raw;
+      if (hi / lo * size > mx) raw = mx * lo / hi, size = std::nearbyint(*raw);
+      const auto s = static_cast<int64_t>(size);
+      if ((h <= w && h == s) || (w <= h && w == s)) return {h, w};
+      const double scaled = raw ? *raw : size;
+      if (w < h) return {static_cast<int64_t>(scaled * static_cast<double>(h) / static_cast<double>(w)), s};
+      return {s, static_cast<int64_t>(scaled * static_cast<double>(w) / static_cast<double>(h))};
+    }
+    if (size_.max_height && size_.max_width) {
+      const double f = std::min(static_cast<double>(*size_.max_height) / static_cast<double>(h), static_cast<double>(*size_.max_width) / static_cast<double>(w));
+      return {static_cast<int64_t>(static_cast<double>(h) * f), static_cast<int64_t>(static_cast<double>(w) * f)};
+    }
+    return {*size_.height, *size_.width};
+  }
+  bool do_pad_ = true;
+  image::SizeDict pad_size_;
+};
+
 // "ViTImageProcessorFast" / "ViTFeatureExtractor" / "ViTImageProcessorPil" -> "ViTImageProcessor".
 std::string canonical_class(std::string t, std::string& backend) {
   auto strip = [&](const std::string& suffix) {
@@ -322,6 +412,7 @@ std::unique_ptr<ImageProcessor> AutoImageProcessor::from_json_string(const std::
   for (const auto& spec : kClasses)
     if (name == spec.name) try {
         if (name == "Qwen2VLImageProcessor") return std::make_unique<Qwen2VLImageProcessor>(spec, c, backend);
+        if (name == "DetrImageProcessor") return std::make_unique<DetrImageProcessor>(spec, c, backend);
         return std::make_unique<BaseImageProcessor>(spec, c, backend);
       } catch (const Json::exception& e) {
         throw ConfigError(source + ": a field has the wrong type: " + e.what());

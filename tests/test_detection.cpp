@@ -1,0 +1,121 @@
+// DETR, DetrImageProcessor and the object-detection pipeline against Python (fixtures/detection,
+// made by scripts/make_detection_fixtures.py).
+#include "io/json.hpp"
+#include "models/resnet/modeling_resnet.hpp"
+#include "ops/ops.hpp"
+#include "test_util.hpp"
+
+using namespace transformers;
+
+namespace {
+const std::string kDir = testutil::fixture("detection");
+
+std::vector<Image> fixture_images(const Json& names) {
+  std::vector<Image> images;
+  for (const auto& n : names) images.push_back(load_image(testutil::fixture("images/" + n.get<std::string>())));
+  return images;
+}
+}  // namespace
+
+TEST(Detection, DetrImageProcessorMatchesPython) {
+  const Json want = parse_json_file(kDir + "/processors.json");
+  const std::vector<Image> images = fixture_images(want["images"]);
+  for (const auto& c : want["cases"])
+    for (const std::string backend : {"torchvision", "pil"}) {
+      const std::string name = c["name"];
+      SCOPED_TRACE(name + " " + backend);
+      const auto proc = AutoImageProcessor::from_json_string(c["config"].dump(), {backend});
+      EXPECT_EQ(proc->class_name(), "DetrImageProcessor");
+      const BatchFeature got = (*proc)(images);
+      const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/proc_" + name + "_" + backend + ".safetensors");
+      EXPECT_TRUE(testutil::allclose(got.at("pixel_values"), gold.get("pixel_values"), 1e-5, 1e-5));
+      const bool padded = name != "no_pad";
+      EXPECT_EQ(got.count("pixel_mask") == 1, padded);
+      if (padded) EXPECT_EQ(got.at("pixel_mask").to_ints(), gold.get("pixel_mask").to_ints());
+    }
+  // pad_size smaller than an image, an unusable size.
+  EXPECT_THROW((*AutoImageProcessor::from_json_string(R"({"image_processor_type": "DetrImageProcessor", "size": {"height": 30, "width": 44},
+                                                          "pad_size": {"height": 20, "width": 20}})"))(images), ValueError);
+  EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "DetrImageProcessor", "size": {"shortest_edge": 30}})"), ConfigError);
+}
+
+TEST(Detection, DetrMatchesPythonOnAPaddedBatch) {
+  const ModelInputs in = testutil::read_inputs(kDir);
+  for (const auto& c : parse_json_file(kDir + "/cases.json")) {
+    const std::string dir = c["dir"];
+    const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
+    for (const bool reference : {false, true}) {
+      SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
+      ops::set_reference_mode(reference);
+      const auto model = auto_model_from_pretrained(c["auto_class"], kDir + "/" + dir);
+      const ModelOutput out = model->forward(in);
+      for (const auto& name : c["outputs"]) EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(name.get<std::string>()))) << name;
+    }
+    ops::set_reference_mode(false);
+  }
+  // Without pixel_mask every pixel counts; a mask of the wrong shape is refused.
+  const auto model = AutoModelForObjectDetection::from_pretrained(kDir + "/DetrForObjectDetection");
+  EXPECT_NO_THROW(model->forward({{"pixel_values", in.at("pixel_values")}}));
+  EXPECT_THROW(model->forward({{"pixel_values", in.at("pixel_values")}, {"pixel_mask", in.at("pixel_mask").slice(0, 0, 1).contiguous()}}), ShapeMismatch);
+  EXPECT_THROW(model->forward({}), ValueError);
+}
+
+TEST(Detection, ObjectDetectionPipelineMatchesPython) {
+  const Json want = parse_json_file(kDir + "/pipeline.json");
+  const std::vector<Image> images = fixture_images(want["images"]);
+  const auto pipe = ObjectDetectionPipeline::from_pretrained(kDir + "/" + want["dir"].get<std::string>());
+  size_t total = 0;
+  for (size_t i = 0; i < images.size(); ++i) {
+    SCOPED_TRACE(want["images"][i].get<std::string>());
+    const auto got = (*pipe)(images[i], want["threshold"].get<double>());
+    const Json& expected = want["results"][i];
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t j = 0; j < got.size(); ++j) {
+      EXPECT_NEAR(got[j].score, expected[j]["score"].get<double>(), 1e-5);
+      EXPECT_EQ(got[j].label, expected[j]["label"].get<std::string>());
+      // Truncated pixel coordinates: a float rounding step may move a box edge by one pixel.
+      const Json& b = expected[j]["box"];
+      EXPECT_NEAR(got[j].xmin, b["xmin"].get<int64_t>(), 1);
+      EXPECT_NEAR(got[j].ymin, b["ymin"].get<int64_t>(), 1);
+      EXPECT_NEAR(got[j].xmax, b["xmax"].get<int64_t>(), 1);
+      EXPECT_NEAR(got[j].ymax, b["ymax"].get<int64_t>(), 1);
+    }
+    total += got.size();
+    // The drawn copy changes pixels on box edges only.
+    const Image drawn = draw_detections(images[i], got);
+    EXPECT_EQ(drawn.pixels.size(), images[i].pixels.size());
+    EXPECT_EQ(drawn.pixels != images[i].pixels, !got.empty());
+  }
+  EXPECT_GT(total, 0u);
+  EXPECT_TRUE((*pipe)(images[0], 1.0).empty());  // no softmax score exceeds 1
+}
+
+TEST(Detection, TimmResNetNamesAndBackbones) {
+  // The Hub's DETR checkpoints name their timm ResNet as torchvision does.
+  EXPECT_EQ(resnet::rename_timm("conv1.weight"), "embedder.embedder.convolution.weight");
+  EXPECT_EQ(resnet::rename_timm("bn1.running_var"), "embedder.embedder.normalization.running_var");
+  EXPECT_EQ(resnet::rename_timm("layer1.0.conv3.weight"), "encoder.stages.0.layers.0.layer.2.convolution.weight");
+  EXPECT_EQ(resnet::rename_timm("layer4.2.bn2.bias"), "encoder.stages.3.layers.2.layer.1.normalization.bias");
+  EXPECT_EQ(resnet::rename_timm("layer2.0.downsample.0.weight"), "encoder.stages.1.layers.0.shortcut.convolution.weight");
+  EXPECT_EQ(resnet::rename_timm("layer2.0.downsample.1.running_mean"), "encoder.stages.1.layers.0.shortcut.normalization.running_mean");
+  EXPECT_EQ(resnet::rename_timm("fc.weight"), "fc.weight");
+  // facebook/detr-resnet-50's config.json: a timm resnet50 backbone, no backbone_config. The model
+  // builds with ResNet-50's shapes and names.
+  Json cfg = parse_json_file(kDir + "/DetrForObjectDetection/config.json");
+  cfg.erase("backbone_config");
+  cfg["use_timm_backbone"] = true;
+  cfg["backbone"] = "resnet50";
+  const auto model = AutoModelForObjectDetection::from_config(AutoConfig::from_json_string(cfg.dump()));
+  const auto names = model->parameter_names();
+  EXPECT_NE(std::find(names.begin(), names.end(), "model.backbone.conv_encoder.model.encoder.stages.2.layers.5.layer.2.convolution.weight"), names.end());
+  EXPECT_EQ(model->get_parameter("model.input_projection.weight").shape(), (Shape{32, 2048, 1, 1}));
+  // v5 re-saves that config with a timm_backbone sub-config.
+  cfg["backbone_config"] = Json{{"model_type", "timm_backbone"}, {"backbone", "resnet18"}};
+  EXPECT_EQ(AutoModelForObjectDetection::from_config(AutoConfig::from_json_string(cfg.dump()))->get_parameter("model.input_projection.weight").shape(),
+            (Shape{32, 512, 1, 1}));
+  cfg["backbone_config"]["backbone"] = "efficientnet_b0";
+  EXPECT_THROW(AutoModelForObjectDetection::from_config(AutoConfig::from_json_string(cfg.dump())), ConfigError);
+  cfg.erase("backbone_config");
+  cfg["dilation"] = true;
+  EXPECT_THROW(AutoModelForObjectDetection::from_config(AutoConfig::from_json_string(cfg.dump())), ConfigError);
+}
