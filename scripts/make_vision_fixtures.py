@@ -82,6 +82,13 @@ def main():
     models["efficientnet"] = (tf.EfficientNetConfig(**eff), ["EfficientNetModel", "EfficientNetForImageClassification"])
     models["efficientnet-max"] = (tf.EfficientNetConfig(pooling_type="max", **eff), ["EfficientNetForImageClassification"])
     cases = []
+    # DPT reshapes its patches to a square grid (Python takes the grid side from the token count): square images.
+    dpt = dict(hidden_size=32, num_hidden_layers=4, num_attention_heads=4, intermediate_size=37, image_size=32, patch_size=4,
+               backbone_out_indices=[0, 1, 2, 3], neck_hidden_sizes=[8, 16, 24, 32], fusion_hidden_size=16)
+    models["dpt"] = (tf.DPTConfig(**dpt), ["DPTModel", "DPTForDepthEstimation"])
+    models["dpt-add-bn"] = (tf.DPTConfig(**dpt, readout_type="add", use_batch_norm_in_fusion_residual=True), ["DPTForDepthEstimation"])
+    models["dpt-ignore"] = (tf.DPTConfig(**{**dpt, "backbone_out_indices": [0, 1, 3], "neck_hidden_sizes": [8, 16, 32]}, readout_type="ignore",
+                                         reassemble_factors=[4, 1, 0.5], head_in_index=1), ["DPTForDepthEstimation"])
     for family, (config, classes) in models.items():
         for i, cls in enumerate(classes):
             torch.manual_seed(i)
@@ -91,7 +98,7 @@ def main():
             model = getattr(tf, cls)(cfg).eval()
             spread_weights(model, seed=10 + i)
             d = os.path.join(root, cls)
-            if family.startswith("resnet") or family.startswith("efficientnet") or family in ("segformer", "mobilenet_v2"):
+            if family.startswith("resnet") or family.startswith("efficientnet") or family in ("segformer", "mobilenet_v2", "dpt-add-bn"):
                 # Batch-norm statistics as a trained network has them.
                 with torch.no_grad():
                     for m in model.modules():
@@ -109,6 +116,15 @@ def main():
                 d = os.path.join(root, cls + "-max")
             if family == "beit-shared":
                 d = os.path.join(root, cls + "-shared")
+            if family.startswith("dpt") and cls != "DPTModel":
+                # Random 3x3 convolutions chained through the fusion stage grow each step; keep them near unit
+                # gain so the depth is not a small difference of large sums.
+                with torch.no_grad():
+                    for n, p in model.neck.fusion_stage.named_parameters():
+                        if p.dim() == 4:
+                            p.mul_(1 / 3)
+            if family in ("dpt-add-bn", "dpt-ignore"):
+                d = os.path.join(root, cls + family[3:])
             if family == "depth_anything-metric":
                 d = os.path.join(root, cls + "-metric")
             if family.startswith("depth_anything"):
@@ -120,6 +136,8 @@ def main():
             with torch.no_grad():
                 if "Masked" in cls:
                     out = model(pixel_values=square, bool_masked_pos=bool_masked_pos)
+                elif family.startswith("dpt"):
+                    out = model(pixel_values=square)
                 else:
                     out = model(pixel_values=pixel_values)
             goldens = {k: v.contiguous().numpy() for k, v in out.items() if isinstance(v, torch.Tensor) and k != "loss"}
@@ -127,7 +145,7 @@ def main():
             auto = "AutoModel" if cls.endswith("Model") else "AutoModelForMaskedImageModeling" if "Masked" in cls else \
                 "AutoModelForSemanticSegmentation" if "Semantic" in cls else "AutoModelForDepthEstimation" if "Depth" in cls else \
                 "AutoModelForImageClassification"
-            cases.append({"dir": os.path.basename(d), "auto_class": auto, "outputs": sorted(goldens), "square": "Masked" in cls})
+            cases.append({"dir": os.path.basename(d), "auto_class": auto, "outputs": sorted(goldens), "square": "Masked" in cls or family.startswith("dpt")})
     # The same ViT classifier with the pre-v5 key names.
     src = os.path.join(root, "ViTForImageClassification")
     legacy = os.path.join(root, "vit-legacy-keys")

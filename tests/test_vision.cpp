@@ -20,7 +20,7 @@ TEST(Vision, EveryArchitectureAndAutoClassMatchesPython) {
       ModelInputs in;
       if (c.value("square", false)) {
         in["pixel_values"] = all.at("square.pixel_values");
-        in["bool_masked_pos"] = all.at("square.bool_masked_pos");
+        if (c["auto_class"] == "AutoModelForMaskedImageModeling") in["bool_masked_pos"] = all.at("square.bool_masked_pos");
       } else {
         in["pixel_values"] = all.at("pixel_values");
       }
@@ -56,6 +56,14 @@ TEST(Vision, WrongImageSizeOrChannelsIsATypedError) {
   EXPECT_THROW(model->forward({{"pixel_values", Tensor::zeros({1, 1, 32, 48})}}), ShapeMismatch);
   EXPECT_THROW(model->forward({{"pixel_values", Tensor::zeros({3, 32, 48})}}), ShapeMismatch);
   EXPECT_THROW(model->forward({}), ValueError);
+  // DPT-Hybrid and DPT on a separate backbone are refused by name, not run wrongly.
+  Json dpt = parse_json_file(kDir + "/DPTForDepthEstimation/config.json");
+  for (const auto& [key, value] : {std::pair<std::string, Json>{"is_hybrid", true}, {"backbone_config", Json{{"model_type", "dinov2"}}},
+                                   {"add_projection", true}}) {
+    Json c = dpt;
+    c[key] = value;
+    EXPECT_THROW(AutoModelForDepthEstimation::from_config(AutoConfig::from_json_string(c.dump())), ConfigError) << key;
+  }
 }
 
 TEST(Vision, ImageSegmentationPipelineMatchesPython) {

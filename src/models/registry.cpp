@@ -52,6 +52,7 @@
 #include "models/swin/modeling_swin.hpp"
 #include "models/llava/modeling_llava.hpp"
 #include "models/detr/modeling_detr.hpp"
+#include "models/dpt/modeling_dpt.hpp"
 #include "models/trocr/modeling_trocr.hpp"
 #include "models/vision_encoder_decoder/modeling_vision_encoder_decoder.hpp"
 #include "models/resnet/modeling_resnet.hpp"
@@ -203,6 +204,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"llava", llava::config_spec},
       {"trocr", trocr::config_spec},
       {"detr", detr::config_spec},
+      {"dpt", dpt::config_spec},
       {"vision-encoder-decoder", vision_encoder_decoder::config_spec},
       {"dinov2", dinov2::config_spec},
       {"segformer", segformer::config_spec},
@@ -485,6 +487,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForImageClassification", "convnextv2", "ConvNextV2ForImageClassification", convnext::make_v2_for_image_classification},
       {"AutoModelForImageTextToText", "llava", "LlavaForConditionalGeneration", llava::make_for_conditional_generation},
       {"AutoModel", "detr", "DetrModel", detr::make_model},
+      {"AutoModel", "dpt", "DPTModel", dpt::make_model},
+      {"AutoModelForDepthEstimation", "dpt", "DPTForDepthEstimation", dpt::make_for_depth_estimation},
       {"AutoModelForObjectDetection", "detr", "DetrForObjectDetection", detr::make_for_object_detection},
       {"AutoModelForImageTextToText", "vision-encoder-decoder", "VisionEncoderDecoderModel", Seq2Seq<vision_encoder_decoder::family>::lm},
       {"AutoModel", "dinov2", "Dinov2Model", dinov2::make_model},

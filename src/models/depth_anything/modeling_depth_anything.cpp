@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "models/dinov2/modeling_dinov2.hpp"
+#include "models/dpt/modeling_dpt.hpp"
 #include "nn/layers.hpp"
 #include "transformers/errors.hpp"
 
@@ -21,94 +22,9 @@ ConfigSpec config_spec() {
 
 namespace {
 
-std::unique_ptr<nn::Conv2d> conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad, bool bias = true) {
-  nn::Conv2d::Options o;
-  o.stride = {stride, stride}, o.padding = {pad, pad}, o.bias = bias;
-  return std::make_unique<nn::Conv2d>(in, out, std::pair{k, k}, o);
-}
-
-// nn.ConvTranspose2d with kernel = stride = f and no padding: each input pixel paints an f x f block.
-class UpConv : public nn::Module {
- public:
-  UpConv(int64_t ch, int64_t f)
-      : f_(f), weight_(param("weight", {ch, ch, f, f}, nn::ParamKind::Weight)), bias_(param("bias", {ch}, nn::ParamKind::Float32)) {}
-  Tensor operator()(const Tensor& x) const {
-    const int64_t B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight_.size(1), f = f_;
-    const Tensor tokens = x.view({B, C, H * W}).transpose(1, 2).contiguous();                        // [B, HW, C]
-    const Tensor painted = ops::linear(tokens, weight_.view({C, O * f * f}).transpose(0, 1).contiguous()).contiguous();  // [B, HW, O f f]
-    Tensor y = Tensor::empty({B, O, H * f, W * f});
-    const float* src = painted.data<float>();
-    const float* b = bias_.data<float>();
-    float* dst = y.data<float>();
-    for (int64_t n = 0; n < B; ++n)
-      for (int64_t p = 0; p < H * W; ++p)
-        for (int64_t o = 0; o < O; ++o)
-          for (int64_t i = 0; i < f; ++i)
-            for (int64_t j = 0; j < f; ++j)
-              dst[((n * O + o) * H * f + (p / W) * f + i) * W * f + (p % W) * f + j] = src[(n * H * W + p) * O * f * f + (o * f + i) * f + j] + b[o];
-    return y;
-  }
-
- private:
-  int64_t f_;
-  Tensor& weight_;
-  Tensor& bias_;
-};
-
-// DepthAnythingReassembleLayer: 1x1 projection, then up (transposed conv), identity or down (strided 3x3).
-class Reassemble : public nn::Module {
- public:
-  Reassemble(int64_t hidden, int64_t ch, double factor) {
-    proj_ = &child("projection", conv(hidden, ch, 1, 1, 0));
-    if (factor > 1) up_ = &child("resize", std::make_unique<UpConv>(ch, static_cast<int64_t>(factor)));
-    else if (factor < 1) down_ = &child("resize", conv(ch, ch, 3, static_cast<int64_t>(1 / factor), 1));
-  }
-  Tensor operator()(const Tensor& x) const {
-    const Tensor h = (*proj_)(x);
-    return up_ ? (*up_)(h) : down_ ? (*down_)(h) : h;
-  }
-
- private:
-  nn::Conv2d *proj_, *down_ = nullptr;
-  UpConv* up_ = nullptr;
-};
-
-// Pre-activation residual unit: x + conv(relu(conv(relu(x)))).
-class Residual : public nn::Module {
- public:
-  explicit Residual(int64_t ch) : c1_(&child("convolution1", conv(ch, ch, 3, 1, 1))), c2_(&child("convolution2", conv(ch, ch, 3, 1, 1))) {}
-  Tensor operator()(const Tensor& x) const {
-    const auto relu = ops::Activation::Relu;
-    return ops::add(x, (*c2_)(ops::activation((*c1_)(ops::activation(x, relu)), relu)));
-  }
-
- private:
-  nn::Conv2d *c1_, *c2_;
-};
-
-class Fusion : public nn::Module {
- public:
-  explicit Fusion(int64_t ch) {
-    proj_ = &child("projection", conv(ch, ch, 1, 1, 0));
-    r1_ = &child("residual_layer1", std::make_unique<Residual>(ch));
-    r2_ = &child("residual_layer2", std::make_unique<Residual>(ch));
-  }
-  // `size`: the next finer level's; none doubles (align_corners=True both ways).
-  Tensor operator()(Tensor h, const Tensor* residual, std::optional<std::pair<int64_t, int64_t>> size) const {
-    if (residual) {
-      Tensor r = *residual;
-      if (r.shape() != h.shape()) r = ops::interpolate_bilinear(r, h.size(2), h.size(3));
-      h = ops::add(h, (*r1_)(r));
-    }
-    h = (*r2_)(h);
-    const auto [oh, ow] = size ? *size : std::pair{h.size(2) * 2, h.size(3) * 2};
-    return (*proj_)(ops::interpolate_bilinear(h, oh, ow, true));
-  }
-
- private:
-  nn::Conv2d* proj_;
-  Residual *r1_, *r2_;
-};
+using dpt::conv;
+using dpt::Fusion;
+using dpt::Reassemble;
 
 class ForDepthEstimation : public Model {
  public:
@@ -130,7 +46,7 @@ class ForDepthEstimation : public Model {
     for (size_t i = 0; i < sizes.size(); ++i) {
       reassemble_.push_back(&re.add(std::to_string(i), std::make_unique<Reassemble>(hidden, sizes[i], factors[i])));
       convs_.push_back(&convs.add(std::to_string(i), conv(sizes[i], fusion, 3, 1, 1, false)));
-      fusion_.push_back(&fuse.add(std::to_string(i), std::make_unique<Fusion>(fusion)));
+      fusion_.push_back(&fuse.add(std::to_string(i), std::make_unique<Fusion>(fusion, false, true)));
     }
     auto& head = child("head", std::make_unique<nn::Container>());
     conv1_ = &head.add("conv1", conv(fusion, fusion / 2, 3, 1, 1));
