@@ -33,7 +33,10 @@ def main():
     # Masked image modeling reshapes the patches to a square grid: square images there.
     square = torch.randn(2, 3, 32, 32, generator=g)
     bool_masked_pos = (torch.rand(2, 16, generator=g) > 0.5)
-    save_file({"pixel_values": pixel_values.numpy(), "square.pixel_values": square.numpy(), "square.bool_masked_pos": bool_masked_pos.numpy()},
+    # Swin masks its 4-pixel patches (64 on 32x32); drawn from its own generator so the others keep their values.
+    swin_masked_pos = torch.rand(2, 64, generator=torch.Generator().manual_seed(64)) > 0.5
+    save_file({"pixel_values": pixel_values.numpy(), "square.pixel_values": square.numpy(), "square.bool_masked_pos": bool_masked_pos.numpy(),
+               "square.swin_masked_pos": swin_masked_pos.numpy()},
               os.path.join(root, "inputs.safetensors"))
 
     common = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, image_size=[32, 48], patch_size=8,
@@ -69,7 +72,8 @@ def main():
                                                               max_depth=20, **depth), ["DepthAnythingForDepthEstimation"])
     # Swin: 32x48 pixels at patch 4 -> 8x12, window 3 (padded to 9x12, shifted blocks with masks), merged to 4x6 (padded to 6x6).
     models["swin"] = (tf.SwinConfig(image_size=32, patch_size=4, embed_dim=16, depths=[2, 2], num_heads=[2, 4], window_size=3,
-                                    mlp_ratio=2.0, **cnn), ["SwinModel", "SwinForImageClassification"])
+                                    mlp_ratio=2.0, **cnn), ["SwinModel", "SwinForImageClassification",
+                                                                               "SwinForMaskedImageModeling"])
     # MobileNetV2 at a small depth multiplier; 32x48 pixels exercise the odd "SAME" padding.
     models["mobilenet_v2"] = (tf.MobileNetV2Config(depth_multiplier=0.25, **cnn), ["MobileNetV2Model", "MobileNetV2ForImageClassification"])
     beit = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, image_size=[32, 48], patch_size=8, **cnn)
@@ -94,7 +98,8 @@ def main():
             torch.manual_seed(i)
             cfg = config
             if "Masked" in cls:
-                cfg = type(config)(**{**config.to_dict(), "image_size": 32})
+                # Swin's decoder reads its last stage (stride 8 here): encoder_stride 8 rebuilds 32 pixels.
+                cfg = type(config)(**{**config.to_dict(), "image_size": 32, **({"encoder_stride": 8} if family == "swin" else {})})
             model = getattr(tf, cls)(cfg).eval()
             spread_weights(model, seed=10 + i)
             d = os.path.join(root, cls)
@@ -135,7 +140,7 @@ def main():
             model.save_pretrained(d)
             with torch.no_grad():
                 if "Masked" in cls:
-                    out = model(pixel_values=square, bool_masked_pos=bool_masked_pos)
+                    out = model(pixel_values=square, bool_masked_pos=swin_masked_pos if family == "swin" else bool_masked_pos)
                 elif family.startswith("dpt"):
                     out = model(pixel_values=square)
                 else:
@@ -145,7 +150,8 @@ def main():
             auto = "AutoModel" if cls.endswith("Model") else "AutoModelForMaskedImageModeling" if "Masked" in cls else \
                 "AutoModelForSemanticSegmentation" if "Semantic" in cls else "AutoModelForDepthEstimation" if "Depth" in cls else \
                 "AutoModelForImageClassification"
-            cases.append({"dir": os.path.basename(d), "auto_class": auto, "outputs": sorted(goldens), "square": "Masked" in cls or family.startswith("dpt")})
+            cases.append({"dir": os.path.basename(d), "auto_class": auto, "outputs": sorted(goldens), "square": "Masked" in cls or family.startswith("dpt"),
+                          **({"mask": "square.swin_masked_pos"} if "Masked" in cls and family == "swin" else {})})
     # The same ViT classifier with the pre-v5 key names.
     src = os.path.join(root, "ViTForImageClassification")
     legacy = os.path.join(root, "vit-legacy-keys")

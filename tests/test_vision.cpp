@@ -20,7 +20,7 @@ TEST(Vision, EveryArchitectureAndAutoClassMatchesPython) {
       ModelInputs in;
       if (c.value("square", false)) {
         in["pixel_values"] = all.at("square.pixel_values");
-        if (c["auto_class"] == "AutoModelForMaskedImageModeling") in["bool_masked_pos"] = all.at("square.bool_masked_pos");
+        if (c["auto_class"] == "AutoModelForMaskedImageModeling") in["bool_masked_pos"] = all.at(c.value("mask", std::string("square.bool_masked_pos")));
       } else {
         in["pixel_values"] = all.at("pixel_values");
       }

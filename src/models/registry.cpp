@@ -499,6 +499,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForDepthEstimation", "depth_anything", "DepthAnythingForDepthEstimation", depth_anything::make_for_depth_estimation},
       {"AutoModel", "swin", "SwinModel", swin::make_model},
       {"AutoModelForImageClassification", "swin", "SwinForImageClassification", swin::make_for_image_classification},
+      {"AutoModelForMaskedImageModeling", "swin", "SwinForMaskedImageModeling", swin::make_for_masked_image_modeling},
       {"AutoModel", "mobilenet_v2", "MobileNetV2Model", mobilenet_v2::make_model},
       {"AutoModelForImageClassification", "mobilenet_v2", "MobileNetV2ForImageClassification", mobilenet_v2::make_for_image_classification},
       {"AutoModel", "beit", "BeitModel", beit::make_model},

@@ -3,6 +3,7 @@
 // features, or the features themselves when num_labels is 0 (Python's nn.Identity).
 #include "models/modeling_utils.hpp"
 #include "nn/layers.hpp"
+#include "ops/ops.hpp"
 
 namespace transformers {
 
@@ -19,6 +20,35 @@ class ImageClassifier : public nn::Module {
 
  private:
   nn::Linear* linear_ = nullptr;
+};
+
+// *ForMaskedImageModeling's decoder: Conv2d(features, stride^2 * channels, 1) then
+// PixelShuffle(stride), over a rows x cols grid of token features [B, rows * cols, features].
+class MaskedImageDecoder : public nn::Module {
+ public:
+  MaskedImageDecoder(int64_t features, int64_t stride, int64_t channels)
+      : stride_(stride), channels_(channels),
+        conv_(child("0", std::make_unique<nn::Conv2d>(features, stride * stride * channels, std::pair<int64_t, int64_t>{1, 1}, nn::Conv2d::Options{}))) {}
+  Tensor operator()(const Tensor& tokens, int64_t rows, int64_t cols) const {
+    const int64_t B = tokens.size(0), N = rows * cols, r = stride_, C = channels_;
+    // The 1x1 convolution is a linear map of each token's features.
+    const Tensor lin = ops::linear(tokens.contiguous(), conv_.weight.view({conv_.weight.size(0), conv_.weight.size(1)}), *conv_.bias).contiguous();
+    Tensor out = Tensor::empty({B, C, rows * r, cols * r});
+    const float* src = lin.data<float>();
+    float* dst = out.data<float>();
+    const int64_t O = C * r * r, W = cols * r, HW = rows * r * W;
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t p = 0; p < N; ++p)
+        for (int64_t o = 0; o < O; ++o) {
+          const int64_t c = o / (r * r), i = (o / r) % r, j = o % r, y = p / cols, x = p % cols;
+          dst[b * C * HW + c * HW + (y * r + i) * W + x * r + j] = src[(b * N + p) * O + o];
+        }
+    return out;
+  }
+
+ private:
+  int64_t stride_, channels_;
+  nn::Conv2d& conv_;
 };
 
 // A vision family's base model class: its backbone (a module with `ModelOutput run(inputs)` and

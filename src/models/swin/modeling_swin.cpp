@@ -164,7 +164,7 @@ class PatchMerging : public nn::Module {
 
 class SwinModel : public nn::Module {
  public:
-  explicit SwinModel(const PretrainedConfig& c) {
+  explicit SwinModel(const PretrainedConfig& c, bool mask_token = false) {
     patch_ = c.get_int("patch_size"), channels_ = c.get_int("num_channels");
     const int64_t E = c.get_int("embed_dim"), image = c.get_int("image_size");
     const auto depths = c.get_int_list("depths"), heads = c.get_int_list("num_heads");
@@ -178,6 +178,7 @@ class SwinModel : public nn::Module {
     if (c.get_bool("use_absolute_embeddings"))
       pos_ = &e.add("position_embeddings", std::make_unique<nn::BareParameter>(Shape{1, (image / patch_) * (image / patch_), E})).value;
     emb_norm_ = &e.add("norm", std::make_unique<nn::LayerNorm>(E, 1e-5f));
+    if (mask_token) mask_ = &e.add("mask_token", std::make_unique<nn::BareParameter>(Shape{1, 1, E})).value;
     auto& stages = child("encoder", std::make_unique<nn::Container>()).add("layers", std::make_unique<nn::Container>());
     int64_t dim = E;
     for (size_t s = 0; s < depths.size(); ++s) {
@@ -207,6 +208,13 @@ class SwinModel : public nn::Module {
     const Tensor g = (*proj_)(px);
     int64_t H = g.size(2), W = g.size(3);
     Tensor h = (*emb_norm_)(g.view({g.size(0), g.size(1), H * W}).transpose(1, 2).contiguous());
+    if (const Tensor* m = find_input(in, "bool_masked_pos"); m && mask_) {
+      // Masked patches become the mask token: h * (1 - m) + mask_token * m.
+      if (m->dim() != 2 || m->size(0) != h.size(0) || m->size(1) != h.size(1))
+        throw ShapeMismatch("SwinModel: bool_masked_pos must be [batch, " + std::to_string(h.size(1)) + "], got " + shape_str(m->shape()));
+      const Tensor w = m->to(DType::F32).contiguous().view({h.size(0), h.size(1), 1});
+      h = ops::add(ops::mul(h, ops::add(ops::scale(w, -1.0f), Tensor::full({1}, 1.0f))), ops::mul(w, *mask_));
+    }
     if (pos_) {
       if (pos_->size(1) != H * W) throw ValueError("SwinModel: the image size does not match the absolute position embeddings");
       h = ops::add(h, *pos_);
@@ -225,7 +233,7 @@ class SwinModel : public nn::Module {
  private:
   int64_t patch_, channels_, features_;
   nn::Conv2d* proj_;
-  Tensor* pos_ = nullptr;
+  Tensor *pos_ = nullptr, *mask_ = nullptr;
   nn::LayerNorm *emb_norm_, *norm_;
   std::vector<std::vector<Layer*>> layers_;
   std::vector<PatchMerging*> merges_;
@@ -245,9 +253,32 @@ std::string rename_legacy(std::string key) {
   return key;
 }
 
+// The pixel-shuffle decoder over the last stage's (square) grid.
+class ForMaskedImageModeling : public Model {
+ public:
+  explicit ForMaskedImageModeling(const PretrainedConfig& c) : Model(c), swin_(child("swin", std::make_unique<SwinModel>(c, true))) {
+    decoder_ = &child("decoder", std::make_unique<MaskedImageDecoder>(swin_.features(), c.get_int("encoder_stride"), c.get_int("num_channels")));
+  }
+  std::string base_model_prefix() const override { return "swin"; }
+  std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }
+  ModelOutput forward(const ModelInputs& in) override {
+    const Tensor h = swin_.run(in)["last_hidden_state"];
+    const auto side = static_cast<int64_t>(std::sqrt(static_cast<double>(h.size(1))));
+    if (side * side != h.size(1)) throw ValueError("SwinForMaskedImageModeling: " + std::to_string(h.size(1)) + " tokens do not form a square grid");
+    ModelOutput o;
+    o.set("reconstruction", (*decoder_)(h, side, side));
+    return o;
+  }
+
+ private:
+  SwinModel& swin_;
+  MaskedImageDecoder* decoder_;
+};
+
 }  // namespace
 
 std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<VisionModel<SwinModel>>(c, "swin", true, rename_legacy); }
+std::unique_ptr<PreTrainedModel> make_for_masked_image_modeling(const PretrainedConfig& c) { return std::make_unique<ForMaskedImageModeling>(c); }
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) {
   return std::make_unique<PooledImageClassification<SwinModel>>(c, "swin", rename_legacy);
 }

@@ -8,5 +8,6 @@
 namespace transformers::swin {
 ConfigSpec config_spec();
 std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c);
+std::unique_ptr<PreTrainedModel> make_for_masked_image_modeling(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c);
 }  // namespace transformers::swin

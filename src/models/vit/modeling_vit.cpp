@@ -179,46 +179,30 @@ class ForImageClassification : public Base {
   const ImageClassifier& head_;
 };
 
-// decoder: Conv2d(hidden, stride^2 * channels, 1) then PixelShuffle(stride) over the patch grid.
+// The pixel-shuffle decoder over the (square) patch grid.
 class ForMaskedImageModeling : public Base {
  public:
-  ForMaskedImageModeling(const PretrainedConfig& c, const Variant& v) : Base(c, v, false, false, true), stride_(c.get_int("encoder_stride")) {
+  ForMaskedImageModeling(const PretrainedConfig& c, const Variant& v) : Base(c, v, false, false, true) {
     const Grid& g = encoder_.grid();
-    if (stride_ <= 0 || g.patch_h != stride_ || g.patch_w != stride_)
+    const int64_t stride = c.get_int("encoder_stride");
+    if (stride <= 0 || g.patch_h != stride || g.patch_w != stride)
       throw ConfigError(std::string(v.name) + "ForMaskedImageModeling: encoder_stride must equal patch_size");
-    auto& dec = child("decoder", std::make_unique<nn::Container>());
-    conv_ = &dec.add("0", std::make_unique<nn::Conv2d>(encoder_.dims().hidden, stride_ * stride_ * g.channels, std::pair<int64_t, int64_t>{1, 1},
-                                                        nn::Conv2d::Options{}));
+    decoder_ = &child("decoder", std::make_unique<MaskedImageDecoder>(encoder_.dims().hidden, stride, g.channels));
   }
   ModelOutput forward(const ModelInputs& in) override {
     const Tensor h = Base::forward(in)["last_hidden_state"];
-    const Grid& g = encoder_.grid();
-    const int64_t P = encoder_.prefix_tokens(), B = h.size(0), N = h.size(1) - P, r = stride_, C = g.channels;
+    const int64_t P = encoder_.prefix_tokens(), N = h.size(1) - P;
     // Python reshapes the patches to a square grid.
-    const auto rows = static_cast<int64_t>(std::sqrt(static_cast<double>(N))), cols = rows;
-    if (rows * cols != N)
+    const auto rows = static_cast<int64_t>(std::sqrt(static_cast<double>(N)));
+    if (rows * rows != N)
       throw ValueError(std::string(v_.name) + "ForMaskedImageModeling: " + std::to_string(N) + " patches do not form a square grid");
-    // The 1x1 convolution is a linear map of each patch's features.
-    const Tensor lin = ops::linear(h.slice(1, P, N + P).contiguous(), conv_->weight.view({conv_->weight.size(0), conv_->weight.size(1)}), *conv_->bias)
-                           .contiguous();
-    Tensor out = Tensor::empty({B, C, rows * r, cols * r});
-    const float* src = lin.data<float>();
-    float* dst = out.data<float>();
-    const int64_t O = C * r * r, W = cols * r, HW = rows * r * W;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t p = 0; p < N; ++p)
-        for (int64_t o = 0; o < O; ++o) {
-          const int64_t c = o / (r * r), i = (o / r) % r, j = o % r, y = p / cols, x = p % cols;
-          dst[b * C * HW + c * HW + (y * r + i) * W + x * r + j] = src[(b * N + p) * O + o];
-        }
     ModelOutput o;
-    o.set("reconstruction", out);
+    o.set("reconstruction", (*decoder_)(h.slice(1, P, N + P), rows, rows));
     return o;
   }
 
  private:
-  int64_t stride_;
-  nn::Conv2d* conv_;
+  MaskedImageDecoder* decoder_;
 };
 
 }  // namespace
