@@ -247,6 +247,19 @@ TEST(Cli, RunImageToText) {
                      "\n  " + g["results"][2][0]["generated_text"].get<std::string>() + "\n");
 }
 
+TEST(Cli, RunQuestionAnswering) {
+  const auto g = nlohmann::json::parse(std::ifstream(fixture("question_answering/golden.json")));
+  const auto& c = g["cases"][0];
+  std::string out;
+  // Task picked from BertForQuestionAnswering: the question, then the context.
+  ASSERT_EQ(run(kCli + " run " + fixture("question_answering") + " '" + c["question"].get<std::string>() + "' '" + c["context"].get<std::string>() +
+                    "' 2>/dev/null", &out), 0) << out;
+  const auto& a = g["results"][0][0];
+  EXPECT_NE(out.find("[" + std::to_string(a["start"].get<int64_t>()) + ", " + std::to_string(a["end"].get<int64_t>()) + ") " +
+                     a["answer"].get<std::string>()), std::string::npos) << out;
+  EXPECT_NE(run(kCli + " run " + fixture("question_answering") + " 'only a question' 2>&1", &out), 0);
+}
+
 TEST(Cli, RunObjectDetectionDrawsBoxes) {
   const auto g = nlohmann::json::parse(std::ifstream(fixture("detection/pipeline.json")));
   const std::string img = testing::TempDir() + "/detect.png";

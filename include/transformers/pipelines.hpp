@@ -96,6 +96,34 @@ class TokenClassificationPipeline {
   std::unique_ptr<PreTrainedTokenizer> tok_;
 };
 
+// pipeline("question-answering") as transformers v4 ran it (v5 removed it): the question and the
+// context in windows of max_seq_len tokens overlapping by doc_stride, start / end softmax over the
+// context tokens, spans scored start * end up to max_answer_len tokens, widened to whole words,
+// equal answers (case-insensitive) merged by summing their scores; best top_k. Character offsets
+// count code points of the context, as Python's do.
+struct QaOptions {
+  int64_t top_k = 1;
+  std::optional<int64_t> doc_stride;   // default min(max_seq_len / 2, 128)
+  std::optional<int64_t> max_seq_len;  // default min(model_max_length, 384)
+  int64_t max_answer_len = 15;
+  bool handle_impossible_answer = false;  // also score the empty answer (CLS start and end)
+  bool align_to_words = true;
+};
+struct QaAnswer {
+  double score = 0;
+  int64_t start = 0, end = 0;
+  std::string answer;
+};
+class QuestionAnsweringPipeline {
+ public:
+  static std::unique_ptr<QuestionAnsweringPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
+  std::vector<QaAnswer> operator()(const std::string& question, const std::string& context, const QaOptions& o = {}) const;
+
+ private:
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<PreTrainedTokenizer> tok_;
+};
+
 struct ZeroShotResult {
   std::string sequence;
   std::vector<std::string> labels;  // best first

@@ -13,4 +13,6 @@ std::string label_of(const PretrainedConfig& c, int64_t i);
 // softmax; labels best first, cut to top_k (nullopt: all).
 std::vector<LabelScore> label_scores(const PretrainedConfig& c, const float* logits, int64_t n, std::optional<int64_t> top_k,
                                      bool single_logit_sigmoid);
+// Byte offset of code point `cp` in the UTF-8 string `s` (its size past the end).
+size_t byte_of(const std::string& s, int64_t cp);
 }  // namespace transformers

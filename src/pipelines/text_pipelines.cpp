@@ -153,7 +153,8 @@ std::pair<std::string, std::string> tag_of(const std::string& e) {
 
 size_t argmax(const std::vector<double>& v) { return static_cast<size_t>(std::max_element(v.begin(), v.end()) - v.begin()); }
 
-// Byte offset of code point `cp` in `s`.
+}  // namespace
+
 size_t byte_of(const std::string& s, int64_t cp) {
   size_t i = 0;
   for (int64_t c = 0; c < cp && i < s.size(); ++c) {
@@ -162,8 +163,6 @@ size_t byte_of(const std::string& s, int64_t cp) {
   }
   return i;
 }
-
-}  // namespace
 
 std::vector<std::vector<TokenEntity>> TokenClassificationPipeline::operator()(const std::vector<std::string>& texts,
                                                                               const std::string& agg) const {

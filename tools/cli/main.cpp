@@ -184,6 +184,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     else if (is_seq2seq_lm(a)) task = "text2text-generation";
     else if (a.find("SequenceClassification") != std::string::npos) task = "text-classification";
     else if (a.find("TokenClassification") != std::string::npos) task = "token-classification";
+    else if (a.find("ForQuestionAnswering") != std::string::npos) task = "question-answering";
     else if (a.find("MaskedLM") != std::string::npos) task = "fill-mask";
     else task = "feature-extraction";
   }
@@ -296,6 +297,13 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       std::cout << inputs[i] << "\n";
       for (const auto& f : r[i]) std::printf("  %.4f  %-15s %s\n", f.score, f.token_str.c_str(), f.sequence.c_str());
     }
+  } else if (task == "question-answering") {  // a question, then its context
+    if (inputs.size() != 2) throw ValueError("question-answering: give a question and a context");
+    auto p = QuestionAnsweringPipeline::from_pretrained(model_id, o);
+    QaOptions qo;
+    qo.top_k = top_k > 0 ? top_k : 1;
+    for (const auto& a : (*p)(inputs[0], inputs[1], qo))
+      std::printf("%.4f  [%ld, %ld) %s\n", a.score, static_cast<long>(a.start), static_cast<long>(a.end), a.answer.c_str());
   } else if (task == "token-classification" || task == "ner") {
     auto p = TokenClassificationPipeline::from_pretrained(model_id, o);
     auto r = (*p)(inputs, agg);
@@ -340,7 +348,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, depth-estimation, zero-shot-image-classification, image-to-text, image-text-to-text, object-detection)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, question-answering, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, depth-estimation, zero-shot-image-classification, image-to-text, image-text-to-text, object-detection)");
   }
   return 0;
 }
