@@ -2,7 +2,7 @@
 """Image-to-text fixtures (fixtures/image_to_text/): tiny random VisionEncoderDecoderModel
 checkpoints with TrOCR decoders (a ViT encoder through enc_to_dec_proj with learned positions; a
 DeiT encoder read directly through cross_attention_hidden_size with sinusoidal positions, scaled
-embeddings and an untied head), their logits and greedy / beam generate(), and the
+embeddings and an untied head; a GPT-2 decoder with cross-attention), their logits and greedy / beam generate(), and the
 image-text-to-text pipeline (Python's replacement for image-to-text) on the image fixtures.
 Run:  python3 scripts/make_image_to_text_fixtures.py   (same venv and pins as make_fixtures.py)
 """
@@ -57,6 +57,9 @@ def main():
                                   tf.TrOCRConfig(**decoder, cross_attention_hidden_size=32, use_learned_position_embeddings=False,
                                                  scale_embedding=True, layernorm_embedding=False, activation_function="relu",
                                                  tie_word_embeddings=False)),
+        # ViT-GPT2 captioners: GPT-2 with add_cross_attention (set by from_encoder_decoder_configs).
+        "vit-gpt2": (tf.ViTConfig(**vision), tf.GPT2Config(vocab_size=100, n_embd=48, n_layer=2, n_head=4, n_positions=64, bos_token_id=0,
+                                                        eos_token_id=2, pad_token_id=1)),
     }
     cases = []
     for i, (name, (enc, dec)) in enumerate(variants.items()):

@@ -43,8 +43,11 @@ TEST(ImageToText, RefusesWhatPythonRefuses) {
   EXPECT_THROW(model->generate(ModelInputs{{"input_ids", in.at("decoder_input_ids")}}), ValueError);  // its main input is pixel_values
   // A config whose decoder is not a cross-attention decoder we build, or whose widths disagree.
   Json cfg = parse_json_file(kDir + "/trocr-vit/config.json");
-  cfg["decoder"]["model_type"] = "gpt2";
+  cfg["decoder"]["model_type"] = "bert";
   EXPECT_THROW(AutoModelForImageTextToText::from_config(AutoConfig::from_json_string(cfg.dump())), ConfigError);
+  Json gpt2 = parse_json_file(kDir + "/vit-gpt2/config.json");
+  gpt2["decoder"]["add_cross_attention"] = false;  // a GPT-2 that cannot read the encoder
+  EXPECT_THROW(AutoModelForImageTextToText::from_config(AutoConfig::from_json_string(gpt2.dump())), ConfigError);
   cfg = parse_json_file(kDir + "/trocr-vit/config.json");
   cfg["decoder"]["cross_attention_hidden_size"] = 16;
   EXPECT_THROW(AutoModelForImageTextToText::from_config(AutoConfig::from_json_string(cfg.dump())), ConfigError);

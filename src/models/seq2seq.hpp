@@ -54,6 +54,17 @@ class Seq2SeqBackbone : public nn::Module {
   virtual std::vector<std::string> may_be_missing() const { return {}; }
 };
 
+// A decoder with cross-attention on its own (TrOCR's, GPT-2's with add_cross_attention), as
+// VisionEncoderDecoderModel composes one with any encoder.
+class CrossAttentionDecoder : public nn::Module {
+ public:
+  // Hidden states [B, S, H] of ids [B, S] after the cache's tokens (see Seq2SeqBackbone::decode).
+  virtual Tensor operator()(const Tensor& ids, const Tensor& mask, const Tensor& encoder_hidden, const Tensor& encoder_mask,
+                            nn::KVCache* cache) const = 0;
+  virtual int64_t max_positions() const = 0;  // 0 when unbounded
+  virtual int64_t vocab_size() const = 0;
+};
+
 struct Seq2SeqFamily {
   std::string prefix;        // base_model_prefix: "model", or "transformer" for T5
   std::string class_prefix;  // "Bart", "T5": class names in errors

@@ -301,7 +301,7 @@ class BartBackbone : public Seq2SeqBackbone {
   Stack *encoder_, *decoder_ = nullptr;
 };
 
-class StandaloneDecoder : public DecoderStack {
+class StandaloneDecoder : public CrossAttentionDecoder {
  public:
   StandaloneDecoder(const PretrainedConfig& c, const BartParams& p) : d_(Dims::from(c, p, true)), stack_(child("", std::make_unique<Stack>(d_, true))) {}
   Tensor operator()(const Tensor& ids, const Tensor& mask, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache) const override {
@@ -317,7 +317,7 @@ class StandaloneDecoder : public DecoderStack {
 
 }  // namespace
 
-std::unique_ptr<DecoderStack> make_decoder_stack(const PretrainedConfig& c, const BartParams& p) {
+std::unique_ptr<CrossAttentionDecoder> make_decoder_stack(const PretrainedConfig& c, const BartParams& p) {
   return std::make_unique<StandaloneDecoder>(c, p);
 }
 

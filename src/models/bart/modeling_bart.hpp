@@ -35,15 +35,7 @@ ConfigSpec config_spec();
 // A decoder stack on its own (TrOCR's TrOCRDecoder), from a decoder-only config: d_model,
 // decoder_layers / _attention_heads / _ffn_dim, vocab_size, max_position_embeddings and
 // cross_attention_hidden_size (the encoder width its cross-attention reads; d_model when null).
-class DecoderStack : public nn::Module {
- public:
-  // Hidden states [B, S, d_model] of ids [B, S] after the cache's tokens (see Seq2SeqBackbone::decode).
-  virtual Tensor operator()(const Tensor& ids, const Tensor& mask, const Tensor& encoder_hidden, const Tensor& encoder_mask,
-                            nn::KVCache* cache) const = 0;
-  virtual int64_t max_positions() const = 0;  // 0 when unbounded
-  virtual int64_t vocab_size() const = 0;
-};
-std::unique_ptr<DecoderStack> make_decoder_stack(const PretrainedConfig& c, const BartParams& p);
+std::unique_ptr<CrossAttentionDecoder> make_decoder_stack(const PretrainedConfig& c, const BartParams& p);
 const Seq2SeqFamily& family();
 // A family from its parameters, as each derived family's file does.
 Seq2SeqFamily family_for(const BartParams& p);

@@ -12,7 +12,7 @@ ConfigSpec config_spec() {
   })", {{"num_attention_heads", "decoder_attention_heads"}, {"hidden_size", "d_model"}, {"num_hidden_layers", "decoder_layers"}}};
 }
 
-std::unique_ptr<bart::DecoderStack> make_decoder(const PretrainedConfig& c) {
+std::unique_ptr<CrossAttentionDecoder> make_decoder(const PretrainedConfig& c) {
   bart::BartParams p;
   p.class_prefix = "TrOCR";
   // Sinusoids count positions over non-pad tokens from pad_token_id + 1, as M2M100's do.

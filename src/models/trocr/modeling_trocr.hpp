@@ -8,6 +8,6 @@ namespace transformers::trocr {
 
 ConfigSpec config_spec();
 // TrOCRDecoder for a "trocr" config.
-std::unique_ptr<bart::DecoderStack> make_decoder(const PretrainedConfig& c);
+std::unique_ptr<CrossAttentionDecoder> make_decoder(const PretrainedConfig& c);
 
 }  // namespace transformers::trocr

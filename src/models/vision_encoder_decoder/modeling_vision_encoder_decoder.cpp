@@ -1,5 +1,6 @@
 #include "models/vision_encoder_decoder/modeling_vision_encoder_decoder.hpp"
 
+#include "models/gpt2/modeling_gpt2.hpp"
 #include "models/registry.hpp"
 #include "models/trocr/modeling_trocr.hpp"
 #include "transformers/errors.hpp"
@@ -24,8 +25,9 @@ class Backbone : public Seq2SeqBackbone {
  public:
   Backbone(const PretrainedConfig& c, bool encoder_only) : enc_cfg_(part(c, "encoder")), dec_cfg_(part(c, "decoder")) {
     if (encoder_only) throw ValueError("VisionEncoderDecoderModel has no encoder-only class");
-    if (dec_cfg_.model_type() != "trocr")
-      throw ConfigError("VisionEncoderDecoderConfig: decoder model_type '" + dec_cfg_.model_type() + "' is not supported (supported: trocr)");
+    const std::string dt = dec_cfg_.model_type();
+    if (dt != "trocr" && dt != "gpt2")
+      throw ConfigError("VisionEncoderDecoderConfig: decoder model_type '" + dt + "' is not supported (supported: trocr, gpt2)");
     std::unique_ptr<PreTrainedModel> enc = registry::make_model("AutoModel", enc_cfg_);
     encoder_ = dynamic_cast<Model*>(enc.get());
     if (!encoder_) throw ConfigError("VisionEncoderDecoderConfig: the encoder class does not derive from transformers::Model");
@@ -37,8 +39,16 @@ class Backbone : public Seq2SeqBackbone {
                         std::to_string(dec_cfg_.get_int("cross_attention_hidden_size")) + " must equal the encoder's hidden_size " +
                         std::to_string(enc_hidden));
     if (enc_hidden != dec_hidden && !cross_width) proj_ = &child("enc_to_dec_proj", std::make_unique<nn::Linear>(enc_hidden, dec_hidden));
-    auto& wrapper = child("decoder", std::make_unique<nn::Container>()).add("model", std::make_unique<nn::Container>());
-    decoder_ = &wrapper.add("decoder", trocr::make_decoder(dec_cfg_));
+    // The decoder's causal-LM class names: TrOCRForCausalLM (model.decoder, output_projection) or
+    // GPT2LMHeadModel (transformer, lm_head).
+    auto& dec = child("decoder", std::make_unique<nn::Container>());
+    if (dt == "trocr") {
+      decoder_ = &dec.add("model", std::make_unique<nn::Container>()).add("decoder", trocr::make_decoder(dec_cfg_));
+      head_ = "decoder.output_projection", tie_source_ = "decoder.model.decoder.embed_tokens.weight";
+    } else {
+      decoder_ = &dec.add("transformer", gpt2::make_cross_decoder(dec_cfg_));
+      head_ = "decoder.lm_head", tie_source_ = "decoder.transformer.wte.weight";
+    }
   }
   Tensor encode(const Tensor& pixel_values, const Tensor&) const override {
     return encoder_->forward({{"pixel_values", pixel_values}})["last_hidden_state"];
@@ -49,14 +59,14 @@ class Backbone : public Seq2SeqBackbone {
     return (*decoder_)(ids, mask, enc, enc_mask, cache);
   }
   int64_t hidden_size() const override { return dec_cfg_.get_int("hidden_size"); }
-  int64_t num_decoder_layers() const override { return dec_cfg_.get_int("decoder_layers"); }
+  int64_t num_decoder_layers() const override { return dec_cfg_.get_int("num_hidden_layers"); }
   int64_t decoder_vocab_size() const override { return decoder_->vocab_size(); }
   int64_t max_positions() const override { return decoder_->max_positions(); }
   std::vector<std::pair<std::string, std::string>> tied_embeddings() const override { return {}; }
-  // TrOCRForCausalLM ties output_projection to its embeddings by the decoder's own config (the
+  // The decoder's LM class ties its head to its embeddings by the decoder's own config (the
   // composite config's tie_word_embeddings is always false).
-  std::string lm_head_tie_source() const override { return "decoder.model.decoder.embed_tokens.weight"; }
-  std::string lm_head_name() const override { return "decoder.output_projection"; }
+  std::string lm_head_tie_source() const override { return tie_source_; }
+  std::string lm_head_name() const override { return head_; }
   bool always_ties_embeddings() const override { return dec_cfg_.get_bool("tie_word_embeddings", true); }
   std::string checkpoint_key(const std::string& key) const override {
     return key.rfind("encoder.", 0) == 0 ? "encoder." + encoder_->checkpoint_key(key.substr(8)) : key;
@@ -71,7 +81,8 @@ class Backbone : public Seq2SeqBackbone {
   PretrainedConfig enc_cfg_, dec_cfg_;
   Model* encoder_;
   nn::Linear* proj_ = nullptr;
-  bart::DecoderStack* decoder_;
+  CrossAttentionDecoder* decoder_;
+  std::string head_, tie_source_;
 };
 
 }  // namespace
