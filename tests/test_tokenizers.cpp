@@ -271,3 +271,37 @@ TEST(Tokenizers, SplitSpecialTokensEncodesThemAsText) {
     EXPECT_EQ(tok->encode(text).ids, c["keep"].get<std::vector<int64_t>>()) << text;
   }
 }
+
+// SentencePiece-only folders (fixtures/spm, scripts/make_spm_fixtures.py): AutoTokenizer converts
+// the *.model file as transformers v5's LlamaTokenizer / T5Tokenizer / XLMRobertaTokenizer do.
+TEST(Tokenizers, SentencePieceModelFilesConvertLikeTransformers) {
+  for (const char* name : {"llama", "llama-bos-legacy", "t5", "xlmr"}) {
+    SCOPED_TRACE(name);
+    const auto tok = AutoTokenizer::from_pretrained(fixture(std::string("spm/") + name));
+    int n = 0, failures = 0;
+    for (const Json& g : read_jsonl(fixture(std::string("spm/") + name + "/golden.jsonl"))) {
+      TokenizerCallOptions o;
+      o.add_special_tokens = g["add_special_tokens"];
+      const std::string pair = g.value("pair", std::string());
+      const Encoding e = tok->encode(g["text"].get<std::string>(), g.contains("pair") ? &pair : nullptr, o);
+      const Json got = to_json(e);
+      bool ok = got["ids"] == g["ids"] && got["tokens"] == g["tokens"];
+      if (g.contains("offsets")) ok = ok && got["offsets"] == g["offsets"];
+      if (g.contains("decode")) ok = ok && tok->decode(e.ids) == g["decode"].get<std::string>() && tok->decode(e.ids, true) == g["decode_skip"].get<std::string>();
+      if (!ok && ++failures <= 3)
+        ADD_FAILURE() << "'" << g["text"].get<std::string>() << "': got " << got["ids"].dump() << " " << got["tokens"].dump() << " decode '"
+                      << tok->decode(e.ids) << "'\n want " << g["ids"].dump() << " " << g["tokens"].dump() << " " << g.value("decode", std::string());
+      ++n;
+    }
+    EXPECT_EQ(failures, 0);
+    EXPECT_GT(n, 40);
+  }
+  // A truncated or foreign *.model file is a TokenizerError naming it.
+  testutil::TempDir d;
+  std::ofstream(d / "tokenizer_config.json") << R"({"tokenizer_class": "T5Tokenizer"})";
+  const std::string model = read_file(fixture("spm/t5/spiece.model"));
+  std::ofstream(d / "spiece.model", std::ios::binary) << model.substr(0, model.size() / 2);
+  EXPECT_THROW(AutoTokenizer::from_pretrained(d.path.string()), TokenizerError);
+  std::ofstream(d / "spiece.model", std::ios::binary) << "\xff\xff\xff not protobuf";
+  EXPECT_THROW(AutoTokenizer::from_pretrained(d.path.string()), TokenizerError);
+}

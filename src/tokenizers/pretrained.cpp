@@ -9,6 +9,7 @@
 
 #include "io/json.hpp"
 #include "tokenizers/components.hpp"
+#include "tokenizers/sentencepiece.hpp"
 #include "tokenizers/unicode.hpp"
 #include "transformers/errors.hpp"
 
@@ -361,72 +362,14 @@ static std::string ctc_json_from_vocab(const std::string& vocab_path, const Json
 
 namespace {
 
-// The pieces (text, score) of a SentencePiece model file: ModelProto field 1, each a SentencePiece
-// message {1: piece, 2: score (float)}, read straight off the protobuf wire format.
-std::vector<std::pair<std::string, float>> read_spm_pieces(const std::string& path) {
-  const std::string data = read_file(path);
-  size_t pos = 0;
-  auto bad = [&](const char* what) { return TokenizerError(path + ": not a SentencePiece model (" + what + ")"); };
-  auto varint = [&](const std::string& buf, size_t& p) {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (p >= buf.size()) throw bad("truncated varint");
-      const auto b = static_cast<unsigned char>(buf[p++]);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return v;
-    }
-    throw bad("overlong varint");
-  };
-  auto skip = [&](const std::string& buf, size_t& p, uint64_t wire) {
-    if (wire == 0) varint(buf, p);
-    else if (wire == 1) p += 8;
-    else if (wire == 5) p += 4;
-    else if (wire == 2) p += varint(buf, p);
-    else throw bad("unknown wire type");
-    if (p > buf.size()) throw bad("truncated field");
-  };
-  std::vector<std::pair<std::string, float>> pieces;
-  while (pos < data.size()) {
-    const uint64_t tag = varint(data, pos);
-    if ((tag >> 3) == 1 && (tag & 7) == 2) {
-      const uint64_t len = varint(data, pos);
-      if (len > data.size() - pos) throw bad("truncated piece");
-      const std::string msg = data.substr(pos, len);
-      pos += len;
-      std::string piece;
-      float score = 0.0f;
-      for (size_t p = 0; p < msg.size();) {
-        const uint64_t t = varint(msg, p);
-        if ((t >> 3) == 1 && (t & 7) == 2) {
-          const uint64_t l = varint(msg, p);
-          if (l > msg.size() - p) throw bad("truncated piece text");
-          piece = msg.substr(p, l);
-          p += l;
-        } else if ((t >> 3) == 2 && (t & 7) == 5) {
-          if (p + 4 > msg.size()) throw bad("truncated score");
-          std::memcpy(&score, msg.data() + p, 4);
-          p += 4;
-        } else {
-          skip(msg, p, t & 7);
-        }
-      }
-      tok::validate_utf8(piece, "SentencePiece model");
-      pieces.emplace_back(piece, score);
-    } else {
-      skip(data, pos, tag & 7);
-    }
-  }
-  if (pieces.empty()) throw bad("no pieces");
-  return pieces;
-}
-
 }  // namespace
 
 // DebertaV2Tokenizer (v5) over the pieces of its spm.model: Unigram with the SentencePiece scores,
 // whitespace runs / tabs / newlines to one space, NFC, right strip, (punctuation split,) Metaspace,
 // [CLS] A [SEP] (B [SEP]) with token types 0 / 1.
 static std::string deberta_v2_json_from_spm(const std::string& spm_path, const Json& cfg) {
-  const auto pieces = read_spm_pieces(spm_path);
+  std::vector<std::pair<std::string, float>> pieces;
+  for (const auto& p : tok::read_spm(spm_path).pieces) pieces.emplace_back(p.piece, p.score);
   auto special = [&](const char* key, const char* def) {
     if (cfg.contains(key) && !cfg[key].is_null()) return token_content(cfg[key]).value_or(def);
     return std::string(def);
@@ -533,6 +476,20 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
       return PreTrainedTokenizer::from_files_json(deberta_v2_json_from_spm(*sp, parse_json_file(*cfg)), *cfg,
                                                   std::filesystem::path(*sp).parent_path().string(), *sp);
   }
+  // SentencePiece models, converted as the tokenizer class does on load (the class from
+  // tokenizer_config.json, else from config.json's model_type).
+  std::string spm_cls = cls;
+  if (spm_cls.empty())
+    if (auto mc = cached_file(name, "config.json", o, false)) {
+      const std::string mt = parse_json_file(*mc).value("model_type", "");
+      spm_cls = mt == "t5" || mt == "mt5" ? "T5Tokenizer" : mt == "llama" ? "LlamaTokenizer" : mt == "xlm-roberta" ? "XLMRobertaTokenizer" : "";
+    }
+  if (const std::string file = tok::spm_vocab_file(spm_cls); !file.empty())
+    if (auto sp = cached_file(name, file, o, false)) {
+      const Json c = cfg ? parse_json_file(*cfg) : Json::object();
+      return PreTrainedTokenizer::from_files_json(tok::spm_tokenizer_json(tok::read_spm(*sp), spm_cls, c), cfg ? *cfg : "",
+                                                  std::filesystem::path(*sp).parent_path().string(), *sp);
+    }
   auto vj = cached_file(name, "vocab.json", o, false);
   if (vj && cls == "Wav2Vec2CTCTokenizer")
     return PreTrainedTokenizer::from_files_json(ctc_json_from_vocab(*vj, parse_json_file(*cfg)), *cfg,
@@ -544,7 +501,8 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
                                                 std::filesystem::path(*vj).parent_path().string());
   }
   throw OSError("Could not load tokenizer from " + name +
-                ": no tokenizer.json, vocab.json+merges.txt or vocab.txt found (SentencePiece .model files are not converted yet)");
+                ": no tokenizer.json, vocab.json+merges.txt, vocab.txt or a SentencePiece model of a class we convert (LlamaTokenizer, "
+                "T5Tokenizer, XLMRobertaTokenizer, DebertaV2Tokenizer) found");
 }
 
 }  // namespace transformers
