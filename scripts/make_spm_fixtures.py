@@ -64,6 +64,26 @@ def main():
                 for line in lines:
                     f.write(json.dumps(line, ensure_ascii=False) + "\n")
             print(name, type(tok).__name__, len(tok), tok("Hello world!")["input_ids"])
+            if name == "llama":
+                # The same pipeline as a tokenizer.json whose config asks for eos: v5 keeps the file's
+                # post-processor (add_bos_token / add_eos_token shape only pipelines built from *.model).
+                j = os.path.join(OUT, "json-add-eos")
+                os.makedirs(j)
+                tok.backend_tokenizer.save(os.path.join(j, "tokenizer.json"))
+                with open(os.path.join(j, "tokenizer_config.json"), "w") as f:
+                    json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
+                               "add_bos_token": False, "add_eos_token": True}, f, indent=1)
+                jt = tf.AutoTokenizer.from_pretrained(j)
+                with open(os.path.join(j, "golden.jsonl"), "w", encoding="utf-8") as f:
+                    for text in CORPUS[:6] + EXTRA:
+                        e = jt(text, return_offsets_mapping=True)
+                        f.write(json.dumps({"text": text, "add_special_tokens": True, "ids": e["input_ids"], "tokens": e.tokens(),
+                                            "offsets": [list(o) for o in e["offset_mapping"]]}, ensure_ascii=False) + "\n")
+                    for a, b in PAIRS:
+                        e = jt(a, b)
+                        f.write(json.dumps({"text": a, "pair": b, "add_special_tokens": True, "ids": e["input_ids"], "tokens": e.tokens(),
+                                            "type_ids": e["token_type_ids"] if "token_type_ids" in e else None}, ensure_ascii=False) + "\n")
+                print("json-add-eos", jt("Hello world!")["input_ids"], jt("a", "b")["input_ids"])
 
 
 if __name__ == "__main__":

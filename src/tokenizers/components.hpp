@@ -1,6 +1,7 @@
 #pragma once
 // The tokenizer.json component interfaces; one implementation file per component kind, each
 // dispatching on the JSON "type" like the Rust library.
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,13 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& j);
 std::unique_ptr<Model> make_model(const Json& j);
 std::unique_ptr<PostProcessor> make_post_processor(const Json& j);
 std::unique_ptr<Decoder> make_decoder(const Json& j);
+
+// A TemplateProcessing object: items "$A:0", "$B:1" or "<token>:type", and the special tokens' ids.
+Json template_processing(const std::vector<std::string>& single, const std::vector<std::string>& pair,
+                         const std::map<std::string, int64_t>& special_ids);
+// transformers v5's update_post_processor: [bos] $A [eos], then [bos] $B [eos] with type 1; a flag
+// whose token is empty is dropped.
+Json bos_eos_template(bool add_bos, const std::string& bos, int64_t bos_id, bool add_eos, const std::string& eos, int64_t eos_id);
 
 // Shared by the ByteLevel pre-tokenizer, normalizer and decoder.
 const std::vector<char32_t>& bytes_to_unicode();

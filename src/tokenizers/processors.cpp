@@ -186,6 +186,38 @@ Encoding post_process(const PostProcessor* p, Encoding a, std::optional<Encoding
   });
 }
 
+Json template_processing(const std::vector<std::string>& single, const std::vector<std::string>& pair,
+                         const std::map<std::string, int64_t>& special_ids) {
+  auto items = [](const std::vector<std::string>& seq) {
+    Json a = Json::array();
+    for (const std::string& s : seq) {
+      const auto colon = s.rfind(':');
+      const std::string name = s.substr(0, colon);
+      const int type = std::stoi(s.substr(colon + 1));
+      if (name == "$A" || name == "$B") a.push_back({{"Sequence", {{"id", name.substr(1)}, {"type_id", type}}}});
+      else a.push_back({{"SpecialToken", {{"id", name}, {"type_id", type}}}});
+    }
+    return a;
+  };
+  Json specials = Json::object();
+  for (const auto& [name, id] : special_ids) specials[name] = {{"id", name}, {"ids", {id}}, {"tokens", {name}}};
+  return {{"type", "TemplateProcessing"}, {"single", items(single)}, {"pair", items(pair)}, {"special_tokens", specials}};
+}
+
+Json bos_eos_template(bool add_bos, const std::string& bos, int64_t bos_id, bool add_eos, const std::string& eos, int64_t eos_id) {
+  add_bos = add_bos && !bos.empty(), add_eos = add_eos && !eos.empty();
+  std::vector<std::string> single, pair;
+  std::map<std::string, int64_t> ids;
+  if (add_bos) single.push_back(bos + ":0"), ids[bos] = bos_id;
+  single.push_back("$A:0");
+  if (add_eos) single.push_back(eos + ":0"), ids[eos] = eos_id;
+  pair = single;
+  if (add_bos) pair.push_back(bos + ":1");
+  pair.push_back("$B:1");
+  if (add_eos) pair.push_back(eos + ":1");
+  return template_processing(single, pair, ids);
+}
+
 std::unique_ptr<PostProcessor> make_post_processor(const Json& j) {
   if (j.is_null()) return nullptr;
   const std::string type = jstring(j, "type", "");

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 
+#include "tokenizers/components.hpp"
 #include "tokenizers/unicode.hpp"
 #include "transformers/errors.hpp"
 
@@ -121,23 +122,6 @@ std::string special(const Json& cfg, const char* key, const std::string& def) {
 
 Json added_token(int64_t id, const std::string& content, bool special) {
   return {{"id", id}, {"content", content}, {"single_word", false}, {"lstrip", false}, {"rstrip", false}, {"normalized", false}, {"special", special}};
-}
-
-Json template_processing(const std::vector<std::string>& single, const std::vector<std::string>& pair, const std::map<std::string, int64_t>& ids) {
-  auto items = [](const std::vector<std::string>& seq) {
-    Json a = Json::array();
-    for (const std::string& s : seq) {
-      const auto colon = s.rfind(':');
-      const std::string name = s.substr(0, colon);
-      const int type = std::stoi(s.substr(colon + 1));
-      if (name == "$A" || name == "$B") a.push_back({{"Sequence", {{"id", name.substr(1)}, {"type_id", type}}}});
-      else a.push_back({{"SpecialToken", {{"id", name}, {"type_id", type}}}});
-    }
-    return a;
-  };
-  Json specials = Json::object();
-  for (const auto& [name, id] : ids) specials[name] = {{"id", name}, {"ids", {id}}, {"tokens", {name}}};
-  return {{"type", "TemplateProcessing"}, {"single", items(single)}, {"pair", items(pair)}, {"special_tokens", specials}};
 }
 
 std::string strip_fast(std::string c) {
@@ -285,16 +269,7 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
     j["decoder"] = {{"type", "Sequence"}, {"decoders", decoders}};
     // update_post_processor: bos / eos as add_bos_token / add_eos_token ask.
     const bool add_bos = cfg.value("add_bos_token", false) && !bos.empty(), add_eos = cfg.value("add_eos_token", false) && !eos.empty();
-    std::vector<std::string> single, pair;
-    std::map<std::string, int64_t> sp;
-    if (add_bos) single.push_back(bos + ":0"), sp[bos] = id_of(bos);
-    single.push_back("$A:0");
-    if (add_eos) single.push_back(eos + ":0"), sp[eos] = id_of(eos);
-    pair = single;
-    if (add_bos) pair.push_back(bos + ":1");
-    pair.push_back("$B:1");
-    if (add_eos) pair.push_back(eos + ":1");
-    j["post_processor"] = template_processing(single, pair, sp);
+    j["post_processor"] = bos_eos_template(add_bos, bos, add_bos ? id_of(bos) : 0, add_eos, eos, add_eos ? id_of(eos) : 0);
     return j.dump();
   }
   // Unigram classes: the model's precompiled normalizer, whitespace split then Metaspace.
