@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <map>
 #include <random>
+#include <cmath>
+#include <cstring>
 #include <set>
 
 #include "models/modeling_utils.hpp"
@@ -45,6 +47,53 @@ std::string nearest(const std::string& key, const std::vector<std::string>& cand
     if (d < bd) { bd = d; best = c; }
   }
   return best;
+}
+
+// MXFP4 (the openai/gpt-oss releases, transformers' Mxfp4 quantizer): `<name>_blocks` [..., R, G,
+// 16] packs two FP4 (e2m1) codes a byte, low nibble first, in blocks of 32 along the input;
+// `<name>_scales` [..., R, G] are e8m0 exponents (value 2^(s - 127)). Dequantized to bf16 (exact) as
+// [..., G * 32, R]: the transpose of the packed rows, as convert_moe_packed_tensors returns it.
+Tensor dequantize_mxfp4(const Tensor& blocks, const Tensor& scales, const std::string& name) {
+  static const float kFp4[16] = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f, -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f};
+  if (blocks.dtype() != DType::U8 || scales.dtype() != DType::U8 || blocks.dim() < 3 || blocks.size(-1) != 16 ||
+      Shape(blocks.shape().begin(), blocks.shape().end() - 1) != scales.shape())
+    throw ShapeMismatch("MXFP4 weight '" + name + "': blocks " + shape_str(blocks.shape()) + " and scales " + shape_str(scales.shape()) +
+                        " must be uint8 [..., rows, groups, 16] and [..., rows, groups]");
+  const Tensor b = blocks.contiguous(), s = scales.contiguous();
+  const int64_t G = b.size(-2), R = b.size(-3), C = G * 32;
+  int64_t batch = 1;
+  for (int64_t d = 0; d + 3 < b.dim(); ++d) batch *= b.size(d);
+  Shape out_shape(b.shape().begin(), b.shape().end() - 3);
+  out_shape.push_back(C);
+  out_shape.push_back(R);
+  Tensor out = Tensor::empty(out_shape, DType::BF16);
+  auto* o = out.data<uint16_t>();
+  const uint8_t* bp = b.data<uint8_t>();
+  const uint8_t* sp = s.data<uint8_t>();
+  auto to_bf16 = [](float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return static_cast<uint16_t>(u >> 16);  // the values are exact in bf16: no rounding needed
+  };
+  for (int64_t e = 0; e < batch; ++e)
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t g = 0; g < G; ++g) {
+        const int exp = static_cast<int>(sp[(e * R + r) * G + g]) - 127;
+        const uint8_t* blk = bp + ((e * R + r) * G + g) * 16;
+        for (int64_t k = 0; k < 16; ++k)
+          for (int64_t half = 0; half < 2; ++half) {
+            const int64_t c = g * 32 + 2 * k + half;
+            const float v = std::ldexp(kFp4[half ? blk[k] >> 4 : blk[k] & 0x0F], exp);
+            o[(e * C + c) * R + r] = to_bf16(v);
+          }
+      }
+  return out;
+}
+
+bool is_mxfp4(const PretrainedConfig& c) {
+  if (!c.has("quantization_config")) return false;
+  const auto q = c.sub_config("quantization_config");
+  return q && q->get_string("quant_method", "") == "mxfp4";
 }
 
 }  // namespace
@@ -92,7 +141,20 @@ LoadingInfo load_weights(Model& model, const Checkpoint& ckpt, const LoadPolicy&
   const std::string pre = prefix.empty() ? "" : prefix + ".";
 
   const DType wdt = policy.weight_dtype.value_or(DType::F32);
-  for (const std::string& ck_key : ckpt.keys()) {
+  // Packed MXFP4 pairs become one dense weight under the name without the suffix.
+  std::map<std::string, Tensor> unpacked;
+  std::vector<std::string> keys;
+  const bool mxfp4 = is_mxfp4(model.config());
+  for (const std::string& k : ckpt.keys()) {
+    if (mxfp4 && ends_with(k, "_blocks") && ckpt.contains(k.substr(0, k.size() - 7) + "_scales")) {
+      const std::string stem = k.substr(0, k.size() - 7);
+      unpacked[stem] = dequantize_mxfp4(ckpt.get(k), ckpt.get(stem + "_scales"), stem);
+      keys.push_back(stem);
+    } else if (!(mxfp4 && ends_with(k, "_scales") && ckpt.contains(k.substr(0, k.size() - 7) + "_blocks"))) {
+      keys.push_back(k);
+    }
+  }
+  for (const std::string& ck_key : keys) {
     std::string key = model.checkpoint_key(legacy_rename(ck_key));
     if (!slots.count(key) && !pre.empty()) {
       if (starts_with(key, pre) && slots.count(key.substr(pre.size()))) key = key.substr(pre.size());
@@ -104,16 +166,17 @@ LoadingInfo load_weights(Model& model, const Checkpoint& ckpt, const LoadPolicy&
       continue;
     }
     nn::Parameter& p = *it->second;
-    const TensorInfo& ti = ckpt.info(ck_key);
-    if (ti.shape != p.shape) {
+    const auto packed = unpacked.find(ck_key);
+    const Shape ck_shape = packed != unpacked.end() ? packed->second.shape() : ckpt.info(ck_key).shape;
+    if (ck_shape != p.shape) {
       if (!policy.ignore_mismatched_sizes)
-        throw ShapeMismatch("weight '" + ck_key + "' in " + ckpt.description() + " has shape " + shape_str(ti.shape) +
+        throw ShapeMismatch("weight '" + ck_key + "' in " + ckpt.description() + " has shape " + shape_str(ck_shape) +
                             " but the model expects " + shape_str(p.shape) + " (" + model.class_name() +
                             "; pass ignore_mismatched_sizes to reinitialize it)");
-      info.mismatched_keys.push_back(key + ": checkpoint " + shape_str(ti.shape) + " vs model " + shape_str(p.shape));
+      info.mismatched_keys.push_back(key + ": checkpoint " + shape_str(ck_shape) + " vs model " + shape_str(p.shape));
       continue;
     }
-    Tensor t = ckpt.get(ck_key);
+    Tensor t = packed != unpacked.end() ? packed->second : ckpt.get(ck_key);
     const DType want = p.kind == nn::ParamKind::Weight ? wdt : DType::F32;
     if (t.dtype() == want) {
       ++info.zero_copy_tensors;

@@ -1,6 +1,6 @@
 // gpt-oss: transformers/models/gpt_oss/modeling_gpt_oss.py — attention sinks, alternating sliding
 // and full layers, YaRN rope, a biased top-k router and clamped-SwiGLU experts (bf16 / fp32
-// checkpoints; the MXFP4-packed release weights are not read yet).
+// checkpoints, and the MXFP4-packed release weights, dequantized to bf16 at load).
 #include "models/gpt_oss/modeling_gpt_oss.hpp"
 
 #include "transformers/errors.hpp"
@@ -22,8 +22,8 @@ ConfigSpec config_spec() {
 
 namespace {
 llama::DecoderParams params(const PretrainedConfig& c) {
-  if (c.has("quantization_config"))
-    throw ConfigError("gpt_oss: quantized (MXFP4) checkpoints are not supported yet; use a bf16 / fp32 checkpoint");
+  if (auto q = c.sub_config("quantization_config"); q && q->get_string("quant_method", "") != "mxfp4")
+    throw ConfigError("gpt_oss: quantization '" + q->get_string("quant_method", "") + "' is not supported (MXFP4 is, dequantized at load)");
   llama::DecoderParams p = llama::DecoderParams::common(c, "GptOss", -1, [](int64_t i) -> std::string {
     return i % 2 == 0 ? "sliding_attention" : "full_attention";
   });
