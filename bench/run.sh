@@ -38,6 +38,8 @@ fi
 for t in 1 2; do
   "$BUILD"/transformers-cpp --threads $t bench "$BB" --auto-class AutoModel --batch 8 --seq-len 128
   "$PY" bench/torch_bench.py model "$BB" AutoModel 8 128 $t
+  # ONNX Runtime on the same model exported with torch.onnx (skipped when onnxruntime is absent)
+  "$PY" -c "import onnxruntime" 2>/dev/null && "$PY" bench/torch_bench.py onnx "$BB" 8 128 $t 2>/dev/null | tail -1
 done
 
 echo "== Decoder LMs (random weights, real shapes): prefill 128 tokens, then greedy decode, batch 1"
