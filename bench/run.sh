@@ -7,6 +7,8 @@ BUILD=${BUILD:-build}
 VENV=${TCPP_VENV:-$HOME/.venvs/tcpp}
 PY="$VENV/bin/python"
 if [ ! -x "$PY" ]; then python3 scripts/make_fixtures.py --venv-only; fi
+# The side-by-side anchors beyond PyTorch (benchmarks only; the tests never need them).
+"$PY" -c "import onnxruntime, onnx, onnxscript" 2>/dev/null || "$PY" -m pip install -q onnxruntime onnx onnxscript || echo "(onnxruntime unavailable: its column is skipped)"
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, ISA: $("$BUILD"/transformers-cpp env | grep cpu_isa | cut -d'"' -f4)"
 echo "== GEMM (y = x W^T), medians of 7"
 "$BUILD"/bench/bench_gemm 1 2 | tee /tmp/tcpp_gemm.jsonl
