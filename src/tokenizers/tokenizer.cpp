@@ -1,6 +1,7 @@
 // The tokenizer.json pipeline: added tokens, normalizer, pre-tokenizer, model, post-processor,
 // truncation, padding, decoder — in the order and with the semantics of the Rust library.
 #include <algorithm>
+#include <array>
 
 #include "tokenizers/components.hpp"
 #include "tokenizers/unicode.hpp"
@@ -36,15 +37,26 @@ struct Pipeline {
     return max_added >= vs || vs == 0 ? max_added + 1 : vs;
   }
 
+  // Added tokens by the first byte of their pattern, longest first, for raw ([0]) and normalized
+  // ([1]) matching: most positions of a text start no added token and are skipped at once.
+  std::array<std::array<std::vector<size_t>, 256>, 2> by_first_byte;
+
   void refresh_patterns() {
-    for (auto& a : added) {
+    for (auto& table : by_first_byte)
+      for (auto& v : table) v.clear();
+    for (size_t k = 0; k < added.size(); ++k) {
+      auto& a = added[k];
       a.pattern = a.tok.content;
       if (a.tok.normalized && normalizer) {
         NormalizedString ns(a.tok.content, 0);
         normalizer->normalize(ns);
         a.pattern = ns.normalized;
       }
+      if (!a.pattern.empty()) by_first_byte[a.tok.normalized ? 1 : 0][static_cast<unsigned char>(a.pattern[0])].push_back(k);
     }
+    for (auto& table : by_first_byte)
+      for (auto& v : table)
+        std::stable_sort(v.begin(), v.end(), [&](size_t x, size_t y) { return added[x].pattern.size() > added[y].pattern.size(); });
   }
 
   size_t add(const AddedToken& t) {
@@ -70,19 +82,18 @@ struct Pipeline {
   std::vector<std::pair<std::pair<size_t, size_t>, int64_t>> find_added(const std::string& s, bool normalized,
                                                                         bool encode_special_tokens) const {
     std::vector<std::pair<std::pair<size_t, size_t>, int64_t>> out;
-    std::vector<const AddedEntry*> cands;
-    for (const auto& a : added)
-      if (a.tok.normalized == normalized && !a.pattern.empty() && !(encode_special_tokens && a.tok.special)) cands.push_back(&a);
-    if (cands.empty()) return out;
-    std::sort(cands.begin(), cands.end(), [](auto* x, auto* y) { return x->pattern.size() > y->pattern.size(); });
+    const auto& table = by_first_byte[normalized ? 1 : 0];
     size_t prev_end = 0, i = 0;
     while (i < s.size()) {
       const AddedEntry* hit = nullptr;
-      for (const auto* c : cands)
-        if (s.compare(i, c->pattern.size(), c->pattern) == 0) {
-          hit = c;
+      for (size_t k : table[static_cast<unsigned char>(s[i])]) {
+        const AddedEntry& c = added[k];
+        if (encode_special_tokens && c.tok.special) continue;
+        if (s.compare(i, c.pattern.size(), c.pattern) == 0) {
+          hit = &c;
           break;
         }
+      }
       if (!hit) {
         ++i;
         continue;
