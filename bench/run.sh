@@ -24,6 +24,20 @@ for r in ours:
     print(f"{r['M']}x{r['N']}x{r['K']:>5} {r['dtype']:>9} {r['threads']:>3} {r['gflops']:>10} {t['gflops']:>10} "
           f"{r['gflops'] / t['gflops']:>7.2f}x {100 * r['gflops'] / (peak * r['threads']):>8.0f}%")
 PY
+echo "== Tokenizer (Qwen3's tokenizer.json from ../shared/data): ~9 MB of mixed-script lines, one by one (1 thread) and encode_batch"
+TK=/tmp/tcpp-bench-tokenizer
+mkdir -p "$TK"
+[ -f "$TK/qwen3/tokenizer.json" ] || tar -xJf ../shared/data/tokenizers-qwen3-llama2.tar.xz -C "$TK"
+[ -f "$TK/corpus.txt" ] || "$PY" - "$TK/corpus.txt" <<'PY'
+import random, sys
+sys.path.insert(0, "scripts")
+from make_tokenizer_fixtures import CORPUS
+random.seed(0)
+words = " ".join(CORPUS).split()
+open(sys.argv[1], "w").write("\n".join(" ".join(random.choice(words) for _ in range(random.randint(5, 40))) for _ in range(40000)))
+PY
+"$BUILD"/bench/bench_tokenizer "$TK/qwen3/tokenizer.json" "$TK/corpus.txt"
+"$PY" bench/tokenizer_bench.py "$TK/qwen3/tokenizer.json" "$TK/corpus.txt"
 echo "== from_pretrained of a 1.46 GB bf16 checkpoint (dtype matches: mmap, no copy)"
 "$BUILD"/bench/bench_load /tmp/tcpp-bench-1gb
 "$BUILD"/bench/bench_load /tmp/tcpp-bench-1gb

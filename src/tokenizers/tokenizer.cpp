@@ -2,6 +2,7 @@
 // truncation, padding, decoder — in the order and with the semantics of the Rust library.
 #include <algorithm>
 #include <array>
+#include <exception>
 
 #include "tokenizers/components.hpp"
 #include "tokenizers/unicode.hpp"
@@ -384,9 +385,22 @@ std::vector<Encoding> Tokenizer::encode_batch(const std::vector<std::string>& te
                                               bool add_special) const {
   if (pairs && pairs->size() != texts.size())
     throw TokenizerError("encode_batch: " + std::to_string(texts.size()) + " texts but " + std::to_string(pairs->size()) + " pairs");
-  std::vector<Encoding> out;
-  out.reserve(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) out.push_back(encode(texts[i], pairs ? &(*pairs)[i] : nullptr, add_special));
+  // Texts encode independently (the BPE cache is locked, regex matches keep their own state): on
+  // every thread the library uses; the error of the first failing text is rethrown after the loop.
+  std::vector<Encoding> out(texts.size());
+  std::exception_ptr error;
+  int64_t error_at = -1;
+  const auto n = static_cast<int64_t>(texts.size());
+#pragma omp parallel for schedule(dynamic, 16) if (n >= 32)
+  for (int64_t i = 0; i < n; ++i) {
+    try {
+      out[static_cast<size_t>(i)] = encode(texts[static_cast<size_t>(i)], pairs ? &(*pairs)[static_cast<size_t>(i)] : nullptr, add_special);
+    } catch (...) {
+#pragma omp critical(tokenizer_batch_error)
+      if (error_at < 0 || i < error_at) error = std::current_exception(), error_at = i;
+    }
+  }
+  if (error) std::rethrow_exception(error);
   if (pad_ && !pad_->length) {
     size_t target = 0;
     for (const auto& e : out) {
