@@ -47,20 +47,11 @@ def ensure_overlay():
 def main():
     import torch
     import transformers as tf
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-
     assert tf.__version__.startswith("4."), tf.__version__
     root = os.path.join(make_fixtures.ROOT, "fixtures", "question_answering")
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.decoder = decoders.WordPiece()
-    corpus = [c["question"] + " " + c["context"] for c in CASES] * 10
-    tok.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=160, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
-    tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-                                                       special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
+    tok = make_fixtures.bert_wordpiece([c["question"] + " " + c["context"] for c in CASES] * 10, 160)
     fast = tf.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
                                       mask_token="[MASK]", model_max_length=64,
                                       # as BERT's tokenizer classes declare them (v4 and v5 defaults differ)

@@ -289,17 +289,14 @@ TEST(Decoders, StopStringsEndGenerationAsPython) {
 TEST(Decoders, GptOssMxfp4CheckpointMatchesPython) {
   const std::string dir = fixture("mxfp4/gpt_oss-mxfp4");
   const SafeTensorsFile gold = SafeTensorsFile::open(dir + "/goldens.safetensors");
-  for (const bool reference : {false, true}) {
-    SCOPED_TRACE(reference ? "reference kernels" : "fast kernels");
-    ops::set_reference_mode(reference);
+  testutil::with_each_kernel_mode("gpt_oss-mxfp4", [&] {
     auto m = AutoModelForCausalLM::from_pretrained(dir);
     EXPECT_EQ(m->get_parameter("model.layers.1.mlp.experts.down_proj").shape(), (Shape{4, 32, 64}));
     EXPECT_TRUE(testutil::allclose(m->forward({{"input_ids", gold.get("input_ids")}})["logits"], gold.get("logits")));
     GenerationConfig g;
     g.max_new_tokens = 6, g.do_sample = false;
     EXPECT_EQ(testutil::rows(m->generate(gold.get("input_ids"), g).sequences), testutil::rows(gold.get("greedy")));
-  }
-  ops::set_reference_mode(false);
+  });
   // Other quantization methods are refused by name.
   Json cfg = parse_json_file(dir + "/config.json");
   cfg["quantization_config"]["quant_method"] = "gptq";

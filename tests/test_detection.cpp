@@ -44,14 +44,11 @@ TEST(Detection, DetrMatchesPythonOnAPaddedBatch) {
   for (const auto& c : parse_json_file(kDir + "/cases.json")) {
     const std::string dir = c["dir"];
     const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
-    for (const bool reference : {false, true}) {
-      SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
-      ops::set_reference_mode(reference);
+    testutil::with_each_kernel_mode(dir, [&] {
       const auto model = auto_model_from_pretrained(c["auto_class"], kDir + "/" + dir);
       const ModelOutput out = model->forward(in);
       for (const auto& name : c["outputs"]) EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(name.get<std::string>()))) << name;
-    }
-    ops::set_reference_mode(false);
+    });
   }
   // Without pixel_mask every pixel counts; a mask of the wrong shape is refused.
   const auto model = AutoModelForObjectDetection::from_pretrained(kDir + "/DetrForObjectDetection");

@@ -15,9 +15,7 @@ TEST(ImageToText, VisionEncoderDecoderMatchesPython) {
   for (const auto& c : parse_json_file(kDir + "/cases.json")) {
     const std::string dir = c["dir"];
     const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
-    for (const bool reference : {false, true}) {
-      SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
-      ops::set_reference_mode(reference);
+    testutil::with_each_kernel_mode(dir, [&] {
       const auto model = AutoModelForImageTextToText::from_pretrained(kDir + "/" + dir);
       EXPECT_EQ(model->class_name(), "VisionEncoderDecoderModel");
       const ModelOutput out = model->forward(in);
@@ -30,8 +28,7 @@ TEST(ImageToText, VisionEncoderDecoderMatchesPython) {
       GenerationConfig b;
       b.max_new_tokens = 8, b.do_sample = false, b.num_beams = 3, b.num_return_sequences = 2;
       EXPECT_EQ(testutil::rows(model->generate(image, b).sequences), testutil::rows(gold.get("beam")));
-    }
-    ops::set_reference_mode(false);
+    });
   }
 }
 

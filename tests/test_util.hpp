@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "ops/ops.hpp"
 #include "transformers/transformers.hpp"
 
 namespace testutil {
@@ -22,6 +23,18 @@ inline transformers::ModelInputs read_inputs_file(const std::string& path) {
 }
 // A fixture folder's inputs.safetensors.
 inline transformers::ModelInputs read_inputs(const std::string& dir) { return read_inputs_file(dir + "/inputs.safetensors"); }
+
+// Runs `body` with the fast kernels, then with the reference ones (traced as `what`), and leaves
+// the fast kernels on.
+template <typename F>
+void with_each_kernel_mode(const std::string& what, F&& body) {
+  for (const bool reference : {false, true}) {
+    SCOPED_TRACE(what + (reference ? " (reference kernels)" : ""));
+    transformers::ops::set_reference_mode(reference);
+    body();
+  }
+  transformers::ops::set_reference_mode(false);
+}
 
 // An integer [B, L] tensor as B rows (generate() sequences against JSON goldens).
 inline std::vector<std::vector<int64_t>> rows(const transformers::Tensor& t) {

@@ -79,19 +79,7 @@ class ForDepthEstimation : public Model {
       const Tensor grid = f.slice(1, 1, f.size(1)).contiguous().view({B, ph, pw, f.size(2)}).permute({0, 3, 1, 2}).contiguous();
       levels.push_back((*convs_[i])((*reassemble_[i])(grid)));
     }
-    // Fusion from the coarsest level, each step sized to the next finer one (the last doubles).
-    Tensor fused;
-    std::vector<Tensor> outs;
-    for (size_t k = 0; k < levels.size(); ++k) {
-      const Tensor& h = levels[levels.size() - 1 - k];
-      std::optional<std::pair<int64_t, int64_t>> size;
-      if (k + 1 < levels.size()) size = std::pair{levels[levels.size() - 2 - k].size(2), levels[levels.size() - 2 - k].size(3)};
-      fused = k == 0 ? (*fusion_[k])(h, nullptr, size) : (*fusion_[k])(fused, &h, size);
-      outs.push_back(fused);
-    }
-    const int64_t at = head_in_ < 0 ? head_in_ + static_cast<int64_t>(outs.size()) : head_in_;
-    if (at < 0 || at >= static_cast<int64_t>(outs.size())) throw ConfigError("DepthAnythingConfig: head_in_index is out of range");
-    Tensor d = ops::interpolate_bilinear((*conv1_)(outs[static_cast<size_t>(at)]), ph * patch_, pw * patch_, true);
+    Tensor d = ops::interpolate_bilinear((*conv1_)(dpt::fuse(fusion_, levels, true, head_in_, "DepthAnythingConfig")), ph * patch_, pw * patch_, true);
     d = (*conv3_)(ops::activation((*conv2_)(d), ops::Activation::Relu));
     d = metric_ ? ops::activation(d, ops::Activation::Sigmoid) : ops::activation(d, ops::Activation::Relu);
     ModelOutput o;

@@ -89,6 +89,22 @@ Tensor Fusion::operator()(Tensor h, const Tensor* residual, std::optional<std::p
   return (*proj_)(ops::interpolate_bilinear(h, oh, ow, true));
 }
 
+Tensor fuse(const std::vector<Fusion*>& fusion, const std::vector<Tensor>& levels, bool to_next_level, int64_t head_in_index,
+            const std::string& owner) {
+  Tensor fused;
+  std::vector<Tensor> outs;
+  for (size_t k = 0; k < levels.size(); ++k) {
+    const Tensor& h = levels[levels.size() - 1 - k];
+    std::optional<std::pair<int64_t, int64_t>> size;
+    if (to_next_level && k + 1 < levels.size()) size = std::pair{levels[levels.size() - 2 - k].size(2), levels[levels.size() - 2 - k].size(3)};
+    fused = k == 0 ? (*fusion[k])(h, nullptr, size) : (*fusion[k])(fused, &h, size);
+    outs.push_back(fused);
+  }
+  const int64_t at = head_in_index < 0 ? head_in_index + static_cast<int64_t>(outs.size()) : head_in_index;
+  if (at < 0 || at >= static_cast<int64_t>(outs.size())) throw ConfigError(owner + ": head_in_index is out of range");
+  return outs[static_cast<size_t>(at)];
+}
+
 namespace {
 
 // DPTModel's ViT: CLS token, patch embeddings, a position table resized (bilinear) to the input's
@@ -239,18 +255,7 @@ class ForDepthEstimation : public Model {
       const Tensor grid = tokens.view({B, ph, pw, C}).permute({0, 3, 1, 2}).contiguous();
       levels.push_back((*convs_[i])((*reassemble_[i])(grid)));
     }
-    // Fusion from the coarsest level, each step doubling its input.
-    Tensor fused;
-    std::vector<Tensor> outs;
-    for (size_t k = 0; k < levels.size(); ++k) {
-      const Tensor& h = levels[levels.size() - 1 - k];
-      fused = k == 0 ? (*fusion_[k])(h, nullptr, std::nullopt) : (*fusion_[k])(fused, &h, std::nullopt);
-      outs.push_back(fused);
-    }
-    const int64_t at = head_in_ < 0 ? head_in_ + static_cast<int64_t>(outs.size()) : head_in_;
-    if (at < 0 || at >= static_cast<int64_t>(outs.size())) throw ConfigError("DPTConfig: head_in_index is out of range");
-    Tensor d = outs[static_cast<size_t>(at)];
-    d = (*conv1_)(d);
+    Tensor d = (*conv1_)(fuse(fusion_, levels, false, head_in_, "DPTConfig"));
     d = ops::interpolate_bilinear(d, d.size(2) * 2, d.size(3) * 2, true);
     d = ops::activation((*conv3_)(ops::activation((*conv2_)(d), ops::Activation::Relu)), ops::Activation::Relu);
     ModelOutput o;

@@ -63,4 +63,10 @@ class Fusion : public nn::Module {
   Residual *r1_, *r2_;
 };
 
+// The fusion stage: levels (finest first) fused from the coarsest, each step resized to the next
+// finer level (`to_next_level`, Depth Anything) or doubled (DPT); the result at head_in_index
+// (negative counts from the end), ConfigError naming `owner` when out of range.
+Tensor fuse(const std::vector<Fusion*>& fusion, const std::vector<Tensor>& levels, bool to_next_level, int64_t head_in_index,
+            const std::string& owner);
+
 }  // namespace transformers::dpt
