@@ -305,3 +305,25 @@ TEST(Tokenizers, SentencePieceModelFilesConvertLikeTransformers) {
   std::ofstream(d / "spiece.model", std::ios::binary) << "\xff\xff\xff not protobuf";
   EXPECT_THROW(AutoTokenizer::from_pretrained(d.path.string()), TokenizerError);
 }
+
+// encode_batch runs on every thread: the same encodings as one by one, and the error of the first
+// failing text.
+TEST(Tokenizers, BatchEncodeOnThreadsEqualsOneByOne) {
+  Tokenizer tok = Tokenizer::from_file(tokenizer_path("qwen3"));
+  std::vector<std::string> texts;
+  for (const Json& g : read_jsonl(fixture("tokenizers/qwen3/golden.jsonl")))
+    if (!g.contains("pair")) texts.push_back(g["text"]);
+  const size_t base = texts.size();
+  for (size_t i = 0; i < 200; ++i) texts.push_back(texts[i % base] + " #" + std::to_string(i));
+  const auto batch = tok.encode_batch(texts);
+  ASSERT_EQ(batch.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(batch[i].ids, tok.encode(texts[i]).ids) << texts[i];
+  texts[150] = "bad \xff utf-8";
+  texts[40] = "also bad \xc3";
+  try {
+    tok.encode_batch(texts);
+    ADD_FAILURE() << "invalid UTF-8 was accepted";
+  } catch (const TokenizerError& e) {
+    EXPECT_NE(std::string(e.what()).find("UTF-8"), std::string::npos) << e.what();
+  }
+}
