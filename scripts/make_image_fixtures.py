@@ -66,6 +66,8 @@ def main():
     save("rgb.bmp", Image.fromarray(photo(rng, 17, 22)))
     save("anim.gif", Image.fromarray(photo(rng, 16, 20)).convert("P", palette=Image.Palette.ADAPTIVE, colors=32))
     save("lossy.webp", Image.fromarray(photo(rng, 24, 36)), quality=80)
+    # A CMYK JPEG (Pillow writes Adobe-inverted CMYK); its own generator keeps the others' pixels.
+    save("cmyk.jpg", Image.fromarray(photo(np.random.default_rng(55), 22, 31)).convert("CMYK"), quality=90)
 
     goldens = {}
     for name in files:

@@ -1,6 +1,7 @@
 // Image decoding: JPEG through libjpeg(-turbo), the decoder Pillow links, so pixels match PIL's;
 // PNG / BMP / GIF through stb_image, WebP through libwebp. Then EXIF orientation and RGB conversion
 // as transformers.image_utils.load_image does (exif_transpose, convert("RGB") drops alpha).
+#include <algorithm>
 #include <csetjmp>
 #include <cstdio>  // jpeglib.h needs FILE and size_t declared first
 #include <cstdlib>
@@ -89,13 +90,9 @@ bool jpeg_decode_raw(const uint8_t* data, size_t size, uint8_t** out, int* w, in
       const int o = exif_orientation(m->data, m->data_length);
       if (o != 1 || *orientation == 1) *orientation = o;
     }
-  if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
-    std::strncpy(err, "CMYK / YCCK JPEGs are not supported", JMSG_LENGTH_MAX);
-    jpeg_destroy_decompress(&cinfo);
-    return false;
-  }
+  const bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
   const bool gray = cinfo.num_components == 1;
-  cinfo.out_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
+  cinfo.out_color_space = cmyk ? JCS_CMYK : gray ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&cinfo);
   *w = static_cast<int>(cinfo.output_width), *h = static_cast<int>(cinfo.output_height), *ch = cinfo.output_components;
   if (static_cast<size_t>(*w) * static_cast<size_t>(*h) > kMaxPixels || *w <= 0 || *h <= 0) {
@@ -111,6 +108,24 @@ bool jpeg_decode_raw(const uint8_t* data, size_t size, uint8_t** out, int* w, in
   }
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
+  if (cmyk) {
+    // Pillow reads 4-component JPEGs as inverted CMYK (Adobe's convention, assumed whatever the
+    // markers say), then convert("RGB") gives (255 - K) - C * (255 - K) / 255 per channel, with
+    // its rounded division; written over the buffer in place (3 bytes out per 4 in).
+    const size_t count = static_cast<size_t>(*w) * static_cast<size_t>(*h);
+    uint8_t* px = *out;
+    auto muldiv255 = [](int a, int b) {
+      const int t = a * b + 128;
+      return (t + (t >> 8)) >> 8;
+    };
+    for (size_t i = 0; i < count; ++i) {
+      const int cc = 255 - px[i * 4], mm = 255 - px[i * 4 + 1], yy = 255 - px[i * 4 + 2], nk = px[i * 4 + 3];  // nk = 255 - K
+      px[i * 3] = static_cast<uint8_t>(std::clamp(nk - muldiv255(cc, nk), 0, 255));
+      px[i * 3 + 1] = static_cast<uint8_t>(std::clamp(nk - muldiv255(mm, nk), 0, 255));
+      px[i * 3 + 2] = static_cast<uint8_t>(std::clamp(nk - muldiv255(yy, nk), 0, 255));
+    }
+    *ch = 3;
+  }
   return true;
 }
 
