@@ -67,6 +67,9 @@ def main():
     save("anim.gif", Image.fromarray(photo(rng, 16, 20)).convert("P", palette=Image.Palette.ADAPTIVE, colors=32))
     save("lossy.webp", Image.fromarray(photo(rng, 24, 36)), quality=80)
     # A CMYK JPEG (Pillow writes Adobe-inverted CMYK); its own generator keeps the others' pixels.
+    # A GIF with a transparent palette index: convert("RGB") shows that index's palette colour.
+    gif = Image.fromarray(photo(np.random.default_rng(56), 15, 18)).convert("P", palette=Image.Palette.ADAPTIVE, colors=8)
+    save("transparent.gif", gif, transparency=3)
     save("cmyk.jpg", Image.fromarray(photo(np.random.default_rng(55), 22, 31)).convert("CMYK"), quality=90)
 
     goldens = {}

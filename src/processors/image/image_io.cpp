@@ -2,6 +2,9 @@
 // PNG / BMP / GIF through stb_image, WebP through libwebp. Then EXIF orientation and RGB conversion
 // as transformers.image_utils.load_image does (exif_transpose, convert("RGB") drops alpha).
 #include <algorithm>
+#include <vector>
+#include <optional>
+#include <array>
 #include <csetjmp>
 #include <cstdio>  // jpeglib.h needs FILE and size_t declared first
 #include <cstdlib>
@@ -191,6 +194,48 @@ Image decode_webp(const uint8_t* data, size_t size, const std::string& what) {
   return to_rgb(px.get(), w, h, 3);
 }
 
+// The first frame's palette colour of a GIF's transparent index: stb leaves transparent pixels
+// black (alpha 0), where Pillow's convert("RGB") shows the palette entry. nullopt when the first
+// frame declares no transparency (or the stream is not one we walk).
+std::optional<std::array<uint8_t, 3>> gif_transparent_colour(const uint8_t* d, size_t n) {
+  if (n < 13 || std::memcmp(d, "GIF8", 4) != 0) return std::nullopt;
+  size_t p = 13;
+  std::vector<uint8_t> global;
+  if (d[10] & 0x80) {
+    const size_t len = 3u << ((d[10] & 7) + 1);
+    if (p + len > n) return std::nullopt;
+    global.assign(d + p, d + p + len);
+    p += len;
+  }
+  int transparent = -1;
+  while (p < n) {
+    if (d[p] == 0x21 && p + 1 < n) {  // extension: the graphic control block carries the index
+      const uint8_t label = d[p + 1];
+      p += 2;
+      while (p < n && d[p] != 0) {
+        const size_t len = d[p];
+        if (label == 0xF9 && len >= 4 && p + 4 < n && (d[p + 1] & 1)) transparent = d[p + 4];
+        p += len + 1;
+      }
+      ++p;
+    } else if (d[p] == 0x2C && p + 10 <= n) {  // the first image: its local palette, else the global one
+      if (transparent < 0) return std::nullopt;
+      std::vector<uint8_t> local;
+      if (d[p + 9] & 0x80) {
+        const size_t len = 3u << ((d[p + 9] & 7) + 1);
+        if (p + 10 + len > n) return std::nullopt;
+        local.assign(d + p + 10, d + p + 10 + len);
+      }
+      const std::vector<uint8_t>& pal = local.empty() ? global : local;
+      if (static_cast<size_t>(transparent) * 3 + 2 >= pal.size()) return std::nullopt;
+      return std::array<uint8_t, 3>{pal[transparent * 3], pal[transparent * 3 + 1], pal[transparent * 3 + 2]};
+    } else {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 Image decode_stb(const uint8_t* data, size_t size, const std::string& what) {
   if (size > static_cast<size_t>(INT32_MAX)) throw ValueError(what + ": file too large");
   const int len = static_cast<int>(size);
@@ -207,6 +252,10 @@ Image decode_stb(const uint8_t* data, size_t size, const std::string& what) {
   }
   std::unique_ptr<stbi_uc, void (*)(void*)> px(stbi_load_from_memory(data, len, &w, &h, &n, 0), stbi_image_free);
   if (!px) throw ValueError(what + ": cannot decode image: " + stbi_failure_reason());
+  if (n == 4)
+    if (const auto colour = gif_transparent_colour(data, size))
+      for (size_t i = 0; i < static_cast<size_t>(w) * static_cast<size_t>(h); ++i)
+        if (px.get()[i * 4 + 3] == 0) std::copy(colour->begin(), colour->end(), px.get() + i * 4);
   return to_rgb(px.get(), w, h, n);
 }
 
