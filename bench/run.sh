@@ -98,6 +98,39 @@ for r in rows:
     print(f"{r['model']:>14} {r['dtype']:>5} {r['threads']:>3} {r['decode_tokens_per_s']:>10.2f} {tt:>11} {ratio:>6} {limit:>14.1f} {100 * r['decode_tokens_per_s'] / limit:>9.0f}% {pre:>25}")
 PY
 
+echo "== llama.cpp on the same Qwen2.5-0.5B-shaped checkpoint (converted by its convert_hf_to_gguf.py; Qwen3's tokenizer for the vocabulary)"
+# llama-cpp-python builds llama.cpp from source (minutes); its sdist also carries the converter.
+LCPP_SDIST=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36.tar.gz
+export LLAMACPP_SRC=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36/vendor/llama.cpp
+if ! "$PY" -c "import llama_cpp" 2>/dev/null || [ ! -f "$LLAMACPP_SRC/convert_hf_to_gguf.py" ]; then
+  mkdir -p /tmp/tcpp-llamacpp
+  "$PY" -m pip download -q --no-deps llama-cpp-python==0.3.36 -d /tmp/tcpp-llamacpp && tar -xzf "$LCPP_SDIST" -C /tmp/tcpp-llamacpp \
+    && "$PY" -m pip install -q "$LCPP_SDIST" || echo "(llama-cpp-python unavailable: llama.cpp rows skipped)"
+fi
+TK3=/tmp/tcpp-bench-tokenizer/qwen3
+mkdir -p /tmp/tcpp-bench-tokenizer
+[ -f "$TK3/tokenizer.json" ] || tar -xJf ../shared/data/tokenizers-qwen3-llama2.tar.xz -C /tmp/tcpp-bench-tokenizer
+for d in f32 bf16; do
+  cp "$TK3/tokenizer.json" "$TK3/tokenizer_config.json" "$DM/qwen2.5-0.5b-$d/"
+  for t in 1 2; do
+    # q8_0 is left out: llama-cpp-python 0.3.36 crashes on it on this AVX-512/AMX machine.
+    "$PY" bench/llamacpp_bench.py "$DM/qwen2.5-0.5b-$d" $d $t 128 16 3 2>/dev/null \
+      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(model='qwen2.5-0.5b', dtype='$d', side='llama.cpp'); print(json.dumps(j))" \
+      | tee -a /tmp/tcpp_dec.jsonl || true
+  done
+done
+"$PY" - <<'PY'
+import json
+rows = [json.loads(l) for l in open("/tmp/tcpp_dec.jsonl")]
+for r in rows:
+    if r["side"] != "llama.cpp":
+        continue
+    o = next(x for x in rows if x["side"] == "ours" and x["model"] == r["model"] and x["dtype"] == r["dtype"] and x["threads"] == r["threads"])
+    print(f"{r['model']} {r['dtype']} thr {r['threads']}: decode {o['decode_tokens_per_s']:.2f} / {r['decode_tokens_per_s']:.2f} tok/s "
+          f"({o['decode_tokens_per_s'] / r['decode_tokens_per_s']:.2f}x), prefill {o['prefill_tokens_per_s']:.0f} / {r['prefill_tokens_per_s']:.0f} tok/s "
+          f"({o['prefill_tokens_per_s'] / r['prefill_tokens_per_s']:.2f}x)  [ours / llama.cpp]")
+PY
+
 echo "== Encoder-decoders (random weights, real shapes): encoder input 256 tokens, then 32 greedy decoder tokens, batch 1, fp32"
 SM=${SEQ2SEQ_MODELS:-/tmp/tcpp-bench-seq2seq}
 "$PY" bench/make_seq2seq_models.py "$SM"
