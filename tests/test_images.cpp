@@ -139,3 +139,23 @@ TEST(Images, BadInputIsATypedError) {
   // A folder without preprocessor_config.json (or processor_config.json).
   EXPECT_THROW(AutoImageProcessor::from_pretrained(testutil::fixture("minilm")), OSError);
 }
+
+// Mangled GIF and CMYK JPEG bytes (the two paths with our own parsing around the decoders): a
+// picture or a ValueError, never anything else.
+TEST(Images, MangledGifAndCmykJpegFailCleanly) {
+  std::mt19937 rng(11);
+  for (const char* name : {"transparent.gif", "cmyk.jpg"}) {
+    std::ifstream f(kDir + "/" + name, std::ios::binary);
+    const std::string good((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    for (int trial = 0; trial < 150; ++trial) {
+      std::string bad = good;
+      if (trial % 2) bad.resize(std::uniform_int_distribution<size_t>(8, good.size() - 1)(rng));
+      for (int k = 0; k < 1 + trial % 4; ++k) bad[std::uniform_int_distribution<size_t>(6, bad.size() - 1)(rng)] = static_cast<char>(rng());  // past the magic
+      try {
+        const Image im = decode_image(reinterpret_cast<const uint8_t*>(bad.data()), bad.size());
+        EXPECT_EQ(im.pixels.size(), static_cast<size_t>(im.width * im.height * 3));
+      } catch (const ValueError&) {
+      }
+    }
+  }
+}

@@ -327,3 +327,26 @@ TEST(Tokenizers, BatchEncodeOnThreadsEqualsOneByOne) {
     EXPECT_NE(std::string(e.what()).find("UTF-8"), std::string::npos) << e.what();
   }
 }
+
+// Hostile SentencePiece files: truncations and flipped bytes of a real model load or fail with a
+// TokenizerError, never anything else (ASan / UBSan watch the reads).
+TEST(Tokenizers, MangledSentencePieceModelsFailCleanly) {
+  const std::string model = read_file(fixture("spm/t5/spiece.model"));
+  std::mt19937 rng(7);
+  int failed = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    std::string bad = model;
+    if (trial % 2) bad.resize(std::uniform_int_distribution<size_t>(0, model.size() - 1)(rng));
+    for (int k = 0; k < 1 + trial % 5; ++k)
+      if (!bad.empty()) bad[std::uniform_int_distribution<size_t>(0, bad.size() - 1)(rng)] = static_cast<char>(rng());
+    testutil::TempDir d;
+    std::ofstream(d / "tokenizer_config.json") << R"({"tokenizer_class": "T5Tokenizer"})";
+    std::ofstream(d / "spiece.model", std::ios::binary) << bad;
+    try {
+      AutoTokenizer::from_pretrained(d.path.string())->encode("Hello world!");
+    } catch (const TokenizerError&) {
+      ++failed;
+    }
+  }
+  EXPECT_GT(failed, 0);
+}
