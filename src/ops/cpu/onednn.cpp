@@ -8,6 +8,7 @@
 #include <string>
 #include <mutex>
 #include <tuple>
+#include <memory>
 #include <vector>
 
 #include "ops/kernels.hpp"
@@ -80,20 +81,21 @@ void gemm(const GemmArgs& g) {
   if (g.b_dtype == DType::I8) {
     // int8 weight-only: dequantize (q * row scale) to fp32 for the compute-bound GEMM.
     if (!g.trans_b || g.b_batch_stride != 0 || !g.b_scale) throw Error("gemm: int8 weights must be [N, K] with per-row scales");
-    std::vector<float> wide(static_cast<size_t>(g.N * g.K));
+    // Left uninitialized (every element is written): a zero-filled vector would write it twice.
+    std::unique_ptr<float[]> wide(new float[static_cast<size_t>(g.N * g.K)]);
     const auto* q = static_cast<const int8_t*>(g.b);
 #pragma omp parallel for if (g.N * g.K > 65536)
     for (int64_t n = 0; n < g.N; ++n)
       for (int64_t k = 0; k < g.K; ++k) wide[n * g.K + k] = static_cast<float>(q[n * g.K + k]) * g.b_scale[n];
     GemmArgs g32 = g;
-    g32.b = wide.data(), g32.b_dtype = DType::F32, g32.b_scale = nullptr;
+    g32.b = wide.get(), g32.b_dtype = DType::F32, g32.b_scale = nullptr;
     return gemm(g32);
   }
   const dt bdt = onednn_type(g.b_dtype);
   if (bdt != dt::f32 && !get(g, bdt, bdt).supported) {
     // No low-precision kernel here: widen b to fp32 (exact) and run the fp32 GEMM.
     const int64_t nb = (g.b_batch_stride == 0 ? 1 : g.batch) * g.K * g.N;
-    std::vector<float> wide(static_cast<size_t>(nb));
+    std::unique_ptr<float[]> wide(new float[static_cast<size_t>(nb)]);  // every element written below
     const auto* src = static_cast<const uint16_t*>(g.b);
     if (bdt == dt::bf16) {
 #pragma omp parallel for if (nb > 65536)
@@ -103,7 +105,7 @@ void gemm(const GemmArgs& g) {
       for (int64_t i = 0; i < nb; ++i) wide[i] = f16_to_f32(src[i]);
     }
     GemmArgs g32 = g;
-    g32.b = wide.data();
+    g32.b = wide.get();
     g32.b_dtype = DType::F32;
     return gemm(g32);
   }
