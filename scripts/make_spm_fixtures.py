@@ -24,8 +24,11 @@ CASES = [
                                                      "legacy": True}),
     ("t5", "unigram", "spiece.model", {"tokenizer_class": "T5Tokenizer", "extra_ids": 10}),
     ("xlmr", "unigram", "sentencepiece.bpe.model", {"tokenizer_class": "XLMRobertaTokenizer"}),
+    ("albert", "albert", "spiece.model", {"tokenizer_class": "AlbertTokenizer"}),
+    ("albert-cased-accents", "albert", "spiece.model", {"tokenizer_class": "AlbertTokenizerFast", "do_lower_case": False, "keep_accents": True}),
 ]
-EXTRA = ["<s> glued</s>and <unk>  spaced", "<extra_id_3> sentinel <extra_id_0>", "x <mask> y", "\u2581\u2581 x"]
+EXTRA = ["<s> glued</s>and <unk>  spaced", "<extra_id_3> sentinel <extra_id_0>", "x <mask> y", "\u2581\u2581 x",
+         "``Quoted'' [MASK] and [CLS]x[SEP] Ünïcödé"]
 
 
 def main():
@@ -42,6 +45,10 @@ def main():
                                        byte_fallback=True, character_coverage=0.98, minloglevel=2)
         spm.SentencePieceTrainer.train(input=corpus, model_prefix=os.path.join(tmp, "unigram"), vocab_size=180, model_type="unigram",
                                        character_coverage=0.98, minloglevel=2)
+        # ALBERT's layout: <pad> 0, <unk> 1, [CLS] / [SEP] control pieces, [MASK] user-defined.
+        spm.SentencePieceTrainer.train(input=corpus, model_prefix=os.path.join(tmp, "albert"), vocab_size=180, model_type="unigram",
+                                       character_coverage=0.98, minloglevel=2, pad_id=0, unk_id=1, bos_id=-1, eos_id=-1,
+                                       control_symbols=["[CLS]", "[SEP]"], user_defined_symbols=["[MASK]"])
         for name, model, file, cfg in CASES:
             d = os.path.join(OUT, name)
             os.makedirs(d)

@@ -190,6 +190,7 @@ std::string spm_vocab_file(const std::string& tokenizer_class) {
   if (c == "LlamaTokenizer") return "tokenizer.model";
   if (c == "T5Tokenizer") return "spiece.model";
   if (c == "XLMRobertaTokenizer") return "sentencepiece.bpe.model";
+  if (c == "AlbertTokenizer") return "spiece.model";
   return "";
 }
 
@@ -215,6 +216,7 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
       for (int64_t i = 0; i < n; ++i) extra.push_back("<extra_id_" + std::to_string(i) + ">");
       unk_id = 2;  // T5Tokenizer's fixed choice
     }
+    if (cls == "AlbertTokenizer") unk_id = 1;  // AlbertTokenizer's fixed choice
   }
   std::map<std::string, int64_t> ids;
   std::vector<std::string> order;
@@ -233,11 +235,12 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
     const int64_t id = ids.count(content) ? ids[content] : next++;
     added[id] = added_token(id, content, is_special);
   };
-  const bool llama = cls == "LlamaTokenizer", t5 = cls == "T5Tokenizer";
-  const std::string bos = special(cfg, "bos_token", t5 ? "" : "<s>"), eos = special(cfg, "eos_token", "</s>"),
+  const bool llama = cls == "LlamaTokenizer", t5 = cls == "T5Tokenizer", albert = cls == "AlbertTokenizer";
+  const std::string bos = special(cfg, "bos_token", t5 ? "" : albert ? "[CLS]" : "<s>"), eos = special(cfg, "eos_token", albert ? "[SEP]" : "</s>"),
                     unk = special(cfg, "unk_token", "<unk>"), pad = special(cfg, "pad_token", llama ? "" : "<pad>");
-  const std::string sep = llama || t5 ? "" : special(cfg, "sep_token", "</s>"), clst = llama || t5 ? "" : special(cfg, "cls_token", "<s>"),
-                    mask = llama || t5 ? "" : special(cfg, "mask_token", "<mask>");
+  const std::string sep = llama || t5 ? "" : special(cfg, "sep_token", albert ? "[SEP]" : "</s>"),
+                    clst = llama || t5 ? "" : special(cfg, "cls_token", albert ? "[CLS]" : "<s>"),
+                    mask = llama || t5 ? "" : special(cfg, "mask_token", albert ? "[MASK]" : "<mask>");
   for (const auto& t : {bos, eos, unk, sep, pad, clst, mask}) add(t, true);
   for (const SpmPiece& p : m.pieces)
     if (p.type == 3 || p.type == 4) add(p.piece, p.type == 3);
@@ -276,12 +279,26 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
   Json v = Json::array();
   for (const auto& [piece, score] : vocab) v.push_back(Json::array({piece, score}));
   j["model"] = {{"type", "Unigram"}, {"unk_id", unk_id}, {"vocab", v}, {"byte_fallback", false}};
-  j["normalizer"] = m.precompiled_charsmap.empty() ? Json(nullptr) : Json{{"type", "Precompiled"}, {"precompiled_charsmap", base64(m.precompiled_charsmap)}};
+  const Json precompiled = {{"type", "Precompiled"}, {"precompiled_charsmap", base64(m.precompiled_charsmap)}};
+  j["normalizer"] = m.precompiled_charsmap.empty() ? Json(nullptr) : precompiled;
+  if (albert) {
+    // `` and '' to ", accents stripped (keep_accents false), lower case (do_lower_case), then the charsmap.
+    Json norms = Json::array({{{"type", "Replace"}, {"pattern", {{"String", "``"}}}, {"content", "\""}},
+                              {{"type", "Replace"}, {"pattern", {{"String", "''"}}}, {"content", "\""}}});
+    if (!cfg.value("keep_accents", false)) norms.push_back({{"type", "NFKD"}}), norms.push_back({{"type", "StripAccents"}});
+    if (cfg.value("do_lower_case", true)) norms.push_back({{"type", "Lowercase"}});
+    if (!m.precompiled_charsmap.empty()) norms.push_back(precompiled);
+    j["normalizer"] = {{"type", "Sequence"}, {"normalizers", norms}};
+  }
   const std::string scheme = t5 || cfg.value("add_prefix_space", true) ? "always" : "never";
   const Json metaspace = {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", scheme}, {"split", true}};
   j["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers", Json::array({{{"type", "WhitespaceSplit"}}, metaspace})}};
   j["decoder"] = metaspace;
-  if (t5) {
+  if (albert) {
+    // The template names "[CLS]" / "[SEP]" whatever the class's tokens are called, with their ids.
+    j["post_processor"] = template_processing({"[CLS]:0", "$A:0", "[SEP]:0"}, {"[CLS]:0", "$A:0", "[SEP]:0", "$B:1", "[SEP]:1"},
+                                              {{"[CLS]", id_of(clst)}, {"[SEP]", id_of(sep)}});
+  } else if (t5) {
     j["post_processor"] = template_processing({"$A:0", eos + ":0"}, {"$A:0", eos + ":0", "$B:0", eos + ":0"}, {{eos, id_of(eos)}});
   } else {
     j["post_processor"] = template_processing({bos + ":0", "$A:0", eos + ":0"}, {bos + ":0", "$A:0", eos + ":0", eos + ":0", "$B:0", eos + ":0"},
