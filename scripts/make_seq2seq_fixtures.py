@@ -131,6 +131,21 @@ def main():
         json.dump(index, f, indent=1)
     make_text2text(root, spread, dict(t5, vocab_size=237))
     make_whisper(root, spread)
+    whisper_prompt_ids(root)
+
+
+OUT_SPEECH_WHISPER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "speech", "pipelines", "whisper")
+
+
+def whisper_prompt_ids(root):
+    """WhisperTokenizer.get_prompt_ids on the speech fixtures' Whisper tokenizer."""
+    import transformers as tf
+
+    tok = tf.WhisperTokenizer.from_pretrained(os.path.join(OUT_SPEECH_WHISPER))
+    texts = ["Hello world", "  leading and trailing spaces  ", "Ünïcödé, punctuation!"]
+    with open(os.path.join(root, "whisper", "prompt_ids.json"), "w") as f:
+        json.dump({"tokenizer": "speech/pipelines/whisper", "cases": [{"text": t, "ids": tok.get_prompt_ids(t).tolist()} for t in texts]}, f,
+                  indent=1, ensure_ascii=False)
 
 
 def make_whisper(root, spread):
@@ -162,11 +177,13 @@ def make_whisper(root, spread):
         if cls is tf.WhisperModel:
             break
         cases = [("greedy", dict(max_new_tokens=10)), ("beam", dict(max_new_tokens=8, num_beams=3, num_return_sequences=2)),
-                 ("processors", dict(max_new_tokens=10, repetition_penalty=1.3, no_repeat_ngram_size=2))]
+                 ("processors", dict(max_new_tokens=10, repetition_penalty=1.3, no_repeat_ngram_size=2)),
+                 ("prompt_ids", dict(max_new_tokens=8, prompt_ids=[252, 17, 33, 40, 41]))]
         res = []
         for name, kw in cases:
+            call = {k: torch.tensor(v) if k == "prompt_ids" else v for k, v in kw.items()}
             with torch.no_grad():
-                seq = model.generate(feats, **kw)
+                seq = model.generate(feats, **call)
             res.append({"name": name, "kwargs": kw, "sequences": seq.tolist()})
         with open(os.path.join(d, "generate.json"), "w") as f:
             json.dump({"class": type(model).__name__, "cases": res}, f, indent=1)

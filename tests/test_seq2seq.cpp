@@ -171,7 +171,7 @@ TEST(Seq2Seq, WhisperMatchesPython) {
   EXPECT_EQ(m->get_parameter("proj_out.weight").data_ptr(), m->get_parameter("model.decoder.embed_tokens.weight").data_ptr());
   const Tensor feats = read_inputs(dir)["input_features"];
   const Json cases = parse_json_file(dir + "/generate.json")["cases"];
-  ASSERT_EQ(cases.size(), 3u);
+  ASSERT_EQ(cases.size(), 4u);  // greedy, beam, processors, prompt_ids
   for (const Json& c : cases) {
     SCOPED_TRACE(c["name"].get<std::string>());
     const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
@@ -180,5 +180,14 @@ TEST(Seq2Seq, WhisperMatchesPython) {
   // 40 frames where the model wants 2 * max_source_positions = 50
   EXPECT_THROW(m->forward({{"input_features", Tensor::zeros({1, 16, 40})}, {"decoder_input_ids", Tensor::from_ints({250}, {1, 1})}}), ValueError);
   EXPECT_THROW(AutoModelForSeq2SeqLM::from_pretrained(dir), ValueError);  // Python maps Whisper to SpeechSeq2Seq only
+  // WhisperTokenizer.get_prompt_ids, for prompt_ids; other models refuse prompt_ids.
+  const Json p = parse_json_file(dir + "/prompt_ids.json");
+  const auto tok = AutoTokenizer::from_pretrained(testutil::fixture(p["tokenizer"].get<std::string>()));
+  for (const Json& c : p["cases"]) EXPECT_EQ(tok->get_prompt_ids(c["text"]), c["ids"].get<std::vector<int64_t>>()) << c["text"];
+  EXPECT_THROW(tok->get_prompt_ids("a <|endoftext|> b"), ValueError);
+  GenerationConfig bad;
+  bad.prompt_ids = std::vector<int64_t>{1, 2};
+  auto lm = AutoModelForCausalLM::from_pretrained(testutil::fixture("decoders/llama"));
+  EXPECT_THROW(lm->generate(Tensor::from_ints({1, 5}, {1, 2}), bad), ValueError);
 }
 

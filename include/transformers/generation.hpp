@@ -36,6 +36,10 @@ struct GenerationConfig {
   std::optional<int64_t> no_timestamps_token_id, max_initial_timestamp_index;
   std::optional<std::map<std::string, int64_t>> lang_to_id, task_to_id;
   std::optional<std::vector<std::vector<int64_t>>> forced_decoder_ids;  // [index, id]; id -1 for null
+  // Whisper's prompt_ids (<|startofprev|> and the previous text's tokens, as
+  // WhisperProcessor.get_prompt_ids makes them): put before the decoder prompt of every window,
+  // not returned. Other models refuse it.
+  std::optional<std::vector<int64_t>> prompt_ids;
 
   // generation_config.json text; unknown keys are ignored as Python keeps them as attributes.
   static GenerationConfig from_json_string(const std::string& json, const std::string& source = "generation_config.json");

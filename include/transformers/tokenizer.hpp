@@ -166,6 +166,10 @@ class PreTrainedTokenizer {
   const std::string& truncation_side() const { return truncation_side_; }
   bool clean_up_tokenization_spaces() const { return clean_up_; }
   const std::vector<std::string>& model_input_names() const { return model_input_names_; }
+  // WhisperTokenizer.get_prompt_ids: <|startofprev|> then " " + the stripped text, for
+  // GenerationConfig::prompt_ids. ValueError for a tokenizer without <|startofprev|>, or text that
+  // encodes to a special token.
+  std::vector<int64_t> get_prompt_ids(const std::string& text) const;
   const std::string& chat_template() const { return chat_template_; }
   // Renders the chat template over `messages_json` (a JSON list of {role, content, ...}) the way
   // apply_chat_template(tokenize=False) does; TemplateError for template failures.

@@ -25,6 +25,7 @@ void for_each_field(F&& f, G&... g) {
   f("return_timestamps", g.return_timestamps...), f("no_timestamps_token_id", g.no_timestamps_token_id...);
   f("max_initial_timestamp_index", g.max_initial_timestamp_index...);
   f("lang_to_id", g.lang_to_id...), f("task_to_id", g.task_to_id...), f("forced_decoder_ids", g.forced_decoder_ids...);
+  f("prompt_ids", g.prompt_ids...);
 }
 
 [[noreturn]] void bad(const std::string& source, const std::string& key, const char* want, const Json& v) {

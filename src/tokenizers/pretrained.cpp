@@ -97,6 +97,23 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
   return t;
 }
 
+std::vector<int64_t> PreTrainedTokenizer::get_prompt_ids(const std::string& text) const {
+  const auto sop = tok_.token_to_id("<|startofprev|>");
+  if (!sop) throw ValueError("get_prompt_ids: this tokenizer has no <|startofprev|> token (Whisper's)");
+  size_t b = 0, e = text.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(text[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(text[e - 1]))) --e;
+  TokenizerCallOptions o;
+  o.add_special_tokens = false;
+  std::vector<int64_t> ids{*sop};
+  for (int64_t id : encode(" " + text.substr(b, e - b), nullptr, o).ids) {
+    if (auto t = tok_.id_to_token(id); t && tok_.is_special(*t))
+      throw ValueError("Encountered text in the prompt corresponding to disallowed special token: " + *t);
+    ids.push_back(id);
+  }
+  return ids;
+}
+
 std::optional<std::string> PreTrainedTokenizer::special_token(const std::string& name) const {
   auto it = special_.find(name);
   if (it == special_.end()) return std::nullopt;

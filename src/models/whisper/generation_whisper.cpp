@@ -218,6 +218,11 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
     encoded_first = true;
     return m.detect_language(B0, lang_ids);
   });
+  // prompt_ids go before the prompt of every window (without condition_on_prev_tokens, as here).
+  if (g.prompt_ids) {
+    if (g.prompt_ids->empty()) throw ValueError("generate: prompt_ids is empty");
+    for (auto& p : prompts) p.insert(p.begin(), g.prompt_ids->begin(), g.prompt_ids->end());
+  }
   // num_return_sequences: every row repeated, each decoded on its own (one beam result each).
   const int64_t reps = std::max<int64_t>(1, g.num_return_sequences.value_or(1));
   const int64_t B = B0 * reps;
@@ -231,6 +236,7 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
                      std::to_string(*g.max_new_tokens) + ") exceeds max_target_positions (" + std::to_string(max_pos) + ")");
   GenerationConfig call = overrides;
   call.num_return_sequences = 1;
+  call.prompt_ids.reset();  // already in the decoder prompt
   call.return_timestamps = timestamps;
   // _set_max_new_tokens_and_length, run before every window: a max_length is raised by the prompt's
   // length each time (so later windows may run longer, as in Python).
