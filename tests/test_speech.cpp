@@ -189,6 +189,12 @@ TEST(Speech, PipelinesMatchPython) {
   EXPECT_EQ(cls->classify_files({dir + "/b.wav"}, 1).at(0).at(0).label, goldens["classifier-top1"]["b"][0]["label"].get<std::string>());
   EXPECT_THROW((*ctc)({std::vector<float>{}}), ValueError);
   EXPECT_THROW(ctc->transcribe_files({dir + "/missing.wav"}), OSError);
+  // A prompt reaches Whisper's generate() as prompt_ids (checked against Python in Seq2Seq.WhisperMatchesPython);
+  // CTC models take none.
+  AsrOptions prompted;
+  prompted.prompt = "hello there";
+  EXPECT_NO_THROW(whisper->transcribe({waves.at("a")}, prompted));
+  EXPECT_THROW(ctc->transcribe({waves.at("a")}, prompted), ValueError);
 }
 
 TEST(Speech, WhisperForAudioClassificationMatchesPython) {

@@ -202,6 +202,9 @@ struct AsrOptions {
   std::string return_timestamps;
   double chunk_length_s = 0;         // CTC: > 0 transcribes overlapping chunks of this length
   std::optional<double> stride_length_s;  // CTC: the overlap on each side (default chunk_length_s / 6)
+  // Whisper: text the transcription follows (vocabulary, spelling), sent as prompt_ids (the
+  // tokenizer's get_prompt_ids); "" for none.
+  std::string prompt;
 };
 struct AsrChunk {
   std::optional<double> start, end;

@@ -90,6 +90,7 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
       throw ValueError("automatic-speech-recognition: return_timestamps must be '', 'true', 'char' or 'word', got '" + ts + "'");
     if (ctc_) {
       if (ts == "true") throw ValueError("CTC can either predict character level timestamps, or word level timestamps: use 'char' or 'word'");
+      if (!o.prompt.empty()) throw ValueError("automatic-speech-recognition: a prompt is for Whisper; CTC models take none");
       // Frames' argmax, decoded with the CTC rules and special tokens kept (type "ctc"); in chunks
       // when asked, each chunk's stride frames dropped before joining (chunk_iter, rescale_stride).
       const int64_t n = static_cast<int64_t>(clip.size());
@@ -145,6 +146,7 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
     if (ts == "char" || ts == "word") throw ValueError("Whisper cannot return `char` timestamps, only word level or segment level timestamps");
     if (ts == "word") throw ValueError("automatic-speech-recognition: Whisper word-level timestamps are not implemented");
     if (ts == "true") call.return_timestamps = true;
+    if (!o.prompt.empty()) call.prompt_ids = tok.get_prompt_ids(o.prompt);
     const Tensor seq = model_->generate(f.at("input_features"), call, f.count("attention_mask") ? f.at("attention_mask") : Tensor()).sequences;
     const double precision = 30.0 / static_cast<double>(model_->config().get_int("max_source_positions")) *
                              (static_cast<double>(window) / static_cast<double>(fe.sampling_rate()) / 30.0);

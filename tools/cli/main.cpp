@@ -670,6 +670,7 @@ int main(int argc, char** argv) {
   runc->add_option("--chunk-length-s", run_asr.chunk_length_s, "automatic-speech-recognition (CTC): transcribe in chunks of this many seconds");
   runc->add_option("--language", run_language, "automatic-speech-recognition (Whisper): language code or name, e.g. fr");
   runc->add_option("--speech-task", run_speech_task, "automatic-speech-recognition (Whisper): transcribe | translate");
+  runc->add_option("--prompt", run_asr.prompt, "automatic-speech-recognition (Whisper): text the transcription follows (prompt_ids)");
   add_hub_options(runc, ro);
 
   auto* gen = app.add_subcommand("generate", "generate() on input_ids from a safetensors file; writes sequences");
