@@ -25,6 +25,7 @@ CASES = [
     ("t5", "unigram", "spiece.model", {"tokenizer_class": "T5Tokenizer", "extra_ids": 10}),
     ("xlmr", "unigram", "sentencepiece.bpe.model", {"tokenizer_class": "XLMRobertaTokenizer"}),
     ("albert", "albert", "spiece.model", {"tokenizer_class": "AlbertTokenizer"}),
+    ("camembert", "unigram", "sentencepiece.bpe.model", {"tokenizer_class": "CamembertTokenizer"}),
     ("albert-cased-accents", "albert", "spiece.model", {"tokenizer_class": "AlbertTokenizerFast", "do_lower_case": False, "keep_accents": True}),
 ]
 EXTRA = ["<s> glued</s>and <unk>  spaced", "<extra_id_3> sentinel <extra_id_0>", "x <mask> y", "\u2581\u2581 x",

@@ -501,6 +501,7 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
       const std::string mt = parse_json_file(*mc).value("model_type", "");
       spm_cls = mt == "t5" || mt == "mt5" ? "T5Tokenizer" : mt == "llama" ? "LlamaTokenizer" : mt == "xlm-roberta" ? "XLMRobertaTokenizer"
                                                                                   : mt == "albert"      ? "AlbertTokenizer"
+                                                                                  : mt == "camembert"   ? "CamembertTokenizer"
                                                                                                         : "";
     }
   if (const std::string file = tok::spm_vocab_file(spm_cls); !file.empty())
@@ -521,7 +522,7 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
   }
   throw OSError("Could not load tokenizer from " + name +
                 ": no tokenizer.json, vocab.json+merges.txt, vocab.txt or a SentencePiece model of a class we convert (LlamaTokenizer, "
-                "T5Tokenizer, XLMRobertaTokenizer, AlbertTokenizer, DebertaV2Tokenizer) found");
+                "T5Tokenizer, XLMRobertaTokenizer, AlbertTokenizer, CamembertTokenizer, DebertaV2Tokenizer) found");
 }
 
 }  // namespace transformers

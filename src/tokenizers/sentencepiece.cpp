@@ -191,6 +191,7 @@ std::string spm_vocab_file(const std::string& tokenizer_class) {
   if (c == "T5Tokenizer") return "spiece.model";
   if (c == "XLMRobertaTokenizer") return "sentencepiece.bpe.model";
   if (c == "AlbertTokenizer") return "spiece.model";
+  if (c == "CamembertTokenizer") return "sentencepiece.bpe.model";
   return "";
 }
 
@@ -206,6 +207,14 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
     vocab = {{special(cfg, "bos_token", "<s>"), 0.0f}, {special(cfg, "pad_token", "<pad>"), 0.0f}, {special(cfg, "eos_token", "</s>"), 0.0f},
              {special(cfg, "unk_token", "<unk>"), 0.0f}};
     for (size_t i = 3; i < m.pieces.size(); ++i) vocab.emplace_back(m.pieces[i].piece, m.pieces[i].score);
+    vocab.emplace_back(special(cfg, "mask_token", "<mask>"), 0.0f);
+    unk_id = 3;
+  } else if (cls == "CamembertTokenizer") {
+    // CamembertConverter.convert_from_spm: fairseq's NOTUSED slots, the pieces after the model's
+    // first, then <mask>; unk is the first "<unk>".
+    const std::string unk_t = special(cfg, "unk_token", "<unk>");
+    vocab = {{"<s>NOTUSED", 0.0f}, {special(cfg, "pad_token", "<pad>"), 0.0f}, {"</s>NOTUSED", 0.0f}, {unk_t, 0.0f}, {"<unk>NOTUSED", -100.0f}};
+    for (size_t i = 1; i < m.pieces.size(); ++i) vocab.emplace_back(m.pieces[i].piece, m.pieces[i].score);
     vocab.emplace_back(special(cfg, "mask_token", "<mask>"), 0.0f);
     unk_id = 3;
   } else {
@@ -248,6 +257,9 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
   if (cfg.contains("additional_special_tokens") && cfg["additional_special_tokens"].is_array())
     for (const Json& t : cfg["additional_special_tokens"])
       if (auto c = t.is_string() ? t.get<std::string>() : t.value("content", std::string()); !c.empty()) add(c, true);
+  if (cls == "CamembertTokenizer")  // its mask token swallows the space before it
+    for (auto& [id, a] : added)
+      if (a["content"] == mask) a["lstrip"] = true;
   Json added_list = Json::array();
   for (auto& [id, a] : added) added_list.push_back(a);
   auto id_of = [&](const std::string& t) {
