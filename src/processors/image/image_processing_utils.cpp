@@ -318,7 +318,11 @@ class DetrImageProcessor : public BaseImageProcessor {
     std::vector<std::pair<int64_t, int64_t>> sizes;
     for (const Image& im : images) {
       check(im);
-      const Image x = o.do_resize.value_or(do_resize_) ? resize_image(im, target(im).first, target(im).second, r, backend_) : im;
+      const auto resized = [&] {
+        const auto [h, w] = target(im);
+        return resize_image(im, h, w, r, backend_);
+      };
+      const Image x = o.do_resize.value_or(do_resize_) ? resized() : im;
       chw.emplace_back(static_cast<size_t>(3 * x.height * x.width));
       image::to_chw_float(x, o.do_rescale.value_or(do_rescale_), rescale_factor_, o.do_normalize.value_or(do_normalize_), mean_, std_, backend_,
                           chw.back().data());
