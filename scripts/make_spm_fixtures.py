@@ -3,7 +3,10 @@
 tokenizer_config.json, no tokenizer.json) and what transformers v5's AutoTokenizer makes of them:
 ids, tokens, offsets and decodes of the edge-case corpus (golden.jsonl). The models are trained here
 with the sentencepiece library: BPE with byte fallback (Llama style) and Unigram with the default
-nmt_nfkc precompiled normalizer (T5 / XLM-R style).
+nmt_nfkc precompiled normalizer (T5 / XLM-R style). The slow classes that keep SentencePiece beside
+their own vocab.json get folders too: MarianTokenizer (source.spm / target.spm, joint or separate
+vocabularies, >>xx<< language codes) and M2M100Tokenizer (sentencepiece.bpe.model, __xx__ codes);
+Python cannot give offsets or fast tokens for them, so their goldens hold pieces (tokenize()).
 Run:  python3 scripts/make_spm_fixtures.py   (same venv and pins as make_fixtures.py)
 """
 import json
@@ -28,6 +31,11 @@ CASES = [
     ("camembert", "unigram", "sentencepiece.bpe.model", {"tokenizer_class": "CamembertTokenizer"}),
     ("albert-cased-accents", "albert", "spiece.model", {"tokenizer_class": "AlbertTokenizerFast", "do_lower_case": False, "keep_accents": True}),
 ]
+TARGET_CORPUS = ["Bonjour le monde !", "Le café est très bon.", "Das ist ein Haus.", "Wir sehen uns morgen früh.",
+                 "Où est la bibliothèque ?", "Le chat noir dort sur la table de la cuisine.",
+                 "Nous allons au marché avec les enfants demain.", "Die Katze schläft auf dem Tisch in der Küche."]
+SLOW_EXTRA = [">>fr<< Hello world", ">>de<<x >>fr<<", "a</s>b<unk>c<pad>", "Où est le café ?", "x </s> >>fr<< y", ">>zz<< unknown code",
+              "__fr__ bonjour __de__", "<s> bos in text", "tab\there  and\u3000ideographic", "\u2581 meta \u2581"]
 EXTRA = ["<s> glued</s>and <unk>  spaced", "<extra_id_3> sentinel <extra_id_0>", "x <mask> y", "\u2581\u2581 x",
          "``Quoted'' [MASK] and [CLS]x[SEP] Ünïcödé"]
 
@@ -94,6 +102,98 @@ def main():
                 print("json-add-eos", jt("Hello world!")["input_ids"], jt("a", "b")["input_ids"])
 
 
+def slow_golden(tok, texts, path, separate=False):
+    """With separate vocabularies decoding reads target ids, so the decode checks use text_target's."""
+    with open(path, "w", encoding="utf-8") as f:
+        for text in texts:
+            for add in (True, False):
+                ids = tok(text, add_special_tokens=add)["input_ids"]
+                out = tok(text_target=text, add_special_tokens=add)["input_ids"] if separate else ids
+                f.write(json.dumps({"text": text, "add_special_tokens": add, "ids": ids, "pieces": tok.tokenize(text),
+                                    "decode_ids": out, "id_tokens": tok.convert_ids_to_tokens(out), "decode": tok.decode(out),
+                                    "decode_skip": tok.decode(out, skip_special_tokens=True)}, ensure_ascii=False) + "\n")
+        for a, b in PAIRS:
+            f.write(json.dumps({"text": a, "pair": b, "add_special_tokens": True, "ids": tok(a, b)["input_ids"]}, ensure_ascii=False) + "\n")
+
+
+def make_slow_vocab_cases():
+    """Marian and M2M100 folders: SentencePiece models beside a vocab.json whose ids are not the models'."""
+    import sentencepiece as spm
+    import transformers as tf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        def train(name, lines, **kw):
+            path = os.path.join(tmp, name + ".txt")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("\n".join(lines))
+            spm.SentencePieceTrainer.train(input=path, model_prefix=os.path.join(tmp, name), minloglevel=2, **kw)
+            return os.path.join(tmp, name + ".model"), spm.SentencePieceProcessor(model_file=os.path.join(tmp, name + ".model"))
+
+        src_file, src = train("source", CORPUS * 20, vocab_size=150, model_type="unigram", character_coverage=0.98)
+        tgt_file, tgt = train("target", TARGET_CORPUS * 40, vocab_size=60, model_type="unigram", character_coverage=1.0,
+                              normalization_rule_name="identity")
+        bpe_file, bpe = train("m2m", CORPUS * 20, vocab_size=300, model_type="bpe", character_coverage=0.98)
+
+        def pieces(sp, skip=()):
+            return [sp.id_to_piece(i) for i in range(sp.get_piece_size())
+                    if sp.id_to_piece(i) not in ("<unk>", "<s>", "</s>") and sp.id_to_piece(i) not in skip]
+
+        # Marian, joint vocabulary (Marian's yaml order: </s>, <unk>, language codes, pieces, <pad>);
+        # one source piece is left out so it maps to <unk>.
+        joint = {"</s>": 0, "<unk>": 1, ">>fr<<": 2, ">>de<<": 3}
+        for p in pieces(src, skip=("\u2581d",)) + pieces(tgt):
+            joint.setdefault(p, len(joint))
+        joint["<pad>"] = len(joint)
+        # Marian with separate vocabularies: each side's own pieces.
+        src_vocab = {"</s>": 0, "<unk>": 1}
+        for p in pieces(src):
+            src_vocab.setdefault(p, len(src_vocab))
+        src_vocab["<pad>"] = len(src_vocab)
+        tgt_vocab = {"</s>": 0, "<unk>": 1}
+        for p in pieces(tgt):
+            tgt_vocab.setdefault(p, len(tgt_vocab))
+        tgt_vocab["<pad>"] = len(tgt_vocab)
+        # M2M100: fairseq's <s> <pad> </s> <unk>, then the pieces (one left out).
+        m2m_vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+        for p in pieces(bpe, skip=("\u2581t",)):
+            m2m_vocab.setdefault(p, len(m2m_vocab))
+
+        cases = [
+            ("marian", {"source.spm": src_file, "target.spm": tgt_file}, {"vocab.json": joint},
+             {"source_lang": "en", "target_lang": "fr", "model_max_length": 512}, {"model_type": "marian"}),
+            ("marian-separate", {"source.spm": src_file, "target.spm": tgt_file}, {"vocab.json": src_vocab, "target_vocab.json": tgt_vocab},
+             {"tokenizer_class": "MarianTokenizer", "separate_vocabs": True}, None),
+            ("m2m100", {"sentencepiece.bpe.model": bpe_file}, {"vocab.json": m2m_vocab},
+             {"tokenizer_class": "M2M100Tokenizer", "src_lang": "fr", "tgt_lang": "de", "language_codes": "m2m100"}, None),
+        ]
+        for name, models, vocabs, cfg, config in cases:
+            d = os.path.join(OUT, name)
+            os.makedirs(d)
+            for file, src_path in models.items():
+                shutil.copy(src_path, os.path.join(d, file))
+            for file, v in vocabs.items():
+                with open(os.path.join(d, file), "w", encoding="utf-8") as f:
+                    json.dump(v, f, ensure_ascii=False, indent=0)
+            with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+                json.dump(cfg, f, indent=1)
+            if config:
+                with open(os.path.join(d, "config.json"), "w") as f:
+                    json.dump(config, f, indent=1)
+            tok = tf.AutoTokenizer.from_pretrained(d)
+            slow_golden(tok, CORPUS + EXTRA + SLOW_EXTRA, os.path.join(d, "golden.jsonl"), separate="target_vocab.json" in vocabs)
+            if name == "m2m100":
+                # Switching languages: src_lang for inputs, get_lang_id for forced_bos_token_id.
+                lines = []
+                for lang in ("en", "de", "zh"):
+                    tok.src_lang = lang
+                    lines.append({"src_lang": lang, "text": "Hello world!", "ids": tok("Hello world!")["input_ids"],
+                                  "lang_id": tok.get_lang_id(lang)})
+                with open(os.path.join(d, "languages.json"), "w") as f:
+                    json.dump(lines, f, indent=1)
+            print(name, type(tok).__name__, len(tok), tok("Hello world!")["input_ids"])
+
+
 if __name__ == "__main__":
     make_fixtures.ensure_venv()
     main()
+    make_slow_vocab_cases()

@@ -306,6 +306,39 @@ TEST(Tokenizers, SentencePieceModelFilesConvertLikeTransformers) {
   EXPECT_THROW(AutoTokenizer::from_pretrained(d.path.string()), TokenizerError);
 }
 
+// The slow classes that keep SentencePiece beside their own vocab.json: SentencePiece's own encode
+// (its normalizer, merged unknown runs looked up in vocab.json) and decode, as Python's
+// MarianTokenizer (joint and separate vocabularies, >>xx<< codes) and M2M100Tokenizer do.
+TEST(Tokenizers, MarianAndM2M100SlowTokenizersMatchTransformers) {
+  for (const char* name : {"marian", "marian-separate", "m2m100"}) {
+    SCOPED_TRACE(name);
+    const auto tok = AutoTokenizer::from_pretrained(fixture(std::string("spm/") + name));
+    int n = 0, failures = 0;
+    for (const Json& g : read_jsonl(fixture(std::string("spm/") + name + "/golden.jsonl"))) {
+      TokenizerCallOptions o;
+      o.add_special_tokens = g["add_special_tokens"];
+      const std::string text = g["text"], pair = g.value("pair", std::string());
+      const Encoding e = tok->encode(text, g.contains("pair") ? &pair : nullptr, o);
+      bool ok = e.ids == g["ids"].get<std::vector<int64_t>>();
+      std::string decoded, skipped;
+      if (g.contains("pieces") && !o.add_special_tokens) ok = ok && e.tokens == g["pieces"].get<std::vector<std::string>>();
+      if (g.contains("decode_ids")) {
+        const auto ids = g["decode_ids"].get<std::vector<int64_t>>();
+        decoded = tok->decode(ids), skipped = tok->decode(ids, true);
+        ok = ok && tok->convert_ids_to_tokens(ids) == g["id_tokens"].get<std::vector<std::string>>() && decoded == g["decode"].get<std::string>() &&
+             skipped == g["decode_skip"].get<std::string>();
+      }
+      if (!ok && ++failures <= 3)
+        ADD_FAILURE() << "'" << text << "': got " << Json(e.ids).dump() << " " << Json(e.tokens).dump() << " decode '" << decoded << "' / '"
+                      << skipped << "'\n want " << g["ids"].dump() << " " << g.value("pieces", Json()).dump() << " '"
+                      << g.value("decode", std::string()) << "' / '" << g.value("decode_skip", std::string()) << "'";
+      ++n;
+    }
+    EXPECT_EQ(failures, 0);
+    EXPECT_GT(n, 50);
+  }
+}
+
 // encode_batch runs on every thread: the same encodings as one by one, and the error of the first
 // failing text.
 TEST(Tokenizers, BatchEncodeOnThreadsEqualsOneByOne) {

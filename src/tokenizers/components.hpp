@@ -56,11 +56,32 @@ struct Decoder {
   virtual std::vector<std::string> decode_chain(std::vector<std::string> tokens) const = 0;
 };
 
+// SentencePiece's precompiled charsmap: a darts-clone double-array trie over UTF-8 bytes whose
+// leaves index NUL-terminated replacement strings.
+class CharsMap {
+ public:
+  explicit CharsMap(const std::string& blob);
+  static CharsMap from_base64(const std::string& b64);
+  // The replacement of the shortest (HF's Precompiled) or longest (SentencePiece's own normalizer)
+  // rule matching a prefix of p[0, n), its length in *len; nullptr when none matches.
+  const char* match(const char* p, size_t n, bool longest, size_t* len = nullptr) const;
+  const char* shortest(const std::string& key) const { return match(key.data(), key.size(), false); }
+
+ private:
+  std::vector<uint32_t> trie_;
+  std::string strings_;
+};
+
 std::unique_ptr<Normalizer> make_normalizer(const Json& j);
 std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& j);
 std::unique_ptr<Model> make_model(const Json& j);
 std::unique_ptr<PostProcessor> make_post_processor(const Json& j);
 std::unique_ptr<Decoder> make_decoder(const Json& j);
+// Our own component types for the slow SentencePiece classes (MarianTokenizer, M2M100Tokenizer):
+// "SpmVocab" runs SentencePiece's encode (its normalizer and model) and maps pieces through
+// vocab.json; "SpmDecoder" is the class's convert_tokens_to_string over SentencePiece's decode.
+std::unique_ptr<Model> make_spm_vocab_model(const Json& j);
+std::unique_ptr<Decoder> make_spm_decoder(const Json& j);
 
 // A TemplateProcessing object: items "$A:0", "$B:1" or "<token>:type", and the special tokens' ids.
 Json template_processing(const std::vector<std::string>& single, const std::vector<std::string>& pair,

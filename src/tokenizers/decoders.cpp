@@ -182,6 +182,7 @@ std::unique_ptr<Decoder> make_decoder(const Json& j) {
       if (auto q = make_decoder(d)) s->items.push_back(std::move(q));
     return s;
   }
+  if (type == "SpmDecoder") return make_spm_decoder(j);
   if (type == "ByteLevel") return std::make_unique<ByteLevelD>();
   if (type == "ByteFallback") return std::make_unique<ByteFallbackD>();
   if (type == "Fuse") return std::make_unique<FuseD>();

@@ -341,6 +341,7 @@ std::unique_ptr<Model> make_model(const Json& j) {
     else if (j.contains("vocab") && j["vocab"].is_array()) type = "Unigram";
     else type = "WordLevel";
   }
+  if (type == "SpmVocab") return make_spm_vocab_model(j);
   if (type == "BPE") {
     auto m = std::make_unique<BPE>();
     m->load_vocab(jfield(j, "vocab", "BPE"), "BPE");

@@ -237,49 +237,12 @@ std::string base64_decode(const std::string& in) {
   return out;
 }
 
-// SentencePiece's precompiled charsmap: a darts-clone double-array trie over UTF-8 bytes whose
-// leaves index NUL-terminated replacement strings. HF's rule: per grapheme cluster (< 6 bytes) the
-// shortest matching rule replaces the whole cluster, else per char.
+// The Precompiled normalizer. HF's rule: per grapheme cluster (< 6 bytes) the shortest matching
+// rule replaces the whole cluster, else per char.
 struct Precompiled : Normalizer {
-  std::vector<uint32_t> trie;
-  std::string strings;
-
-  explicit Precompiled(const std::string& blob) {
-    if (blob.size() < 4) throw TokenizerError("Precompiled: charsmap too short");
-    uint32_t size = 0;
-    for (int k = 3; k >= 0; --k) size = (size << 8) | static_cast<unsigned char>(blob[static_cast<size_t>(k)]);
-    if (size % 4 || 4 + static_cast<size_t>(size) > blob.size()) throw TokenizerError("Precompiled: trie size out of range");
-    trie.resize(size / 4);
-    for (size_t k = 0; k < trie.size(); ++k) {
-      uint32_t u = 0;
-      for (int b = 3; b >= 0; --b) u = (u << 8) | static_cast<unsigned char>(blob[4 + k * 4 + static_cast<size_t>(b)]);
-      trie[k] = u;
-    }
-    strings = blob.substr(4 + size);
-    if (trie.empty()) throw TokenizerError("Precompiled: empty trie");
-  }
-
-  static uint32_t offset(uint32_t u) { return (u >> 10) << ((u & (1u << 9)) >> 6); }
-
-  // The replacement for the shortest rule matching a prefix of `key`, if any.
-  const char* lookup(const std::string& key) const {
-    size_t pos = offset(trie[0]);
-    for (unsigned char c : key) {
-      if (c == 0) break;
-      pos ^= c;
-      if (pos >= trie.size()) return nullptr;
-      const uint32_t u = trie[pos];
-      if ((u & 0x800000FFu) != c) return nullptr;
-      pos ^= offset(u);
-      if (pos >= trie.size()) return nullptr;
-      if ((u >> 8) & 1) {
-        const uint32_t v = trie[pos] & 0x7FFFFFFFu;
-        if (v >= strings.size()) throw TokenizerError("Precompiled: replacement offset out of range");
-        return strings.c_str() + v;
-      }
-    }
-    return nullptr;
-  }
+  CharsMap map;
+  explicit Precompiled(const std::string& blob) : map(blob) {}
+  const char* lookup(const std::string& key) const { return map.shortest(key); }
 
   void normalize(NormalizedString& s) const override {
     const std::vector<Ch> in = s.chars();
@@ -327,6 +290,47 @@ Regex pattern_of(const Json& j, const char* where) {
 }  // namespace
 
 Regex pattern_regex(const Json& j, const char* where) { return pattern_of(j, where); }
+
+CharsMap::CharsMap(const std::string& blob) {
+  if (blob.size() < 4) throw TokenizerError("Precompiled: charsmap too short");
+  uint32_t size = 0;
+  for (int k = 3; k >= 0; --k) size = (size << 8) | static_cast<unsigned char>(blob[static_cast<size_t>(k)]);
+  if (size % 4 || 4 + static_cast<size_t>(size) > blob.size()) throw TokenizerError("Precompiled: trie size out of range");
+  trie_.resize(size / 4);
+  for (size_t k = 0; k < trie_.size(); ++k) {
+    uint32_t u = 0;
+    for (int b = 3; b >= 0; --b) u = (u << 8) | static_cast<unsigned char>(blob[4 + k * 4 + static_cast<size_t>(b)]);
+    trie_[k] = u;
+  }
+  strings_ = blob.substr(4 + size);
+  if (trie_.empty()) throw TokenizerError("Precompiled: empty trie");
+}
+
+CharsMap CharsMap::from_base64(const std::string& b64) { return CharsMap(base64_decode(b64)); }
+
+const char* CharsMap::match(const char* p, size_t n, bool longest, size_t* len) const {
+  auto offset = [](uint32_t u) { return (u >> 10) << ((u & (1u << 9)) >> 6); };
+  size_t pos = offset(trie_[0]);
+  const char* found = nullptr;
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c == 0) break;
+    pos ^= c;
+    if (pos >= trie_.size()) break;
+    const uint32_t u = trie_[pos];
+    if ((u & 0x800000FFu) != c) break;
+    pos ^= offset(u);
+    if (pos >= trie_.size()) break;
+    if ((u >> 8) & 1) {
+      const uint32_t v = trie_[pos] & 0x7FFFFFFFu;
+      if (v >= strings_.size()) throw TokenizerError("Precompiled: replacement offset out of range");
+      found = strings_.c_str() + v;
+      if (len) *len = i + 1;
+      if (!longest) break;
+    }
+  }
+  return found;
+}
 
 std::unique_ptr<Normalizer> make_normalizer(const Json& j) {
   if (j.is_null()) return nullptr;

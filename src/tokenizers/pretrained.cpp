@@ -498,12 +498,36 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
   std::string spm_cls = cls;
   if (spm_cls.empty())
     if (auto mc = cached_file(name, "config.json", o, false)) {
-      const std::string mt = parse_json_file(*mc).value("model_type", "");
-      spm_cls = mt == "t5" || mt == "mt5" ? "T5Tokenizer" : mt == "llama" ? "LlamaTokenizer" : mt == "xlm-roberta" ? "XLMRobertaTokenizer"
-                                                                                  : mt == "albert"      ? "AlbertTokenizer"
-                                                                                  : mt == "camembert"   ? "CamembertTokenizer"
-                                                                                                        : "";
+      static const std::map<std::string, std::string> by_type = {
+          {"t5", "T5Tokenizer"},           {"mt5", "T5Tokenizer"},         {"llama", "LlamaTokenizer"},
+          {"xlm-roberta", "XLMRobertaTokenizer"}, {"albert", "AlbertTokenizer"}, {"camembert", "CamembertTokenizer"},
+          {"marian", "MarianTokenizer"},   {"m2m_100", "M2M100Tokenizer"}};
+      auto it = by_type.find(parse_json_file(*mc).value("model_type", ""));
+      if (it != by_type.end()) spm_cls = it->second;
     }
+  // The slow classes pairing SentencePiece with their own vocab.json.
+  const std::string bare = spm_cls.size() > 4 && spm_cls.compare(spm_cls.size() - 4, 4, "Fast") == 0 ? spm_cls.substr(0, spm_cls.size() - 4) : spm_cls;
+  if (bare == "MarianTokenizer" || bare == "M2M100Tokenizer") {
+    const bool marian = bare == "MarianTokenizer";
+    const Json c = cfg ? parse_json_file(*cfg) : Json::object();
+    auto need = [&](const std::string& file) {
+      auto f = cached_file(name, file, o, false);
+      if (!f) throw OSError("Could not load " + bare + " from " + name + ": " + file + " is missing");
+      return *f;
+    };
+    const std::string vj = need("vocab.json"), sp = need(marian ? "source.spm" : "sentencepiece.bpe.model");
+    const Json vocab = parse_json_file(vj);
+    std::string text;
+    if (marian && c.value("separate_vocabs", false)) {
+      // Decoding reads the target side: target.spm and target_vocab.json.
+      const tok::SpmModel target = tok::read_spm(need("target.spm"));
+      const Json tv = parse_json_file(need("target_vocab.json"));
+      text = tok::spm_vocab_tokenizer_json(tok::read_spm(sp), vocab, bare, c, &target, &tv);
+    } else {
+      text = tok::spm_vocab_tokenizer_json(tok::read_spm(sp), vocab, bare, c);
+    }
+    return PreTrainedTokenizer::from_files_json(text, cfg ? *cfg : "", std::filesystem::path(sp).parent_path().string(), sp);
+  }
   if (const std::string file = tok::spm_vocab_file(spm_cls); !file.empty())
     if (auto sp = cached_file(name, file, o, false)) {
       const Json c = cfg ? parse_json_file(*cfg) : Json::object();
@@ -522,7 +546,7 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
   }
   throw OSError("Could not load tokenizer from " + name +
                 ": no tokenizer.json, vocab.json+merges.txt, vocab.txt or a SentencePiece model of a class we convert (LlamaTokenizer, "
-                "T5Tokenizer, XLMRobertaTokenizer, AlbertTokenizer, CamembertTokenizer, DebertaV2Tokenizer) found");
+                "T5Tokenizer, XLMRobertaTokenizer, AlbertTokenizer, CamembertTokenizer, DebertaV2Tokenizer, MarianTokenizer, M2M100Tokenizer) found");
 }
 
 }  // namespace transformers

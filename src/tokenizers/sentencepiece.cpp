@@ -155,6 +155,10 @@ SpmModel read_spm(const std::string& path) {
       Wire t{msg, 0, path};
       while (!t.done()) {
         const uint64_t g = t.varint(), f = g >> 3;
+        if (f == 44 && (g & 7) == 2) {
+          m.unk_surface = t.bytes();
+          continue;
+        }
         if ((g & 7) != 0) {
           t.skip(g & 7);
           continue;
@@ -175,6 +179,8 @@ SpmModel read_spm(const std::string& path) {
         const uint64_t g = n.varint();
         if ((g >> 3) == 2 && (g & 7) == 2) m.precompiled_charsmap = n.bytes();
         else if ((g >> 3) == 3 && (g & 7) == 0) m.add_dummy_prefix = n.varint() != 0;
+        else if ((g >> 3) == 4 && (g & 7) == 0) m.remove_extra_whitespaces = n.varint() != 0;
+        else if ((g >> 3) == 5 && (g & 7) == 0) m.escape_whitespaces = n.varint() != 0;
         else n.skip(g & 7);
       }
     } else {

@@ -20,7 +20,8 @@ struct SpmModel {
   bool byte_fallback = false;
   int64_t unk_id = 0, bos_id = 1, eos_id = 2, pad_id = -1;
   std::string precompiled_charsmap;  // raw bytes
-  bool add_dummy_prefix = true;
+  bool add_dummy_prefix = true, remove_extra_whitespaces = true, escape_whitespaces = true;
+  std::string unk_surface = " \xE2\x81\x87 ";  // what decode writes for the unknown piece
 };
 
 // TokenizerError naming the file for anything that is not a SentencePiece model.
@@ -30,6 +31,15 @@ SpmModel read_spm(const std::string& path);
 // or without "Fast") built from the model as v5's class does, or "" for a class we do not convert.
 // `cfg` is tokenizer_config.json (special tokens, add_bos_token / add_eos_token, legacy, extra_ids).
 std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_class, const Json& cfg);
+// The tokenizer.json text of the slow classes that keep SentencePiece next to their own vocab.json
+// (MarianTokenizer, M2M100Tokenizer): SentencePiece's encode with pieces looked up in `vocab`,
+// the class's special tokens and decode. `decode_spm` / `decode_vocab` are what decoding uses
+// (Marian's target side when its vocabularies are separate); "" for another class.
+std::string spm_vocab_tokenizer_json(const SpmModel& m, const Json& vocab, const std::string& tokenizer_class, const Json& cfg,
+                                     const SpmModel* decode_spm = nullptr, const Json* decode_vocab = nullptr);
+// M2M100's language codes ("m2m100" or "wmt21" from tokenizer_config's language_codes).
+std::vector<std::string> m2m100_language_codes(const std::string& set);
+
 // The vocabulary file name the class reads ("tokenizer.model", "spiece.model", ...), or "".
 std::string spm_vocab_file(const std::string& tokenizer_class);
 
