@@ -191,6 +191,32 @@ def make_slow_vocab_cases():
                 with open(os.path.join(d, "languages.json"), "w") as f:
                     json.dump(lines, f, indent=1)
             print(name, type(tok).__name__, len(tok), tok("Hello world!")["input_ids"])
+        make_language_cases(src_file)
+
+
+def make_language_cases(model_file):
+    """mBART / mBART-50 folders as save_pretrained writes them (tokenizer.json + tokenizer_config.json):
+    the class puts the source language's code after (mBART) or before (mBART-50) the text, whatever
+    tokenizer.json's own post-processor says. languages.json: inputs per src_lang, and token ids."""
+    import transformers as tf
+
+    for name, cls in [("mbart", "MBartTokenizer"), ("mbart50", "MBart50Tokenizer")]:
+        with tempfile.TemporaryDirectory() as tmp:
+            shutil.copy(model_file, os.path.join(tmp, "sentencepiece.bpe.model"))
+            with open(os.path.join(tmp, "tokenizer_config.json"), "w") as f:
+                json.dump({"tokenizer_class": cls}, f)
+            d = os.path.join(OUT, name)
+            tf.AutoTokenizer.from_pretrained(tmp).save_pretrained(d)
+        tok = tf.AutoTokenizer.from_pretrained(d)
+        lines = []
+        for lang in (None, "ro_RO", "de_DE", "en_XX"):
+            if lang:
+                tok.src_lang = lang
+            lines.append({"src_lang": lang, "ids": tok("Hello world!")["input_ids"], "pair": tok("Hello", "world")["input_ids"],
+                          "lang_id": tok.convert_tokens_to_ids(lang or "en_XX")})
+        with open(os.path.join(d, "languages.json"), "w") as f:
+            json.dump(lines, f, indent=1)
+        print(name, lines[1])
 
 
 if __name__ == "__main__":

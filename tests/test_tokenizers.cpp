@@ -339,6 +339,45 @@ TEST(Tokenizers, MarianAndM2M100SlowTokenizersMatchTransformers) {
   }
 }
 
+// Language codes: src_lang decides where the code goes (mBART after the text, mBART-50 and M2M100
+// before it), on load (tokenizer_config's src_lang over tokenizer.json's post-processor) and when
+// set; lang_id is what translation forces as the first generated token.
+TEST(Tokenizers, LanguageCodeTokenizersFollowSrcLang) {
+  for (const char* name : {"mbart", "mbart50", "m2m100"}) {
+    SCOPED_TRACE(name);
+    const std::string dir = fixture(std::string("spm/") + name);
+    auto tok = AutoTokenizer::from_pretrained(dir);
+    ASSERT_TRUE(tok->has_language_codes());
+    const Json lines = parse_json_file(dir + "/languages.json");
+    ASSERT_GE(lines.size(), 3u);
+    for (const Json& l : lines) {
+      const std::string lang = l["src_lang"].is_string() ? l["src_lang"].get<std::string>() : "";
+      if (!lang.empty()) tok->set_src_lang(lang);
+      EXPECT_EQ(tok->encode(l.value("text", std::string("Hello world!"))).ids, l["ids"].get<std::vector<int64_t>>()) << lang;
+      if (l.contains("pair")) {
+        const std::string b = "world";
+        EXPECT_EQ(tok->encode("Hello", &b).ids, l["pair"].get<std::vector<int64_t>>()) << lang;
+      }
+      if (!lang.empty()) {
+        EXPECT_EQ(tok->lang_id(lang), l["lang_id"].get<int64_t>());
+        EXPECT_EQ(*tok->src_lang(), lang);
+      }
+    }
+    EXPECT_THROW(tok->set_src_lang("xx_NOPE"), ValueError);
+    // tokenizer_config's src_lang wins over the post-processor saved in tokenizer.json.
+    if (std::string(name) != "m2m100") {
+      testutil::TempDir d;
+      std::filesystem::copy_file(dir + "/tokenizer.json", d / "tokenizer.json");
+      Json cfg = parse_json_file(dir + "/tokenizer_config.json");
+      cfg["src_lang"] = lines[2]["src_lang"];
+      std::ofstream(d / "tokenizer_config.json") << cfg.dump();
+      EXPECT_EQ(AutoTokenizer::from_pretrained(d.path.string())->encode("Hello world!").ids, lines[2]["ids"].get<std::vector<int64_t>>());
+    }
+  }
+  EXPECT_FALSE(AutoTokenizer::from_pretrained(fixture("spm/marian"))->has_language_codes());
+  EXPECT_THROW(AutoTokenizer::from_pretrained(fixture("spm/marian"))->set_src_lang("fr"), ValueError);
+}
+
 // encode_batch runs on every thread: the same encodings as one by one, and the error of the first
 // failing text.
 TEST(Tokenizers, BatchEncodeOnThreadsEqualsOneByOne) {

@@ -59,7 +59,7 @@ struct PaddingParams {
   std::string pad_token = "[PAD]";
 };
 
-namespace tok { struct Pipeline; }
+namespace tok { struct Pipeline; struct PostProcessor; }
 
 // One tokenizer.json, interpreted exactly as the Rust `tokenizers` library does.
 class Tokenizer {
@@ -90,9 +90,13 @@ class Tokenizer {
   void set_encode_special_tokens(bool v);
   // Tokens the post-processor adds for one sequence (pair=false) or two.
   size_t num_special_tokens_to_add(bool pair) const;
+  // Replaces this copy's post-processor (a tokenizer.json "post_processor" object), as transformers'
+  // classes do when their language or special tokens change; TokenizerError if it is malformed.
+  void set_post_processor(const std::string& json);
 
  private:
   std::shared_ptr<tok::Pipeline> p_;  // shared by copies; settings below are per copy
+  std::shared_ptr<tok::PostProcessor> post_;
   std::optional<TruncationParams> trunc_;
   std::optional<PaddingParams> pad_;
   bool encode_special_ = false;
@@ -171,6 +175,15 @@ class PreTrainedTokenizer {
   // encodes to a special token.
   std::vector<int64_t> get_prompt_ids(const std::string& text) const;
   const std::string& chat_template() const { return chat_template_; }
+  // Translation tokenizers with language codes (M2M100Tokenizer, MBartTokenizer, MBart50Tokenizer,
+  // NllbTokenizer): inputs carry the source language's token where the class puts it (src_lang's
+  // setter); lang_id gives a language's token id for forced_bos_token_id (get_lang_id /
+  // convert_tokens_to_ids). ValueError for an unknown language or a tokenizer without codes.
+  bool has_language_codes() const { return lang_.has_value(); }
+  void set_src_lang(const std::string& lang);
+  std::optional<std::string> src_lang() const;
+  std::optional<std::string> tgt_lang() const;  // tokenizer_config.json's, if any
+  int64_t lang_id(const std::string& lang) const;
   // Renders the chat template over `messages_json` (a JSON list of {role, content, ...}) the way
   // apply_chat_template(tokenize=False) does; TemplateError for template failures.
   std::string apply_chat_template(const std::string& messages_json, const ChatTemplateOptions& o = {}) const;
@@ -193,6 +206,12 @@ class PreTrainedTokenizer {
   };
   std::string ctc_decode(const std::vector<int64_t>& ids, bool skip_special) const;
   std::optional<CtcSettings> ctc_;  // Wav2Vec2CTCTokenizer
+  struct LanguageCodes {
+    bool prefix;                       // [code] $A [eos], else $A [eos, code]
+    std::string before, after;         // around the code in its token ("__en__" for M2M100)
+    std::string src, tgt;
+  };
+  std::optional<LanguageCodes> lang_;
   Tokenizer tok_;
   std::map<std::string, std::string> special_;
   int64_t model_max_length_ = static_cast<int64_t>(1e18);

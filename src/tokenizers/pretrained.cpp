@@ -31,6 +31,26 @@ bool returns_token_type_ids(const std::string& cls) {
   return false;
 }
 
+// The special tokens a tokenizer class defaults to when its files do not name them.
+std::vector<std::pair<std::string, std::string>> class_special_tokens(std::string cls) {
+  if (cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0) cls.resize(cls.size() - 4);
+  static const std::vector<std::pair<std::string, std::string>> fairseq = {
+      {"bos_token", "<s>"}, {"eos_token", "</s>"}, {"sep_token", "</s>"}, {"cls_token", "<s>"}, {"unk_token", "<unk>"}, {"pad_token", "<pad>"},
+      {"mask_token", "<mask>"}};
+  if (cls == "MarianTokenizer" || cls == "T5Tokenizer" || cls == "PegasusTokenizer")
+    return {{"eos_token", "</s>"}, {"unk_token", "<unk>"}, {"pad_token", "<pad>"}};
+  if (cls == "M2M100Tokenizer")
+    return {{"bos_token", "<s>"}, {"eos_token", "</s>"}, {"sep_token", "</s>"}, {"unk_token", "<unk>"}, {"pad_token", "<pad>"}};
+  if (cls == "LlamaTokenizer") return {{"bos_token", "<s>"}, {"eos_token", "</s>"}, {"unk_token", "<unk>"}};
+  if (cls == "AlbertTokenizer")
+    return {{"bos_token", "[CLS]"}, {"eos_token", "[SEP]"}, {"sep_token", "[SEP]"}, {"cls_token", "[CLS]"}, {"unk_token", "<unk>"},
+            {"pad_token", "<pad>"}, {"mask_token", "[MASK]"}};
+  if (cls == "XLMRobertaTokenizer" || cls == "CamembertTokenizer" || cls == "MBartTokenizer" || cls == "MBart50Tokenizer" ||
+      cls == "NllbTokenizer" || cls == "BartTokenizer" || cls == "RobertaTokenizer")
+    return fairseq;
+  return {};
+}
+
 std::optional<std::string> token_content(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
@@ -70,6 +90,17 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
     for (const char* n : kSpecialNames)
       if (cfg.contains(n))
         if (auto c = token_content(cfg[n])) t->special_[n] = *c;
+    // Then special_tokens_map.json, then the class's own defaults where the vocabulary has them.
+    const auto map_file = std::filesystem::path(folder) / "special_tokens_map.json";
+    if (!folder.empty() && std::filesystem::exists(map_file)) {
+      const Json m = parse_json_file(map_file.string());
+      if (m.is_object())
+        for (const char* n : kSpecialNames)
+          if (!t->special_.count(n) && m.contains(n))
+            if (auto c = token_content(m[n])) t->special_[n] = *c;
+    }
+    for (const auto& [n, c] : class_special_tokens(tok::jstring(cfg, "tokenizer_class", "")))
+      if (!t->special_.count(n) && t->tok_.token_to_id(c)) t->special_[n] = c;
     if (cfg.contains("model_max_length") && cfg["model_max_length"].is_number()) {
       const double m = cfg["model_max_length"].get<double>();
       t->model_max_length_ = m > 1e18 ? static_cast<int64_t>(1e18) : static_cast<int64_t>(m);
@@ -89,12 +120,59 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
     if (cls == "Wav2Vec2CTCTokenizer")
       t->ctc_ = CtcSettings{cfg.value("word_delimiter_token", std::string("|")), cfg.value("replace_word_delimiter_char", std::string(" ")),
                             cfg.value("do_lower_case", false)};
+    // Language-code classes rebuild the post-processor for src_lang on load, whatever tokenizer.json has.
+    std::string bare = cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0 ? cls.substr(0, cls.size() - 4) : cls;
+    std::optional<LanguageCodes> lc;
+    std::string def;
+    if (bare == "M2M100Tokenizer") lc = LanguageCodes{true, "__", "__", "", ""}, def = "en";
+    else if (bare == "MBartTokenizer") lc = LanguageCodes{false, "", "", "", ""}, def = "en_XX";
+    else if (bare == "MBart50Tokenizer") lc = LanguageCodes{true, "", "", "", ""}, def = "en_XX";
+    else if (bare == "NllbTokenizer") lc = LanguageCodes{!tok::jbool(cfg, "legacy_behaviour", false), "", "", "", ""}, def = "eng_Latn";
+    if (lc) {
+      if (cfg.contains("tgt_lang") && cfg["tgt_lang"].is_string()) lc->tgt = cfg["tgt_lang"].get<std::string>();
+      const bool given = cfg.contains("src_lang") && cfg["src_lang"].is_string();
+      const std::string src = given ? cfg["src_lang"].get<std::string>() : def;
+      t->lang_ = lc;
+      // A default code the vocabulary lacks leaves tokenizer.json's post-processor alone.
+      if (given || t->tok_.token_to_id(lc->before + src + lc->after)) t->set_src_lang(src);
+    }
   } catch (const Json::exception& e) {
     throw TokenizerError(where + ": " + e.what());
   }
   const auto chat = std::filesystem::path(folder) / "chat_template.jinja";
   if (std::filesystem::exists(chat)) t->chat_template_ = read_file(chat.string());
   return t;
+}
+
+int64_t PreTrainedTokenizer::lang_id(const std::string& lang) const {
+  if (!lang_) throw ValueError("this tokenizer has no language codes (M2M100, mBART, mBART-50 and NLLB tokenizers do)");
+  const std::string token = lang_->before + lang + lang_->after;
+  auto id = tok_.token_to_id(token);
+  if (!id) throw ValueError("unknown language '" + lang + "': the vocabulary has no token " + token);
+  return *id;
+}
+
+void PreTrainedTokenizer::set_src_lang(const std::string& lang) {
+  const int64_t code = lang_id(lang);
+  const std::string token = lang_->before + lang + lang_->after;
+  const auto eos = eos_token();
+  const auto eos_id = eos ? tok_.token_to_id(*eos) : std::nullopt;
+  if (!eos_id) throw ValueError("set_src_lang: the tokenizer has no eos_token in its vocabulary");
+  const std::string c = token + ":0", e = *eos + ":0";
+  const Json post = lang_->prefix ? tok::template_processing({c, "$A:0", e}, {c, "$A:0", "$B:0", e}, {{token, code}, {*eos, *eos_id}})
+                                  : tok::template_processing({"$A:0", e, c}, {"$A:0", "$B:0", e, c}, {{token, code}, {*eos, *eos_id}});
+  tok_.set_post_processor(post.dump());
+  lang_->src = lang;
+}
+
+std::optional<std::string> PreTrainedTokenizer::src_lang() const {
+  if (!lang_ || lang_->src.empty()) return std::nullopt;
+  return lang_->src;
+}
+
+std::optional<std::string> PreTrainedTokenizer::tgt_lang() const {
+  if (!lang_ || lang_->tgt.empty()) return std::nullopt;
+  return lang_->tgt;
 }
 
 std::vector<int64_t> PreTrainedTokenizer::get_prompt_ids(const std::string& text) const {
@@ -479,6 +557,7 @@ static std::string bytelevel_json_from_files(const std::string& vocab_path, cons
 std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::string& name, const TokenizerOptions& o) {
   auto cfg = cached_file(name, "tokenizer_config.json", o, false);
   cached_file(name, "chat_template.jinja", o, false);
+  cached_file(name, "special_tokens_map.json", o, false);
   if (auto tj = cached_file(name, "tokenizer.json", o, false)) return PreTrainedTokenizer::from_files(*tj, cfg ? *cfg : "");
   // No tokenizer.json: convert the slow tokenizer's files, as transformers' fallback chain does.
   if (auto vocab = cached_file(name, "vocab.txt", o, false)) {

@@ -407,15 +407,8 @@ std::string spm_vocab_tokenizer_json(const SpmModel& m, const Json& vocab, const
   }
   if (cfg.contains("additional_special_tokens") && cfg["additional_special_tokens"].is_array())
     for (const Json& t : cfg["additional_special_tokens"]) add(t.is_string() ? t.get<std::string>() : content_of(t, "content", ""));
-  if (m2m) {
-    std::string src = cfg.contains("src_lang") && cfg["src_lang"].is_string() ? cfg["src_lang"].get<std::string>() : "en";
-    const std::string lang = "__" + src + "__";
-    if (!extra.contains(lang)) throw TokenizerError(cls + ": unknown src_lang '" + src + "'");
-    post = template_processing({lang + ":0", "$A:0", eos + ":0"}, {lang + ":0", "$A:0", "$B:0", eos + ":0"},
-                               {{lang, extra[lang].get<int64_t>()}, {eos, special_ids[eos]}});
-  } else {
-    post = template_processing({"$A:0", eos + ":0"}, {"$A:0", "$B:0", eos + ":0"}, {{eos, special_ids[eos]}});
-  }
+  // M2M100's source-language prefix is PreTrainedTokenizer's (set_src_lang).
+  post = template_processing({"$A:0", eos + ":0"}, {"$A:0", "$B:0", eos + ":0"}, {{eos, special_ids[eos]}});
   Json model = {{"type", "SpmVocab"}, {"normalizer", normalizer_json(m)}, {"model", inner_model(m)}, {"vocab", vocab},
                 {"unk_token", unk}, {"language_codes", marian}, {"extra_tokens", extra}};
   if (decode_vocab) model["decode_vocab"] = *decode_vocab;

@@ -21,7 +21,7 @@ struct Pipeline {
   std::unique_ptr<Normalizer> normalizer;
   std::unique_ptr<PreTokenizer> pre_tokenizer;
   std::unique_ptr<Model> model;
-  std::unique_ptr<PostProcessor> post;
+  std::shared_ptr<PostProcessor> post;  // a Tokenizer may replace its own (set_post_processor)
   std::unique_ptr<Decoder> decoder;
   std::vector<AddedEntry> added;
   std::unordered_map<std::string, int64_t> added_ids;
@@ -318,6 +318,7 @@ Tokenizer Tokenizer::from_str(const std::string& text, const std::string& source
     }
     Tokenizer t;
     t.p_ = p;
+    t.post_ = p->post;
     t.trunc_ = t_trunc;
     t.pad_ = t_pad;
     return t;
@@ -334,7 +335,7 @@ Encoding Tokenizer::encode(const std::string& text, const std::string* pair, boo
   if (pair) b = p_->encode_one(*pair, 1, encode_special_);
   if (trunc_) {
     const auto& t = *trunc_;
-    const size_t added = add_special && p_->post ? p_->post->added_tokens(b.has_value()) : 0;
+    const size_t added = add_special && post_ ? post_->added_tokens(b.has_value()) : 0;
     if (static_cast<size_t>(t.max_length) < added) throw TokenizerError("truncation max_length is smaller than the special tokens to add");
     const size_t limit = static_cast<size_t>(t.max_length) - added;
     if (t.stride > 0 && static_cast<size_t>(t.stride) >= limit)
@@ -368,7 +369,7 @@ Encoding Tokenizer::encode(const std::string& text, const std::string* pair, boo
       }
     }
   }
-  Encoding out = tok::post_process(p_->post.get(), std::move(a), std::move(b), add_special);
+  Encoding out = tok::post_process(post_.get(), std::move(a), std::move(b), add_special);
   if (pad_ && pad_->length) {
     size_t target = static_cast<size_t>(*pad_->length);
     if (pad_->pad_to_multiple_of && *pad_->pad_to_multiple_of > 0) {
@@ -505,6 +506,10 @@ void Tokenizer::set_padding(std::optional<PaddingParams> p) { pad_ = std::move(p
 const std::optional<TruncationParams>& Tokenizer::truncation() const { return trunc_; }
 const std::optional<PaddingParams>& Tokenizer::padding() const { return pad_; }
 void Tokenizer::set_encode_special_tokens(bool v) { encode_special_ = v; }
-size_t Tokenizer::num_special_tokens_to_add(bool pair) const { return p_->post ? p_->post->added_tokens(pair) : 0; }
+size_t Tokenizer::num_special_tokens_to_add(bool pair) const { return post_ ? post_->added_tokens(pair) : 0; }
+
+void Tokenizer::set_post_processor(const std::string& json) {
+  post_ = tok::make_post_processor(parse_json(json, "post_processor"));
+}
 
 }  // namespace transformers
