@@ -130,6 +130,7 @@ def main():
     with open(os.path.join(root, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
     make_text2text(root, spread, dict(t5, vocab_size=237))
+    make_translation(root, spread, {k: v for k, v in bart.items() if k != "vocab_size"})
     make_whisper(root, spread)
     whisper_prompt_ids(root)
 
@@ -211,7 +212,7 @@ def make_text2text(root, spread, t5):
              "translation_en_to_de": {"prefix": "translate English to German: ", "max_length": 10}}
     torch.manual_seed(55)
     model = tf.T5ForConditionalGeneration(tf.T5Config(**t5, task_specific_params=tasks)).eval()
-    spread(model, 55)
+    spread(model, 21)
     model.save_pretrained(d)
     tok = tf.AutoTokenizer.from_pretrained(d)
     texts = ["the quick brown fox jumps over the lazy dog", "hello world"]
@@ -230,6 +231,63 @@ def make_text2text(root, spread, t5):
         json.dump({"texts": texts, "outputs": golden}, f, indent=1)
 
 
+def make_translation(root, spread, bart):
+    """Hub-layout translation folders: a tiny Marian over the Marian tokenizer files (source.spm,
+    target.spm, vocab.json) and a tiny M2M100 over M2M100's (sentencepiece.bpe.model, vocab.json), from
+    fixtures/spm. Goldens as transformers v4's TranslationPipeline computed them: M2M100 through
+    _build_translation_inputs (src_lang's code first, forced_bos_token_id = get_lang_id(tgt_lang)),
+    Marian straight; generate(max_new_tokens=8), decode with skip_special_tokens."""
+    import torch
+    import transformers as tf
+
+    texts = ["Hello world!", "The year 2024 had 366 days.", "naïve café"]
+    spm_dir = os.path.join(OUT, "spm")
+    cases = [
+        ("translation-marian", "marian", tf.MarianMTModel,
+         lambda n: tf.MarianConfig(**dict(bart, vocab_size=n, pad_token_id=n - 1, eos_token_id=0, decoder_start_token_id=n - 1,
+                                          forced_eos_token_id=0, scale_embedding=True)), []),
+        ("translation-m2m100", "m2m100", tf.M2M100ForConditionalGeneration,
+         lambda n: tf.M2M100Config(**dict(bart, vocab_size=n + 100, encoder_layerdrop=0.0, decoder_layerdrop=0.0, pad_token_id=1,
+                                          bos_token_id=0, eos_token_id=2, decoder_start_token_id=2)), [("fr", "de"), ("en", "zh")]),
+    ]
+    for name, tok_name, cls, config, langs in cases:
+        d = os.path.join(root, name)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        src = os.path.join(spm_dir, tok_name)
+        for f in os.listdir(src):
+            if f not in ("golden.jsonl", "languages.json", "config.json"):
+                shutil.copy(os.path.join(src, f), d)
+        tok = tf.AutoTokenizer.from_pretrained(src)
+        torch.manual_seed(21)
+        model = cls(config(len(tok.get_vocab()) if tok_name == "marian" else len(tok.encoder))).eval()
+        spread(model, 21)
+        model.save_pretrained(d)
+        golden = []
+        for pair in langs or [(None, None)]:
+            outs = []
+            for t in texts:
+                kw = {}
+                if pair[0]:
+                    tok.src_lang = pair[0]
+                    kw["forced_bos_token_id"] = tok.get_lang_id(pair[1])
+                enc = tok(t, return_tensors="pt")
+                with torch.no_grad():
+                    seq = model.generate(**enc, max_new_tokens=8, do_sample=False, **kw)
+                outs.append({"input_ids": enc["input_ids"][0].tolist(), "sequence": seq[0].tolist(),
+                             "translation_text": tok.decode(seq[0], skip_special_tokens=True)})
+            golden.append({"src_lang": pair[0], "tgt_lang": pair[1], "outputs": outs})
+        with open(os.path.join(d, "golden.json"), "w") as f:
+            json.dump({"texts": texts, "cases": golden}, f, indent=1, ensure_ascii=False)
+        print(name, golden[0]["outputs"][0])
+
+
 if __name__ == "__main__":
     ensure_venv()
-    main()
+    if sys.argv[1:] == ["translation"]:
+        import make_fixtures
+        make_translation(os.path.join(OUT, "seq2seq"), spread_weights,
+                         dict(d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
+                              encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=64))
+    else:
+        main()

@@ -159,6 +159,16 @@ TEST(Cli, GenerateAndRunForEncoderDecoders) {
   const auto g2 = nlohmann::json::parse(std::ifstream(tt + "/golden.json"));
   ASSERT_EQ(run(kCli + " run " + tt + " --task summarization \"" + g2["texts"][1].get<std::string>() + "\" 2>/dev/null", &out), 0) << out;
   EXPECT_EQ(out, g2["texts"][1].get<std::string>() + "\n  summary_text: " + g2["outputs"]["summarization"][1].get<std::string>() + "\n");
+
+  // Translation from a Hub-layout M2M100 folder (slow tokenizer files) between two languages.
+  const std::string mm = fixture("seq2seq/translation-m2m100");
+  const auto g3 = nlohmann::json::parse(std::ifstream(mm + "/golden.json"));
+  const auto& c3 = g3["cases"][1];
+  ASSERT_EQ(run(kCli + " run " + mm + " --task translation --src-lang " + c3["src_lang"].get<std::string>() + " --tgt-lang " +
+                    c3["tgt_lang"].get<std::string>() + " --max-new-tokens 8 \"" + g3["texts"][0].get<std::string>() + "\" 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out, g3["texts"][0].get<std::string>() + "\n  translation_text: " + c3["outputs"][0]["translation_text"].get<std::string>() + "\n");
+  EXPECT_EQ(run(kCli + " run " + mm + " --task translation hello 2>&1", &out), 1);
+  EXPECT_NE(out.find("src_lang"), std::string::npos) << out;
 }
 
 TEST(Cli, PreprocessAudio) {

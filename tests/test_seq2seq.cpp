@@ -157,6 +157,48 @@ TEST(Seq2Seq, Text2TextSummarizationAndTranslationPipelines) {
   EXPECT_THROW(Text2TextGenerationPipeline::from_pretrained(dir, "speech"), ValueError);
 }
 
+// Hub-layout translation folders whose tokenizers are slow SentencePiece classes (Marian, M2M100):
+// the inputs, generated sequences and translation_text as v4's TranslationPipeline gave them, with
+// M2M100's src_lang code first and tgt_lang forced as the first generated token.
+TEST(Seq2Seq, TranslationPipelineWithSlowTokenizersAndLanguages) {
+  for (const char* name : {"translation-marian", "translation-m2m100"}) {
+    SCOPED_TRACE(name);
+    const std::string dir = fixture(std::string("seq2seq/") + name);
+    const Json golden = parse_json_file(dir + "/golden.json");
+    const auto texts = golden["texts"].get<std::vector<std::string>>();
+    auto p = Text2TextGenerationPipeline::from_pretrained(dir, "translation");
+    for (const Json& c : golden["cases"]) {
+      std::vector<std::string> want;
+      const bool langs = c["src_lang"].is_string();
+      if (langs) p->set_languages(c["src_lang"], c["tgt_lang"]);
+      for (const Json& o : c["outputs"]) want.push_back(o["translation_text"]);
+      GenerationConfig g0;
+      g0.max_new_tokens = 8;
+      EXPECT_EQ((*p)(texts, g0), want);
+      for (size_t i = 0; i < texts.size(); ++i) {  // the pipeline has set src_lang
+        const Json& o = c["outputs"][i];
+        EXPECT_EQ(p->tokenizer().encode(texts[i]).ids, o["input_ids"].get<std::vector<int64_t>>());
+        GenerationConfig g;
+        g.max_new_tokens = 8;
+        if (langs) g.forced_bos_token_id = p->tokenizer().lang_id(c["tgt_lang"]);
+        const auto ids = o["input_ids"].get<std::vector<int64_t>>();
+        const auto seq = p->model().generate(Tensor::from_ints(ids, {1, static_cast<int64_t>(ids.size())}), g).sequences.to_ints();
+        EXPECT_EQ(seq, o["sequence"].get<std::vector<int64_t>>());
+      }
+    }
+  }
+  // M2M100 needs both languages; the task name can give them.
+  const std::string m2m = fixture("seq2seq/translation-m2m100");
+  GenerationConfig g;
+  g.max_new_tokens = 8;
+  EXPECT_THROW((*Text2TextGenerationPipeline::from_pretrained(m2m, "translation"))({"Hello"}, g), ValueError);
+  const Json golden = parse_json_file(m2m + "/golden.json");
+  EXPECT_EQ((*Text2TextGenerationPipeline::from_pretrained(m2m, "translation_fr_to_de"))({golden["texts"][0]}, g)[0],
+            golden["cases"][0]["outputs"][0]["translation_text"].get<std::string>());
+  auto bad = Text2TextGenerationPipeline::from_pretrained(m2m, "translation_fr_to_qq");
+  EXPECT_THROW((*bad)({"Hello"}, g), ValueError);
+}
+
 TEST(Seq2Seq, WhisperMatchesPython) {
   const std::string dir = fixture("seq2seq/whisper");
   for (bool reference : {false, true}) {

@@ -180,13 +180,18 @@ class Text2TextGenerationPipeline {
   // "generated_text", "summary_text" or "translation_text": Python's result key.
   const std::string& output_key() const { return key_; }
   const std::string& prefix() const { return prefix_; }
+  // Translation with a language-code tokenizer (M2M100, mBART, mBART-50, NLLB): inputs carry
+  // src_lang's code and generation starts with tgt_lang's (forced_bos_token_id), as
+  // _build_translation_inputs does; "translation_xx_to_yy" presets them. ValueError when such a
+  // tokenizer translates without both; other tokenizers ignore them.
+  void set_languages(const std::string& src_lang, const std::string& tgt_lang);
   PreTrainedModel& model() const { return *model_; }
   const PreTrainedTokenizer& tokenizer() const { return *tok_; }
 
  private:
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
-  std::string key_, prefix_;
+  std::string key_, prefix_, src_lang_, tgt_lang_;
   GenerationConfig task_params_;
 };
 

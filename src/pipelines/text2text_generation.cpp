@@ -14,6 +14,11 @@ std::unique_ptr<Text2TextGenerationPipeline> Text2TextGenerationPipeline::from_p
   else if (task == "summarization") p->key_ = "summary_text";
   else if (task == "translation" || task.rfind("translation_", 0) == 0) p->key_ = "translation_text";
   else throw ValueError("Text2TextGenerationPipeline: unknown task '" + task + "' (text2text-generation, summarization, translation_xx_to_yy)");
+  if (task.rfind("translation_", 0) == 0) {  // translation_xx_to_yy
+    const size_t to = task.find("_to_");
+    if (to == std::string::npos || to <= 12) throw ValueError("Text2TextGenerationPipeline: a translation task reads translation_xx_to_yy, not '" + task + "'");
+    p->src_lang_ = task.substr(12, to - 12), p->tgt_lang_ = task.substr(to + 4);
+  }
   p->model_ = AutoModelForSeq2SeqLM::from_pretrained(name, o);
   p->tok_ = load_tokenizer(name, o);
   const PretrainedConfig& c = p->model_->config();
@@ -34,8 +39,17 @@ std::unique_ptr<Text2TextGenerationPipeline> Text2TextGenerationPipeline::from_p
   return p;
 }
 
+void Text2TextGenerationPipeline::set_languages(const std::string& src_lang, const std::string& tgt_lang) {
+  src_lang_ = src_lang, tgt_lang_ = tgt_lang;
+}
+
 std::vector<std::string> Text2TextGenerationPipeline::operator()(const std::vector<std::string>& texts, const GenerationConfig& g) const {
-  const GenerationConfig merged = g.merged_over(task_params_);
+  GenerationConfig merged = g.merged_over(task_params_);
+  if (key_ == "translation_text" && tok_->has_language_codes()) {
+    if (src_lang_.empty() || tgt_lang_.empty()) throw ValueError("Translation requires a `src_lang` and a `tgt_lang` for this model");
+    tok_->set_src_lang(src_lang_);
+    if (!g.forced_bos_token_id) merged.forced_bos_token_id = tok_->lang_id(tgt_lang_);
+  }
   std::vector<std::string> out;
   for (const auto& text : texts) {
     const auto ids = tok_->encode(prefix_ + text).ids;

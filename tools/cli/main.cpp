@@ -166,7 +166,8 @@ struct GenFlags {
 };
 
 int cmd_run(const std::string& model_id, std::string task, const std::vector<std::string>& inputs, const std::string& agg,
-            int64_t top_k, const std::string& labels, double threshold, const GenFlags& gf, const AsrOptions& asr, const FromPretrainedOptions& o) {
+            int64_t top_k, const std::string& labels, double threshold, const GenFlags& gf, const AsrOptions& asr,
+            const std::pair<std::string, std::string>& langs, const FromPretrainedOptions& o) {
   if (inputs.empty()) throw ValueError("run: give at least one input (text, or a sound file for audio tasks)");
   if (task.empty()) {  // pick from config.architectures, like Python's pipeline(model=...)
     const std::string a = first_architecture(model_id, o);
@@ -277,6 +278,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     std::cout << inputs[0] << "\n  " << prompt << "\n  -> " << (templated ? p->chat(image, messages.dump(), g) : (*p)(image, prompt, g)) << "\n";
   } else if (task == "text2text-generation" || task == "summarization" || task.rfind("translation", 0) == 0) {
     auto p = Text2TextGenerationPipeline::from_pretrained(model_id, task, o);
+    if (!langs.first.empty() || !langs.second.empty()) p->set_languages(langs.first, langs.second);
     const auto out = (*p)(inputs, gf.config());
     const size_t per = out.size() / inputs.size();
     for (size_t i = 0; i < out.size(); ++i) {
@@ -671,6 +673,9 @@ int main(int argc, char** argv) {
   runc->add_option("--language", run_language, "automatic-speech-recognition (Whisper): language code or name, e.g. fr");
   runc->add_option("--speech-task", run_speech_task, "automatic-speech-recognition (Whisper): transcribe | translate");
   runc->add_option("--prompt", run_asr.prompt, "automatic-speech-recognition (Whisper): text the transcription follows (prompt_ids)");
+  std::pair<std::string, std::string> run_langs;
+  runc->add_option("--src-lang", run_langs.first, "translation (M2M100, mBART, NLLB): the input's language code, e.g. fr / fr_XX");
+  runc->add_option("--tgt-lang", run_langs.second, "translation (M2M100, mBART, NLLB): the language to translate into");
   add_hub_options(runc, ro);
 
   auto* gen = app.add_subcommand("generate", "generate() on input_ids from a safetensors file; writes sequences");
@@ -758,7 +763,7 @@ int main(int argc, char** argv) {
       if (run_flags.do_sample && run_top_k > 0) run_flags.top_k = run_top_k;
       if (!run_language.empty()) run_asr.generation.language = run_language;
       if (!run_speech_task.empty()) run_asr.generation.task = run_speech_task;
-      return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_threshold, run_flags, run_asr, ro);
+      return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_threshold, run_flags, run_asr, run_langs, ro);
     }
     if (app.got_subcommand("preprocess")) return cmd_preprocess(pre_id, pre_audio, pre_image, pre_backend, pre_out, pho);
     if (app.got_subcommand("generate")) return cmd_generate(gen_id, gen_class, gen_inputs, gen_out, gen_flags, go);
