@@ -30,13 +30,15 @@ CASES = [
     ("albert", "albert", "spiece.model", {"tokenizer_class": "AlbertTokenizer"}),
     ("camembert", "unigram", "sentencepiece.bpe.model", {"tokenizer_class": "CamembertTokenizer"}),
     ("albert-cased-accents", "albert", "spiece.model", {"tokenizer_class": "AlbertTokenizerFast", "do_lower_case": False, "keep_accents": True}),
+    ("mbart-spm", "unigram", "sentencepiece.bpe.model", {"tokenizer_class": "MBartTokenizer", "src_lang": "ro_RO"}),
+    ("mbart50-spm", "unigram", "sentencepiece.bpe.model", {"tokenizer_class": "MBart50Tokenizer"}),
 ]
 TARGET_CORPUS = ["Bonjour le monde !", "Le café est très bon.", "Das ist ein Haus.", "Wir sehen uns morgen früh.",
                  "Où est la bibliothèque ?", "Le chat noir dort sur la table de la cuisine.",
                  "Nous allons au marché avec les enfants demain.", "Die Katze schläft auf dem Tisch in der Küche."]
-SLOW_EXTRA = [">>fr<< Hello world", ">>de<<x >>fr<<", "a</s>b<unk>c<pad>", "Où est le café ?", "x </s> >>fr<< y", ">>zz<< unknown code",
+SLOW_EXTRA = ["ro_RO inside en_XX text<mask>", ">>fr<< Hello world", ">>de<<x >>fr<<", "a</s>b<unk>c<pad>", "Où est le café ?", "x </s> >>fr<< y", ">>zz<< unknown code",
               "__fr__ bonjour __de__", "<s> bos in text", "tab\there  and\u3000ideographic", "\u2581 meta \u2581"]
-EXTRA = ["<s> glued</s>and <unk>  spaced", "<extra_id_3> sentinel <extra_id_0>", "x <mask> y", "\u2581\u2581 x",
+EXTRA = ["ro_RO inside en_XX text<mask>", "<s> glued</s>and <unk>  spaced", "<extra_id_3> sentinel <extra_id_0>", "x <mask> y", "\u2581\u2581 x",
          "``Quoted'' [MASK] and [CLS]x[SEP] Ünïcödé"]
 
 

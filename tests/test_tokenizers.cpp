@@ -275,7 +275,7 @@ TEST(Tokenizers, SplitSpecialTokensEncodesThemAsText) {
 // SentencePiece-only folders (fixtures/spm, scripts/make_spm_fixtures.py): AutoTokenizer converts
 // the *.model file as transformers v5's LlamaTokenizer / T5Tokenizer / XLMRobertaTokenizer do.
 TEST(Tokenizers, SentencePieceModelFilesConvertLikeTransformers) {
-  for (const char* name : {"llama", "llama-bos-legacy", "t5", "xlmr", "albert", "albert-cased-accents", "camembert", "json-add-eos"}) {
+  for (const char* name : {"llama", "llama-bos-legacy", "t5", "xlmr", "albert", "albert-cased-accents", "camembert", "mbart-spm", "mbart50-spm", "json-add-eos"}) {
     SCOPED_TRACE(name);
     const auto tok = AutoTokenizer::from_pretrained(fixture(std::string("spm/") + name));
     int n = 0, failures = 0;

@@ -580,7 +580,7 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
       static const std::map<std::string, std::string> by_type = {
           {"t5", "T5Tokenizer"},           {"mt5", "T5Tokenizer"},         {"llama", "LlamaTokenizer"},
           {"xlm-roberta", "XLMRobertaTokenizer"}, {"albert", "AlbertTokenizer"}, {"camembert", "CamembertTokenizer"},
-          {"marian", "MarianTokenizer"},   {"m2m_100", "M2M100Tokenizer"}};
+          {"marian", "MarianTokenizer"},   {"m2m_100", "M2M100Tokenizer"}, {"mbart", "MBartTokenizer"}};
       auto it = by_type.find(parse_json_file(*mc).value("model_type", ""));
       if (it != by_type.end()) spm_cls = it->second;
     }
@@ -625,7 +625,7 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
   }
   throw OSError("Could not load tokenizer from " + name +
                 ": no tokenizer.json, vocab.json+merges.txt, vocab.txt or a SentencePiece model of a class we convert (LlamaTokenizer, "
-                "T5Tokenizer, XLMRobertaTokenizer, AlbertTokenizer, CamembertTokenizer, DebertaV2Tokenizer, MarianTokenizer, M2M100Tokenizer) found");
+                "T5Tokenizer, XLMRobertaTokenizer, AlbertTokenizer, CamembertTokenizer, MBartTokenizer, MBart50Tokenizer, DebertaV2Tokenizer, MarianTokenizer, M2M100Tokenizer) found");
 }
 
 }  // namespace transformers

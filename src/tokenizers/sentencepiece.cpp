@@ -191,6 +191,16 @@ SpmModel read_spm(const std::string& path) {
   return m;
 }
 
+std::vector<std::string> mbart_language_codes(bool mbart50) {
+  std::vector<std::string> codes = {"ar_AR", "cs_CZ", "de_DE", "en_XX", "es_XX", "et_EE", "fi_FI", "fr_XX", "gu_IN", "hi_IN", "it_IT", "ja_XX", "kk_KZ",
+                                    "ko_KR", "lt_LT", "lv_LV", "my_MM", "ne_NP", "nl_XX", "ro_RO", "ru_RU", "si_LK", "tr_TR", "vi_VN", "zh_CN"};
+  if (mbart50)
+    for (const char* c : {"af_ZA", "az_AZ", "bn_IN", "fa_IR", "he_IL", "hr_HR", "id_ID", "ka_GE", "km_KH", "mk_MK", "ml_IN", "mn_MN", "mr_IN", "pl_PL",
+                          "ps_AF", "pt_XX", "sv_SE", "sw_KE", "ta_IN", "te_IN", "th_TH", "tl_XX", "uk_UA", "ur_PK", "xh_ZA", "gl_ES", "sl_SI"})
+      codes.push_back(c);
+  return codes;
+}
+
 std::string spm_vocab_file(const std::string& tokenizer_class) {
   const std::string c = strip_fast(tokenizer_class);
   if (c == "LlamaTokenizer") return "tokenizer.model";
@@ -198,6 +208,7 @@ std::string spm_vocab_file(const std::string& tokenizer_class) {
   if (c == "XLMRobertaTokenizer") return "sentencepiece.bpe.model";
   if (c == "AlbertTokenizer") return "spiece.model";
   if (c == "CamembertTokenizer") return "sentencepiece.bpe.model";
+  if (c == "MBartTokenizer" || c == "MBart50Tokenizer") return "sentencepiece.bpe.model";
   return "";
 }
 
@@ -208,11 +219,15 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
   std::vector<std::pair<std::string, float>> vocab;
   std::vector<std::string> extra;  // T5's sentinels, ascending
   int64_t unk_id = 0;
-  if (cls == "XLMRobertaTokenizer") {
-    // fairseq's ids: <s> <pad> </s> <unk>, the pieces after the model's first three, then <mask>.
-    vocab = {{special(cfg, "bos_token", "<s>"), 0.0f}, {special(cfg, "pad_token", "<pad>"), 0.0f}, {special(cfg, "eos_token", "</s>"), 0.0f},
-             {special(cfg, "unk_token", "<unk>"), 0.0f}};
+  const bool mbart = cls == "MBartTokenizer" || cls == "MBart50Tokenizer";
+  const std::vector<std::string> langs = mbart ? mbart_language_codes(cls == "MBart50Tokenizer") : std::vector<std::string>{};
+  if (cls == "XLMRobertaTokenizer" || mbart) {
+    // fairseq's ids: <s> <pad> </s> <unk>, the pieces after the model's first three, (mBART's
+    // language codes,) then <mask>.
+    vocab = {{special(cfg, mbart ? "cls_token" : "bos_token", "<s>"), 0.0f}, {special(cfg, "pad_token", "<pad>"), 0.0f},
+             {special(cfg, "eos_token", "</s>"), 0.0f}, {special(cfg, "unk_token", "<unk>"), 0.0f}};
     for (size_t i = 3; i < m.pieces.size(); ++i) vocab.emplace_back(m.pieces[i].piece, m.pieces[i].score);
+    for (const std::string& l : langs) vocab.emplace_back(l, 0.0f);
     vocab.emplace_back(special(cfg, "mask_token", "<mask>"), 0.0f);
     unk_id = 3;
   } else if (cls == "CamembertTokenizer") {
@@ -260,10 +275,11 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
   for (const SpmPiece& p : m.pieces)
     if (p.type == 3 || p.type == 4) add(p.piece, p.type == 3);
   for (const auto& t : extra) add(t, true);
+  for (const auto& t : langs) add(t, true);
   if (cfg.contains("additional_special_tokens") && cfg["additional_special_tokens"].is_array())
     for (const Json& t : cfg["additional_special_tokens"])
       if (auto c = t.is_string() ? t.get<std::string>() : t.value("content", std::string()); !c.empty()) add(c, true);
-  if (cls == "CamembertTokenizer")  // its mask token swallows the space before it
+  if (cls == "CamembertTokenizer" || mbart)  // the mask token swallows the space before it
     for (auto& [id, a] : added)
       if (a["content"] == mask) a["lstrip"] = true;
   Json added_list = Json::array();
@@ -311,6 +327,15 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
   const std::string scheme = t5 || cfg.value("add_prefix_space", true) ? "always" : "never";
   const Json metaspace = {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", scheme}, {"split", true}};
   j["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers", Json::array({{{"type", "WhitespaceSplit"}}, metaspace})}};
+  if (cls == "MBartTokenizer") j["normalizer"] = nullptr;  // v5's MBartTokenizer drops the charsmap
+  if (cls == "MBart50Tokenizer") {
+    // The charsmap then runs of spaces to one, and Metaspace alone splits.
+    Json norms = Json::array();
+    if (!m.precompiled_charsmap.empty()) norms.push_back(precompiled);
+    norms.push_back({{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}});
+    j["normalizer"] = {{"type", "Sequence"}, {"normalizers", norms}};
+    j["pre_tokenizer"] = metaspace;
+  }
   j["decoder"] = metaspace;
   if (albert) {
     // The template names "[CLS]" / "[SEP]" whatever the class's tokens are called, with their ids.

@@ -37,6 +37,8 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
 // (Marian's target side when its vocabularies are separate); "" for another class.
 std::string spm_vocab_tokenizer_json(const SpmModel& m, const Json& vocab, const std::string& tokenizer_class, const Json& cfg,
                                      const SpmModel* decode_spm = nullptr, const Json* decode_vocab = nullptr);
+// mBART's language codes (its 25, or mBART-50's 52), in vocabulary order.
+std::vector<std::string> mbart_language_codes(bool mbart50);
 // M2M100's language codes ("m2m100" or "wmt21" from tokenizer_config's language_codes).
 std::vector<std::string> m2m100_language_codes(const std::string& set);
 
