@@ -36,8 +36,30 @@ random.seed(0)
 words = " ".join(CORPUS).split()
 open(sys.argv[1], "w").write("\n".join(" ".join(random.choice(words) for _ in range(random.randint(5, 40))) for _ in range(40000)))
 PY
-"$BUILD"/bench/bench_tokenizer "$TK/qwen3/tokenizer.json" "$TK/corpus.txt"
-"$PY" bench/tokenizer_bench.py "$TK/qwen3/tokenizer.json" "$TK/corpus.txt"
+# A 250k-entry byte-level BPE (every entry the merge of two earlier ones) for the load-time row.
+[ -f "$TK/bpe250k/tokenizer.json" ] || "$PY" - "$TK/bpe250k" <<'PY'
+import os, random, sys
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+from tokenizers.pre_tokenizers import ByteLevel
+random.seed(0)
+alphabet = ByteLevel.alphabet()
+vocab = {c: i for i, c in enumerate(sorted(alphabet))}
+tokens, merges = list(vocab), []
+while len(vocab) < 250000:
+    a, b = random.choice(tokens[-5000:] if random.random() < 0.3 else tokens), random.choice(tokens[:2000])
+    if len(a) + len(b) > 16 or a + b in vocab:
+        continue
+    vocab[a + b] = len(vocab)
+    tokens.append(a + b)
+    merges.append((a, b))
+tok = Tokenizer(models.BPE(vocab, merges))
+tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+tok.decoder = decoders.ByteLevel()
+os.makedirs(sys.argv[1], exist_ok=True)
+tok.save(os.path.join(sys.argv[1], "tokenizer.json"))
+PY
+"$BUILD"/bench/bench_tokenizer "$TK/qwen3/tokenizer.json" "$TK/corpus.txt" "$TK/bpe250k/tokenizer.json"
+"$PY" bench/tokenizer_bench.py "$TK/qwen3/tokenizer.json" "$TK/corpus.txt" "$TK/bpe250k/tokenizer.json"
 echo "== from_pretrained of a 1.46 GB bf16 checkpoint (dtype matches: mmap, no copy)"
 "$BUILD"/bench/bench_load /tmp/tcpp-bench-1gb
 "$BUILD"/bench/bench_load /tmp/tcpp-bench-1gb

@@ -154,6 +154,34 @@ TEST(Tokenizers, BadInput) {
                                       "model": {"type": "WordLevel", "vocab": {"a": 0}, "unk_token": "a"}})"),
                TokenizerError);
   EXPECT_THROW(Tokenizer::from_file("/nonexistent/tokenizer.json"), OSError);
+  // model.vocab / model.merges are read outside the JSON tree; their malformed entries still fail
+  // as TokenizerErrors naming the model, and well-formed ones load.
+  for (const char* bad : {R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": "1"}, "merges": []}})",
+                          R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1.5}, "merges": []}})",
+                          R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": {"x": 1}}, "merges": []}})",
+                          R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a  b"]}})",
+                          R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [["a", "b", "c"]]}})",
+                          R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [["a", 1]]}})",
+                          R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": [null]}})",
+                          R"({"model": {"type": "Unigram", "vocab": [["a", -1.0], ["b"]]}})",
+                          R"({"model": {"type": "Unigram", "vocab": [["a", -1.0], [2, -1.0]]}})",
+                          R"({"model": {"type": "Unigram", "vocab": [["a", -1.0], [["b", -1.0]]]}})",
+                          R"({"model": {"type": "WordPiece", "vocab": {"a": null}}})"}) {
+    try {
+      Tokenizer::from_str(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const TokenizerError& e) {
+      const std::string what = e.what();
+      EXPECT_TRUE(what.find("BPE") != std::string::npos || what.find("Unigram") != std::string::npos || what.find("WordPiece") != std::string::npos)
+          << what;
+    }
+  }
+  Tokenizer bpe = Tokenizer::from_str(R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2, "abb": 3},
+                                                     "merges": ["#version: 0.2", "a b", ["ab", "b"]]}})");
+  EXPECT_EQ(bpe.encode("abb").ids, std::vector<int64_t>({3}));
+  EXPECT_EQ(bpe.get_vocab_size(), 4u);
+  Tokenizer uni = Tokenizer::from_str(R"({"model": {"type": "Unigram", "unk_id": 0, "vocab": [["<unk>", 0], ["a", -1], ["ab", -1.5], ["b", -1]]}})");
+  EXPECT_EQ(uni.encode("ab").ids, std::vector<int64_t>({2}));
   // Unknown ids are dropped on decode, as in Python.
   EXPECT_EQ(tok.decode({101, 999999, 102}, true), "");
 }

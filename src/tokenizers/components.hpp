@@ -74,13 +74,25 @@ class CharsMap {
 
 std::unique_ptr<Normalizer> make_normalizer(const Json& j);
 std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& j);
-std::unique_ptr<Model> make_model(const Json& j);
+// A tokenizer.json's model.vocab and model.merges, read into flat tables instead of the JSON tree
+// (which keeps them as empty containers of their kind); `error` is the first malformed entry, for
+// the model to raise under its name.
+struct ModelTables {
+  bool vocab_object = false, vocab_array = false, has_merges = false;
+  std::vector<std::pair<std::string, int64_t>> vocab;           // {"piece": id, ...}
+  std::vector<std::pair<std::string, double>> scores;          // [["piece", score], ...]
+  std::vector<std::pair<std::string, std::string>> merges;      // "a b" or ["a", "b"]
+  std::string error;
+};
+Json parse_tokenizer_json(const std::string& text, const std::string& source, ModelTables& tables);
+// `tables` (moved from) stand in for the vocab / merges of `j` when given.
+std::unique_ptr<Model> make_model(const Json& j, ModelTables* tables = nullptr);
 std::unique_ptr<PostProcessor> make_post_processor(const Json& j);
 std::unique_ptr<Decoder> make_decoder(const Json& j);
 // Our own component types for the slow SentencePiece classes (MarianTokenizer, M2M100Tokenizer):
 // "SpmVocab" runs SentencePiece's encode (its normalizer and model) and maps pieces through
 // vocab.json; "SpmDecoder" is the class's convert_tokens_to_string over SentencePiece's decode.
-std::unique_ptr<Model> make_spm_vocab_model(const Json& j);
+std::unique_ptr<Model> make_spm_vocab_model(const Json& j, ModelTables* tables);
 std::unique_ptr<Decoder> make_spm_decoder(const Json& j);
 
 // A TemplateProcessing object: items "$A:0", "$B:1" or "<token>:type", and the special tokens' ids.

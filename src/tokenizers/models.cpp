@@ -28,7 +28,18 @@ struct VocabModel : Model {
   }
   size_t vocab_size() const override { return vocab_.size(); }
   std::map<std::string, int64_t> vocab() const override { return {vocab_.begin(), vocab_.end()}; }
-  void load_vocab(const Json& v, const char* where) {
+  void load_vocab(const Json& v, ModelTables* t, const char* where) {
+    if (t && t->vocab_object) {
+      if (!t->error.empty()) throw TokenizerError(std::string(where) + ": " + t->error);
+      vocab_.reserve(t->vocab.size());
+      rev_.reserve(t->vocab.size());
+      for (auto& [piece, id] : t->vocab) {
+        auto [it, fresh] = vocab_.insert_or_assign(std::move(piece), id);
+        rev_[id] = it->first;
+      }
+      t->vocab.clear();
+      return;
+    }
     if (!v.is_object()) throw TokenizerError(std::string(where) + ": vocab must be an object");
     for (auto it = v.begin(); it != v.end(); ++it) {
       if (!it.value().is_number_integer()) throw TokenizerError(std::string(where) + ": vocab id of '" + it.key() + "' is not an integer");
@@ -332,7 +343,7 @@ struct Unigram : Model {
 
 }  // namespace
 
-std::unique_ptr<Model> make_model(const Json& j) {
+std::unique_ptr<Model> make_model(const Json& j, ModelTables* tables) {
   if (!j.is_object()) throw TokenizerError("tokenizer.json: 'model' must be an object");
   std::string type = jstring(j, "type", "");
   if (type.empty()) {  // old files: infer from the fields
@@ -341,34 +352,43 @@ std::unique_ptr<Model> make_model(const Json& j) {
     else if (j.contains("vocab") && j["vocab"].is_array()) type = "Unigram";
     else type = "WordLevel";
   }
-  if (type == "SpmVocab") return make_spm_vocab_model(j);
+  if (type == "SpmVocab") return make_spm_vocab_model(j, tables);
   if (type == "BPE") {
     auto m = std::make_unique<BPE>();
-    m->load_vocab(jfield(j, "vocab", "BPE"), "BPE");
+    m->load_vocab(jfield(j, "vocab", "BPE"), tables, "BPE");
     if (j.contains("unk_token") && j["unk_token"].is_string()) m->unk = j["unk_token"].get<std::string>();
     m->prefix = jstring(j, "continuing_subword_prefix", "");
     m->suffix = jstring(j, "end_of_word_suffix", "");
     m->fuse_unk = jbool(j, "fuse_unk", false);
     m->byte_fallback = jbool(j, "byte_fallback", false);
     m->ignore_merges = jbool(j, "ignore_merges", false);
-    int64_t rank = 0;
-    for (const auto& mj : jfield(j, "merges", "BPE")) {
-      std::string a, b;
-      if (mj.is_string()) {
-        const std::string s = mj.get<std::string>();
-        if (s.rfind("#version", 0) == 0) continue;
-        const auto sp = s.find(' ');
-        if (sp == std::string::npos || s.find(' ', sp + 1) != std::string::npos)
-          throw TokenizerError("BPE: merge '" + s + "' must be two tokens separated by one space");
-        a = s.substr(0, sp);
-        b = s.substr(sp + 1);
-      } else if (mj.is_array() && mj.size() == 2 && mj[0].is_string() && mj[1].is_string()) {
-        a = mj[0].get<std::string>();
-        b = mj[1].get<std::string>();
-      } else {
-        throw TokenizerError("BPE: invalid merge entry " + mj.dump());
+    // The pairs, from the tables or the tree.
+    std::vector<std::pair<std::string, std::string>> pairs;
+    if (tables && tables->has_merges) {
+      if (!tables->error.empty()) throw TokenizerError("BPE: " + tables->error);
+      pairs = std::move(tables->merges);
+    } else {
+      for (const auto& mj : jfield(j, "merges", "BPE")) {
+        if (mj.is_string()) {
+          const std::string s = mj.get<std::string>();
+          if (s.rfind("#version", 0) == 0) continue;
+          const auto sp = s.find(' ');
+          if (sp == std::string::npos || s.find(' ', sp + 1) != std::string::npos)
+            throw TokenizerError("BPE: merge '" + s + "' must be two tokens separated by one space");
+          pairs.emplace_back(s.substr(0, sp), s.substr(sp + 1));
+        } else if (mj.is_array() && mj.size() == 2 && mj[0].is_string() && mj[1].is_string()) {
+          pairs.emplace_back(mj[0].get<std::string>(), mj[1].get<std::string>());
+        } else {
+          throw TokenizerError("BPE: invalid merge entry " + mj.dump());
+        }
       }
-      const std::string merged = a + (b.rfind(m->prefix, 0) == 0 ? b.substr(m->prefix.size()) : b);
+    }
+    int64_t rank = 0;
+    std::string merged;
+    for (const auto& [a, b] : pairs) {
+      merged.assign(a);
+      if (b.rfind(m->prefix, 0) == 0) merged.append(b, m->prefix.size());
+      else merged.append(b);
       auto ia = m->token_to_id(a), ib = m->token_to_id(b), im = m->token_to_id(merged);
       if (!ia || !ib || !im) throw TokenizerError("BPE: merge '" + a + " " + b + "' uses tokens missing from the vocabulary");
       if (rank >= INT32_MAX || *im > INT32_MAX) throw TokenizerError("BPE: vocabulary or merge list too large");
@@ -378,7 +398,7 @@ std::unique_ptr<Model> make_model(const Json& j) {
   }
   if (type == "WordPiece") {
     auto m = std::make_unique<WordPiece>();
-    m->load_vocab(jfield(j, "vocab", "WordPiece"), "WordPiece");
+    m->load_vocab(jfield(j, "vocab", "WordPiece"), tables, "WordPiece");
     m->unk = jstring(j, "unk_token", "[UNK]");
     m->prefix = jstring(j, "continuing_subword_prefix", "##");
     if (j.contains("max_input_chars_per_word") && j["max_input_chars_per_word"].is_number_unsigned())
@@ -387,24 +407,33 @@ std::unique_ptr<Model> make_model(const Json& j) {
   }
   if (type == "WordLevel") {
     auto m = std::make_unique<WordLevel>();
-    m->load_vocab(jfield(j, "vocab", "WordLevel"), "WordLevel");
+    m->load_vocab(jfield(j, "vocab", "WordLevel"), tables, "WordLevel");
     m->unk = jstring(j, "unk_token", "<unk>");
     return m;
   }
   if (type == "Unigram") {
     auto m = std::make_unique<Unigram>();
     const Json& v = jfield(j, "vocab", "Unigram");
-    if (!v.is_array()) throw TokenizerError("Unigram: vocab must be a list of [piece, score]");
+    std::vector<std::pair<std::string, double>> entries;
+    if (tables && tables->vocab_array) {
+      if (!tables->error.empty()) throw TokenizerError("Unigram: " + tables->error);
+      entries = std::move(tables->scores);
+    } else {
+      if (!v.is_array()) throw TokenizerError("Unigram: vocab must be a list of [piece, score]");
+      for (const auto& e : v) {
+        if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_number())
+          throw TokenizerError("Unigram: invalid vocab entry " + e.dump());
+        entries.emplace_back(e[0].get<std::string>(), e[1].get<double>());
+      }
+    }
     m->min_score = std::numeric_limits<double>::infinity();
-    for (const auto& e : v) {
-      if (!e.is_array() || e.size() != 2 || !e[0].is_string() || !e[1].is_number())
-        throw TokenizerError("Unigram: invalid vocab entry " + e.dump());
-      const std::string p = e[0].get<std::string>();
-      const double s = e[1].get<double>();
+    m->index.reserve(entries.size());
+    m->pieces.reserve(entries.size());
+    for (auto& [p, s] : entries) {
       m->index.emplace(p, static_cast<int64_t>(m->pieces.size()));
-      m->pieces.emplace_back(p, s);
       m->min_score = std::min(m->min_score, s);
       m->max_piece_bytes = std::max(m->max_piece_bytes, p.size());
+      m->pieces.emplace_back(std::move(p), s);
     }
     if (j.contains("unk_id") && j["unk_id"].is_number_integer()) {
       m->unk_id = j["unk_id"].get<int64_t>();

@@ -305,7 +305,7 @@ std::string content_of(const Json& cfg, const char* key, const std::string& def)
 
 }  // namespace
 
-std::unique_ptr<Model> make_spm_vocab_model(const Json& j) {
+std::unique_ptr<Model> make_spm_vocab_model(const Json& j, ModelTables* tables) {
   auto m = std::make_unique<SpmVocab>();
   m->norm = normalizer_from(jfield(j, "normalizer", "SpmVocab"));
   m->inner = make_model(jfield(j, "model", "SpmVocab"));
@@ -313,12 +313,20 @@ std::unique_ptr<Model> make_spm_vocab_model(const Json& j) {
   if (j["model"].contains("unk_id") && j["model"]["unk_id"].is_number_integer()) m->inner_unk = j["model"]["unk_id"].get<int64_t>();
   else if (auto id = m->inner->token_to_id(inner_unk)) m->inner_unk = *id;
   m->language_codes = jbool(j, "language_codes", false);
-  const Json& v = jfield(j, "vocab", "SpmVocab");
-  if (!v.is_object()) throw TokenizerError("SpmVocab: vocab must be an object");
-  for (auto& [piece, id] : v.items()) {
-    if (!id.is_number_integer()) throw TokenizerError("SpmVocab: the id of '" + piece + "' is not an integer");
-    m->ids[piece] = id.get<int64_t>();
-    m->pieces[id.get<int64_t>()] = piece;
+  if (tables && tables->vocab_object) {
+    if (!tables->error.empty()) throw TokenizerError("SpmVocab: " + tables->error);
+    for (auto& [piece, id] : tables->vocab) {
+      m->pieces[id] = piece;
+      m->ids[std::move(piece)] = id;
+    }
+  } else {
+    const Json& v = jfield(j, "vocab", "SpmVocab");
+    if (!v.is_object()) throw TokenizerError("SpmVocab: vocab must be an object");
+    for (auto& [piece, id] : v.items()) {
+      if (!id.is_number_integer()) throw TokenizerError("SpmVocab: the id of '" + piece + "' is not an integer");
+      m->ids[piece] = id.get<int64_t>();
+      m->pieces[id.get<int64_t>()] = piece;
+    }
   }
   if (j.contains("decode_vocab") && j["decode_vocab"].is_object()) {
     m->pieces.clear();

@@ -279,7 +279,8 @@ using tok::Pipeline;
 Tokenizer Tokenizer::from_file(const std::string& path) { return from_str(read_file(path), path); }
 
 Tokenizer Tokenizer::from_str(const std::string& text, const std::string& source) {
-  Json j = parse_json(text, source);
+  tok::ModelTables tables;
+  Json j = tok::parse_tokenizer_json(text, source, tables);
   try {
     if (!j.is_object()) throw TokenizerError("not a JSON object");
     if (j.contains("version") && j["version"] != "1.0") throw TokenizerError("unsupported version " + j["version"].dump());
@@ -288,7 +289,7 @@ Tokenizer Tokenizer::from_str(const std::string& text, const std::string& source
     std::optional<PaddingParams> t_pad;
     p->normalizer = tok::make_normalizer(j.value("normalizer", Json()));
     p->pre_tokenizer = tok::make_pre_tokenizer(j.value("pre_tokenizer", Json()));
-    p->model = tok::make_model(tok::jfield(j, "model", "tokenizer.json"));
+    p->model = tok::make_model(tok::jfield(j, "model", "tokenizer.json"), &tables);
     p->post = tok::make_post_processor(j.value("post_processor", Json()));
     p->decoder = tok::make_decoder(j.value("decoder", Json()));
     if (j.contains("added_tokens") && j["added_tokens"].is_array())
