@@ -1,5 +1,6 @@
 // Chat templates rendered byte for byte as transformers' apply_chat_template(tokenize=False).
 #include <fstream>
+#include <set>
 
 #include "io/json.hpp"
 #include "test_util.hpp"
@@ -46,6 +47,45 @@ TEST(ChatTemplate, MatchesTransformers) {
     EXPECT_EQ(tok->apply_chat_template(msgs.dump(), o), c["expected"].get<std::string>());
   }
   EXPECT_GE(n, 10);
+}
+
+// 69 published templates — Llama 3.1 / 3.2 / 3.3, Gemma 2 and 4, Mistral Nemo / Small 3.2 /
+// Ministral / Devstral, Phi-3.5, DeepSeek V3.1 / V3.2 / R1, gpt-oss, SmolLM3, Qwen 2.5 / 3 / QwQ /
+// Coder, Granite, Hermes, Command R, Kimi, GLM, MiniMax, ... (scripts/make_chat_fixtures.py takes
+// them from llama-cpp-python's sdist) on plain, system, thinking and tool-calling conversations:
+// byte-identical to apply_chat_template, and an error wherever Python raises.
+TEST(ChatTemplate, RealTemplatesMatchTransformers) {
+  std::ifstream f(fixture("chat/real_templates.json"));
+  const nlohmann::ordered_json all = nlohmann::ordered_json::parse(f);
+  testutil::TempDir d;
+  std::ofstream(d / "tokenizer.json") << R"({"model": {"type": "WordLevel", "vocab": {"<unk>": 0}, "unk_token": "<unk>"}})";
+  std::ofstream(d / "tokenizer_config.json") << R"({"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>", "unk_token": "<unk>"})";
+  auto tok = PreTrainedTokenizer::from_files(d / "tokenizer.json", d / "tokenizer_config.json");
+  int n = 0, failures = 0;
+  std::set<std::string> names;
+  for (const auto& c : all["cases"]) {
+    const std::string name = c["template"];
+    names.insert(name);
+    ChatTemplateOptions o;
+    o.chat_template = all["templates"][name].get<std::string>();
+    o.add_generation_prompt = c["add_generation_prompt"];
+    if (!c["tools"].is_null()) o.tools_json = c["tools"].dump();
+    for (auto& [k, v] : c["kwargs"].items()) o.kwargs[k] = v.dump();
+    ++n;
+    std::string got, err;
+    try {
+      got = tok->apply_chat_template(c["messages"].dump(), o);
+    } catch (const TemplateError& e) {
+      err = e.what();
+    }
+    const bool ok = c["error"].is_null() ? err.empty() && got == c["expected"].get<std::string>() : !err.empty();
+    if (!ok && ++failures <= 8)
+      ADD_FAILURE() << name << " case " << n << (c["error"].is_null() ? "" : " (Python: " + c["error"].get<std::string>() + ")")
+                    << (err.empty() ? "" : "\n error: " + err) << "\n got:\n" << got << "\n want:\n"
+                    << (c["expected"].is_null() ? "" : c["expected"].get<std::string>());
+  }
+  EXPECT_EQ(failures, 0) << "of " << n;
+  EXPECT_GE(names.size(), 20u);
 }
 
 TEST(ChatTemplate, HostileTemplatesAreTypedErrors) {

@@ -1,6 +1,7 @@
 // Randomized hostile input: arbitrary bytes and random Unicode through every tokenizer, and
 // random template fragments through the Jinja interpreter. Typed errors are fine; a crash, a
 // sanitizer report or an untyped exception is not.
+#include <cstdlib>
 #include <random>
 
 #include "test_util.hpp"
@@ -47,6 +48,40 @@ TEST(Robustness, TokenizersSurviveRandomText) {
       (void)tok.decode(ids, true);
     }
   }
+}
+
+// Every filter and test on every kind of value, with no, one and two arguments: a result or a
+// TemplateError, never another exception or a bad read (ASan watches).
+TEST(Robustness, JinjaFiltersAndTestsOnEveryKindOfValue) {
+  static const char* filters[] = {"length", "count", "tojson", "trim", "string", "upper", "lower", "title", "capitalize", "replace", "int",
+                                  "float", "default", "d", "first", "last", "min", "max", "sum", "list", "join", "items", "dictsort", "map",
+                                  "select", "reject", "selectattr", "rejectattr", "indent", "abs", "unique", "reverse", "safe", "escape",
+                                  "e", "sort", "batch", "round", "wordcount", "center", "format", "groupby", "attr", "striptags"};
+  static const char* tests[] = {"defined", "undefined", "none", "number", "string", "integer", "iterable", "sequence", "mapping", "even",
+                                "odd", "divisibleby", "in", "eq", "ne", "lt", "true", "false", "boolean", "callable", "sameas", "equalto"};
+  static const char* values[] = {"none", "nope", "1", "-2.5", "true", "'héllo'", "''", "[1, 'a', none]", "[]", "{'k': 1, 'j': [2]}",
+                                 "messages", "messages | selectattr('role')", "range(3)", "('a' | safe)"};
+  static const char* args[] = {"", "()", "(1)", "('x', 'y')", "(attribute='role')", "(none, 2, 3)"};
+  jinja::Dict ctx{{"messages", jinja::Value(jinja::List{jinja::Value(jinja::Dict{{"role", jinja::Value("user")}, {"content", jinja::Value("hi")}})})}};
+  int rendered = 0, refused = 0;
+  auto run = [&](const std::string& src) {
+    if (std::getenv("TCPP_TRACE_JINJA")) std::fprintf(stderr, "%s\n", src.c_str());
+    try {
+      jinja::Template t(src);
+      (void)t.render(ctx);
+      ++rendered;
+    } catch (const TemplateError&) {
+      ++refused;
+    }
+  };
+  for (const char* v : values)
+    for (const char* a : args) {
+      for (const char* f : filters) run(std::string("{{ (") + v + ") | " + f + a + " }}");
+      for (const char* t : tests) run(std::string("{{ (") + v + ") is " + t + a + " }}");
+      run(std::string("{% for x in (") + v + ") %}{{ x }}{% endfor %}{{ (" + v + ")[0] }}");
+    }
+  EXPECT_GT(rendered, 500);
+  EXPECT_GT(refused, 100);
 }
 
 TEST(Robustness, JinjaSurvivesRandomTemplates) {

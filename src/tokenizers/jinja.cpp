@@ -8,6 +8,7 @@
 #include <ctime>
 #include <sstream>
 
+#include "tokenizers/unicode.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::jinja {
@@ -112,6 +113,7 @@ void json_str(std::string& out, const std::string& s) {
 
 // Python json.dumps(x, ensure_ascii=False, indent=indent), default separators.
 void to_json(std::string& out, const Value& v, int indent, int depth) {
+  if (v.kind == Value::ListV && v.generator) fail("Object of type generator is not JSON serializable");
   auto nl = [&](int d) {
     if (indent < 0) return;
     out += '\n';
@@ -158,7 +160,7 @@ bool truthy(const Value& v) {
     case Value::Int: return v.i != 0;
     case Value::Float: return v.f != 0;
     case Value::Str: return !v.s.empty();
-    case Value::ListV: return !v.list->empty();
+    case Value::ListV: return v.generator || !v.list->empty();
     case Value::DictV: return !v.dict->empty() || v.is_namespace;
     case Value::FuncV: return true;
   }
@@ -222,9 +224,19 @@ std::vector<Tok> lex(std::string src) {
       open = src.find('{', open + 1);
     if (open + 1 >= src.size()) open = std::string::npos;
     std::string text = src.substr(pos, open == std::string::npos ? std::string::npos : open - pos);
-    if (strip_next) text.erase(0, text.find_first_not_of(" \t\r\n") == std::string::npos ? text.size() : text.find_first_not_of(" \t\r\n"));
-    else if (trim_newline && !text.empty() && text[0] == '\n') text.erase(0, 1);
-    else if (trim_newline && text.size() > 1 && text[0] == '\r' && text[1] == '\n') text.erase(0, 2);
+    // Jinja's line_starting: the previous tag's match (with the whitespace it swallowed) ended a line.
+    bool line_starting = pos == 0;
+    if (strip_next) {
+      const size_t k = text.find_first_not_of(" \t\r\n") == std::string::npos ? text.size() : text.find_first_not_of(" \t\r\n");
+      line_starting = k > 0 && text[k - 1] == '\n';
+      text.erase(0, k);
+    } else if (trim_newline && !text.empty() && text[0] == '\n') {
+      text.erase(0, 1);
+      line_starting = true;
+    } else if (trim_newline && text.size() > 1 && text[0] == '\r' && text[1] == '\n') {
+      text.erase(0, 2);
+      line_starting = true;
+    }
     strip_next = trim_newline = false;
     if (open == std::string::npos) {
       if (!text.empty()) out.push_back({Tok::Text, text, line});
@@ -239,7 +251,7 @@ std::vector<Tok> lex(std::string src) {
     } else if (!plus && (kind == '%' || kind == '#')) {  // lstrip_blocks
       const size_t nlp = text.find_last_of('\n');
       const std::string tail = text.substr(nlp == std::string::npos ? 0 : nlp + 1);
-      const bool line_start = nlp != std::string::npos || (out.empty() && pos == 0) || (pos > 0 && src[pos - 1] == '\n');
+      const bool line_start = nlp != std::string::npos || line_starting;
       if (line_start && tail.find_first_not_of(" \t") == std::string::npos) text.erase(text.size() - tail.size());
     }
     if (!text.empty()) out.push_back({Tok::Text, text, line});
@@ -784,6 +796,25 @@ struct Interp {
   Value eval(const ExprP& e);
   void exec(const std::vector<NodeP>& body);
 
+  // Python's ordering of two values: numbers with numbers, strings by code point; else an error.
+  static int order(const Value& a, const Value& b) {
+    auto numeric = [](const Value& v) { return v.kind == Value::Int || v.kind == Value::Float || v.kind == Value::Bool; };
+    if (numeric(a) && numeric(b)) {
+      auto d = [](const Value& v) { return v.kind == Value::Float ? v.f : v.kind == Value::Bool ? double(v.b) : double(v.i); };
+      return d(a) < d(b) ? -1 : d(a) > d(b) ? 1 : 0;
+    }
+    if (a.kind == Value::Str && b.kind == Value::Str) return a.s.compare(b.s) < 0 ? -1 : a.s == b.s ? 0 : 1;
+    fail("cannot compare " + str(a, true) + " and " + str(b, true));
+  }
+  // The items a filter iterates: a list's, a dict's keys, a string's characters; undefined is empty.
+  static List items_of(const Value& v, const std::string& what) {
+    List l;
+    if (v.kind == Value::ListV) return *v.list;
+    if (v.kind == Value::DictV) for (const auto& [k, x] : *v.dict) l.emplace_back(k);
+    else if (v.kind == Value::Str) for (char32_t c : tok::utf8_decode(v.s)) l.emplace_back(tok::utf8_encode(c));
+    else if (v.kind != Value::Undefined) fail(what + " of a value that is not iterable");
+    return l;
+  }
   static int64_t as_int(const Value& v, const char* what) {
     if (v.kind == Value::Int) return v.i;
     if (v.kind == Value::Bool) return v.b;
@@ -802,6 +833,7 @@ struct Interp {
   }
 
   Value index(const Value& obj, const Value& key) {
+    if (obj.kind == Value::ListV && obj.generator) fail("'generator' object is not subscriptable");
     if (obj.kind == Value::ListV || obj.kind == Value::Str) {
       const int64_t n = obj.kind == Value::ListV ? static_cast<int64_t>(obj.list->size()) : static_cast<int64_t>(obj.s.size());
       int64_t k = as_int(key, "index");
@@ -823,6 +855,20 @@ struct Interp {
   bool test(const std::string& name, const Value& v, const Args& args);
   Value call_macro(const NodeP& m, const Args& args, const Kwargs& kw);
 };
+
+// markupsafe.escape: what Markup does to the plain text added to it.
+std::string html_escape(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    if (c == '&') r += "&amp;";
+    else if (c == '<') r += "&lt;";
+    else if (c == '>') r += "&gt;";
+    else if (c == '\'') r += "&#39;";
+    else if (c == '"') r += "&#34;";
+    else r += c;
+  }
+  return r;
+}
 
 std::string strip_chars(const std::string& s, const std::string& chars, bool left, bool right) {
   size_t b = 0, e = s.size();
@@ -968,6 +1014,7 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
     return nullptr;
   };
   if (n == "length" || n == "count") {
+    if (v.kind == Value::ListV && v.generator) fail("object of type 'generator' has no len()");
     if (v.kind == Value::ListV) return Value(static_cast<int64_t>(v.list->size()));
     if (v.kind == Value::DictV) return Value(static_cast<int64_t>(v.dict->size()));
     if (v.kind == Value::Str) {
@@ -994,32 +1041,66 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
     if (v.kind == Value::Str) try { return Value(static_cast<int64_t>(std::stoll(v.s))); } catch (...) { return Value(int64_t{0}); }
     return Value(v.kind == Value::Float ? static_cast<int64_t>(v.f) : as_int(v, "int"));
   }
-  if (n == "float") return Value(v.kind == Value::Int ? double(v.i) : v.kind == Value::Str ? std::stod(v.s) : v.f);
+  if (n == "float") {  // jinja2: 0.0 for what does not convert
+    if (v.kind == Value::Int || v.kind == Value::Bool) return Value(double(as_int(v, "float")));
+    if (v.kind == Value::Float) return v;
+    if (v.kind == Value::Str) {
+      char* end = nullptr;
+      const std::string t = strip_chars(v.s, "", true, true);
+      const double d = std::strtod(t.c_str(), &end);
+      if (!t.empty() && end == t.c_str() + t.size()) return Value(d);
+    }
+    return Value(0.0);
+  }
   if (n == "default" || n == "d") {
     const bool boolean = a.size() > 1 && truthy(a[1]);
     if (v.kind == Value::Undefined || (boolean && !truthy(v))) return a.empty() ? Value("") : a[0];
     return v;
   }
   if (n == "first" || n == "last") {
-    if (v.kind == Value::ListV) return v.list->empty() ? Value() : (n == "first" ? v.list->front() : v.list->back());
-    if (v.kind == Value::Str) return v.s.empty() ? Value() : Value(std::string(1, n == "first" ? v.s.front() : v.s.back()));
-    fail(n + " of a non-sequence");
+    const List l = items_of(v, n);
+    return l.empty() ? Value() : (n == "first" ? l.front() : l.back());
   }
-  if (n == "list") {
-    if (v.kind == Value::ListV) return v;
-    List l;
-    if (v.kind == Value::DictV) for (const auto& [k, x] : *v.dict) l.emplace_back(k);
-    else if (v.kind == Value::Str) for (char c : v.s) l.emplace_back(std::string(1, c));
-    return Value(l);
+  if (n == "min" || n == "max") {  // case-insensitive unless case_sensitive=true, optionally by attribute
+    const Value* by = kwarg("attribute");
+    const Value* cs = kwarg("case_sensitive");
+    const bool sensitive = (cs && truthy(*cs)) || (!a.empty() && truthy(a[0]));
+    const List l = items_of(v, n);
+    auto key = [&](const Value& x) {
+      Value k = by ? attr(x, by->s) : x;
+      if (!sensitive && k.kind == Value::Str) k = Value(tok::lower_str(k.s));
+      return k;
+    };
+    const Value* best = nullptr;
+    for (const Value& x : l)
+      if (!best || (n == "min" ? order(key(x), key(*best)) < 0 : order(key(x), key(*best)) > 0)) best = &x;
+    return best ? *best : Value();
   }
+  if (n == "sum") {
+    const Value* by = kwarg("attribute");
+    Value total = kwarg("start") ? *kwarg("start") : a.size() > 1 ? a[1] : Value(int64_t{0});
+    if (!by && !a.empty() && a[0].kind == Value::Str) by = &a[0];
+    for (const Value& x : items_of(v, n)) {
+      const Value y = by ? attr(x, by->s) : x;
+      if (total.kind == Value::Float || y.kind == Value::Float) total = Value((total.kind == Value::Float ? total.f : double(as_int(total, "sum"))) + (y.kind == Value::Float ? y.f : double(as_int(y, "sum"))));
+      else total = Value(as_int(total, "sum") + as_int(y, "sum"));
+    }
+    return total;
+  }
+  if (n == "list") return Value(items_of(v, n));
   if (n == "join") {
     const std::string sep = a.empty() ? "" : str(a[0]);
     std::string r;
-    if (v.kind != Value::ListV) fail("join of a non-list");
-    for (size_t k = 0; k < v.list->size(); ++k) r += (k ? sep : "") + str((*v.list)[k]);
+    if (v.kind != Value::ListV && v.kind != Value::DictV && v.kind != Value::Str) fail("join of a value that is not iterable");
+    const List l = items_of(v, n);
+    for (size_t k = 0; k < l.size(); ++k) r += (k ? sep : "") + str(l[k]);
     return Value(r);
   }
-  if (n == "items") return (*method(v, "items").fn)({}, {});
+  if (n == "items") {
+    if (v.kind == Value::Undefined) return Value(List{});
+    if (v.kind != Value::DictV) fail("Can only get item pairs from a mapping.");
+    return (*method(v, "items").fn)({}, {});
+  }
   if (n == "dictsort") {
     if (v.kind != Value::DictV) fail("dictsort of a non-dict");
     Dict d = *v.dict;
@@ -1029,9 +1110,13 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
     return Value(l);
   }
   if (n == "map" || n == "selectattr" || n == "rejectattr" || n == "select" || n == "reject") {
-    if (v.kind != Value::ListV) fail(n + " of a non-list");
     List r;
-    for (const Value& x : *v.list) {
+    if (!truthy(v)) {  // jinja2 checks `if seq:` first: none gives nothing
+      Value g(r);
+      g.generator = true;
+      return g;
+    }
+    for (const Value& x : items_of(v, n)) {
       if (n == "map") {
         if (const Value* at = kwarg("attribute")) r.push_back(attr(x, at->s));
         else if (!a.empty()) r.push_back(filter(a[0].s, x, Args(a.begin() + 1, a.end()), {}));
@@ -1043,7 +1128,9 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
       bool ok = a.size() > t ? test(a[t].s, subject, Args(a.begin() + static_cast<long>(t) + 1, a.end())) : truthy(subject);
       if ((n == "selectattr" || n == "select") == ok) r.push_back(x);
     }
-    return Value(r);
+    Value g(r);
+    g.generator = true;
+    return g;
   }
   if (n == "indent") {
     const int64_t w = a.empty() ? 4 : as_int(a[0], "indent");
@@ -1061,16 +1148,24 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
   if (n == "abs") return v.kind == Value::Float ? Value(std::fabs(v.f)) : Value(static_cast<int64_t>(std::llabs(as_int(v, "abs"))));
   if (n == "unique") {
     List r;
-    for (const Value& x : *v.list)
+    for (const Value& x : items_of(v, n))
       if (std::none_of(r.begin(), r.end(), [&](const Value& y) { return equal(x, y); })) r.push_back(x);
     return Value(r);
   }
   if (n == "reverse") {
-    if (v.kind == Value::Str) return Value(std::string(v.s.rbegin(), v.s.rend()));
-    List r(v.list->rbegin(), v.list->rend());
-    return Value(r);
+    List r = items_of(v, n);
+    std::reverse(r.begin(), r.end());
+    if (v.kind != Value::Str) return Value(r);
+    std::string s;
+    for (const Value& c : r) s += c.s;
+    return Value(s);
   }
-  if (n == "safe" || n == "e" || n == "escape") return v;
+  if (n == "safe" || n == "e" || n == "escape") {
+    if (v.kind == Value::Str && v.safe) return v;
+    Value m(n == "safe" ? str(v) : html_escape(str(v)));
+    m.safe = true;
+    return m;
+  }
   fail("unknown filter '" + n + "'");
 }
 
@@ -1184,7 +1279,12 @@ Value Interp::eval(const ExprP& e) {
         else if (b.kind != Value::Undefined && b.kind != Value::None) fail("'in' on a value that is not a container");
         return Value(op == "in" ? r : !r);
       }
-      if (op == "+" && a.kind == Value::Str && b.kind == Value::Str) return Value(a.s + b.s);
+      if (op == "+" && a.kind == Value::Str && b.kind == Value::Str) {
+        if (!a.safe && !b.safe) return Value(a.s + b.s);
+        Value m((a.safe ? a.s : html_escape(a.s)) + (b.safe ? b.s : html_escape(b.s)));  // Markup.__add__ / __radd__
+        m.safe = true;
+        return m;
+      }
       if (op == "+" && a.kind == Value::ListV && b.kind == Value::ListV) {
         List l = *a.list;
         l.insert(l.end(), b.list->begin(), b.list->end());
@@ -1198,15 +1298,7 @@ Value Interp::eval(const ExprP& e) {
       const bool num = (a.kind == Value::Int || a.kind == Value::Float || a.kind == Value::Bool) &&
                        (b.kind == Value::Int || b.kind == Value::Float || b.kind == Value::Bool);
       if (op == "<" || op == ">" || op == "<=" || op == ">=") {
-        int c;
-        if (num) {
-          const double x = a.kind == Value::Float ? a.f : double(as_int(a, "")), y = b.kind == Value::Float ? b.f : double(as_int(b, ""));
-          c = x < y ? -1 : x > y ? 1 : 0;
-        } else if (a.kind == Value::Str && b.kind == Value::Str) {
-          c = a.s.compare(b.s);
-        } else {
-          fail("cannot compare " + str(a, true) + " and " + str(b, true));
-        }
+        const int c = order(a, b);
         return Value(op == "<" ? c < 0 : op == ">" ? c > 0 : op == "<=" ? c <= 0 : c >= 0);
       }
       if (!num) fail("unsupported operand types for " + op + ": " + str(a, true) + " and " + str(b, true));
@@ -1290,8 +1382,9 @@ void Interp::exec(const std::vector<NodeP>& body) {
         List items;
         if (seq.kind == Value::ListV) items = *seq.list;
         else if (seq.kind == Value::DictV) for (const auto& [k, v] : *seq.dict) items.emplace_back(k);
-        else if (seq.kind == Value::Str) for (char c : seq.s) items.emplace_back(std::string(1, c));
-        else if (seq.kind != Value::Undefined && seq.kind != Value::None) fail("for loop over a value that is not iterable");
+        else if (seq.kind == Value::Str) for (char32_t c : tok::utf8_decode(seq.s)) items.emplace_back(tok::utf8_encode(c));  // by character
+        else if (seq.kind == Value::None) fail("'NoneType' object is not iterable");  // jinja2's TypeError
+        else if (seq.kind != Value::Undefined) fail("for loop over a value that is not iterable");
         scope.frames.emplace_back();
         auto bind = [&](const Value& item) {
           if (n->targets.size() == 1) {

@@ -30,6 +30,8 @@ struct Value {
   std::shared_ptr<Dict> dict;
   std::shared_ptr<Func> fn;
   bool is_namespace = false;
+  bool safe = false;  // a markupsafe.Markup string (|safe, |escape): adding plain text to it escapes that text
+  bool generator = false;  // a list that is a Python generator (map, select, ...): no len, index or JSON; always true
 
   Value() = default;
   static Value none() { Value v; v.kind = None; return v; }
