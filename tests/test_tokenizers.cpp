@@ -406,6 +406,30 @@ TEST(Tokenizers, LanguageCodeTokenizersFollowSrcLang) {
   EXPECT_THROW(AutoTokenizer::from_pretrained(fixture("spm/marian"))->set_src_lang("fr"), ValueError);
 }
 
+// The normalizers' quick check never claims a text is in a form when it is not: every code point,
+// alone and after starters that characters compose onto (Latin, Indic, Sinhala, Myanmar, Balinese
+// vowels, Hangul), for all four forms.
+TEST(Tokenizers, NormalizationQuickCheckIsNeverWrong) {
+  const char32_t starters[] = {U'e', U'A', 0x09C7, 0x0B47, 0x0BC6, 0x0CC6, 0x0D46, 0x0DD9, 0x1025, 0x1B05, 0xAC00, 0x110B, 0x11131, 0x11347};
+  size_t claimed = 0;
+  for (auto form : {tok::NormForm::NFC, tok::NormForm::NFD, tok::NormForm::NFKC, tok::NormForm::NFKD})
+    for (char32_t c = 0x80; c < 0x110000; ++c) {
+      if ((c >= 0xD800 && c < 0xE000) || (c >= 0xE000 && c < 0xF900) || c >= 0xF0000 || (c >= 0x20000 && c < 0x2F800) ||
+          (c >= 0x30000 && c < 0xE0000))
+        continue;  // surrogates; private use and CJK ideograph blocks: uniform, covered by their edges
+      const std::string one = tok::utf8_encode(c);
+      if (!tok::normalization_invariant(one, form)) continue;
+      ++claimed;
+      ASSERT_EQ(tok::normalize(std::u32string(1, c), form), std::u32string(1, c)) << std::hex << uint32_t(c);
+      for (char32_t p : starters) {
+        const std::u32string two{p, c};
+        if (tok::normalization_invariant(tok::utf8_encode(p) + one, form))
+          ASSERT_EQ(tok::normalize(two, form), two) << std::hex << uint32_t(p) << " " << uint32_t(c);
+      }
+    }
+  EXPECT_GT(claimed, 100000u);
+}
+
 // encode_batch runs on every thread: the same encodings as one by one, and the error of the first
 // failing text.
 TEST(Tokenizers, BatchEncodeOnThreadsEqualsOneByOne) {

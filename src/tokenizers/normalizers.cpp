@@ -85,11 +85,8 @@ struct UnicodeNorm : Normalizer {
   NormForm form;
   explicit UnicodeNorm(NormForm f) : form(f) {}
   void normalize(NormalizedString& s) const override {
-    // ASCII is invariant under every normalization form; NFC also leaves everything below U+0300
-    // (no combining marks, Latin-1 precomposed) as it is.
-    const std::string& t = s.normalized;
-    const unsigned char limit = form == NormForm::NFC ? 0xCC : 0x80;  // lead bytes below U+0300
-    if (std::all_of(t.begin(), t.end(), [&](char c) { return static_cast<unsigned char>(c) < limit; })) return;
+    // Most text is already in the form: a per-character quick check skips the normalizer.
+    if (tok::normalization_invariant(s.normalized, form)) return;
     const std::vector<Ch> in = s.chars();
     std::u32string all;
     for (const Ch& ch : in) all += ch.c;

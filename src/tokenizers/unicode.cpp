@@ -246,6 +246,29 @@ std::string upper_str(const std::string& s) {
   return out;
 }
 
+bool normalization_invariant(const std::string& utf8, NormForm f) {
+  const bool compat = f == NormForm::NFKC || f == NormForm::NFKD, decompose = f == NormForm::NFD || f == NormForm::NFKD;
+  for (size_t i = 0; i < utf8.size();) {
+    const auto b = static_cast<unsigned char>(utf8[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    utf8proc_int32_t c;
+    const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data() + i), static_cast<utf8proc_ssize_t>(utf8.size() - i), &c);
+    if (n <= 0) return false;
+    i += static_cast<size_t>(n);
+    if (!decompose && !compat && c < 0x300) continue;  // Latin-1 and friends: precomposed, nothing composes onto them alone
+    if ((c >= 0x1100 && c < 0x1200) || (c >= 0xA960 && c < 0xA980) || (c >= 0xD7B0 && c < 0xD800)) return false;  // jamo
+    if (decompose && c >= 0xAC00 && c <= 0xD7A3) return false;  // Hangul syllables decompose
+    const utf8proc_property_t* p = utf8proc_get_property(c);
+    if (p->combining_class != 0) return false;
+    if (p->decomp_seqindex != UINT16_MAX && (compat || p->decomp_type == 0)) return false;
+    if (!decompose && p->comb_index != UINT16_MAX && p->comb_index >= 0x8000) return false;  // composes onto a starter
+  }
+  return true;
+}
+
 std::u32string normalize(const std::u32string& s, NormForm f) {
   if (s.empty()) return s;
   std::string in;

@@ -38,5 +38,9 @@ int unicode_script(char32_t c);
 enum class NormForm { NFC, NFD, NFKC, NFKD };
 // Normalizes one character sequence; used per char cluster by the normalizers.
 std::u32string normalize(const std::u32string& s, NormForm f);
+// True when `utf8` is certainly unchanged by the form: every character a starter with no
+// decomposition the form applies, none that composes onto what precedes it, no Hangul jamo (a
+// quick check; false means "run the normalizer").
+bool normalization_invariant(const std::string& utf8, NormForm f);
 
 }  // namespace transformers::tok
