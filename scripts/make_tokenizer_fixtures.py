@@ -197,6 +197,42 @@ def main():
     print("tokenizer fixtures written to", OUT)
 
 
+NORMALIZATION_TEXTS = [
+    "\u1112\u1161\u11ab\u1100\u116e\u11a8\u110b\u1165", "x \u1112\u1161\u11ab x", "\uac00\u11a8 \uac00", "e\u0301\u0323 q\u0323\u0307",
+    "\u212b \u00c5\u030a A\u030a", "\ufb01ne \u2460 \uff46\uff55\uff4c\uff4c \u3300", "\u09c7\u09be \u0b47\u0b3e \u0bc6\u0bbe \u1025\u102e",
+    "  spaced  e\u0301  ", "\uf900\uf901 \u2126 \u0958", "x\u0301\u0301\u0301y", "caf\u00e9 cafe\u0301 CAFE\u0301!",
+]
+
+
+def write_normalization():
+    """Unicode normalizers with alignments: each normalized character is one token (Split on "."),
+    and the Whitespace pre-tokenizer over the same normalized text; tokens, offsets and ids from the
+    tokenizers library (tokenizers/normalization.json)."""
+    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers
+    cases = []
+    for form in ("NFC", "NFD", "NFKC", "NFKD"):
+        norm = getattr(normalizers, form)()
+        chars = sorted({c for t in NORMALIZATION_TEXTS for c in norm.normalize_str(t)})
+        words = sorted({w for t in NORMALIZATION_TEXTS for w in norm.normalize_str(t).split()})
+        for pre_name, pre in (("chars", pre_tokenizers.Split(Regex("."), "isolated")), ("Whitespace", pre_tokenizers.Whitespace())):
+            vocab = {"<unk>": 0, **{c: i + 1 for i, c in enumerate(chars)}}
+            if pre_name == "Whitespace":
+                vocab = {"<unk>": 0, **{w: i + 1 for i, w in enumerate(words[:len(words) // 2])}}
+            tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+            tok.normalizer = norm
+            tok.pre_tokenizer = pre
+            for text in NORMALIZATION_TEXTS:
+                e = tok.encode(text)
+                cases.append({"tokenizer": tok.to_str(), "text": text, "ids": e.ids, "tokens": e.tokens, "offsets": [list(o) for o in e.offsets]})
+    with open(os.path.join(OUT, "normalization.json"), "w", encoding="utf-8") as f:
+        json.dump(cases, f, ensure_ascii=False, indent=0)
+    print(len(cases), "normalization cases")
+
+
 if __name__ == "__main__":
     make_fixtures.ensure_venv()
-    main()
+    if sys.argv[1:] == ["normalization"]:
+        write_normalization()
+    else:
+        main()
+        write_normalization()

@@ -406,6 +406,24 @@ TEST(Tokenizers, LanguageCodeTokenizersFollowSrcLang) {
   EXPECT_THROW(AutoTokenizer::from_pretrained(fixture("spm/marian"))->set_src_lang("fr"), ValueError);
 }
 
+// NFC / NFD / NFKC / NFKD with alignments (decomposed Hangul composing, Indic and Myanmar vowel
+// compositions, reordered marks, singletons, ligatures) per character and under the Whitespace
+// pre-tokenizer: tokens and offsets as the tokenizers library gives them.
+TEST(Tokenizers, UnicodeNormalizersAlignLikeTokenizers) {
+  const Json cases = parse_json_file(fixture("tokenizers/normalization.json"));
+  int failures = 0;
+  for (const Json& c : cases) {
+    const Tokenizer tok = Tokenizer::from_str(c["tokenizer"].get<std::string>());
+    const Encoding e = tok.encode(c["text"].get<std::string>());
+    const Json got = to_json(e);
+    if ((got["ids"] != c["ids"] || got["tokens"] != c["tokens"] || got["offsets"] != c["offsets"]) && ++failures <= 5)
+      ADD_FAILURE() << parse_json(c["tokenizer"].get<std::string>(), "t")["normalizer"].dump() << " '" << c["text"].get<std::string>()
+                    << "': got " << got["tokens"].dump() << " " << got["offsets"].dump() << "\n want " << c["tokens"].dump() << " "
+                    << c["offsets"].dump();
+  }
+  EXPECT_EQ(failures, 0) << "of " << cases.size();
+}
+
 // The normalizers' quick check never claims a text is in a form when it is not: every code point,
 // alone and after starters that characters compose onto (Latin, Indic, Sinhala, Myanmar, Balinese
 // vowels, Hangul), for all four forms.

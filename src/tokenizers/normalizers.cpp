@@ -92,13 +92,13 @@ struct UnicodeNorm : Normalizer {
     for (const Ch& ch : in) all += ch.c;
     const std::u32string norm = tok::normalize(all, form);
     if (norm == all) return;  // the common case: already normalized
-    // Align per segment (a starter and its following combining marks): decompositions map to
+    // Align per segment (a starter and what may reorder or compose with it): decompositions map to
     // their source char, compositions to the first char of the segment.
     std::vector<Ch> out;
     size_t i = 0;
     while (i < in.size()) {
       size_t j = i + 1;
-      while (j < in.size() && is_mark(in[j].c)) ++j;
+      while (j < in.size() && !tok::normalization_boundary(in[j].c)) ++j;
       std::u32string seg;
       for (size_t k = i; k < j; ++k) seg += in[k].c;
       const std::u32string ns = tok::normalize(seg, form);
@@ -108,8 +108,12 @@ struct UnicodeNorm : Normalizer {
           for (size_t d = tok::normalize(std::u32string(1, in[m].c), form).size(); d > 0 && k < ns.size(); --d)
             out.push_back({ns[k++], in[m].a});
         while (k < ns.size()) out.push_back({ns[k++], in[j - 1].a});
-      } else {  // same length or composed: position by position, composed chars keep the first source
-        for (size_t k = 0; k < ns.size(); ++k) out.push_back({ns[k], in[std::min(i + k, j - 1)].a});
+      } else {  // same length or composed: in order, a composed char taking as many sources as it composes
+        size_t at = i;
+        for (char32_t c : ns) {
+          out.push_back({c, in[std::min(at, j - 1)].a});
+          at += c < 0x80 ? 1 : tok::normalize(std::u32string(1, c), NormForm::NFD).size();
+        }
       }
       i = j;
     }

@@ -264,8 +264,9 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& j) {
     return b;
   }
   if (type == "Whitespace") {
+    // Words and runs of other non-space characters are kept, the white space between them removed.
     static const char* pat = R"(\w+|[^\w\s]+)";
-    return std::make_unique<SplitP>(Regex(pat), SplitBehavior::Isolated, false);
+    return std::make_unique<SplitP>(Regex(pat), SplitBehavior::Removed, true);
   }
   if (type == "WhitespaceSplit") return char_split(is_whitespace, SplitBehavior::Removed);
   if (type == "BertPreTokenizer") return std::make_unique<BertP>();

@@ -269,6 +269,14 @@ bool normalization_invariant(const std::string& utf8, NormForm f) {
   return true;
 }
 
+bool normalization_boundary(char32_t c) {
+  if (c < 0x300) return true;
+  if (c >= 0x1160 && c < 0x1200) return false;  // vowel and trailing jamo join what precedes them
+  if ((c >= 0xD7B0 && c < 0xD800)) return false;
+  const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(c));
+  return p->combining_class == 0 && !(p->comb_index != UINT16_MAX && p->comb_index >= 0x8000);
+}
+
 std::u32string normalize(const std::u32string& s, NormForm f) {
   if (s.empty()) return s;
   std::string in;

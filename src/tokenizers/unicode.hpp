@@ -42,5 +42,8 @@ std::u32string normalize(const std::u32string& s, NormForm f);
 // decomposition the form applies, none that composes onto what precedes it, no Hangul jamo (a
 // quick check; false means "run the normalizer").
 bool normalization_invariant(const std::string& utf8, NormForm f);
+// Whether normalization can start afresh at `c`: a starter nothing before it reorders or composes
+// with (not a combining mark, not a character that composes onto a starter, not a medial/final jamo).
+bool normalization_boundary(char32_t c);
 
 }  // namespace transformers::tok
