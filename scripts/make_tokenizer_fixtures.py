@@ -229,10 +229,124 @@ def write_normalization():
     print(len(cases), "normalization cases")
 
 
+def write_components():
+    """Every component type of the pipeline, configuration by configuration, on the edge-case
+    corpus (tokenizers/components.json): a pre-tokenizer or normalizer under a WordLevel model whose
+    vocabulary is half the pieces it produces (the rest <unk>), compared on tokens and offsets; a
+    post-processor on single and pair inputs with ids and type ids; a decoder on token lists."""
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    pre = {
+        "ByteLevel": pre_tokenizers.ByteLevel(), "ByteLevel-prefix": pre_tokenizers.ByteLevel(add_prefix_space=True),
+        "ByteLevel-noregex": pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        "Whitespace": pre_tokenizers.Whitespace(), "WhitespaceSplit": pre_tokenizers.WhitespaceSplit(),
+        "BertPreTokenizer": pre_tokenizers.BertPreTokenizer(),
+        "Metaspace-always": pre_tokenizers.Metaspace(prepend_scheme="always"), "Metaspace-first": pre_tokenizers.Metaspace(prepend_scheme="first"),
+        "Metaspace-never": pre_tokenizers.Metaspace(prepend_scheme="never"), "Metaspace-nosplit": pre_tokenizers.Metaspace(split=False),
+        "Punctuation": pre_tokenizers.Punctuation(), "Punctuation-next": pre_tokenizers.Punctuation("merged_with_next"),
+        "Digits": pre_tokenizers.Digits(), "Digits-individual": pre_tokenizers.Digits(individual_digits=True),
+        "UnicodeScripts": pre_tokenizers.UnicodeScripts(), "CharDelimiterSplit": pre_tokenizers.CharDelimiterSplit("a"),
+        "FixedLength": pre_tokenizers.FixedLength(length=3),
+        "Sequence": pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Digits(individual_digits=True),
+                                             pre_tokenizers.Punctuation()]),
+    }
+    for behavior in ("removed", "isolated", "merged_with_previous", "merged_with_next", "contiguous"):
+        for invert in (False, True):
+            pre[f"Split-regex-{behavior}-{invert}"] = pre_tokenizers.Split(Regex(r"\s+|\d"), behavior, invert=invert)
+        pre[f"Split-string-{behavior}"] = pre_tokenizers.Split(" ", behavior)
+    norm = {
+        "BertNormalizer": normalizers.BertNormalizer(),
+        "BertNormalizer-cased": normalizers.BertNormalizer(lowercase=False, strip_accents=False, handle_chinese_chars=False, clean_text=False),
+        "BertNormalizer-accents": normalizers.BertNormalizer(lowercase=False, strip_accents=True),
+        "Lowercase": normalizers.Lowercase(), "Strip": normalizers.Strip(), "Strip-left": normalizers.Strip(left=True, right=False),
+        "StripAccents": normalizers.Sequence([normalizers.NFD(), normalizers.StripAccents()]),
+        "Replace-string": normalizers.Replace("  ", "_"), "Replace-regex": normalizers.Replace(Regex(r"\d+"), "<n>"),
+        "Prepend": normalizers.Prepend("\u2581"), "Nmt": normalizers.Nmt(), "ByteLevel": normalizers.ByteLevel(),
+        "Sequence": normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase(), normalizers.Replace(" ", "\u2581")]),
+    }
+    cases, tokenizers = [], {}
+
+    def run(kind, name, tok, texts, pairs=()):
+        tokenizers[f"{kind}/{name}"] = json.loads(tok.to_str())
+        for text in texts:
+            e = tok.encode(text)
+            cases.append({"tokenizer": f"{kind}/{name}", "text": text, "ids": e.ids, "tokens": e.tokens,
+                          "offsets": [list(o) for o in e.offsets], "type_ids": e.type_ids})
+        for a, b in pairs:
+            e = tok.encode(a, b)
+            cases.append({"tokenizer": f"{kind}/{name}", "text": a, "pair": b, "ids": e.ids, "tokens": e.tokens,
+                          "offsets": [list(o) for o in e.offsets], "type_ids": e.type_ids})
+
+    def half_vocab(pieces):
+        kept = sorted(set(pieces))[::2]
+        return {"<unk>": 0, **{p: i + 1 for i, p in enumerate(kept)}}
+
+    texts = [t for t in CORPUS if len(t) < 100]
+    for name, p in pre.items():
+        pieces = [piece for t in texts for piece, _ in p.pre_tokenize_str(t)]
+        tok = Tokenizer(models.WordLevel(half_vocab(pieces), unk_token="<unk>"))
+        tok.pre_tokenizer = p
+        run("pre_tokenizer", name, tok, texts)
+    for name, n in norm.items():
+        pieces = [w for t in texts for w in n.normalize_str(t).split()]
+        tok = Tokenizer(models.WordLevel(half_vocab(pieces), unk_token="<unk>"))
+        tok.normalizer = n
+        tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+        run("normalizer", name, tok, texts)
+    # Post-processors over a byte-level BPE-like vocabulary of words.
+    words = sorted({w for t in texts for w in t.split()})
+    vocab = {"<unk>": 0, "[CLS]": 1, "[SEP]": 2, "<s>": 3, "</s>": 4, **{w: i + 5 for i, w in enumerate(words)}}
+    posts = {
+        "TemplateProcessing": processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+                                                            special_tokens=[("[CLS]", 1), ("[SEP]", 2)]),
+        "BertProcessing": processors.BertProcessing(("[SEP]", 2), ("[CLS]", 1)),
+        "RobertaProcessing": processors.RobertaProcessing(("</s>", 4), ("<s>", 3)),
+        "RobertaProcessing-notrim": processors.RobertaProcessing(("</s>", 4), ("<s>", 3), trim_offsets=False),
+        "ByteLevel": processors.ByteLevel(trim_offsets=True),
+        "Sequence": processors.Sequence([processors.ByteLevel(trim_offsets=True), processors.RobertaProcessing(("</s>", 4), ("<s>", 3))]),
+    }
+    for name, pp in posts.items():
+        tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+        tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+        tok.post_processor = pp
+        run("post_processor", name, tok, texts[:8], PAIRS)
+    # Decoders on token lists.
+    decs = {
+        "ByteLevel": (decoders.ByteLevel(), [["\u0120Hello", "\u0120w", "orld", "\u00c3\u00a9", "\u0120\u00f0\u0141\u013a\u0122"]]),
+        "WordPiece": (decoders.WordPiece(), [["Hello", "##w", "##orld", ",", "don", "'", "t", "do", "n't", "."], ["a", "##b", "?"]]),
+        "WordPiece-nocleanup": (decoders.WordPiece(cleanup=False), [["Hello", "##w", ",", "don", "'", "t", "."]]),
+        "Metaspace": (decoders.Metaspace(), [["\u2581Hello", "\u2581w", "orld", "\u2581\u2581x"], ["nohead", "\u2581a"]]),
+        "Metaspace-never": (decoders.Metaspace(prepend_scheme="never"), [["\u2581Hello", "\u2581w", "orld"]]),
+        "BPEDecoder": (decoders.BPEDecoder(), [["hel", "lo</w>", "wor", "ld</w>", "!</w>"]]),
+        "ByteFallback": (decoders.ByteFallback(), [["a", "<0xC3>", "<0xA9>", "b", "<0xFF>", "<0xE2>", "<0x82>", "c"]]),
+        "Fuse": (decoders.Fuse(), [["a", "b", " c"]]),
+        "Strip": (decoders.Strip(" ", 1, 1), [[" a ", " b ", "  c  "]]),
+        "Replace": (decoders.Replace("\u2581", " "), [["\u2581a", "b\u2581\u2581c"]]),
+        "CTC": (decoders.CTC(), [["<pad>", "h", "h", "e", "<pad>", "l", "l", "<pad>", "l", "o", "|", "w", "o"]]),
+        "CTC-nocleanup": (decoders.CTC(cleanup=False), [["h", "h", "<pad>", "i", "i", "|", "don", "'", "t"]]),
+        "Sequence": (decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]),
+                     [["\u2581Hi", "<0xC3>", "<0xA9>", "\u2581there"]]),
+    }
+    for name, (d, lists) in decs.items():
+        for tokens in lists:
+            cases.append({"decoder": name, "decoder_json": json.loads(_decoder_json(d)), "tokens_in": tokens, "decoded": d.decode(tokens)})
+    with open(os.path.join(OUT, "components.json"), "w", encoding="utf-8") as f:
+        json.dump({"tokenizers": tokenizers, "cases": cases}, f, ensure_ascii=False)
+    print(len(cases), "component cases")
+
+
+def _decoder_json(d):
+    from tokenizers import Tokenizer, models
+    t = Tokenizer(models.WordLevel({"<unk>": 0}, unk_token="<unk>"))
+    t.decoder = d
+    return json.dumps(json.loads(t.to_str())["decoder"])
+
+
 if __name__ == "__main__":
     make_fixtures.ensure_venv()
     if sys.argv[1:] == ["normalization"]:
         write_normalization()
+        write_components()
     else:
         main()
         write_normalization()
+        write_components()

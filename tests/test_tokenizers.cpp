@@ -2,6 +2,7 @@
 // tokenizers library) must give identical ids, tokens, offsets (code points), masks, word ids
 // and decoded strings; batch.jsonl covers padding, truncation with stride and overflow.
 #include <fstream>
+#include <set>
 
 #include "io/json.hpp"
 #include "tokenizers/components.hpp"
@@ -422,6 +423,39 @@ TEST(Tokenizers, UnicodeNormalizersAlignLikeTokenizers) {
                     << c["offsets"].dump();
   }
   EXPECT_EQ(failures, 0) << "of " << cases.size();
+}
+
+// Every component type, configuration by configuration (scripts/make_tokenizer_fixtures.py
+// write_components): pre-tokenizers and normalizers on the edge-case corpus (tokens, offsets),
+// post-processors on singles and pairs (ids, type ids, offsets), decoders on token lists.
+TEST(Tokenizers, EveryComponentMatchesTokenizers) {
+  const Json all = parse_json_file(fixture("tokenizers/components.json"));
+  std::map<std::string, Tokenizer> toks;
+  for (auto& [name, j] : all["tokenizers"].items()) toks.emplace(name, Tokenizer::from_str(j.dump(), name));
+  int failures = 0, n = 0;
+  std::set<std::string> names;
+  for (const Json& c : all["cases"]) {
+    ++n;
+    if (c.contains("decoder")) {
+      names.insert("decoder/" + c["decoder"].get<std::string>());
+      auto d = tok::make_decoder(c["decoder_json"]);
+      std::string got;
+      for (const auto& piece : d->decode_chain(c["tokens_in"].get<std::vector<std::string>>())) got += piece;
+      if (got != c["decoded"].get<std::string>() && ++failures <= 10)
+        ADD_FAILURE() << "decoder " << c["decoder"].get<std::string>() << ": got '" << got << "' want '" << c["decoded"].get<std::string>() << "'";
+      continue;
+    }
+    const std::string name = c["tokenizer"];
+    names.insert(name);
+    const std::string text = c["text"], pair = c.value("pair", std::string());
+    const Json got = to_json(toks.at(name).encode(text, c.contains("pair") ? &pair : nullptr));
+    if ((got["ids"] != c["ids"] || got["tokens"] != c["tokens"] || got["offsets"] != c["offsets"] || got["type_ids"] != c["type_ids"]) &&
+        ++failures <= 10)
+      ADD_FAILURE() << name << " '" << text << "': got " << got["tokens"].dump() << " " << got["offsets"].dump() << " " << got["ids"].dump()
+                    << "\n want " << c["tokens"].dump() << " " << c["offsets"].dump() << " " << c["ids"].dump();
+  }
+  EXPECT_EQ(failures, 0) << "of " << n;
+  EXPECT_GE(names.size(), 60u);
 }
 
 // The normalizers' quick check never claims a text is in a form when it is not: every code point,

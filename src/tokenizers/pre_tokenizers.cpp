@@ -265,7 +265,8 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& j) {
   }
   if (type == "Whitespace") {
     // Words and runs of other non-space characters are kept, the white space between them removed.
-    static const char* pat = R"(\w+|[^\w\s]+)";
+    // \w+|[^\w\s]+ with Oniguruma's \w (Alphabetic, marks, decimal digits, connectors, joiners).
+    static const char* pat = R"([\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\x{200C}\x{200D}]+|[^\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\x{200C}\x{200D}\s]+)";
     return std::make_unique<SplitP>(Regex(pat), SplitBehavior::Removed, true);
   }
   if (type == "WhitespaceSplit") return char_split(is_whitespace, SplitBehavior::Removed);
