@@ -31,14 +31,17 @@ CASES = [
     ("camembert", "unigram", "sentencepiece.bpe.model", {"tokenizer_class": "CamembertTokenizer"}),
     ("albert-cased-accents", "albert", "spiece.model", {"tokenizer_class": "AlbertTokenizerFast", "do_lower_case": False, "keep_accents": True}),
     ("mbart-spm", "unigram", "sentencepiece.bpe.model", {"tokenizer_class": "MBartTokenizer", "src_lang": "ro_RO"}),
+    # legacy added_tokens.json beside the model: a plain added token and one that is a special token
+    ("llama-added", "bpe", "tokenizer.model", {"tokenizer_class": "LlamaTokenizer", "additional_special_tokens": ["<tool>"]},
+     {"added_tokens.json": {"<extra_a>": 500, "<tool>": 501, "naïve": 502}}),
     ("mbart50-spm", "unigram", "sentencepiece.bpe.model", {"tokenizer_class": "MBart50Tokenizer"}),
 ]
 TARGET_CORPUS = ["Bonjour le monde !", "Le café est très bon.", "Das ist ein Haus.", "Wir sehen uns morgen früh.",
                  "Où est la bibliothèque ?", "Le chat noir dort sur la table de la cuisine.",
                  "Nous allons au marché avec les enfants demain.", "Die Katze schläft auf dem Tisch in der Küche."]
-SLOW_EXTRA = ["ro_RO inside en_XX text<mask>", ">>fr<< Hello world", ">>de<<x >>fr<<", "a</s>b<unk>c<pad>", "Où est le café ?", "x </s> >>fr<< y", ">>zz<< unknown code",
+SLOW_EXTRA = ["ro_RO inside en_XX text<mask>", "a<extra_a>b <tool> naïve<tool>x", ">>fr<< Hello world", ">>de<<x >>fr<<", "a</s>b<unk>c<pad>", "Où est le café ?", "x </s> >>fr<< y", ">>zz<< unknown code",
               "__fr__ bonjour __de__", "<s> bos in text", "tab\there  and\u3000ideographic", "\u2581 meta \u2581"]
-EXTRA = ["ro_RO inside en_XX text<mask>", "<s> glued</s>and <unk>  spaced", "<extra_id_3> sentinel <extra_id_0>", "x <mask> y", "\u2581\u2581 x",
+EXTRA = ["ro_RO inside en_XX text<mask>", "a<extra_a>b <tool> naïve<tool>x", "<s> glued</s>and <unk>  spaced", "<extra_id_3> sentinel <extra_id_0>", "x <mask> y", "\u2581\u2581 x",
          "``Quoted'' [MASK] and [CLS]x[SEP] Ünïcödé"]
 
 
@@ -60,9 +63,12 @@ def main():
         spm.SentencePieceTrainer.train(input=corpus, model_prefix=os.path.join(tmp, "albert"), vocab_size=180, model_type="unigram",
                                        character_coverage=0.98, minloglevel=2, pad_id=0, unk_id=1, bos_id=-1, eos_id=-1,
                                        control_symbols=["[CLS]", "[SEP]"], user_defined_symbols=["[MASK]"])
-        for name, model, file, cfg in CASES:
+        for name, model, file, cfg, *extra_files in CASES:
             d = os.path.join(OUT, name)
             os.makedirs(d)
+            for fname, content in (extra_files[0] if extra_files else {}).items():
+                with open(os.path.join(d, fname), "w") as f:
+                    json.dump(content, f, ensure_ascii=False)
             shutil.copy(os.path.join(tmp, model + ".model"), os.path.join(d, file))
             with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
                 json.dump(cfg, f, indent=1)

@@ -304,7 +304,7 @@ TEST(Tokenizers, SplitSpecialTokensEncodesThemAsText) {
 // SentencePiece-only folders (fixtures/spm, scripts/make_spm_fixtures.py): AutoTokenizer converts
 // the *.model file as transformers v5's LlamaTokenizer / T5Tokenizer / XLMRobertaTokenizer do.
 TEST(Tokenizers, SentencePieceModelFilesConvertLikeTransformers) {
-  for (const char* name : {"llama", "llama-bos-legacy", "t5", "xlmr", "albert", "albert-cased-accents", "camembert", "mbart-spm", "mbart50-spm", "json-add-eos"}) {
+  for (const char* name : {"llama", "llama-bos-legacy", "t5", "xlmr", "albert", "albert-cased-accents", "camembert", "mbart-spm", "mbart50-spm", "llama-added", "json-add-eos"}) {
     SCOPED_TRACE(name);
     const auto tok = AutoTokenizer::from_pretrained(fixture(std::string("spm/") + name));
     int n = 0, failures = 0;
@@ -456,6 +456,24 @@ TEST(Tokenizers, EveryComponentMatchesTokenizers) {
   }
   EXPECT_EQ(failures, 0) << "of " << n;
   EXPECT_GE(names.size(), 60u);
+}
+
+// Invalid UTF-8: a TokenizerError by default, U+FFFD per maximal invalid sequence with
+// errors="replace" (the ids of the text Python's bytes.decode(errors="replace") gives); negative ids
+// in decode are a ValueError.
+TEST(Tokenizers, InvalidUtf8CanBeReplacedAndNegativeIdsRefused) {
+  auto tok = AutoTokenizer::from_pretrained(fixture("spm/llama"));
+  const std::string bad = "caf\xc3 ok \xe2\x82 and \xff\xfe!", fixed = "caf\xef\xbf\xbd ok \xef\xbf\xbd and \xef\xbf\xbd\xef\xbf\xbd!";
+  EXPECT_THROW(tok->encode(bad), TokenizerError);
+  TokenizerCallOptions o;
+  o.errors = "replace";
+  EXPECT_EQ(tok->encode(bad, nullptr, o).ids, tok->encode(fixed).ids);
+  const std::string pair = "x\x80y", pair_fixed = "x\xef\xbf\xbdy";
+  EXPECT_EQ(tok->encode("a", &pair, o).ids, tok->encode("a", &pair_fixed).ids);
+  o.errors = "ignore";
+  EXPECT_THROW(tok->encode("x", nullptr, o), ValueError);
+  EXPECT_THROW(tok->decode({1, -5, 2}), ValueError);
+  EXPECT_NO_THROW(tok->decode({1, 999999, 2}));  // past the vocabulary: dropped, as tokenizers does
 }
 
 // The normalizers' quick check never claims a text is in a form when it is not: every code point,

@@ -113,6 +113,9 @@ struct TokenizerCallOptions {
   bool return_overflowing_tokens = false;
   // Special tokens written in the text are encoded as plain text; nullopt: tokenizer_config's setting.
   std::optional<bool> split_special_tokens;
+  // Invalid UTF-8 in a text: "strict" raises a TokenizerError, "replace" reads each maximal invalid
+  // sequence as U+FFFD, as bytes.decode(errors="replace") does.
+  std::string errors = "strict";
 };
 
 struct BatchEncoding {

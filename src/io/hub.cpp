@@ -407,7 +407,8 @@ std::string snapshot_download(const std::string& repo_id, const HubOptions& o) {
   const std::string config = *cached_file(repo_id, "config.json", o, true);
   for (const char* f : {"generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
                         "vocab.txt", "vocab.json", "merges.txt", "preprocessor_config.json", "processor_config.json",
-                        "chat_template.jinja", "modules.json", "sentence_bert_config.json"})
+                        "chat_template.jinja", "modules.json", "sentence_bert_config.json", "added_tokens.json", "tokenizer.model",
+                        "spiece.model", "sentencepiece.bpe.model", "spm.model", "source.spm", "target.spm", "target_vocab.json"})
     cached_file(repo_id, f, o, false);
   if (!cached_file(repo_id, "model.safetensors", o, false)) {
     if (auto idx = cached_file(repo_id, "model.safetensors.index.json", o, false))

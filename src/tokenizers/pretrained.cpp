@@ -101,6 +101,27 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
     }
     for (const auto& [n, c] : class_special_tokens(tok::jstring(cfg, "tokenizer_class", "")))
       if (!t->special_.count(n) && t->tok_.token_to_id(c)) t->special_[n] = c;
+    // Legacy added_tokens.json ({"token": id}) when the config has no added_tokens_decoder: each
+    // token not yet in the vocabulary is added, special if it is one of the special tokens.
+    const auto added_file = std::filesystem::path(folder) / "added_tokens.json";
+    if (!folder.empty() && !cfg.contains("added_tokens_decoder") && std::filesystem::exists(added_file)) {
+      const Json at = parse_json_file(added_file.string());
+      if (!at.is_object()) throw TokenizerError(added_file.string() + ": must map tokens to ids");
+      std::vector<std::pair<int64_t, std::string>> order;
+      for (auto& [content, id] : at.items()) {
+        if (!id.is_number_integer()) throw TokenizerError(added_file.string() + ": the id of '" + content + "' is not an integer");
+        order.emplace_back(id.get<int64_t>(), content);
+      }
+      std::sort(order.begin(), order.end());
+      for (const auto& [id, content] : order) {
+        if (t->tok_.token_to_id(content)) continue;
+        bool special = false;
+        for (const auto& [k, v] : t->special_) special = special || v == content;
+        AddedToken a;
+        a.content = content, a.special = special, a.normalized = !special;
+        t->tok_.add_tokens({a});
+      }
+    }
     if (cfg.contains("model_max_length") && cfg["model_max_length"].is_number()) {
       const double m = cfg["model_max_length"].get<double>();
       t->model_max_length_ = m > 1e18 ? static_cast<int64_t>(1e18) : static_cast<int64_t>(m);
@@ -244,10 +265,21 @@ BatchEncoding PreTrainedTokenizer::operator()(const std::vector<std::string>& te
   BatchEncoding be;
   be.has_token_type_ids = std::find(model_input_names_.begin(), model_input_names_.end(), "token_type_ids") != model_input_names_.end();
   std::vector<Encoding> encs;
-  if (ctc_ && ctc_->do_lower_case) {  // Wav2Vec2CTCTokenizer upper-cases its input (and lower-cases its output)
-    std::vector<std::string> upper;
-    for (const auto& s : texts) upper.push_back(tok::upper_str(s));
-    encs = t.encode_batch(upper, pairs, o.add_special_tokens);
+  if (o.errors != "strict" && o.errors != "replace") throw ValueError("errors must be strict or replace, got '" + o.errors + "'");
+  // errors="replace": invalid UTF-8 becomes U+FFFD (as bytes.decode(errors="replace")) instead of a TokenizerError.
+  auto prepare = [&](const std::vector<std::string>& in) {
+    std::vector<std::string> r;
+    for (const auto& s : in) {
+      std::string x = o.errors == "replace" && !tok::utf8_valid(s) ? tok::utf8_lossy(s) : s;
+      r.push_back(ctc_ && ctc_->do_lower_case ? tok::upper_str(x) : std::move(x));  // Wav2Vec2CTCTokenizer upper-cases its input
+    }
+    return r;
+  };
+  if ((ctc_ && ctc_->do_lower_case) || o.errors == "replace") {
+    const auto a = prepare(texts);
+    std::vector<std::string> b;
+    if (pairs) b = prepare(*pairs);
+    encs = t.encode_batch(a, pairs ? &b : nullptr, o.add_special_tokens);
   } else {
     encs = t.encode_batch(texts, pairs, o.add_special_tokens);
   }
@@ -272,6 +304,10 @@ Encoding PreTrainedTokenizer::encode(const std::string& text, const std::string*
 }
 
 std::string PreTrainedTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special, std::optional<bool> clean_up) const {
+  // Ids past the vocabulary are dropped as tokenizers does (models pad their embeddings); a
+  // negative id is a caller's bug (Python raises OverflowError).
+  for (int64_t id : ids)
+    if (id < 0) throw ValueError("decode: negative token id " + std::to_string(id));
   std::string s = ctc_ ? ctc_decode(ids, skip_special) : tok_.decode(ids, skip_special);
   if (clean_up.value_or(clean_up_)) s = tok::cleanup_tokenization(s, false);
   return s;
@@ -558,6 +594,7 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
   auto cfg = cached_file(name, "tokenizer_config.json", o, false);
   cached_file(name, "chat_template.jinja", o, false);
   cached_file(name, "special_tokens_map.json", o, false);
+  cached_file(name, "added_tokens.json", o, false);
   if (auto tj = cached_file(name, "tokenizer.json", o, false)) return PreTrainedTokenizer::from_files(*tj, cfg ? *cfg : "");
   // No tokenizer.json: convert the slow tokenizer's files, as transformers' fallback chain does.
   if (auto vocab = cached_file(name, "vocab.txt", o, false)) {
@@ -609,7 +646,26 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
   }
   if (const std::string file = tok::spm_vocab_file(spm_cls); !file.empty())
     if (auto sp = cached_file(name, file, o, false)) {
-      const Json c = cfg ? parse_json_file(*cfg) : Json::object();
+      Json c = cfg ? parse_json_file(*cfg) : Json::object();
+      // A legacy added_tokens.json stands for added_tokens_decoder, as transformers converts it.
+      const auto added_file = std::filesystem::path(*sp).parent_path() / "added_tokens.json";
+      if (!c.contains("added_tokens_decoder") && std::filesystem::exists(added_file)) {
+        const Json at = parse_json_file(added_file.string());
+        std::set<std::string> specials;
+        for (const char* k : kSpecialNames)
+          if (c.contains(k))
+            if (auto v = token_content(c[k])) specials.insert(*v);
+        if (c.contains("additional_special_tokens") && c["additional_special_tokens"].is_array())
+          for (const Json& t : c["additional_special_tokens"])
+            if (auto v = token_content(t)) specials.insert(*v);
+        Json dec = Json::object();
+        if (at.is_object())
+          for (auto& [content, id] : at.items())
+            if (id.is_number_integer())
+              dec[std::to_string(id.get<int64_t>())] = {{"content", content}, {"special", specials.count(content) > 0},
+                                                         {"normalized", specials.count(content) == 0}};
+        c["added_tokens_decoder"] = dec;
+      }
       return PreTrainedTokenizer::from_files_json(tok::spm_tokenizer_json(tok::read_spm(*sp), spm_cls, c), cfg ? *cfg : "",
                                                   std::filesystem::path(*sp).parent_path().string(), *sp);
     }

@@ -271,6 +271,22 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
   const std::string sep = llama || t5 ? "" : special(cfg, "sep_token", albert ? "[SEP]" : "</s>"),
                     clst = llama || t5 ? "" : special(cfg, "cls_token", albert ? "[CLS]" : "<s>"),
                     mask = llama || t5 ? "" : special(cfg, "mask_token", albert ? "[MASK]" : "<mask>");
+  // The config's added_tokens_decoder (or a legacy added_tokens.json) fixes its tokens' ids first.
+  if (cfg.contains("added_tokens_decoder") && cfg["added_tokens_decoder"].is_object()) {
+    std::vector<std::pair<int64_t, Json>> fixed;
+    for (auto& [id, v] : cfg["added_tokens_decoder"].items())
+      if (v.is_object() && v.contains("content") && v["content"].is_string()) fixed.emplace_back(std::stoll(id), v);
+    std::sort(fixed.begin(), fixed.end(), [](auto& x, auto& y) { return x.first < y.first; });
+    for (auto& [id, v] : fixed) {
+      const std::string content = v["content"];
+      if (ids.count(content) && ids[content] != id) continue;  // a piece keeps the model's id
+      Json a = added_token(id, content, v.value("special", false));
+      for (const char* k : {"single_word", "lstrip", "rstrip", "normalized"})
+        if (v.contains(k) && v[k].is_boolean()) a[k] = v[k];
+      added[id] = a;
+      next = std::max(next, id + 1);
+    }
+  }
   for (const auto& t : {bos, eos, unk, sep, pad, clst, mask}) add(t, true);
   for (const SpmPiece& p : m.pieces)
     if (p.type == 3 || p.type == 4) add(p.piece, p.type == 3);
