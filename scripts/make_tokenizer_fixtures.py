@@ -334,6 +334,41 @@ def write_components():
     print(len(cases), "component cases")
 
 
+def fnv1a(ids):
+    """FNV-1a (64-bit) over the ids as little-endian int64: the tests hash theirs the same way."""
+    h = 0xcbf29ce484222325
+    for i in ids:
+        for b in int(i).to_bytes(8, "little", signed=True):
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return format(h, "016x")
+
+
+def write_megabyte():
+    """1 MB inputs (the corpus repeated, with and without its spaces) through every fixture tokenizer
+    and the real Qwen3 / Llama 2 ones: id count, head, tail and a hash of all ids (megabyte.json)."""
+    from tokenizers import Tokenizer
+    spaced = "\n".join(CORPUS)
+    units = {"spaced": spaced, "nospace": spaced.replace(" ", "").replace("\n", "")}
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(SHARED) as tf:
+            tf.extractall(tmp)
+        paths = {n: os.path.join(OUT, n, "tokenizer.json") for n in ("bert-minilm", "bytelevel-bpe", "unigram-metaspace", "spm-precompiled")}
+        paths.update({n: os.path.join(tmp, n, "tokenizer.json") for n in ("qwen3", "llama2")})
+        for name, path in paths.items():
+            tok = Tokenizer.from_file(path)
+            tok.no_truncation()
+            tok.no_padding()
+            for kind, unit in units.items():
+                repeat = -(-1000000 // len(unit.encode()))
+                ids = tok.encode(unit * repeat).ids
+                out.append({"tokenizer": name, "unit": kind, "repeat": repeat, "count": len(ids), "head": ids[:16], "tail": ids[-16:],
+                            "fnv1a": fnv1a(ids)})
+    with open(os.path.join(OUT, "megabyte.json"), "w", encoding="utf-8") as f:
+        json.dump({"units": units, "cases": out}, f, ensure_ascii=False, indent=0)
+    print(len(out), "megabyte cases")
+
+
 def _decoder_json(d):
     from tokenizers import Tokenizer, models
     t = Tokenizer(models.WordLevel({"<unk>": 0}, unk_token="<unk>"))
@@ -346,7 +381,9 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["normalization"]:
         write_normalization()
         write_components()
+        write_megabyte()
     else:
         main()
         write_normalization()
         write_components()
+        write_megabyte()

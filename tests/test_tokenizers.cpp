@@ -476,6 +476,32 @@ TEST(Tokenizers, InvalidUtf8CanBeReplacedAndNegativeIdsRefused) {
   EXPECT_NO_THROW(tok->decode({1, 999999, 2}));  // past the vocabulary: dropped, as tokenizers does
 }
 
+// 1 MB texts (the corpus repeated, with and without its spaces) through every fixture tokenizer and
+// the real Qwen3 / Llama 2 ones: the same ids as the tokenizers library (count, ends, FNV-1a of all).
+TEST(Tokenizers, MegabyteInputsMatchTokenizers) {
+  const Json all = parse_json_file(fixture("tokenizers/megabyte.json"));
+  for (const Json& c : all["cases"]) {
+    const std::string name = c["tokenizer"], kind = c["unit"];
+    SCOPED_TRACE(name + " " + kind);
+    Tokenizer tok = Tokenizer::from_file(tokenizer_path(name));
+    tok.set_truncation(std::nullopt);
+    tok.set_padding(std::nullopt);
+    std::string text;
+    for (int64_t r = 0; r < c["repeat"].get<int64_t>(); ++r) text += all["units"][kind].get<std::string>();
+    ASSERT_GE(text.size(), 1000000u);
+    const auto ids = tok.encode(text).ids;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int64_t id : ids)
+      for (int b = 0; b < 8; ++b) h = (h ^ ((static_cast<uint64_t>(id) >> (8 * b)) & 0xff)) * 0x100000001b3ull;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    ASSERT_EQ(static_cast<int64_t>(ids.size()), c["count"].get<int64_t>());
+    EXPECT_EQ(std::vector<int64_t>(ids.begin(), ids.begin() + 16), c["head"].get<std::vector<int64_t>>());
+    EXPECT_EQ(std::vector<int64_t>(ids.end() - 16, ids.end()), c["tail"].get<std::vector<int64_t>>());
+    EXPECT_EQ(std::string(hex), c["fnv1a"].get<std::string>());
+  }
+}
+
 // The normalizers' quick check never claims a text is in a form when it is not: every code point,
 // alone and after starters that characters compose onto (Latin, Indic, Sinhala, Myanmar, Balinese
 // vowels, Hangul), for all four forms.
