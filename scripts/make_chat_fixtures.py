@@ -134,12 +134,51 @@ def llamacpp_templates():
     return out
 
 
+XINFERENCE = "xinference==4.1.0"
+# Models whose published templates the llama.cpp set lacks (Gemma 3, Phi-3 mini, Llama 3 / 3.1,
+# Mistral v0.x, DeepSeek V3), from xinference's model registry (xinference/model/llm/models/*.json).
+XINFERENCE_MODELS = os.environ.get(
+    "TCPP_XINFERENCE_MODELS",
+    "gemma-3-it,gemma-3-1b-it,phi-3-mini-4k-instruct,phi-3-mini-128k-instruct,llama-2-chat,llama-3-instruct,llama-3.1-instruct,"
+    "llama-3.2-vision-instruct,llama-3.3-instruct,mistral-instruct-v0.1,mistral-instruct-v0.3,mistral-large-instruct,mixtral-instruct-v0.1,"
+    "codestral-v0.1,deepseek-v3,deepseek-v2.5,deepseek-r1,Deepseek-V3.1,DeepSeek-V4-Pro,qwen2.5-instruct,qwen2.5-vl-instruct,Qwen3-Instruct,"
+    "Qwen3-Thinking,Qwen3-VL-Instruct,Qwen3-Omni-Instruct,qwen3.5,gpt-oss,glm-5.3,glm4-chat,Kimi-K2.5,internlm3-instruct,Yi-1.5-chat,"
+    "minicpm4,Ernie4.5,baichuan-2-chat,openhermes-2.5,tiny-llama").split(",")
+EXCLUDED_XINFERENCE = {"seed-oss": EXCLUDED["ByteDance-Seed-OSS"]}
+
+
+def xinference_templates():
+    import glob
+    import subprocess
+    import zipfile
+    cache = os.environ.get("TCPP_PYPI_CACHE", os.path.expanduser("~/.cache/transformers-cpp/pypi"))
+    os.makedirs(cache, exist_ok=True)
+    found = glob.glob(os.path.join(cache, "xinference-4.1.0-*.whl"))
+    if not found:
+        subprocess.check_call([sys.executable, "-m", "pip", "download", "-q", "--no-deps", XINFERENCE, "-d", cache])
+        found = glob.glob(os.path.join(cache, "xinference-4.1.0-*.whl"))
+    out = {}
+    with zipfile.ZipFile(found[0]) as z:
+        for n in sorted(z.namelist()):
+            if not (n.startswith("xinference/model/llm/models/") and n.endswith(".json")):
+                continue
+            name = os.path.basename(n)[:-5]
+            if (XINFERENCE_MODELS != ["*"] and name not in XINFERENCE_MODELS) or name in EXCLUDED_XINFERENCE:
+                continue
+            j = json.loads(z.read(n))
+            for item in j if isinstance(j, list) else [j]:
+                if isinstance(item, dict) and item.get("chat_template"):
+                    out["xinference-" + name] = item["chat_template"]
+                    break
+    return out
+
+
 def real_templates():
     from transformers import PreTrainedTokenizerFast
     from tokenizers import Tokenizer, models
     tok = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.WordLevel({"<unk>": 0}, unk_token="<unk>")),
                                   bos_token="<|begin_of_text|>", eos_token="<|eot_id|>", unk_token="<unk>")
-    templates = llamacpp_templates()
+    templates = {**llamacpp_templates(), **xinference_templates()}
     # Tool calls as the strictest templates want them (Mistral: 9-character alphanumeric ids).
     tool_convo = [{"role": "system", "content": "Answer with tools when useful."}, {"role": "user", "content": "Weather in Paris?"},
                   {"role": "assistant", "content": "", "tool_calls": [{"id": "call12345", "type": "function", "function": {
@@ -163,7 +202,8 @@ def real_templates():
                     cases.append({"template": name, "messages": m, "tools": tools, "add_generation_prompt": gen,
                                   "kwargs": {**kw, **extra}, "expected": out, "error": err})
     d = os.path.join(make_fixtures.ROOT, "fixtures", "chat")
-    json.dump({"source": f"{LLAMACPP_SDIST} sdist from PyPI: vendor/llama.cpp/models/templates/<name>.jinja",
+    json.dump({"source": f"{LLAMACPP_SDIST} sdist from PyPI: vendor/llama.cpp/models/templates/<name>.jinja; xinference-<name>: "
+                         f"{XINFERENCE} wheel from PyPI: xinference/model/llm/models/<name>.json chat_template",
                "templates": templates, "cases": cases}, open(os.path.join(d, "real_templates.json"), "w"), indent=1, ensure_ascii=False)
     print(len(cases), "real-template cases,", sum(c["error"] is not None for c in cases), "of them errors")
 

@@ -49,10 +49,11 @@ TEST(ChatTemplate, MatchesTransformers) {
   EXPECT_GE(n, 10);
 }
 
-// 69 published templates — Llama 3.1 / 3.2 / 3.3, Gemma 2 and 4, Mistral Nemo / Small 3.2 /
-// Ministral / Devstral, Phi-3.5, DeepSeek V3.1 / V3.2 / R1, gpt-oss, SmolLM3, Qwen 2.5 / 3 / QwQ /
-// Coder, Granite, Hermes, Command R, Kimi, GLM, MiniMax, ... (scripts/make_chat_fixtures.py takes
-// them from llama-cpp-python's sdist) on plain, system, thinking and tool-calling conversations:
+// 103 published templates — Llama 2 / 3 / 3.1 / 3.2 / 3.3, Gemma 2 / 3 / 4, Mistral v0.1 / v0.3 /
+// Nemo / Small 3.2 / Large / Ministral / Devstral, Mixtral, Phi-3 / 3.5, DeepSeek V2.5 / V3 / V3.1 /
+// V3.2 / R1, gpt-oss, SmolLM3, Qwen 2.5 / 3 / 3-VL / QwQ / Coder, Granite, Hermes, Command R, Kimi,
+// GLM, MiniMax, ... (scripts/make_chat_fixtures.py takes them from PyPI: llama-cpp-python's sdist
+// and xinference's model registry) on plain, system, thinking and tool-calling conversations:
 // byte-identical to apply_chat_template, and an error wherever Python raises.
 TEST(ChatTemplate, RealTemplatesMatchTransformers) {
   std::ifstream f(fixture("chat/real_templates.json"));

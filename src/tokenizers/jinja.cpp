@@ -112,12 +112,19 @@ void json_str(std::string& out, const std::string& s) {
 }
 
 // Python json.dumps(x, ensure_ascii=False, indent=indent), default separators.
-void to_json(std::string& out, const Value& v, int indent, int depth) {
+// json.dumps as transformers' tojson calls it: indent, separators (item, key), sort_keys.
+struct JsonStyle {
+  int indent = -1;
+  std::string item, key = ": ";
+  bool sort_keys = false;
+};
+
+void to_json(std::string& out, const Value& v, const JsonStyle& st, int depth) {
   if (v.kind == Value::ListV && v.generator) fail("Object of type generator is not JSON serializable");
   auto nl = [&](int d) {
-    if (indent < 0) return;
+    if (st.indent < 0) return;
     out += '\n';
-    out.append(static_cast<size_t>(indent * d), ' ');
+    out.append(static_cast<size_t>(st.indent * d), ' ');
   };
   switch (v.kind) {
     case Value::Undefined: case Value::None: out += "null"; return;
@@ -129,28 +136,39 @@ void to_json(std::string& out, const Value& v, int indent, int depth) {
       if (v.list->empty()) { out += "[]"; return; }
       out += '[';
       for (size_t k = 0; k < v.list->size(); ++k) {
-        if (k) out += indent < 0 ? ", " : ",";
+        if (k) out += st.item;
         nl(depth + 1);
-        to_json(out, (*v.list)[k], indent, depth + 1);
+        to_json(out, (*v.list)[k], st, depth + 1);
       }
       nl(depth);
       out += ']';
       return;
-    case Value::DictV:
+    case Value::DictV: {
       if (v.dict->empty()) { out += "{}"; return; }
+      std::vector<const std::pair<std::string, Value>*> items;
+      for (const auto& kv : *v.dict) items.push_back(&kv);
+      if (st.sort_keys) std::stable_sort(items.begin(), items.end(), [](auto* x, auto* y) { return x->first < y->first; });
       out += '{';
-      for (size_t k = 0; k < v.dict->size(); ++k) {
-        if (k) out += indent < 0 ? ", " : ",";
+      for (size_t k = 0; k < items.size(); ++k) {
+        if (k) out += st.item;
         nl(depth + 1);
-        json_str(out, (*v.dict)[k].first);
-        out += ": ";
-        to_json(out, (*v.dict)[k].second, indent, depth + 1);
+        json_str(out, items[k]->first);
+        out += st.key;
+        to_json(out, items[k]->second, st, depth + 1);
       }
       nl(depth);
       out += '}';
       return;
+    }
     case Value::FuncV: fail("cannot serialize a function to JSON");
   }
+}
+
+void to_json(std::string& out, const Value& v, int indent, int depth) {
+  JsonStyle st;
+  st.indent = indent;
+  st.item = indent < 0 ? ", " : ",";
+  to_json(out, v, st, depth);
 }
 
 bool truthy(const Value& v) {
@@ -512,13 +530,29 @@ struct Parser {
       } while (L.accept(","));
     L.expect(")");
   }
+  static Value number_literal(std::string v) {
+    v.erase(std::remove(v.begin(), v.end(), '_'), v.end());
+    try {
+      return v.find('.') != std::string::npos ? Value(std::stod(v)) : Value(static_cast<int64_t>(std::stoll(v)));
+    } catch (const std::exception&) {
+      fail("number literal out of range: " + v);
+    }
+  }
   ExprP postfix(ExprP x) {
     while (true) {
       if (L.accept(".")) {
+        if (L.cur.k == Lexer::T::Num) {  // x.0 is Jinja's x[0]: an item by integer
+          auto e = mk(Expr::Index);
+          e->a = x;
+          e->b = mk(Expr::Lit);
+          e->b->lit = number_literal(L.cur.v);
+          L.next();
+          x = e;
+          continue;
+        }
         auto e = mk(Expr::Attr);
         e->a = x;
-        e->name = L.cur.k == Lexer::T::Num ? L.cur.v : L.name();
-        if (L.cur.k == Lexer::T::Num) L.next();
+        e->name = L.name();
         x = e;
       } else if (L.accept("[")) {
         ExprP start, stop, step;
@@ -565,11 +599,9 @@ struct Parser {
       return e;
     }
     if (L.cur.k == Lexer::T::Num) {
-      std::string v = L.cur.v;
-      v.erase(std::remove(v.begin(), v.end(), '_'), v.end());
-      L.next();
       auto e = mk(Expr::Lit);
-      e->lit = v.find('.') != std::string::npos ? Value(std::stod(v)) : Value(static_cast<int64_t>(std::stoll(v)));
+      e->lit = number_literal(L.cur.v);
+      L.next();
       return e;
     }
     if (L.accept("(")) {
@@ -834,12 +866,13 @@ struct Interp {
 
   Value index(const Value& obj, const Value& key) {
     if (obj.kind == Value::ListV && obj.generator) fail("'generator' object is not subscriptable");
-    if (obj.kind == Value::ListV || obj.kind == Value::Str) {
-      const int64_t n = obj.kind == Value::ListV ? static_cast<int64_t>(obj.list->size()) : static_cast<int64_t>(obj.s.size());
+    if (obj.kind == Value::ListV || obj.kind == Value::Str) {  // strings by character
+      const std::u32string u = obj.kind == Value::Str ? tok::utf8_decode(obj.s) : std::u32string();
+      const int64_t n = obj.kind == Value::ListV ? static_cast<int64_t>(obj.list->size()) : static_cast<int64_t>(u.size());
       int64_t k = as_int(key, "index");
       if (k < 0) k += n;
       if (k < 0 || k >= n) return Value();
-      return obj.kind == Value::ListV ? (*obj.list)[static_cast<size_t>(k)] : Value(obj.s.substr(static_cast<size_t>(k), 1));
+      return obj.kind == Value::ListV ? (*obj.list)[static_cast<size_t>(k)] : Value(tok::utf8_encode(u[static_cast<size_t>(k)]));
     }
     if (obj.kind == Value::DictV) {
       if (key.kind != Value::Str) return Value();
@@ -1026,11 +1059,18 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
     fail("length of a non-sequence");
   }
   if (n == "tojson") {
-    int indent = -1;
-    if (const Value* i = kwarg("indent")) if (i->kind == Value::Int) indent = static_cast<int>(i->i);
-    if (!a.empty() && a[0].kind == Value::Int) indent = static_cast<int>(a[0].i);
+    JsonStyle st;
+    if (const Value* i = kwarg("indent")) if (i->kind == Value::Int) st.indent = static_cast<int>(i->i);
+    if (!a.empty() && a[0].kind == Value::Int) st.indent = static_cast<int>(a[0].i);
+    st.item = st.indent < 0 ? ", " : ",";
+    if (const Value* sep = kwarg("separators"); sep && sep->kind != Value::None) {
+      if (sep->kind != Value::ListV || sep->list->size() != 2 || (*sep->list)[0].kind != Value::Str || (*sep->list)[1].kind != Value::Str)
+        fail("tojson: separators must be (item_separator, key_separator)");
+      st.item = (*sep->list)[0].s, st.key = (*sep->list)[1].s;
+    }
+    if (const Value* sk = kwarg("sort_keys")) st.sort_keys = truthy(*sk);
     std::string s;
-    to_json(s, v, indent, 0);
+    to_json(s, v, st, 0);
     return Value(s);
   }
   if (n == "trim") return Value(strip_chars(str(v), a.empty() ? "" : a[0].s, true, true));
