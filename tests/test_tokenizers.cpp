@@ -40,6 +40,14 @@ std::vector<Json> read_jsonl(const std::string& path) {
   return r;
 }
 
+// A golden line's text (and pair) encoded with its add_special_tokens.
+Encoding encode_line(const PreTrainedTokenizer& tok, const Json& g) {
+  TokenizerCallOptions o;
+  o.add_special_tokens = g["add_special_tokens"];
+  const std::string pair = g.value("pair", std::string());
+  return tok.encode(g["text"].get<std::string>(), g.contains("pair") ? &pair : nullptr, o);
+}
+
 Json to_json(const Encoding& e) {
   Json j;
   j["ids"] = e.ids;
@@ -309,10 +317,7 @@ TEST(Tokenizers, SentencePieceModelFilesConvertLikeTransformers) {
     const auto tok = AutoTokenizer::from_pretrained(fixture(std::string("spm/") + name));
     int n = 0, failures = 0;
     for (const Json& g : read_jsonl(fixture(std::string("spm/") + name + "/golden.jsonl"))) {
-      TokenizerCallOptions o;
-      o.add_special_tokens = g["add_special_tokens"];
-      const std::string pair = g.value("pair", std::string());
-      const Encoding e = tok->encode(g["text"].get<std::string>(), g.contains("pair") ? &pair : nullptr, o);
+      const Encoding e = encode_line(*tok, g);
       const Json got = to_json(e);
       bool ok = got["ids"] == g["ids"] && got["tokens"] == g["tokens"];
       if (g.contains("offsets")) ok = ok && got["offsets"] == g["offsets"];
@@ -344,13 +349,11 @@ TEST(Tokenizers, MarianAndM2M100SlowTokenizersMatchTransformers) {
     const auto tok = AutoTokenizer::from_pretrained(fixture(std::string("spm/") + name));
     int n = 0, failures = 0;
     for (const Json& g : read_jsonl(fixture(std::string("spm/") + name + "/golden.jsonl"))) {
-      TokenizerCallOptions o;
-      o.add_special_tokens = g["add_special_tokens"];
-      const std::string text = g["text"], pair = g.value("pair", std::string());
-      const Encoding e = tok->encode(text, g.contains("pair") ? &pair : nullptr, o);
+      const std::string text = g["text"];
+      const Encoding e = encode_line(*tok, g);
       bool ok = e.ids == g["ids"].get<std::vector<int64_t>>();
       std::string decoded, skipped;
-      if (g.contains("pieces") && !o.add_special_tokens) ok = ok && e.tokens == g["pieces"].get<std::vector<std::string>>();
+      if (g.contains("pieces") && !g["add_special_tokens"].get<bool>()) ok = ok && e.tokens == g["pieces"].get<std::vector<std::string>>();
       if (g.contains("decode_ids")) {
         const auto ids = g["decode_ids"].get<std::vector<int64_t>>();
         decoded = tok->decode(ids), skipped = tok->decode(ids, true);

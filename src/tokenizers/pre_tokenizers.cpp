@@ -1,4 +1,5 @@
 // Pre-tokenizers (tokenizers/src/pre_tokenizers/*) and the split machinery they share.
+#include <array>
 #include "tokenizers/components.hpp"
 #include "tokenizers/regex.hpp"
 #include "tokenizers/unicode.hpp"
@@ -168,12 +169,24 @@ struct ByteLevelP : PerPiece {
     std::vector<NormalizedString> parts;
     if (use_regex) split_piece(p, gpt2.find_all(p.normalized), SplitBehavior::Isolated, false, parts);
     else parts.push_back(p);
-    const auto& table = bytes_to_unicode();
+    // Every byte becomes its printable stand-in, keeping the alignment of the character it is part of.
+    static const std::array<std::string, 256> stand_in = [] {
+      std::array<std::string, 256> t;
+      for (size_t b = 0; b < 256; ++b) t[b] = utf8_encode(bytes_to_unicode()[b]);
+      return t;
+    }();
     for (auto& part : parts) {
-      std::vector<Ch> mapped;
-      for (const Ch& ch : part.chars())
-        for (char b : utf8_encode(ch.c)) mapped.push_back({table[static_cast<unsigned char>(b)], ch.a});
-      part.set(mapped);
+      std::string mapped;
+      std::vector<Range> align;
+      mapped.reserve(part.normalized.size() * 2);
+      align.reserve(part.normalized.size() * 2);
+      for (size_t i = 0; i < part.normalized.size(); ++i) {
+        const std::string& e = stand_in[static_cast<unsigned char>(part.normalized[i])];
+        mapped += e;
+        align.insert(align.end(), e.size(), part.align[i]);
+      }
+      part.normalized = std::move(mapped);
+      part.align = std::move(align);
       out.push_back(std::move(part));
     }
   }
