@@ -89,6 +89,27 @@ TEST(ChatTemplate, RealTemplatesMatchTransformers) {
   EXPECT_GE(names.size(), 20u);
 }
 
+// Syntax and runtime errors name the line and column of the tag they happened in.
+TEST(ChatTemplate, ErrorsNameLineAndColumn) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"line1\n{% if %}x{% endif %}", "(line 2, column 1)"},
+      {"a\nb\n  {{ 1 + }}", "(line 3, column 3)"},
+      {"ok\n{% for m in messages %}\n  x {{ m.y.z }}{% endfor %}", "(line 3, column 5)"},
+      {"x\n\n    {{ raise_exception('bad input') }}", "(line 3, column 5)"},
+      {"{% if true %}\n{% for x in none %}{% endfor %}{% endif %}", "(line 2, column 1)"},
+      {"{% if true %}\nunclosed", "(line 1, column 1)"},
+      {"ab {{ 'x' }}\n  {{ [1] | nope }}", "(line 2, column 3)"}};
+  jinja::Dict ctx{{"messages", jinja::Value(jinja::List{jinja::Value(jinja::Dict{{"role", jinja::Value("user")}})})}};
+  for (const auto& [src, where] : cases) {
+    try {
+      jinja::Template(src).render(ctx);
+      ADD_FAILURE() << "rendered: " << src;
+    } catch (const TemplateError& e) {
+      EXPECT_NE(std::string(e.what()).find(where), std::string::npos) << e.what() << " for " << src;
+    }
+  }
+}
+
 TEST(ChatTemplate, HostileTemplatesAreTypedErrors) {
   testutil::TempDir d;
   auto tok = tiny_tokenizer(d);

@@ -226,7 +226,15 @@ struct Tok {
   enum T { Text, Expr, Stmt } t;
   std::string s;  // text, or the tag's inner source
   size_t line;
+  size_t col = 0;  // 1-based column of the tag's opening brace
 };
+
+// Errors carry where they happened: "... (line L, column C)", added once, by the innermost tag.
+[[noreturn]] void rethrow_at(const TemplateError& e, size_t line, size_t col) {
+  const std::string w = e.what();
+  if (w.find(" (line ") != std::string::npos || line == 0) throw e;
+  throw TemplateError(w + " (line " + std::to_string(line) + ", column " + std::to_string(col) + ")");
+}
 
 std::vector<Tok> lex(std::string src) {
   if (!src.empty() && src.back() == '\n') {  // keep_trailing_newline=False
@@ -274,6 +282,8 @@ std::vector<Tok> lex(std::string src) {
     }
     if (!text.empty()) out.push_back({Tok::Text, text, line});
     for (char c : src.substr(pos, open - pos)) line += c == '\n';
+    const size_t tag_line = line, nl_before = src.rfind('\n', open == 0 ? 0 : open - 1),
+                 tag_col = open + 1 - (nl_before == std::string::npos || (open == 0) ? 0 : nl_before + 1);
     const std::string close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
     const size_t body = open + 2 + (minus || plus ? 1 : 0);
     size_t end = body;
@@ -294,12 +304,12 @@ std::vector<Tok> lex(std::string src) {
       }
       if (end + 1 >= src.size()) end = std::string::npos;
     }
-    if (end == std::string::npos) fail("unclosed tag at line " + std::to_string(line));
+    if (end == std::string::npos) fail("unclosed tag (line " + std::to_string(tag_line) + ", column " + std::to_string(tag_col) + ")");
     std::string inner = src.substr(body, end - body);
     const bool rminus = !inner.empty() && inner.back() == '-';
     if (rminus || (!inner.empty() && inner.back() == '+')) inner.pop_back();
     for (char c : src.substr(open, end + 2 - open)) line += c == '\n';
-    if (kind != '#') out.push_back({kind == '{' ? Tok::Expr : Tok::Stmt, inner, line});
+    if (kind != '#') out.push_back({kind == '{' ? Tok::Expr : Tok::Stmt, inner, tag_line, tag_col});
     pos = end + 2;
     strip_next = rminus;
     trim_newline = !rminus && kind != '{';
@@ -674,6 +684,7 @@ struct Node {
   ExprP filter;                                   // for ... if cond
   std::vector<NodeP> body, else_body;
   std::vector<std::pair<std::string, ExprP>> params;  // Macro
+  size_t line = 0, col = 0;                       // where its tag starts
 };
 
 struct StmtParser {
@@ -694,110 +705,120 @@ struct StmtParser {
   std::string parse(std::vector<NodeP>& out, const std::vector<std::string>& stops, std::string* stop_rest = nullptr) {
     while (i < toks.size()) {
       const Tok& t = toks[i++];
-      if (t.t == Tok::Text) {
+      const size_t before = out.size();
+      try {
+        if (t.t == Tok::Text) {
+          auto n = std::make_shared<Node>();
+          n->k = Node::Text;
+          n->text = t.s;
+          out.push_back(n);
+          continue;
+        }
+        if (t.t == Tok::Expr) {
+          auto n = std::make_shared<Node>();
+          n->k = Node::Out;
+          n->line = t.line, n->col = t.col;
+          n->e = parse_expr(t.s);
+          out.push_back(n);
+          continue;
+        }
+        std::string rest;
+        const std::string h = head(t.s, &rest);
+        if (std::find(stops.begin(), stops.end(), h) != stops.end()) {
+          if (stop_rest) *stop_rest = rest;
+          return h;
+        }
         auto n = std::make_shared<Node>();
-        n->k = Node::Text;
-        n->text = t.s;
-        out.push_back(n);
-        continue;
-      }
-      if (t.t == Tok::Expr) {
-        auto n = std::make_shared<Node>();
-        n->k = Node::Out;
-        n->e = parse_expr(t.s);
-        out.push_back(n);
-        continue;
-      }
-      std::string rest;
-      const std::string h = head(t.s, &rest);
-      if (std::find(stops.begin(), stops.end(), h) != stops.end()) {
-        if (stop_rest) *stop_rest = rest;
-        return h;
-      }
-      auto n = std::make_shared<Node>();
-      if (h == "if") {
-        n->k = Node::If;
-        std::string cond = rest;
-        while (true) {
-          std::vector<NodeP> body;
-          std::string r;
-          const std::string stop = parse(body, {"elif", "else", "endif"}, &r);
-          n->branches.emplace_back(cond.empty() ? nullptr : parse_expr(cond), std::move(body));
-          if (stop == "endif") break;
-          if (stop.empty()) fail("missing endif");
-          cond = stop == "elif" ? r : "";
-          if (stop == "else") {
-            std::vector<NodeP> eb;
-            if (parse(eb, {"endif"}) != "endif") fail("missing endif");
-            n->branches.emplace_back(nullptr, std::move(eb));
-            break;
+        if (h == "if") {
+          n->k = Node::If;
+          std::string cond = rest;
+          if (cond.find_first_not_of(" \t\r\n") == std::string::npos) fail("if without a condition");
+          while (true) {
+            std::vector<NodeP> body;
+            std::string r;
+            const std::string stop = parse(body, {"elif", "else", "endif"}, &r);
+            n->branches.emplace_back(cond.empty() ? nullptr : parse_expr(cond), std::move(body));
+            if (stop == "endif") break;
+            if (stop.empty()) fail("missing endif");
+            cond = stop == "elif" ? r : "";
+            if (stop == "elif" && cond.find_first_not_of(" \t\r\n") == std::string::npos) fail("elif without a condition");
+            if (stop == "else") {
+              std::vector<NodeP> eb;
+              if (parse(eb, {"endif"}) != "endif") fail("missing endif");
+              n->branches.emplace_back(nullptr, std::move(eb));
+              break;
+            }
           }
-        }
-      } else if (h == "for") {
-        n->k = Node::For;
-        const size_t in = rest.find(" in ");
-        if (in == std::string::npos) fail("malformed for: '" + t.s + "'");
-        std::string tg = rest.substr(0, in);
-        std::stringstream ss(tg);
-        for (std::string part; std::getline(ss, part, ',');) {
-          part.erase(0, part.find_first_not_of(" \t()"));
-          part.erase(part.find_last_not_of(" \t()") + 1);
-          n->targets.push_back(part);
-        }
-        std::string iter = rest.substr(in + 4);
-        // "for x in xs if cond" / "recursive" are split off the iterable.
-        Lexer L(iter);
-        Parser P{L};
-        n->e = P.or_();
-        if (L.accept("if")) n->filter = P.or_();
-        const std::string stop = parse(n->body, {"else", "endfor"});
-        if (stop.empty()) fail("missing endfor");
-        if (stop == "else" && parse(n->else_body, {"endfor"}) != "endfor") fail("missing endfor");
-      } else if (h == "set") {
-        const size_t eq = rest.find('=');
-        auto strip = [](std::string x) {
-          x.erase(0, x.find_first_not_of(" \t"));
-          x.erase(x.find_last_not_of(" \t") + 1);
-          return x;
-        };
-        if (eq == std::string::npos || (eq + 1 < rest.size() && rest[eq + 1] == '=')) {
-          n->k = Node::SetBlock;
-          n->targets.push_back(strip(rest));
-          if (parse(n->body, {"endset"}) != "endset") fail("missing endset");
+        } else if (h == "for") {
+          n->k = Node::For;
+          const size_t in = rest.find(" in ");
+          if (in == std::string::npos) fail("malformed for: '" + t.s + "'");
+          std::string tg = rest.substr(0, in);
+          std::stringstream ss(tg);
+          for (std::string part; std::getline(ss, part, ',');) {
+            part.erase(0, part.find_first_not_of(" \t()"));
+            part.erase(part.find_last_not_of(" \t()") + 1);
+            n->targets.push_back(part);
+          }
+          std::string iter = rest.substr(in + 4);
+          // "for x in xs if cond" / "recursive" are split off the iterable.
+          Lexer L(iter);
+          Parser P{L};
+          n->e = P.or_();
+          if (L.accept("if")) n->filter = P.or_();
+          const std::string stop = parse(n->body, {"else", "endfor"});
+          if (stop.empty()) fail("missing endfor");
+          if (stop == "else" && parse(n->else_body, {"endfor"}) != "endfor") fail("missing endfor");
+        } else if (h == "set") {
+          const size_t eq = rest.find('=');
+          auto strip = [](std::string x) {
+            x.erase(0, x.find_first_not_of(" \t"));
+            x.erase(x.find_last_not_of(" \t") + 1);
+            return x;
+          };
+          if (eq == std::string::npos || (eq + 1 < rest.size() && rest[eq + 1] == '=')) {
+            n->k = Node::SetBlock;
+            n->targets.push_back(strip(rest));
+            if (parse(n->body, {"endset"}) != "endset") fail("missing endset");
+          } else {
+            n->k = Node::Set;
+            std::stringstream ss(rest.substr(0, eq));
+            for (std::string part; std::getline(ss, part, ',');) n->targets.push_back(strip(part));
+            n->e = parse_expr(rest.substr(eq + 1));
+          }
+        } else if (h == "macro") {
+          n->k = Node::Macro;
+          Lexer L(rest);
+          n->text = L.name();
+          L.expect("(");
+          Parser P{L};
+          while (!L.is(")")) {
+            std::string pn = L.name();
+            ExprP def;
+            if (L.accept("=")) def = P.expr();
+            n->params.emplace_back(pn, def);
+            if (!L.accept(",")) break;
+          }
+          L.expect(")");
+          if (parse(n->body, {"endmacro"}) != "endmacro") fail("missing endmacro");
+        } else if (h == "break") {
+          n->k = Node::Break;
+        } else if (h == "continue") {
+          n->k = Node::Continue;
+        } else if (h == "generation") {  // assistant-mask marker: renders its body
+          n->k = Node::Block;
+          if (parse(n->body, {"endgeneration"}) != "endgeneration") fail("missing endgeneration");
+        } else if (h == "filter" || h == "call" || h == "include" || h == "import" || h == "extends" || h == "block") {
+          fail("'" + h + "' statements are not supported in chat templates");
         } else {
-          n->k = Node::Set;
-          std::stringstream ss(rest.substr(0, eq));
-          for (std::string part; std::getline(ss, part, ',');) n->targets.push_back(strip(part));
-          n->e = parse_expr(rest.substr(eq + 1));
+          fail("unknown statement '" + h + "'");
         }
-      } else if (h == "macro") {
-        n->k = Node::Macro;
-        Lexer L(rest);
-        n->text = L.name();
-        L.expect("(");
-        Parser P{L};
-        while (!L.is(")")) {
-          std::string pn = L.name();
-          ExprP def;
-          if (L.accept("=")) def = P.expr();
-          n->params.emplace_back(pn, def);
-          if (!L.accept(",")) break;
-        }
-        L.expect(")");
-        if (parse(n->body, {"endmacro"}) != "endmacro") fail("missing endmacro");
-      } else if (h == "break") {
-        n->k = Node::Break;
-      } else if (h == "continue") {
-        n->k = Node::Continue;
-      } else if (h == "generation") {  // assistant-mask marker: renders its body
-        n->k = Node::Block;
-        if (parse(n->body, {"endgeneration"}) != "endgeneration") fail("missing endgeneration");
-      } else if (h == "filter" || h == "call" || h == "include" || h == "import" || h == "extends" || h == "block") {
-        fail("'" + h + "' statements are not supported in chat templates");
-      } else {
-        fail("unknown statement '" + h + "'");
+        out.push_back(n);
+
+      } catch (const TemplateError& e) {
+        rethrow_at(e, t.line, t.col);
       }
-      out.push_back(n);
+      if (out.size() > before) out.back()->line = t.line, out.back()->col = t.col;
     }
     return "";
   }
@@ -1369,100 +1390,104 @@ Value Interp::eval(const ExprP& e) {
 void Interp::exec(const std::vector<NodeP>& body) {
   for (const NodeP& n : body) {
     if (ctl.s != LoopCtl::None) return;
-    switch (n->k) {
-      case Node::Text: out += n->text; break;
-      case Node::Out: out += str(eval(n->e)); break;
-      case Node::Block: exec(n->body); break;
-      case Node::If:
-        for (const auto& [cond, b] : n->branches)
-          if (!cond || truthy(eval(cond))) {
-            exec(b);
+    try {
+      switch (n->k) {
+        case Node::Text: out += n->text; break;
+        case Node::Out: out += str(eval(n->e)); break;
+        case Node::Block: exec(n->body); break;
+        case Node::If:
+          for (const auto& [cond, b] : n->branches)
+            if (!cond || truthy(eval(cond))) {
+              exec(b);
+              break;
+            }
+          break;
+        case Node::Set: {
+          Value v = eval(n->e);
+          if (n->targets.size() > 1) {
+            if (v.kind != Value::ListV || v.list->size() != n->targets.size()) fail("cannot unpack into " + std::to_string(n->targets.size()) + " names");
+            for (size_t k = 0; k < n->targets.size(); ++k) scope.set(n->targets[k], (*v.list)[k]);
             break;
           }
-        break;
-      case Node::Set: {
-        Value v = eval(n->e);
-        if (n->targets.size() > 1) {
-          if (v.kind != Value::ListV || v.list->size() != n->targets.size()) fail("cannot unpack into " + std::to_string(n->targets.size()) + " names");
-          for (size_t k = 0; k < n->targets.size(); ++k) scope.set(n->targets[k], (*v.list)[k]);
+          const std::string& t = n->targets[0];
+          const size_t dot = t.find('.');
+          if (dot == std::string::npos) {
+            scope.set(t, v);
+            break;
+          }
+          const Value* ns = scope.find(t.substr(0, dot));
+          if (!ns || !ns->is_namespace) fail("cannot assign attribute on '" + t.substr(0, dot) + "': only namespace() objects are mutable");
+          Dict& d = *ns->dict;
+          const std::string key = t.substr(dot + 1);
+          auto it = std::find_if(d.begin(), d.end(), [&](const auto& e) { return e.first == key; });
+          if (it == d.end()) d.emplace_back(key, v);
+          else it->second = v;
           break;
         }
-        const std::string& t = n->targets[0];
-        const size_t dot = t.find('.');
-        if (dot == std::string::npos) {
-          scope.set(t, v);
-          break;
-        }
-        const Value* ns = scope.find(t.substr(0, dot));
-        if (!ns || !ns->is_namespace) fail("cannot assign attribute on '" + t.substr(0, dot) + "': only namespace() objects are mutable");
-        Dict& d = *ns->dict;
-        const std::string key = t.substr(dot + 1);
-        auto it = std::find_if(d.begin(), d.end(), [&](const auto& e) { return e.first == key; });
-        if (it == d.end()) d.emplace_back(key, v);
-        else it->second = v;
-        break;
-      }
-      case Node::SetBlock: {
-        std::string saved;
-        std::swap(saved, out);
-        exec(n->body);
-        std::swap(saved, out);
-        scope.set(n->targets[0], Value(saved));
-        break;
-      }
-      case Node::Macro: {
-        NodeP m = n;
-        scope.set(n->text, Value::function([this, m](const Args& a, const Kwargs& k) { return call_macro(m, a, k); }));
-        break;
-      }
-      case Node::Break: ctl.s = LoopCtl::Break; return;
-      case Node::Continue: ctl.s = LoopCtl::Continue; return;
-      case Node::For: {
-        const Value seq = eval(n->e);
-        List items;
-        if (seq.kind == Value::ListV) items = *seq.list;
-        else if (seq.kind == Value::DictV) for (const auto& [k, v] : *seq.dict) items.emplace_back(k);
-        else if (seq.kind == Value::Str) for (char32_t c : tok::utf8_decode(seq.s)) items.emplace_back(tok::utf8_encode(c));  // by character
-        else if (seq.kind == Value::None) fail("'NoneType' object is not iterable");  // jinja2's TypeError
-        else if (seq.kind != Value::Undefined) fail("for loop over a value that is not iterable");
-        scope.frames.emplace_back();
-        auto bind = [&](const Value& item) {
-          if (n->targets.size() == 1) {
-            scope.set(n->targets[0], item);
-          } else {
-            if (item.kind != Value::ListV || item.list->size() != n->targets.size()) fail("cannot unpack loop item");
-            for (size_t k = 0; k < n->targets.size(); ++k) scope.set(n->targets[k], (*item.list)[k]);
-          }
-        };
-        if (n->filter) {
-          List kept;
-          for (const auto& it : items) {
-            bind(it);
-            if (truthy(eval(n->filter))) kept.push_back(it);
-          }
-          items = kept;
-        }
-        const int64_t len = static_cast<int64_t>(items.size());
-        for (int64_t k = 0; k < len; ++k) {
-          bind(items[static_cast<size_t>(k)]);
-          Dict loop{{"index0", Value(k)}, {"index", Value(k + 1)}, {"revindex", Value(len - k)}, {"revindex0", Value(len - k - 1)},
-                    {"first", Value(k == 0)}, {"last", Value(k == len - 1)}, {"length", Value(len)},
-                    {"previtem", k > 0 ? items[static_cast<size_t>(k - 1)] : Value()},
-                    {"nextitem", k + 1 < len ? items[static_cast<size_t>(k + 1)] : Value()}};
-          Value lv(loop);
-          lv.is_namespace = true;  // attribute misses are undefined, not methods
-          scope.set("loop", lv);
+        case Node::SetBlock: {
+          std::string saved;
+          std::swap(saved, out);
           exec(n->body);
-          if (ctl.s == LoopCtl::Break) {
-            ctl.s = LoopCtl::None;
-            break;
-          }
-          ctl.s = LoopCtl::None;
+          std::swap(saved, out);
+          scope.set(n->targets[0], Value(saved));
+          break;
         }
-        if (items.empty()) exec(n->else_body);
-        scope.frames.pop_back();
-        break;
+        case Node::Macro: {
+          NodeP m = n;
+          scope.set(n->text, Value::function([this, m](const Args& a, const Kwargs& k) { return call_macro(m, a, k); }));
+          break;
+        }
+        case Node::Break: ctl.s = LoopCtl::Break; return;
+        case Node::Continue: ctl.s = LoopCtl::Continue; return;
+        case Node::For: {
+          const Value seq = eval(n->e);
+          List items;
+          if (seq.kind == Value::ListV) items = *seq.list;
+          else if (seq.kind == Value::DictV) for (const auto& [k, v] : *seq.dict) items.emplace_back(k);
+          else if (seq.kind == Value::Str) for (char32_t c : tok::utf8_decode(seq.s)) items.emplace_back(tok::utf8_encode(c));  // by character
+          else if (seq.kind == Value::None) fail("'NoneType' object is not iterable");  // jinja2's TypeError
+          else if (seq.kind != Value::Undefined) fail("for loop over a value that is not iterable");
+          scope.frames.emplace_back();
+          auto bind = [&](const Value& item) {
+            if (n->targets.size() == 1) {
+              scope.set(n->targets[0], item);
+            } else {
+              if (item.kind != Value::ListV || item.list->size() != n->targets.size()) fail("cannot unpack loop item");
+              for (size_t k = 0; k < n->targets.size(); ++k) scope.set(n->targets[k], (*item.list)[k]);
+            }
+          };
+          if (n->filter) {
+            List kept;
+            for (const auto& it : items) {
+              bind(it);
+              if (truthy(eval(n->filter))) kept.push_back(it);
+            }
+            items = kept;
+          }
+          const int64_t len = static_cast<int64_t>(items.size());
+          for (int64_t k = 0; k < len; ++k) {
+            bind(items[static_cast<size_t>(k)]);
+            Dict loop{{"index0", Value(k)}, {"index", Value(k + 1)}, {"revindex", Value(len - k)}, {"revindex0", Value(len - k - 1)},
+                      {"first", Value(k == 0)}, {"last", Value(k == len - 1)}, {"length", Value(len)},
+                      {"previtem", k > 0 ? items[static_cast<size_t>(k - 1)] : Value()},
+                      {"nextitem", k + 1 < len ? items[static_cast<size_t>(k + 1)] : Value()}};
+            Value lv(loop);
+            lv.is_namespace = true;  // attribute misses are undefined, not methods
+            scope.set("loop", lv);
+            exec(n->body);
+            if (ctl.s == LoopCtl::Break) {
+              ctl.s = LoopCtl::None;
+              break;
+            }
+            ctl.s = LoopCtl::None;
+          }
+          if (items.empty()) exec(n->else_body);
+          scope.frames.pop_back();
+          break;
+        }
       }
+    } catch (const TemplateError& e) {
+      rethrow_at(e, n->line, n->col);
     }
   }
 }
