@@ -116,44 +116,49 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void attend_row(con
 
 void attention_gemm(const AttentionArgs& a) {
   const int64_t group = a.H / a.Hkv, BH = a.B * a.H;
-  // heads per chunk: the score buffer stays under ~64 MB
-  const int64_t chunk = std::max<int64_t>(1, (int64_t{16} << 20) / std::max<int64_t>(1, a.Sq * a.T));
+  // Blocks of query rows whose scores (rows x T) stay near 2 MB, so they are still in cache for the
+  // softmax and the PV product; short sequences batch several heads per block instead.
+  constexpr int64_t kScoreFloats = int64_t{1} << 19;
+  const int64_t rows = std::clamp<int64_t>(kScoreFloats / std::max<int64_t>(1, a.T), 16, a.Sq);
+  const int64_t chunk = rows < a.Sq ? 1 : std::max<int64_t>(1, kScoreFloats / std::max<int64_t>(1, a.Sq * a.T));
   for (int64_t h0 = 0; h0 < BH; h0 += chunk) {
     const int64_t n = std::min(chunk, BH - h0);
-    // Scratch reused across calls (the score block is tens of MB: fresh pages each time cost more
-    // than the softmax).
-    // Raw pointers into them: inside the OpenMP regions below a thread_local name would denote each
-    // worker's own (empty) buffer.
+    // Scratch reused across calls. Raw pointers into it: inside the OpenMP regions below a
+    // thread_local name would denote each worker's own (empty) buffer.
     thread_local std::vector<float> qb, kb, vb, sb, ob;
-    for (auto [buf, size] : {std::pair{&qb, n * a.Sq * a.D}, {&kb, n * a.T * a.D}, {&vb, n * a.T * a.Dv}, {&sb, n * a.Sq * a.T}, {&ob, n * a.Sq * a.Dv}})
+    for (auto [buf, size] : {std::pair{&qb, n * rows * a.D}, {&kb, n * a.T * a.D}, {&vb, n * a.T * a.Dv}, {&sb, n * rows * a.T}, {&ob, n * rows * a.Dv}})
       if (buf->size() < static_cast<size_t>(size)) buf->resize(static_cast<size_t>(size));
     float *q = qb.data(), *k = kb.data(), *v = vb.data(), *s = sb.data(), *o = ob.data();
 #pragma omp parallel for schedule(static)
-    for (int64_t x = 0; x < n; ++x) {
-      const int64_t b = (h0 + x) / a.H, h = (h0 + x) % a.H, kh = h / group;
-      for (int64_t i = 0; i < a.Sq; ++i)
-        std::copy_n(a.q + b * a.q_sb + h * a.q_sh + i * a.q_ss, a.D, &q[(x * a.Sq + i) * a.D]);
-      for (int64_t j = 0; j < a.T; ++j) {
-        std::copy_n(a.k + b * a.k_sb + kh * a.k_sh + j * a.k_st, a.D, &k[(x * a.T + j) * a.D]);
-        std::copy_n(a.v + b * a.v_sb + kh * a.v_sh + j * a.v_st, a.Dv, &v[(x * a.T + j) * a.Dv]);
+    for (int64_t r = 0; r < n * a.T; ++r) {
+      const int64_t x = r / a.T, j = r % a.T, b = (h0 + x) / a.H, kh = ((h0 + x) % a.H) / group;
+      std::copy_n(a.k + b * a.k_sb + kh * a.k_sh + j * a.k_st, a.D, &k[r * a.D]);
+      std::copy_n(a.v + b * a.v_sb + kh * a.v_sh + j * a.v_st, a.Dv, &v[r * a.Dv]);
+    }
+    for (int64_t i0 = 0; i0 < a.Sq; i0 += rows) {
+      const int64_t m = std::min(rows, a.Sq - i0);
+#pragma omp parallel for schedule(static)
+      for (int64_t r = 0; r < n * m; ++r) {
+        const int64_t x = r / m, i = i0 + r % m, b = (h0 + x) / a.H, h = (h0 + x) % a.H;
+        std::copy_n(a.q + b * a.q_sb + h * a.q_sh + i * a.q_ss, a.D, &q[r * a.D]);
       }
-    }
-    GemmArgs qk;
-    qk.batch = n, qk.M = a.Sq, qk.N = a.T, qk.K = a.D, qk.a = q, qk.b = k, qk.trans_b = true;
-    qk.b_batch_stride = a.T * a.D, qk.c = s;
-    gemm(qk);
+      GemmArgs qk;
+      qk.batch = n, qk.M = m, qk.N = a.T, qk.K = a.D, qk.a = q, qk.b = k, qk.trans_b = true;
+      qk.b_batch_stride = a.T * a.D, qk.c = s;
+      gemm(qk);
 #pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < n * a.Sq; ++r) {
-      const int64_t x = r / a.Sq, i = r % a.Sq;
-      weigh_row(a, (h0 + x) / a.H, (h0 + x) % a.H, i, &s[r * a.T]);
-    }
-    GemmArgs pv;
-    pv.batch = n, pv.M = a.Sq, pv.N = a.Dv, pv.K = a.T, pv.a = s, pv.b = v, pv.b_batch_stride = a.T * a.Dv, pv.c = o;
-    gemm(pv);
+      for (int64_t r = 0; r < n * m; ++r) {
+        const int64_t x = r / m, i = i0 + r % m;
+        weigh_row(a, (h0 + x) / a.H, (h0 + x) % a.H, i, &s[r * a.T]);
+      }
+      GemmArgs pv;
+      pv.batch = n, pv.M = m, pv.N = a.Dv, pv.K = a.T, pv.a = s, pv.b = v, pv.b_batch_stride = a.T * a.Dv, pv.c = o;
+      gemm(pv);
 #pragma omp parallel for schedule(static)
-    for (int64_t x = 0; x < n; ++x) {
-      const int64_t b = (h0 + x) / a.H, h = (h0 + x) % a.H;
-      for (int64_t i = 0; i < a.Sq; ++i) std::copy_n(&o[(x * a.Sq + i) * a.Dv], a.Dv, a.out + ((b * a.Sq + i) * a.H + h) * a.Dv);
+      for (int64_t r = 0; r < n * m; ++r) {
+        const int64_t x = r / m, i = i0 + r % m, b = (h0 + x) / a.H, h = (h0 + x) % a.H;
+        std::copy_n(&o[r * a.Dv], a.Dv, a.out + ((b * a.Sq + i) * a.H + h) * a.Dv);
+      }
     }
   }
 }
