@@ -2,6 +2,7 @@
 // for the ISA it finds at run time (AVX2, AVX-512, AVX-512-BF16). Primitives are cached by
 // problem shape: building one costs far more than running a small one.
 #include <dnnl.hpp>
+#include <omp.h>
 
 #include <map>
 #include <optional>
@@ -24,7 +25,8 @@ dnnl::engine& engine() {
   return e;
 }
 
-using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int, bool, bool, bool, bool>;
+// The thread count is part of the key: a primitive keeps the parallelism it was created with.
+using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int, bool, bool, bool, bool, int>;
 
 struct Cached {
   bool supported = false;  // this oneDNN build / CPU has no kernel for the combination
@@ -45,7 +47,7 @@ const Cached& get(const GemmArgs& g, dt adt, dt bdt) {
   static std::mutex mu;
   static std::map<Key, Cached> cache;
   Key key{g.batch, g.M, g.N, g.K, static_cast<int>(bdt), g.trans_a, g.trans_b, g.bias != nullptr,
-          g.b_batch_stride == 0};
+          g.b_batch_stride == 0, omp_get_max_threads()};
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
@@ -142,9 +144,10 @@ namespace {
 
 // Caches any primitive by a string key (shape + kind); nullopt when oneDNN has no kernel.
 template <typename Prim, typename Make>
-const std::optional<Prim>& cached(const std::string& key, Make make) {
+const std::optional<Prim>& cached(const std::string& shape, Make make) {
   static std::mutex mu;
   static std::map<std::string, std::optional<Prim>> cache;
+  const std::string key = shape + "@" + std::to_string(omp_get_max_threads());  // primitives keep their parallelism
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
