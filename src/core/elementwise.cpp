@@ -83,9 +83,31 @@ void strided_copy(const Tensor& src, Tensor& dst) {
     std::memcpy(d, s, src.nbytes());
     return;
   }
-  for_each_offset(src.shape(), src.strides(), 0, [&](int64_t li, int64_t off) {
-    std::memcpy(d + li * es, s + off * static_cast<int64_t>(es), es);
-  });
+  const auto& shape = src.shape();
+  const auto& strides = src.strides();
+  const int64_t nd = static_cast<int64_t>(shape.size());
+  if (nd == 0 || src.numel() == 0) {
+    if (src.numel()) std::memcpy(d, s, es);
+    return;
+  }
+  // Row by row over the last dimension (one memcpy when it is contiguous, as after a permute of
+  // the outer dimensions), rows spread over the threads.
+  const int64_t cols = shape[nd - 1], rows = src.numel() / cols, cstride = strides[nd - 1];
+#pragma omp parallel for schedule(static) if (src.numel() > 32768)
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t off = 0;
+    for (int64_t k = nd - 2, rest = r; k >= 0; --k) {
+      off += (rest % shape[k]) * strides[k];
+      rest /= shape[k];
+    }
+    char* out = d + r * cols * static_cast<int64_t>(es);
+    const char* in = s + off * static_cast<int64_t>(es);
+    if (cstride == 1) {
+      std::memcpy(out, in, static_cast<size_t>(cols) * es);
+    } else {
+      for (int64_t c = 0; c < cols; ++c) std::memcpy(out + c * static_cast<int64_t>(es), in + c * cstride * static_cast<int64_t>(es), es);
+    }
+  }
 }
 
 }  // namespace transformers::detail
