@@ -60,7 +60,7 @@ tok.save(os.path.join(sys.argv[1], "tokenizer.json"))
 PY
 "$BUILD"/bench/bench_tokenizer "$TK/qwen3/tokenizer.json" "$TK/corpus.txt" "$TK/bpe250k/tokenizer.json"
 "$PY" bench/tokenizer_bench.py "$TK/qwen3/tokenizer.json" "$TK/corpus.txt" "$TK/bpe250k/tokenizer.json"
-echo "== from_pretrained of a 1.46 GB bf16 checkpoint (dtype matches: mmap, no copy)"
+echo "== from_pretrained of a 1.46 GB bf16 checkpoint (dtype matches): memory-mapped (mmap, no copy) and read into memory (the default)"
 "$BUILD"/bench/bench_load /tmp/tcpp-bench-1gb
 "$BUILD"/bench/bench_load /tmp/tcpp-bench-1gb
 echo "== BERT-base-shaped encoder forward (random weights), batch 8 x 128 tokens"

@@ -46,6 +46,10 @@ struct FromPretrainedOptions : HubOptions {
   // unless this is set.
   bool allow_missing_weights = false;
   bool output_loading_info = false;  // print the report to stderr
+  // false (default): weights are read into memory with transparent huge pages asked for, as
+  // bandwidth-bound decode wants (Qwen2.5-0.5B fp32 on 2 threads here: 8.1 -> 15 tokens/s);
+  // true: tensors point into a memory map of the files (no copy, near-instant load).
+  bool mmap = false;
   std::map<std::string, std::string> config_overrides;  // key -> JSON text
 };
 

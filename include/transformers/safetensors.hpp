@@ -20,7 +20,10 @@ struct TensorInfo {
 class SafeTensorsFile {
  public:
   static constexpr uint64_t kMaxHeaderSize = 100'000'000;
-  static SafeTensorsFile open(const std::string& path);
+  // in_memory: the file is read into anonymous memory with transparent huge pages asked for
+  // (tensors streamed at memory bandwidth, as decode does, need few TLB misses); otherwise tensors
+  // point into a read-only memory map of the file (no copy, instant).
+  static SafeTensorsFile open(const std::string& path, bool in_memory = false);
 
   const std::string& path() const { return path_; }
   const std::vector<TensorInfo>& tensors() const { return tensors_; }  // in file order
@@ -55,7 +58,7 @@ std::vector<std::string> list_shards(const std::string& index_path);
 class Checkpoint {
  public:
   // `path` is a .safetensors file or a .safetensors.index.json file.
-  static Checkpoint open(const std::string& path);
+  static Checkpoint open(const std::string& path, bool in_memory = false);
   std::vector<std::string> keys() const;  // sorted
   bool contains(const std::string& key) const { return where_.count(key) != 0; }
   Tensor get(const std::string& key) const;

@@ -1,3 +1,4 @@
+#include <sys/mman.h>
 #include "transformers/tensor.hpp"
 
 #include <algorithm>
@@ -82,8 +83,17 @@ class LargeBlockCache {
         return p;
       }
     }
+    if (n >= kHugeMin) {
+      // Big blocks (weights, KV caches) on 2 MB boundaries with transparent huge pages asked for:
+      // streaming them at memory bandwidth needs few TLB misses.
+      const size_t size = (n + kHuge - 1) / kHuge * kHuge;
+      void* p = std::aligned_alloc(kHuge, size);
+      if (p) madvise(p, size, MADV_HUGEPAGE);
+      return p;
+    }
     return std::aligned_alloc(64, n ? n : 64);
   }
+  static constexpr size_t kHuge = size_t{1} << 21, kHugeMin = size_t{4} << 20;
   void put(void* p, size_t n) {
     if (n >= kMinBlock && enabled()) {
       std::lock_guard<std::mutex> lock(mu_);

@@ -39,7 +39,7 @@ uint64_t read_u64_le(const unsigned char* p) {
 
 }  // namespace
 
-SafeTensorsFile SafeTensorsFile::open(const std::string& path) {
+SafeTensorsFile SafeTensorsFile::open(const std::string& path, bool in_memory) {
   SafeTensorsFile f;
   f.path_ = path;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -51,7 +51,37 @@ SafeTensorsFile SafeTensorsFile::open(const std::string& path) {
   }
   const auto fsize = static_cast<uint64_t>(st.st_size);
   f.map_ = std::make_shared<Mapping>();
-  if (fsize > 0) {
+  if (fsize > 0 && in_memory) {
+    void* p = mmap(nullptr, fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      ::close(fd);
+      throw OSError("cannot allocate " + std::to_string(fsize) + " bytes for '" + path + "': " + std::strerror(errno));
+    }
+    f.map_->data = p;
+    f.map_->size = fsize;
+    madvise(p, fsize, MADV_HUGEPAGE);
+    // Read in chunks over the threads; a short read (the file shrank under us) is an error.
+    constexpr uint64_t kChunk = uint64_t{64} << 20;
+    const int64_t chunks = static_cast<int64_t>((fsize + kChunk - 1) / kChunk);
+    bool ok = true;
+#pragma omp parallel for schedule(dynamic) reduction(&& : ok)
+    for (int64_t c = 0; c < chunks; ++c) {
+      const uint64_t off = static_cast<uint64_t>(c) * kChunk, len = std::min(kChunk, fsize - off);
+      for (uint64_t done = 0; done < len;) {
+        const ssize_t r = ::pread(fd, static_cast<char*>(p) + off + done, len - done, static_cast<off_t>(off + done));
+        if (r <= 0) {
+          if (r < 0 && errno == EINTR) continue;
+          ok = false;
+          break;
+        }
+        done += static_cast<uint64_t>(r);
+      }
+    }
+    if (!ok) {
+      ::close(fd);
+      throw OSError("error reading '" + path + "'");
+    }
+  } else if (fsize > 0) {
     void* p = mmap(nullptr, fsize, PROT_READ, MAP_PRIVATE, fd, 0);
     if (p == MAP_FAILED) {
       ::close(fd);
@@ -237,7 +267,7 @@ std::vector<std::string> list_shards(const std::string& index_path) {
   return shards;
 }
 
-Checkpoint Checkpoint::open(const std::string& path) {
+Checkpoint Checkpoint::open(const std::string& path, bool in_memory) {
   Checkpoint c;
   c.path_ = path;
   const std::string suffix = ".index.json";
@@ -254,7 +284,7 @@ Checkpoint Checkpoint::open(const std::string& path) {
         throw SafetensorsError(path + ": shard name '" + shard + "' escapes the checkpoint folder");
       if (!shard_ids.count(shard)) {
         shard_ids[shard] = c.files_.size();
-        c.files_.push_back(SafeTensorsFile::open((dir / shard).string()));
+        c.files_.push_back(SafeTensorsFile::open((dir / shard).string(), in_memory));
       }
       const size_t fi = shard_ids[shard];
       if (!c.files_[fi].contains(it.key()))
@@ -262,7 +292,7 @@ Checkpoint Checkpoint::open(const std::string& path) {
       c.where_[it.key()] = fi;
     }
   } else {
-    c.files_.push_back(SafeTensorsFile::open(path));
+    c.files_.push_back(SafeTensorsFile::open(path, in_memory));
     for (const auto& t : c.files_[0].tensors()) c.where_[t.name] = 0;
   }
   return c;

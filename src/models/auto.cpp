@@ -92,11 +92,11 @@ Registered find_class(const std::string& auto_class, const PretrainedConfig& con
 }
 
 // Python's _get_resolved_checkpoint_files for a folder or repo: model.safetensors, then the index.
-Checkpoint open_checkpoint(const std::string& name, const HubOptions& o) {
-  if (auto f = cached_file(name, "model.safetensors", o, false)) return Checkpoint::open(*f);
+Checkpoint open_checkpoint(const std::string& name, const HubOptions& o, bool in_memory) {
+  if (auto f = cached_file(name, "model.safetensors", o, false)) return Checkpoint::open(*f, in_memory);
   if (auto idx = cached_file(name, "model.safetensors.index.json", o, false)) {
     for (const auto& s : list_shards(*idx)) cached_file(name, s, o, true);  // fetch shards first
-    return Checkpoint::open(*idx);
+    return Checkpoint::open(*idx, in_memory);
   }
   if (cached_file(name, "pytorch_model.bin", o, false))
     throw OSError(name + " only has pytorch_model.bin: pickled PyTorch weights are not loaded by transformers-cpp; "
@@ -144,7 +144,7 @@ std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, co
   auto* m = dynamic_cast<Model*>(model.get());
   if (!m) throw ValueError("registered class " + r.class_name + " does not derive from transformers::Model");
   ModelAccess::set(*model, r.class_name, {});
-  Checkpoint ckpt = open_checkpoint(name, o);
+  Checkpoint ckpt = open_checkpoint(name, o, !o.mmap);
   LoadPolicy policy;
   policy.weight_dtype = resolve_dtype(o.dtype, config, ckpt);
   policy.ignore_mismatched_sizes = o.ignore_mismatched_sizes;

@@ -36,6 +36,12 @@ void add_hub_options(CLI::App* c, HubOptions& o) {
   c->add_option("--token", o.token);
 }
 
+// Model-loading options on top of the Hub's.
+void add_model_options(CLI::App* c, FromPretrainedOptions& o) {
+  add_hub_options(c, o);
+  c->add_flag("--mmap", o.mmap, "weights stay in a memory map of the files (no copy, instant load; decode streams them slower)");
+}
+
 int cmd_env() {
   EnvInfo e = env_info();
   nlohmann::ordered_json j;
@@ -609,7 +615,7 @@ int main(int argc, char** argv) {
   fwd->add_flag("--ignore-mismatched-sizes", fo.ignore_mismatched_sizes);
   fwd->add_flag("--allow-missing-weights", fo.allow_missing_weights);
   fwd->add_flag("--loading-info", fo.output_loading_info, "print missing / unexpected weights");
-  add_hub_options(fwd, fo);
+  add_model_options(fwd, fo);
 
   auto* dl = app.add_subcommand("download", "fetch a model into the shared Hugging Face cache");
   std::string dl_id;
@@ -676,7 +682,7 @@ int main(int argc, char** argv) {
   std::pair<std::string, std::string> run_langs;
   runc->add_option("--src-lang", run_langs.first, "translation (M2M100, mBART, NLLB): the input's language code, e.g. fr / fr_XX");
   runc->add_option("--tgt-lang", run_langs.second, "translation (M2M100, mBART, NLLB): the language to translate into");
-  add_hub_options(runc, ro);
+  add_model_options(runc, ro);
 
   auto* gen = app.add_subcommand("generate", "generate() on input_ids from a safetensors file; writes sequences");
   std::string gen_id, gen_class, gen_inputs, gen_out = "out.safetensors";
@@ -689,7 +695,7 @@ int main(int argc, char** argv) {
   gen->add_option("--dtype", go.dtype);
   gen->add_option("--quantization", go.quantization, "int8: weight-only int8 at load");
   gen_flags.add(gen);
-  add_hub_options(gen, go);
+  add_model_options(gen, go);
 
   auto* pre = app.add_subcommand("preprocess", "the Auto image processor on an image or feature extractor on a sound file; writes its tensors");
   std::string pre_id, pre_audio, pre_image, pre_out = "out.safetensors", pre_backend = "torchvision";
@@ -710,7 +716,7 @@ int main(int argc, char** argv) {
   chat->add_option("--dtype", cho.dtype);
   chat->add_option("--quantization", cho.quantization, "int8: weight-only int8 at load");
   chat_flags.add(chat);
-  add_hub_options(chat, cho);
+  add_model_options(chat, cho);
 
   auto* bench = app.add_subcommand("bench", "time repeated forward passes (one JSON object)");
   std::string bench_id, bench_class = "AutoModel";
@@ -727,7 +733,7 @@ int main(int argc, char** argv) {
   bench->add_option("--dtype", bo.dtype);
   bench->add_option("--device", bo.device);
   bench->add_option("--quantization", bo.quantization, "int8: weight-only int8 at load");
-  add_hub_options(bench, bo);
+  add_model_options(bench, bo);
 
   try {
     app.parse(argc, argv);
