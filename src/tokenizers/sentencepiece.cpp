@@ -55,6 +55,8 @@ struct Wire {
   bool done() const { return pos >= buf.size(); }
 };
 
+}  // namespace
+
 std::string base64(const std::string& in) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
@@ -74,6 +76,8 @@ std::string base64(const std::string& in) {
   return out;
 }
 
+namespace {
+
 // Code-point boundaries of a UTF-8 string (byte offsets, including 0 and size).
 std::vector<size_t> boundaries(const std::string& s) {
   std::vector<size_t> b{0};
@@ -81,6 +85,8 @@ std::vector<size_t> boundaries(const std::string& s) {
     if (i == s.size() || (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) b.push_back(i);
   return b;
 }
+
+}  // namespace
 
 // generate_merges(vocab) without scores: each piece split in two known pieces, ordered by the
 // piece's id, then the halves' lengths in code points (the pairs of one piece by their ids).
@@ -119,6 +125,8 @@ std::string special(const Json& cfg, const char* key, const std::string& def) {
   if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
   return def;
 }
+
+namespace {
 
 Json added_token(int64_t id, const std::string& content, bool special) {
   return {{"id", id}, {"content", content}, {"single_word", false}, {"lstrip", false}, {"rstrip", false}, {"normalized", false}, {"special", special}};

@@ -1,6 +1,7 @@
 #pragma once
 // SentencePiece model files (*.model: a ModelProto) read straight off the protobuf wire format, and
 // the tokenizer.json pipelines transformers v5's tokenizer classes build from them.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,13 @@ std::string spm_vocab_tokenizer_json(const SpmModel& m, const Json& vocab, const
                                      const SpmModel* decode_spm = nullptr, const Json* decode_vocab = nullptr);
 // mBART's language codes (its 25, or mBART-50's 52), in vocabulary order.
 std::vector<std::string> mbart_language_codes(bool mbart50);
+// Shared by the SentencePiece conversions: standard base64; transformers' generate_merges (each
+// piece split in two pieces of `vocab`, ranked by the piece's id); a special token's content in a
+// tokenizer_config ("" when null, `def` when absent).
+std::string base64(const std::string& in);
+Json generate_merges(const std::vector<std::string>& order, const std::map<std::string, int64_t>& vocab);
+std::string special(const Json& cfg, const char* key, const std::string& def);
+
 // M2M100's language codes ("m2m100" or "wmt21" from tokenizer_config's language_codes).
 std::vector<std::string> m2m100_language_codes(const std::string& set);
 

@@ -228,21 +228,6 @@ SpmNormalizer normalizer_from(const Json& j) {
   return n;
 }
 
-std::string base64_encode(const std::string& in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < in.size(); i += 3) {
-    uint32_t v = static_cast<uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<uint8_t>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) v |= static_cast<uint8_t>(in[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[v & 63] : '=';
-  }
-  return out;
-}
-
 // The model part of SentencePiece: its Viterbi (Unigram) or merges (BPE) over the pieces text can
 // produce (normal, user-defined and byte pieces; control and unused ones never match), plus <unk>.
 Json inner_model(const SpmModel& m) {
@@ -262,45 +247,24 @@ Json inner_model(const SpmModel& m) {
   if (m.model_type != 2) throw TokenizerError("SentencePiece model type " + std::to_string(m.model_type) + " (word / char) is not supported");
   Json v = Json::object();
   std::vector<std::string> order;
-  std::map<std::string, int64_t> index;
+  std::map<std::string, int64_t> index{{unk->piece, 0}};
   v[unk->piece] = 0;
   for (const SpmPiece* p : ps)
     if (!index.count(p->piece)) {
-      index[p->piece] = static_cast<int64_t>(index.size()) + 1;
+      index[p->piece] = static_cast<int64_t>(index.size());
       v[p->piece] = index[p->piece];
       order.push_back(p->piece);
     }
-  index[unk->piece] = 0;
   // Merges ranked like SentencePiece's scores (pieces come sorted by score).
-  Json merges = Json::array();
-  for (const std::string& piece : order) {
-    std::vector<size_t> b{0};
-    for (size_t i = 1; i <= piece.size(); ++i)
-      if (i == piece.size() || (static_cast<unsigned char>(piece[i]) & 0xC0) != 0x80) b.push_back(i);
-    std::vector<std::tuple<int64_t, int64_t, std::string, std::string>> local;
-    for (size_t k = 1; k + 1 < b.size(); ++k) {
-      std::string l = piece.substr(0, b[k]), r = piece.substr(b[k]);
-      if (index.count(l) && index.count(r)) local.emplace_back(index[l], index[r], l, r);
-    }
-    std::sort(local.begin(), local.end());
-    for (auto& [li, ri, l, r] : local) merges.push_back(Json::array({l, r}));
-  }
+  const Json merges = generate_merges(order, index);
   return {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", unk->piece}, {"continuing_subword_prefix", nullptr},
           {"end_of_word_suffix", nullptr}, {"fuse_unk", true}, {"byte_fallback", m.byte_fallback}, {"ignore_merges", false},
           {"vocab", v}, {"merges", merges}};
 }
 
 Json normalizer_json(const SpmModel& m) {
-  return {{"precompiled_charsmap", base64_encode(m.precompiled_charsmap)}, {"add_dummy_prefix", m.add_dummy_prefix},
+  return {{"precompiled_charsmap", base64(m.precompiled_charsmap)}, {"add_dummy_prefix", m.add_dummy_prefix},
           {"remove_extra_whitespaces", m.remove_extra_whitespaces}, {"escape_whitespaces", m.escape_whitespaces}};
-}
-
-std::string content_of(const Json& cfg, const char* key, const std::string& def) {
-  if (!cfg.contains(key)) return def;
-  const Json& v = cfg[key];
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
-  return def;
 }
 
 }  // namespace
@@ -382,9 +346,9 @@ std::string spm_vocab_tokenizer_json(const SpmModel& m, const Json& vocab, const
   if (!marian && !m2m) return "";
   if (!vocab.is_object()) throw TokenizerError(cls + ": vocab.json must map pieces to ids");
   const SpmModel& dm = decode_spm ? *decode_spm : m;
-  const std::string unk = content_of(cfg, "unk_token", "<unk>"), eos = content_of(cfg, "eos_token", "</s>"),
-                    pad = content_of(cfg, "pad_token", "<pad>"), bos = m2m ? content_of(cfg, "bos_token", "<s>") : "",
-                    sep = m2m ? content_of(cfg, "sep_token", "</s>") : "";
+  const std::string unk = special(cfg, "unk_token", "<unk>"), eos = special(cfg, "eos_token", "</s>"),
+                    pad = special(cfg, "pad_token", "<pad>"), bos = m2m ? special(cfg, "bos_token", "<s>") : "",
+                    sep = m2m ? special(cfg, "sep_token", "</s>") : "";
   if (!vocab.contains(unk)) throw TokenizerError(cls + ": the unknown token '" + unk + "' is not in vocab.json");
   // Special tokens: in the vocabulary, or added after it (M2M100's language tokens follow it).
   int64_t next = 0;
@@ -414,7 +378,7 @@ std::string spm_vocab_tokenizer_json(const SpmModel& m, const Json& vocab, const
     for (const std::string& t : {eos, unk, pad}) add(t);
   }
   if (cfg.contains("additional_special_tokens") && cfg["additional_special_tokens"].is_array())
-    for (const Json& t : cfg["additional_special_tokens"]) add(t.is_string() ? t.get<std::string>() : content_of(t, "content", ""));
+    for (const Json& t : cfg["additional_special_tokens"]) add(t.is_string() ? t.get<std::string>() : special(t, "content", ""));
   // M2M100's source-language prefix is PreTrainedTokenizer's (set_src_lang).
   post = template_processing({"$A:0", eos + ":0"}, {"$A:0", "$B:0", eos + ":0"}, {{eos, special_ids[eos]}});
   Json model = {{"type", "SpmVocab"}, {"normalizer", normalizer_json(m)}, {"model", inner_model(m)}, {"vocab", vocab},
