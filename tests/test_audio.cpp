@@ -2,9 +2,13 @@
 // Whisper log-mel (80 / 128 bins, max_length and longest padding, normalization, attention masks)
 // within 1e-4, Wav2Vec2 normalized waveforms within 1e-5, WAV / FLAC decoding with mono mixdown and
 // soxr resampling, and bad input.
+#include <cmath>
 #include <fstream>
+#include <random>
 
 #include "io/json.hpp"
+#include "processors/audio/audio_utils.hpp"
+#include "processors/audio/fft.hpp"
 #include "test_util.hpp"
 #include "transformers/feature_extraction.hpp"
 
@@ -41,6 +45,38 @@ TEST(Audio, FeatureExtractorsMatchPython) {
       else EXPECT_TRUE(testutil::allclose(out.at(t.name), want, t.name == "input_features" ? 1e-4 : 1e-5, 1e-4)) << t.name;
     }
   }
+}
+
+// The lane FFT (every radix path: 4, 2, 5, generic 3 and 7, odd lengths, a lone prime) against the
+// double-precision DFT of audio_utils.spectrogram, and the log10 used on the features against libm.
+TEST(Audio, FftPowerMatchesTheDft) {
+  constexpr int64_t L = audio::RealFftPlan::kLanes;
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (int64_t n : {2, 8, 14, 15, 30, 98, 256, 400, 512}) {
+    SCOPED_TRACE(n);
+    const audio::RealFftPlan plan(n);
+    std::vector<float> signal(static_cast<size_t>(n * L)), in(signal.size()), out(static_cast<size_t>(plan.bins() * L));
+    std::vector<float> work(static_cast<size_t>(plan.work_size()));
+    for (auto& v : signal) v = u(rng);
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t l = 0; l < L; ++l) in[t * L + l] = signal[l * n + t];
+    plan.power(in.data(), out.data(), work.data());
+    const std::vector<double> ones(static_cast<size_t>(n), 1.0);
+    for (int64_t l = 0; l < L; ++l) {
+      int64_t frames = 0;
+      const auto want = audio::power_spectrogram(&signal[l * n], n, ones, audio::StftOptions{.frame_length = n, .hop_length = n, .center = false}, frames);
+      ASSERT_EQ(frames, 1);
+      for (int64_t k = 0; k < plan.bins(); ++k) EXPECT_NEAR(out[k * L + l], want[k], 1e-5 * n + 1e-5 * want[k]) << "lane " << l << " bin " << k;
+    }
+  }
+  EXPECT_THROW(audio::RealFftPlan(1), ValueError);
+  std::vector<float> x;
+  for (float v = 1e-12f; v < 1e30f; v *= 1.37f) x.push_back(v);
+  std::vector<float> y = x;
+  const float mx = audio::log10_clamped(y.data(), static_cast<int64_t>(y.size()), 1e-10f);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(y[i], std::log10(std::max(x[i], 1e-10f)), 1e-6f + 3e-7f * std::fabs(y[i])) << x[i];  // a few ulp
+  EXPECT_EQ(mx, *std::max_element(y.begin(), y.end()));
 }
 
 TEST(Audio, SoundFilesDecodeMixAndResample) {

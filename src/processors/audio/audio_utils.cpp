@@ -1,11 +1,15 @@
 #include "processors/audio/audio_utils.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <numbers>
 
-#include "ops/ops.hpp"
+#include "processors/audio/fft.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::audio {
@@ -65,48 +69,63 @@ std::vector<double> mel_filter_bank(int64_t bins, int64_t mels, double fmin, dou
 namespace {
 
 // The frames audio_utils.spectrogram analyses, before the DFT: padded (reflect, when centered),
-// DC offset removed, pre-emphasized and windowed, zero-padded to fft_length. [frames][fft].
-std::vector<double> analysis_frames(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o, int64_t& frames,
-                                    int64_t& fft) {
-  const int64_t len = o.frame_length;
-  fft = o.fft_length ? o.fft_length : o.frame_length;
-  if (len <= 0 || o.hop_length <= 0 || fft < len || static_cast<int64_t>(window.size()) != len)
-    throw ValueError("spectrogram: needs 0 < frame_length <= fft_length, a positive hop and a window of frame_length taps");
+// DC offset removed, pre-emphasized and windowed, zero-padded to fft_length.
+struct Framing {
   std::vector<double> padded;
+  int64_t frames = 0, fft = 0;
+};
+
+Framing frame_signal(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o) {
+  const int64_t len = o.frame_length;
+  Framing fr;
+  fr.fft = o.fft_length ? o.fft_length : o.frame_length;
+  if (len <= 0 || o.hop_length <= 0 || fr.fft < len || static_cast<int64_t>(window.size()) != len)
+    throw ValueError("spectrogram: needs 0 < frame_length <= fft_length, a positive hop and a window of frame_length taps");
   if (o.center) {
     // Reflect padding (the edge sample is not repeated).
     const int64_t half = len / 2;
     if (n <= half) throw ValueError("spectrogram: " + std::to_string(n) + " samples are too few to reflect-pad by " + std::to_string(half));
-    padded.resize(static_cast<size_t>(n + 2 * half));
+    fr.padded.resize(static_cast<size_t>(n + 2 * half));
     for (int64_t i = 0; i < n + 2 * half; ++i) {
       int64_t j = i - half;
       if (j < 0) j = -j;
       if (j >= n) j = 2 * (n - 1) - j;
-      padded[i] = x[j];
+      fr.padded[i] = x[j];
     }
   } else {
-    padded.assign(x, x + n);
+    fr.padded.assign(x, x + n);
   }
-  const int64_t total = static_cast<int64_t>(padded.size());
+  const int64_t total = static_cast<int64_t>(fr.padded.size());
   if (total < len) throw ValueError("spectrogram: " + std::to_string(n) + " samples are fewer than one frame of " + std::to_string(len));
-  frames = 1 + (total - len) / o.hop_length;
+  fr.frames = 1 + (total - len) / o.hop_length;
+  return fr;
+}
+
+// Frame f's frame_length analysed samples into seg.
+void analysis_frame(const Framing& fr, const std::vector<double>& window, const StftOptions& o, int64_t f, double* seg) {
+  const int64_t len = o.frame_length;
+  std::copy(fr.padded.begin() + f * o.hop_length, fr.padded.begin() + f * o.hop_length + len, seg);
+  if (o.remove_dc_offset) {
+    double mean = 0;
+    for (int64_t t = 0; t < len; ++t) mean += seg[t];
+    mean /= static_cast<double>(len);
+    for (int64_t t = 0; t < len; ++t) seg[t] -= mean;
+  }
+  if (o.preemphasis != 0.0) {
+    for (int64_t t = len - 1; t > 0; --t) seg[t] -= o.preemphasis * seg[t - 1];
+    seg[0] *= 1.0 - o.preemphasis;
+  }
+  for (int64_t t = 0; t < len; ++t) seg[t] *= window[t];
+}
+
+// Every frame: [frames][fft], zero beyond frame_length.
+std::vector<double> analysis_frames(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o, int64_t& frames,
+                                    int64_t& fft) {
+  const Framing fr = frame_signal(x, n, window, o);
+  frames = fr.frames, fft = fr.fft;
   std::vector<double> out(static_cast<size_t>(frames * fft), 0.0);
 #pragma omp parallel for schedule(static)
-  for (int64_t f = 0; f < frames; ++f) {
-    double* seg = &out[f * fft];
-    std::copy(padded.begin() + f * o.hop_length, padded.begin() + f * o.hop_length + len, seg);
-    if (o.remove_dc_offset) {
-      double mean = 0;
-      for (int64_t t = 0; t < len; ++t) mean += seg[t];
-      mean /= static_cast<double>(len);
-      for (int64_t t = 0; t < len; ++t) seg[t] -= mean;
-    }
-    if (o.preemphasis != 0.0) {
-      for (int64_t t = len - 1; t > 0; --t) seg[t] -= o.preemphasis * seg[t - 1];
-      seg[0] *= 1.0 - o.preemphasis;
-    }
-    for (int64_t t = 0; t < len; ++t) seg[t] *= window[t];
-  }
+  for (int64_t f = 0; f < frames; ++f) analysis_frame(fr, window, o, f, &out[f * fft]);
   return out;
 }
 
@@ -160,43 +179,116 @@ std::vector<float> kaldi_log_mel(const float* x, int64_t n, const std::vector<do
 }
 
 namespace {
-// [2 * bins, len] rows cos(2 pi k t / fft), then sin; built once per size.
-Tensor dft_basis(int64_t len, int64_t fft) {
-  static std::mutex mu;
-  static std::map<std::pair<int64_t, int64_t>, Tensor> cache;
-  std::lock_guard<std::mutex> lock(mu);
-  Tensor& basis = cache[{len, fft}];
-  if (!basis.defined()) {
-    const int64_t bins = fft / 2 + 1;
-    basis = Tensor::empty({2 * bins, len});
-    for (int64_t k = 0; k < bins; ++k)
-      for (int64_t t = 0; t < len; ++t) {
-        const double a = 2.0 * std::numbers::pi * static_cast<double>((k * t) % fft) / static_cast<double>(fft);
-        basis.data<float>()[k * len + t] = static_cast<float>(std::cos(a));
-        basis.data<float>()[(bins + k) * len + t] = static_cast<float>(std::sin(a));
-      }
-  }
-  return basis;
+
+constexpr int64_t kLanes = RealFftPlan::kLanes;
+
+// kLanes frames side by side, [len][kLanes]: frame l starts hop samples after frame l - 1.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void window_lanes(const double* src, int64_t hop, const double* window, int64_t len,
+                                                                               float* out) {
+  for (int64_t t = 0; t < len; ++t)
+    for (int64_t l = 0; l < kLanes; ++l) out[t * kLanes + l] = static_cast<float>(src[l * hop + t] * window[t]);
 }
+
+// M filters over kLanes power spectra [bins][kLanes], each over its non-zero span only.
+__attribute__((target_clones("avx512f", "avx2", "default"))) void mel_lanes(const float* power, const float* taps, const int64_t* lo, const int64_t* hi,
+                                                                            const int64_t* at, int64_t M, float* out) {
+  for (int64_t m = 0; m < M; ++m) {
+    float acc[kLanes] = {};
+    const float* w = taps + at[m] - lo[m];
+    for (int64_t k = lo[m]; k < hi[m]; ++k)
+      for (int64_t l = 0; l < kLanes; ++l) acc[l] += w[k] * power[k * kLanes + l];
+    std::copy(acc, acc + kLanes, out + m * kLanes);
+  }
+}
+
+// log10 of a positive normal float: exponent plus ln(1 + f) = 2 atanh(f / (2 + f)) as an odd series
+// in s = f / (2 + f), |s| <= 0.172 once the mantissa is folded into [sqrt(1/2), sqrt(2)).
+inline __attribute__((always_inline)) float log10_positive(float x) {
+  const uint32_t b = std::bit_cast<uint32_t>(x);
+  int32_t e = static_cast<int32_t>(b >> 23) - 127;
+  float m = std::bit_cast<float>((b & 0x7fffffu) | 0x3f800000u);
+  const bool big = m > 1.41421356f;
+  m = big ? 0.5f * m : m;
+  e += big ? 1 : 0;
+  const float f = m - 1.0f, s = f / (2.0f + f), s2 = s * s;
+  const float ln = 2.0f * s * (1.0f + s2 * (1.0f / 3 + s2 * (1.0f / 5 + s2 * (1.0f / 7 + s2 * (1.0f / 9)))));
+  return (static_cast<float>(e) * 0.693147180559945f + ln) * 0.434294481903252f;
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) float log10_clamped_span(float* x, int64_t n, float floor) {
+  for (int64_t i = 0; i < n; ++i) x[i] = log10_positive(std::max(x[i], floor));
+  float lanes[16];  // per-lane maxima, so the compiler need not reorder a floating-point reduction
+  std::fill(lanes, lanes + 16, -INFINITY);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int64_t l = 0; l < 16; ++l) lanes[l] = std::max(lanes[l], x[i + l]);
+  for (; i < n; ++i) lanes[0] = std::max(lanes[0], x[i]);
+  return *std::max_element(lanes, lanes + 16);
+}
+
 }  // namespace
 
-Tensor power_spectrogram_f32(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o) {
-  int64_t frames = 0, fft = 0;
-  const std::vector<double> seg = analysis_frames(x, n, window, o, frames, fft);
-  const int64_t len = o.frame_length, bins = fft / 2 + 1;
-  Tensor fr = Tensor::empty({frames, len});
-  float* frp = fr.data<float>();  // pointers hoisted: data<T>() is an out-of-line call
-  for (int64_t f = 0; f < frames; ++f)
-    for (int64_t t = 0; t < len; ++t) frp[f * len + t] = static_cast<float>(seg[f * fft + t]);
-  const Tensor ri = ops::linear(fr, dft_basis(len, fft));  // [frames, 2 * bins]
-  Tensor out = Tensor::empty({frames, bins});
-  const float* rip = ri.data<float>();
+float log10_clamped(float* x, int64_t n, float floor) {
+  if (!(floor >= std::numeric_limits<float>::min())) throw ValueError("log10_clamped: the floor must be a positive normal float");
+  float mx = -INFINITY;
+  constexpr int64_t kChunk = 16384;
+#pragma omp parallel for reduction(max : mx) schedule(static)
+  for (int64_t c = 0; c < (n + kChunk - 1) / kChunk; ++c) mx = std::max(mx, log10_clamped_span(x + c * kChunk, std::min(kChunk, n - c * kChunk), floor));
+  return mx;
+}
+
+Tensor mel_power_spectrogram_f32(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o,
+                                 const std::vector<double>& mel, int64_t M, int64_t max_frames) {
+  const Framing fr = frame_signal(x, n, window, o);
+  const int64_t len = o.frame_length, fft = fr.fft, bins = fft / 2 + 1, T = std::min(fr.frames, max_frames);
+  if (static_cast<int64_t>(mel.size()) != bins * M) throw ValueError("mel_power_spectrogram: the filters must be [fft_length / 2 + 1][M]");
+  // Each filter's non-zero span, in float32 as Python hands the filters to torch.
+  std::vector<int64_t> lo(static_cast<size_t>(M), 0), hi(static_cast<size_t>(M), 0);
+  std::vector<float> taps;
+  std::vector<int64_t> at(static_cast<size_t>(M));
+  for (int64_t m = 0; m < M; ++m) {
+    int64_t a = 0, b = bins;
+    while (a < bins && mel[a * M + m] == 0.0) ++a;
+    while (b > a && mel[(b - 1) * M + m] == 0.0) --b;
+    lo[m] = a, hi[m] = b, at[m] = static_cast<int64_t>(taps.size());
+    for (int64_t k = a; k < b; ++k) taps.push_back(static_cast<float>(mel[k * M + m]));
+  }
+  static std::mutex mu;
+  static std::map<int64_t, std::shared_ptr<const RealFftPlan>> plans;
+  std::shared_ptr<const RealFftPlan> plan;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto& p = plans[fft];
+    if (!p) p = std::make_shared<const RealFftPlan>(fft);
+    plan = p;
+  }
+  constexpr int64_t L = RealFftPlan::kLanes;
+  Tensor out = Tensor::empty({M, T});
   float* op = out.data<float>();
-  for (int64_t f = 0; f < frames; ++f)
-    for (int64_t k = 0; k < bins; ++k) {
-      const float re = rip[f * 2 * bins + k], im = rip[f * 2 * bins + bins + k];
-      op[f * bins + k] = re * re + im * im;
+  const int64_t groups = (T + L - 1) / L;
+  const bool plain = !o.remove_dc_offset && o.preemphasis == 0.0;
+#pragma omp parallel
+  {
+    std::vector<float> in(static_cast<size_t>(fft * L)), work(static_cast<size_t>(plan->work_size())), power(static_cast<size_t>(bins * L)), mels(static_cast<size_t>(M * L));
+    std::vector<double> seg(static_cast<size_t>(len));
+#pragma omp for schedule(static)
+    for (int64_t g = 0; g < groups; ++g) {
+      const int64_t lanes = std::min(L, T - g * L);
+      if (lanes < L) std::fill(in.begin(), in.begin() + len * L, 0.0f);
+      std::fill(in.begin() + len * L, in.end(), 0.0f);
+      if (plain && lanes == L) {
+        window_lanes(fr.padded.data() + g * L * o.hop_length, o.hop_length, window.data(), len, in.data());
+      } else {
+        for (int64_t l = 0; l < lanes; ++l) {
+          analysis_frame(fr, window, o, g * L + l, seg.data());
+          for (int64_t t = 0; t < len; ++t) in[t * L + l] = static_cast<float>(seg[t]);
+        }
+      }
+      plan->power(in.data(), power.data(), work.data());
+      mel_lanes(power.data(), taps.data(), lo.data(), hi.data(), at.data(), M, mels.data());
+      for (int64_t m = 0; m < M; ++m) std::copy(mels.begin() + m * L, mels.begin() + m * L + lanes, op + m * T + g * L);
     }
+  }
   return out;
 }
 

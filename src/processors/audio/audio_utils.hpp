@@ -38,8 +38,12 @@ std::vector<double> power_spectrogram(const float* x, int64_t n, const std::vect
 std::vector<double> kaldi_mel_filters(int64_t num_mel_bins, int64_t sampling_rate);
 std::vector<float> kaldi_log_mel(const float* x, int64_t n, const std::vector<double>& window, const std::vector<double>& mel, int64_t M,
                                  int64_t& frames);
-// The same in float32 as torch.stft computes it, the DFT as one GEMM of the windowed frames with a
-// cos / sin basis: [frames, fft_length / 2 + 1].
-Tensor power_spectrogram_f32(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o);
+// mel @ |STFT|^2 in float32 as torch.stft + a matmul compute it, through an FFT (fft.hpp):
+// [M, min(frames, max_frames)]; `mel` is [fft_length / 2 + 1][M].
+Tensor mel_power_spectrogram_f32(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o,
+                                 const std::vector<double>& mel, int64_t M, int64_t max_frames);
+
+// log10(max(x, floor)) in place, vectorized (within a few ulp of libm's); returns the largest.
+float log10_clamped(float* x, int64_t n, float floor);
 
 }  // namespace transformers::audio

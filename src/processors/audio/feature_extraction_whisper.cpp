@@ -3,7 +3,6 @@
 // log10 clamped at 1e-10 and to (max - 8), then (x + 4) / 4.
 #include <cmath>
 
-#include "ops/ops.hpp"
 #include "processors/audio/audio_utils.hpp"
 #include "processors/audio/feature_extraction_utils.hpp"
 #include "transformers/errors.hpp"
@@ -26,11 +25,6 @@ class WhisperFeatureExtractor : public SequenceFeatureExtractor {
     n_samples_ = chunk_length_ * sampling_rate_;
     window_ = hann_window(n_fft_, true);
     mel_ = mel_filter_bank(1 + n_fft_ / 2, feature_size_, 0.0, 8000.0, static_cast<double>(sampling_rate_), "slaney", "slaney");
-    // Python hands the filters to torch as float32: [M, bins] for linear().
-    const int64_t bins = 1 + n_fft_ / 2;
-    mel_t_ = Tensor::empty({feature_size_, bins});
-    for (int64_t k = 0; k < bins; ++k)
-      for (int64_t m = 0; m < feature_size_; ++m) mel_t_.data<float>()[m * bins + k] = static_cast<float>(mel_[k * feature_size_ + m]);
   }
   std::string class_name() const override { return "WhisperFeatureExtractor"; }
 
@@ -46,18 +40,13 @@ class WhisperFeatureExtractor : public SequenceFeatureExtractor {
     Tensor feats = Tensor::empty({B, M, T});
     for (int64_t b = 0; b < B; ++b) {
       if (static_cast<int64_t>(p.values[b].size()) != L) throw ValueError("WhisperFeatureExtractor: pad the batch to one length");
-      // float32 STFT and mel projection as GEMMs, as torch computes them
-      const Tensor power = power_spectrogram_f32(p.values[b].data(), L, window_, StftOptions{.frame_length = n_fft_, .hop_length = hop_length_});
-      const Tensor mel = ops::linear(power.slice(0, 0, T).contiguous(), mel_t_);  // [T, M]; the last STFT frame is dropped
+      // float32 STFT and mel projection, as torch computes them; the last STFT frame is dropped
+      const Tensor mel = mel_power_spectrogram_f32(p.values[b].data(), L, window_, StftOptions{.frame_length = n_fft_, .hop_length = hop_length_},
+                                                   mel_, M, T);
       float* out = feats.data<float>() + b * M * T;
-      const float* mp = mel.data<float>();
-      float mx = -INFINITY;
-      for (int64_t t = 0; t < T; ++t)
-        for (int64_t m = 0; m < M; ++m) {
-          const float l = std::log10(std::max(mp[t * M + m], 1e-10f));
-          out[m * T + t] = l;
-          mx = std::max(mx, l);
-        }
+      std::copy(mel.data<float>(), mel.data<float>() + M * T, out);
+      const float mx = log10_clamped(out, M * T, 1e-10f);
+#pragma omp parallel for schedule(static)
       for (int64_t i = 0; i < M * T; ++i) out[i] = (std::max(out[i], mx - 8.0f) + 4.0f) / 4.0f;
     }
     BatchFeature r{{"input_features", feats}};
@@ -76,7 +65,6 @@ class WhisperFeatureExtractor : public SequenceFeatureExtractor {
  private:
   int64_t hop_length_, n_fft_, chunk_length_, n_samples_;
   std::vector<double> window_, mel_;
-  Tensor mel_t_;
 };
 
 }  // namespace
