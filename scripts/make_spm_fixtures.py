@@ -227,7 +227,40 @@ def make_language_cases(model_file):
         print(name, lines[1])
 
 
+def make_target_cases():
+    """text_target on the translation tokenizers already in fixtures/spm: targets.json, each case the
+    languages set before the call, the call's arguments and what it returns (labels beside inputs,
+    or the targets' own encoding without text). Reads the folders only, so it can run alone."""
+    import transformers as tf
+
+    src = ["Hello world!", "The black cat sleeps on the kitchen table."]
+    tgt = TARGET_CORPUS[:2]
+    calls = [
+        ({}, {"text": src, "text_target": tgt}),
+        ({}, {"text": src, "text_target": tgt, "padding": "longest"}),
+        ({}, {"text_target": tgt, "padding": "longest"}),
+        ({}, {"text": src, "text_target": TARGET_CORPUS[5:7], "truncation": True, "max_length": 6, "max_target_length": 4}),
+        ({}, {"text": [">>fr<< " + src[0]], "text_target": [TARGET_CORPUS[4]], "add_special_tokens": False}),
+    ]
+    langs = {"m2m100": [{"src_lang": "en", "tgt_lang": "zh"}], "mbart": [{"src_lang": "ro_RO", "tgt_lang": "de_DE"}],
+             "mbart50": [{"src_lang": "de_DE", "tgt_lang": "ro_RO"}]}
+    for name in ("marian", "marian-separate", "m2m100", "mbart", "mbart50"):
+        d = os.path.join(OUT, name)
+        tok = tf.AutoTokenizer.from_pretrained(d)
+        lines = []
+        for set_langs, kw in calls + [(l, calls[1][1]) for l in langs.get(name, [])]:
+            for k, v in set_langs.items():
+                setattr(tok, k, v)
+            out = tok(**kw)
+            lines.append({"set": set_langs, "kwargs": kw, "output": {k: list(v) for k, v in out.items()}})
+        with open(os.path.join(d, "targets.json"), "w", encoding="utf-8") as f:
+            json.dump(lines, f, ensure_ascii=False, indent=1)
+        print(name, "targets", lines[0]["output"].get("labels"))
+
+
 if __name__ == "__main__":
     make_fixtures.ensure_venv()
-    main()
-    make_slow_vocab_cases()
+    if sys.argv[1:] != ["targets"]:
+        main()
+        make_slow_vocab_cases()
+    make_target_cases()

@@ -93,6 +93,21 @@ TEST(Cli, TokenizeMatchesGoldenAndBatchPads) {
   EXPECT_EQ(b["attention_mask"].back(), 0);
   std::ofstream(d / "bad.jsonl") << "{\"text\": 5}\n";
   EXPECT_EQ(run(kCli + " tokenize " + dir + " --jsonl " + d / "bad.jsonl", &out), 1);
+  // text_target: labels from Marian's target side, as transformers' padded call gives them (targets.json).
+  const std::string marian = fixture("spm/marian-separate");
+  const nlohmann::json want = nlohmann::json::parse(std::ifstream(marian + "/targets.json"))[1];
+  std::ofstream tl(d / "t.jsonl");
+  for (size_t i = 0; i < 2; ++i) tl << nlohmann::json{{"text", want["kwargs"]["text"][i]}, {"text_target", want["kwargs"]["text_target"][i]}}.dump() << "\n";
+  tl.close();
+  ASSERT_EQ(run(kCli + " tokenize " + marian + " --jsonl " + d / "t.jsonl" + " --batch --padding longest 2>/dev/null", &out), 0) << out;
+  std::stringstream ts(out);
+  for (size_t i = 0; i < 2; ++i) {
+    std::string l;
+    std::getline(ts, l);
+    EXPECT_EQ(nlohmann::json::parse(l)["labels"], want["output"]["labels"][i]);
+  }
+  std::ofstream(d / "half.jsonl") << "{\"text\": \"a\", \"text_target\": \"b\"}\n{\"text\": \"c\"}\n";
+  EXPECT_EQ(run(kCli + " tokenize " + marian + " --jsonl " + d / "half.jsonl", &out), 1);
 }
 
 TEST(Cli, ChatTemplateAndRunPipelines) {

@@ -410,6 +410,46 @@ TEST(Tokenizers, LanguageCodeTokenizersFollowSrcLang) {
   EXPECT_THROW(AutoTokenizer::from_pretrained(fixture("spm/marian"))->set_src_lang("fr"), ValueError);
 }
 
+// tokenizer(text, text_target=...): labels from the target side (Marian's target.spm and vocabulary,
+// the language classes' tgt_lang codes), padding / truncation / max_target_length, and the targets
+// alone when there is no text; goldens from transformers' own calls.
+TEST(Tokenizers, TextTargetEncodesLabelsLikeTransformers) {
+  for (const char* name : {"marian", "marian-separate", "m2m100", "mbart", "mbart50"}) {
+    SCOPED_TRACE(name);
+    const std::string dir = fixture(std::string("spm/") + name);
+    auto tok = AutoTokenizer::from_pretrained(dir);
+    for (const Json& c : parse_json_file(dir + "/targets.json")) {
+      const Json& kw = c["kwargs"];
+      SCOPED_TRACE(c.dump());
+      if (c["set"].contains("src_lang")) tok->set_src_lang(c["set"]["src_lang"]);
+      if (c["set"].contains("tgt_lang")) tok->set_tgt_lang(c["set"]["tgt_lang"]);
+      TokenizerCallOptions o;
+      o.padding = kw.value("padding", std::string("do_not_pad"));
+      if (kw.value("truncation", false)) o.truncation = "longest_first";
+      if (kw.contains("max_length")) o.max_length = kw["max_length"].get<int64_t>();
+      o.add_special_tokens = kw.value("add_special_tokens", true);
+      const auto texts = kw.contains("text") ? kw["text"].get<std::vector<std::string>>() : std::vector<std::string>{};
+      std::optional<int64_t> mtl;
+      if (kw.contains("max_target_length")) mtl = kw["max_target_length"].get<int64_t>();
+      BatchEncoding b;
+      ASSERT_NO_THROW(b = tok->encode_with_targets(texts, kw["text_target"].get<std::vector<std::string>>(), o, mtl));
+      const Json& want = c["output"];
+      std::vector<std::vector<int64_t>> ids, mask;
+      for (const Encoding& e : b.encodings) ids.push_back(e.ids), mask.push_back(std::vector<int64_t>(e.attention_mask.begin(), e.attention_mask.end()));
+      EXPECT_EQ(ids, want["input_ids"].get<std::vector<std::vector<int64_t>>>());
+      EXPECT_EQ(mask, want["attention_mask"].get<std::vector<std::vector<int64_t>>>());
+      if (want.contains("labels")) EXPECT_EQ(b.labels, want["labels"].get<std::vector<std::vector<int64_t>>>());
+      else EXPECT_TRUE(b.labels.empty());
+      if (o.padding == "longest" && want.contains("labels")) EXPECT_EQ(b.labels_tensor().shape(), (std::vector<int64_t>{2, static_cast<int64_t>(b.labels[0].size())}));
+    }
+  }
+  auto m2m = AutoTokenizer::from_pretrained(fixture("spm/m2m100"));
+  EXPECT_THROW(m2m->set_tgt_lang("xx"), ValueError);
+  EXPECT_THROW(m2m->encode_with_targets({}, {}), ValueError);
+  EXPECT_THROW(m2m->encode_with_targets({"a", "bb c"}, {"x", "y z w"}).labels_tensor(), ValueError);  // ragged
+  EXPECT_THROW(m2m->encode_with_targets({"a"}, {}).labels_tensor(), ValueError);                     // none
+}
+
 // NFC / NFD / NFKC / NFKD with alignments (decomposed Hangul composing, Indic and Myanmar vowel
 // compositions, reordered marks, singletons, ligatures) per character and under the Whitespace
 // pre-tokenizer: tokens and offsets as the tokenizers library gives them.

@@ -126,6 +126,9 @@ struct BatchEncoding {
   Tensor input_ids() const;
   Tensor attention_mask() const;
   Tensor token_type_ids() const;
+  // tokenizer(text, text_target=...): the targets' input_ids (padded as the inputs are); empty without targets.
+  std::vector<std::vector<int64_t>> labels;
+  Tensor labels_tensor() const;  // [batch, seq] i64; ValueError when ragged or absent
 };
 
 struct TokenizerOptions : HubOptions {};
@@ -143,12 +146,21 @@ struct ChatTemplateOptions {
 class PreTrainedTokenizer {
  public:
   static std::unique_ptr<PreTrainedTokenizer> from_files(const std::string& tokenizer_json, const std::string& tokenizer_config_json);
-  // tokenizer.json given as text (e.g. converted from vocab.txt); `folder` holds chat_template.jinja if any.
+  // tokenizer.json given as text (e.g. converted from vocab.txt); `folder` holds chat_template.jinja if any;
+  // `tokenizer_class` stands in when tokenizer_config.json names none (AutoTokenizer reads config.json's model_type).
   static std::unique_ptr<PreTrainedTokenizer> from_files_json(const std::string& tokenizer_json_text, const std::string& tokenizer_config_json,
-                                                              const std::string& folder, const std::string& source = "tokenizer.json");
+                                                              const std::string& folder, const std::string& source = "tokenizer.json",
+                                                              const std::string& tokenizer_class = "");
 
   BatchEncoding operator()(const std::vector<std::string>& texts, const std::vector<std::string>* pairs = nullptr,
                            const TokenizerCallOptions& o = {}) const;
+  // tokenizer(text, text_target=targets, max_target_length=...): the texts as operator() encodes
+  // them, with `labels` the targets' input_ids encoded in target mode (MarianTokenizer: target.spm
+  // and, with separate_vocabs, target_vocab.json; M2M100 / mBART / mBART-50 / NLLB: tgt_lang's code,
+  // mBART's falling back on src_lang; other classes: as inputs). No texts: the targets' own
+  // encoding, as text=None returns. ValueError when both are empty.
+  BatchEncoding encode_with_targets(const std::vector<std::string>& texts, const std::vector<std::string>& text_target,
+                                    const TokenizerCallOptions& o = {}, std::optional<int64_t> max_target_length = std::nullopt) const;
   Encoding encode(const std::string& text, const std::string* pair = nullptr, const TokenizerCallOptions& o = {}) const;
   std::string decode(const std::vector<int64_t>& ids, bool skip_special_tokens = false,
                      std::optional<bool> clean_up_tokenization_spaces = std::nullopt) const;
@@ -185,7 +197,8 @@ class PreTrainedTokenizer {
   bool has_language_codes() const { return lang_.has_value(); }
   void set_src_lang(const std::string& lang);
   std::optional<std::string> src_lang() const;
-  std::optional<std::string> tgt_lang() const;  // tokenizer_config.json's, if any
+  std::optional<std::string> tgt_lang() const;  // tokenizer_config.json's or set_tgt_lang's, if any
+  void set_tgt_lang(const std::string& lang);
   int64_t lang_id(const std::string& lang) const;
   // Renders the chat template over `messages_json` (a JSON list of {role, content, ...}) the way
   // apply_chat_template(tokenize=False) does; TemplateError for template failures.
@@ -213,8 +226,12 @@ class PreTrainedTokenizer {
     bool prefix;                       // [code] $A [eos], else $A [eos, code]
     std::string before, after;         // around the code in its token ("__en__" for M2M100)
     std::string src, tgt;
+    bool tgt_defaults_to_src = true;  // mBART, mBART-50, NLLB; M2M100 needs a tgt_lang
   };
   std::optional<LanguageCodes> lang_;
+  std::string language_post_processor(const std::string& lang) const;  // TemplateProcessing JSON with lang's code
+  std::shared_ptr<const PreTrainedTokenizer> target_;  // MarianTokenizer's target side (text_target)
+  friend class AutoTokenizer;                          // which builds target_
   Tokenizer tok_;
   std::map<std::string, std::string> special_;
   int64_t model_max_length_ = static_cast<int64_t>(1e18);

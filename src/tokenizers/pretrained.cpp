@@ -66,7 +66,8 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files(const std::
 
 std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const std::string& json_text,
                                                                           const std::string& tokenizer_config_json,
-                                                                          const std::string& folder, const std::string& source) {
+                                                                          const std::string& folder, const std::string& source,
+                                                                          const std::string& tokenizer_class) {
   auto t = std::make_unique<PreTrainedTokenizer>();
   t->tok_ = Tokenizer::from_str(json_text, source);
   Json cfg = Json::object();
@@ -99,7 +100,7 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
           if (!t->special_.count(n) && m.contains(n))
             if (auto c = token_content(m[n])) t->special_[n] = *c;
     }
-    for (const auto& [n, c] : class_special_tokens(tok::jstring(cfg, "tokenizer_class", "")))
+    for (const auto& [n, c] : class_special_tokens(tok::jstring(cfg, "tokenizer_class", tokenizer_class)))
       if (!t->special_.count(n) && t->tok_.token_to_id(c)) t->special_[n] = c;
     // Legacy added_tokens.json ({"token": id}) when the config has no added_tokens_decoder: each
     // token not yet in the vocabulary is added, special if it is one of the special tokens.
@@ -132,7 +133,7 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
     if (t->truncation_side_ != "left" && t->truncation_side_ != "right") throw TokenizerError("truncation_side must be left or right");
     t->clean_up_ = tok::jbool(cfg, "clean_up_tokenization_spaces", false);
     t->split_special_tokens_ = tok::jbool(cfg, "split_special_tokens", false);
-    const std::string cls = tok::jstring(cfg, "tokenizer_class", "");
+    const std::string cls = tok::jstring(cfg, "tokenizer_class", tokenizer_class);
     if (cfg.contains("model_input_names") && cfg["model_input_names"].is_array())
       t->model_input_names_ = cfg["model_input_names"].get<std::vector<std::string>>();
     else if (returns_token_type_ids(cls))
@@ -145,7 +146,7 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
     std::string bare = cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0 ? cls.substr(0, cls.size() - 4) : cls;
     std::optional<LanguageCodes> lc;
     std::string def;
-    if (bare == "M2M100Tokenizer") lc = LanguageCodes{true, "__", "__", "", ""}, def = "en";
+    if (bare == "M2M100Tokenizer") lc = LanguageCodes{true, "__", "__", "", "", false}, def = "en";
     else if (bare == "MBartTokenizer") lc = LanguageCodes{false, "", "", "", ""}, def = "en_XX";
     else if (bare == "MBart50Tokenizer") lc = LanguageCodes{true, "", "", "", ""}, def = "en_XX";
     else if (bare == "NllbTokenizer") lc = LanguageCodes{!tok::jbool(cfg, "legacy_behaviour", false), "", "", "", ""}, def = "eng_Latn";
@@ -173,17 +174,58 @@ int64_t PreTrainedTokenizer::lang_id(const std::string& lang) const {
   return *id;
 }
 
-void PreTrainedTokenizer::set_src_lang(const std::string& lang) {
+std::string PreTrainedTokenizer::language_post_processor(const std::string& lang) const {
   const int64_t code = lang_id(lang);
   const std::string token = lang_->before + lang + lang_->after;
   const auto eos = eos_token();
   const auto eos_id = eos ? tok_.token_to_id(*eos) : std::nullopt;
-  if (!eos_id) throw ValueError("set_src_lang: the tokenizer has no eos_token in its vocabulary");
+  if (!eos_id) throw ValueError("this tokenizer has no eos_token in its vocabulary to put beside its language codes");
   const std::string c = token + ":0", e = *eos + ":0";
   const Json post = lang_->prefix ? tok::template_processing({c, "$A:0", e}, {c, "$A:0", "$B:0", e}, {{token, code}, {*eos, *eos_id}})
                                   : tok::template_processing({"$A:0", e, c}, {"$A:0", "$B:0", e, c}, {{token, code}, {*eos, *eos_id}});
-  tok_.set_post_processor(post.dump());
+  return post.dump();
+}
+
+void PreTrainedTokenizer::set_src_lang(const std::string& lang) {
+  tok_.set_post_processor(language_post_processor(lang));
   lang_->src = lang;
+}
+
+void PreTrainedTokenizer::set_tgt_lang(const std::string& lang) {
+  lang_id(lang);  // validates
+  lang_->tgt = lang;
+}
+
+BatchEncoding PreTrainedTokenizer::encode_with_targets(const std::vector<std::string>& texts, const std::vector<std::string>& text_target,
+                                                       const TokenizerCallOptions& o, std::optional<int64_t> max_target_length) const {
+  if (texts.empty() && text_target.empty()) throw ValueError("You need to specify either `text` or `text_target`.");
+  BatchEncoding out;
+  if (!texts.empty()) out = (*this)(texts, nullptr, o);
+  if (text_target.empty()) return out;
+  TokenizerCallOptions to = o;
+  if (max_target_length) to.max_length = max_target_length;
+  BatchEncoding targets;
+  if (target_) {
+    targets = (*target_)(text_target, nullptr, to);
+    // transformers pads them with the source vocabulary's pad id, whatever the target side's is.
+    if (const auto pad = pad_token() ? tok_.token_to_id(*pad_token()) : std::nullopt)
+      for (Encoding& e : targets.encodings)
+        for (size_t i = 0; i < e.ids.size(); ++i)
+          if (!e.attention_mask[i]) e.ids[i] = *pad;
+  } else if (lang_) {
+    // set_tgt_lang_special_tokens: the source layout with the target's code.
+    std::string lang = lang_->tgt;
+    if (lang.empty() && lang_->tgt_defaults_to_src) lang = lang_->src;
+    if (lang.empty()) throw ValueError("text_target needs tgt_lang: set it (set_tgt_lang or tokenizer_config.json's tgt_lang)");
+    PreTrainedTokenizer t = *this;
+    t.tok_.set_post_processor(language_post_processor(lang));
+    targets = t(text_target, nullptr, to);
+  } else {
+    targets = (*this)(text_target, nullptr, to);
+  }
+  if (texts.empty()) return targets;
+  for (const Encoding& e : targets.encodings) out.labels.push_back(e.ids);
+  return out;
 }
 
 std::optional<std::string> PreTrainedTokenizer::src_lang() const {
@@ -404,6 +446,16 @@ static Tensor rect(const std::vector<Encoding>& encs, const char* what, std::vec
 Tensor BatchEncoding::input_ids() const { return rect(encodings, "input_ids", &Encoding::ids); }
 Tensor BatchEncoding::attention_mask() const { return rect(encodings, "attention_mask", &Encoding::attention_mask); }
 Tensor BatchEncoding::token_type_ids() const { return rect(encodings, "token_type_ids", &Encoding::type_ids); }
+Tensor BatchEncoding::labels_tensor() const {
+  if (labels.empty()) throw ValueError("this BatchEncoding has no labels: encode with text_target");
+  const int64_t n = static_cast<int64_t>(labels[0].size());
+  Tensor t = Tensor::empty({static_cast<int64_t>(labels.size()), n}, DType::I64);
+  for (size_t b = 0; b < labels.size(); ++b) {
+    if (static_cast<int64_t>(labels[b].size()) != n) throw ValueError("labels have different lengths: pad the targets (padding=\"longest\")");
+    std::copy(labels[b].begin(), labels[b].end(), t.data<int64_t>() + static_cast<int64_t>(b) * n);
+  }
+  return t;
+}
 
 // TemplateProcessing "[CLS] $A [SEP]" / "[CLS] $A [SEP] $B:1 [SEP]:1" (BERT, DeBERTa-v2).
 static Json cls_sep_template(const std::string& cls, int64_t cls_id, const std::string& sep, int64_t sep_id) {
@@ -633,16 +685,24 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
     };
     const std::string vj = need("vocab.json"), sp = need(marian ? "source.spm" : "sentencepiece.bpe.model");
     const Json vocab = parse_json_file(vj);
-    std::string text;
-    if (marian && c.value("separate_vocabs", false)) {
+    const std::string dir = std::filesystem::path(sp).parent_path().string();
+    const std::string cf = cfg ? *cfg : "";
+    if (!marian) return PreTrainedTokenizer::from_files_json(tok::spm_vocab_tokenizer_json(tok::read_spm(sp), vocab, bare, c), cf, dir, sp, bare);
+    // Marian encodes text_target with target.spm, and with target_vocab.json when the vocabularies are separate.
+    const std::string tp = need("target.spm");
+    const tok::SpmModel target = tok::read_spm(tp);
+    std::unique_ptr<PreTrainedTokenizer> t, tt;
+    if (c.value("separate_vocabs", false)) {
       // Decoding reads the target side: target.spm and target_vocab.json.
-      const tok::SpmModel target = tok::read_spm(need("target.spm"));
       const Json tv = parse_json_file(need("target_vocab.json"));
-      text = tok::spm_vocab_tokenizer_json(tok::read_spm(sp), vocab, bare, c, &target, &tv);
+      t = PreTrainedTokenizer::from_files_json(tok::spm_vocab_tokenizer_json(tok::read_spm(sp), vocab, bare, c, &target, &tv), cf, dir, sp, bare);
+      tt = PreTrainedTokenizer::from_files_json(tok::spm_vocab_tokenizer_json(target, tv, bare, c, &target, &tv), cf, dir, tp, bare);
     } else {
-      text = tok::spm_vocab_tokenizer_json(tok::read_spm(sp), vocab, bare, c);
+      t = PreTrainedTokenizer::from_files_json(tok::spm_vocab_tokenizer_json(tok::read_spm(sp), vocab, bare, c), cf, dir, sp, bare);
+      tt = PreTrainedTokenizer::from_files_json(tok::spm_vocab_tokenizer_json(target, vocab, bare, c), cf, dir, tp, bare);
     }
-    return PreTrainedTokenizer::from_files_json(text, cfg ? *cfg : "", std::filesystem::path(sp).parent_path().string(), sp);
+    t->target_ = std::move(tt);
+    return t;
   }
   if (const std::string file = tok::spm_vocab_file(spm_cls); !file.empty())
     if (auto sp = cached_file(name, file, o, false)) {
@@ -667,7 +727,7 @@ std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::s
         c["added_tokens_decoder"] = dec;
       }
       return PreTrainedTokenizer::from_files_json(tok::spm_tokenizer_json(tok::read_spm(*sp), spm_cls, c), cfg ? *cfg : "",
-                                                  std::filesystem::path(*sp).parent_path().string(), *sp);
+                                                  std::filesystem::path(*sp).parent_path().string(), *sp, spm_cls);
     }
   auto vj = cached_file(name, "vocab.json", o, false);
   if (vj && cls == "Wav2Vec2CTCTokenizer")

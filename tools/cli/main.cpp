@@ -81,7 +81,7 @@ int cmd_tokenize(const std::string& model_id, const std::string& jsonl, bool bat
   auto tok = AutoTokenizer::from_pretrained(model_id, to);
   std::ifstream in(jsonl);
   if (!in) throw OSError("cannot open '" + jsonl + "'");
-  std::vector<std::string> texts, pairs;
+  std::vector<std::string> texts, pairs, targets;
   std::vector<bool> has_pair, add_special;
   std::string line;
   size_t lineno = 0;
@@ -100,7 +100,26 @@ int cmd_tokenize(const std::string& model_id, const std::string& jsonl, bool bat
     has_pair.push_back(j.contains("pair") && j["pair"].is_string());
     pairs.push_back(has_pair.back() ? j["pair"].get<std::string>() : "");
     add_special.push_back(j.value("add_special_tokens", true));
+    if (j.contains("text_target") && !j["text_target"].is_string())
+      throw ValueError(jsonl + ":" + std::to_string(lineno) + ": \"text_target\" must be a string");
+    if (j.contains("text_target")) targets.push_back(j["text_target"].get<std::string>());
+    if (!targets.empty() && targets.size() != texts.size())
+      throw ValueError(jsonl + ":" + std::to_string(lineno) + ": give a \"text_target\" on every line or on none");
   }
+  // tokenizer(text, text_target=...): the targets' ids as "labels" on each line.
+  std::vector<std::vector<int64_t>> labels;
+  if (!targets.empty()) {
+    if (batch) {
+      labels = tok->encode_with_targets(texts, targets, base).labels;
+    } else {
+      for (size_t i = 0; i < texts.size(); ++i) {
+        TokenizerCallOptions o = base;
+        o.add_special_tokens = add_special[i];
+        labels.push_back(tok->encode_with_targets({texts[i]}, {targets[i]}, o).labels.at(0));
+      }
+    }
+  }
+  size_t printed = 0;
   auto print = [&](const Encoding& e, bool full) {
     nlohmann::ordered_json o;
     o["ids"] = e.ids;
@@ -118,6 +137,8 @@ int cmd_tokenize(const std::string& model_id, const std::string& jsonl, bool bat
       o["decode"] = tok->decode(e.ids, false);
       o["decode_skip"] = tok->decode(e.ids, true);
     }
+    if (!labels.empty()) o["labels"] = labels.at(printed);
+    ++printed;
     std::cout << o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   };
   if (batch) {
