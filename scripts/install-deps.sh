@@ -17,6 +17,7 @@ PKGS=(
   libjpeg-dev            # JPEG decoding (libjpeg-turbo, the decoder Pillow uses)
   libwebp-dev            # WebP decoding
   libstb-dev             # PNG / BMP / GIF decoding (stb_image)
+  zlib1g-dev             # Whisper's compression-ratio fallback check (zlib.compress)
   libgtest-dev libgmock-dev
   libbenchmark-dev
 )

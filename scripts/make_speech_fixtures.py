@@ -117,6 +117,7 @@ def main():
     make_whisper_multilingual(root)
     make_whisper_classifier(root)
     make_whisper_timestamps(root)
+    make_whisper_fallback(root)
     make_ast(root, {"a": batch[0], "b": batch[1, :790], "c": single[0]})
     make_pipelines(root, {"a": batch[0], "b": batch[1, :790], "c": single[0]})
     print("speech fixtures:", len(cases), "models", tf.__version__)
@@ -228,6 +229,51 @@ def make_whisper_timestamps(root):
         res.append({"name": name, "input": inp, "kwargs": kw, "sequences": seq.tolist()})
     with open(os.path.join(d, "generate.json"), "w") as f:
         json.dump({"class": type(model).__name__, "cases": res}, f, indent=1)
+
+
+def make_whisper_fallback(root):
+    """Long-form heuristics on the whisper-timestamps model (read back from its folder, so this can run
+    alone): condition_on_prev_tokens (one row, a left-padded batch, prompt_ids as first segment or on
+    every window), temperature schedules with thresholds that never or always fall back, windows
+    skipped as silence over a range of no_speech_threshold values (greedy and beams), do_sample without
+    a temperature (greedy in Whisper), and _retrieve_compression_ratio on token lists. fallback.json."""
+    import torch
+    import transformers as tf
+    from safetensors.torch import load_file
+
+    d = os.path.join(root, "whisper-timestamps")
+    model = tf.WhisperForConditionalGeneration.from_pretrained(d).eval()
+    inputs = load_file(os.path.join(d, "inputs.safetensors"))
+    feats = {"long1": inputs["long"][:1], "long": inputs["long"]}
+    prompt = [5, 40, 41, 42, 43]  # suppress_tokens[-2] (5) stands for <|startofprev|> in this config
+    base = dict(language="en", max_new_tokens=10)
+    cases = [("condition", "long1", dict(condition_on_prev_tokens=True)),
+             ("condition-batch", "long", dict(condition_on_prev_tokens=True)),
+             ("condition-prompt", "long1", dict(condition_on_prev_tokens=True, prompt_ids=prompt)),
+             ("condition-prompt-all", "long1", dict(condition_on_prev_tokens=True, prompt_ids=prompt, prompt_condition_type="all-segments")),
+             ("prompt-no-condition", "long1", dict(prompt_ids=prompt)),
+             ("thresholds-never", "long", dict(temperature=(0.0, 0.2, 0.4), compression_ratio_threshold=100.0, logprob_threshold=-1e9)),
+             ("fallback-greedy-again", "long1", dict(temperature=(0.0, 0.0), logprob_threshold=0.0, condition_on_prev_tokens=True)),
+             ("do-sample-no-temperature", "long1", dict(do_sample=True))]
+    for t in (0.0, 3e-6, 7e-6, 2e-5):  # the two windows score 4.6e-6 and 9.9e-6
+        cases.append((f"no-speech-{t}", "long1", dict(temperature=(0.0,), logprob_threshold=0.0, no_speech_threshold=t)))
+        cases.append((f"no-speech-beams-{t}", "long1", dict(temperature=(0.0,), logprob_threshold=0.0, no_speech_threshold=t, num_beams=2)))
+    res = []
+    for name, inp, kw in cases:
+        kw = dict(base, **kw)
+        extra = {"attention_mask": inputs["long_mask"]} if inp == "long" else {}
+        call = dict(kw)
+        if "prompt_ids" in call:
+            call["prompt_ids"] = torch.tensor(call["prompt_ids"])
+        with torch.no_grad():
+            seq = model.generate(feats[inp], **extra, **call)
+        res.append({"name": name, "input": inp, "kwargs": kw, "sequences": seq.tolist()})
+    lists = [[], [7], [1, 2, 3, 4] * 10, list(range(300)), [258, 300, 17, 17, 17, 17, 319] * 5]
+    ratios = [{"tokens": l, "vocab_size": v, "ratio": tf.WhisperForConditionalGeneration._retrieve_compression_ratio(torch.tensor(l, dtype=torch.long), v)}
+              for l in lists for v in (320, 51865)]
+    with open(os.path.join(d, "fallback.json"), "w") as f:
+        json.dump({"cases": res, "compression_ratios": ratios}, f, indent=1)
+    print("whisper fallback:", [(r["name"], len(r["sequences"][0])) for r in res])
 
 
 def make_whisper_classifier(root):
@@ -463,4 +509,7 @@ def make_pipelines(root, waves):
 
 if __name__ == "__main__":
     ensure_venv()
-    main()
+    if sys.argv[1:] == ["fallback"]:
+        make_whisper_fallback(os.path.join(OUT, "speech"))
+    else:
+        main()

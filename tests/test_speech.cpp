@@ -153,6 +153,52 @@ TEST(Speech, WhisperTimestampsAndLongFormLikePython) {
   EXPECT_THROW(m->generate(in.get("long"), GenerationConfig{}), ValueError);  // a long-form batch needs its frame mask
 }
 
+// Long-form heuristics against Python (fallback.json): condition_on_prev_tokens on one row and on a
+// left-padded batch, prompt_ids as first segment or on every window, temperature schedules whose
+// thresholds never / always fire, windows skipped as silence across no_speech_threshold values
+// (greedy and beams), do_sample without a temperature staying greedy; zlib compression ratios.
+TEST(Speech, WhisperFallbackAndConditioningLikePython) {
+  const std::string dir = fixture("speech/whisper-timestamps");
+  auto m = AutoModelForSpeechSeq2Seq::from_pretrained(dir);
+  SafeTensorsFile in = SafeTensorsFile::open(dir + "/inputs.safetensors");
+  const Json golden = parse_json_file(dir + "/fallback.json");
+  const Tensor long1 = in.get("long").slice(0, 0, 1).contiguous();
+  for (const Json& c : golden["cases"]) {
+    SCOPED_TRACE(c["name"].get<std::string>());
+    Json kw = c["kwargs"];
+    if (kw.contains("temperature") && kw["temperature"].is_array()) kw["temperature_fallback"] = kw["temperature"], kw.erase("temperature");
+    const GenerationConfig g = GenerationConfig::from_json_string(kw.dump());
+    const bool batch = c["input"] == "long";
+    const Tensor out = m->generate(batch ? in.get("long") : long1, g, batch ? in.get("long_mask") : Tensor()).sequences;
+    const auto want = c["sequences"].get<std::vector<std::vector<int64_t>>>();
+    if (want[0].empty()) EXPECT_EQ(out.size(1), 0);  // every window skipped
+    else EXPECT_EQ(testutil::rows(out), want);
+  }
+  for (const Json& r : golden["compression_ratios"])
+    EXPECT_NEAR(whisper::compression_ratio(r["tokens"].get<std::vector<int64_t>>(), r["vocab_size"]), r["ratio"].get<double>(), 1e-12) << r.dump();
+
+  // A schedule that always falls back ends at its last temperature: sampled with the seed, as a
+  // direct call at that temperature samples.
+  GenerationConfig sampled;
+  sampled.language = "en", sampled.max_new_tokens = 10, sampled.seed = 11, sampled.temperature = 1.0;
+  GenerationConfig schedule = sampled;
+  schedule.temperature.reset();
+  schedule.temperature_fallback = std::vector<double>{0.0, 1.0};
+  schedule.logprob_threshold = 1e9;
+  const auto direct = testutil::rows(m->generate(long1, sampled).sequences);
+  EXPECT_EQ(testutil::rows(m->generate(long1, schedule).sequences), direct);
+  GenerationConfig greedy = sampled;
+  greedy.temperature.reset();
+  EXPECT_NE(testutil::rows(m->generate(long1, greedy).sequences), direct);  // the seed does draw something else
+  GenerationConfig bad = greedy;
+  bad.no_speech_threshold = 0.5;  // needs logprob_threshold
+  EXPECT_THROW(m->generate(long1, bad), ValueError);
+  bad = greedy, bad.prompt_condition_type = "all-segments";  // needs condition_on_prev_tokens
+  EXPECT_THROW(m->generate(long1, bad), ValueError);
+  bad = greedy, bad.temperature_fallback = std::vector<double>{};
+  EXPECT_THROW(m->generate(long1, bad), ValueError);
+}
+
 TEST(Speech, PipelinesMatchPython) {
   const std::string dir = fixture("speech/pipelines");
   const Json goldens = parse_json_file(dir + "/goldens.json");

@@ -40,6 +40,20 @@ struct GenerationConfig {
   // WhisperProcessor.get_prompt_ids makes them): put before the decoder prompt of every window,
   // not returned. Other models refuse it.
   std::optional<std::vector<int64_t>> prompt_ids;
+  // Whisper's long-form heuristics (the original paper's 3.8): temperature=(t0, t1, ...) as a
+  // fallback schedule (each window decoded again at the next temperature, sampling when > 0, while
+  // its zlib compression ratio is over compression_ratio_threshold or its average log-probability
+  // under logprob_threshold); a window whose <|nospeech|> probability exceeds no_speech_threshold
+  // while under logprob_threshold is skipped as silence; condition_on_prev_tokens puts
+  // <|startofprev|> and the previous windows' tokens before each window's prompt (prompt_ids with
+  // them: prompt_condition_type "first-segment" or "all-segments").
+  std::optional<std::vector<double>> temperature_fallback;
+  std::optional<double> compression_ratio_threshold, logprob_threshold, no_speech_threshold;
+  std::optional<bool> condition_on_prev_tokens;
+  std::optional<std::string> prompt_condition_type;
+  std::optional<int64_t> prev_sot_token_id;
+  // Keep every step's processed scores (GenerateOutput::scores).
+  std::optional<bool> output_scores;
 
   // generation_config.json text; unknown keys are ignored as Python keeps them as attributes.
   static GenerationConfig from_json_string(const std::string& json, const std::string& source = "generation_config.json");
@@ -53,6 +67,7 @@ struct GenerationConfig {
 struct GenerateOutput {
   Tensor sequences;         // [batch * num_return_sequences, length] i64, prompt included for decoder-only
   Tensor sequences_scores;  // beam search only: [batch * num_return_sequences] f32
+  std::vector<Tensor> scores;  // output_scores, greedy / sampling: per step [batch, vocab] f32 after the processors and warpers
 };
 
 struct GenerateHooks {

@@ -25,7 +25,11 @@ void for_each_field(F&& f, G&... g) {
   f("return_timestamps", g.return_timestamps...), f("no_timestamps_token_id", g.no_timestamps_token_id...);
   f("max_initial_timestamp_index", g.max_initial_timestamp_index...);
   f("lang_to_id", g.lang_to_id...), f("task_to_id", g.task_to_id...), f("forced_decoder_ids", g.forced_decoder_ids...);
-  f("prompt_ids", g.prompt_ids...);
+  f("prompt_ids", g.prompt_ids...), f("temperature_fallback", g.temperature_fallback...);
+  f("compression_ratio_threshold", g.compression_ratio_threshold...), f("logprob_threshold", g.logprob_threshold...);
+  f("no_speech_threshold", g.no_speech_threshold...), f("condition_on_prev_tokens", g.condition_on_prev_tokens...);
+  f("prompt_condition_type", g.prompt_condition_type...), f("prev_sot_token_id", g.prev_sot_token_id...);
+  f("output_scores", g.output_scores...);
 }
 
 [[noreturn]] void bad(const std::string& source, const std::string& key, const char* want, const Json& v) {
@@ -108,6 +112,17 @@ struct Reader {
           else if (!e.is_number_integer()) bad(source, key, "a list of lists of integers", *v);
           else r.back().push_back(e.get<int64_t>());
         }
+      }
+      out = r;
+    }
+  }
+  void operator()(const char* key, std::optional<std::vector<double>>& out) const {
+    if (auto v = get(key)) {
+      std::vector<double> r;
+      if (!v->is_array()) bad(source, key, "a list of numbers", *v);
+      for (const auto& e : *v) {
+        if (!e.is_number()) bad(source, key, "a list of numbers", *v);
+        r.push_back(e.get<double>());
       }
       out = r;
     }

@@ -136,7 +136,7 @@ Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t V) {
     throw ValueError("Input length of input_ids is " + std::to_string(prompt_len) + ", but max_length is set to " +
                      std::to_string(r.max_length) + ": nothing can be generated; raise max_length or set max_new_tokens");
   r.min_length = g.min_length.value_or(0), r.min_new_tokens = g.min_new_tokens.value_or(0);
-  r.do_sample = g.do_sample.value_or(false), r.use_cache = g.use_cache.value_or(true);
+  r.do_sample = g.do_sample.value_or(false), r.use_cache = g.use_cache.value_or(true), r.output_scores = g.output_scores.value_or(false);
   r.num_beams = g.num_beams.value_or(1), r.num_return_sequences = g.num_return_sequences.value_or(1);
   r.top_k = g.top_k.value_or(50), r.no_repeat_ngram_size = g.no_repeat_ngram_size.value_or(0);
   r.temperature = g.temperature.value_or(1.0), r.top_p = g.top_p.value_or(1.0), r.typical_p = g.typical_p.value_or(1.0);

@@ -12,7 +12,7 @@ namespace transformers::generation {
 struct Resolved {
   int64_t max_length = 20, min_length = 0, min_new_tokens = 0, num_beams = 1, num_return_sequences = 1;
   int64_t top_k = 50, no_repeat_ngram_size = 0;
-  bool do_sample = false, use_cache = true;
+  bool do_sample = false, use_cache = true, output_scores = false;
   double temperature = 1.0, top_p = 1.0, typical_p = 1.0, repetition_penalty = 1.0, length_penalty = 1.0;
   std::optional<double> min_p;
   std::string early_stopping = "false";

@@ -127,6 +127,7 @@ class Runner {
     std::vector<bool> unfinished(static_cast<size_t>(B), true);
     Tensor logits = step(b, 0, cache);
     const int64_t V = logits.size(1);
+    GenerateOutput out;
     while (true) {
       std::vector<int64_t> next(static_cast<size_t>(B));
       for (int64_t i = 0; i < B; ++i) {
@@ -135,6 +136,7 @@ class Runner {
         next[i] = r_.do_sample ? draw(s, V, rng) : static_cast<int64_t>(std::max_element(s, s + V) - s);
         if (!r_.eos.empty() && !unfinished[i]) next[i] = *r_.pad;
       }
+      if (r_.output_scores) out.scores.push_back(logits.clone());
       bool all_done = true;
       for (int64_t i = 0; i < B; ++i) {
         b.seq[i].push_back(next[i]);
@@ -146,7 +148,6 @@ class Runner {
       if (all_done) break;
       logits = advance(b, cache);
     }
-    GenerateOutput out;
     out.sequences = rows_tensor(b.seq, 0);
     return out;
   }

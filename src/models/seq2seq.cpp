@@ -205,10 +205,22 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     whisper::Model wm;
     wm.num_segment_frames = 2 * config().get_int("max_source_positions");
     wm.max_target_positions = backbone_.max_positions();
-    wm.encode = [&](const Tensor& f) { pending_ = {backbone_.encode(f, {}), {}}; };
+    wm.vocab_size = config().get_int("vocab_size");
+    Tensor window;  // the current window's encoder output, all rows
+    wm.encode = [&](const Tensor& f) { pending_ = {window = backbone_.encode(f, {}), {}}; };
+    wm.use_rows = [&](const std::vector<int64_t>& rows) {
+      std::vector<Tensor> picked;
+      for (int64_t r : rows) picked.push_back(window.slice(0, r, r + 1));
+      pending_ = {ops::concat(picked, 0), {}};
+    };
     wm.detect_language = [&](int64_t rows, const std::vector<int64_t>& lang_ids) { return detect_language(rows, *start, lang_ids); };
-    wm.decode = [&](const Tensor& prompt, const GenerationConfig& call) {
-      return GenerativeModel::generate(prompt, call, Tensor::full(prompt.shape(), 1.0, DType::I64), hooks).sequences;
+    wm.decode = [&](const Tensor& prompt, const Tensor& mask, const GenerationConfig& call) {
+      return GenerativeModel::generate(prompt, call, mask, hooks);
+    };
+    wm.prompt_logits = [&](const Tensor& prompt, const Tensor& mask, int64_t position) {
+      nn::KVCache cache = new_cache(prompt.size(1), prompt.size(0));
+      const Tensor l = forward_cached(prompt, {}, mask, cache, false).to(DType::F32);
+      return l.slice(1, position, position + 1).contiguous().view({prompt.size(0), l.size(-1)});
     };
     GenerateOutput out;
     out.sequences = whisper::generate(input_ids, attention_mask, g, overrides, wm);

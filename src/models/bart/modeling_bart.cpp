@@ -192,18 +192,32 @@ class Stack : public nn::Module {
     const int64_t past = cache ? cache->get_seq_length() : 0;
     Tensor h = (*embed_tokens_)(ids);
     if (d_.embed_scale != 1.0f) h = ops::scale(h, d_.embed_scale);
-    h = ops::add(h, positions(ids, past));
+    // Python derives them from the mask in prepare_inputs_for_generation only: forward counts on.
+    h = ops::add(h, positions(ids, past, d_.p.positions_from_mask && cache ? mask : Tensor()));
     if (layernorm_embedding_) h = (*layernorm_embedding_)(h);
     for (size_t i = 0; i < layers_.size(); ++i) h = (*layers_[i])(h, mask, enc, enc_mask, cache, static_cast<int64_t>(i));
     return layer_norm_ ? (*layer_norm_)(h) : h;
   }
 
  private:
-  Tensor positions(const Tensor& ids, int64_t past) const {
+  Tensor positions(const Tensor& ids, int64_t past, const Tensor& mask) const {
     const int64_t B = ids.size(0), S = ids.size(1);
     if (d_.p.positions != Positions::Fairseq && past + S > d_.max_positions)
       throw ValueError(d_.p.class_prefix + ": sequence of " + std::to_string(past + S) + " tokens is longer than max_position_embeddings " +
                        std::to_string(d_.max_positions));
+    if (mask.defined() && d_.p.positions == Positions::Learned) {
+      if (mask.dim() != 2 || mask.size(0) != B || mask.size(1) != past + S)
+        throw ShapeMismatch(d_.p.class_prefix + ": decoder_attention_mask must be [batch, past + new tokens]");
+      const Tensor m = mask.to(DType::I64).contiguous();
+      std::vector<int64_t> pos(static_cast<size_t>(B * S));
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t t = 0, seen = 0; t < past + S; ++t) {
+          const bool real = m.data<int64_t>()[b * (past + S) + t] != 0;
+          seen += real;
+          if (t >= past) pos[b * S + t - past] = real ? seen - 1 + d_.p.position_offset : 0;
+        }
+      return (*embed_positions_)(Tensor::from_ints(pos, {B, S}));
+    }
     std::vector<int64_t> pos(static_cast<size_t>(B * S));
     for (int64_t b = 0; b < B; ++b)
       for (int64_t s = 0, seen = 0; s < S; ++s) {

@@ -28,6 +28,9 @@ struct BartParams {
   // Whisper: the encoder reads log-mel input_features through two GELU convolutions plus a
   // position table over max_source_positions frames; no shared embedding; the head is proj_out.
   bool audio_encoder = false;
+  // Whisper: in generation, decoder positions follow the decoder mask (cumsum - 1, pads at 0), so
+  // left-padded rows of a batch count from their first real token.
+  bool positions_from_mask = false;
 };
 
 ConfigSpec config_spec();

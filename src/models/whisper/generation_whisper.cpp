@@ -1,6 +1,9 @@
 #include "models/whisper/generation_whisper.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <set>
@@ -140,41 +143,75 @@ std::vector<std::vector<int64_t>> init_tokens(const GenerationConfig& g, int64_t
 
 namespace {
 
-// generate_with_fallback's clean-up of one generated row: trailing pads dropped (Python counts
-// every pad of the row, keeping one when pad is eos), then a final eos.
-std::vector<int64_t> trim(std::vector<int64_t> r, const GenerationConfig& g) {
-  const std::vector<int64_t> eos = g.eos_token_id.value_or(std::vector<int64_t>{});
-  if (g.pad_token_id && !r.empty() && r.back() == *g.pad_token_id) {
-    int64_t n = std::count(r.begin(), r.end(), *g.pad_token_id);
-    if (!eos.empty() && *g.pad_token_id == eos[0]) --n;
-    r.resize(r.size() - static_cast<size_t>(std::clamp<int64_t>(n, 0, static_cast<int64_t>(r.size()))));
-  }
-  if (!r.empty() && !eos.empty() && r.back() == eos[0]) r.pop_back();
-  return r;
-}
-
-// _retrieve_segment: the tokens a window contributes and how many frames to move on. When the
-// model emitted timestamp tokens (asked for or not), the window is cut after its last pair of
-// consecutive timestamps unless it ends with a single one (nothing more was said): the next
+// _retrieve_segment: the segments a window's tokens form and how many frames to move on. When the
+// model emitted timestamp tokens (asked for or not), the tokens are cut after every pair of
+// consecutive timestamps; unless they end with a single one (nothing more was said), what follows
+// the last pair is dropped (the last segment keeps both timestamps of its pair) and the next
 // window starts at that last timestamp.
-std::vector<int64_t> segment_tokens(const std::vector<int64_t>& seq, int64_t timestamp_begin, int64_t window_frames, int64_t& offset) {
+std::vector<std::vector<int64_t>> retrieve_segments(const std::vector<int64_t>& seq, int64_t timestamp_begin, int64_t window_frames,
+                                                    int64_t& offset) {
   offset = window_frames;
-  if (seq.size() < 2) return seq;
   const size_t n = seq.size();
   auto is_ts = [&](size_t i) { return seq[i] >= timestamp_begin; };
-  const bool single_ending = !is_ts(n - 2) && is_ts(n - 1);
-  std::vector<size_t> cuts;
+  std::vector<size_t> slices;
   for (size_t i = 0; i + 1 < n; ++i)
-    if (is_ts(i) && is_ts(i + 1)) cuts.push_back(i + 1);
-  if (cuts.empty()) return seq;
-  if (single_ending) return seq;  // every segment, up to the end
-  const size_t last = cuts.back() + 1;
+    if (is_ts(i) && is_ts(i + 1)) slices.push_back(i + 1);
+  if (slices.empty()) return {seq};
+  const bool single_ending = n >= 2 && !is_ts(n - 2) && is_ts(n - 1);
+  if (single_ending) slices.push_back(n);
+  else slices.back() += 1;
+  std::vector<std::vector<int64_t>> segs;
+  size_t last = 0;
+  for (size_t cut : slices) segs.emplace_back(seq.begin() + static_cast<std::ptrdiff_t>(last), seq.begin() + static_cast<std::ptrdiff_t>(cut)), last = cut;
   constexpr int64_t kInputStride = 2;  // the encoder's two convolutions halve the frames once
-  offset = (seq[last - 2] - timestamp_begin) * kInputStride;
-  return std::vector<int64_t>(seq.begin(), seq.begin() + static_cast<std::ptrdiff_t>(last));
+  if (!single_ending) offset = (seq[last - 2] - timestamp_begin) * kInputStride;
+  return segs;
+}
+
+// _retrieve_avg_logprobs: the mean log-probability of the row's tokens under each step's scores
+// (the temperature undone), the eos included.
+double avg_logprob(const std::vector<Tensor>& scores, int64_t row, std::vector<int64_t> tokens, double temperature) {
+  const double rescale = temperature > 0.0 ? temperature : 1.0;
+  size_t steps = scores.size();
+  if (steps > tokens.size()) steps = tokens.size();
+  else tokens.erase(tokens.begin(), tokens.end() - static_cast<std::ptrdiff_t>(steps));
+  if (tokens.empty()) return 0.0;
+  double sum = 0;
+  for (size_t k = 0; k < steps; ++k) {
+    const int64_t V = scores[k].size(1);
+    const float* s = scores[k].data<float>() + row * V;
+    double mx = -INFINITY, z = 0;
+    for (int64_t v = 0; v < V; ++v) mx = std::max(mx, static_cast<double>(s[v]) * rescale);
+    for (int64_t v = 0; v < V; ++v) z += std::exp(static_cast<double>(s[v]) * rescale - mx);
+    sum += static_cast<double>(s[tokens[k]]) * rescale - mx - std::log(z);
+  }
+  return sum / static_cast<double>(tokens.size());
+}
+
+double softmax_at(const Tensor& logits, int64_t row, int64_t id) {
+  const int64_t V = logits.size(1);
+  const float* s = logits.data<float>() + row * V;
+  double mx = -INFINITY, z = 0;
+  for (int64_t v = 0; v < V; ++v) mx = std::max(mx, static_cast<double>(s[v]));
+  for (int64_t v = 0; v < V; ++v) z += std::exp(static_cast<double>(s[v]) - mx);
+  return std::exp(static_cast<double>(s[id]) - mx) / z;
 }
 
 }  // namespace
+
+double compression_ratio(const std::vector<int64_t>& tokens, int64_t vocab_size) {
+  const int width = static_cast<int>(std::log2(static_cast<double>(vocab_size)) / 8) + 1;
+  std::vector<Bytef> raw;
+  for (int64_t t : tokens) {
+    if (t < 0 || (width < 8 && t >= (int64_t{1} << (8 * width)))) throw ValueError("compression_ratio: token " + std::to_string(t) + " does not fit the vocabulary");
+    for (int k = 0; k < width; ++k) raw.push_back(static_cast<Bytef>((t >> (8 * k)) & 0xff));
+  }
+  uLongf packed = compressBound(static_cast<uLong>(raw.size()));
+  std::vector<Bytef> out(packed);
+  if (compress2(out.data(), &packed, raw.data(), static_cast<uLong>(raw.size()), Z_DEFAULT_COMPRESSION) != Z_OK)
+    throw ValueError("compression_ratio: zlib failed");
+  return static_cast<double>(raw.size()) / static_cast<double>(packed);
+}
 
 Tensor generate(const Tensor& features, const Tensor& attention_mask, const GenerationConfig& g0, const GenerationConfig& overrides,
                 const Model& m) {
@@ -192,6 +229,29 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
   const bool timestamps = g.return_timestamps.value_or(false);
   if (timestamps && !g.no_timestamps_token_id)
     throw ValueError("generate: timestamps need `no_timestamps_token_id` in the generation config");
+  // The fallback schedule and the heuristics (_set_thresholds_and_condition, _set_prompt_condition_type).
+  std::vector<std::optional<double>> temperatures;
+  if (g.temperature_fallback) {
+    if (g.temperature_fallback->empty()) throw ValueError("generate: temperature_fallback is empty");
+    for (double t : *g.temperature_fallback) temperatures.emplace_back(t);
+  } else {
+    temperatures.push_back(overrides.temperature);
+  }
+  const bool condition_cfg = g.condition_on_prev_tokens.value_or(false);
+  const std::string condition_type = g.prompt_condition_type.value_or("first-segment");
+  if (condition_type != "first-segment" && condition_type != "all-segments")
+    throw ValueError("`prompt_condition_type=" + condition_type + "` does not exist. Make sure to set `prompt_condition_type` to one of first-segment, all-segments");
+  if (condition_type == "all-segments" && !condition_cfg)
+    throw ValueError("Make sure to set `condition_on_prev_tokens=True` when setting `prompt_condition_type='all-segments'`.");
+  if (g.no_speech_threshold && !g.logprob_threshold)
+    throw ValueError("generate: no_speech_threshold needs logprob_threshold (a window is silence when both say so)");
+  if (g.no_speech_threshold && !g.no_timestamps_token_id)
+    throw ValueError("generate: no_speech_threshold needs no_timestamps_token_id (<|nospeech|> is the token before it)");
+  std::optional<int64_t> prev_sot = g.prev_sot_token_id;
+  if (!prev_sot && g.suppress_tokens && g.suppress_tokens->size() >= 2) prev_sot = (*g.suppress_tokens)[g.suppress_tokens->size() - 2];
+  const int64_t pad = g.pad_token_id.value_or(0);
+  const std::vector<int64_t> eos = g.eos_token_id.value_or(std::vector<int64_t>{});
+
   std::vector<int64_t> max_frames(static_cast<size_t>(B0), N);
   if (B0 > 1 && !shortform) {
     if (!attention_mask.defined() || attention_mask.dim() != 2 || attention_mask.size(0) != B0 || attention_mask.size(1) != N)
@@ -213,31 +273,40 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
   std::vector<int64_t> all(static_cast<size_t>(B0)), zero(static_cast<size_t>(B0), 0), first(static_cast<size_t>(B0));
   for (int64_t b = 0; b < B0; ++b) all[b] = b, first[b] = std::min(N, W);
   bool encoded_first = false;
-  auto prompts = init_tokens(g, B0, [&](const std::vector<int64_t>& lang_ids) {
+  const auto prompts = init_tokens(g, B0, [&](const std::vector<int64_t>& lang_ids) {
     m.encode(window(all, zero, first));
     encoded_first = true;
     return m.detect_language(B0, lang_ids);
   });
-  // prompt_ids go before the prompt of every window (without condition_on_prev_tokens, as here).
-  if (g.prompt_ids) {
-    if (g.prompt_ids->empty()) throw ValueError("generate: prompt_ids is empty");
-    for (auto& p : prompts) p.insert(p.begin(), g.prompt_ids->begin(), g.prompt_ids->end());
-  }
+  const std::vector<int64_t> prompt = g.prompt_ids.value_or(std::vector<int64_t>{});
+  if (g.prompt_ids && prompt.empty()) throw ValueError("generate: prompt_ids is empty");
   // num_return_sequences: every row repeated, each decoded on its own (one beam result each).
   const int64_t reps = std::max<int64_t>(1, g.num_return_sequences.value_or(1));
   const int64_t B = B0 * reps;
-  std::vector<int64_t> source(static_cast<size_t>(B)), seek(static_cast<size_t>(B), 0), limit(static_cast<size_t>(B));
-  std::vector<std::vector<int64_t>> init(static_cast<size_t>(B)), tokens(static_cast<size_t>(B));
-  for (int64_t b = 0; b < B; ++b) source[b] = b / reps, limit[b] = max_frames[b / reps], init[b] = prompts[b / reps];
-  const int64_t L = static_cast<int64_t>(init[0].size());
-  const int64_t max_pos = m.max_target_positions;
-  if (g.max_new_tokens && *g.max_new_tokens + L > max_pos)
-    throw ValueError("generate: the length of the decoder prompt (" + std::to_string(L) + ") plus max_new_tokens (" +
-                     std::to_string(*g.max_new_tokens) + ") exceeds max_target_positions (" + std::to_string(max_pos) + ")");
-  GenerationConfig call = overrides;
-  call.num_return_sequences = 1;
-  call.prompt_ids.reset();  // already in the decoder prompt
-  call.return_timestamps = timestamps;
+  struct Row {
+    int64_t source, seek = 0, limit;
+    std::vector<int64_t> init;
+    std::vector<std::vector<int64_t>> segments;  // current_segments' tokens
+    bool condition;
+  };
+  // prompt_condition_type "first-segment": the prompt (without <|startofprev|>) is a first segment,
+  // conditioned on like the others and dropped from the result.
+  const bool prompt_segment = !prompt.empty() && condition_type == "first-segment";
+  std::vector<Row> state(static_cast<size_t>(B));
+  for (int64_t b = 0; b < B; ++b) {
+    Row& r = state[b];
+    r.source = b / reps, r.limit = max_frames[b / reps], r.init = prompts[b / reps];
+    r.condition = overrides.condition_on_prev_tokens.value_or(false);  // the call's, until a window sets it
+    // (_prepare_segments strips only generation_config.prev_sot_token_id, not the suppress_tokens stand-in)
+    if (prompt_segment) r.segments.emplace_back(prompt.begin() + (g.prev_sot_token_id && prompt[0] == *g.prev_sot_token_id ? 1 : 0), prompt.end());
+  }
+  const int64_t max_pos = m.max_target_positions, init_len = static_cast<int64_t>(prompts[0].size());
+  GenerationConfig base = overrides;
+  base.num_return_sequences = 1;
+  base.prompt_ids.reset();  // in the decoder prompt already
+  base.return_timestamps = timestamps;
+  base.temperature_fallback.reset();
+  const bool want_logprob = g.logprob_threshold.has_value();
   // _set_max_new_tokens_and_length, run before every window: a max_length is raised by the prompt's
   // length each time (so later windows may run longer, as in Python).
   int64_t max_length = g.max_length.value_or(20);
@@ -246,35 +315,138 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
   while (true) {
     std::vector<int64_t> rows, row_seek, take;
     for (int64_t b = 0; b < B; ++b)
-      if (seek[b] < limit[b]) rows.push_back(b), row_seek.push_back(seek[b]), take.push_back(std::min(limit[b] - seek[b], W));
+      if (state[b].seek < state[b].limit)
+        rows.push_back(b), row_seek.push_back(state[b].seek), take.push_back(std::min(state[b].limit - state[b].seek, W));
     if (rows.empty()) break;
     const int64_t R = static_cast<int64_t>(rows.size());
     // The first window was encoded for language detection already (when nothing was repeated).
     if (!(first_round && encoded_first && reps == 1 && R == B0)) {
       std::vector<int64_t> src(static_cast<size_t>(R));
-      for (int64_t r = 0; r < R; ++r) src[r] = source[rows[r]];
+      for (int64_t r = 0; r < R; ++r) src[r] = state[rows[r]].source;
       m.encode(window(src, row_seek, take));
     }
     first_round = false;
-    if (!g.max_new_tokens) call.max_length = max_length = std::min(max_length + std::min(max_pos / 2 - 1, L), max_pos);
-    std::vector<int64_t> flat;
-    for (int64_t b : rows) flat.insert(flat.end(), init[b].begin(), init[b].end());
-    const Tensor out = m.decode(Tensor::from_ints(flat, {R, L}), call);
-    const auto ids = out.to_ints();
-    const int64_t S = out.size(1);
+    // _prepare_decoder_input_ids: <|startofprev|> and the previous windows' tokens (the last
+    // max_target_positions / 2 - 1), left-padded, before the init tokens; or the prompt.
+    std::vector<std::vector<int64_t>> dec(static_cast<size_t>(R));
+    bool any_condition = false;
+    for (int64_t b : rows) any_condition |= state[b].condition;
+    const bool conditioned = any_condition && !state[0].segments.empty();
+    if (conditioned) {
+      std::vector<int64_t> bos;
+      if (!prompt.empty() && condition_type == "all-segments") bos = prompt;
+      else if (prev_sot) bos = {*prev_sot};
+      const size_t cut = static_cast<size_t>(max_pos / 2 - 1);
+      size_t longest = 0;
+      for (int64_t r = 0; r < R; ++r) {
+        const Row& st = state[rows[r]];
+        std::vector<int64_t> prev;
+        if (st.condition)
+          for (const auto& seg : st.segments)  // a segment ending in two timestamps gives only the first
+            prev.insert(prev.end(), seg.begin(), seg.end() - (seg.size() > 2 && seg[seg.size() - 2] >= timestamp_begin ? 1 : 0));
+        if (prev.size() > cut) prev.erase(prev.begin(), prev.end() - static_cast<std::ptrdiff_t>(cut));
+        dec[r] = bos;
+        dec[r].insert(dec[r].end(), prev.begin(), prev.end());
+        longest = std::max(longest, dec[r].size());
+      }
+      for (int64_t r = 0; r < R; ++r) {
+        dec[r].insert(dec[r].begin(), longest - dec[r].size(), pad);
+        dec[r].insert(dec[r].end(), state[rows[r]].init.begin(), state[rows[r]].init.end());
+      }
+    } else {
+      for (int64_t r = 0; r < R; ++r) {
+        dec[r] = prompt;
+        dec[r].insert(dec[r].end(), state[rows[r]].init.begin(), state[rows[r]].init.end());
+      }
+    }
+    const int64_t L = static_cast<int64_t>(dec[0].size());
+    if (g.max_new_tokens.value_or(0) + L > max_pos)
+      throw ValueError("generate: the length of the decoder prompt, including special start tokens, prompt tokens and previous tokens (" +
+                       std::to_string(L) + ") plus max_new_tokens (" + std::to_string(g.max_new_tokens.value_or(0)) +
+                       ") exceeds max_target_positions (" + std::to_string(max_pos) + ")");
+    if (!g.max_new_tokens) base.max_length = max_length = std::min(max_length + std::min(max_pos / 2 - 1, L), max_pos);
+    auto prompt_tensors = [&](const std::vector<int64_t>& subset, Tensor& ids, Tensor& mask) {
+      std::vector<int64_t> flat, mk;
+      for (int64_t r : subset)
+        for (int64_t t : dec[r]) flat.push_back(t), mk.push_back(conditioned ? t != pad : 1);
+      const int64_t n = static_cast<int64_t>(subset.size());
+      ids = Tensor::from_ints(flat, {n, L}), mask = Tensor::from_ints(mk, {n, L});
+    };
+    std::vector<int64_t> every(static_cast<size_t>(R));
+    std::iota(every.begin(), every.end(), 0);
+    // WhisperNoSpeechDetection: P(<|nospeech|>) at the start-of-transcript position, unprocessed.
+    std::vector<double> no_speech(static_cast<size_t>(R), 0.0);
+    if (g.no_speech_threshold) {
+      Tensor ids, mask;
+      prompt_tensors(every, ids, mask);
+      const Tensor l = m.prompt_logits(ids, mask, L - init_len);
+      for (int64_t r = 0; r < R; ++r) no_speech[r] = softmax_at(l, r, *g.no_timestamps_token_id - 1);
+    }
+    // generate_with_fallback: rows decoded again at the next temperature while they fail the checks.
+    std::vector<std::vector<int64_t>> result(static_cast<size_t>(R));
+    std::vector<bool> skip(static_cast<size_t>(R), false);
+    std::vector<int64_t> todo = every;
+    for (size_t fi = 0; fi < temperatures.size() && !todo.empty(); ++fi) {
+      const std::optional<double> T = temperatures[fi];
+      GenerationConfig call = base;
+      call.do_sample = T && *T > 0.0;
+      call.temperature = *call.do_sample ? *T : 1.0;
+      if (*call.do_sample) call.num_beams = 1;
+      const bool beams = call.num_beams.value_or(g.num_beams.value_or(1)) > 1;
+      call.output_scores = want_logprob && !beams;
+      if (todo.size() != every.size()) m.use_rows(todo);
+      Tensor ids, mask;
+      prompt_tensors(todo, ids, mask);
+      const GenerateOutput out = m.decode(ids, mask, call);
+      const auto seqs = out.sequences.to_ints();
+      const int64_t S = out.sequences.size(1);
+      std::vector<int64_t> again;
+      for (size_t k = 0; k < todo.size(); ++k) {
+        const int64_t r = todo[k];
+        std::vector<int64_t> seq(seqs.begin() + static_cast<std::ptrdiff_t>(k) * S + L, seqs.begin() + static_cast<std::ptrdiff_t>(k + 1) * S);
+        // Trailing pads dropped (every pad of the row counted; one kept when pad is eos, for the log-probability).
+        if (!seq.empty() && seq.back() == pad) {
+          int64_t n = std::count(seq.begin(), seq.end(), pad);
+          if (!eos.empty() && pad == eos[0]) --n;
+          seq.resize(seq.size() - static_cast<size_t>(std::clamp<int64_t>(n, 0, static_cast<int64_t>(seq.size()))));
+        }
+        // _need_fallback
+        bool fallback = false, silent = false;
+        double logprob = 0;
+        if (g.compression_ratio_threshold && compression_ratio(seq, m.vocab_size) > *g.compression_ratio_threshold) fallback = true;
+        if (want_logprob) {
+          logprob = beams ? out.sequences_scores.data<float>()[k] : avg_logprob(out.scores, static_cast<int64_t>(k), seq, T.value_or(0.0));
+          if (logprob < *g.logprob_threshold) fallback = true;
+        }
+        if (g.no_speech_threshold && logprob < *g.logprob_threshold && no_speech[r] > *g.no_speech_threshold) fallback = false, silent = true;
+        if (!seq.empty() && !eos.empty() && seq.back() == eos[0]) seq.pop_back();
+        result[r] = std::move(seq);
+        skip[r] = silent;
+        state[rows[r]].condition = condition_cfg && (!T || *T < 0.5);
+        if (fallback) again.push_back(r);
+      }
+      todo = std::move(again);
+    }
     for (int64_t r = 0; r < R; ++r) {
-      const int64_t b = rows[r];
-      const std::vector<int64_t> seq = trim(std::vector<int64_t>(ids.begin() + r * S + L, ids.begin() + (r + 1) * S), g);
+      Row& st = state[rows[r]];
+      if (skip[r]) {
+        st.seek += take[r];
+        continue;
+      }
       int64_t offset = 0;
-      const auto seg = segment_tokens(seq, timestamp_begin, take[r], offset);
-      tokens[b].insert(tokens[b].end(), seg.begin(), seg.end());
+      for (auto& seg : retrieve_segments(result[r], timestamp_begin, take[r], offset)) st.segments.push_back(std::move(seg));
       // Python would decode the same window forever when the last timestamp is <|0.00|>.
-      seek[b] += offset > 0 ? offset : take[r];
+      st.seek += offset > 0 ? offset : take[r];
     }
   }
+  std::vector<std::vector<int64_t>> tokens(static_cast<size_t>(B));
   size_t longest = 0;
-  for (const auto& t : tokens) longest = std::max(longest, t.size());
-  Tensor result = Tensor::full({B, static_cast<int64_t>(longest)}, static_cast<double>(g.pad_token_id.value_or(0)), DType::I64);
+  for (int64_t b = 0; b < B; ++b) {
+    for (size_t i = prompt_segment ? 1 : 0; i < state[b].segments.size(); ++i)
+      tokens[b].insert(tokens[b].end(), state[b].segments[i].begin(), state[b].segments[i].end());
+    longest = std::max(longest, tokens[b].size());
+  }
+  Tensor result = Tensor::full({B, static_cast<int64_t>(longest)}, static_cast<double>(pad), DType::I64);
   for (int64_t b = 0; b < B; ++b) std::copy(tokens[b].begin(), tokens[b].end(), result.data<int64_t>() + b * static_cast<int64_t>(longest));
   return result;
 }

@@ -22,7 +22,7 @@ const Seq2SeqFamily& family() {
     bart::BartParams p;
     p.class_prefix = "Whisper", p.layernorm_embedding = false, p.pre_norm = true, p.final_logits_bias = false;
     p.base_shifts = false, p.position_offset = 0, p.max_positions_key = "max_target_positions", p.k_proj_bias = false;
-    p.embed_scale = false, p.audio_encoder = true;
+    p.embed_scale = false, p.audio_encoder = true, p.positions_from_mask = true;
     return bart::family_for(p);
   }();
   return f;
