@@ -217,6 +217,13 @@ TEST(Cli, RunAudioPipelines) {
   EXPECT_NE(out.find("  [3.28 -> ?] " + chunks[chunks.size() - 1]["text"].get<std::string>() + "\n"), std::string::npos) << out;
   ASSERT_EQ(run(kCli + " run " + dir + "/whisper --language fr " + dir + "/a.wav 2>/dev/null", &out), 0) << out;
   EXPECT_EQ(out, dir + "/a.wav\n  text: " + g["whisper-fr"]["a"].get<std::string>() + "\n");
+  // Whisper's long-form heuristics from the command line: every window judged silent is skipped.
+  ASSERT_EQ(run(kCli + " run " + dir + "/whisper --temperature-fallback 0 --logprob-threshold 0 --no-speech-threshold 0 " + dir +
+                    "/long.wav 2>/dev/null", &out), 0) << out;
+  EXPECT_EQ(out, dir + "/long.wav\n  text: \n");
+  ASSERT_EQ(run(kCli + " run " + dir + "/whisper --condition-on-prev-tokens --temperature-fallback 0,0.5 --logprob-threshold -100 " + dir +
+                    "/long.wav 2>/dev/null", &out), 0) << out;
+  EXPECT_NE(out.find("  text: "), std::string::npos) << out;
   EXPECT_NE(run(kCli + " run " + dir + "/ctc " + dir + "/missing.wav", &out), 0);
   EXPECT_NE(out.find("error: "), std::string::npos) << out;
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <fstream>
 #include <cstdio>
@@ -164,7 +165,12 @@ struct GenFlags {
   int64_t max_new_tokens = -1, num_beams = -1, top_k = -1, seed = -1, num_return = -1;
   double temperature = -1, top_p = -1, min_p = -1, repetition_penalty = -1;
   bool do_sample = false;
+  // Whisper's long-form heuristics
+  std::vector<double> temperature_fallback;
+  double compression_ratio_threshold = -1, logprob_threshold = NAN, no_speech_threshold = -1;
+  bool condition_on_prev_tokens = false;
   void add(CLI::App* c) {
+    add_whisper(c);
     c->add_option("--max-new-tokens", max_new_tokens);
     c->add_option("--num-beams", num_beams);
     c->add_option("--num-return-sequences", num_return);
@@ -175,6 +181,13 @@ struct GenFlags {
     c->add_option("--min-p", min_p);
     c->add_option("--repetition-penalty", repetition_penalty);
     c->add_option("--seed", seed);
+  }
+  void add_whisper(CLI::App* c) {
+    c->add_option("--temperature-fallback", temperature_fallback, "Whisper: temperatures tried in turn, e.g. 0,0.2,0.4,0.6,0.8,1")->delimiter(',');
+    c->add_option("--compression-ratio-threshold", compression_ratio_threshold, "Whisper: fall back above this zlib ratio (e.g. 1.35)");
+    c->add_option("--logprob-threshold", logprob_threshold, "Whisper: fall back under this mean log-probability (e.g. -1)");
+    c->add_option("--no-speech-threshold", no_speech_threshold, "Whisper: skip a window as silence above this <|nospeech|> probability (e.g. 0.6)");
+    c->add_flag("--condition-on-prev-tokens", condition_on_prev_tokens, "Whisper: decode each window after the previous windows' text");
   }
   GenerationConfig config() const {
     GenerationConfig g;
@@ -188,6 +201,11 @@ struct GenFlags {
     if (min_p != -1) g.min_p = min_p;
     if (repetition_penalty != -1) g.repetition_penalty = repetition_penalty;
     if (seed != -1) g.seed = static_cast<uint64_t>(seed);
+    if (!temperature_fallback.empty()) g.temperature_fallback = temperature_fallback;
+    if (compression_ratio_threshold != -1) g.compression_ratio_threshold = compression_ratio_threshold;
+    if (!std::isnan(logprob_threshold)) g.logprob_threshold = logprob_threshold;
+    if (no_speech_threshold != -1) g.no_speech_threshold = no_speech_threshold;
+    if (condition_on_prev_tokens) g.condition_on_prev_tokens = true;
     return g;
   }
 };
@@ -690,6 +708,7 @@ int main(int argc, char** argv) {
   runc->add_option("--temperature", run_flags.temperature);
   runc->add_option("--top-p", run_flags.top_p);
   runc->add_option("--seed", run_flags.seed);
+  run_flags.add_whisper(runc);
   double run_threshold = 0.5;
   runc->add_option("--threshold", run_threshold, "object-detection: the score a box must exceed (default 0.5)");
   runc->add_option("--candidate-labels", run_labels, "zero-shot-classification / zero-shot-image-classification: comma-separated labels");
