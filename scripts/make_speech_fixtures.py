@@ -120,6 +120,7 @@ def main():
     make_whisper_fallback(root)
     make_ast(root, {"a": batch[0], "b": batch[1, :790], "c": single[0]})
     make_pipelines(root, {"a": batch[0], "b": batch[1, :790], "c": single[0]})
+    make_whisper_word_timestamps(root)
     print("speech fixtures:", len(cases), "models", tf.__version__)
 
 
@@ -274,6 +275,65 @@ def make_whisper_fallback(root):
     with open(os.path.join(d, "fallback.json"), "w") as f:
         json.dump({"cases": res, "compression_ratios": ratios}, f, indent=1)
     print("whisper fallback:", [(r["name"], len(r["sequences"][0])) for r in res])
+
+
+def make_whisper_word_timestamps(root):
+    """Token- and word-level timestamps. generate(return_token_timestamps=True) on the whisper-timestamps
+    model (short and long-form, with and without the frame mask, beams) -> tokens.json there; and the
+    ASR pipeline with return_timestamps="word" on pipelines/whisper given alignment heads, copied to
+    pipelines/whisper-words -> words.json. Reads the existing folders only, so it can run alone."""
+    import soundfile as sf
+    import torch
+    import transformers as tf
+    from safetensors.torch import load_file
+
+    d = os.path.join(root, "whisper-timestamps")
+    model = tf.WhisperForConditionalGeneration.from_pretrained(d).eval()
+    heads = [[1, 0], [1, 3], [0, 2]]
+    model.generation_config.alignment_heads = heads
+    inputs = load_file(os.path.join(d, "inputs.safetensors"))
+    short_mask = torch.ones(2, 50, dtype=torch.long)
+    short_mask[1, 36:] = 0
+    feats = {"short": (inputs["short"], None), "short-mask": (inputs["short"], short_mask), "long1": (inputs["long"][:1], None),
+             "long": (inputs["long"], inputs["long_mask"])}
+    cases = [("short", "short", dict(language="en", max_new_tokens=12)),
+             ("short-mask", "short-mask", dict(language="en", max_new_tokens=12)),
+             ("short-timestamps", "short-mask", dict(language="en", max_new_tokens=12, return_timestamps=True)),
+             ("short-beams-one-row", "long1", dict(language="en", max_new_tokens=8, num_beams=3)),
+             ("long-one-row", "long1", dict(language="en", max_new_tokens=10)),
+             ("long-batch", "long", dict(language="en", max_new_tokens=10))]
+    res = []
+    for name, inp, kw in cases:
+        x, mask = feats[inp]
+        if name == "short-beams-one-row":
+            x = x[:, :, :50]
+        extra = {"attention_mask": mask} if mask is not None else {}
+        with torch.no_grad():
+            out = model.generate(x, return_token_timestamps=True, **extra, **kw)
+        res.append({"name": name, "input": inp, "kwargs": dict(kw, return_token_timestamps=True, alignment_heads=heads),
+                    "sequences": out["sequences"].tolist(), "token_timestamps": out["token_timestamps"].tolist()})
+    with open(os.path.join(d, "tokens.json"), "w") as f:
+        json.dump({"cases": res, "short_mask": short_mask.tolist()}, f, indent=1)
+
+    p = os.path.join(root, "pipelines")
+    wd = os.path.join(p, "whisper-words")
+    shutil.rmtree(wd, ignore_errors=True)
+    shutil.copytree(os.path.join(p, "whisper"), wd)
+    gc = tf.GenerationConfig.from_pretrained(wd)
+    gc.alignment_heads = [[1, 1], [0, 2], [1, 3]]
+    gc.save_pretrained(wd)
+    asr = tf.pipeline("automatic-speech-recognition", model=wd)
+    waves = load_file(os.path.join(root, "inputs.safetensors"))
+    clips = {"a": waves["batch.input_values"][0].numpy(), "b": waves["batch.input_values"][1, :790].numpy(),
+             "c": waves["single.input_values"][0].numpy(), "long": sf.read(os.path.join(p, "long.wav"), dtype="float32")[0]}
+    goldens = {}
+    for k, w in clips.items():
+        for lang in ("en", "fr"):
+            r = asr(w.copy(), return_timestamps="word", generate_kwargs={"language": lang})
+            goldens[f"{k}-{lang}"] = {"text": r["text"], "chunks": [{"text": c["text"], "timestamp": list(c["timestamp"])} for c in r["chunks"]]}
+    with open(os.path.join(wd, "words.json"), "w") as f:
+        json.dump(goldens, f, indent=1, ensure_ascii=False)
+    print("word timestamps:", {k: len(v["chunks"]) for k, v in goldens.items()})
 
 
 def make_whisper_classifier(root):
@@ -511,5 +571,7 @@ if __name__ == "__main__":
     ensure_venv()
     if sys.argv[1:] == ["fallback"]:
         make_whisper_fallback(os.path.join(OUT, "speech"))
+    elif sys.argv[1:] == ["words"]:
+        make_whisper_word_timestamps(os.path.join(OUT, "speech"))
     else:
         main()

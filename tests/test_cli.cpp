@@ -217,6 +217,13 @@ TEST(Cli, RunAudioPipelines) {
   EXPECT_NE(out.find("  [3.28 -> ?] " + chunks[chunks.size() - 1]["text"].get<std::string>() + "\n"), std::string::npos) << out;
   ASSERT_EQ(run(kCli + " run " + dir + "/whisper --language fr " + dir + "/a.wav 2>/dev/null", &out), 0) << out;
   EXPECT_EQ(out, dir + "/a.wav\n  text: " + g["whisper-fr"]["a"].get<std::string>() + "\n");
+  // Word-level timestamps (alignment heads' cross-attention and DTW), as Python's pipeline gives them.
+  ASSERT_EQ(run(kCli + " run " + dir + "/whisper-words --timestamps word --language en " + dir + "/long.wav 2>/dev/null", &out), 0) << out;
+  const auto words = nlohmann::json::parse(std::ifstream(dir + "/whisper-words/words.json"))["long-en"]["chunks"];
+  char line[256];
+  std::snprintf(line, sizeof line, "  [%.2f -> %.2f] %s\n", words[1]["timestamp"][0].get<double>(), words[1]["timestamp"][1].get<double>(),
+                words[1]["text"].get<std::string>().c_str());
+  EXPECT_NE(out.find(line), std::string::npos) << out;
   // Whisper's long-form heuristics from the command line: every window judged silent is skipped.
   ASSERT_EQ(run(kCli + " run " + dir + "/whisper --temperature-fallback 0 --logprob-threshold 0 --no-speech-threshold 0 " + dir +
                     "/long.wav 2>/dev/null", &out), 0) << out;

@@ -199,6 +199,72 @@ TEST(Speech, WhisperFallbackAndConditioningLikePython) {
   EXPECT_THROW(m->generate(long1, bad), ValueError);
 }
 
+// Token-level timestamps (alignment heads' cross-attention, z-scored, median-filtered, DTW) as
+// generate(return_token_timestamps=True) returns them: short-form with and without the frame mask,
+// with timestamps, beams, long-form one row and batched (tokens.json).
+TEST(Speech, WhisperTokenTimestampsLikePython) {
+  const std::string dir = fixture("speech/whisper-timestamps");
+  auto m = AutoModelForSpeechSeq2Seq::from_pretrained(dir);
+  SafeTensorsFile in = SafeTensorsFile::open(dir + "/inputs.safetensors");
+  const Json golden = parse_json_file(dir + "/tokens.json");
+  std::vector<int64_t> sm;
+  for (const auto& row : golden["short_mask"]) for (const auto& v : row) sm.push_back(v.get<int64_t>());
+  for (const Json& c : golden["cases"]) {
+    const std::string name = c["name"], input = c["input"];
+    SCOPED_TRACE(name);
+    Tensor feats, mask;
+    if (input == "short" || input == "short-mask") feats = in.get("short");
+    if (input == "short-mask") mask = Tensor::from_ints(sm, {2, 50});
+    if (input == "long1") feats = in.get("long").slice(0, 0, 1).contiguous();
+    if (name == "short-beams-one-row") feats = feats.slice(2, 0, 50).contiguous();
+    if (input == "long") feats = in.get("long"), mask = in.get("long_mask");
+    const GenerateOutput out = m->generate(feats, GenerationConfig::from_json_string(c["kwargs"].dump()), mask);
+    EXPECT_EQ(testutil::rows(out.sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
+    const auto want = c["token_timestamps"].get<std::vector<std::vector<double>>>();
+    ASSERT_EQ(out.token_timestamps.shape(), (std::vector<int64_t>{static_cast<int64_t>(want.size()), static_cast<int64_t>(want[0].size())}));
+    const auto got = out.token_timestamps.to_floats();
+    for (size_t b = 0; b < want.size(); ++b)
+      for (size_t i = 0; i < want[b].size(); ++i) EXPECT_NEAR(got[b * want[b].size() + i], want[b][i], 1e-5) << b << " " << i;
+  }
+  GenerationConfig no_heads;
+  no_heads.return_token_timestamps = true;
+  EXPECT_THROW(m->generate(in.get("short"), no_heads), ValueError);  // alignment_heads needed
+  no_heads.alignment_heads = std::vector<std::vector<int64_t>>{{7, 0}};
+  EXPECT_THROW(m->generate(in.get("short"), no_heads), ValueError);  // no such layer
+}
+
+// pipeline(return_timestamps="word") on Whisper: words with their times, as Python's pipeline.
+TEST(Speech, WhisperWordTimestampsPipelineLikePython) {
+  const std::string dir = fixture("speech/pipelines");
+  const Json goldens = parse_json_file(dir + "/whisper-words/words.json");
+  SafeTensorsFile in = SafeTensorsFile::open(fixture("speech/inputs.safetensors"));
+  const auto batch = in.get("batch.input_values").to_floats();
+  const std::map<std::string, std::vector<float>> waves = {{"a", {batch.begin(), batch.begin() + 1200}},
+                                                           {"b", {batch.begin() + 1200, batch.begin() + 1200 + 790}},
+                                                           {"c", in.get("single.input_values").to_floats()},
+                                                           {"long", load_audio(dir + "/long.wav", 16000)}};
+  auto asr = AutomaticSpeechRecognitionPipeline::from_pretrained(dir + "/whisper-words");
+  for (const auto& [k, w] : waves)
+    for (const char* lang : {"en", "fr"}) {
+      SCOPED_TRACE(k + "-" + lang);
+      AsrOptions o;
+      o.return_timestamps = "word";
+      o.generation.language = lang;
+      const AsrResult r = asr->transcribe({w}, o).at(0);
+      const Json& want = goldens[k + "-" + lang];
+      EXPECT_EQ(r.text, want["text"].get<std::string>());
+      ASSERT_EQ(r.chunks.size(), want["chunks"].size());
+      for (size_t i = 0; i < r.chunks.size(); ++i) {
+        EXPECT_EQ(r.chunks[i].text, want["chunks"][i]["text"].get<std::string>()) << i;
+        EXPECT_NEAR(*r.chunks[i].start, want["chunks"][i]["timestamp"][0].get<double>(), 1e-9) << i;
+        EXPECT_NEAR(*r.chunks[i].end, want["chunks"][i]["timestamp"][1].get<double>(), 1e-9) << i;
+      }
+    }
+  AsrOptions bad;
+  bad.return_timestamps = "char";
+  EXPECT_THROW(asr->transcribe({waves.at("a")}, bad), ValueError);
+}
+
 TEST(Speech, PipelinesMatchPython) {
   const std::string dir = fixture("speech/pipelines");
   const Json goldens = parse_json_file(dir + "/goldens.json");

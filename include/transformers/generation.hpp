@@ -52,6 +52,12 @@ struct GenerationConfig {
   std::optional<bool> condition_on_prev_tokens;
   std::optional<std::string> prompt_condition_type;
   std::optional<int64_t> prev_sot_token_id;
+  // Whisper's token-level timestamps (GenerateOutput::token_timestamps): cross-attention of the
+  // alignment_heads ([layer, head] pairs, from generation_config.json) aligned to the audio by DTW.
+  std::optional<bool> return_token_timestamps;
+  std::optional<std::vector<std::vector<int64_t>>> alignment_heads;
+  // Whisper: also return each row's segments (GenerateOutput::segments).
+  std::optional<bool> return_segments;
   // Keep every step's processed scores (GenerateOutput::scores).
   std::optional<bool> output_scores;
 
@@ -68,6 +74,16 @@ struct GenerateOutput {
   Tensor sequences;         // [batch * num_return_sequences, length] i64, prompt included for decoder-only
   Tensor sequences_scores;  // beam search only: [batch * num_return_sequences] f32
   std::vector<Tensor> scores;  // output_scores, greedy / sampling: per step [batch, vocab] f32 after the processors and warpers
+  // Whisper, return_token_timestamps: seconds per token of `sequences` [batch, length] f32 (each
+  // window's own times, as Python's generate returns them; rows padded with their last time).
+  Tensor token_timestamps;
+  // Whisper, return_segments: per row the segments its windows produced, times in the audio.
+  struct Segment {
+    double start, end;
+    std::vector<int64_t> tokens;
+    std::vector<double> token_timestamps;  // with return_token_timestamps
+  };
+  std::vector<std::vector<Segment>> segments;
 };
 
 struct GenerateHooks {

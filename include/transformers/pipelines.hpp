@@ -203,7 +203,8 @@ class Text2TextGenerationPipeline {
 // sets them: num_beams 5, max_new_tokens 256 (not with max_length).
 struct AsrOptions {
   GenerationConfig generation;       // Whisper's generate() settings (language, task, num_beams, ...)
-  // Chunks with (start, end) in seconds: "" none; Whisper "true" (its segments); CTC "char" or "word".
+  // Chunks with (start, end) in seconds: "" none; Whisper "true" (its segments) or "word" (words
+  // aligned by the alignment_heads' cross-attention); CTC "char" or "word".
   std::string return_timestamps;
   double chunk_length_s = 0;         // CTC: > 0 transcribes overlapping chunks of this length
   std::optional<double> stride_length_s;  // CTC: the overlap on each side (default chunk_length_s / 6)

@@ -29,7 +29,8 @@ void for_each_field(F&& f, G&... g) {
   f("compression_ratio_threshold", g.compression_ratio_threshold...), f("logprob_threshold", g.logprob_threshold...);
   f("no_speech_threshold", g.no_speech_threshold...), f("condition_on_prev_tokens", g.condition_on_prev_tokens...);
   f("prompt_condition_type", g.prompt_condition_type...), f("prev_sot_token_id", g.prev_sot_token_id...);
-  f("output_scores", g.output_scores...);
+  f("output_scores", g.output_scores...), f("return_token_timestamps", g.return_token_timestamps...);
+  f("alignment_heads", g.alignment_heads...), f("return_segments", g.return_segments...);
 }
 
 [[noreturn]] void bad(const std::string& source, const std::string& key, const char* want, const Json& v) {

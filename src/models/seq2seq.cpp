@@ -222,9 +222,17 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
       const Tensor l = forward_cached(prompt, {}, mask, cache, false).to(DType::F32);
       return l.slice(1, position, position + 1).contiguous().view({prompt.size(0), l.size(-1)});
     };
-    GenerateOutput out;
-    out.sequences = whisper::generate(input_ids, attention_mask, g, overrides, wm);
-    return out;
+    wm.median_filter_width = config().get_int("median_filter_width", 7);
+    wm.cross_attentions = [&](const Tensor& ids, const Tensor& mask, const std::vector<std::pair<int64_t, int64_t>>& heads) {
+      for (const auto& [layer, head] : heads)
+        if (layer < 0 || layer >= backbone_.num_decoder_layers())
+          throw ValueError("alignment_heads: layer " + std::to_string(layer) + " of " + std::to_string(backbone_.num_decoder_layers()));
+      nn::KVCache cache = new_cache(ids.size(1), ids.size(0));
+      cache.capture_cross_heads = heads;
+      forward_cached(ids, {}, mask, cache, true);
+      return cache.captured_cross;
+    };
+    return whisper::generate(input_ids, attention_mask, g, overrides, wm);
   }
 
  private:

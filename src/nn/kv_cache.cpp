@@ -1,6 +1,7 @@
 #include "nn/kv_cache.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "transformers/errors.hpp"
@@ -101,6 +102,40 @@ void KVCache::reorder_cache(const std::vector<int64_t>& beam_idx) {
       *t = n;
     }
   }
+}
+
+}  // namespace transformers::nn
+
+namespace transformers::nn {
+
+Tensor attention_probs(const Tensor& q0, const Tensor& k0, int64_t head, float scaling, const Tensor& key_padding) {
+  const Tensor q = q0.to(DType::F32).contiguous(), k = k0.to(DType::F32).contiguous();
+  const int64_t B = q.size(0), S = q.size(1), H = q.size(2), D = q.size(3), T = k.size(1);
+  if (head < 0 || head >= H || k.size(2) != H || k.size(3) != D || k.size(0) != B)
+    throw ValueError("attention_probs: head " + std::to_string(head) + " of q " + shape_str(q.shape()) + " and k " + shape_str(k.shape()));
+  Tensor mask;
+  if (key_padding.defined()) mask = key_padding.to(DType::I64).contiguous();
+  Tensor out = Tensor::empty({B, S, T});
+  const float *qp = q.data<float>(), *kp = k.data<float>();
+  float* op = out.data<float>();
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t s = 0; s < S; ++s) {
+      const float* qs = qp + ((b * S + s) * H + head) * D;
+      float* row = op + (b * S + s) * T;
+      float mx = -INFINITY;
+      for (int64_t t = 0; t < T; ++t) {
+        const float* kt = kp + ((b * T + t) * H + head) * D;
+        float dot = 0;
+        for (int64_t d = 0; d < D; ++d) dot += qs[d] * scaling * kt[d];
+        row[t] = mask.defined() && !mask.data<int64_t>()[b * T + t] ? -INFINITY : dot;
+        mx = std::max(mx, row[t]);
+      }
+      double z = 0;
+      for (int64_t t = 0; t < T; ++t) z += (row[t] = std::isinf(row[t]) ? 0.0f : std::exp(row[t] - mx));
+      for (int64_t t = 0; t < T; ++t) row[t] = static_cast<float>(row[t] / z);
+    }
+  return out;
 }
 
 }  // namespace transformers::nn

@@ -40,6 +40,10 @@ class KVCache {
   // them (and the encoder output) alone: generate() reorders only among the beams of one input,
   // whose encoder rows are identical copies.
   const Cross& cross(int64_t layer, const std::function<Cross()>& project);
+  // Cross-attention probabilities to keep (Whisper's alignment_heads, [layer, head] pairs): the
+  // decoder fills captured_cross[i] with [B, S, T_enc] f32 for pair i over the tokens it is fed.
+  std::vector<std::pair<int64_t, int64_t>> capture_cross_heads;
+  std::vector<Tensor> captured_cross;
 
  private:
   struct Layer {
@@ -50,6 +54,10 @@ class KVCache {
   std::vector<Cross> cross_;
   int64_t reserve_ = 0;
 };
+
+// softmax(q k^T * scaling) of one head, q [B, S, H, D] and k [B, T, H, D] f32 in the projection
+// layout, keys masked out where key_padding [B, T] is 0: [B, S, T] f32 (what output_attentions shows).
+Tensor attention_probs(const Tensor& q, const Tensor& k, int64_t head, float scaling, const Tensor& key_padding);
 
 // Attention of new q, k, v [B, S, H(kv), D] against the cache (or among themselves when `cache` is
 // null), with `o`'s masks; returns [B, S, H * D]. Sets o's q_start / kv_start from the cache.

@@ -143,17 +143,25 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
     const GenerationConfig& model_g = model_->generation_config();
     if (!call.num_beams && !model_g.num_beams) call.num_beams = 5;
     if (!call.max_new_tokens && !model_g.max_new_tokens && !call.max_length && !model_g.max_length) call.max_new_tokens = 256;
-    if (ts == "char" || ts == "word") throw ValueError("Whisper cannot return `char` timestamps, only word level or segment level timestamps");
-    if (ts == "word") throw ValueError("automatic-speech-recognition: Whisper word-level timestamps are not implemented");
-    if (ts == "true") call.return_timestamps = true;
+    if (ts == "char")
+      throw ValueError("Whisper cannot return `char` timestamps, only word level or segment level timestamps. Use `return_timestamps='word'` "
+                       "or `return_timestamps=True` respectively.");
+    if (ts == "true" || ts == "word") call.return_timestamps = true;
+    if (ts == "word") call.return_token_timestamps = true, call.return_segments = true;
     if (!o.prompt.empty()) call.prompt_ids = tok.get_prompt_ids(o.prompt);
-    const Tensor seq = model_->generate(f.at("input_features"), call, f.count("attention_mask") ? f.at("attention_mask") : Tensor()).sequences;
+    const GenerateOutput g = model_->generate(f.at("input_features"), call, f.count("attention_mask") ? f.at("attention_mask") : Tensor());
     const double precision = 30.0 / static_cast<double>(model_->config().get_int("max_source_positions")) *
                              (static_cast<double>(window) / static_cast<double>(fe.sampling_rate()) / 30.0);
-    const whisper::AsrText t = whisper::decode_asr(tok, seq.to_ints(), precision);
+    std::vector<double> times;  // the segments' token times, in the audio
+    if (ts == "word")
+      for (const auto& seg : g.segments.at(0)) times.insert(times.end(), seg.token_timestamps.begin(), seg.token_timestamps.end());
+    const whisper::AsrText t = whisper::decode_asr(tok, g.sequences.to_ints(), precision, 1500, !ts.empty(), ts == "word" ? &times : nullptr);
     res.text = t.text;
     if (ts == "true")
       for (const auto& c : t.chunks) res.chunks.push_back({c.start, c.end, c.text});
+    if (ts == "word")
+      for (const auto& c : t.chunks)
+        for (const auto& w : c.words) res.chunks.push_back({w.start, w.end, w.text});
     out.push_back(std::move(res));
   }
   return out;

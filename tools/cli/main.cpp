@@ -714,7 +714,7 @@ int main(int argc, char** argv) {
   runc->add_option("--candidate-labels", run_labels, "zero-shot-classification / zero-shot-image-classification: comma-separated labels");
   AsrOptions run_asr;
   std::string run_language, run_speech_task;
-  runc->add_option("--timestamps", run_asr.return_timestamps, "automatic-speech-recognition: true (Whisper segments) | char | word (CTC)");
+  runc->add_option("--timestamps", run_asr.return_timestamps, "automatic-speech-recognition: true (Whisper segments) | word (Whisper: alignment heads + DTW; CTC) | char (CTC)");
   runc->add_option("--chunk-length-s", run_asr.chunk_length_s, "automatic-speech-recognition (CTC): transcribe in chunks of this many seconds");
   runc->add_option("--language", run_language, "automatic-speech-recognition (Whisper): language code or name, e.g. fr");
   runc->add_option("--speech-task", run_speech_task, "automatic-speech-recognition (Whisper): transcribe | translate");

@@ -81,7 +81,14 @@ class Attention : public nn::Module {
     const auto kv = cross_key_values(*k_proj_, *v_proj_, enc, heads_, cache, layer);
     ops::AttentionOptions o = options(enc_mask);
     o.causal = false;
-    return (*out_proj_)(ops::attention(heads_of(*q_proj_, x).permute({0, 2, 1, 3}), kv.k.permute({0, 2, 1, 3}), kv.v.permute({0, 2, 1, 3}), o));
+    const Tensor q = heads_of(*q_proj_, x);
+    if (cache)
+      for (size_t i = 0; i < cache->capture_cross_heads.size(); ++i)
+        if (cache->capture_cross_heads[i].first == layer) {
+          cache->captured_cross.resize(cache->capture_cross_heads.size());
+          cache->captured_cross[i] = nn::attention_probs(q, kv.k, cache->capture_cross_heads[i].second, scaling_, enc_mask);
+        }
+    return (*out_proj_)(ops::attention(q.permute({0, 2, 1, 3}), kv.k.permute({0, 2, 1, 3}), kv.v.permute({0, 2, 1, 3}), o));
   }
 
  private:

@@ -147,22 +147,41 @@ namespace {
 // model emitted timestamp tokens (asked for or not), the tokens are cut after every pair of
 // consecutive timestamps; unless they end with a single one (nothing more was said), what follows
 // the last pair is dropped (the last segment keeps both timestamps of its pair) and the next
-// window starts at that last timestamp.
-std::vector<std::vector<int64_t>> retrieve_segments(const std::vector<int64_t>& seq, int64_t timestamp_begin, int64_t window_frames,
-                                                    int64_t& offset) {
+// window starts at that last timestamp. Times: the window's offset plus the timestamps' own.
+struct Slice {
+  size_t begin, end;  // into the window's tokens
+  double start, stop;
+};
+std::vector<Slice> retrieve_segments(const std::vector<int64_t>& seq, int64_t timestamp_begin, int64_t window_frames, double time_offset,
+                                     int64_t& offset) {
+  constexpr double kPrecision = 0.02, kPrecisionFeatures = 0.01;
   offset = window_frames;
   const size_t n = seq.size();
   auto is_ts = [&](size_t i) { return seq[i] >= timestamp_begin; };
+  auto at = [&](size_t i) { return time_offset + static_cast<double>(seq[i] - timestamp_begin) * kPrecision; };
   std::vector<size_t> slices;
   for (size_t i = 0; i + 1 < n; ++i)
     if (is_ts(i) && is_ts(i + 1)) slices.push_back(i + 1);
-  if (slices.empty()) return {seq};
+  if (slices.empty()) {
+    double last = static_cast<double>(static_cast<int64_t>(static_cast<double>(window_frames) * kPrecisionFeatures / kPrecision));
+    for (size_t i = n; i-- > 0;)
+      if (is_ts(i)) {
+        if (seq[i] != timestamp_begin) last = static_cast<double>(seq[i] - timestamp_begin);
+        break;
+      }
+    return {{0, n, time_offset, time_offset + last * kPrecision}};
+  }
   const bool single_ending = n >= 2 && !is_ts(n - 2) && is_ts(n - 1);
   if (single_ending) slices.push_back(n);
   else slices.back() += 1;
-  std::vector<std::vector<int64_t>> segs;
+  std::vector<Slice> segs;
   size_t last = 0;
-  for (size_t cut : slices) segs.emplace_back(seq.begin() + static_cast<std::ptrdiff_t>(last), seq.begin() + static_cast<std::ptrdiff_t>(cut)), last = cut;
+  for (size_t k = 0; k < slices.size(); ++k) {
+    const size_t cut = slices[k];
+    const bool end_pair = k + 1 == slices.size() && !single_ending;
+    segs.push_back({last, cut, at(last), at(end_pair ? cut - 2 : cut - 1)});
+    last = cut;
+  }
   constexpr int64_t kInputStride = 2;  // the encoder's two convolutions halve the frames once
   if (!single_ending) offset = (seq[last - 2] - timestamp_begin) * kInputStride;
   return segs;
@@ -199,6 +218,98 @@ double softmax_at(const Tensor& logits, int64_t row, int64_t id) {
 
 }  // namespace
 
+namespace {
+
+// _median_filter along the last axis: reflect-padded windows of `width`, each replaced by its median.
+std::vector<double> median_filter(const std::vector<double>& x, int64_t width) {
+  const int64_t n = static_cast<int64_t>(x.size()), pad = width / 2;
+  if (n <= pad) return x;
+  std::vector<double> out(x.size()), win(static_cast<size_t>(width));
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t k = 0; k < width; ++k) {
+      int64_t j = i + k - pad;
+      if (j < 0) j = -j;
+      if (j >= n) j = 2 * (n - 1) - j;
+      win[k] = x[j];
+    }
+    std::nth_element(win.begin(), win.begin() + pad, win.end());
+    out[i] = win[pad];
+  }
+  return out;
+}
+
+// _dynamic_time_warping on `matrix` [rows][cols] (float32 costs, as numpy keeps them): the time
+// index at which each text index first appears along the cheapest path.
+std::vector<int64_t> dtw_jumps(const std::vector<std::vector<double>>& matrix) {
+  const int64_t R = static_cast<int64_t>(matrix.size()), C = R ? static_cast<int64_t>(matrix[0].size()) : 0;
+  std::vector<float> cost(static_cast<size_t>((R + 1) * (C + 1)), INFINITY), trace(cost.size(), -1.0f);
+  auto at = [&](int64_t i, int64_t j) { return static_cast<size_t>(i * (C + 1) + j); };
+  cost[at(0, 0)] = 0;
+  for (int64_t j = 1; j <= C; ++j)
+    for (int64_t i = 1; i <= R; ++i) {
+      const float c0 = cost[at(i - 1, j - 1)], c1 = cost[at(i - 1, j)], c2 = cost[at(i, j - 1)];
+      float c, t;
+      if (c0 < c1 && c0 < c2) c = c0, t = 0;
+      else if (c1 < c0 && c1 < c2) c = c1, t = 1;
+      else c = c2, t = 2;
+      cost[at(i, j)] = static_cast<float>(matrix[i - 1][j - 1] + static_cast<double>(c));
+      trace[at(i, j)] = t;
+    }
+  for (int64_t j = 0; j <= C; ++j) trace[at(0, j)] = 2;
+  for (int64_t i = 0; i <= R; ++i) trace[at(i, 0)] = 1;
+  std::vector<int64_t> text, time;
+  for (int64_t i = R, j = C; i > 0 || j > 0;) {
+    text.push_back(i - 1), time.push_back(j - 1);
+    const float t = trace[at(i, j)];
+    if (t == 0) --i, --j;
+    else if (t == 1) --i;
+    else if (t == 2) --j;
+    else throw ValueError("dynamic time warping: unexpected trace");
+  }
+  std::reverse(text.begin(), text.end());
+  std::reverse(time.begin(), time.end());
+  std::vector<int64_t> jumps;
+  for (size_t k = 0; k < text.size(); ++k)
+    if (k == 0 || text[k] != text[k - 1]) jumps.push_back(time[k]);
+  return jumps;
+}
+
+}  // namespace
+
+std::vector<double> token_timestamps(const std::vector<std::vector<float>>& weights, int64_t S, int64_t frames, bool slice_twice,
+                                     int64_t prompt_len, int64_t width, double time_precision) {
+  if (width <= 0 || width % 2 != 1) throw ValueError("`filter_width` should be an odd number");
+  std::vector<double> out(static_cast<size_t>(S), 0.0);
+  const int64_t G = S - 1 - prompt_len;  // generated tokens fed (the last one never is)
+  if (G <= 0 || weights.empty()) return out;
+  const int64_t T = static_cast<int64_t>(weights[0].size()) / (S - 1);
+  // weights[..., :frames] as Python slices: a negative count drops that many from the end. When the
+  // batch's counts are all equal Python slices twice (once for the batch, once per row).
+  auto slice = [&](int64_t n) { return frames < 0 ? std::max<int64_t>(0, n + frames) : std::min(frames, n); };
+  const int64_t F = slice_twice ? slice(slice(T)) : slice(T);
+  std::vector<std::vector<double>> matrix(static_cast<size_t>(G), std::vector<double>(static_cast<size_t>(F), 0.0));
+  for (const auto& w : weights) {
+    // z-scores over the tokens, per frame
+    std::vector<std::vector<double>> z(static_cast<size_t>(G), std::vector<double>(static_cast<size_t>(F)));
+    for (int64_t f = 0; f < F; ++f) {
+      double mean = 0, var = 0;
+      for (int64_t g = 0; g < G; ++g) mean += w[(prompt_len + g) * T + f];
+      mean /= static_cast<double>(G);
+      for (int64_t g = 0; g < G; ++g) var += std::pow(w[(prompt_len + g) * T + f] - mean, 2);
+      const double sd = std::sqrt(var / static_cast<double>(G));
+      for (int64_t g = 0; g < G; ++g) z[g][f] = (w[(prompt_len + g) * T + f] - mean) / sd;
+    }
+    for (int64_t g = 0; g < G; ++g) {
+      const auto filtered = median_filter(z[g], width);
+      for (int64_t f = 0; f < F; ++f) matrix[g][f] -= filtered[f] / static_cast<double>(weights.size());  // DTW runs on -mean
+    }
+  }
+  const auto jumps = dtw_jumps(matrix);
+  for (int64_t g = 0; g < G; ++g) out[prompt_len + g] = static_cast<double>(jumps[g]) * time_precision;
+  out[S - 1] = out[S - 2];
+  return out;
+}
+
 double compression_ratio(const std::vector<int64_t>& tokens, int64_t vocab_size) {
   const int width = static_cast<int>(std::log2(static_cast<double>(vocab_size)) / 8) + 1;
   std::vector<Bytef> raw;
@@ -213,8 +324,8 @@ double compression_ratio(const std::vector<int64_t>& tokens, int64_t vocab_size)
   return static_cast<double>(raw.size()) / static_cast<double>(packed);
 }
 
-Tensor generate(const Tensor& features, const Tensor& attention_mask, const GenerationConfig& g0, const GenerationConfig& overrides,
-                const Model& m) {
+GenerateOutput generate(const Tensor& features, const Tensor& attention_mask, const GenerationConfig& g0, const GenerationConfig& overrides,
+                        const Model& m) {
   if (!features.defined() || features.dim() != 3 || features.size(0) == 0)
     throw ShapeMismatch("generate: Whisper's input_features must be [batch, mel bins, frames]");
   const int64_t B0 = features.size(0), mels = features.size(1), N = features.size(2), W = m.num_segment_frames;
@@ -252,6 +363,24 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
   const int64_t pad = g.pad_token_id.value_or(0);
   const std::vector<int64_t> eos = g.eos_token_id.value_or(std::vector<int64_t>{});
 
+  // return_token_timestamps: the alignment heads, and (_set_num_frames) each row's frames from the mask.
+  const bool token_ts = g.return_token_timestamps.value_or(false);
+  std::vector<std::pair<int64_t, int64_t>> heads;
+  std::vector<int64_t> num_frames;
+  if (token_ts) {
+    if (!g.alignment_heads || g.alignment_heads->empty())
+      throw ValueError("Model generation config has no `alignment_heads`, token-level timestamps not available.");
+    for (const auto& h : *g.alignment_heads) {
+      if (h.size() != 2) throw ValueError("generate: alignment_heads holds [layer, head] pairs");
+      heads.emplace_back(h[0], h[1]);
+    }
+    if (attention_mask.defined()) {
+      if (attention_mask.dim() != 2 || attention_mask.size(0) != B0 || attention_mask.size(1) != N)
+        throw ShapeMismatch("generate: attention_mask must be the features' [batch, frames] mask");
+      const Tensor am = attention_mask.to(DType::I64).contiguous();
+      for (int64_t b = 0; b < B0; ++b) num_frames.push_back(std::accumulate(am.data<int64_t>() + b * N, am.data<int64_t>() + (b + 1) * N, int64_t{0}));
+    }
+  }
   std::vector<int64_t> max_frames(static_cast<size_t>(B0), N);
   if (B0 > 1 && !shortform) {
     if (!attention_mask.defined() || attention_mask.dim() != 2 || attention_mask.size(0) != B0 || attention_mask.size(1) != N)
@@ -287,6 +416,8 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
     int64_t source, seek = 0, limit;
     std::vector<int64_t> init;
     std::vector<std::vector<int64_t>> segments;  // current_segments' tokens
+    std::vector<GenerateOutput::Segment> found;   // the same with their times (the prompt segment left out)
+    std::vector<double> raw_times;                // each window's own token times, as generate returns them
     bool condition;
   };
   // prompt_condition_type "first-segment": the prompt (without <|startofprev|>) is a first segment,
@@ -382,8 +513,19 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
       const Tensor l = m.prompt_logits(ids, mask, L - init_len);
       for (int64_t r = 0; r < R; ++r) no_speech[r] = softmax_at(l, r, *g.no_timestamps_token_id - 1);
     }
+    // The encoder frames each row's token times may use: (num_frames - seek) // 2, floored (past the
+    // mask's end Python's slice counts from the back), all of them without a mask.
+    std::vector<int64_t> frames(static_cast<size_t>(R), std::numeric_limits<int64_t>::max() / 4);
+    bool uniform = true;
+    if (!num_frames.empty())
+      for (int64_t r = 0; r < R; ++r) {
+        const int64_t left = num_frames[state[rows[r]].source] - state[rows[r]].seek;
+        frames[r] = left >= 0 ? left / 2 : -((-left + 1) / 2);
+        uniform = uniform && frames[r] == frames[0];
+      }
     // generate_with_fallback: rows decoded again at the next temperature while they fail the checks.
     std::vector<std::vector<int64_t>> result(static_cast<size_t>(R));
+    std::vector<std::vector<double>> times(static_cast<size_t>(R));  // per row, over the whole decoded row (prompt first)
     std::vector<bool> skip(static_cast<size_t>(R), false);
     std::vector<int64_t> todo = every;
     for (size_t fi = 0; fi < temperatures.size() && !todo.empty(); ++fi) {
@@ -400,6 +542,16 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
       const GenerateOutput out = m.decode(ids, mask, call);
       const auto seqs = out.sequences.to_ints();
       const int64_t S = out.sequences.size(1);
+      std::vector<std::vector<float>> weights;  // per head, the pass's rows [k][S - 1][frames]
+      if (token_ts && S > 1) {
+        const int64_t K = static_cast<int64_t>(todo.size());
+        std::vector<int64_t> fed_mask;
+        const auto pm = mask.to_ints();
+        for (int64_t k = 0; k < K; ++k)
+          for (int64_t t = 0; t + 1 < S; ++t) fed_mask.push_back(t < L ? pm[k * L + t] : 1);
+        for (const Tensor& w : m.cross_attentions(out.sequences.slice(1, 0, S - 1).contiguous(), Tensor::from_ints(fed_mask, {K, S - 1}), heads))
+          weights.push_back(w.to_floats());
+      }
       std::vector<int64_t> again;
       for (size_t k = 0; k < todo.size(); ++k) {
         const int64_t r = todo[k];
@@ -420,6 +572,14 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
         }
         if (g.no_speech_threshold && logprob < *g.logprob_threshold && no_speech[r] > *g.no_speech_threshold) fallback = false, silent = true;
         if (!seq.empty() && !eos.empty() && seq.back() == eos[0]) seq.pop_back();
+        if (token_ts) {
+          std::vector<std::vector<float>> row;
+          for (const auto& w : weights) {
+            const size_t per = w.size() / todo.size();
+            row.emplace_back(w.begin() + static_cast<std::ptrdiff_t>(k * per), w.begin() + static_cast<std::ptrdiff_t>((k + 1) * per));
+          }
+          times[r] = token_timestamps(row, S, frames[r], uniform, L, m.median_filter_width);
+        }
         result[r] = std::move(seq);
         skip[r] = silent;
         state[rows[r]].condition = condition_cfg && (!T || *T < 0.5);
@@ -434,7 +594,18 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
         continue;
       }
       int64_t offset = 0;
-      for (auto& seg : retrieve_segments(result[r], timestamp_begin, take[r], offset)) st.segments.push_back(std::move(seg));
+      const double time_offset = static_cast<double>(st.seek) * 0.02 / 2;
+      for (const Slice& sl : retrieve_segments(result[r], timestamp_begin, take[r], time_offset, offset)) {
+        GenerateOutput::Segment seg{sl.start, sl.stop, {result[r].begin() + static_cast<std::ptrdiff_t>(sl.begin), result[r].begin() + static_cast<std::ptrdiff_t>(sl.end)}, {}};
+        if (token_ts)
+          for (size_t i = sl.begin; i < sl.end; ++i) {
+            const double t = times[r][static_cast<size_t>(L) + i];
+            st.raw_times.push_back(t);
+            seg.token_timestamps.push_back(t + time_offset);
+          }
+        st.segments.push_back(seg.tokens);
+        st.found.push_back(std::move(seg));
+      }
       // Python would decode the same window forever when the last timestamp is <|0.00|>.
       st.seek += offset > 0 ? offset : take[r];
     }
@@ -446,9 +617,22 @@ Tensor generate(const Tensor& features, const Tensor& attention_mask, const Gene
       tokens[b].insert(tokens[b].end(), state[b].segments[i].begin(), state[b].segments[i].end());
     longest = std::max(longest, tokens[b].size());
   }
-  Tensor result = Tensor::full({B, static_cast<int64_t>(longest)}, static_cast<double>(pad), DType::I64);
-  for (int64_t b = 0; b < B; ++b) std::copy(tokens[b].begin(), tokens[b].end(), result.data<int64_t>() + b * static_cast<int64_t>(longest));
-  return result;
+  GenerateOutput out;
+  out.sequences = Tensor::full({B, static_cast<int64_t>(longest)}, static_cast<double>(pad), DType::I64);
+  for (int64_t b = 0; b < B; ++b) std::copy(tokens[b].begin(), tokens[b].end(), out.sequences.data<int64_t>() + b * static_cast<int64_t>(longest));
+  if (token_ts) {
+    // _pad_to_max_length: each row's times, padded with its last one
+    out.token_timestamps = Tensor::zeros({B, static_cast<int64_t>(longest)});
+    for (int64_t b = 0; b < B; ++b) {
+      const auto& t = state[b].raw_times;
+      for (size_t i = 0; i < longest; ++i)
+        out.token_timestamps.data<float>()[b * static_cast<int64_t>(longest) + static_cast<int64_t>(i)] =
+            static_cast<float>(i < t.size() ? t[i] : (t.empty() ? 0.0 : t.back()));
+    }
+  }
+  if (g.return_segments.value_or(false))
+    for (const Row& st : state) out.segments.push_back(st.found);
+  return out;
 }
 
 }  // namespace transformers::whisper

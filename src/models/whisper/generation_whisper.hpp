@@ -30,7 +30,18 @@ struct Model {
   std::function<GenerateOutput(const Tensor& prompt, const Tensor& mask, const GenerationConfig& call)> decode;
   // The decoder's logits [rows, vocab] at `position` of the prompt, before any processor.
   std::function<Tensor(const Tensor& prompt, const Tensor& mask, int64_t position)> prompt_logits;
+  // Cross-attention probabilities of these [layer, head] pairs over tokens fed [rows, S] with their
+  // mask: per pair [rows, S, frames] f32 (on the kept encoder output).
+  std::function<std::vector<Tensor>(const Tensor& ids, const Tensor& mask, const std::vector<std::pair<int64_t, int64_t>>& heads)> cross_attentions;
+  int64_t median_filter_width = 7;  // config.median_filter_width
 };
+
+// _extract_token_timestamps for one row: its alignment-head weights (each [S - 1, frames], the
+// tokens fed) cut to `frames` (a Python slice stop; applied twice when the batch's were equal, as
+// Python does), z-scored over tokens, median-filtered over frames, averaged, then aligned by DTW;
+// seconds for each of the S tokens (the prompt's `prompt_len` at 0, the last repeating the one before).
+std::vector<double> token_timestamps(const std::vector<std::vector<float>>& weights, int64_t S, int64_t frames, bool slice_twice,
+                                     int64_t prompt_len, int64_t median_filter_width, double time_precision = 0.02);
 
 // The zlib compression ratio generate_with_fallback judges repetition by: the tokens as
 // little-endian integers of int(log2(vocab_size) / 8) + 1 bytes, over their zlib.compress size.
@@ -45,7 +56,8 @@ double compression_ratio(const std::vector<int64_t>& tokens, int64_t vocab_size)
 // ones with condition_on_prev_tokens (GenerationConfig). `g` is the merged config, `overrides`
 // the call's own settings (Whisper reads `temperature` from the call only, and samples whenever it
 // is above 0, whatever do_sample says).
-Tensor generate(const Tensor& features, const Tensor& attention_mask, const GenerationConfig& g, const GenerationConfig& overrides,
-                const Model& m);
+// return_token_timestamps / return_segments fill GenerateOutput's token_timestamps / segments.
+GenerateOutput generate(const Tensor& features, const Tensor& attention_mask, const GenerationConfig& g, const GenerationConfig& overrides,
+                        const Model& m);
 
 }  // namespace transformers::whisper
