@@ -214,6 +214,47 @@ def main():
     print("vision:", len(cases), "cases")
 
 
+def make_interpolate_cases():
+    """interpolate_pos_encoding=True: square-grid ViT / DeiT checkpoints (written to
+    vision/interpolate/) and the CLIP / SigLIP vision towers of fixtures/multimodal on images of
+    another, non-square size; their outputs in interpolate/goldens.safetensors. Runs alone too."""
+    import torch
+    import transformers as tf
+    from safetensors.torch import save_file
+
+    root = os.path.join(OUT, "vision", "interpolate")
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(root)
+    common = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, image_size=32, patch_size=8,
+                  num_labels=3)
+    made = [("ViTModel", tf.ViTModel(tf.ViTConfig(**common))),
+            ("DeiTForImageClassificationWithTeacher", tf.DeiTForImageClassificationWithTeacher(tf.DeiTConfig(**common)))]
+    for i, (name, m) in enumerate(made):
+        torch.manual_seed(40 + i)
+        spread_weights(m, 40 + i)
+        m.save_pretrained(os.path.join(root, name))
+    g = torch.Generator().manual_seed(9)
+    pixels = torch.randn(2, 3, 48, 40, generator=g)
+    goldens, cases = {"pixel_values": pixels}, []
+    folders = [f"vision/interpolate/{n}" for n, _ in made] + ["multimodal/CLIPVisionModel", "multimodal/SiglipVisionModel"]
+    for folder in folders:
+        m = tf.AutoModel.from_pretrained(os.path.join(OUT, folder)) if "With" not in folder else \
+            tf.DeiTForImageClassificationWithTeacher.from_pretrained(os.path.join(OUT, folder))
+        m.eval()
+        with torch.no_grad():
+            out = m(pixel_values=pixels, interpolate_pos_encoding=True)
+        names = [k for k, v in out.items() if isinstance(v, torch.Tensor)]
+        for k in names:
+            goldens[f"{folder}.{k}"] = out[k].contiguous()
+        cases.append({"dir": folder, "class": type(m).__name__, "outputs": names})
+    save_file(goldens, os.path.join(root, "goldens.safetensors"))
+    with open(os.path.join(root, "cases.json"), "w") as f:
+        json.dump(cases, f, indent=1)
+    print("interpolate_pos_encoding:", cases)
+
+
 if __name__ == "__main__":
     ensure_venv()
-    main()
+    if sys.argv[1:] != ["interpolate"]:
+        main()
+    make_interpolate_cases()

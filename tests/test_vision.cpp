@@ -32,6 +32,24 @@ TEST(Vision, EveryArchitectureAndAutoClassMatchesPython) {
   }
 }
 
+// interpolate_pos_encoding: ViT, DeiT (two prefix tokens), CLIP and SigLIP vision towers on images
+// of a size they were not configured for, positions resized bicubically as Python does.
+TEST(Vision, InterpolatePosEncodingMatchesPython) {
+  const std::string dir = kDir + "/interpolate";
+  const SafeTensorsFile gold = SafeTensorsFile::open(dir + "/goldens.safetensors");
+  const Tensor pixels = gold.get("pixel_values");
+  for (const auto& c : parse_json_file(dir + "/cases.json")) {
+    const std::string folder = c["dir"];
+    SCOPED_TRACE(folder);
+    const std::string auto_class = c["class"] == "DeiTForImageClassificationWithTeacher" ? "AutoModelForImageClassification" : "AutoModel";
+    const auto model = auto_model_from_pretrained(auto_class, testutil::fixture(folder));
+    EXPECT_THROW(model->forward({{"pixel_values", pixels}}), ValueError);  // another size needs interpolate_pos_encoding
+    const ModelOutput out = model->forward({{"pixel_values", pixels}, {"interpolate_pos_encoding", Tensor::full({1}, 1.0)}});
+    for (const auto& name : c["outputs"])
+      EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(folder + "." + name.get<std::string>()))) << name;
+  }
+}
+
 TEST(Vision, ImageClassificationPipelineMatchesPython) {
   const Json want = parse_json_file(kDir + "/pipeline.json");
   const auto pipe = ImageClassificationPipeline::from_pretrained(kDir + "/vit-pipeline");

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "models/vision_heads.hpp"
+#include "models/vit/modeling_vit.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::clip {
@@ -189,32 +190,36 @@ VisionTransformer::VisionTransformer(const PretrainedConfig& c, VisionFlavor f) 
   if (f.attention_head && c.get_bool("vision_use_head", true)) head_ = &child("head", std::make_unique<AttentionPoolingHead>(d_));
 }
 
-Tensor VisionTransformer::embeddings(const Tensor& pv, const std::string& owner) const {
+Tensor VisionTransformer::embeddings(const Tensor& pv, const std::string& owner, bool interpolate) const {
   if (pv.dim() != 4 || pv.size(1) != channels_)
     throw ShapeMismatch(owner + ": pixel_values must be [batch, " + std::to_string(channels_) + ", height, width], got " + shape_str(pv.shape()));
-  if (pv.size(2) != image_ || pv.size(3) != image_)
+  if (interpolate && (pv.size(2) < patch_ || pv.size(3) < patch_))
+    throw ValueError(owner + ": the image (" + std::to_string(pv.size(2)) + "*" + std::to_string(pv.size(3)) + ") is smaller than one patch");
+  if (!interpolate && (pv.size(2) != image_ || pv.size(3) != image_))
     throw ValueError(owner + ": Input image size (" + std::to_string(pv.size(2)) + "*" + std::to_string(pv.size(3)) + ") doesn't match model (" +
                      std::to_string(image_) + "*" + std::to_string(image_) + ").");
   const Tensor p = (*patch_embedding_)(pv.to(DType::F32).contiguous());
   const int64_t B = p.size(0), H = d_.hidden, N = p.size(2) * p.size(3);
   Tensor h = p.view({B, H, N}).transpose(1, 2).contiguous();
   if (class_) h = ops::concat({ops::add(Tensor::zeros({B, 1, H}), class_->view({1, 1, H})), h}, 1);
-  h = ops::add(h, positions_->weight.to(DType::F32));
+  const Tensor pos = interpolate ? vit::interpolate_pos_encoding(positions_->weight, class_ ? 1 : 0, p.size(2), p.size(3), pv.size(2) == pv.size(3), owner)
+                                 : positions_->weight;
+  h = ops::add(h, pos.to(DType::F32));
   return pre_ ? (*pre_)(h) : h;
 }
 
-Tensor VisionTransformer::hidden_state(const Tensor& pv, int64_t index, const std::string& owner) const {
+Tensor VisionTransformer::hidden_state(const Tensor& pv, int64_t index, const std::string& owner, bool interpolate) const {
   const auto n = static_cast<int64_t>(layers_.size());
   const int64_t at = index < 0 ? index + n + 1 : index;
   if (at < 0 || at > n) throw ValueError(owner + ": vision_feature_layer " + std::to_string(index) + " is out of range for " + std::to_string(n) + " layers");
-  Tensor h = embeddings(pv, owner);
+  Tensor h = embeddings(pv, owner, interpolate);
   const ops::AttentionOptions o = attention_options(d_, false);
   for (int64_t i = 0; i < at; ++i) h = (*layers_[static_cast<size_t>(i)])(h, o);
   return h;
 }
 
 ModelOutput VisionTransformer::run(const ModelInputs& in, const std::string& owner) const {
-  Tensor h = hidden_state(require_input(in, "pixel_values", owner), -1, owner);
+  Tensor h = hidden_state(require_input(in, "pixel_values", owner), -1, owner, vit::wants_interpolation(in));
   ModelOutput out;
   if (f_.class_token) {
     out.set("last_hidden_state", h);

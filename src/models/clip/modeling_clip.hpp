@@ -83,7 +83,7 @@ class VisionTransformer : public nn::Module {
   ModelOutput run(const ModelInputs& in, const std::string& owner) const;
   // Python's hidden_states[index] (0: the embeddings as the first layer sees them, i: after layer
   // i; negative counts from the end), stopping there.
-  Tensor hidden_state(const Tensor& pixel_values, int64_t index, const std::string& owner) const;
+  Tensor hidden_state(const Tensor& pixel_values, int64_t index, const std::string& owner, bool interpolate = false) const;
 
  private:
   Dims d_;
@@ -96,7 +96,7 @@ class VisionTransformer : public nn::Module {
   std::vector<EncoderLayer*> layers_;
   nn::LayerNorm* post_;
   AttentionPoolingHead* head_ = nullptr;
-  Tensor embeddings(const Tensor& pixel_values, const std::string& owner) const;
+  Tensor embeddings(const Tensor& pixel_values, const std::string& owner, bool interpolate) const;
 };
 
 // Each row divided by its L2 norm.

@@ -142,16 +142,8 @@ class Dinov2Model : public nn::Module {
     return ops::add(vit::prepend_tokens(x, {cls_}), positions(pv.size(2) / g_.patch_h, pv.size(3) / g_.patch_w));
   }
 
-  // interpolate_pos_encoding: the square grid of learned positions resized bicubically to rows x cols.
-  Tensor positions(int64_t rows, int64_t cols) const {
-    const int64_t n = pos_->size(1) - 1, H = d_.hidden;
-    if (n == rows * cols && rows == cols) return *pos_;
-    const auto side = static_cast<int64_t>(std::sqrt(static_cast<double>(n)));
-    if (side * side != n) throw ValueError("Dinov2Model: " + std::to_string(n) + " position embeddings do not form a square grid");
-    const Tensor grid = pos_->slice(1, 1, n + 1).contiguous().view({1, side, side, H}).permute({0, 3, 1, 2}).contiguous();
-    const Tensor resized = ops::interpolate_bicubic(grid, rows, cols).permute({0, 2, 3, 1}).contiguous().view({1, rows * cols, H});
-    return ops::concat({pos_->slice(1, 0, 1).contiguous(), resized}, 1);
-  }
+  // DINOv2 always interpolates its positions to the image's patch grid.
+  Tensor positions(int64_t rows, int64_t cols) const { return vit::interpolate_pos_encoding(*pos_, 1, rows, cols, rows == cols, "Dinov2Model"); }
 
   Dims d_;
   vit::Grid g_;

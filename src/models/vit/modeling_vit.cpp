@@ -99,6 +99,24 @@ Tensor PatchEmbeddings::project(const Tensor& pv, const std::string& owner) cons
   return p.view({B, H, p.size(2) * p.size(3)}).transpose(1, 2).contiguous();
 }
 
+Tensor interpolate_pos_encoding(const Tensor& pos0, int64_t prefix, int64_t rows, int64_t cols, bool square_image, const std::string& owner) {
+  const Tensor pos = pos0.dim() == 2 ? pos0.view({1, pos0.size(0), pos0.size(1)}) : pos0;
+  const int64_t n = pos.size(1) - prefix, H = pos.size(2);
+  if (n == rows * cols && square_image) return pos;
+  const auto side = static_cast<int64_t>(std::sqrt(static_cast<double>(n)));
+  if (side * side != n) throw ValueError(owner + ": " + std::to_string(n) + " position embeddings do not form a square grid to interpolate");
+  const Tensor grid = pos.slice(1, prefix, prefix + n).to(DType::F32).contiguous().view({1, side, side, H}).permute({0, 3, 1, 2}).contiguous();
+  const Tensor resized = ops::interpolate_bicubic(grid, rows, cols).permute({0, 2, 3, 1}).contiguous().view({1, rows * cols, H});
+  return prefix ? ops::concat({pos.slice(1, 0, prefix).to(DType::F32).contiguous(), resized}, 1) : resized;
+}
+
+bool wants_interpolation(const ModelInputs& in) {
+  const Tensor* t = find_input(in, "interpolate_pos_encoding");
+  if (!t) return false;
+  if (t->numel() != 1) throw ValueError("interpolate_pos_encoding must be a single value");
+  return t->to(DType::F32).contiguous().data<float>()[0] != 0.0f;
+}
+
 std::string rename_legacy(std::string key) {
   static const std::pair<const char*, const char*> kRenames[] = {
       {"encoder.layer.", "layers."},     {"attention.query", "q_proj"}, {"attention.key", "k_proj"},
@@ -146,7 +164,9 @@ Encoder::Encoder(const PretrainedConfig& c, const Variant& v, bool pooler, bool 
 
 ModelOutput Encoder::run(const ModelInputs& in) const {
   const std::string owner = std::string(v_.name) + "Model";
-  Tensor x = (*patches_)(require_input(in, "pixel_values", owner), owner);
+  const Tensor& pv = require_input(in, "pixel_values", owner);
+  const bool interpolate = wants_interpolation(in);
+  Tensor x = interpolate ? patches_->project(pv, owner) : (*patches_)(pv, owner);
   if (const Tensor* m = find_input(in, "bool_masked_pos"); m && mask_) {
     // Masked patches become the mask token: x * (1 - m) + mask_token * m.
     if (m->dim() != 2 || m->size(0) != x.size(0) || m->size(1) != x.size(1))
@@ -154,7 +174,10 @@ ModelOutput Encoder::run(const ModelInputs& in) const {
     const Tensor w = m->to(DType::F32).contiguous().view({x.size(0), x.size(1), 1});
     x = ops::add(ops::mul(x, ops::add(ops::scale(w, -1.0f), Tensor::full({1}, 1.0f))), ops::mul(w, *mask_));
   }
-  Tensor h = ops::add(dist_ ? prepend_tokens(x, {cls_, dist_}) : prepend_tokens(x, {cls_}), *pos_);
+  const Tensor pos = interpolate ? interpolate_pos_encoding(*pos_, prefix_tokens(), pv.size(2) / g_.patch_h, pv.size(3) / g_.patch_w,
+                                                            pv.size(2) == pv.size(3), owner)
+                                 : *pos_;
+  Tensor h = ops::add(dist_ ? prepend_tokens(x, {cls_, dist_}) : prepend_tokens(x, {cls_}), pos);
   for (const auto* l : layers_) h = (*l)(h);
   h = (*norm_)(h);
   ModelOutput o;

@@ -61,6 +61,14 @@ std::string rename_legacy(std::string key);
 
 // Fills the "layers" list with d.layers Layer modules.
 std::vector<Layer*> add_layers(nn::Container& layers, const Dims& d);
+// interpolate_pos_encoding (ViT, DeiT, DINOv2, CLIP, SigLIP): pos [1, prefix + n, hidden] keeps its
+// first `prefix` rows; the other n, a square grid, are resized bicubically (align_corners false) to
+// rows x cols. Left as is when the image is square (height == width) with n patches.
+Tensor interpolate_pos_encoding(const Tensor& pos, int64_t prefix, int64_t rows, int64_t cols, bool square_image, const std::string& owner);
+// Whether a forward was asked to interpolate its positions (ModelInputs "interpolate_pos_encoding", a
+// scalar that is non-zero).
+bool wants_interpolation(const ModelInputs& in);
+
 // Prepends the given [1, 1, hidden] tokens to every row of `patches` [B, N, hidden].
 Tensor prepend_tokens(const Tensor& patches, const std::vector<const Tensor*>& tokens);
 
