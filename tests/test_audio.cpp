@@ -47,17 +47,18 @@ TEST(Audio, FeatureExtractorsMatchPython) {
   }
 }
 
-// The lane FFT (every radix path: 4, 2, 5, generic 3 and 7, odd lengths, a lone prime) against the
-// double-precision DFT of audio_utils.spectrogram, and the log10 used on the features against libm.
-TEST(Audio, FftPowerMatchesTheDft) {
-  constexpr int64_t L = audio::RealFftPlan::kLanes;
+// The lane FFT in float and double (every radix path: 4, 2, 5, generic 3 and 7, odd lengths, a lone
+// prime) against the double-precision DFT of audio_utils.spectrogram, and the log10 used on the features against libm.
+template <typename T>
+void check_fft(double tolerance) {
+  constexpr int64_t L = audio::RealFftPlan<T>::kLanes;
   std::mt19937 rng(3);
   std::uniform_real_distribution<float> u(-1.0f, 1.0f);
   for (int64_t n : {2, 8, 14, 15, 30, 98, 256, 400, 512}) {
     SCOPED_TRACE(n);
-    const audio::RealFftPlan plan(n);
-    std::vector<float> signal(static_cast<size_t>(n * L)), in(signal.size()), out(static_cast<size_t>(plan.bins() * L));
-    std::vector<float> work(static_cast<size_t>(plan.work_size()));
+    const audio::RealFftPlan<T> plan(n);
+    std::vector<float> signal(static_cast<size_t>(n * L));
+    std::vector<T> in(signal.size()), out(static_cast<size_t>(plan.bins() * L)), work(static_cast<size_t>(plan.work_size()));
     for (auto& v : signal) v = u(rng);
     for (int64_t t = 0; t < n; ++t)
       for (int64_t l = 0; l < L; ++l) in[t * L + l] = signal[l * n + t];
@@ -67,10 +68,15 @@ TEST(Audio, FftPowerMatchesTheDft) {
       int64_t frames = 0;
       const auto want = audio::power_spectrogram(&signal[l * n], n, ones, audio::StftOptions{.frame_length = n, .hop_length = n, .center = false}, frames);
       ASSERT_EQ(frames, 1);
-      for (int64_t k = 0; k < plan.bins(); ++k) EXPECT_NEAR(out[k * L + l], want[k], 1e-5 * n + 1e-5 * want[k]) << "lane " << l << " bin " << k;
+      for (int64_t k = 0; k < plan.bins(); ++k) EXPECT_NEAR(out[k * L + l], want[k], tolerance * (n + want[k])) << "lane " << l << " bin " << k;
     }
   }
-  EXPECT_THROW(audio::RealFftPlan(1), ValueError);
+}
+
+TEST(Audio, FftPowerMatchesTheDft) {
+  check_fft<float>(1e-5);
+  check_fft<double>(1e-12);
+  EXPECT_THROW(audio::RealFftPlan<float>(1), ValueError);
   std::vector<float> x;
   for (float v = 1e-12f; v < 1e30f; v *= 1.37f) x.push_back(v);
   std::vector<float> y = x;

@@ -161,44 +161,44 @@ std::vector<double> kaldi_mel_filters(int64_t num_mel_bins, int64_t sr) {
   return mel_filter_bank(257, num_mel_bins, 20.0, static_cast<double>(sr / 2), static_cast<double>(sr), "", "kaldi", true);
 }
 
-std::vector<float> kaldi_log_mel(const float* x, int64_t n, const std::vector<double>& window, const std::vector<double>& mel, int64_t M,
-                                 int64_t& frames) {
-  constexpr int64_t bins = 257;
-  if (static_cast<int64_t>(mel.size()) != bins * M) throw ValueError("kaldi_log_mel: the filters must be [257][num_mel_bins]");
-  const auto power = power_spectrogram(
-      x, n, window, StftOptions{.frame_length = 400, .hop_length = 160, .fft_length = 512, .center = false, .remove_dc_offset = true, .preemphasis = 0.97},
-      frames);
-  std::vector<float> out(static_cast<size_t>(frames * M));
-  for (int64_t f = 0; f < frames; ++f)
-    for (int64_t m = 0; m < M; ++m) {
-      double e = 0;
-      for (int64_t k = 0; k < bins; ++k) e += mel[k * M + m] * power[f * bins + k];
-      out[f * M + m] = static_cast<float>(std::log(std::max(1.192092955078125e-07, e)));
-    }
-  return out;
-}
-
 namespace {
 
-constexpr int64_t kLanes = RealFftPlan::kLanes;
+constexpr int64_t kLanes = RealFftPlan<float>::kLanes;
 
 // kLanes frames side by side, [len][kLanes]: frame l starts hop samples after frame l - 1.
+template <typename T>
+inline __attribute__((always_inline)) void window_lanes_body(const double* src, int64_t hop, const double* window, int64_t len, T* out) {
+  for (int64_t t = 0; t < len; ++t)
+    for (int64_t l = 0; l < kLanes; ++l) out[t * kLanes + l] = static_cast<T>(src[l * hop + t] * window[t]);
+}
 __attribute__((target_clones("avx512f", "avx2", "default"))) void window_lanes(const double* src, int64_t hop, const double* window, int64_t len,
                                                                                float* out) {
-  for (int64_t t = 0; t < len; ++t)
-    for (int64_t l = 0; l < kLanes; ++l) out[t * kLanes + l] = static_cast<float>(src[l * hop + t] * window[t]);
+  window_lanes_body(src, hop, window, len, out);
+}
+__attribute__((target_clones("avx512f", "avx2", "default"))) void window_lanes(const double* src, int64_t hop, const double* window, int64_t len,
+                                                                               double* out) {
+  window_lanes_body(src, hop, window, len, out);
 }
 
 // M filters over kLanes power spectra [bins][kLanes], each over its non-zero span only.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void mel_lanes(const float* power, const float* taps, const int64_t* lo, const int64_t* hi,
-                                                                            const int64_t* at, int64_t M, float* out) {
+template <typename T>
+inline __attribute__((always_inline)) void mel_lanes_body(const T* power, const T* taps, const int64_t* lo, const int64_t* hi, const int64_t* at,
+                                                          int64_t M, T* out) {
   for (int64_t m = 0; m < M; ++m) {
-    float acc[kLanes] = {};
-    const float* w = taps + at[m] - lo[m];
+    T acc[kLanes] = {};
+    const T* w = taps + at[m] - lo[m];
     for (int64_t k = lo[m]; k < hi[m]; ++k)
       for (int64_t l = 0; l < kLanes; ++l) acc[l] += w[k] * power[k * kLanes + l];
     std::copy(acc, acc + kLanes, out + m * kLanes);
   }
+}
+__attribute__((target_clones("avx512f", "avx2", "default"))) void mel_lanes(const float* power, const float* taps, const int64_t* lo, const int64_t* hi,
+                                                                            const int64_t* at, int64_t M, float* out) {
+  mel_lanes_body(power, taps, lo, hi, at, M, out);
+}
+__attribute__((target_clones("avx512f", "avx2", "default"))) void mel_lanes(const double* power, const double* taps, const int64_t* lo,
+                                                                            const int64_t* hi, const int64_t* at, int64_t M, double* out) {
+  mel_lanes_body(power, taps, lo, hi, at, M, out);
 }
 
 // log10 of a positive normal float: exponent plus ln(1 + f) = 2 atanh(f / (2 + f)) as an odd series
@@ -237,58 +237,87 @@ float log10_clamped(float* x, int64_t n, float floor) {
   return mx;
 }
 
-Tensor mel_power_spectrogram_f32(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o,
-                                 const std::vector<double>& mel, int64_t M, int64_t max_frames) {
+namespace {
+
+// mel @ |STFT|^2 in T (float: torch's precision; double: numpy's): [M][min(frames, max_frames)].
+template <typename T>
+std::vector<T> mel_power_spectrogram(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o, const std::vector<double>& mel,
+                                     int64_t M, int64_t max_frames, int64_t& frames) {
   const Framing fr = frame_signal(x, n, window, o);
-  const int64_t len = o.frame_length, fft = fr.fft, bins = fft / 2 + 1, T = std::min(fr.frames, max_frames);
+  const int64_t len = o.frame_length, fft = fr.fft, bins = fft / 2 + 1, F = std::min(fr.frames, max_frames);
+  frames = F;
   if (static_cast<int64_t>(mel.size()) != bins * M) throw ValueError("mel_power_spectrogram: the filters must be [fft_length / 2 + 1][M]");
-  // Each filter's non-zero span, in float32 as Python hands the filters to torch.
+  // Each filter's non-zero span (float32 taps as Python hands the filters to torch).
   std::vector<int64_t> lo(static_cast<size_t>(M), 0), hi(static_cast<size_t>(M), 0);
-  std::vector<float> taps;
+  std::vector<T> taps;
   std::vector<int64_t> at(static_cast<size_t>(M));
   for (int64_t m = 0; m < M; ++m) {
     int64_t a = 0, b = bins;
     while (a < bins && mel[a * M + m] == 0.0) ++a;
     while (b > a && mel[(b - 1) * M + m] == 0.0) --b;
     lo[m] = a, hi[m] = b, at[m] = static_cast<int64_t>(taps.size());
-    for (int64_t k = a; k < b; ++k) taps.push_back(static_cast<float>(mel[k * M + m]));
+    for (int64_t k = a; k < b; ++k) taps.push_back(static_cast<T>(mel[k * M + m]));
   }
   static std::mutex mu;
-  static std::map<int64_t, std::shared_ptr<const RealFftPlan>> plans;
-  std::shared_ptr<const RealFftPlan> plan;
+  static std::map<int64_t, std::shared_ptr<const RealFftPlan<T>>> plans;
+  std::shared_ptr<const RealFftPlan<T>> plan;
   {
     std::lock_guard<std::mutex> lock(mu);
     auto& p = plans[fft];
-    if (!p) p = std::make_shared<const RealFftPlan>(fft);
+    if (!p) p = std::make_shared<const RealFftPlan<T>>(fft);
     plan = p;
   }
-  constexpr int64_t L = RealFftPlan::kLanes;
-  Tensor out = Tensor::empty({M, T});
-  float* op = out.data<float>();
-  const int64_t groups = (T + L - 1) / L;
+  constexpr int64_t L = kLanes;
+  std::vector<T> out(static_cast<size_t>(M * F));
+  const int64_t groups = (F + L - 1) / L;
   const bool plain = !o.remove_dc_offset && o.preemphasis == 0.0;
 #pragma omp parallel
   {
-    std::vector<float> in(static_cast<size_t>(fft * L)), work(static_cast<size_t>(plan->work_size())), power(static_cast<size_t>(bins * L)), mels(static_cast<size_t>(M * L));
+    std::vector<T> in(static_cast<size_t>(fft * L)), work(static_cast<size_t>(plan->work_size())), power(static_cast<size_t>(bins * L)),
+        mels(static_cast<size_t>(M * L));
     std::vector<double> seg(static_cast<size_t>(len));
 #pragma omp for schedule(static)
     for (int64_t g = 0; g < groups; ++g) {
-      const int64_t lanes = std::min(L, T - g * L);
-      if (lanes < L) std::fill(in.begin(), in.begin() + len * L, 0.0f);
-      std::fill(in.begin() + len * L, in.end(), 0.0f);
+      const int64_t lanes = std::min(L, F - g * L);
+      if (lanes < L) std::fill(in.begin(), in.begin() + len * L, T(0));
+      std::fill(in.begin() + len * L, in.end(), T(0));
       if (plain && lanes == L) {
         window_lanes(fr.padded.data() + g * L * o.hop_length, o.hop_length, window.data(), len, in.data());
       } else {
         for (int64_t l = 0; l < lanes; ++l) {
           analysis_frame(fr, window, o, g * L + l, seg.data());
-          for (int64_t t = 0; t < len; ++t) in[t * L + l] = static_cast<float>(seg[t]);
+          for (int64_t t = 0; t < len; ++t) in[t * L + l] = static_cast<T>(seg[t]);
         }
       }
       plan->power(in.data(), power.data(), work.data());
       mel_lanes(power.data(), taps.data(), lo.data(), hi.data(), at.data(), M, mels.data());
-      for (int64_t m = 0; m < M; ++m) std::copy(mels.begin() + m * L, mels.begin() + m * L + lanes, op + m * T + g * L);
+      for (int64_t m = 0; m < M; ++m) std::copy(mels.begin() + m * L, mels.begin() + m * L + lanes, out.begin() + m * F + g * L);
     }
   }
+  return out;
+}
+
+}  // namespace
+
+Tensor mel_power_spectrogram_f32(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o,
+                                 const std::vector<double>& mel, int64_t M, int64_t max_frames) {
+  int64_t frames = 0;
+  const std::vector<float> e = mel_power_spectrogram<float>(x, n, window, o, mel, M, max_frames, frames);
+  Tensor out = Tensor::empty({M, frames});
+  std::copy(e.begin(), e.end(), out.data<float>());
+  return out;
+}
+
+std::vector<float> kaldi_log_mel(const float* x, int64_t n, const std::vector<double>& window, const std::vector<double>& mel, int64_t M,
+                                 int64_t& frames) {
+  constexpr int64_t bins = 257;
+  if (static_cast<int64_t>(mel.size()) != bins * M) throw ValueError("kaldi_log_mel: the filters must be [257][num_mel_bins]");
+  // In double, as numpy computes it: Kaldi's quiet bins would show float32's rounding.
+  const StftOptions o{.frame_length = 400, .hop_length = 160, .fft_length = 512, .center = false, .remove_dc_offset = true, .preemphasis = 0.97};
+  const std::vector<double> e = mel_power_spectrogram<double>(x, n, window, o, mel, M, std::numeric_limits<int64_t>::max(), frames);
+  std::vector<float> out(static_cast<size_t>(frames * M));
+  for (int64_t f = 0; f < frames; ++f)
+    for (int64_t m = 0; m < M; ++m) out[f * M + m] = static_cast<float>(std::log(std::max(1.192092955078125e-07, e[m * frames + f])));
   return out;
 }
 

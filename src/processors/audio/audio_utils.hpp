@@ -28,12 +28,13 @@ struct StftOptions {
   bool remove_dc_offset = false;   // subtract each frame's mean (Kaldi)
   double preemphasis = 0.0;        // x[t] -= k * x[t - 1] within the frame, x[0] *= 1 - k (Kaldi)
 };
-// |STFT|^2 of x as audio_utils.spectrogram(power=2) computes it: [frames][fft_length / 2 + 1],
+// |STFT|^2 of x as audio_utils.spectrogram(power=2) computes it, in double through a plain DFT
+// (the reference the FFT below is tested against): [frames][fft_length / 2 + 1],
 // frames = 1 + (padded length - frame_length) / hop_length. `window` has frame_length taps.
 std::vector<double> power_spectrogram(const float* x, int64_t n, const std::vector<double>& window, const StftOptions& o, int64_t& frames);
 // Kaldi-compatible log mel filter banks as audio_utils.spectrogram computes them for the AST and
 // SeamlessM4T extractors: 25 ms frames every 10 ms, uncentered, DC offset removed, pre-emphasis
-// 0.97, a 512-point FFT, `mel` [257][M] filters, log with Kaldi's floor. [frames][M] float32.
+// 0.97, a 512-point FFT (float32), `mel` [257][M] filters, log with Kaldi's floor. [frames][M] float32.
 // Their filters: num_mel_bins triangles in Kaldi's mel space over 257 bins, 20 Hz to Nyquist.
 std::vector<double> kaldi_mel_filters(int64_t num_mel_bins, int64_t sampling_rate);
 std::vector<float> kaldi_log_mel(const float* x, int64_t n, const std::vector<double>& window, const std::vector<double>& mel, int64_t M,
