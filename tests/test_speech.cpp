@@ -31,6 +31,19 @@ void expect_matches(PreTrainedModel& m, const std::string& dir) {
 
 }  // namespace
 
+namespace {
+// An ASR result against Python's {"text", "chunks": [{"text", "timestamp": [start, end]}]}.
+void expect_timed_chunks(const AsrResult& r, const Json& want) {
+  EXPECT_EQ(r.text, want["text"].get<std::string>());
+  ASSERT_EQ(r.chunks.size(), want["chunks"].size());
+  for (size_t i = 0; i < r.chunks.size(); ++i) {
+    EXPECT_EQ(r.chunks[i].text, want["chunks"][i]["text"].get<std::string>()) << i;
+    EXPECT_NEAR(*r.chunks[i].start, want["chunks"][i]["timestamp"][0].get<double>(), 1e-9) << i;
+    EXPECT_NEAR(*r.chunks[i].end, want["chunks"][i]["timestamp"][1].get<double>(), 1e-9) << i;
+  }
+}
+}  // namespace
+
 TEST(Speech, EveryAutoClassMatchesPython) {
   const Json index = parse_json_file(fixture("speech/index.json"));
   ASSERT_EQ(index.size(), 16u);
@@ -251,14 +264,7 @@ TEST(Speech, WhisperWordTimestampsPipelineLikePython) {
       o.return_timestamps = "word";
       o.generation.language = lang;
       const AsrResult r = asr->transcribe({w}, o).at(0);
-      const Json& want = goldens[k + "-" + lang];
-      EXPECT_EQ(r.text, want["text"].get<std::string>());
-      ASSERT_EQ(r.chunks.size(), want["chunks"].size());
-      for (size_t i = 0; i < r.chunks.size(); ++i) {
-        EXPECT_EQ(r.chunks[i].text, want["chunks"][i]["text"].get<std::string>()) << i;
-        EXPECT_NEAR(*r.chunks[i].start, want["chunks"][i]["timestamp"][0].get<double>(), 1e-9) << i;
-        EXPECT_NEAR(*r.chunks[i].end, want["chunks"][i]["timestamp"][1].get<double>(), 1e-9) << i;
-      }
+      expect_timed_chunks(r, goldens[k + "-" + lang]);
     }
   AsrOptions bad;
   bad.return_timestamps = "char";
@@ -424,13 +430,6 @@ TEST(Speech, AsrTimestampsLongFormAndChunkingLikePython) {
     AsrOptions o;
     o.return_timestamps = kind;
     const AsrResult r = ctc->transcribe({clip}, o).at(0);
-    const Json& want = goldens[std::string("ctc-") + kind];
-    EXPECT_EQ(r.text, want["text"].get<std::string>());
-    ASSERT_EQ(r.chunks.size(), want["chunks"].size());
-    for (size_t i = 0; i < r.chunks.size(); ++i) {
-      EXPECT_EQ(r.chunks[i].text, want["chunks"][i]["text"].get<std::string>()) << i;
-      EXPECT_NEAR(*r.chunks[i].start, want["chunks"][i]["timestamp"][0].get<double>(), 1e-9) << i;
-      EXPECT_NEAR(*r.chunks[i].end, want["chunks"][i]["timestamp"][1].get<double>(), 1e-9) << i;
-    }
+    expect_timed_chunks(r, goldens[std::string("ctc-") + kind]);
   }
 }
