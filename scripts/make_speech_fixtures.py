@@ -331,6 +331,17 @@ def make_whisper_word_timestamps(root):
         for lang in ("en", "fr"):
             r = asr(w.copy(), return_timestamps="word", generate_kwargs={"language": lang})
             goldens[f"{k}-{lang}"] = {"text": r["text"], "chunks": [{"text": c["text"], "timestamp": list(c["timestamp"])} for c in r["chunks"]]}
+    # Chunked transcription (chunk_iter with strides, _find_longest_common_sequence merging).
+    def flat(r):
+        return {"text": r["text"], "chunks": [{"text": c["text"], "timestamp": list(c["timestamp"])} for c in r.get("chunks", [])]}
+    for chunk_s, stride_s in ((1.0, None), (0.8, 0.25), (2.0, 0.5)):
+        for ts in (False, True, "word"):
+            kw = {"chunk_length_s": chunk_s, "generate_kwargs": {"language": "en"}}
+            if stride_s is not None:
+                kw["stride_length_s"] = stride_s
+            if ts:
+                kw["return_timestamps"] = ts
+            goldens[f"chunked-{chunk_s}-{stride_s}-{ts}"] = dict(flat(asr(clips["long"].copy(), **kw)), kwargs=kw)
     with open(os.path.join(wd, "words.json"), "w") as f:
         json.dump(goldens, f, indent=1, ensure_ascii=False)
     print("word timestamps:", {k: len(v["chunks"]) for k, v in goldens.items()})

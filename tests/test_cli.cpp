@@ -224,6 +224,11 @@ TEST(Cli, RunAudioPipelines) {
   std::snprintf(line, sizeof line, "  [%.2f -> %.2f] %s\n", words[1]["timestamp"][0].get<double>(), words[1]["timestamp"][1].get<double>(),
                 words[1]["text"].get<std::string>().c_str());
   EXPECT_NE(out.find(line), std::string::npos) << out;
+  // Chunked Whisper: strided chunks merged as Python's pipeline merges them.
+  ASSERT_EQ(run(kCli + " run " + dir + "/whisper-words --chunk-length-s 0.8 --stride-length-s 0.25 --language en " + dir + "/long.wav 2>/dev/null",
+                &out), 0) << out;
+  const auto chunked = nlohmann::json::parse(std::ifstream(dir + "/whisper-words/words.json"))["chunked-0.8-0.25-False"]["text"].get<std::string>();
+  EXPECT_EQ(out, dir + "/long.wav\n  text: " + chunked + "\n");
   // Whisper's long-form heuristics from the command line: every window judged silent is skipped.
   ASSERT_EQ(run(kCli + " run " + dir + "/whisper --temperature-fallback 0 --logprob-threshold 0 --no-speech-threshold 0 " + dir +
                     "/long.wav 2>/dev/null", &out), 0) << out;

@@ -246,7 +246,8 @@ TEST(Speech, WhisperTokenTimestampsLikePython) {
   EXPECT_THROW(m->generate(in.get("short"), no_heads), ValueError);  // no such layer
 }
 
-// pipeline(return_timestamps="word") on Whisper: words with their times, as Python's pipeline.
+// pipeline(return_timestamps="word") on Whisper: words with their times, and chunk_length_s (with
+// each timestamp mode), as Python's pipeline.
 TEST(Speech, WhisperWordTimestampsPipelineLikePython) {
   const std::string dir = fixture("speech/pipelines");
   const Json goldens = parse_json_file(dir + "/whisper-words/words.json");
@@ -266,8 +267,25 @@ TEST(Speech, WhisperWordTimestampsPipelineLikePython) {
       const AsrResult r = asr->transcribe({w}, o).at(0);
       expect_timed_chunks(r, goldens[k + "-" + lang]);
     }
+  // Chunked transcription: strided chunks transcribed apart, their overlaps merged (with times).
+  int chunked = 0;
+  for (const auto& [key, want] : goldens.items()) {
+    if (key.rfind("chunked-", 0) != 0) continue;
+    SCOPED_TRACE(key);
+    const Json& kw = want["kwargs"];
+    AsrOptions o;
+    o.chunk_length_s = kw["chunk_length_s"].get<double>();
+    if (kw.contains("stride_length_s")) o.stride_length_s = kw["stride_length_s"].get<double>();
+    if (kw.contains("return_timestamps")) o.return_timestamps = kw["return_timestamps"].is_boolean() ? "true" : kw["return_timestamps"].get<std::string>();
+    o.generation.language = kw["generate_kwargs"]["language"].get<std::string>();
+    expect_timed_chunks(asr->transcribe({waves.at("long")}, o).at(0), want);
+    ++chunked;
+  }
+  EXPECT_EQ(chunked, 9);
   AsrOptions bad;
   bad.return_timestamps = "char";
+  EXPECT_THROW(asr->transcribe({waves.at("a")}, bad), ValueError);
+  bad.return_timestamps = "", bad.chunk_length_s = 1.0, bad.stride_length_s = 0.6;  // strides longer than the chunk
   EXPECT_THROW(asr->transcribe({waves.at("a")}, bad), ValueError);
 }
 

@@ -206,8 +206,10 @@ struct AsrOptions {
   // Chunks with (start, end) in seconds: "" none; Whisper "true" (its segments) or "word" (words
   // aligned by the alignment_heads' cross-attention); CTC "char" or "word".
   std::string return_timestamps;
-  double chunk_length_s = 0;         // CTC: > 0 transcribes overlapping chunks of this length
-  std::optional<double> stride_length_s;  // CTC: the overlap on each side (default chunk_length_s / 6)
+  // > 0: overlapping chunks of this length transcribed apart and joined (CTC: stride frames dropped;
+  // Whisper: the chunks' token sequences merged where they agree, as _decode_asr does)
+  double chunk_length_s = 0;
+  std::optional<double> stride_length_s;  // the overlap on each side (default chunk_length_s / 6)
   // Whisper: text the transcription follows (vocabulary, spelling), sent as prompt_ids (the
   // tokenizer's get_prompt_ids); "" for none.
   std::string prompt;

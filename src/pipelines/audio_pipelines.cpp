@@ -132,30 +132,56 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
       out.push_back(std::move(res));
       continue;
     }
-    // Whisper: past one 30 s window the extractor keeps every frame and generate() goes long-form.
+    // Whisper: past one 30 s window the extractor keeps every frame and generate() goes long-form;
+    // with chunk_length_s, overlapping chunks (chunk_iter) are transcribed apart and merged.
+    if (ts == "char")
+      throw ValueError("Whisper cannot return `char` timestamps, only word level or segment level timestamps. Use `return_timestamps='word'` "
+                       "or `return_timestamps=True` respectively.");
     const int64_t window = model_->config().get_int("max_source_positions") * 2 * 160;  // samples per window at hop 160
-    FeatureExtractorCallOptions fo;
-    fo.sampling_rate = fe.sampling_rate();
-    fo.return_attention_mask = true;
-    if (static_cast<int64_t>(clip.size()) > window) fo.truncation = false, fo.padding = "longest";
-    const BatchFeature f = fe({clip}, fo);
     GenerationConfig call = o.generation;
     const GenerationConfig& model_g = model_->generation_config();
     if (!call.num_beams && !model_g.num_beams) call.num_beams = 5;
     if (!call.max_new_tokens && !model_g.max_new_tokens && !call.max_length && !model_g.max_length) call.max_new_tokens = 256;
-    if (ts == "char")
-      throw ValueError("Whisper cannot return `char` timestamps, only word level or segment level timestamps. Use `return_timestamps='word'` "
-                       "or `return_timestamps=True` respectively.");
     if (ts == "true" || ts == "word") call.return_timestamps = true;
     if (ts == "word") call.return_token_timestamps = true, call.return_segments = true;
     if (!o.prompt.empty()) call.prompt_ids = tok.get_prompt_ids(o.prompt);
-    const GenerateOutput g = model_->generate(f.at("input_features"), call, f.count("attention_mask") ? f.at("attention_mask") : Tensor());
+    auto transcribe_piece = [&](const std::vector<float>& piece, bool whole) {
+      FeatureExtractorCallOptions fo;
+      fo.sampling_rate = fe.sampling_rate();
+      fo.return_attention_mask = true;
+      if (whole && static_cast<int64_t>(piece.size()) > window) fo.truncation = false, fo.padding = "longest";
+      const BatchFeature f = fe({piece}, fo);
+      const GenerateOutput g = model_->generate(f.at("input_features"), call, f.count("attention_mask") ? f.at("attention_mask") : Tensor());
+      whisper::AsrOutput r{g.sequences.to_ints(), std::nullopt, {}};
+      if (ts == "word")  // the segments' token times, in the audio
+        for (const auto& seg : g.segments.at(0)) r.token_timestamps.insert(r.token_timestamps.end(), seg.token_timestamps.begin(), seg.token_timestamps.end());
+      return r;
+    };
+    std::vector<whisper::AsrOutput> pieces;
+    if (o.chunk_length_s > 0) {
+      const double sr = static_cast<double>(fe.sampling_rate());
+      const double stride_s = o.stride_length_s.value_or(o.chunk_length_s / 6);
+      auto samples = [&](double s) { return static_cast<int64_t>(std::nearbyint(s * sr)); };
+      const int64_t n = static_cast<int64_t>(clip.size()), chunk = samples(o.chunk_length_s), left = samples(stride_s), right = samples(stride_s);
+      if (chunk < left + right) throw ValueError("Chunk length must be superior to stride length");
+      const int64_t step = chunk - left - right;
+      if (step <= 0) throw ValueError("automatic-speech-recognition: chunk_length_s leaves no step between chunks");
+      for (int64_t start = 0; start < n; start += step) {
+        const int64_t end = std::min(start + chunk, n), len = end - start;
+        const int64_t sl = start == 0 ? 0 : left, sr_ = end >= n ? 0 : right;
+        if (len > sl) {
+          whisper::AsrOutput r = transcribe_piece(std::vector<float>(clip.begin() + start, clip.begin() + end), false);
+          r.stride = std::array<double, 3>{static_cast<double>(len) / sr, static_cast<double>(sl) / sr, static_cast<double>(sr_) / sr};
+          pieces.push_back(std::move(r));
+        }
+        if (end >= n) break;
+      }
+    } else {
+      pieces.push_back(transcribe_piece(clip, true));
+    }
     const double precision = 30.0 / static_cast<double>(model_->config().get_int("max_source_positions")) *
                              (static_cast<double>(window) / static_cast<double>(fe.sampling_rate()) / 30.0);
-    std::vector<double> times;  // the segments' token times, in the audio
-    if (ts == "word")
-      for (const auto& seg : g.segments.at(0)) times.insert(times.end(), seg.token_timestamps.begin(), seg.token_timestamps.end());
-    const whisper::AsrText t = whisper::decode_asr(tok, g.sequences.to_ints(), precision, 1500, !ts.empty(), ts == "word" ? &times : nullptr);
+    const whisper::AsrText t = whisper::decode_asr(tok, pieces, precision, !ts.empty(), ts == "word");
     res.text = t.text;
     if (ts == "true")
       for (const auto& c : t.chunks) res.chunks.push_back({c.start, c.end, c.text});

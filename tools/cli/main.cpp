@@ -715,7 +715,8 @@ int main(int argc, char** argv) {
   AsrOptions run_asr;
   std::string run_language, run_speech_task;
   runc->add_option("--timestamps", run_asr.return_timestamps, "automatic-speech-recognition: true (Whisper segments) | word (Whisper: alignment heads + DTW; CTC) | char (CTC)");
-  runc->add_option("--chunk-length-s", run_asr.chunk_length_s, "automatic-speech-recognition (CTC): transcribe in chunks of this many seconds");
+  runc->add_option("--chunk-length-s", run_asr.chunk_length_s, "automatic-speech-recognition: transcribe in overlapping chunks of this many seconds");
+  runc->add_option("--stride-length-s", run_asr.stride_length_s, "automatic-speech-recognition: the chunks' overlap on each side (default chunk / 6)");
   runc->add_option("--language", run_language, "automatic-speech-recognition (Whisper): language code or name, e.g. fr");
   runc->add_option("--speech-task", run_speech_task, "automatic-speech-recognition (Whisper): transcribe | translate");
   runc->add_option("--prompt", run_asr.prompt, "automatic-speech-recognition (Whisper): text the transcription follows (prompt_ids)");
