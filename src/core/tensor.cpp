@@ -65,7 +65,7 @@ namespace {
 // Sizes are rounded up to 1/8 steps of a power of two; at most kCacheLimit bytes wait for reuse.
 class LargeBlockCache {
  public:
-  static constexpr size_t kMinBlock = size_t{1} << 20, kCacheLimit = size_t{1} << 30;
+  static constexpr size_t kMinBlock = size_t{1} << 16, kCacheLimit = size_t{1} << 30;
   static size_t round(size_t n) {
     if (n < kMinBlock) return (n + 63) / 64 * 64;
     size_t p = size_t{1} << (63 - __builtin_clzll(n));
