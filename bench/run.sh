@@ -80,6 +80,19 @@ for t in 1 2; do
   "$PY" -c "import onnxruntime" 2>/dev/null && "$PY" bench/torch_bench.py onnx "$BB" 8 128 $t 2>/dev/null | tail -1
 done
 
+echo "== all-MiniLM-L6-v2 (the real checkpoint) and BERT-base-shaped: batch 1 x 128 latency, batch 32 x 128 throughput"
+ML=$(bash scripts/fetch_minilm.sh)
+for model in "$ML" "$BB"; do
+  for t in 1 2; do
+    for b in 1 32; do
+      iters=10; [ $b = 32 ] && iters=3
+      echo "-- $(basename "$model") batch $b x 128, $t threads: ours / torch"
+      "$BUILD"/transformers-cpp --threads $t bench "$model" --auto-class AutoModel --batch $b --seq-len 128 --iters $iters
+      "$PY" bench/torch_bench.py model "$model" AutoModel $b 128 $t 2>/dev/null | tail -1
+    done
+  done
+done
+
 echo "== Decoder LMs (random weights, real shapes): prefill 128 tokens, then greedy decode, batch 1"
 "$BUILD"/bench/bench_bandwidth | tee /tmp/tcpp_bw.jsonl
 DM=${DECODER_MODELS:-/tmp/tcpp-bench-decoders}
