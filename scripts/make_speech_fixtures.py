@@ -342,6 +342,20 @@ def make_whisper_word_timestamps(root):
             if ts:
                 kw["return_timestamps"] = ts
             goldens[f"chunked-{chunk_s}-{stride_s}-{ts}"] = dict(flat(asr(clips["long"].copy(), **kw)), kwargs=kw)
+    # return_language: chunks carry the language name (detected, or the one asked for).
+    def with_language(r):
+        return {"text": r["text"], "chunks": [dict(c, timestamp=list(c["timestamp"])) if "timestamp" in c else c for c in r["chunks"]]}
+    for k in ("a", "long"):
+        for ts, lang in ((None, None), (True, "fr"), ("word", "en")):
+            kw = {"return_language": True}
+            if ts:
+                kw["return_timestamps"] = ts
+            if lang:
+                kw["generate_kwargs"] = {"language": lang}
+            try:
+                goldens[f"language-{k}-{ts}-{lang}"] = dict(with_language(asr(clips[k].copy(), **kw)), kwargs=kw)
+            except IndexError:  # Python's word times do not move with the language token it prepends
+                pass
     with open(os.path.join(wd, "words.json"), "w") as f:
         json.dump(goldens, f, indent=1, ensure_ascii=False)
     print("word timestamps:", {k: len(v["chunks"]) for k, v in goldens.items()})

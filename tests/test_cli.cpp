@@ -224,6 +224,11 @@ TEST(Cli, RunAudioPipelines) {
   std::snprintf(line, sizeof line, "  [%.2f -> %.2f] %s\n", words[1]["timestamp"][0].get<double>(), words[1]["timestamp"][1].get<double>(),
                 words[1]["text"].get<std::string>().c_str());
   EXPECT_NE(out.find(line), std::string::npos) << out;
+  // return_language: each chunk with its language (golden: the first chunk of language-long-True-fr).
+  ASSERT_EQ(run(kCli + " run " + dir + "/whisper-words --return-language --timestamps true --language fr " + dir + "/long.wav 2>/dev/null", &out), 0)
+      << out;
+  const auto lang = nlohmann::json::parse(std::ifstream(dir + "/whisper-words/words.json"))["language-long-True-fr"]["chunks"][0];
+  EXPECT_NE(out.find("] (" + lang["language"].get<std::string>() + ") " + lang["text"].get<std::string>() + "\n"), std::string::npos) << out;
   // Chunked Whisper: strided chunks merged as Python's pipeline merges them.
   ASSERT_EQ(run(kCli + " run " + dir + "/whisper-words --chunk-length-s 0.8 --stride-length-s 0.25 --language en " + dir + "/long.wav 2>/dev/null",
                 &out), 0) << out;

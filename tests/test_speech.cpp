@@ -282,6 +282,29 @@ TEST(Speech, WhisperWordTimestampsPipelineLikePython) {
     ++chunked;
   }
   EXPECT_EQ(chunked, 9);
+  // return_language: every chunk / word with its language's name, timestamps or not.
+  int languages = 0;
+  for (const auto& [key, want] : goldens.items()) {
+    if (key.rfind("language-", 0) != 0) continue;
+    SCOPED_TRACE(key);
+    const Json& kw = want["kwargs"];
+    AsrOptions o;
+    o.return_language = true;
+    if (kw.contains("return_timestamps")) o.return_timestamps = kw["return_timestamps"].is_boolean() ? "true" : kw["return_timestamps"].get<std::string>();
+    if (kw.contains("generate_kwargs")) o.generation.language = kw["generate_kwargs"]["language"].get<std::string>();
+    const AsrResult r = asr->transcribe({waves.at(key.find("-long-") != std::string::npos ? "long" : "a")}, o).at(0);
+    EXPECT_EQ(r.text, want["text"].get<std::string>());
+    ASSERT_EQ(r.chunks.size(), want["chunks"].size());
+    for (size_t i = 0; i < r.chunks.size(); ++i) {
+      const Json& c = want["chunks"][i];
+      EXPECT_EQ(r.chunks[i].text, c["text"].get<std::string>()) << i;
+      EXPECT_EQ(r.chunks[i].language, c["language"].get<std::string>()) << i;
+      EXPECT_EQ(r.chunks[i].start.has_value(), c.contains("timestamp")) << i;
+      if (c.contains("timestamp")) EXPECT_NEAR(*r.chunks[i].start, c["timestamp"][0].get<double>(), 1e-9) << i;
+    }
+    ++languages;
+  }
+  EXPECT_EQ(languages, 6);
   AsrOptions bad;
   bad.return_timestamps = "char";
   EXPECT_THROW(asr->transcribe({waves.at("a")}, bad), ValueError);

@@ -82,6 +82,7 @@ struct GenerateOutput {
     double start, end;
     std::vector<int64_t> tokens;
     std::vector<double> token_timestamps;  // with return_token_timestamps
+    std::vector<int64_t> result;           // the window's whole decoded row, its decoder prompt first
   };
   std::vector<std::vector<Segment>> segments;
 };

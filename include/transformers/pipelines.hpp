@@ -213,10 +213,14 @@ struct AsrOptions {
   // Whisper: text the transcription follows (vocabulary, spelling), sent as prompt_ids (the
   // tokenizer's get_prompt_ids); "" for none.
   std::string prompt;
+  // Whisper: each chunk (and word) with the language it was transcribed in, its name ("english"),
+  // as return_language=True gives it; chunks are returned then even without timestamps.
+  bool return_language = false;
 };
 struct AsrChunk {
   std::optional<double> start, end;
   std::string text;
+  std::string language;  // with return_language
 };
 struct AsrResult {
   std::string text;

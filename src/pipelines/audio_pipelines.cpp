@@ -89,6 +89,7 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
     if (!ts.empty() && ts != "true" && ts != "char" && ts != "word")
       throw ValueError("automatic-speech-recognition: return_timestamps must be '', 'true', 'char' or 'word', got '" + ts + "'");
     if (ctc_) {
+      if (o.return_language) throw ValueError("Only Whisper can return language for now.");
       if (ts == "true") throw ValueError("CTC can either predict character level timestamps, or word level timestamps: use 'char' or 'word'");
       if (!o.prompt.empty()) throw ValueError("automatic-speech-recognition: a prompt is for Whisper; CTC models take none");
       // Frames' argmax, decoded with the CTC rules and special tokens kept (type "ctc"); in chunks
@@ -144,6 +145,8 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
     if (!call.max_new_tokens && !model_g.max_new_tokens && !call.max_length && !model_g.max_length) call.max_new_tokens = 256;
     if (ts == "true" || ts == "word") call.return_timestamps = true;
     if (ts == "word") call.return_token_timestamps = true, call.return_segments = true;
+    if (o.return_language) call.return_segments = true;
+    const auto lang_to_id = call.lang_to_id ? call.lang_to_id : model_->generation_config().lang_to_id;
     if (!o.prompt.empty()) call.prompt_ids = tok.get_prompt_ids(o.prompt);
     auto transcribe_piece = [&](const std::vector<float>& piece, bool whole) {
       FeatureExtractorCallOptions fo;
@@ -155,6 +158,14 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
       whisper::AsrOutput r{g.sequences.to_ints(), std::nullopt, {}};
       if (ts == "word")  // the segments' token times, in the audio
         for (const auto& seg : g.segments.at(0)) r.token_timestamps.insert(r.token_timestamps.end(), seg.token_timestamps.begin(), seg.token_timestamps.end());
+      // return_language: the language token of the first window's prompt goes before the tokens, so
+      // that _decode_asr sees it (generate() returns the text without its prompt).
+      if (o.return_language && lang_to_id && !g.segments.at(0).empty())
+        for (int64_t t : g.segments[0][0].result)
+          if (std::any_of(lang_to_id->begin(), lang_to_id->end(), [&](const auto& kv) { return kv.second == t; })) {
+            r.ids.insert(r.ids.begin(), t);  // (Python does not shift the token times with it; neither do we)
+            break;
+          }
       return r;
     };
     std::vector<whisper::AsrOutput> pieces;
@@ -183,11 +194,14 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
                              (static_cast<double>(window) / static_cast<double>(fe.sampling_rate()) / 30.0);
     const whisper::AsrText t = whisper::decode_asr(tok, pieces, precision, !ts.empty(), ts == "word");
     res.text = t.text;
-    if (ts == "true")
-      for (const auto& c : t.chunks) res.chunks.push_back({c.start, c.end, c.text});
-    if (ts == "word")
+    const std::string no_language;
+    if (ts == "word") {
       for (const auto& c : t.chunks)
-        for (const auto& w : c.words) res.chunks.push_back({w.start, w.end, w.text});
+        for (const auto& w : c.words) res.chunks.push_back({w.start, w.end, w.text, o.return_language ? c.language : no_language});
+    } else if (ts == "true" || o.return_language) {
+      for (const auto& c : t.chunks)
+        res.chunks.push_back({ts == "true" ? c.start : std::nullopt, ts == "true" ? c.end : std::nullopt, c.text, o.return_language ? c.language : no_language});
+    }
     out.push_back(std::move(res));
   }
   return out;

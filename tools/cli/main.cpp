@@ -251,7 +251,11 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       const AsrResult r = p->transcribe({load_audio(path, p->sampling_rate())}, ao).at(0);
       std::cout << path << "\n  text: " << r.text << "\n";
       auto secs = [](const std::optional<double>& t) { return t ? std::to_string(*t).substr(0, std::to_string(*t).find('.') + 3) : std::string("?"); };
-      for (const auto& c : r.chunks) std::cout << "  [" << secs(c.start) << " -> " << secs(c.end) << "] " << c.text << "\n";
+      for (const auto& c : r.chunks) {
+        if (c.start || c.end) std::cout << "  [" << secs(c.start) << " -> " << secs(c.end) << "]";
+        else std::cout << "  -";
+        std::cout << (c.language.empty() ? "" : " (" + c.language + ")") << " " << c.text << "\n";
+      }
     }
   } else if (task == "audio-classification") {
     auto p = AudioClassificationPipeline::from_pretrained(model_id, o);
@@ -716,6 +720,7 @@ int main(int argc, char** argv) {
   std::string run_language, run_speech_task;
   runc->add_option("--timestamps", run_asr.return_timestamps, "automatic-speech-recognition: true (Whisper segments) | word (Whisper: alignment heads + DTW; CTC) | char (CTC)");
   runc->add_option("--chunk-length-s", run_asr.chunk_length_s, "automatic-speech-recognition: transcribe in overlapping chunks of this many seconds");
+  runc->add_flag("--return-language", run_asr.return_language, "automatic-speech-recognition (Whisper): each chunk with its language");
   runc->add_option("--stride-length-s", run_asr.stride_length_s, "automatic-speech-recognition: the chunks' overlap on each side (default chunk / 6)");
   runc->add_option("--language", run_language, "automatic-speech-recognition (Whisper): language code or name, e.g. fr");
   runc->add_option("--speech-task", run_speech_task, "automatic-speech-recognition (Whisper): transcribe | translate");

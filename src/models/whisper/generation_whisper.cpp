@@ -526,6 +526,7 @@ GenerateOutput generate(const Tensor& features, const Tensor& attention_mask, co
     // generate_with_fallback: rows decoded again at the next temperature while they fail the checks.
     std::vector<std::vector<int64_t>> result(static_cast<size_t>(R));
     std::vector<std::vector<double>> times(static_cast<size_t>(R));  // per row, over the whole decoded row (prompt first)
+    std::vector<std::vector<int64_t>> rows_out(static_cast<size_t>(R));  // the whole decoded rows
     std::vector<bool> skip(static_cast<size_t>(R), false);
     std::vector<int64_t> todo = every;
     for (size_t fi = 0; fi < temperatures.size() && !todo.empty(); ++fi) {
@@ -556,6 +557,7 @@ GenerateOutput generate(const Tensor& features, const Tensor& attention_mask, co
       for (size_t k = 0; k < todo.size(); ++k) {
         const int64_t r = todo[k];
         std::vector<int64_t> seq(seqs.begin() + static_cast<std::ptrdiff_t>(k) * S + L, seqs.begin() + static_cast<std::ptrdiff_t>(k + 1) * S);
+        rows_out[r].assign(seqs.begin() + static_cast<std::ptrdiff_t>(k) * S, seqs.begin() + static_cast<std::ptrdiff_t>(k + 1) * S);
         // Trailing pads dropped (every pad of the row counted; one kept when pad is eos, for the log-probability).
         if (!seq.empty() && seq.back() == pad) {
           int64_t n = std::count(seq.begin(), seq.end(), pad);
@@ -596,7 +598,8 @@ GenerateOutput generate(const Tensor& features, const Tensor& attention_mask, co
       int64_t offset = 0;
       const double time_offset = static_cast<double>(st.seek) * 0.02 / 2;
       for (const Slice& sl : retrieve_segments(result[r], timestamp_begin, take[r], time_offset, offset)) {
-        GenerateOutput::Segment seg{sl.start, sl.stop, {result[r].begin() + static_cast<std::ptrdiff_t>(sl.begin), result[r].begin() + static_cast<std::ptrdiff_t>(sl.end)}, {}};
+        GenerateOutput::Segment seg{sl.start, sl.stop, {result[r].begin() + static_cast<std::ptrdiff_t>(sl.begin), result[r].begin() + static_cast<std::ptrdiff_t>(sl.end)}, {},
+                                    rows_out[r]};
         if (token_ts)
           for (size_t i = sl.begin; i < sl.end; ++i) {
             const double t = times[r][static_cast<size_t>(L) + i];

@@ -199,7 +199,7 @@ AsrText decode_asr(const PreTrainedTokenizer& tok, const std::vector<AsrOutput>&
       auto it = sot ? std::find(ids.begin(), ids.end(), *sot) : ids.end();
       ids = it == ids.end() ? std::vector<int64_t>{} : std::vector<int64_t>(it, ids.end());
     }
-    if (words && o.token_timestamps.size() < ids.size()) throw ValueError("decode_asr: fewer token timestamps than tokens");
+
     // Timestamps inside the strides are not split on: a chunk's first ones (in its left stride) and
     // its last one in the right stride wait for the neighbouring chunk.
     std::optional<int64_t> last_timestamp;
@@ -260,9 +260,11 @@ AsrText decode_asr(const PreTrainedTokenizer& tok, const std::vector<AsrOutput>&
         }
       } else {
         current.push_back(t);
-        if (words)
+        if (words) {
+          if (i >= o.token_timestamps.size()) throw ValueError("decode_asr: token " + std::to_string(i) + " has no timestamp");
           current_times.emplace_back(i == 0 ? round2(time_offset) : round2(o.token_timestamps[i - 1] + time_offset),
                                      round2(o.token_timestamps[i] + time_offset));
+        }
       }
     }
     if (o.stride) time_offset += (*o.stride)[0] - (*o.stride)[2];
