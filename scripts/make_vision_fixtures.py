@@ -228,7 +228,9 @@ def make_interpolate_cases():
     common = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37, image_size=32, patch_size=8,
                   num_labels=3)
     made = [("ViTModel", tf.ViTModel(tf.ViTConfig(**common))),
-            ("DeiTForImageClassificationWithTeacher", tf.DeiTForImageClassificationWithTeacher(tf.DeiTConfig(**common)))]
+            ("DeiTForImageClassificationWithTeacher", tf.DeiTForImageClassificationWithTeacher(tf.DeiTConfig(**common))),
+            ("BeitModel-absolute", tf.BeitModel(tf.BeitConfig(**common, use_absolute_position_embeddings=True,
+                                                               use_relative_position_bias=True, use_mean_pooling=False)))]
     for i, (name, m) in enumerate(made):
         torch.manual_seed(40 + i)
         spread_weights(m, 40 + i)
@@ -236,10 +238,12 @@ def make_interpolate_cases():
     g = torch.Generator().manual_seed(9)
     pixels = torch.randn(2, 3, 48, 40, generator=g)
     goldens, cases = {"pixel_values": pixels}, []
-    folders = [f"vision/interpolate/{n}" for n, _ in made] + ["multimodal/CLIPVisionModel", "multimodal/SiglipVisionModel"]
+    # BEiT takes any size (v5 resizes its position biases always), its non-square fixtures included.
+    folders = [f"vision/interpolate/{n}" for n, _ in made] + ["multimodal/CLIPVisionModel", "multimodal/SiglipVisionModel",
+                                                               "vision/BeitModel", "vision/BeitForImageClassification-shared"]
     for folder in folders:
-        m = tf.AutoModel.from_pretrained(os.path.join(OUT, folder)) if "With" not in folder else \
-            tf.DeiTForImageClassificationWithTeacher.from_pretrained(os.path.join(OUT, folder))
+        cls = json.load(open(os.path.join(OUT, folder, "config.json")))["architectures"][0]
+        m = getattr(tf, cls).from_pretrained(os.path.join(OUT, folder))
         m.eval()
         with torch.no_grad():
             out = m(pixel_values=pixels, interpolate_pos_encoding=True)

@@ -33,7 +33,8 @@ TEST(Vision, EveryArchitectureAndAutoClassMatchesPython) {
 }
 
 // interpolate_pos_encoding: ViT, DeiT (two prefix tokens), CLIP and SigLIP vision towers on images
-// of a size they were not configured for, positions resized bicubically as Python does.
+// of a size they were not configured for, positions resized bicubically as Python does; BEiT
+// (relative position biases resized bilinearly, absolute positions bicubically) at any size.
 TEST(Vision, InterpolatePosEncodingMatchesPython) {
   const std::string dir = kDir + "/interpolate";
   const SafeTensorsFile gold = SafeTensorsFile::open(dir + "/goldens.safetensors");
@@ -41,12 +42,19 @@ TEST(Vision, InterpolatePosEncodingMatchesPython) {
   for (const auto& c : parse_json_file(dir + "/cases.json")) {
     const std::string folder = c["dir"];
     SCOPED_TRACE(folder);
-    const std::string auto_class = c["class"] == "DeiTForImageClassificationWithTeacher" ? "AutoModelForImageClassification" : "AutoModel";
-    const auto model = auto_model_from_pretrained(auto_class, testutil::fixture(folder));
-    EXPECT_THROW(model->forward({{"pixel_values", pixels}}), ValueError);  // another size needs interpolate_pos_encoding
-    const ModelOutput out = model->forward({{"pixel_values", pixels}, {"interpolate_pos_encoding", Tensor::full({1}, 1.0)}});
-    for (const auto& name : c["outputs"])
-      EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(folder + "." + name.get<std::string>()))) << name;
+    const std::string cls = c["class"];
+    const auto model = auto_model_from_pretrained(cls.find("ImageClassification") != std::string::npos ? "AutoModelForImageClassification" : "AutoModel",
+                                                  testutil::fixture(folder));
+    const bool beit = cls.rfind("Beit", 0) == 0;  // BEiT takes any size, flag or not
+    if (!beit) EXPECT_THROW(model->forward({{"pixel_values", pixels}}), ValueError);  // another size needs interpolate_pos_encoding
+    for (const bool flag : {true, false}) {
+      if (!flag && !beit) continue;
+      ModelInputs in{{"pixel_values", pixels}};
+      if (flag) in["interpolate_pos_encoding"] = Tensor::full({1}, 1.0);
+      const ModelOutput out = model->forward(in);
+      for (const auto& name : c["outputs"])
+        EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(folder + "." + name.get<std::string>()))) << name;
+    }
   }
 }
 

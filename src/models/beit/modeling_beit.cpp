@@ -28,16 +28,16 @@ class RelativePositionBias : public nn::Module {
   RelativePositionBias(const vit::Grid& g, int64_t heads)
       : h_(g.rows()), w_(g.cols()), heads_(heads),
         table_(child("relative_position_bias_table", std::make_unique<nn::BareParameter>(Shape{(2 * h_ - 1) * (2 * w_ - 1) + 3, heads})).value) {}
-  // [heads, 1 + h w, 1 + h w]
-  Tensor operator()() const {
-    const int64_t N = h_ * w_ + 1, D = (2 * h_ - 1) * (2 * w_ - 1);
-    // Python always passes the offset table through a bilinear resize, reading it as a
-    // (2w-1) x (2h-1) grid and writing (2h-1) x (2w-1): the identity for square grids, a real
-    // resampling otherwise. Reproduced as is.
+  // [heads, 1 + rows cols, 1 + rows cols] for an image of rows x cols patches.
+  Tensor operator()(int64_t rows, int64_t cols) const {
+    const int64_t N = rows * cols + 1, old = (2 * h_ - 1) * (2 * w_ - 1), D = (2 * rows - 1) * (2 * cols - 1);
+    // Python always passes the offset table through a bilinear resize to the image's window,
+    // reading it as a (2w-1) x (2h-1) grid and writing (2 rows - 1) x (2 cols - 1): the identity
+    // for square grids of the configured size, a real resampling otherwise. Reproduced as is.
     const Tensor full = table_.to(DType::F32).contiguous();
-    const Tensor grid = full.slice(0, 0, D).contiguous().view({1, 2 * w_ - 1, 2 * h_ - 1, heads_}).permute({0, 3, 1, 2}).contiguous();
-    const Tensor resized = ops::interpolate_bilinear(grid, 2 * h_ - 1, 2 * w_ - 1).permute({0, 2, 3, 1}).contiguous().view({D, heads_});
-    const Tensor t = ops::concat({resized, full.slice(0, D, D + 3).contiguous()}, 0);
+    const Tensor grid = full.slice(0, 0, old).contiguous().view({1, 2 * w_ - 1, 2 * h_ - 1, heads_}).permute({0, 3, 1, 2}).contiguous();
+    const Tensor resized = ops::interpolate_bilinear(grid, 2 * rows - 1, 2 * cols - 1).permute({0, 2, 3, 1}).contiguous().view({D, heads_});
+    const Tensor t = ops::concat({resized, full.slice(0, old, old + 3).contiguous()}, 0);
     const float* tab = t.data<float>();
     Tensor out = Tensor::empty({heads_, N, N});
     float* o = out.data<float>();
@@ -48,8 +48,8 @@ class RelativePositionBias : public nn::Module {
         else if (i == 0) idx = D;
         else if (j == 0) idx = D + 1;
         else {
-          const int64_t yi = (i - 1) / w_, xi = (i - 1) % w_, yj = (j - 1) / w_, xj = (j - 1) % w_;
-          idx = (yi - yj + h_ - 1) * (2 * w_ - 1) + (xi - xj + w_ - 1);
+          const int64_t yi = (i - 1) / cols, xi = (i - 1) % cols, yj = (j - 1) / cols, xj = (j - 1) % cols;
+          idx = (yi - yj + rows - 1) * (2 * cols - 1) + (xi - xj + cols - 1);
         }
         for (int64_t hd = 0; hd < heads_; ++hd) o[(hd * N + i) * N + j] = tab[idx * heads_ + hd];
       }
@@ -81,11 +81,11 @@ class Layer : public nn::Module {
     }
     if (own_bias) bias_ = &child("relative_position_bias", std::make_unique<RelativePositionBias>(g, d.heads));
   }
-  Tensor operator()(const Tensor& x, const Tensor& shared_bias) const {
+  Tensor operator()(const Tensor& x, const Tensor& shared_bias, int64_t rows, int64_t cols) const {
     ops::AttentionOptions o;
     o.causal = false;
     o.scaling = 1.0f / std::sqrt(static_cast<float>(d_.hidden / d_.heads));
-    if (bias_) o.bias = shared_bias.defined() ? ops::add((*bias_)(), shared_bias) : (*bias_)();
+    if (bias_) o.bias = shared_bias.defined() ? ops::add((*bias_)(rows, cols), shared_bias) : (*bias_)(rows, cols);
     else if (shared_bias.defined()) o.bias = shared_bias;
     const Tensor h = (*before_)(x);
     Tensor a = (*o_)(ops::attention(nn::split_heads((*q_)(h), d_.heads), nn::split_heads((*k_)(h), d_.heads), nn::split_heads((*v_)(h), d_.heads), o));
@@ -126,11 +126,14 @@ class BeitModel : public nn::Module {
   const vit::Dims& dims() const { return d_; }
 
   ModelOutput run(const ModelInputs& in) const {
-    // Relative position biases are tied to the configured grid (Python interpolates them for other sizes).
-    Tensor h = vit::prepend_tokens((*patches_)(require_input(in, "pixel_values", "BeitModel"), "BeitModel"), {cls_});
-    if (pos_) h = ops::add(h, *pos_);
-    const Tensor shared = shared_ ? (*shared_)() : Tensor();
-    for (const auto* l : layers_) h = (*l)(h, shared);
+    // Any image size: v5 always resizes the position biases (bilinear) and absolute positions
+    // (bicubic) to the image's patch grid; interpolate_pos_encoding changes nothing more here.
+    const Tensor& pv = require_input(in, "pixel_values", "BeitModel");
+    Tensor h = vit::prepend_tokens(patches_->project(pv, "BeitModel"), {cls_});
+    const int64_t rows = pv.size(2) / g_.patch_h, cols = pv.size(3) / g_.patch_w;
+    if (pos_) h = ops::add(h, vit::interpolate_pos_encoding(*pos_, 1, rows, cols, pv.size(2) == pv.size(3), "BeitModel"));
+    const Tensor shared = shared_ ? (*shared_)(rows, cols) : Tensor();
+    for (const auto* l : layers_) h = (*l)(h, shared, rows, cols);
     if (norm_) h = (*norm_)(h);
     ModelOutput o;
     o.set("last_hidden_state", h);
