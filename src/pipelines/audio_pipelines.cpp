@@ -1,8 +1,8 @@
-// Audio pipelines, following transformers/pipelines/{automatic_speech_recognition,audio_classification}.py
-// for one unchunked clip at a time.
+// Audio pipelines, following transformers/pipelines/{automatic_speech_recognition,audio_classification}.py,
+// one clip at a time (whole, or in strided chunks).
 #include <algorithm>
-
 #include <cmath>
+#include <functional>
 
 #include "models/whisper/tokenization_whisper.hpp"
 #include "ops/ops.hpp"
@@ -12,6 +12,23 @@
 namespace transformers {
 
 namespace {
+
+// The pipeline's chunk_iter: chunks of chunk_length_s overlapping by stride_length_s on each side
+// (both rounded to `align` samples), each passed as [start, end) with the strides it keeps (none
+// at the clip's ends); chunks no longer than their left stride are skipped.
+void chunk_iter(int64_t n, double sr, const AsrOptions& o, int64_t align, const std::function<void(int64_t, int64_t, int64_t, int64_t)>& each) {
+  const double stride_s = o.stride_length_s.value_or(o.chunk_length_s / 6);
+  auto samples = [&](double s) { return static_cast<int64_t>(std::nearbyint(s * sr / static_cast<double>(align))) * align; };
+  const int64_t chunk = samples(o.chunk_length_s), left = samples(stride_s), right = samples(stride_s);
+  if (chunk < left + right) throw ValueError("Chunk length must be superior to stride length");
+  const int64_t step = chunk - left - right;
+  if (step <= 0) throw ValueError("automatic-speech-recognition: chunk_length_s leaves no step between chunks");
+  for (int64_t start = 0; start < n; start += step) {
+    const int64_t end = std::min(start + chunk, n), sl = start == 0 ? 0 : left, sr_ = end >= n ? 0 : right;
+    if (end - start > sl) each(start, end, sl, sr_);
+    if (end >= n) break;
+  }
+}
 
 std::vector<std::vector<float>> load_all(const std::vector<std::string>& paths, int64_t rate) {
   std::vector<std::vector<float>> audio;
@@ -97,29 +114,18 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
       const int64_t n = static_cast<int64_t>(clip.size());
       std::vector<int64_t> ids;
       if (o.chunk_length_s > 0) {
-        const double sr = static_cast<double>(fe.sampling_rate());
         const int64_t align = ctc_align();
-        const double stride_s = o.stride_length_s.value_or(o.chunk_length_s / 6);
-        auto samples = [&](double s) { return static_cast<int64_t>(std::nearbyint(s * sr / static_cast<double>(align))) * align; };
-        const int64_t chunk = samples(o.chunk_length_s), left = samples(stride_s), right = samples(stride_s);
-        if (chunk < left + right) throw ValueError("Chunk length must be superior to stride length");
-        const int64_t step = chunk - left - right;
-        if (step <= 0) throw ValueError("automatic-speech-recognition: chunk_length_s leaves no step between chunks");
-        for (int64_t start = 0; start < n; start += step) {
-          const int64_t end = std::min(start + chunk, n), len = end - start;
-          const int64_t sl = start == 0 ? 0 : left, sr_ = end >= n ? 0 : right;
-          if (len > sl) {
-            const std::vector<float> piece(clip.begin() + start, clip.begin() + end);
-            const Tensor frames = ops::argmax(model_->forward(features(fe, piece, true))["logits"], -1);
-            const auto f = frames.to_ints();
-            const int64_t tokens = static_cast<int64_t>(std::nearbyint(static_cast<double>(len) / static_cast<double>(align)));
-            const int64_t l = static_cast<int64_t>(std::nearbyint(static_cast<double>(sl) / static_cast<double>(len) * static_cast<double>(tokens)));
-            const int64_t r = static_cast<int64_t>(std::nearbyint(static_cast<double>(sr_) / static_cast<double>(len) * static_cast<double>(tokens)));
-            const int64_t hi = std::min<int64_t>(tokens - r, static_cast<int64_t>(f.size()));
-            for (int64_t i = l; i < hi; ++i) ids.push_back(f[i]);
-          }
-          if (end >= n) break;
-        }
+        chunk_iter(n, static_cast<double>(fe.sampling_rate()), o, align, [&](int64_t start, int64_t end, int64_t sl, int64_t sr_) {
+          const int64_t len = end - start;
+          const std::vector<float> piece(clip.begin() + start, clip.begin() + end);
+          const Tensor frames = ops::argmax(model_->forward(features(fe, piece, true))["logits"], -1);
+          const auto f = frames.to_ints();
+          const int64_t tokens = static_cast<int64_t>(std::nearbyint(static_cast<double>(len) / static_cast<double>(align)));
+          const int64_t l = static_cast<int64_t>(std::nearbyint(static_cast<double>(sl) / static_cast<double>(len) * static_cast<double>(tokens)));
+          const int64_t r = static_cast<int64_t>(std::nearbyint(static_cast<double>(sr_) / static_cast<double>(len) * static_cast<double>(tokens)));
+          const int64_t hi = std::min<int64_t>(tokens - r, static_cast<int64_t>(f.size()));
+          for (int64_t i = l; i < hi; ++i) ids.push_back(f[i]);
+        });
       } else {
         ids = ops::argmax(model_->forward(features(fe, clip, true))["logits"], -1).to_ints();
       }
@@ -171,22 +177,11 @@ std::vector<AsrResult> AutomaticSpeechRecognitionPipeline::transcribe(const std:
     std::vector<whisper::AsrOutput> pieces;
     if (o.chunk_length_s > 0) {
       const double sr = static_cast<double>(fe.sampling_rate());
-      const double stride_s = o.stride_length_s.value_or(o.chunk_length_s / 6);
-      auto samples = [&](double s) { return static_cast<int64_t>(std::nearbyint(s * sr)); };
-      const int64_t n = static_cast<int64_t>(clip.size()), chunk = samples(o.chunk_length_s), left = samples(stride_s), right = samples(stride_s);
-      if (chunk < left + right) throw ValueError("Chunk length must be superior to stride length");
-      const int64_t step = chunk - left - right;
-      if (step <= 0) throw ValueError("automatic-speech-recognition: chunk_length_s leaves no step between chunks");
-      for (int64_t start = 0; start < n; start += step) {
-        const int64_t end = std::min(start + chunk, n), len = end - start;
-        const int64_t sl = start == 0 ? 0 : left, sr_ = end >= n ? 0 : right;
-        if (len > sl) {
-          whisper::AsrOutput r = transcribe_piece(std::vector<float>(clip.begin() + start, clip.begin() + end), false);
-          r.stride = std::array<double, 3>{static_cast<double>(len) / sr, static_cast<double>(sl) / sr, static_cast<double>(sr_) / sr};
-          pieces.push_back(std::move(r));
-        }
-        if (end >= n) break;
-      }
+      chunk_iter(static_cast<int64_t>(clip.size()), sr, o, 1, [&](int64_t start, int64_t end, int64_t sl, int64_t sr_) {
+        whisper::AsrOutput r = transcribe_piece(std::vector<float>(clip.begin() + start, clip.begin() + end), false);
+        r.stride = std::array<double, 3>{static_cast<double>(end - start) / sr, static_cast<double>(sl) / sr, static_cast<double>(sr_) / sr};
+        pieces.push_back(std::move(r));
+      });
     } else {
       pieces.push_back(transcribe_piece(clip, true));
     }
