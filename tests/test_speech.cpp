@@ -42,6 +42,17 @@ void expect_timed_chunks(const AsrResult& r, const Json& want) {
     EXPECT_NEAR(*r.chunks[i].end, want["chunks"][i]["timestamp"][1].get<double>(), 1e-9) << i;
   }
 }
+// The Python pipeline call's kwargs (chunk_length_s, stride_length_s, return_timestamps,
+// return_language, generate_kwargs.language) as AsrOptions.
+AsrOptions pipeline_options(const Json& kw) {
+  AsrOptions o;
+  if (kw.contains("chunk_length_s")) o.chunk_length_s = kw["chunk_length_s"].get<double>();
+  if (kw.contains("stride_length_s")) o.stride_length_s = kw["stride_length_s"].get<double>();
+  if (kw.contains("return_timestamps")) o.return_timestamps = kw["return_timestamps"].is_boolean() ? "true" : kw["return_timestamps"].get<std::string>();
+  o.return_language = kw.value("return_language", false);
+  if (kw.contains("generate_kwargs")) o.generation.language = kw["generate_kwargs"]["language"].get<std::string>();
+  return o;
+}
 }  // namespace
 
 TEST(Speech, EveryAutoClassMatchesPython) {
@@ -272,13 +283,7 @@ TEST(Speech, WhisperWordTimestampsPipelineLikePython) {
   for (const auto& [key, want] : goldens.items()) {
     if (key.rfind("chunked-", 0) != 0) continue;
     SCOPED_TRACE(key);
-    const Json& kw = want["kwargs"];
-    AsrOptions o;
-    o.chunk_length_s = kw["chunk_length_s"].get<double>();
-    if (kw.contains("stride_length_s")) o.stride_length_s = kw["stride_length_s"].get<double>();
-    if (kw.contains("return_timestamps")) o.return_timestamps = kw["return_timestamps"].is_boolean() ? "true" : kw["return_timestamps"].get<std::string>();
-    o.generation.language = kw["generate_kwargs"]["language"].get<std::string>();
-    expect_timed_chunks(asr->transcribe({waves.at("long")}, o).at(0), want);
+    expect_timed_chunks(asr->transcribe({waves.at("long")}, pipeline_options(want["kwargs"])).at(0), want);
     ++chunked;
   }
   EXPECT_EQ(chunked, 9);
@@ -287,12 +292,7 @@ TEST(Speech, WhisperWordTimestampsPipelineLikePython) {
   for (const auto& [key, want] : goldens.items()) {
     if (key.rfind("language-", 0) != 0) continue;
     SCOPED_TRACE(key);
-    const Json& kw = want["kwargs"];
-    AsrOptions o;
-    o.return_language = true;
-    if (kw.contains("return_timestamps")) o.return_timestamps = kw["return_timestamps"].is_boolean() ? "true" : kw["return_timestamps"].get<std::string>();
-    if (kw.contains("generate_kwargs")) o.generation.language = kw["generate_kwargs"]["language"].get<std::string>();
-    const AsrResult r = asr->transcribe({waves.at(key.find("-long-") != std::string::npos ? "long" : "a")}, o).at(0);
+    const AsrResult r = asr->transcribe({waves.at(key.find("-long-") != std::string::npos ? "long" : "a")}, pipeline_options(want["kwargs"])).at(0);
     EXPECT_EQ(r.text, want["text"].get<std::string>());
     ASSERT_EQ(r.chunks.size(), want["chunks"].size());
     for (size_t i = 0; i < r.chunks.size(); ++i) {
@@ -466,6 +466,9 @@ TEST(Speech, AsrTimestampsLongFormAndChunkingLikePython) {
   chunked.chunk_length_s = 0.05, chunked.stride_length_s = 0.03;  // strides longer than the chunk
   EXPECT_THROW(ctc->transcribe({clip}, chunked), ValueError);
   EXPECT_THROW(ctc->transcribe({clip}, ts), ValueError);  // CTC has char / word timestamps, not segments
+  AsrOptions language;
+  language.return_language = true;
+  EXPECT_THROW(ctc->transcribe({clip}, language), ValueError);  // only Whisper returns languages
   for (const char* kind : {"char", "word"}) {
     SCOPED_TRACE(kind);
     AsrOptions o;

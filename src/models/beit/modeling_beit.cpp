@@ -129,6 +129,7 @@ class BeitModel : public nn::Module {
     // Any image size: v5 always resizes the position biases (bilinear) and absolute positions
     // (bicubic) to the image's patch grid; interpolate_pos_encoding changes nothing more here.
     const Tensor& pv = require_input(in, "pixel_values", "BeitModel");
+    vit::wants_interpolation(in);  // checked like the other families' flag; BEiT resizes either way
     Tensor h = vit::prepend_tokens(patches_->project(pv, "BeitModel"), {cls_});
     const int64_t rows = pv.size(2) / g_.patch_h, cols = pv.size(3) / g_.patch_w;
     if (pos_) h = ops::add(h, vit::interpolate_pos_encoding(*pos_, 1, rows, cols, pv.size(2) == pv.size(3), "BeitModel"));

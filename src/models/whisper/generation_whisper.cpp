@@ -187,6 +187,16 @@ std::vector<Slice> retrieve_segments(const std::vector<int64_t>& seq, int64_t ti
   return segs;
 }
 
+// log_softmax(row * scale)[id] of one row of `logits` [rows, vocab], in double.
+double log_prob(const Tensor& logits, int64_t row, int64_t id, double scale) {
+  const int64_t V = logits.size(1);
+  const float* s = logits.data<float>() + row * V;
+  double mx = -INFINITY, z = 0;
+  for (int64_t v = 0; v < V; ++v) mx = std::max(mx, static_cast<double>(s[v]) * scale);
+  for (int64_t v = 0; v < V; ++v) z += std::exp(static_cast<double>(s[v]) * scale - mx);
+  return static_cast<double>(s[id]) * scale - mx - std::log(z);
+}
+
 // _retrieve_avg_logprobs: the mean log-probability of the row's tokens under each step's scores
 // (the temperature undone), the eos included.
 double avg_logprob(const std::vector<Tensor>& scores, int64_t row, std::vector<int64_t> tokens, double temperature) {
@@ -196,24 +206,8 @@ double avg_logprob(const std::vector<Tensor>& scores, int64_t row, std::vector<i
   else tokens.erase(tokens.begin(), tokens.end() - static_cast<std::ptrdiff_t>(steps));
   if (tokens.empty()) return 0.0;
   double sum = 0;
-  for (size_t k = 0; k < steps; ++k) {
-    const int64_t V = scores[k].size(1);
-    const float* s = scores[k].data<float>() + row * V;
-    double mx = -INFINITY, z = 0;
-    for (int64_t v = 0; v < V; ++v) mx = std::max(mx, static_cast<double>(s[v]) * rescale);
-    for (int64_t v = 0; v < V; ++v) z += std::exp(static_cast<double>(s[v]) * rescale - mx);
-    sum += static_cast<double>(s[tokens[k]]) * rescale - mx - std::log(z);
-  }
+  for (size_t k = 0; k < steps; ++k) sum += log_prob(scores[k], row, tokens[k], rescale);
   return sum / static_cast<double>(tokens.size());
-}
-
-double softmax_at(const Tensor& logits, int64_t row, int64_t id) {
-  const int64_t V = logits.size(1);
-  const float* s = logits.data<float>() + row * V;
-  double mx = -INFINITY, z = 0;
-  for (int64_t v = 0; v < V; ++v) mx = std::max(mx, static_cast<double>(s[v]));
-  for (int64_t v = 0; v < V; ++v) z += std::exp(static_cast<double>(s[v]) - mx);
-  return std::exp(static_cast<double>(s[id]) - mx) / z;
 }
 
 }  // namespace
@@ -511,7 +505,7 @@ GenerateOutput generate(const Tensor& features, const Tensor& attention_mask, co
       Tensor ids, mask;
       prompt_tensors(every, ids, mask);
       const Tensor l = m.prompt_logits(ids, mask, L - init_len);
-      for (int64_t r = 0; r < R; ++r) no_speech[r] = softmax_at(l, r, *g.no_timestamps_token_id - 1);
+      for (int64_t r = 0; r < R; ++r) no_speech[r] = std::exp(log_prob(l, r, *g.no_timestamps_token_id - 1, 1.0));
     }
     // The encoder frames each row's token times may use: (num_frames - seek) // 2, floored (past the
     // mask's end Python's slice counts from the back), all of them without a mask.
