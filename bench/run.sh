@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks in one run: transformers-cpp and PyTorch on the same machine.
+#   bench/run.sh [SECTION...]   sections: gemm tokenizer load encoders decoders seq2seq speech vision (default: all)
 # Needs the fixture venv (scripts/make_fixtures.py creates it; TCPP_VENV overrides its place).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,12 @@ PY="$VENV/bin/python"
 if [ ! -x "$PY" ]; then python3 scripts/make_fixtures.py --venv-only; fi
 # The side-by-side anchors beyond PyTorch (benchmarks only; the tests never need them).
 "$PY" -c "import onnxruntime, onnx, onnxscript" 2>/dev/null || "$PY" -m pip install -q onnxruntime onnx onnxscript || echo "(onnxruntime unavailable: its column is skipped)"
+# Adds KEY=VALUE pairs (strings) to the JSON object on stdin.
+want() { [ -z "$SECTIONS" ] || [[ " $SECTIONS " == *" $1 "* ]]; }
+SECTIONS="$*"
+tag() { "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(a.split('=', 1) for a in sys.argv[1:]); print(json.dumps(j))" "$@"; }
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, ISA: $("$BUILD"/transformers-cpp env | grep cpu_isa | cut -d'"' -f4)"
+if want gemm; then
 echo "== GEMM (y = x W^T), medians of 7"
 "$BUILD"/bench/bench_gemm 1 2 | tee /tmp/tcpp_gemm.jsonl
 "$PY" bench/torch_bench.py gemm 1 2 | tee /tmp/torch_gemm.jsonl
@@ -24,6 +30,8 @@ for r in ours:
     print(f"{r['M']}x{r['N']}x{r['K']:>5} {r['dtype']:>9} {r['threads']:>3} {r['gflops']:>10} {t['gflops']:>10} "
           f"{r['gflops'] / t['gflops']:>7.2f}x {100 * r['gflops'] / (peak * r['threads']):>8.0f}%")
 PY
+fi
+if want tokenizer; then
 echo "== Tokenizer (Qwen3's tokenizer.json from ../shared/data): ~9 MB of mixed-script lines, one by one (1 thread) and encode_batch"
 TK=/tmp/tcpp-bench-tokenizer
 mkdir -p "$TK"
@@ -60,9 +68,13 @@ tok.save(os.path.join(sys.argv[1], "tokenizer.json"))
 PY
 "$BUILD"/bench/bench_tokenizer "$TK/qwen3/tokenizer.json" "$TK/corpus.txt" "$TK/bpe250k/tokenizer.json"
 "$PY" bench/tokenizer_bench.py "$TK/qwen3/tokenizer.json" "$TK/corpus.txt" "$TK/bpe250k/tokenizer.json"
-echo "== from_pretrained of a 1.46 GB bf16 checkpoint (dtype matches): memory-mapped (mmap, no copy) and read into memory (the default)"
+fi
+if want load; then
+echo "== from_pretrained of a 1.46 GB bf16 checkpoint (dtype matches; bench_load writes it on first use): memory-mapped (mmap, no copy) and read into memory (the default)"
 "$BUILD"/bench/bench_load /tmp/tcpp-bench-1gb
 "$BUILD"/bench/bench_load /tmp/tcpp-bench-1gb
+fi
+if want encoders; then
 echo "== BERT-base-shaped encoder forward (random weights), batch 8 x 128 tokens"
 BB=/tmp/tcpp-bench-bert-base
 if [ ! -f "$BB/model.safetensors" ]; then
@@ -93,23 +105,48 @@ for model in "$ML" "$BB"; do
   done
 done
 
-echo "== Decoder LMs (random weights, real shapes): prefill 128 tokens, then greedy decode, batch 1"
+fi
+if want decoders; then
+echo "== Decoder LMs (random weights, real shapes): batch 1, greedy decode after a 128-token prompt, and prefill of 512 tokens"
 "$BUILD"/bench/bench_bandwidth | tee /tmp/tcpp_bw.jsonl
 DM=${DECODER_MODELS:-/tmp/tcpp-bench-decoders}
 "$PY" bench/make_decoder_models.py "$DM"
+# llama.cpp through llama-cpp-python, built from its sdist (minutes; the sdist also carries the GGUF converter).
+# Its AMX matmul (picked for q8_0 on AMX CPUs) segfaults in 0.3.36, so it is built for AVX-512 (VNNI, BF16) without AMX.
+LCPP_SDIST=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36.tar.gz
+export LLAMACPP_SRC=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36/vendor/llama.cpp
+LCPP_STAMP=/tmp/tcpp-llamacpp/built-without-amx
+if ! "$PY" -c "import llama_cpp" 2>/dev/null || [ ! -f "$LLAMACPP_SRC/convert_hf_to_gguf.py" ] || [ ! -f "$LCPP_STAMP" ]; then
+  mkdir -p /tmp/tcpp-llamacpp
+  { [ -f "$LCPP_SDIST" ] || "$PY" -m pip download -q --no-deps llama-cpp-python==0.3.36 -d /tmp/tcpp-llamacpp; } && tar -xzf "$LCPP_SDIST" -C /tmp/tcpp-llamacpp \
+    && CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
+       "$PY" -m pip install -q --force-reinstall --no-deps --no-cache-dir "$LCPP_SDIST" && touch "$LCPP_STAMP" \
+    || echo "(llama-cpp-python unavailable: llama.cpp rows skipped)"
+fi
+TK3=/tmp/tcpp-bench-tokenizer/qwen3
+mkdir -p /tmp/tcpp-bench-tokenizer
+[ -f "$TK3/tokenizer.json" ] || tar -xJf ../shared/data/tokenizers-qwen3-llama2.tar.xz -C /tmp/tcpp-bench-tokenizer
+for d in f32 bf16; do cp "$TK3/tokenizer.json" "$TK3/tokenizer_config.json" "$DM/qwen2.5-0.5b-$d/"; done
+# One row: SIDE MODEL DTYPE THREADS PROMPT NEW ITERS -> a JSON line in /tmp/tcpp_dec.jsonl.
+dec_row() {
+  local side=$1 m=$2 d=$3 t=$4 prompt=$5 new=$6 iters=$7 src="$DM/$2-$3" q=""
+  if [ "$d" = int8 ]; then src="$DM/$m-bf16"; q="--quantization int8"; fi
+  case $side in
+    ours) "$BUILD"/transformers-cpp --threads $t bench "$src" --auto-class AutoModelForCausalLM --seq-len $prompt --new-tokens $new --iters $iters $q ;;
+    torch) "$PY" bench/decoder_bench.py "$src" "$([ $d = bf16 ] && echo bfloat16 || echo float32)" $t $prompt $new $iters 2>/dev/null ;;
+    # llama.cpp's int8 is q8_0 (int8 blocks of 32 with an f16 scale; int8 activations too)
+    llama.cpp) "$PY" bench/llamacpp_bench.py "$src" "$([ $d = int8 ] && echo q8_0 || echo $d)" $t $prompt $new $iters 2>/dev/null ;;
+  esac | tag model=$m dtype=$d side=$side prompt=$prompt | tee -a /tmp/tcpp_dec.jsonl || true
+}
 : > /tmp/tcpp_dec.jsonl
 for m in qwen2.5-0.5b llama-3.2-1b; do
   for t in 1 2; do
     for d in f32 bf16 int8; do
-      src="$DM/$m-$d"; q=""
-      if [ "$d" = int8 ]; then src="$DM/$m-bf16"; q="--quantization int8"; fi
-      "$BUILD"/transformers-cpp --threads $t bench "$src" --auto-class AutoModelForCausalLM --seq-len 128 --new-tokens 16 --iters 3 $q \
-        | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(model='$m', dtype='$d', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_dec.jsonl
-      if [ "$d" != int8 ]; then
-        torch_dtype=float32; [ "$d" = bf16 ] && torch_dtype=bfloat16
-        "$PY" bench/decoder_bench.py "$DM/$m-$d" $torch_dtype $t 128 16 3 2>/dev/null \
-          | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(model='$m', dtype='$d', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_dec.jsonl
-      fi
+      for shape in "128 16 3" "512 2 2"; do
+        dec_row ours $m $d $t $shape
+        [ $d = int8 ] || dec_row torch $m $d $t $shape
+        "$PY" -c "import llama_cpp" 2>/dev/null && [ $m = qwen2.5-0.5b ] && dec_row llama.cpp $m $d $t $shape
+      done
     done
   done
 done
@@ -121,51 +158,25 @@ def weight_bytes(model, dtype):
     f = os.path.join(sys.argv[1], f"{model}-{'bf16' if dtype == 'int8' else dtype}", "model.safetensors")
     b = os.path.getsize(f)
     return b / 2 if dtype == "int8" else b  # tied embeddings: the table is read once per token as the lm_head
-print(f"{'model':>14} {'dtype':>5} {'thr':>3} {'ours tok/s':>10} {'torch tok/s':>11} {'ratio':>6} {'BW limit tok/s':>14} {'% of limit':>10} {'prefill ours/torch tok/s':>25}")
+def find(side, r, prompt):
+    return next((x for x in rows if x["side"] == side and x["prompt"] == prompt and all(x[k] == r[k] for k in ("model", "dtype", "threads"))), None)
+def pair(o, x, key, fmt):
+    return (f"{fmt.format(x[key])} ({o[key] / x[key]:.2f}x)" if x else "-").rjust(16)
+print("decode tok/s after 128 tokens, prefill tok/s of 512 tokens; (ours / theirs); int8: ours weight-only per-row, llama.cpp q8_0")
+print(f"{'model':>14} {'dtype':>5} {'thr':>3} {'ours':>7} {'torch':>16} {'llama.cpp':>16} {'BW limit':>8} {'% limit':>7} | {'prefill ours':>12} {'torch':>16} {'llama.cpp':>16} {'RSS MB':>7} {'load s':>6}")
 for r in rows:
-    if r["side"] != "ours":
+    if r["side"] != "ours" or r["prompt"] != "128":
         continue
-    t = next((x for x in rows if x["side"] == "torch" and x["model"] == r["model"] and x["dtype"] == r["dtype"] and x["threads"] == r["threads"]), None)
     limit = bw[r["threads"]] * 1e9 / weight_bytes(r["model"], r["dtype"])
-    ratio = f"{r['decode_tokens_per_s'] / t['decode_tokens_per_s']:.2f}x" if t else "-"
-    tt = f"{t['decode_tokens_per_s']:.2f}" if t else "-"
-    pre = f"{r['prefill_tokens_per_s']:.0f} / {t['prefill_tokens_per_s']:.0f}" if t else f"{r['prefill_tokens_per_s']:.0f} / -"
-    print(f"{r['model']:>14} {r['dtype']:>5} {r['threads']:>3} {r['decode_tokens_per_s']:>10.2f} {tt:>11} {ratio:>6} {limit:>14.1f} {100 * r['decode_tokens_per_s'] / limit:>9.0f}% {pre:>25}")
+    p = find("ours", r, "512") or r
+    k, pk = "decode_tokens_per_s", "prefill_tokens_per_s"
+    print(f"{r['model']:>14} {r['dtype']:>5} {r['threads']:>3} {r[k]:>7.2f} {pair(r, find('torch', r, '128'), k, '{:.2f}')} {pair(r, find('llama.cpp', r, '128'), k, '{:.2f}')}"
+          f" {limit:>8.1f} {100 * r[k] / limit:>6.0f}% | {p[pk]:>12.0f} {pair(p, find('torch', r, '512'), pk, '{:.0f}')} {pair(p, find('llama.cpp', r, '512'), pk, '{:.0f}')}"
+          f" {r['peak_rss_mb']:>7.0f} {r['load_s']:>6.2f}")
 PY
 
-echo "== llama.cpp on the same Qwen2.5-0.5B-shaped checkpoint (converted by its convert_hf_to_gguf.py; Qwen3's tokenizer for the vocabulary)"
-# llama-cpp-python builds llama.cpp from source (minutes); its sdist also carries the converter.
-LCPP_SDIST=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36.tar.gz
-export LLAMACPP_SRC=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36/vendor/llama.cpp
-if ! "$PY" -c "import llama_cpp" 2>/dev/null || [ ! -f "$LLAMACPP_SRC/convert_hf_to_gguf.py" ]; then
-  mkdir -p /tmp/tcpp-llamacpp
-  "$PY" -m pip download -q --no-deps llama-cpp-python==0.3.36 -d /tmp/tcpp-llamacpp && tar -xzf "$LCPP_SDIST" -C /tmp/tcpp-llamacpp \
-    && "$PY" -m pip install -q "$LCPP_SDIST" || echo "(llama-cpp-python unavailable: llama.cpp rows skipped)"
 fi
-TK3=/tmp/tcpp-bench-tokenizer/qwen3
-mkdir -p /tmp/tcpp-bench-tokenizer
-[ -f "$TK3/tokenizer.json" ] || tar -xJf ../shared/data/tokenizers-qwen3-llama2.tar.xz -C /tmp/tcpp-bench-tokenizer
-for d in f32 bf16; do
-  cp "$TK3/tokenizer.json" "$TK3/tokenizer_config.json" "$DM/qwen2.5-0.5b-$d/"
-  for t in 1 2; do
-    # q8_0 is left out: llama-cpp-python 0.3.36 crashes on it on this AVX-512/AMX machine.
-    "$PY" bench/llamacpp_bench.py "$DM/qwen2.5-0.5b-$d" $d $t 128 16 3 2>/dev/null \
-      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(model='qwen2.5-0.5b', dtype='$d', side='llama.cpp'); print(json.dumps(j))" \
-      | tee -a /tmp/tcpp_dec.jsonl || true
-  done
-done
-"$PY" - <<'PY'
-import json
-rows = [json.loads(l) for l in open("/tmp/tcpp_dec.jsonl")]
-for r in rows:
-    if r["side"] != "llama.cpp":
-        continue
-    o = next(x for x in rows if x["side"] == "ours" and x["model"] == r["model"] and x["dtype"] == r["dtype"] and x["threads"] == r["threads"])
-    print(f"{r['model']} {r['dtype']} thr {r['threads']}: decode {o['decode_tokens_per_s']:.2f} / {r['decode_tokens_per_s']:.2f} tok/s "
-          f"({o['decode_tokens_per_s'] / r['decode_tokens_per_s']:.2f}x), prefill {o['prefill_tokens_per_s']:.0f} / {r['prefill_tokens_per_s']:.0f} tok/s "
-          f"({o['prefill_tokens_per_s'] / r['prefill_tokens_per_s']:.2f}x)  [ours / llama.cpp]")
-PY
-
+if want seq2seq; then
 echo "== Encoder-decoders (random weights, real shapes): encoder input 256 tokens, then 32 greedy decoder tokens, batch 1, fp32"
 SM=${SEQ2SEQ_MODELS:-/tmp/tcpp-bench-seq2seq}
 "$PY" bench/make_seq2seq_models.py "$SM"
@@ -173,9 +184,9 @@ SM=${SEQ2SEQ_MODELS:-/tmp/tcpp-bench-seq2seq}
 for m in bart-base t5-small; do
   for t in 1 2; do
     "$BUILD"/transformers-cpp --threads $t bench "$SM/$m" --auto-class AutoModelForSeq2SeqLM --seq-len 256 --new-tokens 32 --iters 3 \
-      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(model='$m', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_s2s.jsonl
+      | tag model=$m side=ours | tee -a /tmp/tcpp_s2s.jsonl
     "$PY" bench/decoder_bench.py "$SM/$m" float32 $t 256 32 3 2>/dev/null \
-      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(model='$m', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_s2s.jsonl
+      | tag model=$m side=torch | tee -a /tmp/tcpp_s2s.jsonl
   done
 done
 "$PY" - <<'PY'
@@ -191,25 +202,27 @@ for r in rows:
 PY
 
 
+fi
+if want speech; then
 echo "== Speech (random weights, real shapes): log-mel of 30 s, Whisper encoder + first token and per-token decode on 30 s, Wav2Vec2-base CTC on 10 s, batch 1, fp32"
 SP=${SPEECH_MODELS:-/tmp/tcpp-bench-speech}
 "$PY" bench/make_speech_models.py "$SP"
 : > /tmp/tcpp_speech.jsonl
 for t in 1 2; do
   "$BUILD"/transformers-cpp --threads $t bench "$SP/whisper-tiny" --auto-class AutoFeatureExtractor --seq-len 480000 --iters 3 \
-    | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='log-mel 30 s', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+    | tag "what=log-mel 30 s" side=ours | tee -a /tmp/tcpp_speech.jsonl
   "$PY" bench/speech_bench.py extractor "$SP/whisper-tiny" 480000 $t 3 \
-    | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='log-mel 30 s', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+    | tag "what=log-mel 30 s" side=torch | tee -a /tmp/tcpp_speech.jsonl
   for m in whisper-tiny whisper-base; do
     "$BUILD"/transformers-cpp --threads $t bench "$SP/$m" --auto-class AutoModelForSpeechSeq2Seq --new-tokens 32 --iters 3 \
-      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$m', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+      | tag "what=$m" side=ours | tee -a /tmp/tcpp_speech.jsonl
     "$PY" bench/speech_bench.py whisper "$SP/$m" $t 32 3 2>/dev/null \
-      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$m', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+      | tag "what=$m" side=torch | tee -a /tmp/tcpp_speech.jsonl
   done
   "$BUILD"/transformers-cpp --threads $t bench "$SP/wav2vec2-base" --auto-class AutoModelForCTC --seq-len 160000 --iters 3 \
-    | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='wav2vec2-base 10 s', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+    | tag "what=wav2vec2-base 10 s" side=ours | tee -a /tmp/tcpp_speech.jsonl
   "$PY" bench/speech_bench.py ctc "$SP/wav2vec2-base" 160000 $t 3 2>/dev/null \
-    | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='wav2vec2-base 10 s', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_speech.jsonl
+    | tag "what=wav2vec2-base 10 s" side=torch | tee -a /tmp/tcpp_speech.jsonl
 done
 "$PY" - <<'PY'
 import json
@@ -228,6 +241,8 @@ for r in rows:
         print(f"{r['what']:>18} thr {r['threads']}: {r['median_ms']:.1f} / {t['median_ms']:.1f} ms ({t['median_ms'] / r['median_ms']:.2f}x)")
 PY
 
+fi
+if want vision; then
 echo "== Vision (random weights, real shapes): images/s at batch 1 and 16, fp32; preprocessing of 640x480 images"
 VM=${VISION_MODELS:-/tmp/tcpp-bench-vision}
 "$PY" bench/make_vision_models.py "$VM"
@@ -238,14 +253,14 @@ for t in 1 2; do
     for b in 1 16; do
       iters=5; [ $b = 16 ] && iters=3
       "$BUILD"/transformers-cpp --threads $t bench "$VM/$name" --auto-class $auto --batch $b --iters $iters \
-        | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$name b$b', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_vision.jsonl
+        | tag "what=$name b$b" side=ours | tee -a /tmp/tcpp_vision.jsonl
       "$PY" bench/vision_bench.py model "$VM/$name" $auto $b $t $iters 2>/dev/null \
-        | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$name b$b', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_vision.jsonl
+        | tag "what=$name b$b" side=torch | tee -a /tmp/tcpp_vision.jsonl
     done
     "$BUILD"/transformers-cpp --threads $t bench "$VM/$name" --auto-class AutoImageProcessor --batch 8 --iters 5 \
-      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$name preprocess x8', side='ours'); print(json.dumps(j))" | tee -a /tmp/tcpp_vision.jsonl
+      | tag "what=$name preprocess x8" side=ours | tee -a /tmp/tcpp_vision.jsonl
     "$PY" bench/vision_bench.py processor "$VM/$name" 8 $t 5 2>/dev/null \
-      | "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(what='$name preprocess x8', side='torch'); print(json.dumps(j))" | tee -a /tmp/tcpp_vision.jsonl
+      | tag "what=$name preprocess x8" side=torch | tee -a /tmp/tcpp_vision.jsonl
   done
 done
 "$PY" - <<'PY'
@@ -259,3 +274,4 @@ for r in rows:
     extra = "" if "preprocess" in r["what"] else f", {1e3 * per / r['median_ms']:.1f} / {1e3 * per / t['median_ms']:.1f} images/s"
     print(f"{r['what']:>24} thr {r['threads']}: {r['median_ms']:.1f} / {t['median_ms']:.1f} ms ({t['median_ms'] / r['median_ms']:.2f}x){extra}")
 PY
+fi

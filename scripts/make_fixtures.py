@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 PINS = ["transformers==5.24.0", "torch==2.15.0", "safetensors==0.8.0", "tokenizers==0.23.3", "numpy==2.4.6",
-        "sentencepiece", "protobuf", "sentence-transformers", "soxr", "soundfile", "torchvision==0.29.2", "pillow==12.0.0", "accelerate"]
+        "sentencepiece", "protobuf", "sentence-transformers==6.2.0", "soxr", "soundfile", "torchvision==0.29.2", "pillow==12.0.0", "accelerate"]
 VENV = os.environ.get("TCPP_VENV", os.path.expanduser("~/.venvs/tcpp"))
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fixtures")

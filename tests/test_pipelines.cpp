@@ -1,4 +1,6 @@
 // Pipelines against transformers.pipeline(...) on the same tiny models and inputs.
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "io/json.hpp"
@@ -102,4 +104,116 @@ TEST(Pipelines, TextPairClassification) {
       EXPECT_NEAR(r[i][k].score, g["pairs_all"][i][k]["score"].get<double>(), 1e-5);
     }
   EXPECT_THROW((*p)(a, std::vector<std::string>{"one"}, 1), ValueError);
+}
+
+namespace {
+// Compares an [N, D] tensor with golden rows (fp32 tolerance).
+void expect_rows(const Tensor& t, const Json& rows, const std::string& what) {
+  ASSERT_EQ(t.dim(), 2) << what;
+  ASSERT_EQ(t.size(0), static_cast<int64_t>(rows.size())) << what;
+  for (int64_t i = 0; i < t.size(0); ++i) {
+    ASSERT_EQ(t.size(1), static_cast<int64_t>(rows[i].size())) << what;
+    for (int64_t d = 0; d < t.size(1); ++d) {
+      const double want = rows[i][d].get<double>();
+      EXPECT_NEAR(t.item({i, d}), want, 1e-4 + 1e-3 * std::fabs(want)) << what << " row " << i << " dim " << d;
+    }
+  }
+}
+
+// Every encode() call sentence-transformers made on the folder, with the same keyword arguments.
+void check_sentence_transformer(const std::string& name) {
+  const std::string dir = fixture("sentence_transformers/" + name);
+  const Json g = parse_json_file(dir + "/golden.json");
+  auto st = SentenceTransformer::from_pretrained(dir);
+  EXPECT_EQ(st->similarity_fn_name(), g["similarity_fn_name"].get<std::string>());
+  for (const Json& call : g["calls"]) {
+    const Json& kw = call["kwargs"];
+    EncodeOptions o;
+    o.batch_size = kw.value("batch_size", 32);
+    if (kw.contains("prompt")) o.prompt = kw["prompt"].get<std::string>();
+    if (kw.contains("prompt_name")) o.prompt_name = kw["prompt_name"].get<std::string>();
+    o.truncate_dim = kw.value("truncate_dim", 0);
+    o.normalize_embeddings = kw.value("normalize_embeddings", false);
+    const std::string what = name + " " + kw.dump();
+    const Tensor e = st->encode(call["texts"].get<std::vector<std::string>>(), o);
+    expect_rows(e, call["embeddings"], what);
+    expect_rows(st->similarity(e.slice(0, 0, 3), e), call["similarity"], what + " similarity");
+  }
+}
+}  // namespace
+
+// all-MiniLM's layout: mean pooling + Normalize; truncate_dim; normalize_embeddings.
+TEST(SentenceTransformers, MeanPoolingNormalize) {
+  check_sentence_transformer("bert-mean");
+  auto st = SentenceTransformer::from_pretrained(fixture("sentence_transformers/bert-mean"));
+  EXPECT_EQ(st->pooling_mode(), "mean");
+  EXPECT_TRUE(st->normalize());
+  EXPECT_EQ(st->max_seq_length(), 48);  // the tokenizer's model_max_length, as the folder was saved
+}
+
+// cls + max + mean_sqrt_len_tokens + weightedmean + lasttoken concatenated, prompt tokens excluded
+// (include_prompt false), three Dense layers (tanh, identity + residual, GELU + projected
+// residual), default / named / empty / literal prompts, dot-product similarity.
+TEST(SentenceTransformers, EveryPoolingModeDensePrompts) {
+  check_sentence_transformer("bert-modes");
+  auto st = SentenceTransformer::from_pretrained(fixture("sentence_transformers/bert-modes"));
+  EXPECT_EQ(st->pooling_mode(), "cls+max+mean_sqrt_len_tokens+weightedmean+lasttoken");
+  EXPECT_FALSE(st->include_prompt());
+  EXPECT_EQ(st->default_prompt_name().value_or(""), "query");
+  EncodeOptions o;
+  o.prompt_name = "no-such-prompt";
+  EXPECT_THROW(st->encode({"x"}, o), ValueError);
+}
+
+// The legacy pooling_mode_* booleans (cls and mean at once), euclidean similarity.
+TEST(SentenceTransformers, LegacyPoolingKeys) {
+  check_sentence_transformer("bert-legacy");
+  EXPECT_EQ(SentenceTransformer::from_pretrained(fixture("sentence_transformers/bert-legacy"))->pooling_mode(), "cls+mean");
+}
+
+// Qwen3-Embedding's layout: a decoder, left padding, EOS appended, last-token pooling, an instruction prompt.
+TEST(SentenceTransformers, DecoderLastTokenLeftPadding) { check_sentence_transformer("qwen3-lasttoken"); }
+
+TEST(SentenceTransformers, BadFoldersAreTypedErrors) {
+  namespace fs = std::filesystem;
+  const fs::path src = fixture("sentence_transformers/bert-modes");
+  const fs::path d = fs::temp_directory_path() / "tcpp-st-bad";
+  auto fresh = [&] {
+    fs::remove_all(d);
+    fs::copy(src, d, fs::copy_options::recursive);
+  };
+  auto write = [&](const std::string& rel, const std::string& text) { std::ofstream(d / rel) << text; };
+  auto load = [&] { return SentenceTransformer::from_pretrained(d.string()); };
+  fresh();
+  write("1_Pooling/config.json", R"({"embedding_dimension": 32, "pooling_mode": "median"})");
+  EXPECT_THROW(load(), ConfigError);
+  fresh();
+  write("1_Pooling/config.json", R"({"embedding_dimension": 32, "pooling_mode": 3})");
+  EXPECT_THROW(load(), ConfigError);
+  fresh();
+  write("2_Dense/config.json", R"({"in_features": 160, "out_features": 24, "activation_function": "torch.nn.modules.activation.Softsign"})");
+  EXPECT_THROW(load(), ConfigError);
+  fresh();
+  write("2_Dense/config.json", R"({"in_features": 160, "out_features": 25})");
+  EXPECT_THROW(load(), ShapeMismatch);
+  fresh();
+  fs::remove(d / "3_Dense/model.safetensors");
+  EXPECT_THROW(load(), OSError);
+  fresh();
+  write("config_sentence_transformers.json", R"({"prompts": {"query": "q: "}, "default_prompt_name": "passage"})");
+  EXPECT_THROW(load(), ConfigError);
+  fresh();
+  write("config_sentence_transformers.json", R"({"similarity_fn_name": "jaccard"})");
+  EXPECT_THROW(load(), ConfigError);
+  fresh();
+  write("modules.json", R"([{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+                           {"idx": 1, "name": "1", "path": "1_LSTM", "type": "sentence_transformers.models.LSTM"}])");
+  EXPECT_THROW(load(), ConfigError);
+  fresh();
+  write("modules.json", "[{");
+  EXPECT_THROW(load(), JsonError);
+  fresh();  // Pooling's declared width against the model's hidden size
+  write("1_Pooling/config.json", R"({"embedding_dimension": 48, "pooling_mode": "mean"})");
+  EXPECT_THROW(load()->encode({"x"}), ShapeMismatch);
+  fs::remove_all(d);
 }

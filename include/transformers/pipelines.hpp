@@ -2,6 +2,7 @@
 // Task pipelines built on the Auto classes.
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,29 +15,61 @@
 
 namespace transformers {
 
-// Sentence embeddings as sentence-transformers computes them: the folder's modules.json chain
-// (Transformer -> Pooling from 1_Pooling/config.json -> optional Normalize), max_seq_length from
-// sentence_bert_config.json. A plain model folder gets mean pooling without normalization.
+// SentenceTransformer.encode's options.
+struct EncodeOptions {
+  int64_t batch_size = 32;
+  // A literal prompt (even "", which turns the default off) wins over prompt_name, which names one
+  // of the folder's prompts (config_sentence_transformers.json); else its default_prompt_name. The
+  // prompt is prepended to every text.
+  std::optional<std::string> prompt, prompt_name;
+  int64_t truncate_dim = 0;           // > 0: the first truncate_dim dimensions (Matryoshka), before normalizing
+  bool normalize_embeddings = false;  // L2-normalize the output rows
+};
+
+// sentence-transformers' SentenceTransformer over a folder it saved: modules.json's Transformer
+// (any AutoModel: encoders, and decoders such as Qwen3-Embedding with last-token pooling), Pooling
+// (cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken, several at once concatenated;
+// include_prompt), Dense (activation, residual) and Normalize modules; prompts, default_prompt_name
+// and similarity_fn_name from config_sentence_transformers.json. A folder without modules.json is
+// a plain model pooled by the mean, as sentence-transformers builds it.
 class SentenceTransformer {
  public:
   static std::unique_ptr<SentenceTransformer> from_pretrained(const std::string& name_or_path, const FromPretrainedOptions& o = {});
-  // [N, D] fp32 embeddings, batched with padding.
-  Tensor encode(const std::vector<std::string>& sentences, int64_t batch_size = 32) const;
+  ~SentenceTransformer();
+  // [N, D] fp32 embeddings, batched with padding, longest texts first.
+  Tensor encode(const std::vector<std::string>& sentences, const EncodeOptions& o = {}) const;
+  Tensor encode(const std::vector<std::string>& sentences, int64_t batch_size) const;
+  // [N, M] scores by the model's similarity_fn_name: cosine, dot, euclidean or manhattan (negative distances).
+  Tensor similarity(const Tensor& a, const Tensor& b) const;
   // Cosine similarity matrix of two embedding sets [N, D] x [M, D] -> [N, M].
   static Tensor cos_sim(const Tensor& a, const Tensor& b);
 
-  const std::string& pooling_mode() const { return pooling_; }
-  bool normalize() const { return normalize_; }
+  const std::vector<std::string>& pooling_modes() const { return pooling_modes_; }
+  std::string pooling_mode() const;  // the modes joined by '+'
+  bool include_prompt() const { return include_prompt_; }
+  bool normalize() const { return normalize_; }  // a Normalize module ends the stack
   int64_t max_seq_length() const { return max_seq_length_; }
+  const std::map<std::string, std::string>& prompts() const { return prompts_; }
+  const std::optional<std::string>& default_prompt_name() const { return default_prompt_name_; }
+  const std::string& similarity_fn_name() const { return similarity_fn_name_; }
   const PreTrainedModel& model() const { return *model_; }
   const PreTrainedTokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
+  SentenceTransformer() = default;
+  struct Module;  // a Dense or Normalize step after pooling
+  Tensor pool(const Tensor& hidden, const Tensor& mask, int64_t prompt_length) const;
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tokenizer_;
-  std::string pooling_ = "mean";  // cls | mean | max | mean_sqrt_len
+  std::vector<std::string> pooling_modes_{"mean"};
+  bool include_prompt_ = true;
+  int64_t embedding_dimension_ = 0;  // the Pooling config's, checked against the model's output (0: unchecked)
+  std::vector<Module> modules_;
   bool normalize_ = false;
   int64_t max_seq_length_ = 512;
+  std::map<std::string, std::string> prompts_;
+  std::optional<std::string> default_prompt_name_;
+  std::string similarity_fn_name_ = "cosine";
 };
 
 struct LabelScore {

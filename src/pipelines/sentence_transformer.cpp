@@ -1,120 +1,369 @@
-// sentence-transformers' encode(): Transformer -> Pooling -> Normalize, read from the folder's
-// modules.json / 1_Pooling/config.json / sentence_bert_config.json.
+// sentence-transformers' SentenceTransformer: Transformer -> Pooling -> Dense / Normalize modules,
+// read from the folder's modules.json and module configs, with prompts and similarity functions
+// from config_sentence_transformers.json.
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 
 #include "io/json.hpp"
 #include "ops/ops.hpp"
 #include "transformers/errors.hpp"
 #include "transformers/pipelines.hpp"
+#include "transformers/safetensors.hpp"
 
 namespace transformers {
 
+struct SentenceTransformer::Module {
+  bool normalize = false;  // else a Dense layer: activation(x W^T + b) (+ x, or + x R^T, with use_residual)
+  Tensor weight, bias, residual;
+  std::optional<ops::Activation> activation;  // none: Identity
+  bool use_residual = false;
+};
+
+namespace {
+
+const std::vector<std::string> kPoolingModes = {"cls", "max", "mean", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"};
+
+// Pooling's config: `pooling_mode` (a name or a list), or the legacy pooling_mode_* booleans,
+// whose enabled modes concatenate in this fixed order (none enabled: mean).
+std::vector<std::string> pooling_modes_from(const Json& pc, const std::string& where) {
+  std::vector<std::string> modes;
+  if (pc.contains("pooling_mode")) {
+    const Json& m = pc["pooling_mode"];
+    if (m.is_string()) modes.push_back(m.get<std::string>());
+    else if (m.is_array())
+      for (const Json& x : m) {
+        if (!x.is_string()) throw ConfigError(where + ": pooling_mode entries must be strings");
+        modes.push_back(x.get<std::string>());
+      }
+    else throw ConfigError(where + ": pooling_mode must be a string or a list of strings");
+  } else {
+    static const std::pair<const char*, const char*> legacy[] = {
+        {"pooling_mode_cls_token", "cls"}, {"pooling_mode_max_tokens", "max"}, {"pooling_mode_mean_tokens", "mean"},
+        {"pooling_mode_mean_sqrt_len_tokens", "mean_sqrt_len_tokens"}, {"pooling_mode_weightedmean_tokens", "weightedmean"},
+        {"pooling_mode_lasttoken", "lasttoken"}};
+    for (const auto& [key, mode] : legacy)
+      if (pc.contains(key) && pc[key].is_boolean() && pc[key].get<bool>()) modes.push_back(mode);
+    if (modes.empty()) modes.push_back("mean");
+  }
+  if (modes.empty()) throw ConfigError(where + ": pooling_mode is an empty list");
+  for (const auto& m : modes)
+    if (std::find(kPoolingModes.begin(), kPoolingModes.end(), m) == kPoolingModes.end())
+      throw ConfigError(where + ": unknown pooling mode '" + m + "' (cls, max, mean, mean_sqrt_len_tokens, weightedmean, lasttoken)");
+  return modes;
+}
+
+// Dense's activation_function is a class path; sentence-transformers instantiates torch.nn classes
+// and falls back on its default (Tanh) for anything outside torch without trust_remote_code.
+std::optional<ops::Activation> dense_activation(const Json& dc, const std::string& where) {
+  if (!dc.contains("activation_function") || dc["activation_function"].is_null()) return ops::Activation::Tanh;
+  if (!dc["activation_function"].is_string()) throw ConfigError(where + ": activation_function must be a string");
+  const std::string a = dc["activation_function"].get<std::string>();
+  if (a.rfind("torch.", 0) != 0) return ops::Activation::Tanh;
+  const std::string cls = a.substr(a.rfind('.') + 1);
+  if (cls == "Identity") return std::nullopt;
+  if (cls == "Tanh") return ops::Activation::Tanh;
+  if (cls == "GELU") return ops::Activation::Gelu;
+  if (cls == "ReLU") return ops::Activation::Relu;
+  if (cls == "Sigmoid") return ops::Activation::Sigmoid;
+  if (cls == "SiLU") return ops::Activation::Silu;
+  throw ConfigError(where + ": activation_function '" + a + "' is not supported (Identity, Tanh, GELU, ReLU, Sigmoid, SiLU)");
+}
+
+Json module_config(const std::string& name, const std::string& path, const FromPretrainedOptions& o) {
+  return parse_json_file(*cached_file(name, (path.empty() ? "" : path + "/") + "config.json", o, true));
+}
+
+void check_io_names(const Json& c, const std::string& where) {
+  for (const char* k : {"module_input_name", "module_output_name"})
+    if (c.contains(k) && !c[k].is_null() && c[k] != "sentence_embedding")
+      throw ConfigError(where + ": " + k + " '" + c[k].dump() + "' is not supported (only sentence_embedding)");
+}
+
+Tensor l2_normalize_rows(const Tensor& x) {
+  Tensor y = x.contiguous().clone();
+  const int64_t N = y.size(0), D = y.size(1);
+  float* p = y.data<float>();
+  for (int64_t i = 0; i < N; ++i) {
+    double ss = 0;
+    for (int64_t d = 0; d < D; ++d) ss += double(p[i * D + d]) * p[i * D + d];
+    const double inv = 1.0 / std::max(std::sqrt(ss), 1e-12);  // F.normalize's eps
+    for (int64_t d = 0; d < D; ++d) p[i * D + d] = static_cast<float>(p[i * D + d] * inv);
+  }
+  return y;
+}
+
+size_t code_points(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+SentenceTransformer::~SentenceTransformer() = default;
+
 std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const std::string& name, const FromPretrainedOptions& o) {
   auto st = std::unique_ptr<SentenceTransformer>(new SentenceTransformer());
-  st->model_ = AutoModel::from_pretrained(name, o);
-  TokenizerOptions to;
-  static_cast<HubOptions&>(to) = o;
-  st->tokenizer_ = AutoTokenizer::from_pretrained(name, to);
-  st->max_seq_length_ = std::min<int64_t>(st->tokenizer_->model_max_length(),
-                                          st->model_->config().get_int("max_position_embeddings", 512));
-  if (auto modules = cached_file(name, "modules.json", o, false)) {
-    Json m = parse_json_file(*modules);
-    if (!m.is_array()) throw ConfigError(*modules + ": must be a list of modules");
+  FromPretrainedOptions model_opts = o;  // the Transformer module may live in a subfolder
+  std::optional<std::string> modules_file = cached_file(name, "modules.json", o, false);
+  Json sb_config;
+  if (modules_file) {
+    Json m = parse_json_file(*modules_file);
+    if (!m.is_array()) throw ConfigError(*modules_file + ": must be a list of modules");
+    bool transformer = false, pooling = false;
     for (const auto& mod : m) {
+      if (!mod.is_object()) throw ConfigError(*modules_file + ": every module must be an object");
       const std::string type = mod.value("type", "");
       const std::string path = mod.value("path", "");
-      if (type.find("Pooling") != std::string::npos) {
-        Json pc = parse_json_file(*cached_file(name, path + "/config.json", o, true));
-        if (pc.value("pooling_mode_cls_token", false)) st->pooling_ = "cls";
-        else if (pc.value("pooling_mode_max_tokens", false)) st->pooling_ = "max";
-        else if (pc.value("pooling_mode_mean_sqrt_len_tokens", false)) st->pooling_ = "mean_sqrt_len";
-        else if (pc.value("pooling_mode_mean_tokens", false)) st->pooling_ = "mean";
-        else throw ConfigError(path + "/config.json: no supported pooling mode is enabled");
-      } else if (type.find("Normalize") != std::string::npos) {
-        st->normalize_ = true;
-      } else if (type.find("Transformer") == std::string::npos) {
-        throw ConfigError(*modules + ": module type '" + type + "' is not supported");
+      const std::string where = path.empty() ? name : path;
+      const std::string cls = type.substr(type.rfind('.') == std::string::npos ? 0 : type.rfind('.') + 1);
+      if (cls == "Transformer") {
+        if (transformer) throw ConfigError(*modules_file + ": more than one Transformer module");
+        transformer = true;
+        if (!path.empty()) model_opts.subfolder = (o.subfolder.empty() ? "" : o.subfolder + "/") + path;
+        if (auto sb = cached_file(name, (path.empty() ? "" : path + "/") + "sentence_bert_config.json", o, false)) sb_config = parse_json_file(*sb);
+      } else if (cls == "Pooling") {
+        if (!transformer || pooling || !st->modules_.empty()) throw ConfigError(*modules_file + ": Pooling must follow the Transformer, once");
+        pooling = true;
+        const Json pc = module_config(name, path, o);
+        st->pooling_modes_ = pooling_modes_from(pc, where + "/config.json");
+        if (pc.contains("include_prompt") && pc["include_prompt"].is_boolean()) st->include_prompt_ = pc["include_prompt"].get<bool>();
+        for (const char* k : {"embedding_dimension", "word_embedding_dimension"})
+          if (pc.contains(k) && pc[k].is_number_integer()) st->embedding_dimension_ = pc[k].get<int64_t>();
+      } else if (cls == "Dense") {
+        if (!pooling) throw ConfigError(*modules_file + ": a Dense module before Pooling is not supported");
+        const Json dc = module_config(name, path, o);
+        check_io_names(dc, where + "/config.json");
+        if (!dc.contains("in_features") || !dc["in_features"].is_number_integer() || !dc.contains("out_features") ||
+            !dc["out_features"].is_number_integer())
+          throw ConfigError(where + "/config.json: Dense needs integer in_features and out_features");
+        const int64_t in = dc["in_features"].get<int64_t>(), out = dc["out_features"].get<int64_t>();
+        Module d;
+        d.activation = dense_activation(dc, where + "/config.json");
+        d.use_residual = dc.value("use_residual", false);
+        auto file = cached_file(name, (path.empty() ? "" : path + "/") + "model.safetensors", o, false);
+        if (!file) throw OSError(where + ": the Dense weights must be a model.safetensors (pickled pytorch_model.bin is not read)");
+        const SafeTensorsFile f = SafeTensorsFile::open(*file);
+        auto get = [&](const std::string& key, const Shape& shape) {
+          if (!f.contains(key)) throw WeightNotFound(key, "", *file);
+          Tensor t = f.get(key).to(DType::F32).contiguous();
+          if (t.shape() != shape) throw ShapeMismatch(*file + ": '" + key + "' is " + shape_str(t.shape()) + ", expected " + shape_str(shape));
+          return t;
+        };
+        d.weight = get("linear.weight", {out, in});
+        if (dc.value("bias", true)) d.bias = get("linear.bias", {out});
+        if (d.use_residual && in != out) d.residual = get("residual.weight", {out, in});
+        st->modules_.push_back(std::move(d));
+      } else if (cls == "Normalize") {
+        check_io_names(module_config(name, path, o), where + "/config.json");
+        Module n;
+        n.normalize = true;
+        st->modules_.push_back(std::move(n));
+      } else {
+        throw ConfigError(*modules_file + ": module type '" + type + "' is not supported (Transformer, Pooling, Dense, Normalize)");
       }
     }
-    if (auto sb = cached_file(name, "sentence_bert_config.json", o, false)) {
-      Json c = parse_json_file(*sb);
-      if (c.contains("max_seq_length") && c["max_seq_length"].is_number_integer()) st->max_seq_length_ = c["max_seq_length"].get<int64_t>();
+    if (!transformer) throw ConfigError(*modules_file + ": no Transformer module");
+  }
+  st->normalize_ = !st->modules_.empty() && st->modules_.back().normalize;
+  st->model_ = AutoModel::from_pretrained(name, model_opts);
+  TokenizerOptions to;
+  static_cast<HubOptions&>(to) = model_opts;
+  st->tokenizer_ = AutoTokenizer::from_pretrained(name, to);
+  st->max_seq_length_ = std::min<int64_t>(st->tokenizer_->model_max_length(),
+                                          st->model_->config().get_int("max_position_embeddings", std::numeric_limits<int64_t>::max()));
+  if (sb_config.is_object() && sb_config.contains("max_seq_length") && sb_config["max_seq_length"].is_number_integer())
+    st->max_seq_length_ = sb_config["max_seq_length"].get<int64_t>();
+  if (sb_config.is_object() && sb_config.value("do_lower_case", false))
+    throw ConfigError(name + ": sentence_bert_config.json's do_lower_case is not supported");
+  if (auto cf = cached_file(name, "config_sentence_transformers.json", o, false)) {
+    const Json c = parse_json_file(*cf);
+    if (c.contains("prompts") && c["prompts"].is_object())
+      for (const auto& [k, v] : c["prompts"].items()) {
+        if (!v.is_string()) throw ConfigError(*cf + ": prompt '" + k + "' must be a string");
+        st->prompts_[k] = v.get<std::string>();
+      }
+    if (c.contains("default_prompt_name") && c["default_prompt_name"].is_string()) {
+      st->default_prompt_name_ = c["default_prompt_name"].get<std::string>();
+      if (!st->prompts_.count(*st->default_prompt_name_))
+        throw ConfigError(*cf + ": default_prompt_name '" + *st->default_prompt_name_ + "' is not one of the prompts");
     }
+    if (c.contains("similarity_fn_name") && c["similarity_fn_name"].is_string()) st->similarity_fn_name_ = c["similarity_fn_name"].get<std::string>();
+    const std::string& f = st->similarity_fn_name_;
+    if (f != "cosine" && f != "dot" && f != "euclidean" && f != "manhattan")
+      throw ConfigError(*cf + ": similarity_fn_name '" + f + "' is not one of cosine, dot, euclidean, manhattan");
   }
   return st;
 }
 
+std::string SentenceTransformer::pooling_mode() const {
+  std::string s;
+  for (const auto& m : pooling_modes_) s += (s.empty() ? "" : "+") + m;
+  return s;
+}
+
+// Pooling._forward_padded over [B, S, H] states and the 0/1 mask; prompt_length > 0 hides the
+// prompt's tokens (after any left padding) from every mode.
+Tensor SentenceTransformer::pool(const Tensor& h, const Tensor& attention_mask, int64_t prompt_length) const {
+  const int64_t B = h.size(0), S = h.size(1), H = h.size(2);
+  if (embedding_dimension_ > 0 && embedding_dimension_ != H)
+    throw ShapeMismatch("Pooling expects " + std::to_string(embedding_dimension_) + "-dimensional token embeddings, the model gives " + std::to_string(H));
+  const int64_t M = static_cast<int64_t>(pooling_modes_.size());
+  Tensor out = Tensor::empty({B, M * H});
+  const Tensor am = attention_mask.to(DType::I64).contiguous();
+  for (int64_t b = 0; b < B; ++b) {
+    const float* hb = h.data<float>() + b * S * H;
+    const int64_t* om = am.data<int64_t>() + b * S;
+    int64_t pad = 0;  // left padding: the first real token (argmax of the mask)
+    while (pad < S && om[pad] == 0) ++pad;
+    if (pad == S) pad = 0;
+    std::vector<int64_t> m(om, om + S);
+    if (prompt_length > 0)
+      for (int64_t s = 0; s < std::min(S, pad + prompt_length); ++s) m[s] = 0;
+    float* dst = out.data<float>() + b * M * H;
+    for (int64_t k = 0; k < M; ++k, dst += H) {
+      const std::string& mode = pooling_modes_[k];
+      if (mode == "cls" || mode == "lasttoken") {
+        int64_t idx = -1;
+        for (int64_t s = 0; s < S; ++s)
+          if (m[s] != 0) {
+            idx = s;
+            if (mode == "cls") break;
+          }
+        // No visible token: cls takes position 0 (argmax of zeros); lasttoken a zero vector (state * mask).
+        for (int64_t d = 0; d < H; ++d) dst[d] = idx >= 0 ? hb[idx * H + d] : mode == "cls" ? hb[d] : 0.0f;
+      } else if (mode == "max") {
+        for (int64_t d = 0; d < H; ++d) dst[d] = -INFINITY;
+        for (int64_t s = 0; s < S; ++s)
+          if (m[s] != 0)
+            for (int64_t d = 0; d < H; ++d) dst[d] = std::max(dst[d], hb[s * H + d]);
+      } else {  // mean, mean_sqrt_len_tokens, weightedmean: a weighted sum over the visible tokens
+        std::vector<double> acc(static_cast<size_t>(H), 0.0);
+        double wsum = 0;
+        for (int64_t s = 0; s < S; ++s) {
+          if (m[s] == 0) continue;
+          // weightedmean's weights count from the first real token: 1, 2, ... (prompt tokens keep theirs)
+          const double w = mode == "weightedmean" ? static_cast<double>(s + 1 - pad) : 1.0;
+          wsum += w;
+          for (int64_t d = 0; d < H; ++d) acc[d] += w * hb[s * H + d];
+        }
+        const double denom = mode == "mean_sqrt_len_tokens" ? std::sqrt(std::max(wsum, 1e-9)) : std::max(wsum, 1e-9);
+        for (int64_t d = 0; d < H; ++d) dst[d] = static_cast<float>(acc[d] / denom);
+      }
+    }
+  }
+  return out;
+}
+
 Tensor SentenceTransformer::encode(const std::vector<std::string>& sentences, int64_t batch_size) const {
-  if (batch_size <= 0) throw ValueError("batch_size must be positive");
-  const int64_t H = model_->config().get_int("hidden_size");
-  Tensor out = Tensor::empty({static_cast<int64_t>(sentences.size()), H});
+  EncodeOptions o;
+  o.batch_size = batch_size;
+  return encode(sentences, o);
+}
+
+Tensor SentenceTransformer::encode(const std::vector<std::string>& sentences, const EncodeOptions& o) const {
+  if (o.batch_size <= 0) throw ValueError("batch_size must be positive");
+  if (o.truncate_dim < 0) throw ValueError("truncate_dim must be positive");
+  std::string prompt;
+  if (o.prompt) {
+    prompt = *o.prompt;
+  } else if (o.prompt_name) {
+    auto it = prompts_.find(*o.prompt_name);
+    if (it == prompts_.end()) {
+      std::string keys;
+      for (const auto& [k, v] : prompts_) keys += (keys.empty() ? "" : ", ") + k;
+      throw ValueError("prompt name '" + *o.prompt_name + "' is not one of the model's prompts (" + (keys.empty() ? "none" : keys) + ")");
+    }
+    prompt = it->second;
+  } else if (default_prompt_name_) {
+    prompt = prompts_.at(*default_prompt_name_);
+  }
   TokenizerCallOptions co;
   co.padding = "longest";
   co.truncation = "longest_first";
   co.max_length = max_seq_length_;
-  // Longest first, as sentence-transformers does: batches of similar length waste less padding.
+  // Prompt tokens hidden from pooling: the prompt's length alone, less a special token the
+  // tokenizer appends (EOS, SEP), as sentence-transformers measures it.
+  int64_t prompt_length = 0;
+  if (!prompt.empty() && !include_prompt_) {
+    const BatchEncoding pe = (*tokenizer_)({prompt}, nullptr, co);
+    prompt_length = pe.input_ids().size(1);
+    const int64_t last = pe.input_ids().data<int64_t>()[prompt_length - 1];
+    for (const char* n : {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"})
+      if (tokenizer_->special_token_id(n) == last) {
+        --prompt_length;
+        break;
+      }
+  }
+  // Longest first (in characters), as sentence-transformers does: batches of similar length waste less padding.
   std::vector<size_t> order(sentences.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sentences[a].size() > sentences[b].size(); });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return code_points(sentences[a]) > code_points(sentences[b]); });
   // A progress bar on a terminal for long inputs, as sentence-transformers' show_progress_bar.
-  const bool progress = sentences.size() > static_cast<size_t>(4 * batch_size) && isatty(STDERR_FILENO);
-  for (size_t start = 0; start < sentences.size(); start += static_cast<size_t>(batch_size)) {
-    const size_t end = std::min(sentences.size(), start + static_cast<size_t>(batch_size));
-    if (progress) std::fprintf(stderr, "\rBatches: %zu/%zu", start / static_cast<size_t>(batch_size) + 1,
-                               (sentences.size() + static_cast<size_t>(batch_size) - 1) / static_cast<size_t>(batch_size));
+  const size_t bs = static_cast<size_t>(o.batch_size);
+  const bool progress = sentences.size() > 4 * bs && isatty(STDERR_FILENO);
+  Tensor out;
+  for (size_t start = 0; start < sentences.size(); start += bs) {
+    const size_t end = std::min(sentences.size(), start + bs);
+    if (progress) std::fprintf(stderr, "\rBatches: %zu/%zu", start / bs + 1, (sentences.size() + bs - 1) / bs);
     std::vector<std::string> chunk;
-    for (size_t i = start; i < end; ++i) chunk.push_back(sentences[order[i]]);
+    for (size_t i = start; i < end; ++i) chunk.push_back(prompt + sentences[order[i]]);
     BatchEncoding be = (*tokenizer_)(chunk, nullptr, co);
     ModelInputs in{{"input_ids", be.input_ids()}, {"attention_mask", be.attention_mask()}};
     if (be.has_token_type_ids) in["token_type_ids"] = be.token_type_ids();
-    const Tensor h = model_->forward(in)["last_hidden_state"].contiguous();
-    const Tensor mask = be.attention_mask();
-    const int64_t B = h.size(0), S = h.size(1);
-    for (int64_t b = 0; b < B; ++b) {
-      float* dst = out.data<float>() + static_cast<int64_t>(order[start + static_cast<size_t>(b)]) * H;
-      const float* hb = h.data<float>() + b * S * H;
-      const int64_t* mb = mask.data<int64_t>() + b * S;
-      std::vector<double> acc(static_cast<size_t>(H), pooling_ == "max" ? -INFINITY : 0.0);
-      double n = 0;
-      for (int64_t s = 0; s < S; ++s) {
-        if (!mb[s]) continue;
-        n += 1;
-        for (int64_t d = 0; d < H; ++d) acc[d] = pooling_ == "max" ? std::max(acc[d], double(hb[s * H + d])) : acc[d] + hb[s * H + d];
+    Tensor x = pool(model_->forward(in)["last_hidden_state"].contiguous(), be.attention_mask(), prompt_length);
+    for (const Module& m : modules_) {
+      if (m.normalize) {
+        x = l2_normalize_rows(x);
+        continue;
       }
-      for (int64_t d = 0; d < H; ++d) {
-        double v = pooling_ == "cls" ? hb[d] : acc[d];
-        if (pooling_ == "mean") v /= std::max(n, 1e-9);
-        if (pooling_ == "mean_sqrt_len") v /= std::sqrt(std::max(n, 1e-9));
-        dst[d] = static_cast<float>(v);
-      }
-      if (normalize_) {
-        double ss = 0;
-        for (int64_t d = 0; d < H; ++d) ss += double(dst[d]) * dst[d];
-        const double inv = 1.0 / std::max(std::sqrt(ss), 1e-12);
-        for (int64_t d = 0; d < H; ++d) dst[d] = static_cast<float>(dst[d] * inv);
-      }
+      if (x.size(1) != m.weight.size(1))
+        throw ShapeMismatch("Dense expects " + std::to_string(m.weight.size(1)) + " inputs, got " + std::to_string(x.size(1)));
+      Tensor y = ops::linear(x, m.weight, m.bias);
+      if (m.activation) y = ops::activation(y, *m.activation);
+      if (m.use_residual) y = ops::add(y, m.residual.defined() ? ops::linear(x, m.residual) : x);
+      x = y;
     }
+    if (o.truncate_dim > 0 && o.truncate_dim < x.size(1)) x = x.slice(1, 0, o.truncate_dim).contiguous();
+    if (o.normalize_embeddings) x = l2_normalize_rows(x);
+    if (!out.defined()) out = Tensor::empty({static_cast<int64_t>(sentences.size()), x.size(1)});
+    const int64_t D = x.size(1);
+    for (int64_t b = 0; b < x.size(0); ++b)
+      std::copy_n(x.data<float>() + b * D, D, out.data<float>() + static_cast<int64_t>(order[start + static_cast<size_t>(b)]) * D);
   }
   if (progress) std::fprintf(stderr, "\n");
+  if (!out.defined()) out = Tensor::empty({0, 0});
   return out;
 }
 
 Tensor SentenceTransformer::cos_sim(const Tensor& a, const Tensor& b) {
-  auto unit = [](const Tensor& x) {
-    Tensor n = ops::sum(ops::mul(x, x), -1, true);
-    Tensor y = x.to(DType::F32).clone();
-    const int64_t D = y.size(-1);
-    for (int64_t i = 0; i < y.size(0); ++i) {
-      const float inv = 1.0f / std::max(std::sqrt(n.data<float>()[i]), 1e-12f);
-      for (int64_t d = 0; d < D; ++d) y.data<float>()[i * D + d] *= inv;
+  return ops::matmul(l2_normalize_rows(a.to(DType::F32)), l2_normalize_rows(b.to(DType::F32)), false, true);
+}
+
+Tensor SentenceTransformer::similarity(const Tensor& a, const Tensor& b) const {
+  if (similarity_fn_name_ == "cosine") return cos_sim(a, b);
+  const Tensor x = a.to(DType::F32).contiguous(), y = b.to(DType::F32).contiguous();
+  if (x.dim() != 2 || y.dim() != 2 || x.size(1) != y.size(1))
+    throw ShapeMismatch("similarity: embeddings " + shape_str(x.shape()) + " and " + shape_str(y.shape()) + " must be [N, D] and [M, D]");
+  if (similarity_fn_name_ == "dot") return ops::matmul(x, y, false, true);
+  // euclidean / manhattan: negative distances (torch.cdist with p = 2 / 1)
+  const int64_t N = x.size(0), M = y.size(0), D = x.size(1);
+  Tensor out = Tensor::empty({N, M});
+  const bool l2 = similarity_fn_name_ == "euclidean";
+  for (int64_t i = 0; i < N; ++i)
+    for (int64_t j = 0; j < M; ++j) {
+      double acc = 0;
+      for (int64_t d = 0; d < D; ++d) {
+        const double diff = double(x.data<float>()[i * D + d]) - y.data<float>()[j * D + d];
+        acc += l2 ? diff * diff : std::fabs(diff);
+      }
+      out.data<float>()[i * M + j] = static_cast<float>(-(l2 ? std::sqrt(acc) : acc));
     }
-    return y;
-  };
-  return ops::matmul(unit(a), unit(b), false, true);
+  return out;
 }
 
 }  // namespace transformers

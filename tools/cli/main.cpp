@@ -212,7 +212,7 @@ struct GenFlags {
 
 int cmd_run(const std::string& model_id, std::string task, const std::vector<std::string>& inputs, const std::string& agg,
             int64_t top_k, const std::string& labels, double threshold, const GenFlags& gf, const AsrOptions& asr,
-            const std::pair<std::string, std::string>& langs, const FromPretrainedOptions& o) {
+            const std::pair<std::string, std::string>& langs, EncodeOptions enc, const FromPretrainedOptions& o) {
   if (inputs.empty()) throw ValueError("run: give at least one input (text, or a sound file for audio tasks)");
   if (task.empty()) {  // pick from config.architectures, like Python's pipeline(model=...)
     const std::string a = first_architecture(model_id, o);
@@ -386,7 +386,8 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
     }
   } else if (task == "feature-extraction" || task == "sentence-similarity") {
     auto st = SentenceTransformer::from_pretrained(model_id, o);
-    Tensor e = st->encode(inputs);
+    if (!asr.prompt.empty()) enc.prompt = asr.prompt;
+    Tensor e = st->encode(inputs, enc);
     if (task == "feature-extraction") {
       for (size_t i = 0; i < inputs.size(); ++i) {
         std::printf("%s\n  [", inputs[i].c_str());
@@ -394,8 +395,8 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
         std::printf(", ...] (%ld dims)\n", static_cast<long>(e.size(1)));
       }
     } else {
-      Tensor sim = SentenceTransformer::cos_sim(e.slice(0, 0, 1), e);
-      std::printf("similarity to \"%s\"\n", inputs[0].c_str());
+      Tensor sim = st->similarity(e.slice(0, 0, 1), e);
+      std::printf("%s similarity to \"%s\"\n", st->similarity_fn_name().c_str(), inputs[0].c_str());
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
@@ -724,7 +725,12 @@ int main(int argc, char** argv) {
   runc->add_option("--stride-length-s", run_asr.stride_length_s, "automatic-speech-recognition: the chunks' overlap on each side (default chunk / 6)");
   runc->add_option("--language", run_language, "automatic-speech-recognition (Whisper): language code or name, e.g. fr");
   runc->add_option("--speech-task", run_speech_task, "automatic-speech-recognition (Whisper): transcribe | translate");
-  runc->add_option("--prompt", run_asr.prompt, "automatic-speech-recognition (Whisper): text the transcription follows (prompt_ids)");
+  runc->add_option("--prompt", run_asr.prompt, "automatic-speech-recognition (Whisper): text the transcription follows (prompt_ids); "
+                   "feature-extraction / sentence-similarity: text prepended to every input");
+  EncodeOptions run_encode;
+  runc->add_option("--prompt-name", run_encode.prompt_name, "feature-extraction / sentence-similarity: one of the model's prompts (config_sentence_transformers.json)");
+  runc->add_option("--truncate-dim", run_encode.truncate_dim, "feature-extraction / sentence-similarity: keep the first N embedding dimensions");
+  runc->add_flag("--normalize-embeddings", run_encode.normalize_embeddings, "feature-extraction / sentence-similarity: L2-normalize the embeddings");
   std::pair<std::string, std::string> run_langs;
   runc->add_option("--src-lang", run_langs.first, "translation (M2M100, mBART, NLLB): the input's language code, e.g. fr / fr_XX");
   runc->add_option("--tgt-lang", run_langs.second, "translation (M2M100, mBART, NLLB): the language to translate into");
@@ -815,7 +821,7 @@ int main(int argc, char** argv) {
       if (run_flags.do_sample && run_top_k > 0) run_flags.top_k = run_top_k;
       if (!run_language.empty()) run_asr.generation.language = run_language;
       if (!run_speech_task.empty()) run_asr.generation.task = run_speech_task;
-      return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_threshold, run_flags, run_asr, run_langs, ro);
+      return cmd_run(run_id, run_task, run_inputs, run_agg, run_top_k, run_labels, run_threshold, run_flags, run_asr, run_langs, run_encode, ro);
     }
     if (app.got_subcommand("preprocess")) return cmd_preprocess(pre_id, pre_audio, pre_image, pre_backend, pre_out, pho);
     if (app.got_subcommand("generate")) return cmd_generate(gen_id, gen_class, gen_inputs, gen_out, gen_flags, go);
