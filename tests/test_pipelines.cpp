@@ -215,5 +215,10 @@ TEST(SentenceTransformers, BadFoldersAreTypedErrors) {
   fresh();  // Pooling's declared width against the model's hidden size
   write("1_Pooling/config.json", R"({"embedding_dimension": 48, "pooling_mode": "mean"})");
   EXPECT_THROW(load()->encode({"x"}), ShapeMismatch);
+  fresh();  // Normalize without a config.json, as older folders (all-MiniLM-L6-v2) ship it
+  fs::copy(fixture("sentence_transformers/bert-mean"), d, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  fs::remove(d / "2_Normalize/config.json");
+  fs::remove_all(d / "2_Dense");
+  EXPECT_TRUE(load()->normalize());
   fs::remove_all(d);
 }

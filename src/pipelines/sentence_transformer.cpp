@@ -159,7 +159,9 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
         if (d.use_residual && in != out) d.residual = get("residual.weight", {out, in});
         st->modules_.push_back(std::move(d));
       } else if (cls == "Normalize") {
-        check_io_names(module_config(name, path, o), where + "/config.json");
+        // Older folders (all-MiniLM-L6-v2's among them) have no config.json for Normalize.
+        if (auto nc = cached_file(name, (path.empty() ? "" : path + "/") + "config.json", o, false))
+          check_io_names(parse_json_file(*nc), where + "/config.json");
         Module n;
         n.normalize = true;
         st->modules_.push_back(std::move(n));
