@@ -3,7 +3,9 @@
 returns on them: fixtures/sentence_transformers/<name>/ (the folder as ST saves it + golden.json).
 Covers every Pooling mode (new `pooling_mode` lists and the legacy boolean keys), include_prompt,
 Dense (activation, residual), Normalize, prompts / default_prompt_name, truncate_dim,
-similarity_fn_name, and a decoder (Qwen3, last-token pooling, left padding) as Qwen3-Embedding is."""
+similarity_fn_name, a decoder (Qwen3, last-token pooling, left padding) as Qwen3-Embedding is, and an
+encoder-decoder checkpoint of which only the encoder runs (T5, as sentence-t5); and CrossEncoder
+rerankers (predict with its activation and apply_softmax, rank)."""
 import json
 import os
 import shutil
@@ -106,6 +108,43 @@ def main():
     st = SentenceTransformer(modules=[Transformer(hf), Pooling(32, "lasttoken"), Normalize()],
                              prompts={"query": "Instruct: Given a question, retrieve passages\nQuery:"}, device="cpu")
     finish("qwen3-lasttoken", st, [{"batch_size": 3, "prompt_name": "query"}, {"batch_size": 4}], hf)
+    # 5. sentence-t5's layout: a T5 checkpoint whose encoder alone runs (T5EncoderModel), mean, Dense without bias, Normalize.
+    torch.manual_seed(16)
+    hf = os.path.join(root, "t5-hf")
+    tf.T5Model(tf.T5Config(vocab_size=wp.get_vocab_size(), d_model=32, d_kv=8, d_ff=48, num_layers=2, num_heads=4,
+                           decoder_start_token_id=0, pad_token_id=0, initializer_factor=3.0)).eval().save_pretrained(hf)
+    bert_tok.save_pretrained(hf)
+    st = SentenceTransformer(modules=[Transformer(hf), Pooling(32, "mean"), Dense(32, 32, bias=False, activation_function=torch.nn.Identity()),
+                                      Normalize()], device="cpu")
+    torch.manual_seed(17)
+    with torch.no_grad():
+        st[2].linear.weight.copy_(torch.randn(32, 32) * 0.3)
+    finish("t5-encoder", st, [{"batch_size": 3}], hf)
+    # 6. CrossEncoder rerankers: one label (Sigmoid by default), and three labels with a configured activation.
+    from sentence_transformers import CrossEncoder
+    pairs = [[TEXTS[i], TEXTS[j]] for i, j in [(0, 1), (2, 4), (3, 3), (4, 6), (5, 0), (1, 2)]]
+    for name, labels, act, seed in [("cross-encoder", 1, None, 18), ("cross-encoder-3", 3, torch.nn.Tanh(), 19)]:
+        torch.manual_seed(seed)
+        hf = os.path.join(root, name + "-hf")
+        tf.BertForSequenceClassification(tf.BertConfig(vocab_size=wp.get_vocab_size(), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                                       intermediate_size=37, max_position_embeddings=64, initializer_range=0.3,
+                                                       num_labels=labels)).eval().save_pretrained(hf)
+        bert_tok.save_pretrained(hf)
+        ce = CrossEncoder(hf, num_labels=labels, activation_fn=act, device="cpu")
+        d = os.path.join(root, name)
+        ce.save(d)
+        shutil.rmtree(hf)
+        if os.path.exists(os.path.join(d, "README.md")):
+            os.remove(os.path.join(d, "README.md"))
+        ce = CrossEncoder(d, device="cpu")
+        golden = {"activation_fn": type(ce.activation_fn).__name__, "num_labels": ce.num_labels, "pairs": pairs,
+                  "scores": ce.predict(pairs, batch_size=2, convert_to_tensor=True).float().tolist()}
+        if labels == 1:
+            golden["rank"] = ce.rank("Paris is in France.", TEXTS, top_k=4)
+            golden["rank_all"] = ce.rank("ok", TEXTS)
+        else:
+            golden["softmax"] = ce.predict(pairs, batch_size=4, apply_softmax=True, convert_to_tensor=True).float().tolist()
+        json.dump(golden, open(os.path.join(d, "golden.json"), "w"), indent=1, default=float)
     print("sentence-transformers fixtures written to", root)
 
 

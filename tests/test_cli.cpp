@@ -354,3 +354,26 @@ TEST(Cli, RunDepthEstimationWritesPicture) {
   ASSERT_EQ(back.width, r.depth.width);
   for (int64_t i = 0; i < back.height * back.width; ++i) ASSERT_EQ(back.pixels[static_cast<size_t>(i * 3)], r.depth.pixels[static_cast<size_t>(i)]);
 }
+
+// sentence-transformers folders from the command line: a CrossEncoder ranking (the order
+// sentence-transformers' rank() gives) and embeddings with a named prompt and truncate_dim.
+TEST(Cli, RerankAndEmbeddingOptions) {
+  const std::string ce = fixture("sentence_transformers/cross-encoder");
+  const auto g = nlohmann::json::parse(std::ifstream(ce + "/golden.json"));
+  std::string docs, out;
+  std::string long_text = "A long one that is truncated: ";
+  for (int i = 0; i < 12; ++i) long_text += "the plot was great and Paris is far ";
+  for (const std::string t : {"I love this movie, it was great!", "The plot was boring and far too long.", "Paris is in France.", "ok",
+                              "John Smith works at Google in London since 2020, and he likes it there a lot.", "", long_text.c_str()})
+    docs += " \"" + t + "\"";
+  ASSERT_EQ(run(kCli + " run " + ce + " --task rerank \"Paris is in France.\"" + docs + " --top-k 4", &out), 0) << out;
+  std::vector<int64_t> ids;
+  for (size_t at = out.find('['); at != std::string::npos; at = out.find('[', at + 1)) ids.push_back(std::stoll(out.substr(at + 1)));
+  ASSERT_EQ(ids.size(), 4u) << out;
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(ids[i], g["rank"][i]["corpus_id"].get<int64_t>()) << out;
+  const std::string st = fixture("sentence_transformers/bert-modes");
+  ASSERT_EQ(run(kCli + " run " + st + " --task feature-extraction ok --prompt-name passage --truncate-dim 5", &out), 0) << out;
+  EXPECT_NE(out.find("(5 dims)"), std::string::npos) << out;
+  EXPECT_EQ(run(kCli + " run " + st + " --task feature-extraction ok --prompt-name nope 2>&1", &out), 1) << out;
+  EXPECT_EQ(run(kCli + " run " + ce + " --task rerank onlyquery 2>&1", &out), 1) << out;
+}

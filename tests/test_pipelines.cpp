@@ -222,3 +222,55 @@ TEST(SentenceTransformers, BadFoldersAreTypedErrors) {
   EXPECT_TRUE(load()->normalize());
   fs::remove_all(d);
 }
+
+// sentence-t5's layout: the encoder of a T5 checkpoint alone, mean, Dense without bias, Normalize.
+TEST(SentenceTransformers, EncoderOfEncoderDecoder) { check_sentence_transformer("t5-encoder"); }
+
+namespace {
+std::vector<std::pair<std::string, std::string>> golden_pairs(const Json& g) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const Json& p : g["pairs"]) pairs.emplace_back(p[0].get<std::string>(), p[1].get<std::string>());
+  return pairs;
+}
+}  // namespace
+
+// A one-label reranker: Sigmoid scores, rank() with top_k and over every document (ties keep order).
+TEST(SentenceTransformers, CrossEncoderPredictRank) {
+  const std::string dir = fixture("sentence_transformers/cross-encoder");
+  const Json g = parse_json_file(dir + "/golden.json");
+  auto ce = CrossEncoder::from_pretrained(dir);
+  EXPECT_EQ(ce->num_labels(), 1);
+  EXPECT_EQ(ce->activation_fn(), g["activation_fn"].get<std::string>());
+  CrossEncoderOptions o;
+  o.batch_size = 2;
+  const Tensor s = ce->predict(golden_pairs(g), o);
+  ASSERT_EQ(s.shape(), Shape({static_cast<int64_t>(g["scores"].size())}));
+  for (int64_t i = 0; i < s.size(0); ++i) EXPECT_NEAR(s.item({i}), g["scores"][i].get<double>(), 1e-5) << i;
+  const std::vector<std::string> texts = {"I love this movie, it was great!", "The plot was boring and far too long.", "Paris is in France.", "ok",
+                                          "John Smith works at Google in London since 2020, and he likes it there a lot.", "",
+                                          "A long one that is truncated: " + [] { std::string r; for (int i = 0; i < 12; ++i) r += "the plot was great and Paris is far "; return r; }()};
+  for (const auto& [key, query, k] : {std::tuple{"rank", "Paris is in France.", 4}, std::tuple{"rank_all", "ok", 0}}) {
+    const auto r = ce->rank(query, texts, k);
+    ASSERT_EQ(r.size(), g[key].size()) << key;
+    for (size_t i = 0; i < r.size(); ++i) {
+      EXPECT_EQ(r[i].corpus_id, g[key][i]["corpus_id"].get<int64_t>()) << key << " " << i;
+      EXPECT_NEAR(r[i].score, g[key][i]["score"].get<double>(), 1e-5) << key << " " << i;
+    }
+  }
+}
+
+// Three labels with config.json's activation_fn (Tanh), and apply_softmax; rank() refuses.
+TEST(SentenceTransformers, CrossEncoderLabelsActivation) {
+  const std::string dir = fixture("sentence_transformers/cross-encoder-3");
+  const Json g = parse_json_file(dir + "/golden.json");
+  auto ce = CrossEncoder::from_pretrained(dir);
+  EXPECT_EQ(ce->num_labels(), 3);
+  EXPECT_EQ(ce->activation_fn(), g["activation_fn"].get<std::string>());
+  CrossEncoderOptions o;
+  o.batch_size = 2;
+  expect_rows(ce->predict(golden_pairs(g), o), g["scores"], "scores");
+  o.batch_size = 4;
+  o.apply_softmax = true;
+  expect_rows(ce->predict(golden_pairs(g), o), g["softmax"], "softmax");
+  EXPECT_THROW(ce->rank("q", {"a", "b"}), ValueError);
+}

@@ -72,6 +72,47 @@ class SentenceTransformer {
   std::string similarity_fn_name_ = "cosine";
 };
 
+// CrossEncoder.predict / rank's options.
+struct CrossEncoderOptions {
+  int64_t batch_size = 32;
+  std::optional<std::string> prompt, prompt_name;  // as EncodeOptions; prepended to each pair's first text
+  bool apply_softmax = false;                      // over the labels, after the activation (num_labels > 1)
+};
+
+// sentence-transformers' CrossEncoder (rerankers such as ms-marco-MiniLM, bge-reranker): the
+// folder's AutoModelForSequenceClassification scores each (query, document) pair; the activation is
+// config.json's sentence_transformers.activation_fn (or the legacy
+// sbert_ce_default_activation_function), else Sigmoid for one label and Identity for more.
+class CrossEncoder {
+ public:
+  static std::unique_ptr<CrossEncoder> from_pretrained(const std::string& name_or_path, const FromPretrainedOptions& o = {});
+  // [N] scores for one label, else [N, num_labels].
+  Tensor predict(const std::vector<std::pair<std::string, std::string>>& pairs, const CrossEncoderOptions& o = {}) const;
+  struct Ranked {
+    int64_t corpus_id;
+    double score;
+  };
+  // The documents by descending score against the query (ties keep their order); top_k > 0 keeps
+  // that many. ValueError for a model with more than one label.
+  std::vector<Ranked> rank(const std::string& query, const std::vector<std::string>& documents, int64_t top_k = 0,
+                           const CrossEncoderOptions& o = {}) const;
+  int64_t num_labels() const { return num_labels_; }
+  std::string activation_fn() const;  // Identity, Sigmoid, Tanh, ...
+  int64_t max_seq_length() const { return max_seq_length_; }
+  const PreTrainedModel& model() const { return *model_; }
+  const PreTrainedTokenizer& tokenizer() const { return *tokenizer_; }
+
+ private:
+  CrossEncoder() = default;
+  std::unique_ptr<PreTrainedModel> model_;
+  std::unique_ptr<PreTrainedTokenizer> tokenizer_;
+  int64_t num_labels_ = 1;
+  std::optional<int> activation_;  // an ops::Activation, none: Identity
+  int64_t max_seq_length_ = 512;
+  std::map<std::string, std::string> prompts_;
+  std::optional<std::string> default_prompt_name_;
+};
+
 struct LabelScore {
   std::string label;
   double score;

@@ -56,22 +56,104 @@ std::vector<std::string> pooling_modes_from(const Json& pc, const std::string& w
   return modes;
 }
 
-// Dense's activation_function is a class path; sentence-transformers instantiates torch.nn classes
-// and falls back on its default (Tanh) for anything outside torch without trust_remote_code.
-std::optional<ops::Activation> dense_activation(const Json& dc, const std::string& where) {
-  if (!dc.contains("activation_function") || dc["activation_function"].is_null()) return ops::Activation::Tanh;
-  if (!dc["activation_function"].is_string()) throw ConfigError(where + ": activation_function must be a string");
-  const std::string a = dc["activation_function"].get<std::string>();
-  if (a.rfind("torch.", 0) != 0) return ops::Activation::Tanh;
-  const std::string cls = a.substr(a.rfind('.') + 1);
+// A torch.nn activation class path (Dense's activation_function, CrossEncoder's activation_fn) ->
+// our activation; nullopt: Identity. sentence-transformers imports only torch.* classes without
+// trust_remote_code and falls back on the module's default (`fallback`) for any other path.
+std::optional<ops::Activation> activation_class(const std::string& path, std::optional<ops::Activation> fallback, const std::string& where) {
+  if (path.rfind("torch.", 0) != 0) return fallback;
+  const std::string cls = path.substr(path.rfind('.') + 1);
   if (cls == "Identity") return std::nullopt;
   if (cls == "Tanh") return ops::Activation::Tanh;
   if (cls == "GELU") return ops::Activation::Gelu;
   if (cls == "ReLU") return ops::Activation::Relu;
   if (cls == "Sigmoid") return ops::Activation::Sigmoid;
   if (cls == "SiLU") return ops::Activation::Silu;
-  throw ConfigError(where + ": activation_function '" + a + "' is not supported (Identity, Tanh, GELU, ReLU, Sigmoid, SiLU)");
+  throw ConfigError(where + ": activation '" + path + "' is not supported (Identity, Tanh, GELU, ReLU, Sigmoid, SiLU)");
 }
+
+std::optional<ops::Activation> dense_activation(const Json& dc, const std::string& where) {
+  if (!dc.contains("activation_function") || dc["activation_function"].is_null()) return ops::Activation::Tanh;
+  if (!dc["activation_function"].is_string()) throw ConfigError(where + ": activation_function must be a string");
+  return activation_class(dc["activation_function"].get<std::string>(), ops::Activation::Tanh, where);
+}
+
+// config_sentence_transformers.json: prompts, default_prompt_name, similarity_fn_name.
+struct StConfig {
+  std::map<std::string, std::string> prompts;
+  std::optional<std::string> default_prompt_name;
+  std::string similarity_fn_name = "cosine";
+  std::optional<std::string> activation_fn;  // CrossEncoder's
+};
+
+StConfig read_st_config(const std::string& name, const HubOptions& o) {
+  StConfig st;
+  auto cf = cached_file(name, "config_sentence_transformers.json", o, false);
+  if (!cf) return st;
+  const Json c = parse_json_file(*cf);
+  if (!c.is_object()) throw ConfigError(*cf + ": must be an object");
+  if (c.contains("prompts") && c["prompts"].is_object())
+    for (const auto& [k, v] : c["prompts"].items()) {
+      if (!v.is_string()) throw ConfigError(*cf + ": prompt '" + k + "' must be a string");
+      st.prompts[k] = v.get<std::string>();
+    }
+  if (c.contains("default_prompt_name") && c["default_prompt_name"].is_string()) {
+    st.default_prompt_name = c["default_prompt_name"].get<std::string>();
+    if (!st.prompts.count(*st.default_prompt_name))
+      throw ConfigError(*cf + ": default_prompt_name '" + *st.default_prompt_name + "' is not one of the prompts");
+  }
+  if (c.contains("similarity_fn_name") && c["similarity_fn_name"].is_string()) st.similarity_fn_name = c["similarity_fn_name"].get<std::string>();
+  if (c.contains("activation_fn") && c["activation_fn"].is_string()) st.activation_fn = c["activation_fn"].get<std::string>();
+  const std::string& f = st.similarity_fn_name;
+  if (f != "cosine" && f != "dot" && f != "euclidean" && f != "manhattan")
+    throw ConfigError(*cf + ": similarity_fn_name '" + f + "' is not one of cosine, dot, euclidean, manhattan");
+  return st;
+}
+
+// _resolve_prompt: a literal prompt wins, then a named one, then the default; "" when none.
+std::string resolve_prompt(const std::map<std::string, std::string>& prompts, const std::optional<std::string>& default_name,
+                           const std::optional<std::string>& prompt, const std::optional<std::string>& prompt_name) {
+  if (prompt) return *prompt;
+  if (prompt_name) {
+    auto it = prompts.find(*prompt_name);
+    if (it == prompts.end()) {
+      std::string keys;
+      for (const auto& [k, v] : prompts) keys += (keys.empty() ? "" : ", ") + k;
+      throw ValueError("prompt name '" + *prompt_name + "' is not one of the model's prompts (" + (keys.empty() ? "none" : keys) + ")");
+    }
+    return it->second;
+  }
+  return default_name ? prompts.at(*default_name) : std::string();
+}
+
+size_t code_points(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// Input order for batching: longest first (in characters), as sentence-transformers sorts, so that
+// batches of similar length waste less padding.
+std::vector<size_t> longest_first(const std::vector<size_t>& lengths) {
+  std::vector<size_t> order(lengths.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return lengths[a] > lengths[b]; });
+  return order;
+}
+
+// A progress line on a terminal for long inputs, as sentence-transformers' show_progress_bar.
+struct Batches {
+  size_t total, size;
+  bool progress;
+  Batches(size_t total, int64_t batch_size) : total(total), size(static_cast<size_t>(batch_size)), progress(total > 4 * size && isatty(STDERR_FILENO)) {
+    if (batch_size <= 0) throw ValueError("batch_size must be positive");
+  }
+  void show(size_t start) const {
+    if (progress) std::fprintf(stderr, "\rBatches: %zu/%zu", start / size + 1, (total + size - 1) / size);
+  }
+  ~Batches() {
+    if (progress) std::fprintf(stderr, "\n");
+  }
+};
 
 Json module_config(const std::string& name, const std::string& path, const FromPretrainedOptions& o) {
   return parse_json_file(*cached_file(name, (path.empty() ? "" : path + "/") + "config.json", o, true));
@@ -94,12 +176,6 @@ Tensor l2_normalize_rows(const Tensor& x) {
     for (int64_t d = 0; d < D; ++d) p[i * D + d] = static_cast<float>(p[i * D + d] * inv);
   }
   return y;
-}
-
-size_t code_points(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 }  // namespace
@@ -172,7 +248,14 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
     if (!transformer) throw ConfigError(*modules_file + ": no Transformer module");
   }
   st->normalize_ = !st->modules_.empty() && st->modules_.back().normalize;
-  st->model_ = AutoModel::from_pretrained(name, model_opts);
+  // Encoder-decoder architectures (sentence-t5, GTR) run their encoder alone, as sentence-transformers
+  // loads them by config class — also from the encoder-only folders it saves (is_encoder_decoder false).
+  ConfigOptions co;
+  static_cast<HubOptions&>(co) = model_opts;
+  const PretrainedConfig cfg = AutoConfig::from_pretrained(name, co);
+  const std::string mt = cfg.model_type();
+  const bool encoder_only = cfg.get_bool("is_encoder_decoder", false) || mt == "t5" || mt == "mt5" || mt == "umt5";
+  st->model_ = encoder_only ? AutoModelForTextEncoding::from_pretrained(name, model_opts) : AutoModel::from_pretrained(name, model_opts);
   TokenizerOptions to;
   static_cast<HubOptions&>(to) = model_opts;
   st->tokenizer_ = AutoTokenizer::from_pretrained(name, to);
@@ -182,23 +265,10 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
     st->max_seq_length_ = sb_config["max_seq_length"].get<int64_t>();
   if (sb_config.is_object() && sb_config.value("do_lower_case", false))
     throw ConfigError(name + ": sentence_bert_config.json's do_lower_case is not supported");
-  if (auto cf = cached_file(name, "config_sentence_transformers.json", o, false)) {
-    const Json c = parse_json_file(*cf);
-    if (c.contains("prompts") && c["prompts"].is_object())
-      for (const auto& [k, v] : c["prompts"].items()) {
-        if (!v.is_string()) throw ConfigError(*cf + ": prompt '" + k + "' must be a string");
-        st->prompts_[k] = v.get<std::string>();
-      }
-    if (c.contains("default_prompt_name") && c["default_prompt_name"].is_string()) {
-      st->default_prompt_name_ = c["default_prompt_name"].get<std::string>();
-      if (!st->prompts_.count(*st->default_prompt_name_))
-        throw ConfigError(*cf + ": default_prompt_name '" + *st->default_prompt_name_ + "' is not one of the prompts");
-    }
-    if (c.contains("similarity_fn_name") && c["similarity_fn_name"].is_string()) st->similarity_fn_name_ = c["similarity_fn_name"].get<std::string>();
-    const std::string& f = st->similarity_fn_name_;
-    if (f != "cosine" && f != "dot" && f != "euclidean" && f != "manhattan")
-      throw ConfigError(*cf + ": similarity_fn_name '" + f + "' is not one of cosine, dot, euclidean, manhattan");
-  }
+  StConfig sc = read_st_config(name, o);
+  st->prompts_ = std::move(sc.prompts);
+  st->default_prompt_name_ = std::move(sc.default_prompt_name);
+  st->similarity_fn_name_ = std::move(sc.similarity_fn_name);
   return st;
 }
 
@@ -268,22 +338,8 @@ Tensor SentenceTransformer::encode(const std::vector<std::string>& sentences, in
 }
 
 Tensor SentenceTransformer::encode(const std::vector<std::string>& sentences, const EncodeOptions& o) const {
-  if (o.batch_size <= 0) throw ValueError("batch_size must be positive");
   if (o.truncate_dim < 0) throw ValueError("truncate_dim must be positive");
-  std::string prompt;
-  if (o.prompt) {
-    prompt = *o.prompt;
-  } else if (o.prompt_name) {
-    auto it = prompts_.find(*o.prompt_name);
-    if (it == prompts_.end()) {
-      std::string keys;
-      for (const auto& [k, v] : prompts_) keys += (keys.empty() ? "" : ", ") + k;
-      throw ValueError("prompt name '" + *o.prompt_name + "' is not one of the model's prompts (" + (keys.empty() ? "none" : keys) + ")");
-    }
-    prompt = it->second;
-  } else if (default_prompt_name_) {
-    prompt = prompts_.at(*default_prompt_name_);
-  }
+  const std::string prompt = resolve_prompt(prompts_, default_prompt_name_, o.prompt, o.prompt_name);
   TokenizerCallOptions co;
   co.padding = "longest";
   co.truncation = "longest_first";
@@ -301,17 +357,15 @@ Tensor SentenceTransformer::encode(const std::vector<std::string>& sentences, co
         break;
       }
   }
-  // Longest first (in characters), as sentence-transformers does: batches of similar length waste less padding.
-  std::vector<size_t> order(sentences.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return code_points(sentences[a]) > code_points(sentences[b]); });
-  // A progress bar on a terminal for long inputs, as sentence-transformers' show_progress_bar.
-  const size_t bs = static_cast<size_t>(o.batch_size);
-  const bool progress = sentences.size() > 4 * bs && isatty(STDERR_FILENO);
+  std::vector<size_t> lengths;
+  for (const auto& x : sentences) lengths.push_back(code_points(x));
+  const std::vector<size_t> order = longest_first(lengths);
+  const Batches batches(sentences.size(), o.batch_size);
+  const size_t bs = batches.size;
   Tensor out;
   for (size_t start = 0; start < sentences.size(); start += bs) {
     const size_t end = std::min(sentences.size(), start + bs);
-    if (progress) std::fprintf(stderr, "\rBatches: %zu/%zu", start / bs + 1, (sentences.size() + bs - 1) / bs);
+    batches.show(start);
     std::vector<std::string> chunk;
     for (size_t i = start; i < end; ++i) chunk.push_back(prompt + sentences[order[i]]);
     BatchEncoding be = (*tokenizer_)(chunk, nullptr, co);
@@ -337,7 +391,6 @@ Tensor SentenceTransformer::encode(const std::vector<std::string>& sentences, co
     for (int64_t b = 0; b < x.size(0); ++b)
       std::copy_n(x.data<float>() + b * D, D, out.data<float>() + static_cast<int64_t>(order[start + static_cast<size_t>(b)]) * D);
   }
-  if (progress) std::fprintf(stderr, "\n");
   if (!out.defined()) out = Tensor::empty({0, 0});
   return out;
 }
@@ -366,6 +419,100 @@ Tensor SentenceTransformer::similarity(const Tensor& a, const Tensor& b) const {
       out.data<float>()[i * M + j] = static_cast<float>(-(l2 ? std::sqrt(acc) : acc));
     }
   return out;
+}
+
+
+std::unique_ptr<CrossEncoder> CrossEncoder::from_pretrained(const std::string& name, const FromPretrainedOptions& o) {
+  auto ce = std::unique_ptr<CrossEncoder>(new CrossEncoder());
+  ce->model_ = AutoModelForSequenceClassification::from_pretrained(name, o);
+  TokenizerOptions to;
+  static_cast<HubOptions&>(to) = o;
+  ce->tokenizer_ = AutoTokenizer::from_pretrained(name, to);
+  const PretrainedConfig& c = ce->model_->config();
+  ce->num_labels_ = c.num_labels();
+  ce->max_seq_length_ = std::min<int64_t>(ce->tokenizer_->model_max_length(), c.get_int("max_position_embeddings", std::numeric_limits<int64_t>::max()));
+  // The activation: config_sentence_transformers.json's activation_fn, else config.json's
+  // sentence_transformers.activation_fn or legacy sbert_ce_default_activation_function, else Sigmoid
+  // for one label and Identity for more. Paths outside torch are skipped, as without trust_remote_code.
+  StConfig sc = read_st_config(name, o);
+  const Json raw = parse_json_file(*cached_file(name, "config.json", o, true));
+  std::vector<std::string> paths;
+  if (sc.activation_fn) paths.push_back(*sc.activation_fn);
+  if (raw.contains("sentence_transformers") && raw["sentence_transformers"].is_object() &&
+      raw["sentence_transformers"].contains("activation_fn") && raw["sentence_transformers"]["activation_fn"].is_string())
+    paths.push_back(raw["sentence_transformers"]["activation_fn"].get<std::string>());
+  else if (raw.contains("sbert_ce_default_activation_function") && raw["sbert_ce_default_activation_function"].is_string())
+    paths.push_back(raw["sbert_ce_default_activation_function"].get<std::string>());
+  std::optional<ops::Activation> act = ce->num_labels_ == 1 ? std::optional<ops::Activation>(ops::Activation::Sigmoid) : std::nullopt;
+  for (const auto& path : paths)
+    if (path.rfind("torch.", 0) == 0) {
+      act = activation_class(path, std::nullopt, name);
+      break;
+    }
+  if (act) ce->activation_ = static_cast<int>(*act);
+  ce->prompts_ = std::move(sc.prompts);
+  ce->default_prompt_name_ = std::move(sc.default_prompt_name);
+  return ce;
+}
+
+std::string CrossEncoder::activation_fn() const {
+  if (!activation_) return "Identity";
+  switch (static_cast<ops::Activation>(*activation_)) {
+    case ops::Activation::Sigmoid: return "Sigmoid";
+    case ops::Activation::Tanh: return "Tanh";
+    case ops::Activation::Gelu: return "GELU";
+    case ops::Activation::Relu: return "ReLU";
+    case ops::Activation::Silu: return "SiLU";
+    default: return "?";
+  }
+}
+
+Tensor CrossEncoder::predict(const std::vector<std::pair<std::string, std::string>>& pairs, const CrossEncoderOptions& o) const {
+  const std::string prompt = resolve_prompt(prompts_, default_prompt_name_, o.prompt, o.prompt_name);
+  std::vector<size_t> lengths;
+  for (const auto& [a, b] : pairs) lengths.push_back(code_points(a) + code_points(b));
+  const std::vector<size_t> order = longest_first(lengths);
+  const Batches batches(pairs.size(), o.batch_size);
+  TokenizerCallOptions co;
+  co.padding = "longest";
+  co.truncation = "longest_first";
+  co.max_length = max_seq_length_;
+  const int64_t L = num_labels_;
+  Tensor out = L == 1 ? Tensor::empty({static_cast<int64_t>(pairs.size())}) : Tensor::empty({static_cast<int64_t>(pairs.size()), L});
+  for (size_t start = 0; start < pairs.size(); start += batches.size) {
+    const size_t end = std::min(pairs.size(), start + batches.size);
+    batches.show(start);
+    std::vector<std::string> first, second;
+    for (size_t i = start; i < end; ++i) {
+      first.push_back(prompt + pairs[order[i]].first);
+      second.push_back(pairs[order[i]].second);
+    }
+    BatchEncoding be = (*tokenizer_)(first, &second, co);
+    ModelInputs in{{"input_ids", be.input_ids()}, {"attention_mask", be.attention_mask()}};
+    if (be.has_token_type_ids) in["token_type_ids"] = be.token_type_ids();
+    Tensor scores = model_->forward(in)["logits"].contiguous();
+    if (scores.dim() != 2 || scores.size(1) != L)
+      throw ShapeMismatch("CrossEncoder: logits " + shape_str(scores.shape()) + " do not have num_labels = " + std::to_string(L) + " columns");
+    if (activation_) scores = ops::activation(scores, static_cast<ops::Activation>(*activation_));
+    if (o.apply_softmax && L > 1) scores = ops::softmax(scores, -1);
+    for (int64_t b = 0; b < scores.size(0); ++b)
+      std::copy_n(scores.data<float>() + b * L, L, out.data<float>() + static_cast<int64_t>(order[start + static_cast<size_t>(b)]) * L);
+  }
+  return out;
+}
+
+std::vector<CrossEncoder::Ranked> CrossEncoder::rank(const std::string& query, const std::vector<std::string>& documents, int64_t top_k,
+                                                     const CrossEncoderOptions& o) const {
+  if (num_labels_ != 1) throw ValueError("CrossEncoder.rank() only works for models with num_labels=1; use predict() with pairs");
+  if (top_k < 0) throw ValueError("top_k must be positive");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& d : documents) pairs.emplace_back(query, d);
+  const Tensor s = predict(pairs, o);
+  std::vector<Ranked> r;
+  for (size_t i = 0; i < documents.size(); ++i) r.push_back({static_cast<int64_t>(i), s.data<float>()[i]});
+  std::stable_sort(r.begin(), r.end(), [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
+  if (top_k > 0 && static_cast<size_t>(top_k) < r.size()) r.resize(static_cast<size_t>(top_k));
+  return r;
 }
 
 }  // namespace transformers

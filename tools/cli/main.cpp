@@ -384,6 +384,17 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       std::cout << text << "\n";
       for (size_t k = 0; k < r.labels.size(); ++k) std::printf("  %-20s %.4f\n", r.labels[k].c_str(), r.scores[k]);
     }
+  } else if (task == "rerank") {  // sentence-transformers' CrossEncoder.rank: the first input is the query
+    if (inputs.size() < 2) throw ValueError("run --task rerank: give the query, then the documents");
+    auto ce = CrossEncoder::from_pretrained(model_id, o);
+    const std::vector<std::string> docs(inputs.begin() + 1, inputs.end());
+    CrossEncoderOptions co;
+    co.batch_size = enc.batch_size;
+    co.prompt_name = enc.prompt_name;
+    if (!asr.prompt.empty()) co.prompt = asr.prompt;
+    std::printf("%s scores against \"%s\"\n", ce->activation_fn().c_str(), inputs[0].c_str());
+    for (const auto& r : ce->rank(inputs[0], docs, top_k > 0 ? top_k : 0, co))
+      std::printf("  %8.4f  [%ld] %s\n", r.score, static_cast<long>(r.corpus_id), docs[static_cast<size_t>(r.corpus_id)].c_str());
   } else if (task == "feature-extraction" || task == "sentence-similarity") {
     auto st = SentenceTransformer::from_pretrained(model_id, o);
     if (!asr.prompt.empty()) enc.prompt = asr.prompt;
@@ -400,7 +411,7 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
       for (size_t i = 1; i < inputs.size(); ++i) std::printf("  %.4f  %s\n", sim.item({0, static_cast<int64_t>(i)}), inputs[i].c_str());
     }
   } else {
-    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, question-answering, feature-extraction, sentence-similarity, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, depth-estimation, zero-shot-image-classification, image-to-text, image-text-to-text, object-detection)");
+    throw ValueError("unknown task '" + task + "' (text-generation, text2text-generation, summarization, translation_xx_to_yy, text-classification, fill-mask, token-classification, question-answering, feature-extraction, sentence-similarity, rerank, automatic-speech-recognition, audio-classification, image-classification, image-segmentation, depth-estimation, zero-shot-image-classification, image-to-text, image-text-to-text, object-detection)");
   }
   return 0;
 }

@@ -57,25 +57,33 @@ inline __attribute__((always_inline)) float exp_nonpositive(float x) {
   return y * std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
 }
 
-// The common case without bias, soft-cap, sinks or key padding: the visible keys of a row are one
-// range (causal and sliding-window limits), everything else gets weight 0.
-inline __attribute__((always_inline)) bool weigh_plain(const AttentionArgs& a, int64_t i, float* s) {
-  if (a.key_padding || a.bias || a.sinks || a.softcap > 0 || !(a.scaling > 0)) return false;
+// The common case without bias, soft-cap or sinks: the causal and sliding-window limits leave one
+// range of keys, within which key padding (if any) hides some; every other key gets weight 0.
+inline __attribute__((always_inline)) bool weigh_plain(const AttentionArgs& a, int64_t b, int64_t i, float* s) {
+  if (a.bias || a.sinks || a.softcap > 0 || !(a.scaling > 0)) return false;
   const int64_t qp = a.q_start + i;
   int64_t lo = 0, hi = a.T;
   if (a.causal) hi = std::min(hi, qp - a.kv_start + 1);
   if (a.window > 0) lo = std::max(lo, qp - a.window + 1 - a.kv_start);
   if (lo >= hi) return false;  // no visible key: the generic path averages every value
+  const float* kp = a.key_padding ? a.key_padding + b * a.kp_len + a.kv_start : nullptr;
   float mx = -INFINITY;
+  if (kp) {
 #pragma omp simd reduction(max : mx)
-  for (int64_t j = lo; j < hi; ++j) mx = s[j] > mx ? s[j] : mx;
+    for (int64_t j = lo; j < hi; ++j) mx = kp[j] != 0.0f && s[j] > mx ? s[j] : mx;
+    if (mx == -INFINITY) return false;  // every key in range is padding (or -inf): the generic path decides
+  } else {
+#pragma omp simd reduction(max : mx)
+    for (int64_t j = lo; j < hi; ++j) mx = s[j] > mx ? s[j] : mx;
+  }
   const float sc = a.scaling;
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
   for (int64_t j = lo; j < hi; ++j) {
-    const float e = exp_nonpositive((s[j] - mx) * sc);
-    s[j] = e;
-    sum += e;
+    const bool hidden = kp && kp[j] == 0.0f;  // its score may exceed mx: keep exp's argument <= 0
+    const float e = exp_nonpositive(((hidden ? mx : s[j]) - mx) * sc);
+    s[j] = hidden ? 0.0f : e;
+    sum += s[j];
   }
   const float inv = 1.0f / sum;
 #pragma omp simd
@@ -86,7 +94,7 @@ inline __attribute__((always_inline)) bool weigh_plain(const AttentionArgs& a, i
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void weigh_row(const AttentionArgs& a, int64_t b, int64_t h, int64_t i, float* s) {
-  if (!weigh_plain(a, i, s)) weigh(a, b, h, i, s);
+  if (!weigh_plain(a, b, i, s)) weigh(a, b, h, i, s);
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void attend_row(const AttentionArgs& a, int64_t r, float* p, float* acc) {
@@ -102,7 +110,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void attend_row(con
     for (int64_t d = 0; d < a.D; ++d) s += q[d] * k[d];
     p[j] = s;
   }
-  if (!weigh_plain(a, i, p)) weigh(a, b, h, i, p);
+  if (!weigh_plain(a, b, i, p)) weigh(a, b, h, i, p);
   for (int64_t d = 0; d < a.Dv; ++d) acc[d] = 0.0f;
   for (int64_t j = 0; j < a.T; ++j) {
     const float w = p[j];
