@@ -1,6 +1,9 @@
-// DRAM read bandwidth (the decode limit): sums a 1 GiB buffer with AVX2 loads, medians of 5,
-// on 1 and 2 threads. Prints one JSON line per thread count.
+// DRAM read bandwidth (the decode limit): sums a 1 GiB buffer with AVX2 loads on 1 and 2 threads,
+// the best of 7 passes (the limit is what the memory system can give) and their median. The
+// buffer asks for transparent huge pages, as the weights decode streams do (TLB misses would
+// otherwise be part of the figure). Prints one JSON line per thread count.
 #include <immintrin.h>
+#include <sys/mman.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -32,19 +35,20 @@ __attribute__((target("avx2"))) static float sum(const float* a, size_t n) {
 
 int main() {
   const size_t n = size_t(1) << 28;
-  auto* a = static_cast<float*>(std::aligned_alloc(64, n * sizeof(float)));
+  auto* a = static_cast<float*>(std::aligned_alloc(size_t(2) << 20, n * sizeof(float)));
+  madvise(a, n * sizeof(float), MADV_HUGEPAGE);
   std::memset(a, 0, n * sizeof(float));
   for (int threads : {1, 2}) {
     omp_set_num_threads(threads);
     std::vector<double> gbs;
     volatile float sink = 0;
-    for (int r = 0; r < 5; ++r) {
+    for (int r = 0; r < 7; ++r) {
       auto t0 = std::chrono::steady_clock::now();
       sink = sink + sum(a, n);
       gbs.push_back(n * sizeof(float) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 1e9);
     }
     std::sort(gbs.begin(), gbs.end());
-    std::printf("{\"threads\": %d, \"read_gb_per_s\": %.2f}\n", threads, gbs[2]);
+    std::printf("{\"threads\": %d, \"read_gb_per_s\": %.2f, \"median_gb_per_s\": %.2f}\n", threads, gbs.back(), gbs[3]);
   }
   std::free(a);
 }

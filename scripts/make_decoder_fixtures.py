@@ -81,6 +81,9 @@ def main():
         "falcon-new": (tf.FalconConfig, dict(new_decoder_architecture=True, num_kv_heads=2, bias=True, alibi=False)),
         "falcon-seq": (tf.FalconConfig, dict(multi_query=False, parallel_attn=False, bias=True, alibi=False)),
         "falcon-alibi": (tf.FalconConfig, dict(multi_query=True, parallel_attn=True, bias=False, alibi=True, num_attention_heads=6, hidden_size=48)),
+        "starcoder2": (tf.Starcoder2Config, dict(sliding_window=4, hidden_act="gelu_pytorch_tanh", tie_word_embeddings=True)),
+        "qwen2_moe": (tf.Qwen2MoeConfig, dict(num_experts=4, num_experts_per_tok=2, moe_intermediate_size=16, shared_expert_intermediate_size=24,
+                                             decoder_sparse_step=1, mlp_only_layers=[1], norm_topk_prob=False)),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()

@@ -23,11 +23,13 @@
 #include "models/llama/modeling_llama.hpp"
 #include "models/mistral/modeling_mistral.hpp"
 #include "models/mixtral/modeling_mixtral.hpp"
+#include "models/qwen2_moe/modeling_qwen2_moe.hpp"
 #include "models/qwen3_moe/modeling_qwen3_moe.hpp"
 #include "models/olmo2/modeling_olmo2.hpp"
 #include "models/phi/modeling_phi.hpp"
 #include "models/phi3/modeling_phi3.hpp"
 #include "models/stablelm/modeling_stablelm.hpp"
+#include "models/starcoder2/modeling_starcoder2.hpp"
 #include "models/qwen2/modeling_qwen2.hpp"
 #include "models/qwen3/modeling_qwen3.hpp"
 #include "models/smollm3/modeling_smollm3.hpp"
@@ -172,9 +174,11 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"phi3", phi3::config_spec},
       {"gpt2", gpt2::config_spec},
       {"mixtral", mixtral::config_spec},
+      {"qwen2_moe", qwen2_moe::config_spec},
       {"qwen3_moe", qwen3_moe::config_spec},
       {"phi", phi::config_spec},
       {"stablelm", stablelm::config_spec},
+      {"starcoder2", starcoder2::config_spec},
       {"gpt_neox", gpt_neox::config_spec},
       {"opt", opt::config_spec},
       {"gpt_oss", gpt_oss::config_spec},
@@ -370,6 +374,11 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTokenClassification", "mixtral", "MixtralForTokenClassification", Decoder<mixtral::family>::token},
       {"AutoModelForQuestionAnswering", "mixtral", "MixtralForQuestionAnswering", Decoder<mixtral::family>::qa},
 
+      {"AutoModel", "qwen2_moe", "Qwen2MoeModel", Decoder<qwen2_moe::family>::base},
+      {"AutoModelForCausalLM", "qwen2_moe", "Qwen2MoeForCausalLM", Decoder<qwen2_moe::family>::lm},
+      {"AutoModelForSequenceClassification", "qwen2_moe", "Qwen2MoeForSequenceClassification", Decoder<qwen2_moe::family>::seq},
+      {"AutoModelForTokenClassification", "qwen2_moe", "Qwen2MoeForTokenClassification", Decoder<qwen2_moe::family>::token},
+      {"AutoModelForQuestionAnswering", "qwen2_moe", "Qwen2MoeForQuestionAnswering", Decoder<qwen2_moe::family>::qa},
       {"AutoModel", "qwen3_moe", "Qwen3MoeModel", Decoder<qwen3_moe::family>::base},
       {"AutoModelForCausalLM", "qwen3_moe", "Qwen3MoeForCausalLM", Decoder<qwen3_moe::family>::lm},
       {"AutoModelForSequenceClassification", "qwen3_moe", "Qwen3MoeForSequenceClassification", Decoder<qwen3_moe::family>::seq},
@@ -385,6 +394,10 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForCausalLM", "stablelm", "StableLmForCausalLM", Decoder<stablelm::family>::lm},
       {"AutoModelForSequenceClassification", "stablelm", "StableLmForSequenceClassification", Decoder<stablelm::family>::seq},
       {"AutoModelForTokenClassification", "stablelm", "StableLmForTokenClassification", Decoder<stablelm::family>::token},
+      {"AutoModel", "starcoder2", "Starcoder2Model", Decoder<starcoder2::family>::base},
+      {"AutoModelForCausalLM", "starcoder2", "Starcoder2ForCausalLM", Decoder<starcoder2::family>::lm},
+      {"AutoModelForSequenceClassification", "starcoder2", "Starcoder2ForSequenceClassification", Decoder<starcoder2::family>::seq},
+      {"AutoModelForTokenClassification", "starcoder2", "Starcoder2ForTokenClassification", Decoder<starcoder2::family>::token},
 
       {"AutoModel", "gpt_neox", "GPTNeoXModel", Decoder<gpt_neox::family>::base},
       {"AutoModelForCausalLM", "gpt_neox", "GPTNeoXForCausalLM", Decoder<gpt_neox::family>::lm},

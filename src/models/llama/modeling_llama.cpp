@@ -152,8 +152,8 @@ class MLP : public nn::Module {
   explicit MLP(const DecoderParams& p) : MLP(p, p.inter, "gate_proj", "up_proj", "down_proj") {}
   MLP(const DecoderParams& p, int64_t inter, const std::string& gate, const std::string& up, const std::string& down) : act_(p.act) {
     if (!p.gated_mlp) {
-      up_ = &child("fc1", std::make_unique<Linear>(p.hidden, inter, p.mlp_bias));
-      down_ = &child("fc2", std::make_unique<Linear>(inter, p.hidden, p.mlp_bias));
+      up_ = &child(p.fc1_name, std::make_unique<Linear>(p.hidden, inter, p.mlp_bias));
+      down_ = &child(p.fc2_name, std::make_unique<Linear>(inter, p.hidden, p.mlp_bias));
       return;
     }
     if (p.fused_gate_up) {
@@ -191,6 +191,10 @@ class SparseMoe : public nn::Module {
     auto& ex = child("experts", std::make_unique<Container>());
     for (int64_t e = 0; e < m_.experts; ++e)
       experts_.push_back(&ex.add(std::to_string(e), std::make_unique<MLP>(p, m_.inter, m_.gate, m_.up, m_.down)));
+    if (m_.shared_inter > 0) {
+      shared_ = &child("shared_expert", std::make_unique<MLP>(p, m_.shared_inter, m_.gate, m_.up, m_.down));
+      shared_gate_ = &child("shared_expert_gate", std::make_unique<Linear>(p.hidden, 1, false));
+    }
   }
   Tensor operator()(const Tensor& x) const {
     const int64_t H = x.size(-1), T = x.numel() / H, E = m_.experts, K = m_.top_k;
@@ -206,13 +210,18 @@ class SparseMoe : public nn::Module {
       for (int64_t k = 0; k < K; ++k) sum += pr[idx[k]];
       for (int64_t k = 0; k < K; ++k) routed[idx[k]].emplace_back(t, m_.norm_topk ? pr[idx[k]] / sum : pr[idx[k]]);
     }
-    return nn::scatter_experts(flat, routed, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_[static_cast<size_t>(e)])(in); });
+    Tensor out = nn::scatter_experts(flat, routed, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_[static_cast<size_t>(e)])(in); });
+    if (!shared_) return out;
+    const Tensor shared = ops::mul(ops::activation((*shared_gate_)(flat), ops::Activation::Sigmoid), (*shared_)(flat));
+    return ops::add(out, shared.view(x.shape()));
   }
 
  private:
   DecoderParams::Moe m_;
   Linear* gate_;
   std::vector<MLP*> experts_;
+  MLP* shared_ = nullptr;
+  Linear* shared_gate_ = nullptr;
 };
 
 // gpt-oss experts: stacked per-expert tensors used as stored ([in, out] per expert).

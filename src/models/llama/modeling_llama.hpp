@@ -23,7 +23,8 @@ struct DecoderParams {
   std::string q_norm_name = "q_norm", k_norm_name = "k_norm";
   // Phi / StableLM: x + attn(norm(x)) + mlp(norm(x)) with one norm per layer.
   bool parallel_residual = false;
-  bool gated_mlp = true;  // false: fc1 -> act -> fc2 (Phi)
+  bool gated_mlp = true;  // false: fc1 -> act -> fc2 (Phi; Starcoder2 names them c_fc / c_proj)
+  std::string fc1_name = "fc1", fc2_name = "fc2";
   std::string o_name = "o_proj", final_norm_name = "norm";
   bool lm_head_bias = false;
   int64_t cache_recompute_length = 0;  // see GenerativeModel::cache_recompute_length
@@ -43,6 +44,8 @@ struct DecoderParams {
     bool norm_topk = true;
     std::string block = "mlp", gate = "gate_proj", up = "up_proj", down = "down_proj";
     std::vector<bool> sparse;  // per layer
+    // Qwen2-MoE: a shared_expert MLP of this width on every token, scaled by sigmoid(shared_expert_gate(x)).
+    int64_t shared_inter = 0;
     // gpt-oss: a biased `router` (top-k on logits, softmax over the k), experts as stacked
     // tensors (experts.gate_up_proj [E, H, 2I] interleaved gate/up, down_proj [E, I, H], biases)
     // and the clamped SwiGLU (up + 1) * gate * sigmoid(alpha * gate).

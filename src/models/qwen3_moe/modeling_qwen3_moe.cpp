@@ -23,19 +23,23 @@ ConfigSpec config_spec() {
           {{"num_experts", "num_local_experts"}}};
 }
 
+void qwen_moe(const PretrainedConfig& c, llama::DecoderParams& p) {
+  p.moe.experts = c.get_int("num_experts"), p.moe.top_k = c.get_int("num_experts_per_tok");
+  p.moe.inter = c.get_int("moe_intermediate_size"), p.moe.norm_topk = c.get_bool("norm_topk_prob", false);
+  const int64_t step = c.get_int("decoder_sparse_step", 1);
+  if (step <= 0) throw ConfigError(p.name + ": decoder_sparse_step must be positive");
+  if (p.moe.experts > 0 && (p.moe.top_k <= 0 || p.moe.top_k > p.moe.experts))
+    throw ConfigError(p.name + ": num_experts_per_tok must be in 1..num_experts");
+  const auto only = c.has("mlp_only_layers") ? c.get_int_list("mlp_only_layers") : std::vector<int64_t>{};
+  for (int64_t i = 0; i < p.layers; ++i)
+    p.moe.sparse.push_back(std::find(only.begin(), only.end(), i) == only.end() && p.moe.experts > 0 && (i + 1) % step == 0);
+}
+
 namespace {
 llama::DecoderParams params(const PretrainedConfig& c) {
   llama::DecoderParams p = qwen2::qwen_style(c, "Qwen3Moe");
   p.qk_norm = llama::DecoderParams::QKNorm::PerHead;
-  p.moe.experts = c.get_int("num_experts"), p.moe.top_k = c.get_int("num_experts_per_tok");
-  p.moe.inter = c.get_int("moe_intermediate_size"), p.moe.norm_topk = c.get_bool("norm_topk_prob", false);
-  const int64_t step = c.get_int("decoder_sparse_step", 1);
-  if (step <= 0) throw ConfigError("Qwen3Moe: decoder_sparse_step must be positive");
-  if (p.moe.experts > 0 && (p.moe.top_k <= 0 || p.moe.top_k > p.moe.experts))
-    throw ConfigError("Qwen3Moe: num_experts_per_tok must be in 1..num_experts");
-  const auto only = c.has("mlp_only_layers") ? c.get_int_list("mlp_only_layers") : std::vector<int64_t>{};
-  for (int64_t i = 0; i < p.layers; ++i)
-    p.moe.sparse.push_back(std::find(only.begin(), only.end(), i) == only.end() && p.moe.experts > 0 && (i + 1) % step == 0);
+  qwen_moe(c, p);
   return p;
 }
 }  // namespace
