@@ -84,6 +84,7 @@ def main():
         "starcoder2": (tf.Starcoder2Config, dict(sliding_window=4, hidden_act="gelu_pytorch_tanh", tie_word_embeddings=True)),
         "qwen2_moe": (tf.Qwen2MoeConfig, dict(num_experts=4, num_experts_per_tok=2, moe_intermediate_size=16, shared_expert_intermediate_size=24,
                                              decoder_sparse_step=1, mlp_only_layers=[1], norm_topk_prob=False)),
+        "ernie4_5": (tf.Ernie4_5Config, dict(use_bias=True)),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()

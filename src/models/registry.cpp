@@ -11,6 +11,7 @@
 #include "models/modernbert/modeling_modernbert.hpp"
 #include "models/mpnet/modeling_mpnet.hpp"
 #include "models/roberta/modeling_roberta.hpp"
+#include "models/ernie4_5/modeling_ernie4_5.hpp"
 #include "models/falcon/modeling_falcon.hpp"
 #include "models/gemma/modeling_gemma.hpp"
 #include "models/gemma2/modeling_gemma2.hpp"
@@ -179,6 +180,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"phi", phi::config_spec},
       {"stablelm", stablelm::config_spec},
       {"starcoder2", starcoder2::config_spec},
+      {"ernie4_5", ernie4_5::config_spec},
       {"gpt_neox", gpt_neox::config_spec},
       {"opt", opt::config_spec},
       {"gpt_oss", gpt_oss::config_spec},
@@ -394,6 +396,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForCausalLM", "stablelm", "StableLmForCausalLM", Decoder<stablelm::family>::lm},
       {"AutoModelForSequenceClassification", "stablelm", "StableLmForSequenceClassification", Decoder<stablelm::family>::seq},
       {"AutoModelForTokenClassification", "stablelm", "StableLmForTokenClassification", Decoder<stablelm::family>::token},
+      {"AutoModel", "ernie4_5", "Ernie4_5Model", Decoder<ernie4_5::family>::base},
+      {"AutoModelForCausalLM", "ernie4_5", "Ernie4_5ForCausalLM", Decoder<ernie4_5::family>::lm},
       {"AutoModel", "starcoder2", "Starcoder2Model", Decoder<starcoder2::family>::base},
       {"AutoModelForCausalLM", "starcoder2", "Starcoder2ForCausalLM", Decoder<starcoder2::family>::lm},
       {"AutoModelForSequenceClassification", "starcoder2", "Starcoder2ForSequenceClassification", Decoder<starcoder2::family>::seq},

@@ -179,4 +179,18 @@ Tensor apply_rotary(const Tensor& x0, float theta, const std::vector<int64_t>& p
   return x.permute({0, 2, 1, 3}).contiguous();
 }
 
+Tensor deinterleave(const Tensor& x0) {
+  const Tensor x = x0.to(DType::F32).contiguous();
+  Tensor y = Tensor::empty(x.shape());
+  const int64_t D = x.size(-1), rows = x.numel() / D;
+  const float* src = x.data<float>();
+  float* dst = y.data<float>();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t i = 0; i < D / 2; ++i) {
+      dst[r * D + i] = src[r * D + 2 * i];
+      dst[r * D + D / 2 + i] = src[r * D + 2 * i + 1];
+    }
+  return y;
+}
+
 }  // namespace transformers::nn

@@ -9,6 +9,11 @@
 
 namespace transformers::nn {
 
+// [..., D] with D interleaved (x0, x1, x2, ...) -> (x0, x2, ..., x1, x3, ...), contiguous in and
+// out. The interleaved rope of GLM / ERNIE / DeepSeek (pairs (x2i, x2i+1) rotated by frequency i)
+// is the half-split rope on this order; q and k permuted alike keep every q . k.
+Tensor deinterleave(const Tensor& x);
+
 class RotaryEmbedding {
  public:
   RotaryEmbedding() = default;

@@ -146,18 +146,6 @@ class MoE : public nn::Module {
   MLP* shared_ = nullptr;
 };
 
-// [..., D] with D interleaved (x0, x1, x2, ...) -> (x0, x2, ..., x1, x3, ...): HF's
-// apply_rotary_pos_emb_interleave is the half-split rope on this order.
-Tensor deinterleave(const Tensor& x) {
-  Tensor y = Tensor::empty(x.shape());
-  const int64_t D = x.size(-1), rows = x.numel() / D;
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t i = 0; i < D / 2; ++i) {
-      y.data<float>()[r * D + i] = x.data<float>()[r * D + 2 * i];
-      y.data<float>()[r * D + D / 2 + i] = x.data<float>()[r * D + 2 * i + 1];
-    }
-  return y;
-}
 
 class Attention : public nn::Module {
  public:
@@ -206,7 +194,7 @@ class Attention : public nn::Module {
 
  private:
   Tensor rope(Tensor t, const Tensor& pos) const {
-    if (p_.interleave) t = deinterleave(t);
+    if (p_.interleave) t = nn::deinterleave(t);
     p_.rope.apply(t, pos);
     return t;
   }

@@ -127,6 +127,7 @@ class Attention : public nn::Module {
     q = q.view({B, S, p_.heads, p_.head_dim}), k = k.view({B, S, p_.kv_heads, p_.head_dim}), v = v.view({B, S, p_.kv_heads, p_.head_dim});
     if (p_.qk_norm == DecoderParams::QKNorm::PerHead) q = (*q_norm_)(q), k = (*k_norm_)(k);
     if (p_.use_rope[layer_]) {
+      if (p_.rope_interleave) q = nn::deinterleave(q), k = nn::deinterleave(k);  // q . k unchanged; v keeps its order
       p_.rope[layer_].apply(q, pos);
       p_.rope[layer_].apply(k, pos);
     }

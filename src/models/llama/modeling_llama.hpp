@@ -35,6 +35,7 @@ struct DecoderParams {
   std::vector<int64_t> window;            // per layer, 0 = full attention
   std::vector<nn::RotaryEmbedding> rope;  // per layer
   std::vector<bool> use_rope;             // per layer (SmolLM3 NoPE layers)
+  bool rope_interleave = false;          // ERNIE 4.5: GLM-style rope on (x2i, x2i+1) pairs
   int64_t max_positions = 0;
   bool tie_word_embeddings = false;
   // Sparse mixture of experts (Mixtral, Qwen3-MoE): a router `gate` and per-expert MLPs under
