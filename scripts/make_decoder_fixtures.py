@@ -85,6 +85,8 @@ def main():
         "qwen2_moe": (tf.Qwen2MoeConfig, dict(num_experts=4, num_experts_per_tok=2, moe_intermediate_size=16, shared_expert_intermediate_size=24,
                                              decoder_sparse_step=1, mlp_only_layers=[1], norm_topk_prob=False)),
         "ernie4_5": (tf.Ernie4_5Config, dict(use_bias=True)),
+        "glm4": (tf.Glm4Config, dict()),
+        "glm": (tf.GlmConfig, dict(attention_bias=False)),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()

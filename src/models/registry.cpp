@@ -16,6 +16,8 @@
 #include "models/gemma/modeling_gemma.hpp"
 #include "models/gemma2/modeling_gemma2.hpp"
 #include "models/gemma3/modeling_gemma3.hpp"
+#include "models/glm/modeling_glm.hpp"
+#include "models/glm4/modeling_glm4.hpp"
 #include "models/gpt2/modeling_gpt2.hpp"
 #include "models/gpt_neox/modeling_gpt_neox.hpp"
 #include "models/gpt_oss/modeling_gpt_oss.hpp"
@@ -181,6 +183,8 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"stablelm", stablelm::config_spec},
       {"starcoder2", starcoder2::config_spec},
       {"ernie4_5", ernie4_5::config_spec},
+      {"glm", glm::config_spec},
+      {"glm4", glm4::config_spec},
       {"gpt_neox", gpt_neox::config_spec},
       {"opt", opt::config_spec},
       {"gpt_oss", gpt_oss::config_spec},
@@ -396,6 +400,14 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForCausalLM", "stablelm", "StableLmForCausalLM", Decoder<stablelm::family>::lm},
       {"AutoModelForSequenceClassification", "stablelm", "StableLmForSequenceClassification", Decoder<stablelm::family>::seq},
       {"AutoModelForTokenClassification", "stablelm", "StableLmForTokenClassification", Decoder<stablelm::family>::token},
+      {"AutoModel", "glm", "GlmModel", Decoder<glm::family>::base},
+      {"AutoModelForCausalLM", "glm", "GlmForCausalLM", Decoder<glm::family>::lm},
+      {"AutoModelForSequenceClassification", "glm", "GlmForSequenceClassification", Decoder<glm::family>::seq},
+      {"AutoModelForTokenClassification", "glm", "GlmForTokenClassification", Decoder<glm::family>::token},
+      {"AutoModel", "glm4", "Glm4Model", Decoder<glm4::family>::base},
+      {"AutoModelForCausalLM", "glm4", "Glm4ForCausalLM", Decoder<glm4::family>::lm},
+      {"AutoModelForSequenceClassification", "glm4", "Glm4ForSequenceClassification", Decoder<glm4::family>::seq},
+      {"AutoModelForTokenClassification", "glm4", "Glm4ForTokenClassification", Decoder<glm4::family>::token},
       {"AutoModel", "ernie4_5", "Ernie4_5Model", Decoder<ernie4_5::family>::base},
       {"AutoModelForCausalLM", "ernie4_5", "Ernie4_5ForCausalLM", Decoder<ernie4_5::family>::lm},
       {"AutoModel", "starcoder2", "Starcoder2Model", Decoder<starcoder2::family>::base},

@@ -179,16 +179,18 @@ Tensor apply_rotary(const Tensor& x0, float theta, const std::vector<int64_t>& p
   return x.permute({0, 2, 1, 3}).contiguous();
 }
 
-Tensor deinterleave(const Tensor& x0) {
+Tensor deinterleave(const Tensor& x0, int64_t n) {
   const Tensor x = x0.to(DType::F32).contiguous();
-  Tensor y = Tensor::empty(x.shape());
+  Tensor y = x.clone();
   const int64_t D = x.size(-1), rows = x.numel() / D;
+  if (n == 0) n = D;
+  if (n < 0 || n > D || n % 2) throw ShapeMismatch("deinterleave: " + std::to_string(n) + " channels of " + std::to_string(D));
   const float* src = x.data<float>();
   float* dst = y.data<float>();
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t i = 0; i < D / 2; ++i) {
+    for (int64_t i = 0; i < n / 2; ++i) {
       dst[r * D + i] = src[r * D + 2 * i];
-      dst[r * D + D / 2 + i] = src[r * D + 2 * i + 1];
+      dst[r * D + n / 2 + i] = src[r * D + 2 * i + 1];
     }
   return y;
 }

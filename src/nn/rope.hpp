@@ -9,10 +9,11 @@
 
 namespace transformers::nn {
 
-// [..., D] with D interleaved (x0, x1, x2, ...) -> (x0, x2, ..., x1, x3, ...), contiguous in and
-// out. The interleaved rope of GLM / ERNIE / DeepSeek (pairs (x2i, x2i+1) rotated by frequency i)
-// is the half-split rope on this order; q and k permuted alike keep every q . k.
-Tensor deinterleave(const Tensor& x);
+// [..., D] with the first n channels (all when n is 0) interleaved (x0, x1, x2, ...) ->
+// (x0, x2, ..., x1, x3, ..., then the rest as they were), contiguous. The interleaved rope of GLM /
+// ERNIE / DeepSeek (pairs (x2i, x2i+1) rotated by frequency i) is the half-split rope on this
+// order; q and k permuted alike keep every q . k.
+Tensor deinterleave(const Tensor& x, int64_t n = 0);
 
 class RotaryEmbedding {
  public:

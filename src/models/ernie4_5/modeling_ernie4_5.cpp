@@ -2,8 +2,6 @@
 // biases on every projection by use_bias and GLM-style interleaved rope.
 #include "models/ernie4_5/modeling_ernie4_5.hpp"
 
-#include "transformers/errors.hpp"
-
 namespace transformers::ernie4_5 {
 
 ConfigSpec config_spec() {
@@ -20,8 +18,6 @@ llama::DecoderParams params(const PretrainedConfig& c) {
   llama::DecoderParams p = llama::DecoderParams::common(c, "Ernie4_5");
   p.qkv_bias = p.o_bias = p.mlp_bias = c.get_bool("use_bias", false);
   p.rope_interleave = true;
-  for (const auto& r : p.rope)
-    if (r.rotary_dim() != p.head_dim) throw ConfigError("Ernie4_5: interleaved rope over part of head_dim is not supported");
   return p;
 }
 }  // namespace

@@ -127,7 +127,10 @@ class Attention : public nn::Module {
     q = q.view({B, S, p_.heads, p_.head_dim}), k = k.view({B, S, p_.kv_heads, p_.head_dim}), v = v.view({B, S, p_.kv_heads, p_.head_dim});
     if (p_.qk_norm == DecoderParams::QKNorm::PerHead) q = (*q_norm_)(q), k = (*k_norm_)(k);
     if (p_.use_rope[layer_]) {
-      if (p_.rope_interleave) q = nn::deinterleave(q), k = nn::deinterleave(k);  // q . k unchanged; v keeps its order
+      if (p_.rope_interleave) {  // q . k unchanged; v keeps its order
+        const int64_t n = p_.rope[layer_].rotary_dim();
+        q = nn::deinterleave(q, n), k = nn::deinterleave(k, n);
+      }
       p_.rope[layer_].apply(q, pos);
       p_.rope[layer_].apply(k, pos);
     }
@@ -288,9 +291,9 @@ class DecoderLayer : public nn::Module {
     using P = DecoderParams::Placement;
     if (p.placement != P::Post) input_norm_ = &child("input_layernorm", std::make_unique<Norm>(p.hidden, p));
     attn_ = &child("self_attn", std::make_unique<Attention>(p, i));
-    if (!p.parallel_residual) post_attn_norm_ = &child("post_attention_layernorm", std::make_unique<Norm>(p.hidden, p));
-    if (p.placement == P::Sandwich) pre_ffn_norm_ = &child("pre_feedforward_layernorm", std::make_unique<Norm>(p.hidden, p));
-    if (p.placement != P::Pre) post_ffn_norm_ = &child("post_feedforward_layernorm", std::make_unique<Norm>(p.hidden, p));
+    if (!p.parallel_residual) post_attn_norm_ = &child(p.post_attn_norm_name, std::make_unique<Norm>(p.hidden, p));
+    if (p.placement == P::Sandwich) pre_ffn_norm_ = &child(p.pre_ffn_norm_name, std::make_unique<Norm>(p.hidden, p));
+    if (p.placement != P::Pre) post_ffn_norm_ = &child(p.post_ffn_norm_name, std::make_unique<Norm>(p.hidden, p));
     if (p.moe.gpt_oss) oss_ = &child("mlp", std::make_unique<GptOssMoe>(p));
     else if (!p.moe.sparse.empty() && p.moe.sparse[static_cast<size_t>(i)]) moe_ = &child(p.moe.block, std::make_unique<SparseMoe>(p));
     else mlp_ = &child("mlp", std::make_unique<MLP>(p));

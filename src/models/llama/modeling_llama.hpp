@@ -18,6 +18,10 @@ struct DecoderParams {
   // Pre: norm -> block -> residual (Llama). Sandwich: norm -> block -> norm -> residual (Gemma 2/3).
   // Post: block -> norm -> residual (OLMo 2).
   enum class Placement { Pre, Sandwich, Post } placement = Placement::Pre;
+  // The layer norms' names: after attention (Pre: before the MLP), before and after the MLP.
+  // GLM-4 calls them post_self_attn_layernorm / post_attention_layernorm / post_mlp_layernorm.
+  std::string post_attn_norm_name = "post_attention_layernorm", pre_ffn_norm_name = "pre_feedforward_layernorm",
+              post_ffn_norm_name = "post_feedforward_layernorm";
   bool qkv_bias = false, o_bias = false, mlp_bias = false;
   enum class QKNorm { None, PerHead, Full } qk_norm = QKNorm::None;
   std::string q_norm_name = "q_norm", k_norm_name = "k_norm";
@@ -35,7 +39,7 @@ struct DecoderParams {
   std::vector<int64_t> window;            // per layer, 0 = full attention
   std::vector<nn::RotaryEmbedding> rope;  // per layer
   std::vector<bool> use_rope;             // per layer (SmolLM3 NoPE layers)
-  bool rope_interleave = false;          // ERNIE 4.5: GLM-style rope on (x2i, x2i+1) pairs
+  bool rope_interleave = false;          // ERNIE 4.5, GLM-4: rope on (x2i, x2i+1) pairs of the rotary channels
   int64_t max_positions = 0;
   bool tie_word_embeddings = false;
   // Sparse mixture of experts (Mixtral, Qwen3-MoE): a router `gate` and per-expert MLPs under
