@@ -87,6 +87,8 @@ def main():
         "ernie4_5": (tf.Ernie4_5Config, dict(use_bias=True)),
         "glm4": (tf.Glm4Config, dict()),
         "glm": (tf.GlmConfig, dict(attention_bias=False)),
+        "cohere": (tf.CohereConfig, dict(use_qk_norm=True, logit_scale=0.5, tie_word_embeddings=True)),
+        "cohere-noqk": (tf.CohereConfig, dict(use_qk_norm=False, attention_bias=True)),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()

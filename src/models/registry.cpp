@@ -48,6 +48,7 @@
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
 #include "models/beit/modeling_beit.hpp"
 #include "models/clip/modeling_clip.hpp"
+#include "models/cohere/modeling_cohere.hpp"
 #include "models/convnext/modeling_convnext.hpp"
 #include "models/depth_anything/modeling_depth_anything.hpp"
 #include "models/dinov2/modeling_dinov2.hpp"
@@ -184,6 +185,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"starcoder2", starcoder2::config_spec},
       {"ernie4_5", ernie4_5::config_spec},
       {"glm", glm::config_spec},
+      {"cohere", cohere::config_spec},
       {"glm4", glm4::config_spec},
       {"gpt_neox", gpt_neox::config_spec},
       {"opt", opt::config_spec},
@@ -400,6 +402,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForCausalLM", "stablelm", "StableLmForCausalLM", Decoder<stablelm::family>::lm},
       {"AutoModelForSequenceClassification", "stablelm", "StableLmForSequenceClassification", Decoder<stablelm::family>::seq},
       {"AutoModelForTokenClassification", "stablelm", "StableLmForTokenClassification", Decoder<stablelm::family>::token},
+      {"AutoModel", "cohere", "CohereModel", Decoder<cohere::family>::base},
+      {"AutoModelForCausalLM", "cohere", "CohereForCausalLM", Decoder<cohere::family>::lm},
       {"AutoModel", "glm", "GlmModel", Decoder<glm::family>::base},
       {"AutoModelForCausalLM", "glm", "GlmForCausalLM", Decoder<glm::family>::lm},
       {"AutoModelForSequenceClassification", "glm", "GlmForSequenceClassification", Decoder<glm::family>::seq},

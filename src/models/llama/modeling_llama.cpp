@@ -76,14 +76,23 @@ using nn::Linear;
 
 class Norm : public nn::Module {
  public:
-  Norm(int64_t dim, const DecoderParams& p)
-      : weight(param("weight", {dim}, nn::ParamKind::Float32)),
-        bias(p.norm == DecoderParams::Norm::Layer ? &param("bias", {dim}, nn::ParamKind::Float32) : nullptr),
+  Norm(const Shape& shape, const DecoderParams& p)
+      : weight(param("weight", shape, nn::ParamKind::Float32)),
+        bias(p.norm == DecoderParams::Norm::Layer ? &param("bias", shape, nn::ParamKind::Float32) : nullptr),
         eps_(p.eps),
-        kind_(p.norm) {}
+        kind_(p.norm) {
+    if (kind_ == DecoderParams::Norm::LayerNoBias) {
+      const int64_t d = shape.back();
+      zeros_ = Tensor::zeros({d});
+      if (shape.size() > 1) ones_ = Tensor::full({d}, 1.0);
+    }
+  }
+  Norm(int64_t dim, const DecoderParams& p) : Norm(Shape{dim}, p) {}
   Tensor operator()(const Tensor& x) const {
     if (kind_ == DecoderParams::Norm::GemmaRMS) return ops::rms_norm(x, ops::add(weight, Tensor::full({1}, 1.0)), eps_);
     if (kind_ == DecoderParams::Norm::Layer) return ops::layer_norm(x, weight, *bias, eps_);
+    if (kind_ == DecoderParams::Norm::LayerNoBias)  // a [heads, head_dim] weight scales each head after the norm
+      return ones_.defined() ? ops::mul(ops::layer_norm(x, ones_, zeros_, eps_), weight) : ops::layer_norm(x, weight, zeros_, eps_);
     return ops::rms_norm(x, weight, eps_);
   }
   Tensor& weight;
@@ -92,6 +101,7 @@ class Norm : public nn::Module {
  private:
   float eps_;
   DecoderParams::Norm kind_;
+  Tensor zeros_, ones_;
 };
 
 class Attention : public nn::Module {
@@ -107,10 +117,12 @@ class Attention : public nn::Module {
     }
     o_ = &child(p.o_name, std::make_unique<Linear>(q, p.hidden, p.o_bias));
     if (p.attention_sinks) sinks_ = &param("sinks", {p.heads}, nn::ParamKind::Float32);
-    if (p.qk_norm != DecoderParams::QKNorm::None) {
-      const bool full = p.qk_norm == DecoderParams::QKNorm::Full;
-      q_norm_ = &child(p.q_norm_name, std::make_unique<Norm>(full ? q : p.head_dim, p));
-      k_norm_ = &child(p.k_norm_name, std::make_unique<Norm>(full ? kv : p.head_dim, p));
+    using QK = DecoderParams::QKNorm;
+    if (p.qk_norm != QK::None) {
+      const Shape qs = p.qk_norm == QK::Full ? Shape{q} : p.qk_norm == QK::HeadWeights ? Shape{p.heads, p.head_dim} : Shape{p.head_dim};
+      const Shape ks = p.qk_norm == QK::Full ? Shape{kv} : p.qk_norm == QK::HeadWeights ? Shape{p.kv_heads, p.head_dim} : Shape{p.head_dim};
+      q_norm_ = &child(p.q_norm_name, std::make_unique<Norm>(qs, p));
+      k_norm_ = &child(p.k_norm_name, std::make_unique<Norm>(ks, p));
     }
   }
 
@@ -125,7 +137,7 @@ class Attention : public nn::Module {
     }
     if (p_.qk_norm == DecoderParams::QKNorm::Full) q = (*q_norm_)(q), k = (*k_norm_)(k);
     q = q.view({B, S, p_.heads, p_.head_dim}), k = k.view({B, S, p_.kv_heads, p_.head_dim}), v = v.view({B, S, p_.kv_heads, p_.head_dim});
-    if (p_.qk_norm == DecoderParams::QKNorm::PerHead) q = (*q_norm_)(q), k = (*k_norm_)(k);
+    if (p_.qk_norm == DecoderParams::QKNorm::PerHead || p_.qk_norm == DecoderParams::QKNorm::HeadWeights) q = (*q_norm_)(q), k = (*k_norm_)(k);
     if (p_.use_rope[layer_]) {
       if (p_.rope_interleave) {  // q . k unchanged; v keeps its order
         const int64_t n = p_.rope[layer_].rotary_dim();

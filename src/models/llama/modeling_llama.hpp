@@ -14,7 +14,7 @@ struct DecoderParams {
   int64_t vocab = 0, hidden = 0, inter = 0, layers = 0, heads = 0, kv_heads = 0, head_dim = 0;
   float eps = 1e-6f;
   ops::Activation act = ops::Activation::Silu;
-  enum class Norm { RMS, GemmaRMS /* x * (1 + w) */, Layer /* LayerNorm with bias */ } norm = Norm::RMS;
+  enum class Norm { RMS, GemmaRMS /* x * (1 + w) */, Layer /* LayerNorm with bias */, LayerNoBias /* Cohere */ } norm = Norm::RMS;
   // Pre: norm -> block -> residual (Llama). Sandwich: norm -> block -> norm -> residual (Gemma 2/3).
   // Post: block -> norm -> residual (OLMo 2).
   enum class Placement { Pre, Sandwich, Post } placement = Placement::Pre;
@@ -23,7 +23,8 @@ struct DecoderParams {
   std::string post_attn_norm_name = "post_attention_layernorm", pre_ffn_norm_name = "pre_feedforward_layernorm",
               post_ffn_norm_name = "post_feedforward_layernorm";
   bool qkv_bias = false, o_bias = false, mlp_bias = false;
-  enum class QKNorm { None, PerHead, Full } qk_norm = QKNorm::None;
+  // PerHead: one [head_dim] weight shared by the heads; HeadWeights: [heads, head_dim] (Cohere); Full: over all heads.
+  enum class QKNorm { None, PerHead, HeadWeights, Full } qk_norm = QKNorm::None;
   std::string q_norm_name = "q_norm", k_norm_name = "k_norm";
   // Phi / StableLM: x + attn(norm(x)) + mlp(norm(x)) with one norm per layer.
   bool parallel_residual = false;
