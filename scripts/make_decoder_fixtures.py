@@ -89,6 +89,7 @@ def main():
         "glm": (tf.GlmConfig, dict(attention_bias=False)),
         "cohere": (tf.CohereConfig, dict(use_qk_norm=True, logit_scale=0.5, tie_word_embeddings=True)),
         "cohere-noqk": (tf.CohereConfig, dict(use_qk_norm=False, attention_bias=True)),
+        "cohere2": (tf.Cohere2Config, dict(num_hidden_layers=3, sliding_window=4, sliding_window_pattern=2, logit_scale=0.5)),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()

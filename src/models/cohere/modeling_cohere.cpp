@@ -1,7 +1,11 @@
 // Cohere (Command-R): transformers/models/cohere/modeling_cohere.py — the Llama decoder with
 // bias-free LayerNorms, attention and MLP in parallel off one norm, interleaved rope, optional
 // per-head q/k LayerNorms ([heads, head_dim] weights) and logits multiplied by logit_scale.
+// Cohere2 (Command R7B): sliding-window layers with rope, every sliding_window_pattern-th layer
+// global and without position embeddings.
 #include "models/cohere/modeling_cohere.hpp"
+
+#include "transformers/errors.hpp"
 
 namespace transformers::cohere {
 
@@ -15,10 +19,18 @@ ConfigSpec config_spec() {
   })"};
 }
 
+ConfigSpec config_spec_v2() {
+  ConfigSpec s = config_spec();
+  s.model_type = "cohere2", s.class_name = "Cohere2Config";
+  s.defaults_json = s.defaults_json.substr(0, s.defaults_json.rfind('}')) + R"(, "sliding_window": 4096, "layer_types": null,
+    "sliding_window_pattern": 4})";
+  return s;
+}
+
 namespace {
-llama::DecoderParams params(const PretrainedConfig& c) {
+llama::DecoderParams cohere_params(const PretrainedConfig& c, const char* name, const std::function<std::string(int64_t)>& fallback) {
   using P = llama::DecoderParams;
-  P p = P::common(c, "Cohere");
+  P p = P::common(c, name, -1, fallback);
   p.eps = static_cast<float>(c.get_float("layer_norm_eps", 1e-5));
   p.norm = P::Norm::LayerNoBias;
   p.parallel_residual = true;
@@ -27,7 +39,22 @@ llama::DecoderParams params(const PretrainedConfig& c) {
   p.logits_scaling = 1.0f / static_cast<float>(c.get_float("logit_scale", 0.0625));
   return p;
 }
+
+llama::DecoderParams params(const PretrainedConfig& c) { return cohere_params(c, "Cohere", {}); }
+
+llama::DecoderParams params_v2(const PretrainedConfig& c) {
+  const int64_t pattern = c.get_int("sliding_window_pattern", 4);
+  if (pattern <= 0) throw ConfigError("Cohere2: sliding_window_pattern must be positive");
+  llama::DecoderParams p = cohere_params(c, "Cohere2", [&](int64_t i) { return (i + 1) % pattern ? "sliding_attention" : "full_attention"; });
+  for (size_t i = 0; i < p.window.size(); ++i) p.use_rope[i] = p.window[i] > 0;  // global layers have no position embeddings
+  return p;
+}
 }  // namespace
+
+const EncoderFamily& family_v2() {
+  static const EncoderFamily f = llama::family_for(params_v2, "Cohere2");
+  return f;
+}
 
 const EncoderFamily& family() {
   static const EncoderFamily f = llama::family_for(params, "Cohere");
