@@ -90,6 +90,10 @@ def main():
         "cohere": (tf.CohereConfig, dict(use_qk_norm=True, logit_scale=0.5, tie_word_embeddings=True)),
         "cohere-noqk": (tf.CohereConfig, dict(use_qk_norm=False, attention_bias=True)),
         "cohere2": (tf.Cohere2Config, dict(num_hidden_layers=3, sliding_window=4, sliding_window_pattern=2, logit_scale=0.5)),
+        "ministral": (tf.MinistralConfig, dict(sliding_window=4, layer_types=["sliding_attention", "full_attention"])),
+        "helium": (tf.HeliumConfig, dict(attention_bias=True, mlp_bias=True)),
+        "seed_oss": (tf.SeedOssConfig, dict(attention_out_bias=True, attention_dropout=0.0, residual_dropout=0.0)),
+        "olmo3": (tf.Olmo3Config, dict(num_hidden_layers=4, sliding_window=4)),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()

@@ -35,6 +35,7 @@
 #include "models/starcoder2/modeling_starcoder2.hpp"
 #include "models/qwen2/modeling_qwen2.hpp"
 #include "models/qwen3/modeling_qwen3.hpp"
+#include "models/seed_oss/modeling_seed_oss.hpp"
 #include "models/smollm3/modeling_smollm3.hpp"
 #include "models/bart/modeling_bart.hpp"
 #include "models/m2m_100/modeling_m2m_100.hpp"
@@ -44,6 +45,7 @@
 #include "models/t5/modeling_t5.hpp"
 #include "models/whisper/modeling_whisper.hpp"
 #include "models/wav2vec2/modeling_wav2vec2.hpp"
+#include "models/helium/modeling_helium.hpp"
 #include "models/hubert/modeling_hubert.hpp"
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
 #include "models/beit/modeling_beit.hpp"
@@ -167,6 +169,10 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"modernbert", modernbert::config_spec},
       {"llama", llama::config_spec},
       {"mistral", mistral::config_spec},
+      {"ministral", mistral::config_spec_ministral},
+      {"helium", helium::config_spec},
+      {"seed_oss", seed_oss::config_spec},
+      {"olmo3", olmo2::config_spec_v3},
       {"qwen2", qwen2::config_spec},
       {"qwen3", qwen3::config_spec},
       {"gemma", gemma::config_spec},
@@ -326,6 +332,23 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForSequenceClassification", "mistral", "MistralForSequenceClassification", Decoder<mistral::family>::seq},
       {"AutoModelForTokenClassification", "mistral", "MistralForTokenClassification", Decoder<mistral::family>::token},
       {"AutoModelForQuestionAnswering", "mistral", "MistralForQuestionAnswering", Decoder<mistral::family>::qa},
+      {"AutoModel", "ministral", "MinistralModel", Decoder<mistral::family_ministral>::base},
+      {"AutoModelForCausalLM", "ministral", "MinistralForCausalLM", Decoder<mistral::family_ministral>::lm},
+      {"AutoModelForSequenceClassification", "ministral", "MinistralForSequenceClassification", Decoder<mistral::family_ministral>::seq},
+      {"AutoModelForTokenClassification", "ministral", "MinistralForTokenClassification", Decoder<mistral::family_ministral>::token},
+      {"AutoModelForQuestionAnswering", "ministral", "MinistralForQuestionAnswering", Decoder<mistral::family_ministral>::qa_bc},
+      {"AutoModel", "helium", "HeliumModel", Decoder<helium::family>::base},
+      {"AutoModelForCausalLM", "helium", "HeliumForCausalLM", Decoder<helium::family>::lm},
+      {"AutoModelForSequenceClassification", "helium", "HeliumForSequenceClassification", Decoder<helium::family>::seq},
+      {"AutoModelForTokenClassification", "helium", "HeliumForTokenClassification", Decoder<helium::family>::token},
+      {"AutoModel", "seed_oss", "SeedOssModel", Decoder<seed_oss::family>::base},
+      {"AutoModelForCausalLM", "seed_oss", "SeedOssForCausalLM", Decoder<seed_oss::family>::lm},
+      {"AutoModelForSequenceClassification", "seed_oss", "SeedOssForSequenceClassification", Decoder<seed_oss::family>::seq},
+      {"AutoModelForTokenClassification", "seed_oss", "SeedOssForTokenClassification", Decoder<seed_oss::family>::token},
+      {"AutoModelForQuestionAnswering", "seed_oss", "SeedOssForQuestionAnswering", Decoder<seed_oss::family>::qa_bc},
+      {"AutoModel", "olmo3", "Olmo3Model", Decoder<olmo2::family_v3>::base},
+      {"AutoModelForCausalLM", "olmo3", "Olmo3ForCausalLM", Decoder<olmo2::family_v3>::lm},
+      {"AutoModelForSequenceClassification", "olmo3", "Olmo3ForSequenceClassification", Decoder<olmo2::family_v3>::seq},
 
       {"AutoModel", "qwen2", "Qwen2Model", Decoder<qwen2::family>::base},
       {"AutoModelForCausalLM", "qwen2", "Qwen2ForCausalLM", Decoder<qwen2::family>::lm},

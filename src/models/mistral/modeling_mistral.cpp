@@ -1,4 +1,5 @@
 // Mistral: Llama with GQA defaults and a sliding window on every layer when sliding_window is set.
+// Ministral: the same decoder with its layer_types (every layer sliding when sliding_window is set).
 #include "models/mistral/modeling_mistral.hpp"
 
 namespace transformers::mistral {
@@ -13,9 +14,22 @@ ConfigSpec config_spec() {
   })"};
 }
 
+ConfigSpec config_spec_ministral() {
+  ConfigSpec s = config_spec();
+  s.model_type = "ministral", s.class_name = "MinistralConfig";
+  s.defaults_json = s.defaults_json.substr(0, s.defaults_json.rfind('}')) + R"(, "layer_types": null})";
+  return s;
+}
+
 namespace {
 llama::DecoderParams params(const PretrainedConfig& c) { return llama::DecoderParams::common(c, "Mistral"); }
+llama::DecoderParams params_ministral(const PretrainedConfig& c) { return llama::DecoderParams::common(c, "Ministral"); }
 }  // namespace
+
+const EncoderFamily& family_ministral() {
+  static const EncoderFamily f = llama::family_for(params_ministral, "Ministral");
+  return f;
+}
 
 const EncoderFamily& family() {
   static const EncoderFamily f = llama::family_for(params, "Mistral");

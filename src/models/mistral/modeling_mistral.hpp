@@ -8,5 +8,7 @@ namespace transformers {
 namespace mistral {
 ConfigSpec config_spec();
 const EncoderFamily& family();
+ConfigSpec config_spec_ministral();
+const EncoderFamily& family_ministral();
 }  // namespace mistral
 }  // namespace transformers

@@ -1,5 +1,6 @@
 // OLMo 2: transformers/models/olmo2/modeling_olmo2.py — norms after each block (no input norm)
-// and RMSNorm over the whole query / key projections before the head split.
+// and RMSNorm over the whole query / key projections before the head split. OLMo 3: the same with
+// sliding-window layers (three of every four by default) and rope per layer type.
 #include "models/olmo2/modeling_olmo2.hpp"
 
 namespace transformers::olmo2 {
@@ -14,14 +15,30 @@ ConfigSpec config_spec() {
   })"};
 }
 
+ConfigSpec config_spec_v3() {
+  ConfigSpec s = config_spec();
+  s.model_type = "olmo3", s.class_name = "Olmo3Config";
+  s.defaults_json = s.defaults_json.substr(0, s.defaults_json.rfind('}')) + R"(, "sliding_window": 4096, "layer_types": null})";
+  return s;
+}
+
 namespace {
-llama::DecoderParams params(const PretrainedConfig& c) {
-  llama::DecoderParams p = llama::DecoderParams::common(c, "Olmo2");
+llama::DecoderParams olmo_params(const PretrainedConfig& c, const char* name, const std::function<std::string(int64_t)>& fallback) {
+  llama::DecoderParams p = llama::DecoderParams::common(c, name, -1, fallback);
   p.placement = llama::DecoderParams::Placement::Post;
   p.qk_norm = llama::DecoderParams::QKNorm::Full;
   return p;
 }
+llama::DecoderParams params(const PretrainedConfig& c) { return olmo_params(c, "Olmo2", {}); }
+llama::DecoderParams params_v3(const PretrainedConfig& c) {
+  return olmo_params(c, "Olmo3", [](int64_t i) { return (i + 1) % 4 ? "sliding_attention" : "full_attention"; });
+}
 }  // namespace
+
+const EncoderFamily& family_v3() {
+  static const EncoderFamily f = llama::family_for(params_v3, "Olmo3");
+  return f;
+}
 
 const EncoderFamily& family() {
   static const EncoderFamily f = llama::family_for(params, "Olmo2");
