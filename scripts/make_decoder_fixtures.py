@@ -94,6 +94,8 @@ def main():
         "helium": (tf.HeliumConfig, dict(attention_bias=True, mlp_bias=True)),
         "seed_oss": (tf.SeedOssConfig, dict(attention_out_bias=True, attention_dropout=0.0, residual_dropout=0.0)),
         "olmo3": (tf.Olmo3Config, dict(num_hidden_layers=4, sliding_window=4)),
+        "exaone4": (tf.Exaone4Config, dict(num_hidden_layers=3, sliding_window=4, sliding_window_pattern=2)),
+        "hunyuan_v1_dense": (tf.HunYuanDenseV1Config, dict()),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()

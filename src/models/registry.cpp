@@ -12,6 +12,7 @@
 #include "models/mpnet/modeling_mpnet.hpp"
 #include "models/roberta/modeling_roberta.hpp"
 #include "models/ernie4_5/modeling_ernie4_5.hpp"
+#include "models/exaone4/modeling_exaone4.hpp"
 #include "models/falcon/modeling_falcon.hpp"
 #include "models/gemma/modeling_gemma.hpp"
 #include "models/gemma2/modeling_gemma2.hpp"
@@ -46,6 +47,7 @@
 #include "models/whisper/modeling_whisper.hpp"
 #include "models/wav2vec2/modeling_wav2vec2.hpp"
 #include "models/helium/modeling_helium.hpp"
+#include "models/hunyuan_v1_dense/modeling_hunyuan_v1_dense.hpp"
 #include "models/hubert/modeling_hubert.hpp"
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
 #include "models/beit/modeling_beit.hpp"
@@ -173,6 +175,8 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"helium", helium::config_spec},
       {"seed_oss", seed_oss::config_spec},
       {"olmo3", olmo2::config_spec_v3},
+      {"exaone4", exaone4::config_spec},
+      {"hunyuan_v1_dense", hunyuan_v1_dense::config_spec},
       {"qwen2", qwen2::config_spec},
       {"qwen3", qwen3::config_spec},
       {"gemma", gemma::config_spec},
@@ -349,6 +353,14 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "olmo3", "Olmo3Model", Decoder<olmo2::family_v3>::base},
       {"AutoModelForCausalLM", "olmo3", "Olmo3ForCausalLM", Decoder<olmo2::family_v3>::lm},
       {"AutoModelForSequenceClassification", "olmo3", "Olmo3ForSequenceClassification", Decoder<olmo2::family_v3>::seq},
+      {"AutoModel", "exaone4", "Exaone4Model", Decoder<exaone4::family>::base},
+      {"AutoModelForCausalLM", "exaone4", "Exaone4ForCausalLM", Decoder<exaone4::family>::lm},
+      {"AutoModelForSequenceClassification", "exaone4", "Exaone4ForSequenceClassification", Decoder<exaone4::family>::seq},
+      {"AutoModelForTokenClassification", "exaone4", "Exaone4ForTokenClassification", Decoder<exaone4::family>::token},
+      {"AutoModelForQuestionAnswering", "exaone4", "Exaone4ForQuestionAnswering", Decoder<exaone4::family>::qa_bc},
+      {"AutoModel", "hunyuan_v1_dense", "HunYuanDenseV1Model", Decoder<hunyuan_v1_dense::family>::base},
+      {"AutoModelForCausalLM", "hunyuan_v1_dense", "HunYuanDenseV1ForCausalLM", Decoder<hunyuan_v1_dense::family>::lm},
+      {"AutoModelForSequenceClassification", "hunyuan_v1_dense", "HunYuanDenseV1ForSequenceClassification", Decoder<hunyuan_v1_dense::family>::seq},
 
       {"AutoModel", "qwen2", "Qwen2Model", Decoder<qwen2::family>::base},
       {"AutoModelForCausalLM", "qwen2", "Qwen2ForCausalLM", Decoder<qwen2::family>::lm},

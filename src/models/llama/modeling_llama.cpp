@@ -137,7 +137,8 @@ class Attention : public nn::Module {
     }
     if (p_.qk_norm == DecoderParams::QKNorm::Full) q = (*q_norm_)(q), k = (*k_norm_)(k);
     q = q.view({B, S, p_.heads, p_.head_dim}), k = k.view({B, S, p_.kv_heads, p_.head_dim}), v = v.view({B, S, p_.kv_heads, p_.head_dim});
-    if (p_.qk_norm == DecoderParams::QKNorm::PerHead || p_.qk_norm == DecoderParams::QKNorm::HeadWeights) q = (*q_norm_)(q), k = (*k_norm_)(k);
+    const bool head_norms = p_.qk_norm == DecoderParams::QKNorm::PerHead || p_.qk_norm == DecoderParams::QKNorm::HeadWeights;
+    if (head_norms && !p_.qk_norm_after_rope) q = (*q_norm_)(q), k = (*k_norm_)(k);
     if (p_.use_rope[layer_]) {
       if (p_.rope_interleave) {  // q . k unchanged; v keeps its order
         const int64_t n = p_.rope[layer_].rotary_dim();
@@ -146,6 +147,7 @@ class Attention : public nn::Module {
       p_.rope[layer_].apply(q, pos);
       p_.rope[layer_].apply(k, pos);
     }
+    if (head_norms && p_.qk_norm_after_rope) q = (*q_norm_)(q), k = (*k_norm_)(k);
     ops::AttentionOptions o;
     o.scaling = p_.scaling > 0 ? p_.scaling : 1.0f / std::sqrt(static_cast<float>(p_.head_dim));
     o.softcap = p_.attn_softcap;

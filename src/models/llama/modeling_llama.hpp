@@ -26,6 +26,7 @@ struct DecoderParams {
   // PerHead: one [head_dim] weight shared by the heads; HeadWeights: [heads, head_dim] (Cohere); Full: over all heads.
   enum class QKNorm { None, PerHead, HeadWeights, Full } qk_norm = QKNorm::None;
   std::string q_norm_name = "q_norm", k_norm_name = "k_norm";
+  bool qk_norm_after_rope = false;  // HunYuan: the per-head norms follow the rotation
   // Phi / StableLM: x + attn(norm(x)) + mlp(norm(x)) with one norm per layer.
   bool parallel_residual = false;
   bool gated_mlp = true;  // false: fc1 -> act -> fc2 (Phi; Starcoder2 names them c_fc / c_proj)
