@@ -175,10 +175,20 @@ def main():
              ("gemma2", tf.Gemma2Config, "AutoModelForTokenClassification", "Gemma2ForTokenClassification"),
              ("gpt2", tf.GPT2Config, "AutoModelForSequenceClassification", "GPT2ForSequenceClassification"),
              ("gpt2", tf.GPT2Config, "AutoModelForTokenClassification", "GPT2ForTokenClassification"),
-             ("gpt2", tf.GPT2Config, "AutoModelForQuestionAnswering", "GPT2ForQuestionAnswering")]
+             ("gpt2", tf.GPT2Config, "AutoModelForQuestionAnswering", "GPT2ForQuestionAnswering"),
+             # backbone prefixes: `model`, or `transformer` where Python keeps it for BC
+             ("qwen2_moe", tf.Qwen2MoeConfig, "AutoModelForQuestionAnswering", "Qwen2MoeForQuestionAnswering"),
+             ("seed_oss", tf.SeedOssConfig, "AutoModelForQuestionAnswering", "SeedOssForQuestionAnswering"),
+             ("exaone4", tf.Exaone4Config, "AutoModelForQuestionAnswering", "Exaone4ForQuestionAnswering"),
+             ("ministral", tf.MinistralConfig, "AutoModelForQuestionAnswering", "MinistralForQuestionAnswering"),
+             ("starcoder2", tf.Starcoder2Config, "AutoModelForSequenceClassification", "Starcoder2ForSequenceClassification"),
+             ("glm4", tf.Glm4Config, "AutoModelForTokenClassification", "Glm4ForTokenClassification"),
+             ("olmo3", tf.Olmo3Config, "AutoModelForSequenceClassification", "Olmo3ForSequenceClassification"),
+             ("hunyuan_v1_dense", tf.HunYuanDenseV1Config, "AutoModelForSequenceClassification", "HunYuanDenseV1ForSequenceClassification")]
+    own_config = {"gpt2", "qwen2_moe", "seed_oss", "exaone4", "ministral", "starcoder2", "olmo3"}  # sizes / windows of the arch fixture
     for i, (mt, cls, auto_class, cls_name) in enumerate(heads):
         torch.manual_seed(100 + i)
-        kw = {**small, **(archs[mt][1] if mt == "gpt2" else {}), "num_labels": 2 if "Question" in cls_name else 3}
+        kw = {**small, **(archs[mt][1] if mt in own_config else {}), "num_labels": 2 if "Question" in cls_name else 3}
         cfg = cls(**kw)
         model = getattr(tf, cls_name)(cfg)
         model.set_attn_implementation("eager")
