@@ -11,3 +11,9 @@ def median(f, iters):
         f()
         t.append(time.perf_counter() - a)
     return sorted(t)[len(t) // 2]
+
+
+def peak_rss_mb():
+    """Peak resident memory of this process (torch and the model included), as `transformers-cpp bench` reports its own."""
+    import resource
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -9,6 +9,8 @@ import sys
 import time
 
 import torch
+
+from bench_common import peak_rss_mb
 from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM
 
 model_dir, dtype, threads, seq, new = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
@@ -35,4 +37,4 @@ with torch.inference_mode():
 pre.sort(), dec.sort()
 print(json.dumps({"impl": f"torch {torch.__version__}", "dtype": dtype, "threads": threads, "prompt_len": seq, "new_tokens": new,
                   "load_s": load_s, "prefill_ms": pre[len(pre) // 2] * 1e3, "prefill_tokens_per_s": seq / pre[len(pre) // 2],
-                  "decode_ms_per_token": dec[len(dec) // 2] * 1e3, "decode_tokens_per_s": 1 / dec[len(dec) // 2]}))
+                  "decode_ms_per_token": dec[len(dec) // 2] * 1e3, "decode_tokens_per_s": 1 / dec[len(dec) // 2], "peak_rss_mb": peak_rss_mb()}))

@@ -163,7 +163,7 @@ def find(side, r, prompt):
 def pair(o, x, key, fmt):
     return (f"{fmt.format(x[key])} ({o[key] / x[key]:.2f}x)" if x else "-").rjust(16)
 print("decode tok/s after 128 tokens, prefill tok/s of 512 tokens; (ours / theirs); int8: ours weight-only per-row, llama.cpp q8_0")
-print(f"{'model':>14} {'dtype':>5} {'thr':>3} {'ours':>7} {'torch':>16} {'llama.cpp':>16} {'BW limit':>8} {'% limit':>7} | {'prefill ours':>12} {'torch':>16} {'llama.cpp':>16} {'RSS MB':>7} {'load s':>6}")
+print(f"{'model':>14} {'dtype':>5} {'thr':>3} {'ours':>7} {'torch':>16} {'llama.cpp':>16} {'BW limit':>8} {'% limit':>7} | {'prefill ours':>12} {'torch':>16} {'llama.cpp':>16} {'RSS MB ours/torch':>17} {'load s':>6}")
 for r in rows:
     if r["side"] != "ours" or r["prompt"] != "128":
         continue
@@ -172,7 +172,7 @@ for r in rows:
     k, pk = "decode_tokens_per_s", "prefill_tokens_per_s"
     print(f"{r['model']:>14} {r['dtype']:>5} {r['threads']:>3} {r[k]:>7.2f} {pair(r, find('torch', r, '128'), k, '{:.2f}')} {pair(r, find('llama.cpp', r, '128'), k, '{:.2f}')}"
           f" {limit:>8.1f} {100 * r[k] / limit:>6.0f}% | {p[pk]:>12.0f} {pair(p, find('torch', r, '512'), pk, '{:.0f}')} {pair(p, find('llama.cpp', r, '512'), pk, '{:.0f}')}"
-          f" {r['peak_rss_mb']:>7.0f} {r['load_s']:>6.2f}")
+          f" {r['peak_rss_mb']:>8.0f} / {(find('torch', r, '128') or {}).get('peak_rss_mb', float('nan')):<6.0f} {r['load_s']:>6.2f}")
 PY
 
 fi

@@ -9,6 +9,8 @@ import time
 
 import torch
 
+from bench_common import peak_rss_mb
+
 
 def gemm(threads):
     for (M, N, K) in [(4096, 768, 768), (4096, 3072, 768)]:
@@ -49,7 +51,8 @@ def model(path, auto_class, batch, seq, threads):
             times.append(time.perf_counter() - t0)
     med = statistics.median(times)
     print(json.dumps({"impl": "transformers " + transformers.__version__ + " / torch " + torch.__version__, "load_s": round(load, 4),
-                      "median_ms": round(med * 1e3, 3), "sequences_per_s": round(batch / med, 2), "threads": threads}), flush=True)
+                      "median_ms": round(med * 1e3, 3), "sequences_per_s": round(batch / med, 2), "threads": threads,
+                      "peak_rss_mb": peak_rss_mb()}), flush=True)
 
 
 def onnx(path, batch, seq, threads):
