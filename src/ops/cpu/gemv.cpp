@@ -88,6 +88,9 @@ __attribute__((target("avx2,fma,f16c"))) void row_avx2(const float* a, int64_t K
 // int8 rows on AVX-512: 16 weights widened per instruction pair and one prefetch per cache line.
 // With AVX2 the widening (8 at a time) and a prefetch every 16 bytes kept int8 decode short of
 // the bandwidth limit.
+// GCC 12 flags the `undefined` pass-through operand inside its own AVX-512 conversion intrinsics.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 template <int M>
 __attribute__((target("avx512f"))) void row_avx512_i8(const float* a, int64_t K, const int8_t* w, float* acc) {
   __m512 s0[M], s1[M];
@@ -109,6 +112,8 @@ __attribute__((target("avx512f"))) void row_avx512_i8(const float* a, int64_t K,
     acc[m] = t;
   }
 }
+
+#pragma GCC diagnostic pop
 
 void rows_avx512_i8(const GemmArgs& g, const float* a, int64_t n, float* acc) {
   const int8_t* w = static_cast<const int8_t*>(g.b) + n * g.K;
