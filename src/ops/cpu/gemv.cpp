@@ -91,6 +91,7 @@ __attribute__((target("avx2,fma,f16c"))) void row_avx2(const float* a, int64_t K
 // GCC 12 flags the `undefined` pass-through operand inside its own AVX-512 conversion intrinsics.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 template <int M>
 __attribute__((target("avx512f"))) void row_avx512_i8(const float* a, int64_t K, const int8_t* w, float* acc) {
   __m512 s0[M], s1[M];
