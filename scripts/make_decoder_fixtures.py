@@ -96,6 +96,7 @@ def main():
         "olmo3": (tf.Olmo3Config, dict(num_hidden_layers=4, sliding_window=4)),
         "exaone4": (tf.Exaone4Config, dict(num_hidden_layers=3, sliding_window=4, sliding_window_pattern=2)),
         "hunyuan_v1_dense": (tf.HunYuanDenseV1Config, dict()),
+        "olmo": (tf.OlmoConfig, dict(clip_qkv=0.6, attention_bias=True)),
     }
     ids = torch.tensor([[1, 17, 200, 33, 99, 4, 61], [PAD, PAD, PAD, 1, 45, 88, 6]])
     mask = (ids != PAD).long()

@@ -17,7 +17,7 @@ using testutil::rows;
 namespace {
 
 const char* kArchs[] = {"llama", "llama-dynamic", "llama-yarn", "mistral", "qwen2", "qwen3", "gemma",
-                        "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3", "gpt2", "mixtral", "qwen3_moe", "phi", "stablelm", "stablelm-serial", "gpt_neox", "gpt_neox-serial", "opt", "opt-postnorm", "gpt_oss", "deepseek_v3", "deepseek_v3-noqlora", "falcon", "falcon-new", "falcon-seq", "falcon-alibi", "starcoder2", "qwen2_moe", "ernie4_5", "glm4", "glm", "cohere", "cohere-noqk", "cohere2", "ministral", "helium", "seed_oss", "olmo3", "exaone4", "hunyuan_v1_dense"};
+                        "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3", "gpt2", "mixtral", "qwen3_moe", "phi", "stablelm", "stablelm-serial", "gpt_neox", "gpt_neox-serial", "opt", "opt-postnorm", "gpt_oss", "deepseek_v3", "deepseek_v3-noqlora", "falcon", "falcon-new", "falcon-seq", "falcon-alibi", "starcoder2", "qwen2_moe", "ernie4_5", "glm4", "glm", "cohere", "cohere-noqk", "cohere2", "ministral", "helium", "seed_oss", "olmo3", "exaone4", "hunyuan_v1_dense", "olmo"};
 
 void expect_logits(PreTrainedModel& m, const std::string& dir) {
   ModelOutput out = m.forward(read_inputs(dir));

@@ -29,6 +29,7 @@
 #include "models/mixtral/modeling_mixtral.hpp"
 #include "models/qwen2_moe/modeling_qwen2_moe.hpp"
 #include "models/qwen3_moe/modeling_qwen3_moe.hpp"
+#include "models/olmo/modeling_olmo.hpp"
 #include "models/olmo2/modeling_olmo2.hpp"
 #include "models/phi/modeling_phi.hpp"
 #include "models/phi3/modeling_phi3.hpp"
@@ -174,6 +175,7 @@ const std::vector<ConfigEntry>& builtin_configs() {
       {"ministral", mistral::config_spec_ministral},
       {"helium", helium::config_spec},
       {"seed_oss", seed_oss::config_spec},
+      {"olmo", olmo::config_spec},
       {"olmo3", olmo2::config_spec_v3},
       {"exaone4", exaone4::config_spec},
       {"hunyuan_v1_dense", hunyuan_v1_dense::config_spec},
@@ -353,6 +355,9 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "olmo3", "Olmo3Model", Decoder<olmo2::family_v3>::base},
       {"AutoModelForCausalLM", "olmo3", "Olmo3ForCausalLM", Decoder<olmo2::family_v3>::lm},
       {"AutoModelForSequenceClassification", "olmo3", "Olmo3ForSequenceClassification", Decoder<olmo2::family_v3>::seq},
+      {"AutoModel", "olmo", "OlmoModel", Decoder<olmo::family>::base},
+      {"AutoModelForCausalLM", "olmo", "OlmoForCausalLM", Decoder<olmo::family>::lm},
+      {"AutoModelForSequenceClassification", "olmo", "OlmoForSequenceClassification", Decoder<olmo::family>::seq},
       {"AutoModel", "exaone4", "Exaone4Model", Decoder<exaone4::family>::base},
       {"AutoModelForCausalLM", "exaone4", "Exaone4ForCausalLM", Decoder<exaone4::family>::lm},
       {"AutoModelForSequenceClassification", "exaone4", "Exaone4ForSequenceClassification", Decoder<exaone4::family>::seq},

@@ -77,20 +77,21 @@ using nn::Linear;
 class Norm : public nn::Module {
  public:
   Norm(const Shape& shape, const DecoderParams& p)
-      : weight(param("weight", shape, nn::ParamKind::Float32)),
+      : weight(p.norm == DecoderParams::Norm::LayerNoParams ? fixed_ : param("weight", shape, nn::ParamKind::Float32)),
         bias(p.norm == DecoderParams::Norm::Layer ? &param("bias", shape, nn::ParamKind::Float32) : nullptr),
-        eps_(p.eps),
+        eps_(p.norm == DecoderParams::Norm::LayerNoParams ? 1e-5f : p.eps),
         kind_(p.norm) {
-    if (kind_ == DecoderParams::Norm::LayerNoBias) {
+    if (kind_ == DecoderParams::Norm::LayerNoBias || kind_ == DecoderParams::Norm::LayerNoParams) {
       const int64_t d = shape.back();
       zeros_ = Tensor::zeros({d});
-      if (shape.size() > 1) ones_ = Tensor::full({d}, 1.0);
+      if (shape.size() > 1 || kind_ == DecoderParams::Norm::LayerNoParams) ones_ = Tensor::full({d}, 1.0);
     }
   }
   Norm(int64_t dim, const DecoderParams& p) : Norm(Shape{dim}, p) {}
   Tensor operator()(const Tensor& x) const {
     if (kind_ == DecoderParams::Norm::GemmaRMS) return ops::rms_norm(x, ops::add(weight, Tensor::full({1}, 1.0)), eps_);
     if (kind_ == DecoderParams::Norm::Layer) return ops::layer_norm(x, weight, *bias, eps_);
+    if (kind_ == DecoderParams::Norm::LayerNoParams) return ops::layer_norm(x, ones_, zeros_, eps_);
     if (kind_ == DecoderParams::Norm::LayerNoBias)  // a [heads, head_dim] weight scales each head after the norm
       return ones_.defined() ? ops::mul(ops::layer_norm(x, ones_, zeros_, eps_), weight) : ops::layer_norm(x, weight, zeros_, eps_);
     return ops::rms_norm(x, weight, eps_);
@@ -102,6 +103,7 @@ class Norm : public nn::Module {
   float eps_;
   DecoderParams::Norm kind_;
   Tensor zeros_, ones_;
+  Tensor fixed_;  // the `weight` a parameter-free norm refers to (never read)
 };
 
 class Attention : public nn::Module {
@@ -134,6 +136,13 @@ class Attention : public nn::Module {
       q = qkv.slice(-1, 0, qd).contiguous(), k = qkv.slice(-1, qd, qd + kvd).contiguous(), v = qkv.slice(-1, qd + kvd, qd + 2 * kvd).contiguous();
     } else {
       q = (*q_)(x), k = (*k_)(x), v = (*v_)(x);
+    }
+    if (p_.clip_qkv > 0) {
+      for (Tensor* t : {&q, &k, &v}) {
+        *t = t->contiguous();
+        float* d = t->data<float>();
+        for (int64_t i = 0; i < t->numel(); ++i) d[i] = std::clamp(d[i], -p_.clip_qkv, p_.clip_qkv);
+      }
     }
     if (p_.qk_norm == DecoderParams::QKNorm::Full) q = (*q_norm_)(q), k = (*k_norm_)(k);
     q = q.view({B, S, p_.heads, p_.head_dim}), k = k.view({B, S, p_.kv_heads, p_.head_dim}), v = v.view({B, S, p_.kv_heads, p_.head_dim});

@@ -14,7 +14,8 @@ struct DecoderParams {
   int64_t vocab = 0, hidden = 0, inter = 0, layers = 0, heads = 0, kv_heads = 0, head_dim = 0;
   float eps = 1e-6f;
   ops::Activation act = ops::Activation::Silu;
-  enum class Norm { RMS, GemmaRMS /* x * (1 + w) */, Layer /* LayerNorm with bias */, LayerNoBias /* Cohere */ } norm = Norm::RMS;
+  enum class Norm { RMS, GemmaRMS /* x * (1 + w) */, Layer /* LayerNorm with bias */, LayerNoBias /* Cohere */,
+                    LayerNoParams /* OLMo: no weight or bias */ } norm = Norm::RMS;
   // Pre: norm -> block -> residual (Llama). Sandwich: norm -> block -> norm -> residual (Gemma 2/3).
   // Post: block -> norm -> residual (OLMo 2).
   enum class Placement { Pre, Sandwich, Post } placement = Placement::Pre;
@@ -27,6 +28,7 @@ struct DecoderParams {
   enum class QKNorm { None, PerHead, HeadWeights, Full } qk_norm = QKNorm::None;
   std::string q_norm_name = "q_norm", k_norm_name = "k_norm";
   bool qk_norm_after_rope = false;  // HunYuan: the per-head norms follow the rotation
+  float clip_qkv = 0;  // > 0: q, k and v clamped to [-clip_qkv, clip_qkv] after their projections (OLMo)
   // Phi / StableLM: x + attn(norm(x)) + mlp(norm(x)) with one norm per layer.
   bool parallel_residual = false;
   bool gated_mlp = true;  // false: fc1 -> act -> fc2 (Phi; Starcoder2 names them c_fc / c_proj)
