@@ -274,3 +274,37 @@ TEST(SentenceTransformers, CrossEncoderLabelsActivation) {
   expect_rows(ce->predict(golden_pairs(g), o), g["softmax"], "softmax");
   EXPECT_THROW(ce->rank("q", {"a", "b"}), ValueError);
 }
+
+// The activation's other homes: config.json's sentence_transformers.activation_fn and the legacy
+// sbert_ce_default_activation_function (Tanh reproduces the golden scores), none (Identity for three
+// labels), a path outside torch (the default), and a malformed entry (typed error).
+TEST(SentenceTransformers, CrossEncoderActivationSources) {
+  namespace fs = std::filesystem;
+  const fs::path src = fixture("sentence_transformers/cross-encoder-3");
+  const Json g = parse_json_file((src / "golden.json").string());
+  const fs::path d = fs::temp_directory_path() / "tcpp-ce-activation";
+  auto with = [&](const std::string& config_extra) {
+    fs::remove_all(d);
+    fs::copy(src, d, fs::copy_options::recursive);
+    Json st = parse_json_file((d / "config_sentence_transformers.json").string());
+    st.erase("activation_fn");
+    std::ofstream(d / "config_sentence_transformers.json") << st.dump();
+    Json cfg = parse_json_file((d / "config.json").string());
+    if (!config_extra.empty()) cfg.update(Json::parse(config_extra));
+    std::ofstream(d / "config.json") << cfg.dump();
+    return CrossEncoder::from_pretrained(d.string());
+  };
+  CrossEncoderOptions o;
+  o.batch_size = 2;
+  for (const char* extra : {R"({"sentence_transformers": {"activation_fn": "torch.nn.modules.activation.Tanh"}})",
+                            R"({"sbert_ce_default_activation_function": "torch.nn.modules.activation.Tanh"})"}) {
+    auto ce = with(extra);
+    EXPECT_EQ(ce->activation_fn(), "Tanh") << extra;
+    expect_rows(ce->predict(golden_pairs(g), o), g["scores"], extra);
+  }
+  EXPECT_EQ(with("")->activation_fn(), "Identity");
+  EXPECT_EQ(with(R"({"sbert_ce_default_activation_function": "my_package.Custom"})")->activation_fn(), "Identity");
+  EXPECT_THROW(with(R"({"sentence_transformers": {"activation_fn": 3}})"), ConfigError);
+  EXPECT_THROW(with(R"({"sentence_transformers": {"activation_fn": "torch.nn.modules.activation.Softsign"}})"), ConfigError);
+  fs::remove_all(d);
+}

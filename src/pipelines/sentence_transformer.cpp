@@ -435,14 +435,12 @@ std::unique_ptr<CrossEncoder> CrossEncoder::from_pretrained(const std::string& n
   // sentence_transformers.activation_fn or legacy sbert_ce_default_activation_function, else Sigmoid
   // for one label and Identity for more. Paths outside torch are skipped, as without trust_remote_code.
   StConfig sc = read_st_config(name, o);
-  const Json raw = parse_json_file(*cached_file(name, "config.json", o, true));
   std::vector<std::string> paths;
   if (sc.activation_fn) paths.push_back(*sc.activation_fn);
-  if (raw.contains("sentence_transformers") && raw["sentence_transformers"].is_object() &&
-      raw["sentence_transformers"].contains("activation_fn") && raw["sentence_transformers"]["activation_fn"].is_string())
-    paths.push_back(raw["sentence_transformers"]["activation_fn"].get<std::string>());
-  else if (raw.contains("sbert_ce_default_activation_function") && raw["sbert_ce_default_activation_function"].is_string())
-    paths.push_back(raw["sbert_ce_default_activation_function"].get<std::string>());
+  if (auto stc = c.sub_config("sentence_transformers"); stc && stc->has("activation_fn"))
+    paths.push_back(stc->get_string("activation_fn"));
+  else if (c.has("sbert_ce_default_activation_function"))
+    paths.push_back(c.get_string("sbert_ce_default_activation_function"));
   std::optional<ops::Activation> act = ce->num_labels_ == 1 ? std::optional<ops::Activation>(ops::Activation::Sigmoid) : std::nullopt;
   for (const auto& path : paths)
     if (path.rfind("torch.", 0) == 0) {
