@@ -173,8 +173,26 @@ def xinference_templates():
     return out
 
 
+# strftime_now renders this fixed local time (tests/test_chat_template.cpp sets the same clock), so the
+# goldens do not depend on the day they were made.
+FIXED_NOW = (2026, 12, 1, 12, 0, 0)
+
+
+def fix_template_clock():
+    import datetime as dt
+    from transformers.utils import chat_template_utils
+
+    class FixedDatetime(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return cls(*FIXED_NOW, tzinfo=tz)
+
+    chat_template_utils.datetime = FixedDatetime
+
+
 def real_templates():
     from transformers import PreTrainedTokenizerFast
+    fix_template_clock()
     from tokenizers import Tokenizer, models
     tok = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.WordLevel({"<unk>": 0}, unk_token="<unk>")),
                                   bos_token="<|begin_of_text|>", eos_token="<|eot_id|>", unk_token="<unk>")

@@ -64,11 +64,19 @@ TEST(ChatTemplate, RealTemplatesMatchTransformers) {
   auto tok = PreTrainedTokenizer::from_files(d / "tokenizer.json", d / "tokenizer_config.json");
   int n = 0, failures = 0;
   std::set<std::string> names;
+  std::tm fixture_now{};
+  fixture_now.tm_year = 2026 - 1900;
+  fixture_now.tm_mon = 11;
+  fixture_now.tm_mday = 1;
+  fixture_now.tm_hour = 12;
+  fixture_now.tm_wday = 2;  // a Tuesday
+  fixture_now.tm_yday = 334;
   for (const auto& c : all["cases"]) {
     const std::string name = c["template"];
     names.insert(name);
     ChatTemplateOptions o;
     o.chat_template = all["templates"][name].get<std::string>();
+    o.now = fixture_now;  // the date the generator renders strftime_now with
     o.add_generation_prompt = c["add_generation_prompt"];
     if (!c["tools"].is_null()) o.tools_json = c["tools"].dump();
     for (auto& [k, v] : c["kwargs"].items()) o.kwargs[k] = v.dump();

@@ -1,6 +1,7 @@
 #pragma once
 // Tokenizers: the tokenizer.json pipeline (Tokenizer) and the transformers layer on top of it
 // (PreTrainedTokenizer from tokenizer_config.json), reached through AutoTokenizer.
+#include <ctime>
 #include <map>
 #include <memory>
 #include <optional>
@@ -139,6 +140,7 @@ struct ChatTemplateOptions {
   std::string tools_json;                       // JSON list of tool schemas, "" for none
   std::map<std::string, std::string> kwargs;    // extra template variables as JSON text (enable_thinking, ...)
   std::string chat_template;                    // overrides the tokenizer's template when set
+  std::optional<std::tm> now;                   // the local time strftime_now formats; the system clock when unset
 };
 
 // The transformers tokenizer: tokenizer.json plus tokenizer_config.json (special tokens,

@@ -45,7 +45,7 @@ std::string PreTrainedTokenizer::apply_chat_template(const std::string& messages
     if (it != ctx.end()) it->second = parse_value(v, k);
     else ctx.emplace_back(k, parse_value(v, k));
   }
-  std::string out = jinja::Template(source).render(ctx);
+  std::string out = jinja::Template(source).render(ctx, o.now ? &*o.now : nullptr);
   if (o.continue_final_message) {
     const size_t cut = out.rfind(sentinel);
     if (cut == std::string::npos) throw TemplateError("continue_final_message: the template dropped the final message's content");

@@ -1507,7 +1507,7 @@ Template::Template(const std::string& source) : impl_(std::make_unique<Impl>()) 
 Template::~Template() = default;
 Template::Template(Template&&) noexcept = default;
 
-std::string Template::render(const Dict& context) const {
+std::string Template::render(const Dict& context, const std::tm* now) const {
   Interp in;
   in.scope.frames.emplace_back();
   in.scope.set("raise_exception", Value::function([](const Args& a, const Kwargs&) -> Value {
@@ -1521,10 +1521,14 @@ std::string Template::render(const Dict& context) const {
     v.is_namespace = true;
     return v;
   }));
-  in.scope.set("strftime_now", Value::function([](const Args& a, const Kwargs&) {
-    std::time_t t = std::time(nullptr);
+  in.scope.set("strftime_now", Value::function([now](const Args& a, const Kwargs&) {
     std::tm tm{};
-    localtime_r(&t, &tm);
+    if (now) {
+      tm = *now;
+    } else {
+      const std::time_t t = std::time(nullptr);
+      localtime_r(&t, &tm);
+    }
     char buf[256];
     std::strftime(buf, sizeof buf, a.empty() ? "%Y-%m-%d" : a[0].s.c_str(), &tm);
     return Value(std::string(buf));

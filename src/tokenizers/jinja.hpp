@@ -3,6 +3,7 @@
 // trim_blocks, lstrip_blocks, loopcontrols, no autoescape, keep_trailing_newline=False,
 // tojson as Python json.dumps, raise_exception, strftime_now, and the immutable sandbox
 // (no list.append / dict.update). Values render as Python's str() does.
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
@@ -52,7 +53,9 @@ class Template {
   explicit Template(const std::string& source);  // TemplateError on syntax errors
   ~Template();
   Template(Template&&) noexcept;
-  std::string render(const Dict& context) const;   // TemplateError on runtime errors / raise_exception
+  // TemplateError on runtime errors / raise_exception. `now`: the local time strftime_now formats
+  // (the system clock when null), so tests and reproducible renders can fix the date.
+  std::string render(const Dict& context, const std::tm* now = nullptr) const;
 
  private:
   struct Impl;
