@@ -11,8 +11,9 @@
                                        their negations, \\s \\d \\w, empty matches, String patterns)
                                        under every behaviour and invert: the pieces' code-point offsets.
   auto.json                            AutoTokenizer on the real Llama 2 and Qwen3 folders of
-                                       ../shared/data/tokenizers-qwen3-llama2.tar.xz: ids, tokens and
-                                       decodes of whitespace / inline special token edge cases.
+                                       ../shared/data/tokenizers-qwen3-llama2.tar.xz and on the T5Tokenizer
+                                       fixture: ids, tokens and decodes of whitespace / inline special
+                                       token edge cases (the classes rebuild their pipelines).
   cleanup.json                         decode with clean_up_tokenization_spaces for every model kind
                                        (BPE skipped by transformers 5, others cleaned).
 
@@ -169,8 +170,8 @@ AUTO_TEXTS = [
 def write_auto(tmp):
     from transformers import AutoTokenizer
     out = {}
-    for name in ("llama2", "qwen3"):
-        tok = AutoTokenizer.from_pretrained(os.path.join(tmp, name))
+    for name in ("llama2", "qwen3", "unigram-metaspace"):
+        tok = AutoTokenizer.from_pretrained(os.path.join(tmp, name) if name in ("llama2", "qwen3") else os.path.join(TOK, name))
         cases = []
         for text in AUTO_TEXTS:
             for add in (True, False):

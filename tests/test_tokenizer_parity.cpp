@@ -93,14 +93,15 @@ TEST(TokenizerParity, SplitRegexConstructsMatchRust) {
   EXPECT_GT(n, 1500);
 }
 
-// AutoTokenizer on the real Llama 2 (LlamaTokenizer, legacy) and Qwen3 folders: leading, trailing
+// AutoTokenizer on the real Llama 2 (LlamaTokenizer, legacy) and Qwen3 folders and the T5Tokenizer
+// fixture (both classes rebuild their pipeline around the file's vocabulary): leading, trailing
 // and only spaces, newlines, special tokens written inside text, at its ends, glued to words, and
 // the empty string, with and without add_special_tokens; ids, tokens and both decodes.
 TEST(TokenizerParity, AutoTokenizerEdgeCasesMatchTransformers) {
   const Json all = parse_json_file(fixture("tokenizers/parity/auto.json"));
-  for (const char* name : {"llama2", "qwen3"}) {
+  for (const char* name : {"llama2", "qwen3", "unigram-metaspace"}) {
     SCOPED_TRACE(name);
-    const auto tok = AutoTokenizer::from_pretrained(shared_folder(name));
+    const auto tok = AutoTokenizer::from_pretrained(folder_of(name));
     int n = 0, failures = 0;
     for (const Json& c : all[name]["cases"]) {
       TokenizerCallOptions o;

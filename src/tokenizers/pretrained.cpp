@@ -51,6 +51,48 @@ std::vector<std::pair<std::string, std::string>> class_special_tokens(std::strin
   return {};
 }
 
+std::optional<std::string> token_content(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
+  return std::nullopt;
+}
+
+// T5Tokenizer's v5 rebuild of a Unigram tokenizer.json: unk id 2 whatever the file says, only the
+// file's Precompiled charsmap kept as normalizer (its other normalizers dropped), whitespace split
+// then Metaspace ("always"), and "$A </s>" / "$A </s> $B </s>" (all type 0) as post-processor.
+std::string t5_pipeline(const std::string& json_text, const Json& cfg, const std::string& source) {
+  Json j = parse_json(json_text, source);
+  if (!j.is_object() || !j.contains("model") || !j["model"].is_object() || j["model"].value("type", std::string()) != "Unigram" ||
+      !j["model"].contains("vocab") || !j["model"]["vocab"].is_array())
+    return json_text;
+  Json precompiled;
+  const Json& n = j.contains("normalizer") ? j["normalizer"] : Json();
+  if (n.is_object() && n.value("type", std::string()) == "Precompiled") precompiled = n;
+  if (n.is_object() && n.value("type", std::string()) == "Sequence" && n.contains("normalizers") && n["normalizers"].is_array())
+    for (const Json& x : n["normalizers"])
+      if (x.is_object() && x.value("type", std::string()) == "Precompiled" && precompiled.is_null()) precompiled = x;
+  j["normalizer"] = precompiled;
+  j["model"]["unk_id"] = 2;
+  j["model"]["byte_fallback"] = false;
+  const Json metaspace = {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", "always"}, {"split", true}};
+  j["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers", Json::array({{{"type", "WhitespaceSplit"}}, metaspace})}};
+  j["decoder"] = metaspace;
+  std::string eos = "</s>";
+  if (cfg.contains("eos_token"))
+    if (auto c = token_content(cfg["eos_token"])) eos = *c;
+  std::optional<int64_t> eos_id;
+  if (j.contains("added_tokens") && j["added_tokens"].is_array())
+    for (const Json& a : j["added_tokens"])
+      if (a.is_object() && a.value("content", std::string()) == eos && a.contains("id") && a["id"].is_number_integer()) eos_id = a["id"].get<int64_t>();
+  const Json& vocab = j["model"]["vocab"];
+  for (size_t i = 0; !eos_id && i < vocab.size(); ++i)
+    if (vocab[i].is_array() && !vocab[i].empty() && vocab[i][0] == eos) eos_id = static_cast<int64_t>(i);
+  if (!eos_id) throw TokenizerError(source + ": T5Tokenizer's eos token '" + eos + "' is not in the vocabulary");
+  const std::string e = eos + ":0";
+  j["post_processor"] = tok::template_processing({"$A:0", e}, {"$A:0", e, "$B:0", e}, {{eos, *eos_id}});
+  return j.dump();
+}
+
 // transformers 5 loads a tokenizer.json through the class named in tokenizer_config.json, and a
 // class with its own __init__ rebuilds the pipeline around the file's vocabulary and merges,
 // keeping only its post-processor and added tokens. LlamaTokenizer's rebuild differs from the
@@ -62,6 +104,7 @@ std::vector<std::pair<std::string, std::string>> class_special_tokens(std::strin
 std::string class_pipeline(const std::string& json_text, const Json& cfg, const std::string& fallback_class, const std::string& source) {
   std::string cls = tok::jstring(cfg, "tokenizer_class", fallback_class);
   if (cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0) cls.resize(cls.size() - 4);
+  if (cls == "T5Tokenizer") return t5_pipeline(json_text, cfg, source);
   if (cls != "LlamaTokenizer" || json_text.find("\"ByteLevel\"") != std::string::npos) return json_text;
   Json j = parse_json(json_text, source);
   if (!j.is_object() || !j.contains("model") || !j["model"].is_object() || j["model"].value("type", std::string("BPE")) != "BPE")
@@ -81,11 +124,6 @@ std::string class_pipeline(const std::string& json_text, const Json& cfg, const 
   return j.dump();
 }
 
-std::optional<std::string> token_content(const Json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
-  return std::nullopt;
-}
 }  // namespace
 
 std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files(const std::string& tokenizer_json,
