@@ -23,7 +23,7 @@ std::string shared_folder(const std::string& name) {
     EXPECT_EQ(testutil::run("tar -xJf '" + tarball + "' -C '" + dir.path.string() + "'"), 0) << tarball;
     done = true;
   }
-  return (dir / name).string();
+  return dir / name;
 }
 
 std::string folder_of(const std::string& name) {
