@@ -239,6 +239,7 @@ class PreTrainedTokenizer {
   int64_t model_max_length_ = static_cast<int64_t>(1e18);
   std::string padding_side_ = "right", truncation_side_ = "right";
   bool clean_up_ = false;
+  bool clean_up_bpe_ = false;  // clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output
   std::vector<std::string> model_input_names_{"input_ids", "attention_mask"};
   std::string chat_template_;
   bool split_special_tokens_ = false;

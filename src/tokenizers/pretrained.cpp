@@ -56,6 +56,74 @@ std::optional<std::string> token_content(const Json& v) {
   if (v.is_object() && v.contains("content") && v["content"].is_string()) return v["content"].get<std::string>();
   return std::nullopt;
 }
+
+// T5Tokenizer's v5 rebuild of a Unigram tokenizer.json: unk id 2 whatever the file says, only the
+// file's Precompiled charsmap kept as normalizer (its other normalizers dropped), whitespace split
+// then Metaspace ("always"), and "$A </s>" / "$A </s> $B </s>" (all type 0) as post-processor.
+std::string t5_pipeline(const std::string& json_text, const Json& cfg, const std::string& source) {
+  Json j = parse_json(json_text, source);
+  if (!j.is_object() || !j.contains("model") || !j["model"].is_object() || j["model"].value("type", std::string()) != "Unigram" ||
+      !j["model"].contains("vocab") || !j["model"]["vocab"].is_array())
+    return json_text;
+  Json precompiled;
+  const Json& n = j.contains("normalizer") ? j["normalizer"] : Json();
+  if (n.is_object() && n.value("type", std::string()) == "Precompiled") precompiled = n;
+  if (n.is_object() && n.value("type", std::string()) == "Sequence" && n.contains("normalizers") && n["normalizers"].is_array())
+    for (const Json& x : n["normalizers"])
+      if (x.is_object() && x.value("type", std::string()) == "Precompiled" && precompiled.is_null()) precompiled = x;
+  j["normalizer"] = precompiled;
+  j["model"]["unk_id"] = 2;
+  j["model"]["byte_fallback"] = false;
+  const Json metaspace = {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", "always"}, {"split", true}};
+  j["pre_tokenizer"] = {{"type", "Sequence"}, {"pretokenizers", Json::array({{{"type", "WhitespaceSplit"}}, metaspace})}};
+  j["decoder"] = metaspace;
+  std::string eos = "</s>";
+  if (cfg.contains("eos_token"))
+    if (auto c = token_content(cfg["eos_token"])) eos = *c;
+  std::optional<int64_t> eos_id;
+  if (j.contains("added_tokens") && j["added_tokens"].is_array())
+    for (const Json& a : j["added_tokens"])
+      if (a.is_object() && a.value("content", std::string()) == eos && a.contains("id") && a["id"].is_number_integer()) eos_id = a["id"].get<int64_t>();
+  const Json& vocab = j["model"]["vocab"];
+  for (size_t i = 0; !eos_id && i < vocab.size(); ++i)
+    if (vocab[i].is_array() && !vocab[i].empty() && vocab[i][0] == eos) eos_id = static_cast<int64_t>(i);
+  if (!eos_id) throw TokenizerError(source + ": T5Tokenizer's eos token '" + eos + "' is not in the vocabulary");
+  const std::string e = eos + ":0";
+  j["post_processor"] = tok::template_processing({"$A:0", e}, {"$A:0", e, "$B:0", e}, {{eos, *eos_id}});
+  return j.dump();
+}
+
+// transformers 5 loads a tokenizer.json through the class named in tokenizer_config.json, and a
+// class with its own __init__ rebuilds the pipeline around the file's vocabulary and merges,
+// keeping only its post-processor and added tokens. LlamaTokenizer's rebuild differs from the
+// Hub files (which carry the old Prepend + Replace normalizer): no normalizer, a Metaspace
+// pre-tokenizer that does not prepend to text already starting with a space and prepends to every
+// piece between added tokens ("always" for legacy, "first" otherwise, "never" without
+// add_prefix_space), and a BPE without unk token. AutoTokenizer keeps a byte-level file (any
+// "ByteLevel" in it, Llama 3 style) as it is.
+std::string class_pipeline(const std::string& json_text, const Json& cfg, const std::string& fallback_class, const std::string& source) {
+  std::string cls = tok::jstring(cfg, "tokenizer_class", fallback_class);
+  if (cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0) cls.resize(cls.size() - 4);
+  if (cls == "T5Tokenizer") return t5_pipeline(json_text, cfg, source);
+  if (cls != "LlamaTokenizer" || json_text.find("\"ByteLevel\"") != std::string::npos) return json_text;
+  Json j = parse_json(json_text, source);
+  if (!j.is_object() || !j.contains("model") || !j["model"].is_object() || j["model"].value("type", std::string("BPE")) != "BPE")
+    return json_text;
+  const Json& prefix_v = cfg.contains("add_prefix_space") ? cfg["add_prefix_space"] : Json();
+  const bool prefix = prefix_v.is_boolean() ? prefix_v.get<bool>() : true;
+  const bool legacy = cfg.contains("legacy") && cfg["legacy"].is_boolean() && cfg["legacy"].get<bool>();
+  const std::string scheme = !prefix ? "never" : legacy ? "always" : "first";
+  j["normalizer"] = nullptr;
+  j["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\u2581"}, {"prepend_scheme", scheme}, {"split", false}};
+  Json& m = j["model"];
+  m["type"] = "BPE", m["dropout"] = nullptr, m["unk_token"] = nullptr, m["continuing_subword_prefix"] = nullptr;
+  m["end_of_word_suffix"] = nullptr, m["fuse_unk"] = true, m["byte_fallback"] = true, m["ignore_merges"] = false;
+  Json decoders = Json::array({{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}}, {{"type", "ByteFallback"}}, {{"type", "Fuse"}}});
+  if (prefix) decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
+  j["decoder"] = {{"type", "Sequence"}, {"decoders", decoders}};
+  return j.dump();
+}
+
 }  // namespace
 
 std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files(const std::string& tokenizer_json,
@@ -69,10 +137,10 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
                                                                           const std::string& folder, const std::string& source,
                                                                           const std::string& tokenizer_class) {
   auto t = std::make_unique<PreTrainedTokenizer>();
-  t->tok_ = Tokenizer::from_str(json_text, source);
   Json cfg = Json::object();
   if (!tokenizer_config_json.empty()) cfg = parse_json_file(tokenizer_config_json);
   if (!cfg.is_object()) throw TokenizerError(tokenizer_config_json + ": must be a JSON object");
+  t->tok_ = Tokenizer::from_str(class_pipeline(json_text, cfg, tokenizer_class, source), source);
   const std::string where = tokenizer_config_json;
   try {
     // Tokens declared in added_tokens_decoder but absent from tokenizer.json are added at load.
@@ -134,6 +202,9 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
     t->clean_up_ = tok::jbool(cfg, "clean_up_tokenization_spaces", false);
     t->split_special_tokens_ = tok::jbool(cfg, "split_special_tokens", false);
     const std::string cls = tok::jstring(cfg, "tokenizer_class", tokenizer_class);
+    // LukeTokenizer / MLukeTokenizer default the BPE clean-up override on; any config may set it.
+    const bool luke = cls == "LukeTokenizer" || cls == "MLukeTokenizer" || cls == "LukeTokenizerFast" || cls == "MLukeTokenizerFast";
+    t->clean_up_bpe_ = tok::jbool(cfg, "clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output", luke);
     if (cfg.contains("model_input_names") && cfg["model_input_names"].is_array())
       t->model_input_names_ = cfg["model_input_names"].get<std::vector<std::string>>();
     else if (returns_token_type_ids(cls))
@@ -351,7 +422,12 @@ std::string PreTrainedTokenizer::decode(const std::vector<int64_t>& ids, bool sk
   for (int64_t id : ids)
     if (id < 0) throw ValueError("decode: negative token id " + std::to_string(id));
   std::string s = ctc_ ? ctc_decode(ids, skip_special) : tok_.decode(ids, skip_special);
-  if (clean_up.value_or(clean_up_)) s = tok::cleanup_tokenization(s, false);
+  // transformers 5 (TokenizersBackend._decode) ignores clean_up_tokenization_spaces when the
+  // backend model is a BPE (the clean-up was written for WordPiece and eats real spaces before
+  // punctuation in byte-level / SentencePiece BPE text) unless the class or config forces it; the
+  // Python-side classes (CTC, the slow SentencePiece ones) and other models still clean.
+  const bool skipped_for_bpe = !ctc_ && tok_.is_bpe() && !clean_up_bpe_;
+  if (clean_up.value_or(clean_up_) && !skipped_for_bpe) s = tok::cleanup_tokenization(s, false);
   return s;
 }
 
