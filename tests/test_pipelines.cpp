@@ -18,6 +18,10 @@ const std::vector<std::string> kTexts = {"I love this movie, it was great!", "Th
 TEST(Pipelines, TextClassification) {
   auto p = TextClassificationPipeline::from_pretrained(fixture("pipelines/text-classification"));
   const Json g = golden("text-classification");
+  // Several batch sizes: inputs run longest first in batches and come back in the caller's order.
+  for (const int64_t bs : {32, 2, 1}) {
+  SCOPED_TRACE("batch_size " + std::to_string(bs));
+  p->batch_size = bs;
   auto top1 = (*p)(kTexts);
   auto all = (*p)(kTexts, std::nullopt);
   for (size_t i = 0; i < kTexts.size(); ++i) {
@@ -30,6 +34,9 @@ TEST(Pipelines, TextClassification) {
       EXPECT_NEAR(all[i][k].score, g["all"][i][k]["score"].get<double>(), 1e-5);
     }
   }
+  }
+  p->batch_size = 0;
+  EXPECT_THROW((*p)(kTexts), ValueError);
 }
 
 TEST(Pipelines, FillMask) {
@@ -53,6 +60,7 @@ TEST(Pipelines, TokenClassificationAllAggregations) {
   const auto inputs = g["inputs"].get<std::vector<std::string>>();
   for (const char* agg : {"none", "simple", "first", "average", "max"}) {
     SCOPED_TRACE(agg);
+    p->batch_size = std::string(agg) == "first" ? 1 : 2;
     auto r = (*p)(inputs, agg);
     for (size_t i = 0; i < r.size(); ++i) {
       ASSERT_EQ(r[i].size(), g[agg][i].size());

@@ -142,6 +142,10 @@ class TextClassificationPipeline {
   std::vector<std::vector<LabelScore>> operator()(const std::vector<std::string>& texts, const std::vector<std::string>& pairs,
                                                   std::optional<int64_t> top_k = 1) const;
 
+  // Inputs per forward pass; they are batched longest first, so padding stays within similar
+  // lengths, and results come back in the caller's order.
+  int64_t batch_size = 32;
+
  private:
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
@@ -152,6 +156,10 @@ class FillMaskPipeline {
  public:
   static std::unique_ptr<FillMaskPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::vector<FillMaskResult>> operator()(const std::vector<std::string>& texts, int64_t top_k = 5) const;
+
+  // Inputs per forward pass; they are batched longest first, so padding stays within similar
+  // lengths, and results come back in the caller's order.
+  int64_t batch_size = 32;
 
  private:
   std::unique_ptr<PreTrainedModel> model_;
@@ -164,6 +172,10 @@ class TokenClassificationPipeline {
  public:
   static std::unique_ptr<TokenClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::vector<TokenEntity>> operator()(const std::vector<std::string>& texts, const std::string& aggregation = "none") const;
+
+  // Inputs per forward pass; they are batched longest first, so padding stays within similar
+  // lengths, and results come back in the caller's order.
+  int64_t batch_size = 32;
 
  private:
   std::unique_ptr<PreTrainedModel> model_;

@@ -48,16 +48,34 @@ std::vector<LabelScore> label_scores(const PretrainedConfig& c, const float* x, 
 
 namespace {
 
-// One forward pass over a padded batch; returns the model output and the encodings.
-ModelOutput run(PreTrainedModel& model, const PreTrainedTokenizer& tok, const std::vector<std::string>& texts, BatchEncoding& be,
-                const std::vector<std::string>* pairs = nullptr) {
+// The inputs in batches of `batch_size`, longest first (in characters, as sentence-transformers
+// sorts), so each padded batch holds texts of similar length: a list of mixed lengths would
+// otherwise compute every text at the longest one's length. `each(i, out, be, b)` sees input i (the
+// caller's index) as row b of its batch's output and encodings; results go back in the caller's order.
+template <typename Each>
+void run_batched(PreTrainedModel& model, const PreTrainedTokenizer& tok, const std::vector<std::string>& texts,
+                 const std::vector<std::string>* pairs, int64_t batch_size, Each&& each) {
+  if (batch_size <= 0) throw ValueError("batch_size must be positive, got " + std::to_string(batch_size));
+  std::vector<size_t> order(texts.size());
+  std::iota(order.begin(), order.end(), 0);
+  auto length = [&](size_t i) { return texts[i].size() + (pairs ? (*pairs)[i].size() : 0); };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return length(a) > length(b); });
   TokenizerCallOptions co;
   co.padding = "longest";
   co.truncation = "longest_first";
-  be = tok(texts, pairs, co);
-  ModelInputs in{{"input_ids", be.input_ids()}, {"attention_mask", be.attention_mask()}};
-  if (be.has_token_type_ids) in["token_type_ids"] = be.token_type_ids();
-  return model.forward(in);
+  const size_t bs = static_cast<size_t>(batch_size);
+  for (size_t start = 0; start < order.size(); start += bs) {
+    std::vector<std::string> first, second;
+    for (size_t k = start; k < std::min(order.size(), start + bs); ++k) {
+      first.push_back(texts[order[k]]);
+      if (pairs) second.push_back((*pairs)[order[k]]);
+    }
+    const BatchEncoding be = tok(first, pairs ? &second : nullptr, co);
+    ModelInputs in{{"input_ids", be.input_ids()}, {"attention_mask", be.attention_mask()}};
+    if (be.has_token_type_ids) in["token_type_ids"] = be.token_type_ids();
+    const ModelOutput out = model.forward(in);
+    for (size_t b = 0; b < first.size(); ++b) each(order[start + b], out, be, static_cast<int64_t>(b));
+  }
 }
 
 }  // namespace
@@ -79,11 +97,13 @@ std::vector<std::vector<LabelScore>> TextClassificationPipeline::operator()(cons
                                                                             std::optional<int64_t> top_k) const {
   if (texts.empty()) return {};
   if (!pairs.empty() && pairs.size() != texts.size()) throw ValueError("text-classification: texts and pairs differ in number");
-  BatchEncoding be;
-  const Tensor logits = run(*model_, *tok_, texts, be, pairs.empty() ? nullptr : &pairs)["logits"].contiguous();
-  const int64_t L = logits.size(1);
-  std::vector<std::vector<LabelScore>> out;
-  for (int64_t b = 0; b < logits.size(0); ++b) out.push_back(label_scores(model_->config(), logits.data<float>() + b * L, L, top_k, true));
+  std::vector<std::vector<LabelScore>> out(texts.size());
+  run_batched(*model_, *tok_, texts, pairs.empty() ? nullptr : &pairs, batch_size,
+              [&](size_t i, const ModelOutput& o, const BatchEncoding&, int64_t b) {
+                const Tensor logits = o["logits"].contiguous();
+                const int64_t L = logits.size(1);
+                out[i] = label_scores(model_->config(), logits.data<float>() + b * L, L, top_k, true);
+              });
   return out;
 }
 
@@ -97,20 +117,19 @@ std::unique_ptr<FillMaskPipeline> FillMaskPipeline::from_pretrained(const std::s
 
 std::vector<std::vector<FillMaskResult>> FillMaskPipeline::operator()(const std::vector<std::string>& texts, int64_t top_k) const {
   if (texts.empty()) return {};
-  BatchEncoding be;
-  const Tensor logits = run(*model_, *tok_, texts, be)["logits"].contiguous();
   const int64_t mask_id = *tok_->special_token_id("mask_token");
-  const int64_t S = logits.size(1), V = logits.size(2);
-  std::vector<std::vector<FillMaskResult>> out;
-  for (size_t b = 0; b < texts.size(); ++b) {
-    const auto& ids = be.encodings[b].ids;
+  std::vector<std::vector<FillMaskResult>> out(texts.size());
+  run_batched(*model_, *tok_, texts, nullptr, batch_size, [&](size_t input, const ModelOutput& o, const BatchEncoding& be, int64_t b) {
+    const Tensor logits = o["logits"].contiguous();
+    const int64_t S = logits.size(1), V = logits.size(2);
+    const auto& ids = be.encodings[static_cast<size_t>(b)].ids;
     std::vector<size_t> masks;
     for (size_t i = 0; i < ids.size(); ++i)
       if (ids[i] == mask_id) masks.push_back(i);
     if (masks.size() != 1)
-      throw ValueError("fill-mask: input " + std::to_string(b) + " has " + std::to_string(masks.size()) +
+      throw ValueError("fill-mask: input " + std::to_string(input) + " has " + std::to_string(masks.size()) +
                        " mask tokens; exactly one is supported");
-    const auto probs = softmax(logits.data<float>() + (static_cast<int64_t>(b) * S + static_cast<int64_t>(masks[0])) * V, V);
+    const auto probs = softmax(logits.data<float>() + (b * S + static_cast<int64_t>(masks[0])) * V, V);
     std::vector<int64_t> order(static_cast<size_t>(V));
     std::iota(order.begin(), order.end(), 0);
     const size_t k = static_cast<size_t>(std::clamp<int64_t>(top_k, 1, V));
@@ -120,11 +139,11 @@ std::vector<std::vector<FillMaskResult>> FillMaskPipeline::operator()(const std:
     for (size_t i = 0; i < k; ++i) {
       std::vector<int64_t> filled;
       for (size_t j = 0; j < ids.size(); ++j)
-        if (be.encodings[b].attention_mask[j]) filled.push_back(j == masks[0] ? order[i] : ids[j]);
+        if (be.encodings[static_cast<size_t>(b)].attention_mask[j]) filled.push_back(j == masks[0] ? order[i] : ids[j]);
       r.push_back({probs[order[i]], order[i], tok_->decode({order[i]}), tok_->decode(filled, true)});
     }
-    out.push_back(std::move(r));
-  }
+    out[input] = std::move(r);
+  });
   return out;
 }
 
@@ -169,25 +188,24 @@ std::vector<std::vector<TokenEntity>> TokenClassificationPipeline::operator()(co
   if (agg != "none" && agg != "simple" && agg != "first" && agg != "average" && agg != "max")
     throw ValueError("aggregation_strategy must be none, simple, first, average or max, got '" + agg + "'");
   if (texts.empty()) return {};
-  BatchEncoding be;
-  const Tensor logits = run(*model_, *tok_, texts, be)["logits"].contiguous();
   const PretrainedConfig& c = model_->config();
-  const int64_t S = logits.size(1), L = logits.size(2);
   const Tokenizer& backend = tok_->backend();
   const auto unk = tok_->unk_token_id();
-  std::vector<std::vector<TokenEntity>> out;
-  for (size_t b = 0; b < texts.size(); ++b) {
-    const Encoding& e = be.encodings[b];
+  std::vector<std::vector<TokenEntity>> out(texts.size());
+  run_batched(*model_, *tok_, texts, nullptr, batch_size, [&](size_t input, const ModelOutput& o, const BatchEncoding& be, int64_t b) {
+    const Tensor logits = o["logits"].contiguous();
+    const int64_t S = logits.size(1), L = logits.size(2);
+    const Encoding& e = be.encodings[static_cast<size_t>(b)];
     std::vector<PreEntity> pre;
     for (size_t i = 0; i < e.size(); ++i) {
       if (e.special_tokens_mask[i]) continue;
       PreEntity p;
       p.word = *backend.id_to_token(e.ids[i]);
-      p.scores = softmax(logits.data<float>() + (static_cast<int64_t>(b) * S + static_cast<int64_t>(i)) * L, L);
+      p.scores = softmax(logits.data<float>() + (b * S + static_cast<int64_t>(i)) * L, L);
       p.start = e.offsets[i].first;
       p.end = e.offsets[i].second;
       p.index = static_cast<int64_t>(i);
-      const std::string& t = texts[b];
+      const std::string& t = texts[input];
       const std::string ref = t.substr(byte_of(t, p.start), byte_of(t, p.end) - byte_of(t, p.start));
       // Tokenizers with a continuing-subword prefix mark subwords by a token longer than its text.
       p.is_subword = p.word.size() != ref.size();
@@ -256,8 +274,8 @@ std::vector<std::vector<TokenEntity>> TokenClassificationPipeline::operator()(co
     std::vector<TokenEntity> kept;
     for (auto& x : ents)
       if (x.entity != "O") kept.push_back(std::move(x));
-    out.push_back(std::move(kept));
-  }
+    out[input] = std::move(kept);
+  });
   return out;
 }
 
