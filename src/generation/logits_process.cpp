@@ -141,20 +141,22 @@ std::string py_float(double v) {
   std::string digits;
   for (char c : s.substr(neg ? 1 : 0, e - (neg ? 1 : 0)))
     if (c != '.') digits += c;
-  std::string out;
+  // Built with append: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string temporaries.
+  std::string out = neg ? "-" : "";
   if (exp < -4 || exp >= 16) {
-    out = digits.substr(0, 1) + (digits.size() > 1 ? "." + digits.substr(1) : "");
+    out.append(digits, 0, 1);
+    if (digits.size() > 1) out.append(".").append(digits, 1);
     char eb[16];
     std::snprintf(eb, sizeof eb, "e%c%02d", exp < 0 ? '-' : '+', std::abs(exp));
-    out += eb;
+    out.append(eb);
   } else if (exp < 0) {
-    out = "0." + std::string(static_cast<size_t>(-exp - 1), '0') + digits;
+    out.append("0.").append(static_cast<size_t>(-exp - 1), '0').append(digits);
   } else if (static_cast<int>(digits.size()) <= exp + 1) {
-    out = digits + std::string(static_cast<size_t>(exp + 1) - digits.size(), '0') + ".0";
+    out.append(digits).append(static_cast<size_t>(exp + 1) - digits.size(), '0').append(".0");
   } else {
-    out = digits.substr(0, static_cast<size_t>(exp + 1)) + "." + digits.substr(static_cast<size_t>(exp + 1));
+    out.append(digits, 0, static_cast<size_t>(exp + 1)).append(".").append(digits, static_cast<size_t>(exp + 1));
   }
-  return (neg ? "-" : "") + out;
+  return out;
 }
 
 namespace {
