@@ -2,7 +2,7 @@
 """Image-to-text fixtures (fixtures/image_to_text/): tiny random VisionEncoderDecoderModel
 checkpoints with TrOCR decoders (a ViT encoder through enc_to_dec_proj with learned positions; a
 DeiT encoder read directly through cross_attention_hidden_size with sinusoidal positions, scaled
-embeddings and an untied head; a GPT-2 decoder with cross-attention), their logits and greedy / beam generate(), and the
+embeddings and an untied head; a GPT-2 decoder with cross-attention), their logits and greedy / beam / decoder-prompted generate(), and the
 image-text-to-text pipeline (Python's replacement for image-to-text) on the image fixtures.
 Run:  python3 scripts/make_image_to_text_fixtures.py   (same venv and pins as make_fixtures.py)
 """
@@ -80,8 +80,13 @@ def main():
             out = model(pixel_values=pixel_values, decoder_input_ids=decoder_input_ids)
             greedy = model.generate(pixel_values, max_new_tokens=10, do_sample=False)
             beam = model.generate(pixel_values, max_new_tokens=8, do_sample=False, num_beams=3, num_return_sequences=2)
+            # A decoder prompt: rows starting with decoder_start_token_id are continued as given;
+            # rows that all start elsewhere get it prepended.
+            prompted = model.generate(pixel_values, decoder_input_ids=decoder_input_ids, max_new_tokens=4, do_sample=False)
+            prompted_nostart = model.generate(pixel_values, decoder_input_ids=decoder_input_ids[:, 1:], max_new_tokens=4, do_sample=False)
         save_file({"logits": out.logits.numpy(), "encoder_last_hidden_state": out.encoder_last_hidden_state.numpy(),
-                   "greedy": greedy.numpy(), "beam": beam.numpy()}, os.path.join(d, "goldens.safetensors"))
+                   "greedy": greedy.numpy(), "beam": beam.numpy(), "prompted": prompted.numpy(),
+                   "prompted_nostart": prompted_nostart.numpy()}, os.path.join(d, "goldens.safetensors"))
         cases.append({"dir": name})
 
     # The first model as a Hub folder ships it: tokenizer and ViT image processor beside it.

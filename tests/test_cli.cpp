@@ -13,7 +13,25 @@ using testutil::TempDir;
 
 namespace {
 const std::string kCli = CLI_PATH;
+
+// A safetensors file of `file`'s tensors named in `keep` (generate(**inputs) takes every tensor it
+// is given: a forward fixture's decoder_input_ids would become the decoder prompt).
+std::string inputs_with(const std::string& file, const std::vector<std::string>& keep, const std::string& out) {
+  SafeTensorsFile in = SafeTensorsFile::open(file);
+  std::vector<std::pair<std::string, Tensor>> t;
+  for (const auto& name : keep) t.emplace_back(name, in.get(name));
+  save_safetensors(t, out, {{"format", "pt"}});
+  return out;
 }
+
+// A JSON golden's rows, flattened as Tensor::to_ints gives them.
+std::vector<int64_t> flat(const nlohmann::json& rows) {
+  std::vector<int64_t> v;
+  for (const auto& row : rows)
+    for (const auto& t : row) v.push_back(t.get<int64_t>());
+  return v;
+}
+}  // namespace
 
 TEST(Cli, ForwardWritesHfOutputs) {
   TempDir d;
@@ -155,7 +173,8 @@ TEST(Cli, GenerateAndRunForEncoderDecoders) {
   TempDir d;
   const std::string t5 = fixture("seq2seq/t5");
   std::string out;
-  ASSERT_EQ(run(kCli + " generate " + t5 + " --inputs " + t5 + "/inputs.safetensors --max-new-tokens 10 --out " + d / "g.safetensors 2>&1", &out), 0) << out;
+  const std::string t5_in = inputs_with(t5 + "/inputs.safetensors", {"input_ids", "attention_mask"}, d / "t5.safetensors");
+  ASSERT_EQ(run(kCli + " generate " + t5 + " --inputs " + t5_in + " --max-new-tokens 10 --out " + d / "g.safetensors 2>&1", &out), 0) << out;
   const auto golden = nlohmann::json::parse(std::ifstream(t5 + "/generate.json"))["cases"][0];
   ASSERT_EQ(golden["name"], "greedy");
   std::vector<int64_t> want;
@@ -163,7 +182,8 @@ TEST(Cli, GenerateAndRunForEncoderDecoders) {
   EXPECT_EQ(SafeTensorsFile::open(d / "g.safetensors").get("sequences").to_ints(), want);
 
   const std::string wh = fixture("seq2seq/whisper");
-  ASSERT_EQ(run(kCli + " generate " + wh + " --inputs " + wh + "/inputs.safetensors --max-new-tokens 10 --out " + d / "w.safetensors 2>&1", &out), 0) << out;
+  const std::string wh_in = inputs_with(wh + "/inputs.safetensors", {"input_features"}, d / "wh.safetensors");
+  ASSERT_EQ(run(kCli + " generate " + wh + " --inputs " + wh_in + " --max-new-tokens 10 --out " + d / "w.safetensors 2>&1", &out), 0) << out;
   want.clear();
   const auto wgold = nlohmann::json::parse(std::ifstream(wh + "/generate.json"));
   for (const auto& row : wgold["cases"][0]["sequences"])
@@ -376,4 +396,114 @@ TEST(Cli, RerankAndEmbeddingOptions) {
   EXPECT_NE(out.find("(5 dims)"), std::string::npos) << out;
   EXPECT_EQ(run(kCli + " run " + st + " --task feature-extraction ok --prompt-name nope 2>&1", &out), 1) << out;
   EXPECT_EQ(run(kCli + " run " + ce + " --task rerank onlyquery 2>&1", &out), 1) << out;
+}
+
+// generate takes the inputs file as forward does: images reach VisionEncoderDecoder (its main input)
+// and LLaVA (with the prompt), features reach Whisper, decoder_input_ids become the decoder prompt;
+// greedy and beam sequences equal Python's for each kind of model.
+TEST(Cli, GenerateTakesEveryInputAsForwardDoes) {
+  TempDir d;
+  std::string out;
+  auto generate = [&](const std::string& dir, const std::string& inputs, const std::string& flags) {
+    const std::string o = d / "o.safetensors";
+    std::filesystem::remove(o);
+    EXPECT_EQ(run(kCli + " generate " + dir + " --inputs " + inputs + " " + flags + " --out " + o + " 2>&1", &out), 0) << dir << " " << flags << "\n" << out;
+    return std::filesystem::exists(o) ? SafeTensorsFile::open(o).get("sequences").to_ints() : std::vector<int64_t>{};
+  };
+  const std::string greedy_flags = "--max-new-tokens 10", beam_flags = "--max-new-tokens 8 --num-beams 3 --num-return-sequences 2";
+
+  // VisionEncoderDecoder (TrOCR and GPT-2 decoders): pixel_values, the class from the architecture
+  // or named.
+  const std::string itt = fixture("image_to_text");
+  const std::string pixels = inputs_with(itt + "/inputs.safetensors", {"pixel_values"}, d / "pixels.safetensors");
+  for (const std::string name : {"trocr-vit", "trocr-deit-sinusoidal", "vit-gpt2"}) {
+    SCOPED_TRACE(name);
+    const std::string dir = itt + "/" + name;
+    SafeTensorsFile gold = SafeTensorsFile::open(dir + "/goldens.safetensors");
+    EXPECT_EQ(generate(dir, pixels, greedy_flags), gold.get("greedy").to_ints());
+    EXPECT_EQ(generate(dir, pixels, "--auto-class AutoModelForImageTextToText " + beam_flags), gold.get("beam").to_ints());
+    // decoder_input_ids as the decoder prompt (decoder_start_token_id prepended when no row starts with it)
+    EXPECT_EQ(generate(dir, itt + "/inputs.safetensors", "--max-new-tokens 4"), gold.get("prompted").to_ints());
+    SafeTensorsFile in = SafeTensorsFile::open(itt + "/inputs.safetensors");
+    const Tensor dec = in.get("decoder_input_ids");
+    save_safetensors({{"pixel_values", in.get("pixel_values")}, {"decoder_input_ids", dec.slice(1, 1, dec.size(1)).contiguous()}},
+                     d / "nostart.safetensors", {{"format", "pt"}});
+    EXPECT_EQ(generate(dir, d / "nostart.safetensors", "--max-new-tokens 4"), gold.get("prompted_nostart").to_ints());
+  }
+
+  // LLaVA: input_ids, attention_mask and pixel_values; the image enters with the prompt.
+  const std::string llava = fixture("multimodal/llava");
+  const std::string llava_in = fixture("multimodal/llava_inputs.safetensors");
+  SafeTensorsFile lgold = SafeTensorsFile::open(llava + "/goldens.safetensors");
+  EXPECT_EQ(generate(llava, llava_in, "--max-new-tokens 8"), lgold.get("greedy").to_ints());
+  EXPECT_EQ(generate(llava, llava_in, "--max-new-tokens 6 --num-beams 3 --num-return-sequences 2"), lgold.get("beam").to_ints());
+  // Without the image the prompt's image tokens embed as text: another continuation.
+  const std::string text_only = inputs_with(llava_in, {"input_ids", "attention_mask"}, d / "text.safetensors");
+  EXPECT_NE(generate(llava, text_only, "--max-new-tokens 8"), lgold.get("greedy").to_ints());
+
+  // Whisper (input_features), T5 (input_ids + attention_mask) and a decoder-only Llama: greedy and beam.
+  for (const auto& [dir, keep] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {fixture("seq2seq/whisper"), {"input_features"}},
+           {fixture("seq2seq/t5"), {"input_ids", "attention_mask"}},
+           {fixture("decoders/llama"), {"input_ids", "attention_mask"}}}) {
+    SCOPED_TRACE(dir);
+    const auto cases = nlohmann::json::parse(std::ifstream(dir + "/generate.json"))["cases"];
+    ASSERT_EQ(cases[0]["name"], "greedy");
+    ASSERT_EQ(cases[1]["name"], "beam");
+    ASSERT_EQ(cases[1]["kwargs"]["num_beams"], 3);
+    ASSERT_EQ(cases[1]["kwargs"]["num_return_sequences"], 2);
+    const std::string in = inputs_with(dir + "/inputs.safetensors", keep, d / "in.safetensors");
+    EXPECT_EQ(generate(dir, in, greedy_flags), flat(cases[0]["sequences"]));
+    EXPECT_EQ(generate(dir, in, beam_flags), flat(cases[1]["sequences"]));
+  }
+
+  // Inputs a model does not take are one line and exit 1, as forward's.
+  for (const auto& [dir, file] : std::vector<std::pair<std::string, std::string>>{
+           {fixture("seq2seq/whisper"), fixture("seq2seq/whisper/inputs.safetensors")},  // Whisper takes prompt_ids, not decoder_input_ids
+           {llava, inputs_with(llava_in, {"input_ids", "pixel_values"}, d / "x.safetensors")}}) {
+    SCOPED_TRACE(dir);
+    std::filesystem::copy_file(file, d / "bad.safetensors", std::filesystem::copy_options::overwrite_existing);
+    if (dir == llava) {  // plus a name LLaVA has no use for
+      SafeTensorsFile in = SafeTensorsFile::open(file);
+      save_safetensors({{"input_ids", in.get("input_ids")}, {"pixel_values", in.get("pixel_values")}, {"token_type_ids", in.get("input_ids")}},
+                       d / "bad.safetensors", {{"format", "pt"}});
+    }
+    EXPECT_EQ(run(kCli + " generate " + dir + " --inputs " + d / "bad.safetensors" + " --max-new-tokens 2 --out " + d / "z.safetensors 2>&1", &out), 1);
+    EXPECT_EQ(out.rfind("error: ", 0), 0u) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  }
+}
+
+// Generation flags reach generate() with the value given, -1 included: Python's ValueError and its
+// message where Python raises (fixtures/generation/errors.json), a run where it only warns.
+TEST(Cli, GenerateFlagsAreCheckedAsPythonChecksThem) {
+  TempDir d;
+  const auto g = nlohmann::json::parse(std::ifstream(fixture("generation/errors.json")));
+  std::map<std::string, nlohmann::json> cases;
+  for (const auto& c : g["cases"]) cases[c["name"].get<std::string>()] = c;
+  const std::string dir = fixture(g["model"].get<std::string>());
+  for (const auto& [name, flags] : std::vector<std::pair<std::string, std::string>>{
+           {"temperature_negative_sample", "--do-sample --temperature -1"},
+           {"temperature_zero_sample", "--do-sample --temperature 0"},
+           {"temperature_negative_greedy", "--temperature -1"},
+           {"top_k_negative_sample", "--do-sample --top-k -1"},
+           {"top_p_negative_sample", "--do-sample --top-p -0.5"},
+           {"min_p_above_one_sample", "--do-sample --min-p 1.5"},
+           {"repetition_penalty_negative", "--repetition-penalty -1"},
+           {"max_new_tokens_negative", "--max-new-tokens -1"},
+           {"num_return_sequences_greedy", "--num-return-sequences 2"}}) {
+    SCOPED_TRACE(name);
+    const auto& c = cases.at(name);
+    const std::string max = c["kwargs"].contains("max_new_tokens") && name != "max_new_tokens_negative" ? " --max-new-tokens 3" : "";
+    std::string out;
+    const int rc = run(kCli + " generate " + dir + " --inputs " + dir + "/inputs.safetensors --seed 0 " + flags + max + " --out " +
+                           d / "o.safetensors 2>&1",
+                       &out);
+    if (c["raises"].get<bool>()) {
+      EXPECT_EQ(rc, 1) << out;
+      EXPECT_EQ(out, "error: " + c["message"].get<std::string>() + "\n");
+    } else {
+      EXPECT_EQ(rc, 0) << out;
+    }
+  }
 }

@@ -192,7 +192,7 @@ TEST(Decoders, BadGenerateArgumentsAreClearErrors) {
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.num_beams = 1000; })), ValueError);
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.num_beams = 2, g.num_return_sequences = 3; })), ValueError);
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.do_sample = true, g.temperature = 0.0; })), ValueError);
-  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.do_sample = true, g.top_p = 1.5; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.do_sample = true, g.top_p = -0.5; })), ValueError);  // > 1 only warns (test_generation.cpp)
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.eos_token_id = std::vector<int64_t>{999}; })), ValueError);
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.stop_strings = std::vector<std::string>{"x"}; })), ValueError);
   EXPECT_THROW(m->generate(Tensor::empty({1, 0}, DType::I64)), ValueError);
@@ -200,7 +200,8 @@ TEST(Decoders, BadGenerateArgumentsAreClearErrors) {
   std::vector<int64_t> longp(65, 5);
   EXPECT_THROW(m->generate(Tensor::from_ints(longp, {1, 65})), ValueError);  // beyond max_position_embeddings
   EXPECT_THROW(GenerationConfig::from_json_string(R"({"max_new_tokens": "ten"})"), JsonError);
-  EXPECT_THROW(GenerationConfig::from_json_string(R"({"early_stopping": "sometimes"})"), JsonError);
+  EXPECT_THROW(GenerationConfig::from_json_string(R"({"early_stopping": 3})"), JsonError);
+  EXPECT_THROW(m->generate(ids, GenerationConfig::from_json_string(R"({"early_stopping": "sometimes"})")), ValueError);
   auto enc = AutoModel::from_pretrained(fixture("bert/base"));
   EXPECT_THROW(enc->generate(ids), ValueError);
 }

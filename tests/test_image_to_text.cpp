@@ -28,6 +28,18 @@ TEST(ImageToText, VisionEncoderDecoderMatchesPython) {
       GenerationConfig b;
       b.max_new_tokens = 8, b.do_sample = false, b.num_beams = 3, b.num_return_sequences = 2;
       EXPECT_EQ(testutil::rows(model->generate(image, b).sequences), testutil::rows(gold.get("beam")));
+      // generate(pixel_values, decoder_input_ids): the decoder continues the prompt, prepending
+      // decoder_start_token_id when no row starts with it; input_ids stand for decoder_input_ids
+      // on a model whose encoder reads pixel_values.
+      GenerationConfig p;
+      p.max_new_tokens = 4, p.do_sample = false;
+      EXPECT_EQ(testutil::rows(model->generate(in, p).sequences), testutil::rows(gold.get("prompted")));
+      const Tensor& dec = in.at("decoder_input_ids");
+      EXPECT_EQ(testutil::rows(model->generate(ModelInputs{{"pixel_values", in.at("pixel_values")}, {"input_ids", dec}}, p).sequences),
+                testutil::rows(gold.get("prompted")));
+      const ModelInputs nostart = {{"pixel_values", in.at("pixel_values")}, {"decoder_input_ids", dec.slice(1, 1, dec.size(1)).contiguous()}};
+      EXPECT_EQ(testutil::rows(model->generate(nostart, p).sequences), testutil::rows(gold.get("prompted_nostart")));
+      EXPECT_THROW(model->generate(ModelInputs{{"pixel_values", in.at("pixel_values")}, {"input_ids", dec}, {"decoder_input_ids", dec}}, p), ValueError);
     });
   }
 }

@@ -70,9 +70,9 @@ struct Reader {
         if (!v->is_string()) bad(source, key, "a string", *v);
         out = v->get<std::string>();
       }
-      // early_stopping: true / false / "never"
+      // early_stopping: true / false / "never"; another string is validate()'s ValueError at generate
       else if (v->is_boolean()) out = v->get<bool>() ? "true" : "false";
-      else if (v->is_string() && v->get<std::string>() == "never") out = "never";
+      else if (v->is_string()) out = v->get<std::string>();
       else bad(source, key, "true, false or \"never\"", *v);
     }
   }
@@ -175,8 +175,7 @@ std::string GenerationConfig::to_json_string() const {
   for_each_field([&](const char* key, const auto& v) {
     if (!v) return;
     if constexpr (std::is_same_v<std::decay_t<decltype(*v)>, std::string>) {
-      if (std::string(key) != "early_stopping") j[key] = *v;
-      else if (*v == "never") j[key] = "never";
+      if (std::string(key) != "early_stopping" || (*v != "true" && *v != "false")) j[key] = *v;
       else j[key] = *v == "true";
     } else if constexpr (std::is_same_v<std::decay_t<decltype(*v)>, std::vector<std::vector<int64_t>>>) {
       j[key] = *v;

@@ -1,7 +1,10 @@
 #include "generation/logits_process.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <limits>
 #include <numeric>
 
@@ -124,20 +127,89 @@ void typical(const Resolved& r, float* s, int64_t V, int64_t keep_min) {
 }
 }  // namespace
 
-Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t V) {
-  Resolved r;
-  if (g.max_new_tokens) {
-    if (*g.max_new_tokens <= 0) throw ValueError("max_new_tokens must be greater than 0, but is " + std::to_string(*g.max_new_tokens));
-    r.max_length = prompt_len + *g.max_new_tokens;
-  } else if (g.max_length) {
-    r.max_length = *g.max_length;
+// Python's repr() of a float: the shortest digits that read back, fixed notation for exponents
+// -4..15 ("-1.0", "0.0001"), else scientific ("1e-05", "1e+16").
+std::string py_float(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific).ptr;
+  const std::string s(buf, end);
+  const size_t e = s.find('e');
+  const int exp = std::stoi(s.substr(e + 1));
+  const bool neg = s[0] == '-';
+  std::string digits;
+  for (char c : s.substr(neg ? 1 : 0, e - (neg ? 1 : 0)))
+    if (c != '.') digits += c;
+  // Built with append: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string temporaries.
+  std::string out = neg ? "-" : "";
+  if (exp < -4 || exp >= 16) {
+    out.append(digits, 0, 1);
+    if (digits.size() > 1) out.append(".").append(digits, 1);
+    char eb[16];
+    std::snprintf(eb, sizeof eb, "e%c%02d", exp < 0 ? '-' : '+', std::abs(exp));
+    out.append(eb);
+  } else if (exp < 0) {
+    out.append("0.").append(static_cast<size_t>(-exp - 1), '0').append(digits);
+  } else if (static_cast<int>(digits.size()) <= exp + 1) {
+    out.append(digits).append(static_cast<size_t>(exp + 1) - digits.size(), '0').append(".0");
+  } else {
+    out.append(digits, 0, static_cast<size_t>(exp + 1)).append(".").append(digits, static_cast<size_t>(exp + 1));
   }
-  if (r.max_length <= prompt_len)
-    throw ValueError("Input length of input_ids is " + std::to_string(prompt_len) + ", but max_length is set to " +
-                     std::to_string(r.max_length) + ": nothing can be generated; raise max_length or set max_new_tokens");
+  return out;
+}
+
+namespace {
+// Python's str() of a list of lists of ints: [[17], [45, 88]].
+std::string py_lists(const std::vector<std::vector<int64_t>>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) {
+    s += i ? ", [" : "[";
+    for (size_t k = 0; k < v[i].size(); ++k) s += (k ? ", " : "") + std::to_string(v[i][k]);
+    s += "]";
+  }
+  return s + "]";
+}
+}  // namespace
+
+// The checks are Python's, with its messages, where it makes them: GenerationConfig.validate(),
+// _validate_generated_length, and the constructors of the processors and warpers that
+// _get_logits_processor builds (a warper only with do_sample, a processor only when its value
+// would act: temperature != 1, top_k != 0, top_p < 1, typical_p < 1, repetition_penalty != 1).
+// What Python only warns about (sampling flags without do_sample, negative no_repeat_ngram_size
+// or min_length, top_p > 1, ...) is not an error here either.
+Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t V, const std::string& prompt_name) {
+  Resolved r;
+  // GenerationConfig.validate()
+  if (g.early_stopping && *g.early_stopping != "true" && *g.early_stopping != "false" && *g.early_stopping != "never")
+    throw ValueError("`early_stopping` must be a boolean or 'never', but is " + *g.early_stopping + ".");
+  if (g.max_new_tokens && *g.max_new_tokens <= 0)
+    throw ValueError("`max_new_tokens` must be greater than 0, but is " + std::to_string(*g.max_new_tokens) + ".");
   r.min_length = g.min_length.value_or(0), r.min_new_tokens = g.min_new_tokens.value_or(0);
   r.do_sample = g.do_sample.value_or(false), r.use_cache = g.use_cache.value_or(true), r.output_scores = g.output_scores.value_or(false);
   r.num_beams = g.num_beams.value_or(1), r.num_return_sequences = g.num_return_sequences.value_or(1);
+  if (r.num_return_sequences > 1) {
+    if (r.num_beams == 1 && !r.do_sample)
+      throw ValueError("Greedy methods (do_sample != True) without beam search do not support `num_return_sequences` different than 1 (got " +
+                       std::to_string(r.num_return_sequences) + ").");
+    if (r.num_beams != 1 && r.num_return_sequences > r.num_beams)
+      throw ValueError("`num_return_sequences` (" + std::to_string(r.num_return_sequences) + ") has to be smaller or equal to `num_beams` (" +
+                       std::to_string(r.num_beams) + ").");
+  }
+  if (g.suppress_tokens)
+    for (const auto& [name, forced] : {std::pair{"forced_bos_token_id", g.forced_bos_token_id}, std::pair{"forced_eos_token_id", g.forced_eos_token_id}})
+      if (forced && std::find(g.suppress_tokens->begin(), g.suppress_tokens->end(), *forced) != g.suppress_tokens->end())
+        throw ValueError(std::string("Every token in `") + name + "` ([" + std::to_string(*forced) + "]) is also in `suppress_tokens`. "
+                         "Forcing a token while suppressing it sets all logits to `-inf` at the forcing step, which produces `nan` "
+                         "probabilities and crashes generation. Remove the overlapping token(s) from either `" + name +
+                         "` or `suppress_tokens` (if you meant to prevent an early EOS token, use `min_new_tokens` instead).");
+  // _validate_generated_length
+  if (g.max_new_tokens) r.max_length = prompt_len + *g.max_new_tokens;
+  else if (g.max_length) r.max_length = *g.max_length;
+  if (prompt_len >= r.max_length)
+    throw ValueError("Input length of " + prompt_name + " is " + std::to_string(prompt_len) + ", but `max_length` is set to " +
+                     std::to_string(r.max_length) + ". This can lead to unexpected behavior. You should consider increasing `max_length` or, "
+                     "better yet, setting `max_new_tokens`.");
   r.top_k = g.top_k.value_or(50), r.no_repeat_ngram_size = g.no_repeat_ngram_size.value_or(0);
   r.temperature = g.temperature.value_or(1.0), r.top_p = g.top_p.value_or(1.0), r.typical_p = g.typical_p.value_or(1.0);
   r.min_p = g.min_p;
@@ -153,20 +225,31 @@ Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t V) {
   r.stop_strings = g.stop_strings.value_or(std::vector<std::string>{});
   r.seed = g.seed;
 
-  if (r.num_beams < 1) throw ValueError("num_beams must be a positive integer, got " + std::to_string(r.num_beams));
-  if (r.num_beams > V) throw ValueError("num_beams (" + std::to_string(r.num_beams) + ") is larger than the vocabulary (" + std::to_string(V) + ")");
-  if (r.num_return_sequences < 1) throw ValueError("num_return_sequences must be positive");
-  if (r.num_beams > 1 && r.num_return_sequences > r.num_beams)
-    throw ValueError("num_return_sequences has to be smaller or equal to num_beams");
-  if (r.num_beams == 1 && !r.do_sample && r.num_return_sequences != 1)
-    throw ValueError("Greedy methods without beam search do not support num_return_sequences different than 1");
-  if (r.do_sample && !(r.temperature > 0)) throw ValueError("temperature has to be a strictly positive float, got " + std::to_string(r.temperature));
-  if (r.top_k < 0) throw ValueError("top_k has to be a non-negative integer");
-  if (!(r.top_p >= 0 && r.top_p <= 1)) throw ValueError("top_p has to be a float >= 0 and <= 1");
-  if (r.min_p && !(*r.min_p >= 0 && *r.min_p <= 1)) throw ValueError("min_p has to be a float >= 0 and <= 1");
-  if (!(r.typical_p > 0 && r.typical_p <= 1)) throw ValueError("typical_p has to be a float > 0 and <= 1");
-  if (!(r.repetition_penalty > 0)) throw ValueError("repetition_penalty has to be a strictly positive float");
-  if (r.no_repeat_ngram_size < 0) throw ValueError("no_repeat_ngram_size has to be a non-negative integer");
+  // The processors' constructors
+  if (r.repetition_penalty != 1.0 && !(r.repetition_penalty > 0))
+    throw ValueError("`penalty` has to be a strictly positive float, but is " + py_float(r.repetition_penalty));
+  if (g.bad_words_ids) {
+    if (r.bad_words.empty()) throw ValueError("`bad_words_ids` has to be a non-empty list, but is [].");
+    for (const auto& w : r.bad_words)
+      for (int64_t t : w)
+        if (t < 0) throw ValueError("Each list in `bad_words_ids` has to be a list of positive integers, but is " + py_lists(r.bad_words) + ".");
+  }
+  // ... and the warpers' (sampling only)
+  if (r.do_sample) {
+    if (r.temperature != 1.0 && !(r.temperature > 0))
+      throw ValueError("`temperature` (=" + py_float(r.temperature) + ") has to be a strictly positive float, otherwise your next token scores will be invalid." +
+                       (r.temperature == 0.0 ? " If you're looking for greedy decoding strategies, set `do_sample=False`." : ""));
+    if (r.top_k < 0) throw ValueError("`top_k` has to be a strictly positive integer, but is " + std::to_string(r.top_k));
+    if (r.top_p < 0) throw ValueError("`top_p` has to be a float > 0 and < 1, but is " + py_float(r.top_p));
+    if (r.min_p && !(*r.min_p >= 0 && *r.min_p <= 1))
+      throw ValueError("`min_p` has to be a float in the [0, 1] interval, but is " + py_float(*r.min_p));
+    if (r.typical_p < 1.0 && !(r.typical_p > 0)) throw ValueError("`typical_p` has to be a float > 0 and < 1, but is " + py_float(r.typical_p));
+  }
+
+  // Beyond Python's checks: values our loops would index or divide with.
+  if (r.num_beams < 1) throw ValueError("`num_beams` has to be a positive integer, but is " + std::to_string(r.num_beams));
+  if (r.num_beams > V) throw ValueError("`num_beams` (" + std::to_string(r.num_beams) + ") is larger than the vocabulary (" + std::to_string(V) + ")");
+  if (r.num_return_sequences < 1) throw ValueError("`num_return_sequences` has to be a positive integer, but is " + std::to_string(r.num_return_sequences));
   auto check_id = [&](int64_t t, const char* what) {
     if (t < 0 || t >= V) throw ValueError(std::string(what) + " " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(V));
   };

@@ -2,6 +2,7 @@
 // The logits processors and warpers of transformers/generation/logits_process.py, in the order
 // GenerationMixin._get_logits_processor builds them, applied to one row of scores at a time.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "transformers/generation.hpp"
@@ -31,8 +32,13 @@ struct Resolved {
   std::optional<Timestamps> timestamps;
 };
 
-// Checks values and fills defaults; prompt_len turns max_new_tokens into max_length.
-Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t vocab_size);
+// Checks values where Python raises, with its messages, and fills defaults; prompt_len turns
+// max_new_tokens into max_length. prompt_name names the prompt in the length error
+// ("decoder_input_ids" for encoder-decoders).
+Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t vocab_size, const std::string& prompt_name = "input_ids");
+
+// Python's repr() of a float ("-1.0", "1e-05"), for messages that quote a value as Python does.
+std::string py_float(double v);
 
 struct RowContext {
   const std::vector<int64_t>& seq;  // prompt (with its padding) + generated so far

@@ -342,7 +342,8 @@ GenerateOutput GenerativeModel::generate(const Tensor& input_ids, const Generati
   const int64_t ctx = max_positions();
   if (ctx > 0 && S > ctx)
     throw ValueError("generate: the prompt has " + std::to_string(S) + " tokens, longer than the model's context of " + std::to_string(ctx));
-  const generation::Resolved r = generation::resolve(overrides.merged_over(generation_config()), S, V);
+  const generation::Resolved r = generation::resolve(overrides.merged_over(generation_config()), S, V,
+                                                         config().get_bool("is_encoder_decoder", false) ? "decoder_input_ids" : "input_ids");
   generation::Batch b;
   const auto mask = generation::prompt_mask(ids, attention_mask, r);
   const int64_t expand = r.num_beams > 1 ? r.num_beams : r.num_return_sequences;

@@ -198,9 +198,12 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
       EncoderState& s;
       ~Clear() { s = {}; }
     } clear{pending_};
-    if (!backbone_.whisper_generate())
-      return GenerativeModel::generate(Tensor::full({B, 1}, static_cast<double>(*start), DType::I64), overrides,
-                                       Tensor::full({B, 1}, 1.0, DType::I64), hooks);
+    if (!backbone_.whisper_generate()) {
+      const auto [prompt, prompt_mask] = decoder_prompt(B, *start);
+      return GenerativeModel::generate(prompt, overrides, prompt_mask, hooks);
+    }
+    if (decoder_ids_.defined())  // Python's Whisper builds its own prompt; prompt_ids is its way to add text
+      throw ValueError("generate: Whisper takes prompt_ids (and language / task), not decoder_input_ids");
     // Whisper: window by window from its init tokens (generation_whisper.cpp).
     whisper::Model wm;
     wm.num_segment_frames = 2 * config().get_int("max_source_positions");
@@ -252,6 +255,47 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
       }
     return best;
   }
+  // generate(decoder_input_ids=..., decoder_attention_mask=...): the decoder continues the given
+  // rows (_prepare_decoder_input_ids_for_generation prepends decoder_start_token_id when no row
+  // starts with it); without them it starts from decoder_start_token_id alone. A model whose
+  // encoder reads something else takes input_ids as the decoder prompt too, as Python does.
+  bool set_prompt_input(const std::string& name, const Tensor& value) override {
+    if (name == "decoder_input_ids" || (name == "input_ids" && family_.main_input != "input_ids")) {
+      if (decoder_ids_.defined()) throw ValueError("generate: give the decoder prompt once, as decoder_input_ids");
+      decoder_ids_ = value;
+    } else if (name == "decoder_attention_mask") {
+      decoder_mask_ = value;
+    } else {
+      return false;
+    }
+    return true;
+  }
+  void clear_prompt_inputs() override { decoder_ids_ = decoder_mask_ = Tensor(); }
+  std::pair<Tensor, Tensor> decoder_prompt(int64_t B, int64_t start) const {
+    if (!decoder_ids_.defined()) {
+      if (decoder_mask_.defined()) throw ValueError("generate: decoder_attention_mask without decoder_input_ids");
+      return {Tensor::full({B, 1}, static_cast<double>(start), DType::I64), Tensor::full({B, 1}, 1.0, DType::I64)};
+    }
+    if (decoder_ids_.dim() != 2 || decoder_ids_.size(0) != B || decoder_ids_.size(1) == 0)
+      throw ShapeMismatch("generate: decoder_input_ids " + shape_str(decoder_ids_.shape()) + " must be [batch, len] with batch " + std::to_string(B));
+    if (is_floating(decoder_ids_.dtype())) throw UnsupportedDType("generate: decoder_input_ids must be integers");
+    if (decoder_mask_.defined() && decoder_mask_.shape() != decoder_ids_.shape())
+      throw ShapeMismatch("generate: decoder_attention_mask " + shape_str(decoder_mask_.shape()) + " must match decoder_input_ids " +
+                          shape_str(decoder_ids_.shape()));
+    Tensor ids = decoder_ids_.to(DType::I64).contiguous();
+    // No mask inferred from pad ids: Python infers only the encoder's.
+    Tensor mask = decoder_mask_.defined() ? decoder_mask_.to(DType::I64).contiguous() : Tensor::full(ids.shape(), 1.0, DType::I64);
+    bool none_start = true;
+    for (int64_t b = 0; b < B; ++b) none_start &= ids.data<int64_t>()[b * ids.size(1)] != start;
+    const bool donut = config().model_type() == "vision-encoder-decoder" && config().sub_config("encoder") &&
+                       config().sub_config("encoder")->model_type().find("donut") != std::string::npos;
+    if (none_start && !donut) {
+      ids = ops::concat({Tensor::full({B, 1}, static_cast<double>(start), DType::I64), ids}, 1);
+      mask = ops::concat({Tensor::full({B, 1}, 1.0, DType::I64), mask}, 1);
+    }
+    return {ids, mask};
+  }
+
   // _prepare_attention_mask_for_generation: pads masked when the pad id occurs and is no eos id.
   static Tensor inferred_mask(const Tensor& ids, const GenerationConfig& g) {
     const auto eos = g.eos_token_id.value_or(std::vector<int64_t>{});
@@ -274,6 +318,7 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     Tensor hidden, mask;
   };
   EncoderState pending_;
+  Tensor decoder_ids_, decoder_mask_;  // generate()'s decoder prompt, while it runs
   nn::Linear* lm_head_;
   nn::BareParameter* bias_ = nullptr;
 };

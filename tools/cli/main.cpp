@@ -169,6 +169,17 @@ struct GenFlags {
   std::vector<double> temperature_fallback;
   double compression_ratio_threshold = -1, logprob_threshold = NAN, no_speech_threshold = -1;
   bool condition_on_prev_tokens = false;
+  // The command the flags were added to: a flag counts when given, whatever its value (-1 is a
+  // value generate() judges as Python does, not "unset").
+  const CLI::App* app = nullptr;
+  bool owns_top_k = false;
+  bool given(const char* name) const {
+    try {
+      return app && app->get_option(name)->count() > 0;
+    } catch (const CLI::OptionNotFound&) {
+      return false;
+    }
+  }
   void add(CLI::App* c) {
     add_whisper(c);
     c->add_option("--max-new-tokens", max_new_tokens);
@@ -177,12 +188,14 @@ struct GenFlags {
     c->add_flag("--do-sample", do_sample);
     c->add_option("--temperature", temperature);
     c->add_option("--top-k", top_k);
+    owns_top_k = true;
     c->add_option("--top-p", top_p);
     c->add_option("--min-p", min_p);
     c->add_option("--repetition-penalty", repetition_penalty);
     c->add_option("--seed", seed);
   }
   void add_whisper(CLI::App* c) {
+    app = c;
     c->add_option("--temperature-fallback", temperature_fallback, "Whisper: temperatures tried in turn, e.g. 0,0.2,0.4,0.6,0.8,1")->delimiter(',');
     c->add_option("--compression-ratio-threshold", compression_ratio_threshold, "Whisper: fall back above this zlib ratio (e.g. 1.35)");
     c->add_option("--logprob-threshold", logprob_threshold, "Whisper: fall back under this mean log-probability (e.g. -1)");
@@ -191,20 +204,21 @@ struct GenFlags {
   }
   GenerationConfig config() const {
     GenerationConfig g;
-    if (max_new_tokens != -1) g.max_new_tokens = max_new_tokens;
-    if (num_beams != -1) g.num_beams = num_beams;
-    if (num_return != -1) g.num_return_sequences = num_return;
+    if (given("--max-new-tokens")) g.max_new_tokens = max_new_tokens;
+    if (given("--num-beams")) g.num_beams = num_beams;
+    if (given("--num-return-sequences")) g.num_return_sequences = num_return;
     if (do_sample) g.do_sample = true;
-    if (temperature != -1) g.temperature = temperature;
-    if (top_k != -1) g.top_k = top_k;
-    if (top_p != -1) g.top_p = top_p;
-    if (min_p != -1) g.min_p = min_p;
-    if (repetition_penalty != -1) g.repetition_penalty = repetition_penalty;
-    if (seed != -1) g.seed = static_cast<uint64_t>(seed);
+    if (given("--temperature")) g.temperature = temperature;
+    // run's --top-k counts labels to print; it is set here (as top_k) only with --do-sample
+    if (owns_top_k ? given("--top-k") : top_k != -1) g.top_k = top_k;
+    if (given("--top-p")) g.top_p = top_p;
+    if (given("--min-p")) g.min_p = min_p;
+    if (given("--repetition-penalty")) g.repetition_penalty = repetition_penalty;
+    if (given("--seed")) g.seed = static_cast<uint64_t>(seed);
     if (!temperature_fallback.empty()) g.temperature_fallback = temperature_fallback;
-    if (compression_ratio_threshold != -1) g.compression_ratio_threshold = compression_ratio_threshold;
+    if (given("--compression-ratio-threshold")) g.compression_ratio_threshold = compression_ratio_threshold;
     if (!std::isnan(logprob_threshold)) g.logprob_threshold = logprob_threshold;
-    if (no_speech_threshold != -1) g.no_speech_threshold = no_speech_threshold;
+    if (given("--no-speech-threshold")) g.no_speech_threshold = no_speech_threshold;
     if (condition_on_prev_tokens) g.condition_on_prev_tokens = true;
     return g;
   }
@@ -419,15 +433,22 @@ int cmd_run(const std::string& model_id, std::string task, const std::vector<std
 int cmd_generate(const std::string& model_id, const std::string& auto_class, const std::string& inputs_path,
                  const std::string& out_path, const GenFlags& gf, const FromPretrainedOptions& o) {
   std::string cls = auto_class;
-  if (cls.empty()) {  // by the architecture: Whisper, other encoder-decoders, else a decoder-only LM
-    const std::string a = first_architecture(model_id, o);
-    cls = a.rfind("Whisper", 0) == 0 ? "AutoModelForSpeechSeq2Seq" : is_seq2seq_lm(a) ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
+  if (cls.empty()) {  // by the architecture: Whisper, image-text models, other encoder-decoders, else a decoder-only LM
+    const PretrainedConfig c = AutoConfig::from_pretrained(model_id, ConfigOptions{o, {}});
+    const std::string a = c.architectures().empty() ? "" : c.architectures()[0];
+    cls = a.rfind("Whisper", 0) == 0                                   ? "AutoModelForSpeechSeq2Seq"
+          : a == "VisionEncoderDecoderModel" || c.has("vision_config") ? "AutoModelForImageTextToText"
+          : is_seq2seq_lm(a)                                           ? "AutoModelForSeq2SeqLM"
+                                                                       : "AutoModelForCausalLM";
   }
   auto model = auto_model_from_pretrained(cls, model_id, o);
+  // Every tensor of the file goes to generate(**inputs), as to forward: the model takes its main
+  // input (input_ids, pixel_values, input_features), the mask and what it reads with the prompt
+  // (pixel_values, decoder_input_ids, ...), and refuses the rest.
   SafeTensorsFile in = SafeTensorsFile::open(inputs_path);
-  const Tensor ids = in.contains("input_ids") ? in.get("input_ids") : in.get("input_features");  // Whisper reads features
-  const Tensor mask = in.contains("attention_mask") ? in.get("attention_mask") : Tensor();
-  GenerateOutput out = model->generate(ids, gf.config(), mask);
+  ModelInputs inputs;
+  for (const auto& t : in.tensors()) inputs[t.name] = in.get(t.name);
+  GenerateOutput out = model->generate(inputs, gf.config());
   std::vector<std::pair<std::string, Tensor>> tensors{{"sequences", out.sequences}};
   if (out.sequences_scores.defined()) tensors.emplace_back("sequences_scores", out.sequences_scores);
   save_safetensors(tensors, out_path, {{"format", "pt"}});
@@ -587,7 +608,9 @@ int cmd_bench(const std::string& model_id, const std::string& auto_class, int64_
     const int64_t side = model->config().has("image_size") ? model->config().get_int("image_size") : 224;
     in = {{"pixel_values", bench_noise({batch, model->config().get_int("num_channels", 3), side, side})}};
   }
-  const Tensor gen_input = mt == "whisper" ? in["input_features"] : in.count("input_ids") ? in["input_ids"] : Tensor();
+  // generate() takes the forward inputs but decoder_input_ids (which would become a decoder prompt)
+  ModelInputs gen_input = in;
+  gen_input.erase("decoder_input_ids");
   if (new_tokens > 0) {  // prefill + greedy decode through generate(): prefill and per-token times
     GenerationConfig g;
     g.max_new_tokens = new_tokens, g.min_new_tokens = new_tokens, g.do_sample = false;
@@ -747,13 +770,13 @@ int main(int argc, char** argv) {
   runc->add_option("--tgt-lang", run_langs.second, "translation (M2M100, mBART, NLLB): the language to translate into");
   add_model_options(runc, ro);
 
-  auto* gen = app.add_subcommand("generate", "generate() on input_ids from a safetensors file; writes sequences");
+  auto* gen = app.add_subcommand("generate", "generate() on the inputs of a safetensors file (as forward takes them); writes sequences");
   std::string gen_id, gen_class, gen_inputs, gen_out = "out.safetensors";
   GenFlags gen_flags;
   FromPretrainedOptions go;
   gen->add_option("model", gen_id, "model folder or Hub id")->required();
   gen->add_option("--auto-class", gen_class, "default: AutoModelForSeq2SeqLM for encoder-decoders, else AutoModelForCausalLM");
-  gen->add_option("--inputs", gen_inputs, "safetensors with input_ids [, attention_mask]")->required();
+  gen->add_option("--inputs", gen_inputs, "safetensors with the model's inputs (input_ids, attention_mask, pixel_values, input_features, ...)")->required();
   gen->add_option("--out", gen_out);
   gen->add_option("--dtype", go.dtype);
   gen->add_option("--quantization", go.quantization, "int8: weight-only int8 at load");
