@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Checkpoints published only as pickled PyTorch weights (fixtures/torch_bin/), each written by
 torch.save itself, with goldens computed by transformers 5.24 loading the very same folder:
-  bert/            BertForMaskedLM state dict ("bert." prefix, tied decoder) as pytorch_model.bin
+  bert/            BertForPreTraining state dict ("bert." prefix, tied decoder) as pytorch_model.bin
   bert-sharded/    the same split into two shards + pytorch_model.bin.index.json
   gpt2/            GPT2LMHeadModel with tied lm_head (one storage, two names)
   gpt2-legacy/     the same in the legacy (non-zip) torch.save format
   llama-bf16/      a LlamaForCausalLM state dict in bfloat16
   tensors/         every dtype torch.save writes, strided / offset views into shared storages, and
                    a big-endian archive: tensors.bin, big_endian.bin, goldens in expected.safetensors
+  st-3_Dense.bin   sentence_transformers/bert-modes' 3_Dense weights as a pickled pytorch_model.bin
 goldens.safetensors holds input_ids and the outputs; the C++ test loads the folders through the
 Auto classes and compares at fp32 tolerance.
 Run:  python3 scripts/make_torch_bin_fixtures.py   (same venv and pins as make_fixtures.py)
@@ -54,10 +55,10 @@ def main():
     os.makedirs(root)
     torch.manual_seed(0)
 
-    # BERT: the BERT-era layout, a pretraining-style state dict with the "bert." prefix.
+    # BERT: the BERT-era layout, BertForPreTraining's state dict ("bert." prefix, pooler, MLM and NSP heads).
     bcfg = tf.BertConfig(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=37,
                          max_position_embeddings=64, type_vocab_size=2)
-    bert = tf.BertForMaskedLM(bcfg).eval()
+    bert = tf.BertForPreTraining(bcfg).eval()
     make_fixtures.spread_weights(bert, seed=11)
     sd = bert.state_dict()
     d = os.path.join(root, "bert")
@@ -87,7 +88,8 @@ def main():
     save_file({"input_ids": ids, "attention_mask": mask, "last_hidden_state": base.contiguous()}, os.path.join(d, "goldens.safetensors"))
 
     # GPT-2: lm_head.weight and transformer.wte.weight are one storage in the pickle.
-    gcfg = tf.GPT2Config(vocab_size=97, n_positions=32, n_embd=32, n_layer=2, n_head=4, tie_word_embeddings=True)
+    gcfg = tf.GPT2Config(vocab_size=97, n_positions=32, n_embd=32, n_layer=2, n_head=4, tie_word_embeddings=True,
+                          bos_token_id=1, eos_token_id=2)
     gpt2 = tf.GPT2LMHeadModel(gcfg).eval()
     make_fixtures.spread_weights(gpt2, seed=12)
     gsd = gpt2.state_dict()
@@ -138,7 +140,7 @@ def main():
         "every_other": base[::2, 1::2],
     }
     torch.save(t, os.path.join(d, "tensors.bin"))
-    save_file({k: v.contiguous() for k, v in t.items()}, os.path.join(d, "expected.safetensors"))
+    save_file({k: v.contiguous().clone() for k, v in t.items()}, os.path.join(d, "expected.safetensors"))
     # Big-endian: one storage per dtype, swapped; torch.load reads it back to the same values.
     small = {k: t[k].clone() for k in ("f64", "f32", "f16", "bf16", "i64", "i32", "i16", "u8")}
     buf = os.path.join(d, "little.tmp")
@@ -155,6 +157,12 @@ def main():
     for k, v in small.items():
         assert torch.equal(back[k], v), k
     assert pkl
+
+    # A sentence-transformers Dense module saved the pre-safetensors way (3_Dense of
+    # fixtures/sentence_transformers/bert-modes, same weights): SentenceTransformer reads either.
+    from safetensors.torch import load_file
+    dense = load_file(os.path.join(make_fixtures.ROOT, "fixtures", "sentence_transformers", "bert-modes", "3_Dense", "model.safetensors"))
+    torch.save(dense, os.path.join(root, "st-3_Dense.bin"))
 
 
 if __name__ == "__main__":

@@ -374,3 +374,15 @@ TEST(TorchBin, MalformedArchivesAreRefused) {
   for (size_t cut = 0; cut < legacy.size(); cut += 1009) EXPECT_THROW(load(legacy.substr(0, cut)), TorchPickleError) << cut;
   EXPECT_FALSE(load(legacy).empty());
 }
+
+TEST(TorchBin, SentenceTransformerDenseFromPickledWeights) {
+  // bert-modes with its 3_Dense weights only as pytorch_model.bin (the same values, torch.save'd):
+  // the same embeddings as the safetensors folder, which test_pipelines matches to Python.
+  TempDir d;
+  fs::copy(fixture("sentence_transformers/bert-modes"), d.path, fs::copy_options::recursive);
+  fs::remove(d / "3_Dense/model.safetensors");
+  fs::copy_file(fixture("torch_bin/st-3_Dense.bin"), d / "3_Dense/pytorch_model.bin");
+  const std::vector<std::string> texts{"a short one", "and a somewhat longer sentence to embed"};
+  const Tensor want = SentenceTransformer::from_pretrained(fixture("sentence_transformers/bert-modes"))->encode(texts);
+  EXPECT_TRUE(same_bytes(SentenceTransformer::from_pretrained(d.path.string())->encode(texts), want));
+}
