@@ -20,6 +20,13 @@ class SafetensorsError : public Error { using Error::Error; };
 class TokenizerError : public Error { using Error::Error; };
 class JsonError : public Error { using Error::Error; };
 class TemplateError : public Error { using Error::Error; };  // chat templates: syntax, runtime, raise_exception
+// A checkpoint quantized with a method we do not implement (config.json's quantization_config, or
+// quantization tensors such as scales / zero points among the checkpoint keys). A ConfigError: the
+// configuration asks for a computation this build cannot do.
+class QuantizationError : public ConfigError { using ConfigError::ConfigError; };
+// A pickled PyTorch checkpoint (pytorch_model.bin) that is malformed or needs anything beyond what
+// torch.load(weights_only=True) accepts (an unknown global, a call, an object build).
+class TorchPickleError : public Error { using Error::Error; };
 
 class BackendNotCompiled : public Error {
  public:

@@ -24,6 +24,12 @@ class SafeTensorsFile {
   // (tensors streamed at memory bandwidth, as decode does, need few TLB misses); otherwise tensors
   // point into a read-only memory map of the file (no copy, instant).
   static SafeTensorsFile open(const std::string& path, bool in_memory = false);
+  // Tensors already in memory (a pickled pytorch_model.bin, read by our restricted reader) served
+  // through the same interface; `path` names their source in messages.
+  static SafeTensorsFile from_tensors(const std::string& path, std::vector<std::pair<std::string, Tensor>> tensors);
+  // A .safetensors file, or a pickled PyTorch checkpoint (.bin / .pt / .pth / .ckpt) read without
+  // executing anything.
+  static SafeTensorsFile open_any(const std::string& path, bool in_memory = false);
 
   const std::string& path() const { return path_; }
   const std::vector<TensorInfo>& tensors() const { return tensors_; }  // in file order
@@ -44,6 +50,7 @@ class SafeTensorsFile {
   std::vector<TensorInfo> tensors_;
   std::map<std::string, size_t> index_;
   std::map<std::string, std::string> metadata_;
+  std::vector<Tensor> owned_;  // from_tensors: the tensors themselves, in tensors_ order
 };
 
 // Writes tensors (any CPU dtype except float8) the way the Python writer does: sorted by dtype
@@ -54,10 +61,11 @@ void save_safetensors(const std::vector<std::pair<std::string, Tensor>>& tensors
 // The distinct shard file names listed by a model.safetensors.index.json, in first-seen order.
 std::vector<std::string> list_shards(const std::string& index_path);
 
-// A whole checkpoint: one file, or the shards listed in model.safetensors.index.json.
+// A whole checkpoint: one file, or the shards listed in model.safetensors.index.json (or
+// pytorch_model.bin / pytorch_model.bin.index.json: pickled PyTorch weights).
 class Checkpoint {
  public:
-  // `path` is a .safetensors file or a .safetensors.index.json file.
+  // `path` is a .safetensors or pytorch_model.bin file, or an .index.json listing shards of either.
   static Checkpoint open(const std::string& path, bool in_memory = false);
   std::vector<std::string> keys() const;  // sorted
   bool contains(const std::string& key) const { return where_.count(key) != 0; }

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "io/json.hpp"
+#include "io/torch_pickle.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers {
@@ -179,6 +180,28 @@ SafeTensorsFile SafeTensorsFile::open(const std::string& path, bool in_memory) {
   return f;
 }
 
+SafeTensorsFile SafeTensorsFile::from_tensors(const std::string& path, std::vector<std::pair<std::string, Tensor>> tensors) {
+  SafeTensorsFile f;
+  f.path_ = path;
+  f.map_ = std::make_shared<Mapping>();
+  uint64_t off = 0;
+  for (auto& [name, t] : tensors) {
+    if (f.index_.count(name)) fail(path, "tensor '" + name + "' appears twice");
+    TensorInfo ti;
+    ti.name = name, ti.dtype = t.dtype(), ti.shape = t.shape(), ti.begin = off, ti.end = off + t.nbytes();
+    off = ti.end;
+    f.index_[name] = f.tensors_.size();
+    f.tensors_.push_back(std::move(ti));
+    f.owned_.push_back(t.contiguous());
+  }
+  return f;
+}
+
+SafeTensorsFile SafeTensorsFile::open_any(const std::string& path, bool in_memory) {
+  if (is_torch_checkpoint_path(path)) return from_tensors(path, load_torch_state_dict(path));
+  return open(path, in_memory);
+}
+
 const TensorInfo& SafeTensorsFile::info(const std::string& name) const {
   auto it = index_.find(name);
   if (it == index_.end()) throw WeightNotFound(name, "", "'" + path_ + "'");
@@ -187,6 +210,7 @@ const TensorInfo& SafeTensorsFile::info(const std::string& name) const {
 
 Tensor SafeTensorsFile::get(const std::string& name) const {
   const TensorInfo& ti = info(name);
+  if (!owned_.empty()) return owned_[index_.at(name)];
   char* p = static_cast<char*>(map_->data) + data_start_ + ti.begin;
   Tensor view = Tensor::from_blob(p, ti.shape, ti.dtype, map_);
   // Misaligned data (a header length that is not a multiple of 8) would make typed loads UB.
@@ -284,7 +308,7 @@ Checkpoint Checkpoint::open(const std::string& path, bool in_memory) {
         throw SafetensorsError(path + ": shard name '" + shard + "' escapes the checkpoint folder");
       if (!shard_ids.count(shard)) {
         shard_ids[shard] = c.files_.size();
-        c.files_.push_back(SafeTensorsFile::open((dir / shard).string(), in_memory));
+        c.files_.push_back(SafeTensorsFile::open_any((dir / shard).string(), in_memory));
       }
       const size_t fi = shard_ids[shard];
       if (!c.files_[fi].contains(it.key()))
@@ -292,7 +316,7 @@ Checkpoint Checkpoint::open(const std::string& path, bool in_memory) {
       c.where_[it.key()] = fi;
     }
   } else {
-    c.files_.push_back(SafeTensorsFile::open(path, in_memory));
+    c.files_.push_back(SafeTensorsFile::open_any(path, in_memory));
     for (const auto& t : c.files_[0].tensors()) c.where_[t.name] = 0;
   }
   return c;

@@ -91,16 +91,20 @@ Registered find_class(const std::string& auto_class, const PretrainedConfig& con
                    ".\nModel type should be one of " + known + ".");
 }
 
-// Python's _get_resolved_checkpoint_files for a folder or repo: model.safetensors, then the index.
+// Python's _get_resolved_checkpoint_files for a folder or repo: model.safetensors, then its index,
+// then (only when there is no safetensors) pytorch_model.bin, then its index. Pickled weights are
+// read by our own restricted reader (io/torch_pickle.cpp), never executed.
 Checkpoint open_checkpoint(const std::string& name, const HubOptions& o, bool in_memory) {
   if (auto f = cached_file(name, "model.safetensors", o, false)) return Checkpoint::open(*f, in_memory);
   if (auto idx = cached_file(name, "model.safetensors.index.json", o, false)) {
     for (const auto& s : list_shards(*idx)) cached_file(name, s, o, true);  // fetch shards first
     return Checkpoint::open(*idx, in_memory);
   }
-  if (cached_file(name, "pytorch_model.bin", o, false))
-    throw OSError(name + " only has pytorch_model.bin: pickled PyTorch weights are not loaded by transformers-cpp; "
-                  "convert them to model.safetensors");
+  if (auto f = cached_file(name, "pytorch_model.bin", o, false)) return Checkpoint::open(*f, in_memory);
+  if (auto idx = cached_file(name, "pytorch_model.bin.index.json", o, false)) {
+    for (const auto& s : list_shards(*idx)) cached_file(name, s, o, true);
+    return Checkpoint::open(*idx, in_memory);
+  }
   throw OSError("Error no file named model.safetensors, or pytorch_model.bin, found in directory " + name + ".");
 }
 
@@ -139,6 +143,7 @@ std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, co
   static_cast<HubOptions&>(co) = o;
   co.overrides = o.config_overrides;
   PretrainedConfig config = AutoConfig::from_pretrained(name, co);
+  check_quantization_config(config);  // before building (and allocating) the model
   Registered r = find_class(auto_class, config);
   std::unique_ptr<PreTrainedModel> model = r.factory(config);
   auto* m = dynamic_cast<Model*>(model.get());

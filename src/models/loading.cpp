@@ -134,6 +134,7 @@ std::optional<DType> resolve_dtype(const std::string& option, const PretrainedCo
 }
 
 LoadingInfo load_weights(Model& model, const Checkpoint& ckpt, const LoadPolicy& policy) {
+  check_quantization_config(model.config());
   LoadingInfo info;
   std::map<std::string, nn::Parameter*> slots;
   model.visit([&](const std::string& name, nn::Parameter& p) { slots[name] = &p; });
@@ -162,6 +163,10 @@ LoadingInfo load_weights(Model& model, const Checkpoint& ckpt, const LoadPolicy&
     }
     auto it = slots.find(key);
     if (it == slots.end()) {
+      if (is_quantization_tensor_key(ck_key))
+        throw QuantizationError("checkpoint key '" + ck_key + "' in " + ckpt.description() + " is a quantization tensor (scale / "
+                                "zero point / packed weight) that " + model.class_name() + " does not use: the checkpoint is "
+                                "quantized with a method transformers-cpp does not implement");
       info.unexpected_keys.push_back(ck_key);
       continue;
     }

@@ -35,6 +35,12 @@ struct LoadPolicy {
 // HF's load pipeline: legacy renames, base_model_prefix added or stripped, shape checks, dtype
 // policy (zero-copy when it matches), tied weights, then the missing-weight rules.
 LoadingInfo load_weights(Model& model, const Checkpoint& checkpoint, const LoadPolicy& policy);
+// A QuantizationError unless config.json's quantization_config is absent or a method implemented
+// here (gpt_oss's mxfp4): quantized weights loaded as dense ones compute silently wrong answers.
+void check_quantization_config(const PretrainedConfig& config);
+// Whether an (unexpected) checkpoint key is a quantizer's tensor: scales, zero points, packed
+// weights, g_idx, bitsandbytes state. load_weights refuses such keys instead of dropping them.
+bool is_quantization_tensor_key(const std::string& key);
 // Random init of every parameter (from_config, and missing heads): normal(0, initializer_range)
 // for matrices, ones / zeros for norms and biases.
 void init_parameter(nn::Parameter& p, const std::string& name, float initializer_range, uint64_t seed);

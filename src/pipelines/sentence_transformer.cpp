@@ -221,9 +221,11 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
         Module d;
         d.activation = dense_activation(dc, where + "/config.json");
         d.use_residual = dc.value("use_residual", false);
+        // As Module.load_torch_weights: model.safetensors, else pickled weights (our restricted reader).
         auto file = cached_file(name, (path.empty() ? "" : path + "/") + "model.safetensors", o, false);
-        if (!file) throw OSError(where + ": the Dense weights must be a model.safetensors (pickled pytorch_model.bin is not read)");
-        const SafeTensorsFile f = SafeTensorsFile::open(*file);
+        if (!file) file = cached_file(name, (path.empty() ? "" : path + "/") + "pytorch_model.bin", o, false);
+        if (!file) throw OSError(where + ": Could not find 'model.safetensors' or 'pytorch_model.bin' for the Dense module");
+        const SafeTensorsFile f = SafeTensorsFile::open_any(*file);
         auto get = [&](const std::string& key, const Shape& shape) {
           if (!f.contains(key)) throw WeightNotFound(key, "", *file);
           Tensor t = f.get(key).to(DType::F32).contiguous();

@@ -23,7 +23,7 @@ ConfigSpec config_spec() {
 namespace {
 llama::DecoderParams params(const PretrainedConfig& c) {
   if (auto q = c.sub_config("quantization_config"); q && q->get_string("quant_method", "") != "mxfp4")
-    throw ConfigError("gpt_oss: quantization '" + q->get_string("quant_method", "") + "' is not supported (MXFP4 is, dequantized at load)");
+    throw QuantizationError("gpt_oss: quantization '" + q->get_string("quant_method", "") + "' is not supported (MXFP4 is, dequantized at load)");
   llama::DecoderParams p = llama::DecoderParams::common(c, "GptOss", -1, [](int64_t i) -> std::string {
     return i % 2 == 0 ? "sliding_attention" : "full_attention";
   });
