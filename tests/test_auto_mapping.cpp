@@ -140,8 +140,10 @@ TEST(AutoMapping, AddedRowsMatchPython) {
         for (const Json& f : e["fields"]) fields.push_back(f.get<std::string>());
       } else {
         for (const auto& t : ref.tensors()) fields.push_back(t.name);
-        EXPECT_EQ(out.fields.size(), fields.size());
       }
+      // A checkpoint made for this row: exactly Python's output fields. A reused fixture: the
+      // fields it holds.
+      if (!e.contains("inputs")) EXPECT_EQ(out.fields.size(), fields.size());
       for (const std::string& name : fields) {
         ASSERT_TRUE(out.has(name)) << "missing output " << name;
         EXPECT_TRUE(testutil::allclose(out[name], ref.get(name))) << name;

@@ -139,6 +139,7 @@ struct Speech {
   static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return wav2vec2::make_sequence_classification(c, F()); }
   static std::unique_ptr<PreTrainedModel> frame(const PretrainedConfig& c) { return wav2vec2::make_frame_classification(c, F()); }
   static std::unique_ptr<PreTrainedModel> xvector(const PretrainedConfig& c) { return wav2vec2::make_xvector(c, F()); }
+  static std::unique_ptr<PreTrainedModel> pretraining(const PretrainedConfig& c) { return wav2vec2::make_for_pretraining(c, F()); }
 };
 const EncoderFamily& llama_family() {
   static const EncoderFamily f = llama::family_for(llama::params, "Llama");
@@ -545,7 +546,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForAudioClassification", "wav2vec2", "Wav2Vec2ForSequenceClassification", Speech<wav2vec2::family>::seq},
       {"AutoModelForAudioFrameClassification", "wav2vec2", "Wav2Vec2ForAudioFrameClassification", Speech<wav2vec2::family>::frame},
       {"AutoModelForAudioXVector", "wav2vec2", "Wav2Vec2ForXVector", Speech<wav2vec2::family>::xvector},
-      {"AutoModelForPreTraining", "wav2vec2", "Wav2Vec2ForPreTraining", wav2vec2::make_for_pretraining},
+      {"AutoModelForPreTraining", "wav2vec2", "Wav2Vec2ForPreTraining", Speech<wav2vec2::family>::pretraining},
 
       {"AutoModel", "hubert", "HubertModel", Speech<hubert::family>::base},
       {"AutoModelForCTC", "hubert", "HubertForCTC", Speech<hubert::family>::ctc},
