@@ -64,7 +64,7 @@ TEST(Cli, ErrorsAreOneLineAndNonZero) {
   for (const std::string& args : {
            "forward " + d / "nothing" + " --inputs " + base + "/inputs.safetensors",            // not a folder or valid id
            "forward " + base + " --inputs " + d / "missing.safetensors",                        // no inputs file
-           "forward " + base + " --auto-class AutoModelForCausalLM --inputs " + base + "/inputs.safetensors",
+           "forward " + base + " --auto-class AutoModelForSeq2SeqLM --inputs " + base + "/inputs.safetensors",
            "forward " + base + " --inputs " + base + "/config.json",                             // not safetensors
            "forward " + base + " --device cuda:0 --inputs " + base + "/inputs.safetensors --out " + d / "x.safetensors",
            "download org/x --endpoint http://127.0.0.1:9 --cache-dir " + d / "c",               // nothing listens there

@@ -145,6 +145,7 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForImageTextToText)
 TRANSFORMERS_AUTO_CLASS(AutoModelForSemanticSegmentation)
 TRANSFORMERS_AUTO_CLASS(AutoModelForDepthEstimation)
 TRANSFORMERS_AUTO_CLASS(AutoModelForObjectDetection)
+TRANSFORMERS_AUTO_CLASS(AutoModelForMultimodalLM)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".

@@ -139,6 +139,7 @@ struct Speech {
   static std::unique_ptr<PreTrainedModel> seq(const PretrainedConfig& c) { return wav2vec2::make_sequence_classification(c, F()); }
   static std::unique_ptr<PreTrainedModel> frame(const PretrainedConfig& c) { return wav2vec2::make_frame_classification(c, F()); }
   static std::unique_ptr<PreTrainedModel> xvector(const PretrainedConfig& c) { return wav2vec2::make_xvector(c, F()); }
+  static std::unique_ptr<PreTrainedModel> pretraining(const PretrainedConfig& c) { return wav2vec2::make_for_pretraining(c, F()); }
 };
 const EncoderFamily& llama_family() {
   static const EncoderFamily f = llama::family_for(llama::params, "Llama");
@@ -253,6 +254,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTokenClassification", "bert", "BertForTokenClassification", B::token},
       {"AutoModelForQuestionAnswering", "bert", "BertForQuestionAnswering", B::qa},
       {"AutoModelForMultipleChoice", "bert", "BertForMultipleChoice", B::choice},
+      // BertLMHeadModel is BertForMaskedLM's tree; the causal mask comes from config.is_decoder.
+      {"AutoModelForCausalLM", "bert", "BertLMHeadModel", bert::make_for_masked_lm},
 
       {"AutoModel", "roberta", "RobertaModel", R::base},
       {"AutoModelForTextEncoding", "roberta", "RobertaModel", R::base},
@@ -262,6 +265,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTokenClassification", "roberta", "RobertaForTokenClassification", R::token},
       {"AutoModelForQuestionAnswering", "roberta", "RobertaForQuestionAnswering", R::qa},
       {"AutoModelForMultipleChoice", "roberta", "RobertaForMultipleChoice", R::choice},
+      {"AutoModelForCausalLM", "roberta", "RobertaForCausalLM", roberta::make_for_masked_lm},
 
       {"AutoModel", "xlm-roberta", "XLMRobertaModel", R::base},
       {"AutoModelForTextEncoding", "xlm-roberta", "XLMRobertaModel", R::base},
@@ -271,6 +275,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTokenClassification", "xlm-roberta", "XLMRobertaForTokenClassification", R::token},
       {"AutoModelForQuestionAnswering", "xlm-roberta", "XLMRobertaForQuestionAnswering", R::qa},
       {"AutoModelForMultipleChoice", "xlm-roberta", "XLMRobertaForMultipleChoice", R::choice},
+      {"AutoModelForCausalLM", "xlm-roberta", "XLMRobertaForCausalLM", roberta::make_for_masked_lm},
 
       {"AutoModel", "camembert", "CamembertModel", R::base},
       {"AutoModelForMaskedLM", "camembert", "CamembertForMaskedLM", roberta::make_for_masked_lm},
@@ -279,6 +284,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTokenClassification", "camembert", "CamembertForTokenClassification", R::token},
       {"AutoModelForQuestionAnswering", "camembert", "CamembertForQuestionAnswering", R::qa},
       {"AutoModelForMultipleChoice", "camembert", "CamembertForMultipleChoice", R::choice},
+      {"AutoModelForCausalLM", "camembert", "CamembertForCausalLM", roberta::make_for_masked_lm},
 
       {"AutoModel", "electra", "ElectraModel", E::base},
       {"AutoModelForTextEncoding", "electra", "ElectraModel", E::base},
@@ -287,6 +293,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForSequenceClassification", "electra", "ElectraForSequenceClassification", electra::make_for_sequence_classification},
       {"AutoModelForTokenClassification", "electra", "ElectraForTokenClassification", E::token},
       {"AutoModelForQuestionAnswering", "electra", "ElectraForQuestionAnswering", E::qa},
+      {"AutoModelForMultipleChoice", "electra", "ElectraForMultipleChoice", electra::make_for_multiple_choice},
+      {"AutoModelForCausalLM", "electra", "ElectraForCausalLM", electra::make_for_masked_lm},
 
       {"AutoModel", "deberta-v2", "DebertaV2Model", DV::base},
       {"AutoModelForMaskedLM", "deberta-v2", "DebertaV2ForMaskedLM", deberta_v2::make_for_masked_lm},
@@ -294,6 +302,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForTokenClassification", "deberta-v2", "DebertaV2ForTokenClassification", DV::token},
       {"AutoModelForQuestionAnswering", "deberta-v2", "DebertaV2ForQuestionAnswering", DV::qa},
       {"AutoModelForMultipleChoice", "deberta-v2", "DebertaV2ForMultipleChoice", deberta_v2::make_for_multiple_choice},
+      {"AutoModelForPreTraining", "deberta-v2", "DebertaV2ForMaskedLM", deberta_v2::make_for_masked_lm},
+      {"AutoModelForTextEncoding", "deberta-v2", "DebertaV2Model", DV::base},
 
       {"AutoModel", "distilbert", "DistilBertModel", D::base},
       {"AutoModelForTextEncoding", "distilbert", "DistilBertModel", D::base},
@@ -314,7 +324,6 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForMultipleChoice", "albert", "AlbertForMultipleChoice", A::choice},
 
       {"AutoModel", "mpnet", "MPNetModel", M::base},
-      {"AutoModelForTextEncoding", "mpnet", "MPNetModel", M::base},
       {"AutoModelForMaskedLM", "mpnet", "MPNetForMaskedLM", mpnet_mlm},
       {"AutoModelForPreTraining", "mpnet", "MPNetForMaskedLM", mpnet_mlm},
       {"AutoModelForSequenceClassification", "mpnet", "MPNetForSequenceClassification", mpnet_seq},
@@ -326,6 +335,8 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForMaskedLM", "modernbert", "ModernBertForMaskedLM", modernbert::make_for_masked_lm},
       {"AutoModelForSequenceClassification", "modernbert", "ModernBertForSequenceClassification", modernbert::make_for_sequence_classification},
       {"AutoModelForTokenClassification", "modernbert", "ModernBertForTokenClassification", modernbert::make_for_token_classification},
+      {"AutoModelForQuestionAnswering", "modernbert", "ModernBertForQuestionAnswering", modernbert::make_for_question_answering},
+      {"AutoModelForMultipleChoice", "modernbert", "ModernBertForMultipleChoice", modernbert::make_for_multiple_choice},
 
       {"AutoModel", "llama", "LlamaModel", Decoder<llama_family>::base},
       {"AutoModelForCausalLM", "llama", "LlamaForCausalLM", Decoder<llama_family>::lm},
@@ -360,6 +371,7 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModelForSequenceClassification", "olmo", "OlmoForSequenceClassification", Decoder<olmo::family>::seq},
       {"AutoModel", "exaone4", "Exaone4Model", Decoder<exaone4::family>::base},
       {"AutoModelForCausalLM", "exaone4", "Exaone4ForCausalLM", Decoder<exaone4::family>::lm},
+      {"AutoModelForPreTraining", "exaone4", "Exaone4ForCausalLM", Decoder<exaone4::family>::lm},
       {"AutoModelForSequenceClassification", "exaone4", "Exaone4ForSequenceClassification", Decoder<exaone4::family>::seq},
       {"AutoModelForTokenClassification", "exaone4", "Exaone4ForTokenClassification", Decoder<exaone4::family>::token},
       {"AutoModelForQuestionAnswering", "exaone4", "Exaone4ForQuestionAnswering", Decoder<exaone4::family>::qa_bc},
@@ -413,6 +425,7 @@ const std::vector<ModelEntry>& builtin_models() {
 
       {"AutoModel", "gpt2", "GPT2Model", Decoder<gpt2::family>::base},
       {"AutoModelForCausalLM", "gpt2", "GPT2LMHeadModel", Decoder<gpt2::family>::lm},
+      {"AutoModelForPreTraining", "gpt2", "GPT2LMHeadModel", Decoder<gpt2::family>::lm},
       {"AutoModelForSequenceClassification", "gpt2", "GPT2ForSequenceClassification", Decoder<gpt2::family>::seq},
       {"AutoModelForTokenClassification", "gpt2", "GPT2ForTokenClassification", Generic<gpt2::family>::token},
       {"AutoModelForQuestionAnswering", "gpt2", "GPT2ForQuestionAnswering", Decoder<gpt2::family>::qa},
@@ -492,19 +505,25 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "bart", "BartModel", Seq2Seq<bart::family>::base},
       {"AutoModelForSeq2SeqLM", "bart", "BartForConditionalGeneration", Seq2Seq<bart::family>::lm},
       {"AutoModelForPreTraining", "bart", "BartForConditionalGeneration", Seq2Seq<bart::family>::lm},
+      {"AutoModelForMaskedLM", "bart", "BartForConditionalGeneration", Seq2Seq<bart::family>::lm},
       {"AutoModelForSequenceClassification", "bart", "BartForSequenceClassification", Seq2Seq<bart::family>::seq},
       {"AutoModelForQuestionAnswering", "bart", "BartForQuestionAnswering", Seq2Seq<bart::family>::qa},
+      {"AutoModelForCausalLM", "bart", "BartForCausalLM", bart::make_for_causal_lm},
 
       {"AutoModel", "mbart", "MBartModel", Seq2Seq<mbart::family>::base},
       {"AutoModelForSeq2SeqLM", "mbart", "MBartForConditionalGeneration", Seq2Seq<mbart::family>::lm},
+      {"AutoModelForMaskedLM", "mbart", "MBartForConditionalGeneration", Seq2Seq<mbart::family>::lm},
       {"AutoModelForSequenceClassification", "mbart", "MBartForSequenceClassification", Seq2Seq<mbart::family>::seq},
       {"AutoModelForQuestionAnswering", "mbart", "MBartForQuestionAnswering", Seq2Seq<mbart::family>::qa},
+      {"AutoModelForCausalLM", "mbart", "MBartForCausalLM", mbart::make_for_causal_lm},
 
       {"AutoModel", "marian", "MarianModel", Seq2Seq<marian::family>::base},
       {"AutoModelForSeq2SeqLM", "marian", "MarianMTModel", Seq2Seq<marian::family>::lm},
+      {"AutoModelForCausalLM", "marian", "MarianForCausalLM", marian::make_for_causal_lm},
 
       {"AutoModel", "pegasus", "PegasusModel", Seq2Seq<pegasus::family>::base},
       {"AutoModelForSeq2SeqLM", "pegasus", "PegasusForConditionalGeneration", Seq2Seq<pegasus::family>::lm},
+      {"AutoModelForCausalLM", "pegasus", "PegasusForCausalLM", pegasus::make_for_causal_lm},
 
       {"AutoModel", "m2m_100", "M2M100Model", Seq2Seq<m2m_100::family>::base},
       {"AutoModelForSeq2SeqLM", "m2m_100", "M2M100ForConditionalGeneration", Seq2Seq<m2m_100::family>::lm},
@@ -520,12 +539,14 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "whisper", "WhisperModel", Seq2Seq<whisper::family>::base},
       {"AutoModelForSpeechSeq2Seq", "whisper", "WhisperForConditionalGeneration", Seq2Seq<whisper::family>::lm},
       {"AutoModelForAudioClassification", "whisper", "WhisperForAudioClassification", Seq2Seq<whisper::family>::audio_cls},
+      {"AutoModelForCausalLM", "whisper", "WhisperForCausalLM", whisper::make_for_causal_lm},
 
       {"AutoModel", "wav2vec2", "Wav2Vec2Model", Speech<wav2vec2::family>::base},
       {"AutoModelForCTC", "wav2vec2", "Wav2Vec2ForCTC", Speech<wav2vec2::family>::ctc},
       {"AutoModelForAudioClassification", "wav2vec2", "Wav2Vec2ForSequenceClassification", Speech<wav2vec2::family>::seq},
       {"AutoModelForAudioFrameClassification", "wav2vec2", "Wav2Vec2ForAudioFrameClassification", Speech<wav2vec2::family>::frame},
       {"AutoModelForAudioXVector", "wav2vec2", "Wav2Vec2ForXVector", Speech<wav2vec2::family>::xvector},
+      {"AutoModelForPreTraining", "wav2vec2", "Wav2Vec2ForPreTraining", Speech<wav2vec2::family>::pretraining},
 
       {"AutoModel", "hubert", "HubertModel", Speech<hubert::family>::base},
       {"AutoModelForCTC", "hubert", "HubertForCTC", Speech<hubert::family>::ctc},
@@ -562,11 +583,16 @@ const std::vector<ModelEntry>& builtin_models() {
       {"AutoModel", "convnextv2", "ConvNextV2Model", convnext::make_v2_model},
       {"AutoModelForImageClassification", "convnextv2", "ConvNextV2ForImageClassification", convnext::make_v2_for_image_classification},
       {"AutoModelForImageTextToText", "llava", "LlavaForConditionalGeneration", llava::make_for_conditional_generation},
+      {"AutoModel", "llava", "LlavaModel", llava::make_model},
+      {"AutoModelForPreTraining", "llava", "LlavaForConditionalGeneration", llava::make_for_conditional_generation},
+      {"AutoModelForMultimodalLM", "llava", "LlavaForConditionalGeneration", llava::make_for_conditional_generation},
       {"AutoModel", "detr", "DetrModel", detr::make_model},
       {"AutoModel", "dpt", "DPTModel", dpt::make_model},
       {"AutoModelForDepthEstimation", "dpt", "DPTForDepthEstimation", dpt::make_for_depth_estimation},
+      {"AutoModelForSemanticSegmentation", "dpt", "DPTForSemanticSegmentation", dpt::make_for_semantic_segmentation},
       {"AutoModelForObjectDetection", "detr", "DetrForObjectDetection", detr::make_for_object_detection},
       {"AutoModelForImageTextToText", "vision-encoder-decoder", "VisionEncoderDecoderModel", Seq2Seq<vision_encoder_decoder::family>::lm},
+      {"AutoModelForMultimodalLM", "vision-encoder-decoder", "VisionEncoderDecoderModel", Seq2Seq<vision_encoder_decoder::family>::lm},
       {"AutoModel", "dinov2", "Dinov2Model", dinov2::make_model},
       {"AutoModelForImageClassification", "dinov2", "Dinov2ForImageClassification", dinov2::make_for_image_classification},
       {"AutoModel", "segformer", "SegformerModel", segformer::make_model},
@@ -603,7 +629,7 @@ const std::vector<std::string>& auto_class_names() {
       "AutoModelForAudioFrameClassification", "AutoModelForAudioXVector", "AutoModelForImageClassification",
       "AutoModelForMaskedImageModeling", "AutoModelForZeroShotImageClassification",
       "AutoModelForImageTextToText", "AutoModelForSemanticSegmentation", "AutoModelForDepthEstimation",
-      "AutoModelForObjectDetection"};
+      "AutoModelForObjectDetection", "AutoModelForMultimodalLM"};
   return v;
 }
 

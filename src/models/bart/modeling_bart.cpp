@@ -123,7 +123,8 @@ class Layer : public nn::Module {
   Tensor operator()(Tensor h, const Tensor& mask, const Tensor& enc, const Tensor& enc_mask, nn::KVCache* cache, int64_t idx) const {
     const bool decoder = encoder_attn_ != nullptr;
     h = residual(h, *self_attn_layer_norm_, [&](const Tensor& x) { return self_attn_->self_attention(x, mask, decoder, cache, idx); });
-    if (decoder)
+    // Without encoder states (the *ForCausalLM decoder-only use) Python skips cross-attention.
+    if (decoder && enc.defined())
       h = residual(h, *encoder_attn_layer_norm_, [&](const Tensor& x) { return encoder_attn_->cross_attention(x, enc, enc_mask, cache, idx); });
     return residual(h, *final_layer_norm_, [&](const Tensor& x) { return (*fc2_)(ops::activation((*fc1_)(x), d_.act)); });
   }
@@ -336,7 +337,40 @@ class StandaloneDecoder : public CrossAttentionDecoder {
   Stack& stack_;
 };
 
+// *ForCausalLM (BartForCausalLM, MBart..., Marian..., Pegasus...): the decoder alone under
+// model.decoder (Python's *DecoderWrapper), causal self-attention over input_ids, no cross-attention,
+// lm_head tied to the decoder's embed_tokens.
+class ForCausalLM : public Model {
+ public:
+  ForCausalLM(const PretrainedConfig& c, const BartParams& p) : Model(c), p_(p) {
+    auto& model = child("model", std::make_unique<nn::Container>());
+    decoder_ = &model.add("decoder", std::make_unique<StandaloneDecoder>(c, p));
+    lm_head_ = &child(head_name(), std::make_unique<Linear>(c.get_int("d_model"), decoder_->vocab_size(), false));
+  }
+  std::string base_model_prefix() const override { return "model"; }
+  std::vector<std::pair<std::string, std::string>> tied_weights() const override {
+    return {{head_name() + ".weight", "model.decoder.embed_tokens.weight"}};
+  }
+  std::vector<std::string> may_be_missing() const override { return {head_name() + "."}; }
+  ModelOutput forward(const ModelInputs& in) override {
+    const Tensor& ids = require_input(in, "input_ids", p_.class_prefix + "ForCausalLM");
+    const Tensor* mask = find_input(in, "attention_mask");
+    ModelOutput o;
+    o.set("logits", (*lm_head_)((*decoder_)(ids, mask ? *mask : Tensor(), {}, {}, nullptr)));
+    return o;
+  }
+
+ private:
+  std::string head_name() const { return p_.audio_encoder ? "proj_out" : "lm_head"; }  // Whisper: proj_out
+  BartParams p_;
+  StandaloneDecoder* decoder_;
+  Linear* lm_head_;
+};
+
 }  // namespace
+
+std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const BartParams& p) { return std::make_unique<ForCausalLM>(c, p); }
+std::unique_ptr<PreTrainedModel> make_for_causal_lm(const PretrainedConfig& c) { return make_causal_lm(c, BartParams{}); }
 
 std::unique_ptr<CrossAttentionDecoder> make_decoder_stack(const PretrainedConfig& c, const BartParams& p) {
   return std::make_unique<StandaloneDecoder>(c, p);

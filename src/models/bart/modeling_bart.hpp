@@ -40,6 +40,9 @@ ConfigSpec config_spec();
 // cross_attention_hidden_size (the encoder width its cross-attention reads; d_model when null).
 std::unique_ptr<CrossAttentionDecoder> make_decoder_stack(const PretrainedConfig& c, const BartParams& p);
 const Seq2SeqFamily& family();
+// *ForCausalLM: the family's decoder alone (model.decoder) with a tied lm_head; logits of input_ids.
+std::unique_ptr<PreTrainedModel> make_causal_lm(const PretrainedConfig& c, const BartParams& p);
+std::unique_ptr<PreTrainedModel> make_for_causal_lm(const PretrainedConfig& c);  // BartForCausalLM
 // A family from its parameters, as each derived family's file does.
 Seq2SeqFamily family_for(const BartParams& p);
 // The config defaults every BART-derived config class shares, with `extra` (a JSON object body)

@@ -1,7 +1,9 @@
 // BERT: transformers/models/bert/modeling_bert.py (v5).
 #include "models/bert/modeling_bert.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "transformers/errors.hpp"
 
@@ -29,6 +31,7 @@ BertParams BertParams::from(const PretrainedConfig& c) {
   p.max_position_embeddings = c.get_int("max_position_embeddings");
   p.type_vocab_size = c.get_int("type_vocab_size", 1);  // MPNet has no token types
   p.pad_token_id = c.get_int("pad_token_id", 0);
+  p.is_decoder = c.get_bool("is_decoder", false);
   p.layer_norm_eps = static_cast<float>(c.get_float("layer_norm_eps"));
   p.hidden_act = ops::activation_from_name(c.get_string("hidden_act"));
   for (auto [k, v] : {std::pair{"vocab_size", p.vocab_size}, {"hidden_size", p.hidden_size}, {"embedding_size", p.embedding_size},
@@ -112,6 +115,18 @@ ModelOutput BertBackbone::encode(const ModelInputs& in) const {
   if (am && am->shape() != ids.shape())
     throw ShapeMismatch(cls_ + ": attention_mask " + shape_str(am->shape()) + " must match input_ids " + shape_str(ids.shape()));
   Tensor mask = nn::extended_attention_mask(am ? *am : Tensor::full(ids.shape(), 1.0, DType::I64));
+  if (p_.is_decoder) {
+    // Python builds a causal mask whenever config.is_decoder: keys after the query are masked too.
+    const int64_t S = ids.size(1);
+    Tensor causal = Tensor::empty({1, 1, S, S});
+    float* c = causal.data<float>();
+    for (int64_t q = 0; q < S; ++q)
+      for (int64_t k = 0; k < S; ++k) c[q * S + k] = k <= q ? 0.0f : std::numeric_limits<float>::lowest();
+    mask = ops::add(causal, mask);
+    // lowest + lowest overflows to -inf: clamp so a fully masked row stays finite (uniform), as in Python.
+    float* m = mask.data<float>();
+    for (int64_t i = 0; i < mask.numel(); ++i) m[i] = std::max(m[i], std::numeric_limits<float>::lowest());
+  }
   Tensor h = embeddings_.forward(ids, find_input(in, "token_type_ids"), find_input(in, "position_ids"));
   if (project_) h = (*project_)(h);
   for (const BertLayer* l : layers_) h = l->forward(h, mask);

@@ -16,6 +16,7 @@ struct BertParams {
   int64_t embedding_size;  // ELECTRA: may differ from hidden_size
   int64_t pad_token_id = 0;
   bool padding_offset_positions = false;  // RoBERTa: positions count from pad_token_id + 1
+  bool is_decoder = false;  // config.is_decoder (the *ForCausalLM / BertLMHeadModel use): causal self-attention
   float layer_norm_eps;
   ops::Activation hidden_act;
   static BertParams from(const PretrainedConfig& c);

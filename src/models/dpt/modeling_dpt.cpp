@@ -196,9 +196,12 @@ class Model_ : public Model {
   ViTBackbone* vit_;
 };
 
+// DPTForDepthEstimation, or with `segmentation` DPTForSemanticSegmentation: the same backbone and
+// neck, then DPTSemanticSegmentationHead (conv-BN-ReLU, 1x1 to num_labels, bilinear x2) — the
+// auxiliary head's weights load, its logits only feed Python's training loss.
 class ForDepthEstimation : public Model {
  public:
-  explicit ForDepthEstimation(const PretrainedConfig& c) : Model(c) {
+  explicit ForDepthEstimation(const PretrainedConfig& c, bool segmentation = false) : Model(c), segmentation_(segmentation) {
     check_supported(c);
     vit_ = &child("dpt", std::make_unique<ViTBackbone>(c, false));
     out_indices_ = c.get_int_list("backbone_out_indices");
@@ -226,12 +229,26 @@ class ForDepthEstimation : public Model {
       convs_.push_back(&convs.add(std::to_string(i), conv(sizes[i], fusion, 3, 1, 1, false)));
       fusion_.push_back(&fuse.add(std::to_string(i), std::make_unique<Fusion>(fusion, bn, bias)));
     }
+    head_in_ = c.get_int("head_in_index");
+    if (segmentation_) {
+      const int64_t labels = c.num_labels();
+      if (labels <= 0) throw ConfigError("DPTConfig: num_labels must be positive for semantic segmentation");
+      auto add_head = [&](const char* name, bool main) {
+        auto& seq = child(name, std::make_unique<nn::Container>()).add("head", std::make_unique<nn::Container>());
+        nn::Conv2d* c0 = &seq.add("0", conv(fusion, fusion, 3, 1, 1, false));
+        nn::BatchNorm* bn = &seq.add("1", std::make_unique<nn::BatchNorm>(fusion));
+        nn::Conv2d* c4 = &seq.add("4", conv(fusion, labels, 1, 1, 0));
+        if (main) conv1_ = c0, seg_bn_ = bn, conv3_ = c4;
+      };
+      add_head("head", true);
+      if (c.get_bool("use_auxiliary_head", true)) add_head("auxiliary_head", false);
+      return;
+    }
     auto& head = child("head", std::make_unique<nn::Container>());
     auto& seq = head.add("head", std::make_unique<nn::Container>());
     conv1_ = &seq.add("0", conv(fusion, fusion / 2, 3, 1, 1));
     conv2_ = &seq.add("2", conv(fusion / 2, 32, 3, 1, 1));
     conv3_ = &seq.add("4", conv(32, 1, 1, 1, 0));
-    head_in_ = c.get_int("head_in_index");
   }
   std::string base_model_prefix() const override { return "dpt"; }
   std::string checkpoint_key(const std::string& key) const override { return vit::rename_legacy(key); }
@@ -255,6 +272,13 @@ class ForDepthEstimation : public Model {
       const Tensor grid = tokens.view({B, ph, pw, C}).permute({0, 3, 1, 2}).contiguous();
       levels.push_back((*convs_[i])((*reassemble_[i])(grid)));
     }
+    if (segmentation_) {
+      Tensor x = ops::activation((*seg_bn_)((*conv1_)(fuse(fusion_, levels, false, head_in_, "DPTConfig"))), ops::Activation::Relu);
+      x = (*conv3_)(x);
+      ModelOutput o;
+      o.set("logits", ops::interpolate_bilinear(x, x.size(2) * 2, x.size(3) * 2, true));
+      return o;
+    }
     Tensor d = (*conv1_)(fuse(fusion_, levels, false, head_in_, "DPTConfig"));
     d = ops::interpolate_bilinear(d, d.size(2) * 2, d.size(3) * 2, true);
     d = ops::activation((*conv3_)(ops::activation((*conv2_)(d), ops::Activation::Relu)), ops::Activation::Relu);
@@ -273,12 +297,15 @@ class ForDepthEstimation : public Model {
   std::vector<Reassemble*> reassemble_;
   std::vector<nn::Conv2d*> convs_;
   std::vector<Fusion*> fusion_;
-  nn::Conv2d *conv1_, *conv2_, *conv3_;
+  bool segmentation_;
+  nn::Conv2d *conv1_ = nullptr, *conv2_ = nullptr, *conv3_ = nullptr;
+  nn::BatchNorm* seg_bn_ = nullptr;
 };
 
 }  // namespace
 
 std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Model_>(c); }
 std::unique_ptr<PreTrainedModel> make_for_depth_estimation(const PretrainedConfig& c) { return std::make_unique<ForDepthEstimation>(c); }
+std::unique_ptr<PreTrainedModel> make_for_semantic_segmentation(const PretrainedConfig& c) { return std::make_unique<ForDepthEstimation>(c, true); }
 
 }  // namespace transformers::dpt

@@ -13,6 +13,7 @@ namespace transformers::dpt {
 ConfigSpec config_spec();
 std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_for_depth_estimation(const PretrainedConfig& c);
+std::unique_ptr<PreTrainedModel> make_for_semantic_segmentation(const PretrainedConfig& c);  // DPTForSemanticSegmentation
 
 std::unique_ptr<nn::Conv2d> conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad, bool bias = true);
 

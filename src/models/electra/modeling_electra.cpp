@@ -1,6 +1,10 @@
 // ELECTRA: transformers/models/electra/modeling_electra.py (v5).
 #include "models/electra/modeling_electra.hpp"
 
+#include <optional>
+
+#include "transformers/errors.hpp"
+
 namespace transformers::electra {
 
 ConfigSpec config_spec() {
@@ -73,8 +77,48 @@ class ElectraForPreTraining : public EncoderHeadModel {
   nn::Linear *dense_, *pred_;
 };
 
+// sequence_summary (Python's SequenceSummary: the first token, through `summary` when
+// summary_use_proj, then summary_activation) -> classifier [B*C, 1], read as [B, C].
+class ElectraForMultipleChoice : public EncoderHeadModel {
+ public:
+  explicit ElectraForMultipleChoice(const PretrainedConfig& c) : EncoderHeadModel(c, family(), false) {
+    const bert::BertParams p = bert::BertParams::from(c);
+    if (c.get_string("summary_type", "first") != "first")
+      throw ConfigError("ElectraForMultipleChoice: only summary_type 'first' is supported, got '" + c.get_string("summary_type") + "'");
+    auto& summary = add("sequence_summary", std::make_unique<nn::Container>());
+    int64_t width = p.hidden_size;
+    if (c.get_bool("summary_use_proj", true)) {
+      if (c.get_bool("summary_proj_to_labels", false) && c.num_labels() > 0) width = c.num_labels();
+      summary_ = &summary.add("summary", std::make_unique<nn::Linear>(p.hidden_size, width));
+    }
+    const std::string act = c.get_string("summary_activation", "");
+    if (!act.empty()) act_ = ops::activation_from_name(act);
+    classifier_ = &add("classifier", std::make_unique<nn::Linear>(width, 1));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"sequence_summary.", "classifier."}; }
+  ModelOutput forward(const ModelInputs& in) override {
+    return forward_choices(in, [this](const ModelInputs& x) { return EncoderHeadModel::forward(x); });
+  }
+
+ protected:
+  ModelOutput head(const ModelOutput& base, const ModelInputs&) override {
+    Tensor x = base["last_hidden_state"].select(1, 0);
+    if (summary_) x = (*summary_)(x);
+    if (act_) x = ops::activation(x, *act_);
+    ModelOutput o;
+    o.set("logits", (*classifier_)(x));
+    return o;
+  }
+
+ private:
+  nn::Linear* summary_ = nullptr;
+  std::optional<ops::Activation> act_;
+  nn::Linear* classifier_;
+};
+
 }  // namespace
 
+std::unique_ptr<PreTrainedModel> make_for_multiple_choice(const PretrainedConfig& c) { return std::make_unique<ElectraForMultipleChoice>(c); }
 std::unique_ptr<PreTrainedModel> make_for_masked_lm(const PretrainedConfig& c) { return std::make_unique<ElectraForMaskedLM>(c); }
 std::unique_ptr<PreTrainedModel> make_for_pretraining(const PretrainedConfig& c) { return std::make_unique<ElectraForPreTraining>(c); }
 std::unique_ptr<PreTrainedModel> make_for_sequence_classification(const PretrainedConfig& c) {

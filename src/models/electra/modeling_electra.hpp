@@ -10,5 +10,6 @@ const EncoderFamily& family();
 std::unique_ptr<PreTrainedModel> make_for_masked_lm(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_for_pretraining(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_for_sequence_classification(const PretrainedConfig& c);
+std::unique_ptr<PreTrainedModel> make_for_multiple_choice(const PretrainedConfig& c);
 
 }  // namespace transformers::electra

@@ -33,9 +33,11 @@ ConfigSpec default_vision_spec() {
 
 bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
 
+// LlavaForConditionalGeneration, or with with_head false LlavaModel (AutoModel): the same parts at the
+// root, no lm_head, last_hidden_state out.
 class ForConditionalGeneration : public GenerativeModel {
  public:
-  explicit ForConditionalGeneration(const PretrainedConfig& c)
+  explicit ForConditionalGeneration(const PretrainedConfig& c, bool with_head = true)
       : GenerativeModel(c), vision_cfg_(clip::tower_config(c, "vision_config", default_vision_spec)),
         text_cfg_(clip::tower_config(c, "text_config", llama::config_spec)) {
     const EncoderFamily* family = registry::decoder_family(text_cfg_.model_type());
@@ -49,7 +51,7 @@ class ForConditionalGeneration : public GenerativeModel {
       } catch (const ConfigError&) {
         feature_layers_ = c.get_int_list("vision_feature_layer");
       }
-    auto& m = child("model", std::make_unique<nn::Container>());
+    auto& m = child(with_head ? "model" : "", std::make_unique<nn::Container>());
     vision_ = &m.add("vision_tower", std::make_unique<clip::VisionTransformer>(vision_cfg_, clip::VisionFlavor{true, false}));
     const int64_t vh = vision_->dims().hidden * static_cast<int64_t>(feature_layers_.size());
     const int64_t th = text_cfg_.get_int("hidden_size");
@@ -61,14 +63,16 @@ class ForConditionalGeneration : public GenerativeModel {
     auto& lm = m.add("language_model", family->backbone(text_cfg_, false));
     lm_ = dynamic_cast<const CachedBackbone*>(&lm);
     if (!lm_) throw ConfigError("LlavaConfig: the text model is not a decoder");
-    lm_head_ = &child("lm_head", std::make_unique<nn::Linear>(th, lm_->vocab_size(), false));
+    if (with_head) lm_head_ = &child("lm_head", std::make_unique<nn::Linear>(th, lm_->vocab_size(), false));
   }
 
   std::string base_model_prefix() const override { return "model"; }
   bool ties_word_embeddings() const override {
+    if (!lm_head_) return false;
     return config().get_bool("tie_word_embeddings", false) || text_cfg_.get_bool("tie_word_embeddings", false);
   }
   std::vector<std::pair<std::string, std::string>> tied_weights() const override {
+    if (!lm_head_) return {};
     return {{"lm_head.weight", "model.language_model." + lm_->embedding_key()}};
   }
   std::string checkpoint_key(const std::string& key) const override {
@@ -98,11 +102,19 @@ class ForConditionalGeneration : public GenerativeModel {
     const Tensor* pv = find_input(in, "pixel_values");
     const Tensor* p = find_input(in, "position_ids");
     const Tensor embeds = inputs_embeds(ids, pv ? *pv : Tensor(), false);
+    const Tensor h = lm_->hidden_from_embeds(embeds, p ? *p : lm_->default_positions(ids, mask), mask ? *mask : Tensor(), nullptr);
     ModelOutput o;
-    o.set("logits", lm_->finalize_logits((*lm_head_)(lm_->hidden_from_embeds(embeds, p ? *p : lm_->default_positions(ids, mask), mask ? *mask : Tensor(), nullptr))));
+    if (lm_head_) {
+      o.set("logits", lm_->finalize_logits((*lm_head_)(h)));
+    } else {
+      o.set("last_hidden_state", h);
+      // Python's image_hidden_states (image_outputs.pooler_output): the projected features, per image.
+      if (pv) o.set("image_hidden_states", image_features(*pv));
+    }
     return o;
   }
   Tensor forward_cached(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache& cache, bool last_only) override {
+    if (!lm_head_) throw ValueError("LlavaModel has no language modeling head: generate() needs LlavaForConditionalGeneration");
     // Image features enter with the prompt only; later steps see plain tokens and the cache.
     const Tensor embeds = inputs_embeds(ids, cache.get_seq_length() == 0 ? pending_pixels_ : Tensor(), true);
     Tensor h = lm_->hidden_from_embeds(embeds, pos, mask, &cache);
@@ -155,7 +167,7 @@ class ForConditionalGeneration : public GenerativeModel {
   std::string strategy_;
   std::vector<int64_t> feature_layers_;
   clip::VisionTransformer* vision_;
-  nn::Linear *linear_1_, *linear_2_, *lm_head_;
+  nn::Linear *linear_1_ = nullptr, *linear_2_ = nullptr, *lm_head_ = nullptr;
   ops::Activation act_{};
   const CachedBackbone* lm_ = nullptr;
   Tensor pending_pixels_;
@@ -164,5 +176,6 @@ class ForConditionalGeneration : public GenerativeModel {
 }  // namespace
 
 std::unique_ptr<PreTrainedModel> make_for_conditional_generation(const PretrainedConfig& c) { return std::make_unique<ForConditionalGeneration>(c); }
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<ForConditionalGeneration>(c, false); }
 
 }  // namespace transformers::llava

@@ -10,4 +10,6 @@ namespace transformers::llava {
 ConfigSpec config_spec();
 // LlavaForConditionalGeneration (AutoModelForImageTextToText): logits; generate() with pixel_values.
 std::unique_ptr<PreTrainedModel> make_for_conditional_generation(const PretrainedConfig& c);
+// LlavaModel (AutoModel): the same without lm_head; last_hidden_state and image_hidden_states.
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c);
 }  // namespace transformers::llava

@@ -11,14 +11,18 @@ ConfigSpec config_spec() {
   })"), bart::kAttributeMap};
 }
 
+bart::BartParams params() {
+  bart::BartParams p;
+  p.class_prefix = "Marian", p.positions = bart::Positions::Sinusoidal, p.layernorm_embedding = false;
+  p.base_shifts = false, p.marian_vocab = true;
+  return p;
+}
+
 const Seq2SeqFamily& family() {
-  static const Seq2SeqFamily f = [] {
-    bart::BartParams p;
-    p.class_prefix = "Marian", p.positions = bart::Positions::Sinusoidal, p.layernorm_embedding = false;
-    p.base_shifts = false, p.marian_vocab = true;
-    return bart::family_for(p);
-  }();
+  static const Seq2SeqFamily f = bart::family_for(params());
   return f;
 }
+
+std::unique_ptr<PreTrainedModel> make_for_causal_lm(const PretrainedConfig& c) { return bart::make_causal_lm(c, params()); }
 
 }  // namespace transformers::marian

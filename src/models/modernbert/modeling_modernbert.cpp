@@ -146,13 +146,13 @@ class ModernBertBackbone : public EncoderBackbone {
 // head: dense -> classifier_activation -> norm, then the task projection.
 class ModernBertTask : public EncoderHeadModel {
  public:
-  enum Kind { MaskedLM, SequenceClassification, TokenClassification };
+  enum Kind { MaskedLM, SequenceClassification, TokenClassification, QuestionAnswering, MultipleChoice };
   ModernBertTask(const PretrainedConfig& c, Kind k) : EncoderHeadModel(c, family(), false), kind_(k), p_(Params::from(c)) {
     auto& head = add("head", std::make_unique<Container>());
     dense_ = &head.add("dense", std::make_unique<Linear>(p_.hidden, p_.hidden, c.get_bool("classifier_bias")));
     norm_ = &head.add("norm", std::make_unique<LayerNorm>(p_.hidden, p_.eps, p_.norm_bias));
     if (k == MaskedLM) out_ = &add("decoder", std::make_unique<Linear>(p_.hidden, p_.vocab, c.get_bool("decoder_bias")));
-    else out_ = &add("classifier", std::make_unique<Linear>(p_.hidden, c.num_labels()));
+    else out_ = &add("classifier", std::make_unique<Linear>(p_.hidden, k == MultipleChoice ? 1 : head_outputs(c, k)));
     pooling_ = c.get_string("classifier_pooling");
     if (pooling_ != "cls" && pooling_ != "mean") throw ConfigError("ModernBERT: classifier_pooling must be cls or mean");
   }
@@ -161,21 +161,49 @@ class ModernBertTask : public EncoderHeadModel {
     return {{"decoder.weight", "model.embeddings.tok_embeddings.weight"}};
   }
   std::vector<std::string> may_be_missing() const override { return {"head.", "decoder.", "classifier."}; }
+  ModelOutput forward(const ModelInputs& in) override {
+    if (kind_ != MultipleChoice) return EncoderHeadModel::forward(in);
+    return forward_choices(in, [this](const ModelInputs& x) { return EncoderHeadModel::forward(x); });
+  }
 
  protected:
+  // QA splits the classifier's num_labels outputs into start / end, so they must be 2.
+  static int64_t head_outputs(const PretrainedConfig& c, Kind k) {
+    if (k == QuestionAnswering && c.num_labels() != 2)
+      throw ConfigError("question answering needs num_labels == 2 (start, end), got " + std::to_string(c.num_labels()));
+    return c.num_labels();
+  }
   ModelOutput head(const ModelOutput& base, const ModelInputs& in) override {
     Tensor h = base["last_hidden_state"];
-    if (kind_ == SequenceClassification) {
-      if (pooling_ == "cls") {
+    if (kind_ == SequenceClassification || kind_ == MultipleChoice) {
+      const Tensor* am = find_input(in, "attention_mask");
+      if (pooling_ == "cls" && kind_ == MultipleChoice && am) {
+        // Python's multiple choice reads the token at attention_mask.argmax(-1): the first attended one.
+        const auto m = am->to_ints();
+        const int64_t B = h.size(0), S = h.size(1);
+        std::vector<Tensor> rows;
+        for (int64_t b = 0; b < B; ++b) {
+          int64_t at = 0;
+          for (int64_t s = 0; s < S; ++s)
+            if (m[b * S + s] > m[b * S + at]) at = s;
+          rows.push_back(h.select(0, b).select(0, at).contiguous().unsqueeze(0));
+        }
+        h = ops::concat(rows, 0);
+      } else if (pooling_ == "cls") {
         h = h.select(1, 0);
       } else {
-        const Tensor* am = find_input(in, "attention_mask");
         Tensor m = (am ? *am : Tensor::full({h.size(0), h.size(1)}, 1.0, DType::I64)).to(DType::F32).unsqueeze(-1);
         h = ops::div(ops::sum(ops::mul(h, m), 1), ops::sum(m, 1));
       }
     }
     ModelOutput o;
-    o.set("logits", (*out_)((*norm_)(ops::activation((*dense_)(h), p_.cls_act))));
+    Tensor logits = (*out_)((*norm_)(ops::activation((*dense_)(h), p_.cls_act)));
+    if (kind_ == QuestionAnswering) {
+      o.set("start_logits", logits.select(-1, 0).contiguous());
+      o.set("end_logits", logits.select(-1, 1).contiguous());
+    } else {
+      o.set("logits", logits);
+    }
     return o;
   }
 
@@ -202,6 +230,12 @@ std::unique_ptr<PreTrainedModel> make_for_sequence_classification(const Pretrain
 }
 std::unique_ptr<PreTrainedModel> make_for_token_classification(const PretrainedConfig& c) {
   return std::make_unique<ModernBertTask>(c, ModernBertTask::TokenClassification);
+}
+std::unique_ptr<PreTrainedModel> make_for_question_answering(const PretrainedConfig& c) {
+  return std::make_unique<ModernBertTask>(c, ModernBertTask::QuestionAnswering);
+}
+std::unique_ptr<PreTrainedModel> make_for_multiple_choice(const PretrainedConfig& c) {
+  return std::make_unique<ModernBertTask>(c, ModernBertTask::MultipleChoice);
 }
 
 }  // namespace transformers::modernbert

@@ -10,5 +10,7 @@ const EncoderFamily& family();
 std::unique_ptr<PreTrainedModel> make_for_masked_lm(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_for_sequence_classification(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_for_token_classification(const PretrainedConfig& c);
+std::unique_ptr<PreTrainedModel> make_for_question_answering(const PretrainedConfig& c);
+std::unique_ptr<PreTrainedModel> make_for_multiple_choice(const PretrainedConfig& c);
 
 }  // namespace transformers::modernbert

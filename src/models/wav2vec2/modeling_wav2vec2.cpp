@@ -2,6 +2,7 @@
 // SpecAugment, no quantizer). HuBERT reuses everything here through SpeechFamily.
 #include "models/wav2vec2/modeling_wav2vec2.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -509,8 +510,73 @@ class ForXVector : public SpeechModel {
   std::vector<Linear*> tdnn_;
 };
 
+// Wav2Vec2ForPreTraining without mask_time_indices (Python's deterministic, eval-mode path): the
+// quantizer picks each group's argmax codevector of the normalized conv features (one-hot, no
+// Gumbel noise); projected_states = project_hid(last_hidden_state), projected_quantized_states =
+// project_q(codevectors), codevector_perplexity summed over groups.
+class ForPreTraining : public SpeechModel {
+ public:
+  ForPreTraining(const PretrainedConfig& c, const SpeechFamily& f) : SpeechModel(c, f, false) {
+    groups_ = c.get_int("num_codevector_groups"), vars_ = c.get_int("num_codevectors_per_group");
+    const int64_t dim = c.get_int("codevector_dim"), proj = c.get_int("proj_codevector_dim");
+    if (groups_ <= 0 || vars_ <= 0 || dim <= 0 || proj <= 0 || dim % groups_)
+      throw ConfigError("`config.codevector_dim " + std::to_string(dim) + "` must be divisible by `config.num_codevector_groups` " +
+                        std::to_string(groups_) + " for concatenation (and all of them positive)");
+    auto& q = add("quantizer", std::make_unique<Container>());
+    codevectors_ = &q.add("codevectors", std::make_unique<nn::BareParameter>(Shape{1, groups_ * vars_, dim / groups_})).value;
+    weight_proj_ = &q.add("weight_proj", std::make_unique<Linear>(backbone_.dims().conv_dim.back(), groups_ * vars_));
+    project_hid_ = &add("project_hid", std::make_unique<Linear>(backbone_.dims().hidden, proj));
+    project_q_ = &add("project_q", std::make_unique<Linear>(dim, proj));
+  }
+  std::vector<std::string> may_be_missing() const override { return {"quantizer.", "project_hid.", "project_q."}; }
+
+ protected:
+  ModelOutput head(const EncoderOutput& e, const ModelInputs& in) override {
+    if (find_input(in, "mask_time_indices") || find_input(in, "sampled_negative_indices"))
+      throw ValueError(family_.class_prefix + "ForPreTraining: mask_time_indices / sampled_negative_indices (training) are not supported");
+    const Tensor logits = (*weight_proj_)(e.extract_features).contiguous();  // [B, T, G*V]
+    const int64_t B = logits.size(0), T = logits.size(1), G = groups_, V = vars_, D = codevectors_->size(2);
+    Tensor quantized = Tensor::empty({B, T, G * D});
+    const float* l = logits.data<float>();
+    const Tensor cv = codevectors_->to(DType::F32).contiguous();
+    const float* c = cv.data<float>();
+    float* q = quantized.data<float>();
+    std::vector<double> counts(static_cast<size_t>(G * V), 0.0);
+    for (int64_t bt = 0; bt < B * T; ++bt)
+      for (int64_t g = 0; g < G; ++g) {
+        const float* row = l + (bt * G + g) * V;
+        const int64_t best = std::max_element(row, row + V) - row;  // the first maximum, as argmax
+        counts[static_cast<size_t>(g * V + best)] += 1.0;
+        std::copy_n(c + (g * V + best) * D, D, q + (bt * G + g) * D);
+      }
+    // _compute_perplexity: exp of the entropy of each group's marginal code distribution, summed.
+    double perplexity = 0.0;
+    for (int64_t g = 0; g < G; ++g) {
+      double h = 0.0;
+      for (int64_t v = 0; v < V; ++v) {
+        const double p = counts[static_cast<size_t>(g * V + v)] / static_cast<double>(B * T);
+        if (p > 0) h -= p * std::log(p);
+      }
+      perplexity += std::exp(h);
+    }
+    ModelOutput o;
+    o.set("projected_states", (*project_hid_)(e.last_hidden_state));
+    o.set("projected_quantized_states", (*project_q_)(quantized));
+    o.set("codevector_perplexity", Tensor::full({}, perplexity, DType::F32));
+    return o;
+  }
+
+ private:
+  int64_t groups_ = 0, vars_ = 0;
+  Tensor* codevectors_;
+  Linear *weight_proj_, *project_hid_, *project_q_;
+};
+
 }  // namespace
 
+std::unique_ptr<PreTrainedModel> make_for_pretraining(const PretrainedConfig& c, const SpeechFamily& f) {
+  return std::make_unique<ForPreTraining>(c, f);
+}
 std::unique_ptr<PreTrainedModel> make_base(const PretrainedConfig& c, const SpeechFamily& f) { return std::make_unique<BaseModel>(c, f); }
 std::unique_ptr<PreTrainedModel> make_ctc(const PretrainedConfig& c, const SpeechFamily& f) { return std::make_unique<ForCTC>(c, f); }
 std::unique_ptr<PreTrainedModel> make_sequence_classification(const PretrainedConfig& c, const SpeechFamily& f) {

@@ -24,5 +24,8 @@ std::unique_ptr<PreTrainedModel> make_ctc(const PretrainedConfig& c, const Speec
 std::unique_ptr<PreTrainedModel> make_sequence_classification(const PretrainedConfig& c, const SpeechFamily& f);
 std::unique_ptr<PreTrainedModel> make_frame_classification(const PretrainedConfig& c, const SpeechFamily& f);
 std::unique_ptr<PreTrainedModel> make_xvector(const PretrainedConfig& c, const SpeechFamily& f);
+// Wav2Vec2ForPreTraining's eval-mode outputs without mask_time_indices (projected states, the
+// argmax-quantized targets projected, codevector perplexity).
+std::unique_ptr<PreTrainedModel> make_for_pretraining(const PretrainedConfig& c, const SpeechFamily& f);
 
 }  // namespace transformers::wav2vec2

@@ -17,15 +17,19 @@ ConfigSpec config_spec() {
   })"), {{"num_key_value_heads", "encoder_attention_heads"}, {"num_attention_heads", "encoder_attention_heads"}, {"hidden_size", "d_model"}}};
 }
 
+bart::BartParams params() {
+  bart::BartParams p;
+  p.class_prefix = "Whisper", p.layernorm_embedding = false, p.pre_norm = true, p.final_logits_bias = false;
+  p.base_shifts = false, p.position_offset = 0, p.max_positions_key = "max_target_positions", p.k_proj_bias = false;
+  p.embed_scale = false, p.audio_encoder = true, p.positions_from_mask = true;
+  return p;
+}
+
 const Seq2SeqFamily& family() {
-  static const Seq2SeqFamily f = [] {
-    bart::BartParams p;
-    p.class_prefix = "Whisper", p.layernorm_embedding = false, p.pre_norm = true, p.final_logits_bias = false;
-    p.base_shifts = false, p.position_offset = 0, p.max_positions_key = "max_target_positions", p.k_proj_bias = false;
-    p.embed_scale = false, p.audio_encoder = true, p.positions_from_mask = true;
-    return bart::family_for(p);
-  }();
+  static const Seq2SeqFamily f = bart::family_for(params());
   return f;
 }
+
+std::unique_ptr<PreTrainedModel> make_for_causal_lm(const PretrainedConfig& c) { return bart::make_causal_lm(c, params()); }
 
 }  // namespace transformers::whisper

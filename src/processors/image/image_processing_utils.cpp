@@ -1,5 +1,6 @@
 // BaseImageProcessor's resize -> center crop -> rescale -> normalize chain with each class's
 // defaults (transformers v5 image_processing_<model>.py), and AutoImageProcessor's resolution.
+#include <algorithm>
 #include <cmath>
 
 #include "io/json.hpp"
@@ -47,6 +48,8 @@ const ClassSpec kClasses[] = {
      R"("resample": 3, "size": {"shortest_edge": 3136, "longest_edge": 1003520}, "do_resize": true, "patch_size": 14, "temporal_patch_size": 2, "merge_size": 2)"},
     {"DetrImageProcessor", kImagenetDefault,
      R"("resample": 2, "size": {"shortest_edge": 800, "longest_edge": 1333}, "default_to_square": false, "do_resize": true, "do_pad": true)"},
+    {"LlavaImageProcessor", kOpenAiClip,
+     R"("resample": 3, "size": {"shortest_edge": 224}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
     {"MobileNetV2ImageProcessor", kImagenetStandard,
      R"("resample": 2, "size": {"shortest_edge": 256}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
 };
@@ -387,6 +390,54 @@ class DetrImageProcessor : public BaseImageProcessor {
   image::SizeDict pad_size_;
 };
 
+// LLaVA: CLIP's chain, after (with do_pad) padding each image to a square around its centre with the
+// background colour int(image_mean * 255) per channel (image_processing_llava.py's pad_to_square;
+// the pil backend pads the same way).
+class LlavaImageProcessor : public BaseImageProcessor {
+ public:
+  LlavaImageProcessor(const ClassSpec& spec, const Json& user, const std::string& backend)
+      : BaseImageProcessor(spec, without_pad(user), backend) {
+    const auto it = user.find("do_pad");
+    if (it != user.end() && !it->is_null()) {
+      if (!it->is_boolean()) throw ConfigError(name_ + ": do_pad must be true or false, got " + it->dump());
+      do_pad_ = it->get<bool>();
+    }
+    for (size_t c = 0; c < 3; ++c) background_[c] = static_cast<uint8_t>(std::clamp(static_cast<int64_t>(mean_[c] * 255), int64_t{0}, int64_t{255}));
+  }
+
+  BatchFeature operator()(const std::vector<Image>& images, const ImageProcessorCallOptions& o) const override {
+    if (!do_pad_) return BaseImageProcessor::operator()(images, o);
+    std::vector<Image> square;
+    square.reserve(images.size());
+    for (const Image& im : images) {
+      check(im);
+      square.push_back(pad_to_square(im));
+    }
+    return BaseImageProcessor::operator()(square, o);
+  }
+
+ private:
+  static Json without_pad(Json c) {
+    c.erase("do_pad");
+    return c;
+  }
+  Image pad_to_square(const Image& im) const {
+    if (im.height == im.width) return im;
+    if (im.channels != 3) throw ValueError(name_ + ": background_color must have no more than " + std::to_string(im.channels) + " elements to match the number of channels");
+    const int64_t n = std::max(im.height, im.width), top = (n - im.height) / 2, left = (n - im.width) / 2;
+    Image out;
+    out.height = out.width = n, out.channels = 3;
+    out.pixels.resize(static_cast<size_t>(n * n * 3));
+    for (int64_t i = 0; i < n * n; ++i)
+      for (size_t c = 0; c < 3; ++c) out.pixels[static_cast<size_t>(i * 3) + c] = background_[c];
+    for (int64_t y = 0; y < im.height; ++y)
+      std::copy_n(im.pixels.begin() + (y * im.width) * 3, im.width * 3, out.pixels.begin() + ((y + top) * n + left) * 3);
+    return out;
+  }
+  bool do_pad_ = false;
+  std::array<uint8_t, 3> background_{};
+};
+
 // "ViTImageProcessorFast" / "ViTFeatureExtractor" / "ViTImageProcessorPil" -> "ViTImageProcessor".
 std::string canonical_class(std::string t, std::string& backend) {
   auto strip = [&](const std::string& suffix) {
@@ -417,6 +468,7 @@ std::unique_ptr<ImageProcessor> AutoImageProcessor::from_json_string(const std::
     if (name == spec.name) try {
         if (name == "Qwen2VLImageProcessor") return std::make_unique<Qwen2VLImageProcessor>(spec, c, backend);
         if (name == "DetrImageProcessor") return std::make_unique<DetrImageProcessor>(spec, c, backend);
+        if (name == "LlavaImageProcessor") return std::make_unique<LlavaImageProcessor>(spec, c, backend);
         return std::make_unique<BaseImageProcessor>(spec, c, backend);
       } catch (const Json::exception& e) {
         throw ConfigError(source + ": a field has the wrong type: " + e.what());
