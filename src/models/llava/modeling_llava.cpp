@@ -1,5 +1,6 @@
 // LLaVA: transformers/models/llava/modeling_llava.py (v5 module names; older checkpoints renamed as
 // conversion_mapping.py does).
+#include "core/output_recorder.hpp"
 #include "models/llava/modeling_llava.hpp"
 
 #include "models/clip/modeling_clip.hpp"
@@ -97,9 +98,11 @@ class ForConditionalGeneration : public GenerativeModel {
     const Tensor* mask = find_input(in, "attention_mask");
     const Tensor* pv = find_input(in, "pixel_values");
     const Tensor* p = find_input(in, "position_ids");
-    const Tensor embeds = inputs_embeds(ids, pv ? *pv : Tensor(), false);
+    Tensor features;
+    const Tensor embeds = inputs_embeds(ids, pv ? *pv : Tensor(), false, &features);
     ModelOutput o;
     o.set("logits", lm_->finalize_logits((*lm_head_)(lm_->hidden_from_embeds(embeds, p ? *p : lm_->default_positions(ids, mask), mask ? *mask : Tensor(), nullptr))));
+    if (features.defined()) o.set("image_hidden_states", features);
     return o;
   }
   Tensor forward_cached(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache& cache, bool last_only) override {
@@ -126,10 +129,16 @@ class ForConditionalGeneration : public GenerativeModel {
 
   // Token embeddings with the image features written, in order, over the image tokens. generate()
   // may repeat each prompt (beams, num_return_sequences): `expanded` repeats its image with it.
-  Tensor inputs_embeds(const Tensor& ids, const Tensor& pv, bool expanded) const {
+  // `features`: where to hand back the projected image features (Python's image_hidden_states).
+  Tensor inputs_embeds(const Tensor& ids, const Tensor& pv, bool expanded, Tensor* features = nullptr) const {
     Tensor e = lm_->embed(ids).to(DType::F32).contiguous();
     if (!pv.defined()) return e;
-    const Tensor f = image_features(pv).contiguous();
+    Tensor f;
+    {
+      const record::Pause pause;  // the vision tower's states are not in Python's output
+      f = image_features(pv).contiguous();
+    }
+    if (features) *features = f;
     const int64_t per = f.size(1), H = f.size(2), total = f.size(0) * per;
     const auto v = ids.to_ints();
     std::vector<int64_t> at;
