@@ -153,8 +153,18 @@ def main():
                 inputs = load_file(os.path.join(folder, "inputs.safetensors"))
             model = getattr(transformers, auto).from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
             model.eval()
-            with torch.no_grad():
-                output = model(**inputs, output_hidden_states=True, output_attentions=True, return_dict=True)
+            flags = {"output_hidden_states": True, "output_attentions": True}
+            try:
+                with torch.no_grad():
+                    output = model(**inputs, **flags, return_dict=True)
+            except TypeError as e:
+                # Models without attention (ResNet, ConvNeXt, ...) take no output_attentions.
+                if "output_attentions" not in str(e):
+                    raise
+                flags = {"output_hidden_states": True}
+                entry["hidden_states_only"] = True
+                with torch.no_grad():
+                    output = model(**inputs, **flags, return_dict=True)
             states = {}
             flatten("", output, states)
             if not any(k.rsplit(".", 1)[0].endswith(("hidden_states", "attentions")) for k in states):

@@ -18,6 +18,7 @@ struct Case {
   std::string dir, auto_class, python_error;
   std::string inputs_file;                    // shared inputs (relative to fixtures), else the folder's own
   std::map<std::string, std::string> inputs;  // input name -> key in inputs_file
+  bool hidden_states_only = false;             // a model without attention: Python takes no output_attentions
 };
 
 std::vector<Case> cases() {
@@ -27,6 +28,7 @@ std::vector<Case> cases() {
            e.value("inputs_file", std::string()), {}};
     if (e.contains("inputs"))
       for (const auto& [name, key] : e["inputs"].items()) c.inputs[name] = key.get<std::string>();
+    c.hidden_states_only = e.value("hidden_states_only", false);
     r.push_back(std::move(c));
   }
   return r;
@@ -57,7 +59,7 @@ std::string compare(const Case& c) {
   ModelOutput out;
   try {
     auto model = auto_model_from_pretrained(c.auto_class, dir, o);
-    out = model->forward(inputs_of(c), ForwardOptions{.output_hidden_states = true, .output_attentions = true});
+    out = model->forward(inputs_of(c), ForwardOptions{.output_hidden_states = true, .output_attentions = !c.hidden_states_only});
   } catch (const Error& e) {
     return std::string("forward threw: ") + e.what();
   }
@@ -105,6 +107,25 @@ TEST(HiddenStates, ListsNameIndexedFolders) {
   EXPECT_GT(dirs.size(), 100u);
   for (const auto& d : kExpectedFailures) EXPECT_TRUE(dirs.count(d)) << d;
   for (const auto& d : kPythonCannot) EXPECT_TRUE(dirs.count(d)) << d;
+}
+
+// The CLI contract: `forward --output-hidden-states --output-attentions` writes the same tensors.
+TEST(HiddenStates, CliWritesEveryTensor) {
+  for (const char* rel : {"seq2seq/bart", "decoders/llama"}) {
+    SCOPED_TRACE(rel);
+    const std::string dir = fixture(rel);
+    testutil::TempDir d;
+    std::string log;
+    const std::string auto_class = std::string(rel) == "seq2seq/bart" ? "AutoModelForSeq2SeqLM" : "AutoModelForCausalLM";
+    ASSERT_EQ(testutil::run(std::string(CLI_PATH) + " forward " + dir + " --auto-class " + auto_class + " --inputs " + dir +
+                                "/inputs.safetensors --dtype float32 --output-hidden-states --output-attentions --out " + d / "o.safetensors",
+                            &log),
+              0)
+        << log;
+    SafeTensorsFile got = SafeTensorsFile::open(d / "o.safetensors"), ref = SafeTensorsFile::open(dir + "/outputs_states.safetensors");
+    EXPECT_EQ(got.tensors().size(), ref.tensors().size());
+    for (const auto& t : ref.tensors()) EXPECT_TRUE(testutil::allclose(got.get(t.name), ref.get(t.name))) << t.name;
+  }
 }
 
 TEST(HiddenStates, PlainForwardHoldsNoStates) {

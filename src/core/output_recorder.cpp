@@ -24,8 +24,8 @@ thread_local State state;
 bool hidden_states() { return state.open && state.hidden && !state.paused; }
 bool attentions() { return state.open && state.attn && !state.paused; }
 
-void hidden_state(const Tensor& h) {
-  if (hidden_states()) state.push(state.prefix + "hidden_states", h);
+void hidden_state(const Tensor& h, const char* stream) {
+  if (hidden_states()) state.push(state.prefix + stream, h);
 }
 void attention(const Tensor& probs) {
   if (attentions()) state.push(state.attn_name.empty() ? state.prefix + "attentions" : state.attn_name, probs);

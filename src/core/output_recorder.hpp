@@ -17,8 +17,9 @@ namespace transformers::record {
 // Whether the open recording wants hidden states / attention probabilities here and now.
 bool hidden_states();
 bool attentions();
-// Appends to "<prefix>hidden_states" (a copy: the caller may reuse the buffer).
-void hidden_state(const Tensor& h);
+// Appends to "<prefix>hidden_states" (a copy: the caller may reuse the buffer), or to another
+// hidden-state stream of that name (Swin's "reshaped_hidden_states").
+void hidden_state(const Tensor& h, const char* stream = "hidden_states");
 // Appends [batch, heads, q, k] probabilities to "<prefix>attentions" or the AttentionsAs name.
 void attention(const Tensor& probs);
 
