@@ -98,11 +98,12 @@ class ForConditionalGeneration : public GenerativeModel {
     const Tensor* mask = find_input(in, "attention_mask");
     const Tensor* pv = find_input(in, "pixel_values");
     const Tensor* p = find_input(in, "position_ids");
-    Tensor features;
-    const Tensor embeds = inputs_embeds(ids, pv ? *pv : Tensor(), false, &features);
+    // transformers 5.24 has no image_hidden_states field (a deprecated property reading
+    // image_outputs.pooler_output); its image_outputs nest the whole vision tower output, which is
+    // not written yet.
+    const Tensor embeds = inputs_embeds(ids, pv ? *pv : Tensor(), false);
     ModelOutput o;
     o.set("logits", lm_->finalize_logits((*lm_head_)(lm_->hidden_from_embeds(embeds, p ? *p : lm_->default_positions(ids, mask), mask ? *mask : Tensor(), nullptr))));
-    if (features.defined()) o.set("image_hidden_states", features);
     return o;
   }
   Tensor forward_cached(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache& cache, bool last_only) override {
@@ -129,8 +130,7 @@ class ForConditionalGeneration : public GenerativeModel {
 
   // Token embeddings with the image features written, in order, over the image tokens. generate()
   // may repeat each prompt (beams, num_return_sequences): `expanded` repeats its image with it.
-  // `features`: where to hand back the projected image features (Python's image_hidden_states).
-  Tensor inputs_embeds(const Tensor& ids, const Tensor& pv, bool expanded, Tensor* features = nullptr) const {
+  Tensor inputs_embeds(const Tensor& ids, const Tensor& pv, bool expanded) const {
     Tensor e = lm_->embed(ids).to(DType::F32).contiguous();
     if (!pv.defined()) return e;
     Tensor f;
@@ -138,7 +138,6 @@ class ForConditionalGeneration : public GenerativeModel {
       const record::Pause pause;  // the vision tower's states are not in Python's output
       f = image_features(pv).contiguous();
     }
-    if (features) *features = f;
     const int64_t per = f.size(1), H = f.size(2), total = f.size(0) * per;
     const auto v = ids.to_ints();
     std::vector<int64_t> at;
