@@ -38,8 +38,14 @@ SUFFIXES = [
     ("ForMultipleChoice", "AutoModelForMultipleChoice"),
     ("ForAudioClassification", "AutoModelForAudioClassification"),
     ("ForCTC", "AutoModelForCTC"),
+    ("ForImageClassification", "AutoModelForImageClassification"),
+    ("ForImageClassificationWithTeacher", "AutoModelForImageClassification"),
+    ("ForMaskedImageModeling", "AutoModelForMaskedImageModeling"),
+    ("ForDepthEstimation", "AutoModelForDepthEstimation"),
+    ("ForSemanticSegmentation", "AutoModelForSemanticSegmentation"),
     ("EncoderModel", "AutoModelForTextEncoding"),
     ("MTModel", "AutoModelForSeq2SeqLM"),
+    ("LMHeadModel", "AutoModelForCausalLM"),
     ("Model", "AutoModel"),
 ]
 
@@ -50,12 +56,13 @@ def index_entries(folder):
     d = folder
     while os.path.abspath(d) != os.path.abspath(ROOT):
         d = os.path.dirname(d)
-        idx = os.path.join(d, "index.json")
-        if os.path.isfile(idx):
+        for idx in (os.path.join(d, "index.json"), os.path.join(d, "cases.json")):
+            if not os.path.isfile(idx):
+                continue
             try:
                 for e in json.load(open(idx)):
                     if isinstance(e, dict) and "dir" in e and "auto_class" in e:
-                        found[os.path.normpath(os.path.join(d, e["dir"]))] = e["auto_class"]
+                        found.setdefault(os.path.normpath(os.path.join(d, e["dir"])), e["auto_class"])
             except (json.JSONDecodeError, TypeError):
                 pass
     return found.get(os.path.normpath(folder))
@@ -82,11 +89,12 @@ def flatten(prefix, output, out):
         if isinstance(v, transformers.utils.ModelOutput):
             flatten(f"{prefix}{k}.", v, out)
         elif isinstance(v, torch.Tensor):
-            out[prefix + k] = v.detach().float().contiguous() if v.is_floating_point() else v.detach().long().contiguous()
+            # clone(): safetensors refuses tensors sharing memory (hidden_states[-1] is often last_hidden_state)
+            out[prefix + k] = v.detach().float().clone(memory_format=torch.contiguous_format) if v.is_floating_point() else v.detach().long().clone(memory_format=torch.contiguous_format)
         elif isinstance(v, (tuple, list)):
             for i, t in enumerate(v):
                 if isinstance(t, torch.Tensor):
-                    out[f"{prefix}{k}.{i}"] = t.detach().float().contiguous()
+                    out[f"{prefix}{k}.{i}"] = t.detach().float().clone(memory_format=torch.contiguous_format)
 
 
 def shared_cases():

@@ -36,8 +36,8 @@ void ModelOutput::set(const std::string& name, Tensor t) {
 namespace {
 // Where a recorded stream goes among the fields, in Python's field order: a nested output's
 // (text_model_output.hidden_states) after that output's last field; the decoder's and the cross
-// attentions before encoder_last_hidden_state, the encoder's after it; a plain one before LLaVA's
-// image_hidden_states, else at the end.
+// attentions before encoder_last_hidden_state, the encoder's after it; a plain one before the
+// first nested field (LLaVA's image_outputs.*), else at the end.
 size_t stream_position(const ModelOutput& o, const std::string& name) {
   const auto at = [&](const std::string& field) {
     for (size_t i = 0; i < o.fields.size(); ++i)
@@ -53,7 +53,9 @@ size_t stream_position(const ModelOutput& o, const std::string& name) {
   }
   if (name.rfind("encoder_", 0) == 0) return last_hidden < o.fields.size() ? last_hidden + 1 : o.fields.size();
   if (name.rfind("decoder_", 0) == 0 || name.rfind("cross_", 0) == 0) return last_hidden;
-  return at("image_hidden_states");
+  for (size_t i = 0; i < o.fields.size(); ++i)
+    if (o.fields[i].first.find('.') != std::string::npos) return i;
+  return o.fields.size();
 }
 }  // namespace
 

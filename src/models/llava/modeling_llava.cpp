@@ -98,12 +98,10 @@ class ForConditionalGeneration : public GenerativeModel {
     const Tensor* mask = find_input(in, "attention_mask");
     const Tensor* pv = find_input(in, "pixel_values");
     const Tensor* p = find_input(in, "position_ids");
-    // transformers 5.24 has no image_hidden_states field (a deprecated property reading
-    // image_outputs.pooler_output); its image_outputs nest the whole vision tower output, which is
-    // not written yet.
     const Tensor embeds = inputs_embeds(ids, pv ? *pv : Tensor(), false);
     ModelOutput o;
     o.set("logits", lm_->finalize_logits((*lm_head_)(lm_->hidden_from_embeds(embeds, p ? *p : lm_->default_positions(ids, mask), mask ? *mask : Tensor(), nullptr))));
+    if (pv && (record::hidden_states() || record::attentions())) image_outputs(*pv, o);
     return o;
   }
   Tensor forward_cached(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache& cache, bool last_only) override {
@@ -130,6 +128,21 @@ class ForConditionalGeneration : public GenerativeModel {
 
   // Token embeddings with the image features written, in order, over the image tokens. generate()
   // may repeat each prompt (beams, num_return_sequences): `expanded` repeats its image with it.
+  // Python's image_outputs (5.24 has no image_hidden_states field, only a deprecated property
+  // reading image_outputs.pooler_output): the whole vision tower output, its pooler_output
+  // replaced by each image's projected features. Written with hidden states / attentions only,
+  // where it costs a second run of the tower.
+  void image_outputs(const Tensor& pv, ModelOutput& o) const {
+    const record::Prefix p("image_outputs.");
+    const ModelOutput v = vision_->run({{"pixel_values", pv}}, "LlavaForConditionalGeneration");
+    o.set("image_outputs.last_hidden_state", v["last_hidden_state"]);
+    Tensor f;
+    {
+      const record::Pause pause;
+      f = image_features(pv).contiguous();
+    }
+    for (int64_t i = 0; i < f.size(0); ++i) o.set("image_outputs.pooler_output." + std::to_string(i), f.select(0, i).contiguous());
+  }
   Tensor inputs_embeds(const Tensor& ids, const Tensor& pv, bool expanded) const {
     Tensor e = lm_->embed(ids).to(DType::F32).contiguous();
     if (!pv.defined()) return e;
