@@ -76,8 +76,10 @@ class AlbertBackbone : public EncoderBackbone {
     for (int64_t i = 0; i < p_.num_hidden_layers; ++i) {
       // HF: group_idx = int(i / (num_hidden_layers / num_hidden_groups))
       const auto g = static_cast<size_t>(static_cast<double>(i) / (static_cast<double>(p_.num_hidden_layers) / static_cast<double>(groups_)));
-      record::hidden_state(h);
-      for (const AlbertLayer* l : layers_[g]) h = l->forward(h, mask);
+      for (const AlbertLayer* l : layers_[g]) {
+        record::hidden_state(h);  // Python records each AlbertLayer, inner ones included
+        h = l->forward(h, mask);
+      }
     }
     record::hidden_state(h);
     ModelOutput o;

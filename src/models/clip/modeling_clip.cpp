@@ -294,12 +294,15 @@ class DualTower : public Model {
     if (has_image) {
       const record::Prefix p("vision_model_output.");
       vision_out = vision_.run(in, owner);
-      image = l2_normalize(visual_ ? (*visual_)(vision_out["pooler_output"]) : vision_out["pooler_output"]);
+      // Python's get_image_features puts the projected features in the tower's pooler_output.
+      if (visual_) vision_out.set("pooler_output", (*visual_)(vision_out["pooler_output"]));
+      image = l2_normalize(vision_out["pooler_output"]);
     }
     if (has_text) {
       const record::Prefix p("text_model_output.");
       text_out = text_.run(in, owner);
-      text = l2_normalize(textp_ ? (*textp_)(text_out["pooler_output"]) : text_out["pooler_output"]);
+      if (textp_) text_out.set("pooler_output", (*textp_)(text_out["pooler_output"]));
+      text = l2_normalize(text_out["pooler_output"]);
     }
     ModelOutput o;
     if (has_text && has_image) {
