@@ -25,6 +25,20 @@ struct ModelOutput {
   void set(const std::string& name, Tensor t);
 };
 
+// Python's forward(..., output_hidden_states=True, output_attentions=True): the output then also
+// holds, flattened with dots as Python nests them,
+//   hidden_states.0..N   the embeddings output, then each layer's (the last one as the model's
+//                        last_hidden_state, after any final norm, exactly as Python returns it);
+//   attentions.0..N-1    each layer's attention probabilities [batch, heads, q, k], computed on the
+//                        explicit softmax path (Python's attn_implementation="eager");
+// and their encoder-decoder forms (encoder_hidden_states.*, decoder_hidden_states.*,
+// encoder_attentions.*, decoder_attentions.*, cross_attentions.*) or nested ones
+// (text_model_output.hidden_states.*, vision_model_output.attentions.*).
+struct ForwardOptions {
+  bool output_hidden_states = false;
+  bool output_attentions = false;
+};
+
 struct LoadingInfo {
   std::vector<std::string> missing_keys;       // not in the checkpoint (newly initialized when allowed)
   std::vector<std::string> unexpected_keys;    // in the checkpoint, not in the model
@@ -57,6 +71,9 @@ class PreTrainedModel {
  public:
   virtual ~PreTrainedModel();
   virtual ModelOutput forward(const ModelInputs& inputs) = 0;
+  // forward() with Python's output_hidden_states / output_attentions. A model that cannot produce
+  // what is asked for throws ValueError rather than leaving the fields out.
+  ModelOutput forward(const ModelInputs& inputs, const ForwardOptions& options);
 
   const PretrainedConfig& config() const { return config_; }
   const std::string& class_name() const { return class_name_; }

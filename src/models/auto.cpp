@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "core/backend.hpp"
+#include "core/output_recorder.hpp"
 #include "io/json.hpp"
 #include "models/modeling_utils.hpp"
 #include "nn/layers.hpp"
@@ -30,6 +31,50 @@ void ModelOutput::set(const std::string& name, Tensor t) {
       return;
     }
   fields.emplace_back(name, std::move(t));
+}
+
+namespace {
+// Where a recorded stream goes among the fields, in Python's field order: a nested output's
+// (text_model_output.hidden_states) after that output's last field; the decoder's and the cross
+// attentions before encoder_last_hidden_state, the encoder's after it; a plain one before the
+// first nested field (LLaVA's image_outputs.*), else at the end.
+size_t stream_position(const ModelOutput& o, const std::string& name) {
+  const auto at = [&](const std::string& field) {
+    for (size_t i = 0; i < o.fields.size(); ++i)
+      if (o.fields[i].first == field) return i;
+    return o.fields.size();
+  };
+  const auto last_hidden = at("encoder_last_hidden_state");
+  if (const size_t dot = name.rfind('.'); dot != std::string::npos) {
+    size_t pos = o.fields.size();
+    for (size_t i = 0; i < o.fields.size(); ++i)
+      if (o.fields[i].first.compare(0, dot + 1, name, 0, dot + 1) == 0) pos = i + 1;
+    return pos;
+  }
+  if (name.rfind("encoder_", 0) == 0) return last_hidden < o.fields.size() ? last_hidden + 1 : o.fields.size();
+  if (name.rfind("decoder_", 0) == 0 || name.rfind("cross_", 0) == 0) return last_hidden;
+  for (size_t i = 0; i < o.fields.size(); ++i)
+    if (o.fields[i].first.find('.') != std::string::npos) return i;
+  return o.fields.size();
+}
+}  // namespace
+
+ModelOutput PreTrainedModel::forward(const ModelInputs& inputs, const ForwardOptions& options) {
+  if (!options.output_hidden_states && !options.output_attentions) return forward(inputs);
+  record::Recording rec(options.output_hidden_states, options.output_attentions);
+  ModelOutput out = forward(inputs);
+  bool any_hidden = false, any_attn = false;
+  for (auto& [name, tensors] : rec.take()) {
+    const bool hidden = name.size() >= 13 && name.compare(name.size() - 13, 13, "hidden_states") == 0;
+    (hidden ? any_hidden : any_attn) = true;
+    size_t pos = stream_position(out, name);
+    for (size_t i = 0; i < tensors.size(); ++i)
+      out.fields.insert(out.fields.begin() + static_cast<std::ptrdiff_t>(pos++), {name + "." + std::to_string(i), std::move(tensors[i])});
+  }
+  if (options.output_hidden_states && !any_hidden)
+    throw ValueError(class_name_ + " does not support output_hidden_states yet");
+  if (options.output_attentions && !any_attn) throw ValueError(class_name_ + " does not support output_attentions yet");
+  return out;
 }
 
 std::vector<std::string> PreTrainedModel::parameter_names() const {

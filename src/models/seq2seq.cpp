@@ -2,6 +2,7 @@
 // (generate() runs the encoder once, then steps the decoder over its self-attention cache and
 // cross-attention keys/values projected once, as EncoderDecoderCache), T5EncoderModel and the
 // eos-pooled classification, QA and token heads.
+#include "core/output_recorder.hpp"
 #include "models/seq2seq.hpp"
 
 #include "models/whisper/generation_whisper.hpp"
@@ -90,7 +91,11 @@ class Seq2SeqModel : public Base {
   // input_ids (BART, and every T5 head but the LM), else the call is an error as in Python.
   Run run(const ModelInputs& in, bool shift) const {
     const EncoderInputs e = encoder_inputs(in);
-    Tensor enc = backbone_.encode(e.ids, e.mask);
+    Tensor enc;
+    {
+      const record::Prefix p("encoder_");
+      enc = backbone_.encode(e.ids, e.mask);
+    }
     const Tensor* d = find_input(in, "decoder_input_ids");
     if (!d && !shift)
       throw ValueError(family_.class_prefix + ": pass decoder_input_ids (this model does not derive them from input_ids)");
@@ -101,6 +106,7 @@ class Seq2SeqModel : public Base {
     const Tensor* dm = find_input(in, "decoder_attention_mask");
     if (dm && dm->shape() != dec_ids.shape())
       throw ShapeMismatch(family_.class_prefix + ": decoder_attention_mask must match decoder_input_ids " + shape_str(dec_ids.shape()));
+    const record::Prefix p("decoder_");
     return {backbone_.decode(dec_ids, dm ? *dm : Tensor(), backbone_.cross_states(enc), e.mask, nullptr), enc};
   }
 

@@ -1,3 +1,4 @@
+#include "core/output_recorder.hpp"
 #include <cmath>
 #include <limits>
 
@@ -29,6 +30,7 @@ Tensor merge_heads(const Tensor& x) {
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, float scaling) {
   Tensor scores = ops::scale(ops::matmul(q, k, false, true), scaling);
   Tensor probs = ops::softmax(scores, -1, mask);
+  record::attention(probs);
   return ops::matmul(probs, v);
 }
 

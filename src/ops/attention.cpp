@@ -1,5 +1,6 @@
 // Front-end of the attention op: shape checks, strides handed to the kernel, masks described
 // rather than materialized.
+#include "core/output_recorder.hpp"
 #include "ops/dispatch.hpp"
 #include "ops/kernels.hpp"
 #include "ops/ops.hpp"
@@ -60,6 +61,16 @@ Tensor attention(const Tensor& q0, const Tensor& k0, const Tensor& v0, const Att
   a.window = opt.sliding_window, a.q_start = opt.q_start, a.kv_start = opt.kv_start;
   Tensor out = Tensor::empty({a.B, a.Sq, a.H * a.Dv});
   a.out = out.data<float>();
+  if (record::attentions()) {
+    // output_attentions: the explicit softmax path (Python's eager attention) hands back the
+    // probabilities it weighs the values with (a CPU kernel; other devices do not record yet).
+    if (!(q.device() == Device::cpu())) throw ValueError("output_attentions is only supported on the CPU for now");
+    Tensor probs = Tensor::empty({a.B, a.H, a.Sq, a.T});
+    a.probs = probs.data<float>();
+    k::reference::attention(a);
+    record::attention(probs);
+    return out;
+  }
   pick(kAttention, q.device())(a);
   return out;
 }

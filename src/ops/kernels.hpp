@@ -43,6 +43,7 @@ struct AttentionArgs {
   bool causal = true;
   int64_t window = 0, q_start = 0, kv_start = 0;
   float* out = nullptr;                // [B][Sq][H][Dv]
+  float* probs = nullptr;              // [B][H][Sq][T] when asked (reference kernel only)
   bool visible(int64_t b, int64_t i, int64_t j) const {
     const int64_t qp = q_start + i, kp = kv_start + j;
     if (causal && kp > qp) return false;

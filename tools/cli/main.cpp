@@ -60,12 +60,12 @@ int cmd_env() {
 }
 
 int cmd_forward(const std::string& model_id, const std::string& auto_class, const std::string& inputs_path,
-                const std::string& out_path, const FromPretrainedOptions& o) {
+                const std::string& out_path, const FromPretrainedOptions& o, const ForwardOptions& fwd) {
   auto model = auto_model_from_pretrained(auto_class, model_id, o);
   SafeTensorsFile in = SafeTensorsFile::open(inputs_path);
   ModelInputs inputs;
   for (const auto& t : in.tensors()) inputs[t.name] = in.get(t.name);
-  ModelOutput out = model->forward(inputs);
+  ModelOutput out = model->forward(inputs, fwd);
   std::vector<std::pair<std::string, Tensor>> tensors;
   for (const auto& [name, t] : out.fields)
     tensors.emplace_back(name, is_floating(t.dtype()) ? t.to(DType::F32) : t.to(DType::I64));
@@ -684,6 +684,7 @@ int main(int argc, char** argv) {
   auto* fwd = app.add_subcommand("forward", "run a forward pass and write every output tensor");
   std::string model_id, auto_class = "AutoModel", inputs_path, out_path = "out.safetensors";
   FromPretrainedOptions fo;
+  ForwardOptions fwd_opts;
   fwd->add_option("model", model_id, "model folder or Hub id")->required();
   fwd->add_option("--auto-class", auto_class, "AutoModel, AutoModelForMaskedLM, ...");
   fwd->add_option("--inputs", inputs_path, "safetensors with input_ids, attention_mask, ...")->required();
@@ -693,6 +694,8 @@ int main(int argc, char** argv) {
   fwd->add_flag("--ignore-mismatched-sizes", fo.ignore_mismatched_sizes);
   fwd->add_flag("--allow-missing-weights", fo.allow_missing_weights);
   fwd->add_flag("--loading-info", fo.output_loading_info, "print missing / unexpected weights");
+  fwd->add_flag("--output-hidden-states", fwd_opts.output_hidden_states, "also write hidden_states.0..N (Python's output_hidden_states)");
+  fwd->add_flag("--output-attentions", fwd_opts.output_attentions, "also write attentions.0..N-1 (Python's output_attentions, eager softmax)");
   add_model_options(fwd, fo);
 
   auto* dl = app.add_subcommand("download", "fetch a model into the shared Hugging Face cache");
@@ -830,7 +833,7 @@ int main(int argc, char** argv) {
     set_num_threads(threads);
     if (reference) set_reference_mode(true);
     if (app.got_subcommand("env")) return cmd_env();
-    if (app.got_subcommand("forward")) return cmd_forward(model_id, auto_class, inputs_path, out_path, fo);
+    if (app.got_subcommand("forward")) return cmd_forward(model_id, auto_class, inputs_path, out_path, fo, fwd_opts);
     if (app.got_subcommand("tokenize")) {
       if (tk_max >= 0) tko.max_length = tk_max;
       return cmd_tokenize(tk_id, tk_jsonl, tk_batch, tko, tkh);

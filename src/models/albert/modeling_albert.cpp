@@ -1,4 +1,5 @@
 // ALBERT: transformers/models/albert/modeling_albert.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/albert/modeling_albert.hpp"
 
 #include <cmath>
@@ -75,8 +76,12 @@ class AlbertBackbone : public EncoderBackbone {
     for (int64_t i = 0; i < p_.num_hidden_layers; ++i) {
       // HF: group_idx = int(i / (num_hidden_layers / num_hidden_groups))
       const auto g = static_cast<size_t>(static_cast<double>(i) / (static_cast<double>(p_.num_hidden_layers) / static_cast<double>(groups_)));
-      for (const AlbertLayer* l : layers_[g]) h = l->forward(h, mask);
+      for (const AlbertLayer* l : layers_[g]) {
+        record::hidden_state(h);  // Python records each AlbertLayer, inner ones included
+        h = l->forward(h, mask);
+      }
     }
+    record::hidden_state(h);
     ModelOutput o;
     o.set("last_hidden_state", h);
     if (pooler_) o.set("pooler_output", ops::tanh((*pooler_)(h.select(1, 0))));

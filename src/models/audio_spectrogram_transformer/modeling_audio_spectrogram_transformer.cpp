@@ -1,5 +1,6 @@
 // AST: transformers/models/audio_spectrogram_transformer (v5 module names; checkpoints in the older
 // ViT-style names are renamed at load as conversion_mapping.py does).
+#include "core/output_recorder.hpp"
 #include "models/audio_spectrogram_transformer/modeling_audio_spectrogram_transformer.hpp"
 
 #include <cmath>
@@ -77,7 +78,11 @@ class ASTModel : public nn::Module {
     const Tensor p = ops::conv2d(img, patches_->weight, patches_->bias, {d_.fstride, d_.tstride});
     const Tensor tokens = p.view({B, H, d_.fout * d_.tout}).transpose(1, 2).contiguous();
     Tensor h = ops::add(vit::prepend_tokens(tokens, {cls_, dist_}), *pos_);
-    for (const auto* l : layers_) h = (*l)(h);
+    for (const auto* l : layers_) {
+      record::hidden_state(h);
+      h = (*l)(h);
+    }
+    record::hidden_state(h);  // Python does not tie the last one to the normed output
     h = (*norm_)(h);
     ModelOutput o;
     o.set("last_hidden_state", h);

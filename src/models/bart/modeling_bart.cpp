@@ -1,5 +1,6 @@
 // BART: transformers/models/bart/modeling_bart.py (v5), parameterized for mBART, Marian, Pegasus
 // and M2M100 (see BartParams).
+#include "core/output_recorder.hpp"
 #include "models/bart/modeling_bart.hpp"
 
 #include <cmath>
@@ -88,6 +89,7 @@ class Attention : public nn::Module {
           cache->captured_cross.resize(cache->capture_cross_heads.size());
           cache->captured_cross[i] = nn::attention_probs(q, kv.k, cache->capture_cross_heads[i].second, scaling_, enc_mask);
         }
+    const record::AttentionsAs cross("cross_attentions");
     return (*out_proj_)(ops::attention(q.permute({0, 2, 1, 3}), kv.k.permute({0, 2, 1, 3}), kv.v.permute({0, 2, 1, 3}), o));
   }
 
@@ -203,8 +205,13 @@ class Stack : public nn::Module {
     // Python derives them from the mask in prepare_inputs_for_generation only: forward counts on.
     h = ops::add(h, positions(ids, past, d_.p.positions_from_mask && cache ? mask : Tensor()));
     if (layernorm_embedding_) h = (*layernorm_embedding_)(h);
-    for (size_t i = 0; i < layers_.size(); ++i) h = (*layers_[i])(h, mask, enc, enc_mask, cache, static_cast<int64_t>(i));
-    return layer_norm_ ? (*layer_norm_)(h) : h;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      record::hidden_state(h);
+      h = (*layers_[i])(h, mask, enc, enc_mask, cache, static_cast<int64_t>(i));
+    }
+    if (layer_norm_) h = (*layer_norm_)(h);
+    record::hidden_state(h);
+    return h;
   }
 
  private:
@@ -253,10 +260,12 @@ class Stack : public nn::Module {
     h = ops::add(h.transpose(1, 2).contiguous(), embed_positions_->weight);
     for (size_t i = 0; i < layers_.size(); ++i) {
       if (states) states->push_back(h);
+      record::hidden_state(h);
       h = (*layers_[i])(h, {}, {}, {}, nullptr, static_cast<int64_t>(i));
     }
     h = layer_norm_ ? (*layer_norm_)(h) : h;
     if (states) states->push_back(h);
+    record::hidden_state(h);
     return h;
   }
 

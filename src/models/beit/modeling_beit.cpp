@@ -1,4 +1,5 @@
 // BEiT: transformers/models/beit/modeling_beit.py (v5 names; older checkpoints renamed at load).
+#include "core/output_recorder.hpp"
 #include "models/beit/modeling_beit.hpp"
 
 #include <cmath>
@@ -134,7 +135,11 @@ class BeitModel : public nn::Module {
     const int64_t rows = pv.size(2) / g_.patch_h, cols = pv.size(3) / g_.patch_w;
     if (pos_) h = ops::add(h, vit::interpolate_pos_encoding(*pos_, 1, rows, cols, pv.size(2) == pv.size(3), "BeitModel"));
     const Tensor shared = shared_ ? (*shared_)(rows, cols) : Tensor();
-    for (const auto* l : layers_) h = (*l)(h, shared, rows, cols);
+    for (const auto* l : layers_) {
+      record::hidden_state(h);
+      h = (*l)(h, shared, rows, cols);
+    }
+    record::hidden_state(h);  // Python does not tie the last one to the normed output
     if (norm_) h = (*norm_)(h);
     ModelOutput o;
     o.set("last_hidden_state", h);

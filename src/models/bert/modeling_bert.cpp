@@ -1,4 +1,5 @@
 // BERT: transformers/models/bert/modeling_bert.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/bert/modeling_bert.hpp"
 
 #include <algorithm>
@@ -129,7 +130,11 @@ ModelOutput BertBackbone::encode(const ModelInputs& in) const {
   }
   Tensor h = embeddings_.forward(ids, find_input(in, "token_type_ids"), find_input(in, "position_ids"));
   if (project_) h = (*project_)(h);
-  for (const BertLayer* l : layers_) h = l->forward(h, mask);
+  for (const BertLayer* l : layers_) {
+    record::hidden_state(h);
+    h = l->forward(h, mask);
+  }
+  record::hidden_state(h);
   ModelOutput out;
   out.set("last_hidden_state", h);
   if (pooler_) out.set("pooler_output", ops::tanh((*pooler_)(h.select(1, 0))));

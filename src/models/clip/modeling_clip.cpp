@@ -1,4 +1,5 @@
 // CLIP: transformers/models/clip/modeling_clip.py (v5). The towers also serve SigLIP (siglip/).
+#include "core/output_recorder.hpp"
 #include "models/clip/modeling_clip.hpp"
 
 #include <cmath>
@@ -124,7 +125,11 @@ ModelOutput TextTransformer::run(const ModelInputs& in, const std::string& owner
   Tensor h = ops::add((*tokens_)(ids), (*positions_)(pos));
   ops::AttentionOptions o = attention_options(d_, f_.causal);
   if (const Tensor* m = find_input(in, "attention_mask")) o.key_padding = *m;
-  for (const auto* l : layers_) h = (*l)(h, o);
+  for (const auto* l : layers_) {
+    record::hidden_state(h);
+    h = (*l)(h, o);
+  }
+  record::hidden_state(h);  // before final_layer_norm: the towers do not tie the last one
   h = (*final_)(h).contiguous();
   Tensor pooled;
   if (f_.last_token_head) {
@@ -168,6 +173,7 @@ Tensor AttentionPoolingHead::operator()(const Tensor& h) const {
   const Tensor wq = in_w_->slice(0, 0, H).contiguous(), wk = in_w_->slice(0, H, 2 * H).contiguous(), wv = in_w_->slice(0, 2 * H, 3 * H).contiguous();
   const Tensor bq = in_b_->slice(0, 0, H).contiguous(), bk = in_b_->slice(0, H, 2 * H).contiguous(), bv = in_b_->slice(0, 2 * H, 3 * H).contiguous();
   const Tensor probe = ops::add(Tensor::zeros({B, 1, H}), *probe_);
+  const record::Pause pause;  // an nn.MultiheadAttention Python's attentions do not hold
   const Tensor a = (*out_)(ops::attention(nn::split_heads(ops::linear(probe, wq, bq), d_.heads), nn::split_heads(ops::linear(h, wk, bk), d_.heads),
                                           nn::split_heads(ops::linear(h, wv, bv), d_.heads), attention_options(d_, false)));
   const Tensor r = ops::add(a, (*fc2_)(ops::activation((*fc1_)((*norm_)(a)), d_.act)));
@@ -214,7 +220,11 @@ Tensor VisionTransformer::hidden_state(const Tensor& pv, int64_t index, const st
   if (at < 0 || at > n) throw ValueError(owner + ": vision_feature_layer " + std::to_string(index) + " is out of range for " + std::to_string(n) + " layers");
   Tensor h = embeddings(pv, owner, interpolate);
   const ops::AttentionOptions o = attention_options(d_, false);
-  for (int64_t i = 0; i < at; ++i) h = (*layers_[static_cast<size_t>(i)])(h, o);
+  for (int64_t i = 0; i < at; ++i) {
+    record::hidden_state(h);
+    h = (*layers_[static_cast<size_t>(i)])(h, o);
+  }
+  record::hidden_state(h);
   return h;
 }
 
@@ -277,21 +287,34 @@ class DualTower : public Model {
     const std::string owner = std::string(f_.name) + "Model";
     const bool has_text = find_input(in, "input_ids") != nullptr, has_image = find_input(in, "pixel_values") != nullptr;
     if (!has_text && !has_image) throw ValueError(owner + ".forward: give input_ids, pixel_values or both");
-    ModelOutput o;
+    // Python's CLIPOutput / SiglipOutput order: logits_per_image, logits_per_text, text_embeds,
+    // image_embeds, then each tower's whole output nested (text_model_output.pooler_output, ...).
+    ModelOutput vision_out, text_out;
     Tensor image, text;
     if (has_image) {
-      image = vision_.run(in, owner)["pooler_output"];
-      o.set("image_embeds", image = l2_normalize(visual_ ? (*visual_)(image) : image));
+      const record::Prefix p("vision_model_output.");
+      vision_out = vision_.run(in, owner);
+      // Python's get_image_features puts the projected features in the tower's pooler_output.
+      if (visual_) vision_out.set("pooler_output", (*visual_)(vision_out["pooler_output"]));
+      image = l2_normalize(vision_out["pooler_output"]);
     }
     if (has_text) {
-      text = text_.run(in, owner)["pooler_output"];
-      o.set("text_embeds", text = l2_normalize(textp_ ? (*textp_)(text) : text));
+      const record::Prefix p("text_model_output.");
+      text_out = text_.run(in, owner);
+      if (textp_) text_out.set("pooler_output", (*textp_)(text_out["pooler_output"]));
+      text = l2_normalize(text_out["pooler_output"]);
     }
-    if (!has_text || !has_image) return o;
-    Tensor per_text = ops::scale(ops::matmul(text, image, false, true), std::exp(scale_->to_floats()[0]));
-    if (bias_) per_text = ops::add(per_text, *bias_);
-    o.set("logits_per_text", per_text);
-    o.set("logits_per_image", per_text.transpose(0, 1).contiguous());
+    ModelOutput o;
+    if (has_text && has_image) {
+      Tensor per_text = ops::scale(ops::matmul(text, image, false, true), std::exp(scale_->to_floats()[0]));
+      if (bias_) per_text = ops::add(per_text, *bias_);
+      o.set("logits_per_image", per_text.transpose(0, 1).contiguous());
+      o.set("logits_per_text", per_text);
+    }
+    if (has_text) o.set("text_embeds", text);
+    if (has_image) o.set("image_embeds", image);
+    for (const auto& [name, t] : text_out.fields) o.set("text_model_output." + name, t);
+    for (const auto& [name, t] : vision_out.fields) o.set("vision_model_output." + name, t);
     return o;
   }
 

@@ -1,4 +1,5 @@
 // ConvNeXt and ConvNeXt V2: transformers/models/{convnext,convnextv2}.
+#include "core/output_recorder.hpp"
 #include "models/convnext/modeling_convnext.hpp"
 
 #include <cmath>
@@ -156,7 +157,11 @@ class ConvNextModel : public nn::Module {
       throw ValueError(owner + ": Make sure that the channel dimension of the pixel values match with the one set in the configuration, got " +
                        shape_str(pv.shape()));
     Tensor h = layer_norm_channels_first(*stem_norm_, (*patches_)(pv.to(DType::F32).contiguous()));
-    for (const auto* s : stages_) h = (*s)(h);
+    for (const auto* s : stages_) {
+      record::hidden_state(h);
+      h = (*s)(h);
+    }
+    record::hidden_state(h);
     const int64_t B = h.size(0), C = h.size(1);
     ModelOutput o;
     o.set("last_hidden_state", h);

@@ -1,4 +1,5 @@
 // DeBERTa-v2: transformers/models/deberta_v2/modeling_deberta_v2.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/deberta_v2/modeling_deberta_v2.hpp"
 
 #include <cmath>
@@ -155,6 +156,7 @@ class Layer : public nn::Module {
       scores = ops::add(scores, bias);
     }
     const Tensor probs = ops::softmax(scores, -1, mask);
+    record::attention(probs);
     const Tensor ctx = nn::merge_heads(ops::matmul(probs, v));
     const Tensor a = (*attn_norm_)(ops::add((*o_)(ctx), x));
     return (*out_norm_)(ops::add((*ffn_out_)(ops::activation((*ffn_in_)(a), d_.act)), a));
@@ -224,9 +226,11 @@ class Backbone : public EncoderBackbone {
     if (rel_) rel_emb = rel_norm_ ? (*rel_norm_)(rel_->weight) : rel_->weight.to(DType::F32);
     const Tensor embedded = h;
     for (size_t i = 0; i < layers_.size(); ++i) {
+      record::hidden_state(h);
       h = (*layers_[i])(h, mask, rel, rel_emb);
       if (i == 0 && conv_) h = conv_layer(embedded, h, m);
     }
+    record::hidden_state(h);
     ModelOutput o;
     o.set("last_hidden_state", h);
     return o;

@@ -1,4 +1,5 @@
 // DeepSeek-V3: transformers/models/deepseek_v3/modeling_deepseek_v3.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/deepseek_v3/modeling_deepseek_v3.hpp"
 
 #include <algorithm>
@@ -242,8 +243,13 @@ class Backbone : public CachedBackbone {
   Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const override {
     if (ids.dim() != 2) throw ShapeMismatch("DeepseekV3: input_ids must be [batch, seq], got " + shape_str(ids.shape()));
     Tensor h = (*embed_)(ids);
-    for (const Layer* l : layers_) h = (*l)(h, pos, mask, cache);
-    return (*norm_)(h);
+    for (const Layer* l : layers_) {
+      record::hidden_state(h);
+      h = (*l)(h, pos, mask, cache);
+    }
+    h = (*norm_)(h);
+    record::hidden_state(h);
+    return h;
   }
 
  private:

@@ -1,5 +1,6 @@
 // DINOv2: transformers/models/dinov2/modeling_dinov2.py. Checkpoints keep the older key names
 // (attention.attention.query, mlp.weights_in); the fused SwiGLU input is kept fused here.
+#include "core/output_recorder.hpp"
 #include "models/dinov2/modeling_dinov2.hpp"
 
 #include <cmath>
@@ -106,7 +107,11 @@ class Dinov2Model : public nn::Module {
   ModelOutput run(const ModelInputs& in) const {
     const Tensor& pv = require_input(in, "pixel_values", "Dinov2Model");
     Tensor h = embed(pv, find_input(in, "bool_masked_pos"));
-    for (const auto* l : layers_) h = (*l)(h);
+    for (const auto* l : layers_) {
+      record::hidden_state(h);
+      h = (*l)(h);
+    }
+    record::hidden_state(h);  // Python does not tie the last one to the normed output
     h = (*norm_)(h);
     ModelOutput o;
     o.set("last_hidden_state", h);

@@ -1,4 +1,5 @@
 // DistilBERT: transformers/models/distilbert/modeling_distilbert.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/distilbert/modeling_distilbert.hpp"
 
 #include <cmath>
@@ -76,7 +77,11 @@ class DistilBertBackbone : public EncoderBackbone {
     const Tensor* pid = find_input(in, "position_ids");
     Tensor h = (*norm_)(ops::add((*word_)(ids), (*pos_)(pid ? *pid : Tensor::arange(S).view({1, S}))));
     Tensor mask = nn::extended_attention_mask(am ? *am : Tensor::full(ids.shape(), 1.0, DType::I64));
-    for (const auto* l : layers_) h = l->forward(h, mask);
+    for (const auto* l : layers_) {
+      record::hidden_state(h);
+      h = l->forward(h, mask);
+    }
+    record::hidden_state(h);
     ModelOutput o;
     o.set("last_hidden_state", h);
     return o;

@@ -1,4 +1,5 @@
 // EfficientNet: transformers/models/efficientnet/modeling_efficientnet.py.
+#include "core/output_recorder.hpp"
 #include "models/efficientnet/modeling_efficientnet.hpp"
 
 #include <algorithm>
@@ -127,7 +128,11 @@ class EfficientNetModel : public nn::Module {
       throw ShapeMismatch("EfficientNetModel: pixel_values must be [batch, " + std::to_string(channels_) + ", height, width], got " + shape_str(pv.shape()));
     // The stem pads right and bottom by one, then convolves "valid" with stride 2.
     Tensor h = ops::activation((*stem_bn_)((*stem_)(ops::pad2d(pv.to(DType::F32).contiguous(), 0, 1, 0, 1))), act_);
-    for (const auto* b : blocks_) h = (*b)(h);
+    record::hidden_state(h);  // the stem's output, then each block's (not the top conv's)
+    for (const auto* b : blocks_) {
+      h = (*b)(h);
+      record::hidden_state(h);
+    }
     h = ops::activation((*top_bn_)((*top_)(h)), act_);
     const int64_t B = h.size(0), C = h.size(1), HW = h.size(2) * h.size(3);
     ModelOutput o;

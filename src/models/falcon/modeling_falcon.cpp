@@ -1,4 +1,5 @@
 // Falcon: transformers/models/falcon/modeling_falcon.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/falcon/modeling_falcon.hpp"
 
 #include <cmath>
@@ -136,8 +137,13 @@ class FalconBackbone : public CachedBackbone {
     if (ids.dim() != 2) throw ShapeMismatch("Falcon: input_ids must be [batch, seq], got " + shape_str(ids.shape()));
     Tensor h = (*embed_)(ids);
     const Tensor alibi = p_.alibi ? alibi_bias(mask, ids.size(0), ids.size(1), (cache ? cache->get_seq_length() : 0) + ids.size(1)) : Tensor();
-    for (const Layer* l : layers_) h = (*l)(h, pos, mask, alibi, cache);
-    return (*ln_f_)(h);
+    for (const Layer* l : layers_) {
+      record::hidden_state(h);
+      h = (*l)(h, pos, mask, alibi, cache);
+    }
+    h = (*ln_f_)(h);
+    record::hidden_state(h);
+    return h;
   }
 
  private:

@@ -1,4 +1,5 @@
 // GPT-2: transformers/models/gpt2/modeling_gpt2.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/gpt2/modeling_gpt2.hpp"
 
 #include <cmath>
@@ -92,6 +93,7 @@ class Block : public nn::Module {
       ops::AttentionOptions xo = o;
       xo.causal = false, xo.key_padding = enc_mask;
       const Tensor xq = (*x_q_)((*ln_cross_)(h)).view({B, S, p_.heads, D});
+      const record::AttentionsAs cross("cross_attentions");
       h = ops::add(h, (*x_proj_)(ops::attention(xq.permute({0, 2, 1, 3}), kv.k.permute({0, 2, 1, 3}), kv.v.permute({0, 2, 1, 3}), xo)));
     }
     return ops::add(h, (*mlp_proj_)(ops::activation((*c_fc_)((*ln_2_)(h)), p_.act)));
@@ -124,8 +126,13 @@ class GPT2Backbone : public CachedBackbone {
   Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache, const Tensor& enc, const Tensor& enc_mask) const {
     if (ids.dim() != 2) throw ShapeMismatch("GPT2: input_ids must be [batch, seq], got " + shape_str(ids.shape()));
     Tensor h = ops::add((*wte_)(ids), (*wpe_)(pos));  // out-of-range positions raise in embedding()
-    for (const Block* b : blocks_) h = (*b)(h, mask, cache, enc, enc_mask);
-    return (*ln_f_)(h);
+    for (const Block* b : blocks_) {
+      record::hidden_state(h);
+      h = (*b)(h, mask, cache, enc, enc_mask);
+    }
+    h = (*ln_f_)(h);
+    record::hidden_state(h);
+    return h;
   }
 
  private:

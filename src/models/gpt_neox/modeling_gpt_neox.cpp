@@ -1,4 +1,5 @@
 // GPT-NeoX: transformers/models/gpt_neox/modeling_gpt_neox.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/gpt_neox/modeling_gpt_neox.hpp"
 
 #include <cmath>
@@ -93,8 +94,13 @@ class GPTNeoXBackbone : public CachedBackbone {
   Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const override {
     if (ids.dim() != 2) throw ShapeMismatch("GPTNeoX: input_ids must be [batch, seq], got " + shape_str(ids.shape()));
     Tensor h = (*embed_)(ids);
-    for (const Layer* l : layers_) h = (*l)(h, pos, mask, cache);
-    return (*final_)(h);
+    for (const Layer* l : layers_) {
+      record::hidden_state(h);
+      h = (*l)(h, pos, mask, cache);
+    }
+    h = (*final_)(h);
+    record::hidden_state(h);
+    return h;
   }
 
  private:

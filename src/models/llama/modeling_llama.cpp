@@ -1,5 +1,6 @@
 // Llama: transformers/models/llama/modeling_llama.py (v5), with the switches its derived
 // families need (see DecoderParams).
+#include "core/output_recorder.hpp"
 #include "models/llama/modeling_llama.hpp"
 
 #include <algorithm>
@@ -374,8 +375,13 @@ class DecoderBackbone : public CachedBackbone {
   Tensor hidden_from_embeds(const Tensor& embeds, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const override {
     Tensor h = embeds;
     if (p_.embed_scale != 1.0f) h = ops::scale(h, p_.embed_scale);
-    for (const DecoderLayer* l : layers_) h = (*l)(h, pos, mask, cache);
-    return (*norm_)(h);
+    for (const DecoderLayer* l : layers_) {
+      record::hidden_state(h);
+      h = (*l)(h, pos, mask, cache);
+    }
+    h = (*norm_)(h);
+    record::hidden_state(h);  // Python's last entry is the normed output
+    return h;
   }
   Tensor finalize_logits(const Tensor& logits) const override {
     Tensor l = logits;

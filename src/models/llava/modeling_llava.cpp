@@ -1,5 +1,6 @@
 // LLaVA: transformers/models/llava/modeling_llava.py (v5 module names; older checkpoints renamed as
 // conversion_mapping.py does).
+#include "core/output_recorder.hpp"
 #include "models/llava/modeling_llava.hpp"
 
 #include "models/clip/modeling_clip.hpp"
@@ -111,6 +112,7 @@ class ForConditionalGeneration : public GenerativeModel {
       // Python's image_hidden_states (image_outputs.pooler_output): the projected features, per image.
       if (pv) o.set("image_hidden_states", image_features(*pv));
     }
+    if (pv && (record::hidden_states() || record::attentions())) image_outputs(*pv, o);
     return o;
   }
   Tensor forward_cached(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache& cache, bool last_only) override {
@@ -138,10 +140,29 @@ class ForConditionalGeneration : public GenerativeModel {
 
   // Token embeddings with the image features written, in order, over the image tokens. generate()
   // may repeat each prompt (beams, num_return_sequences): `expanded` repeats its image with it.
+  // Python's image_outputs (5.24 has no image_hidden_states field, only a deprecated property
+  // reading image_outputs.pooler_output): the whole vision tower output, its pooler_output
+  // replaced by each image's projected features. Written with hidden states / attentions only,
+  // where it costs a second run of the tower.
+  void image_outputs(const Tensor& pv, ModelOutput& o) const {
+    const record::Prefix p("image_outputs.");
+    const ModelOutput v = vision_->run({{"pixel_values", pv}}, "LlavaForConditionalGeneration");
+    o.set("image_outputs.last_hidden_state", v["last_hidden_state"]);
+    Tensor f;
+    {
+      const record::Pause pause;
+      f = image_features(pv).contiguous();
+    }
+    for (int64_t i = 0; i < f.size(0); ++i) o.set("image_outputs.pooler_output." + std::to_string(i), f.select(0, i).contiguous());
+  }
   Tensor inputs_embeds(const Tensor& ids, const Tensor& pv, bool expanded) const {
     Tensor e = lm_->embed(ids).to(DType::F32).contiguous();
     if (!pv.defined()) return e;
-    const Tensor f = image_features(pv).contiguous();
+    Tensor f;
+    {
+      const record::Pause pause;  // the vision tower's states are not in Python's output
+      f = image_features(pv).contiguous();
+    }
     const int64_t per = f.size(1), H = f.size(2), total = f.size(0) * per;
     const auto v = ids.to_ints();
     std::vector<int64_t> at;

@@ -1,4 +1,5 @@
 // MobileNetV2: transformers/models/mobilenet_v2/modeling_mobilenet_v2.py.
+#include "core/output_recorder.hpp"
 #include "models/mobilenet_v2/modeling_mobilenet_v2.hpp"
 
 #include <cmath>
@@ -121,7 +122,10 @@ class MobileNetV2Model : public nn::Module {
     Tensor h = (*stem_first_)(pv.to(DType::F32).contiguous());
     if (stem_expand_) h = (*stem_expand_)(h);
     h = (*stem_project_)((*stem_dw_)(h));
-    for (const auto* b : blocks_) h = (*b)(h);
+    for (const auto* b : blocks_) {
+      h = (*b)(h);
+      record::hidden_state(h);  // each block's output (Python's hold neither the stem's nor the head's)
+    }
     h = (*head_)(h);
     ModelOutput o;
     o.set("last_hidden_state", h);

@@ -1,4 +1,5 @@
 // ModernBERT: transformers/models/modernbert/modeling_modernbert.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/modernbert/modeling_modernbert.hpp"
 
 #include <cmath>
@@ -130,9 +131,14 @@ class ModernBertBackbone : public EncoderBackbone {
     // lowest + lowest overflows to -inf: clamp back so fully masked rows stay finite as in HF.
     for (int64_t i = 0; i < local.numel(); ++i) local.data<float>()[i] = std::max(local.data<float>()[i], std::numeric_limits<float>::lowest());
     Tensor h = (*emb_norm_)((*tok_)(ids));
-    for (const EncoderLayer* l : layers_) h = l->forward(h, l->sliding() ? local : full);
+    for (const EncoderLayer* l : layers_) {
+      record::hidden_state(h);
+      h = l->forward(h, l->sliding() ? local : full);
+    }
+    h = (*final_norm_)(h);
+    record::hidden_state(h);
     ModelOutput o;
-    o.set("last_hidden_state", (*final_norm_)(h));
+    o.set("last_hidden_state", h);
     return o;
   }
 

@@ -1,4 +1,5 @@
 // MPNet: transformers/models/mpnet/modeling_mpnet.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/mpnet/modeling_mpnet.hpp"
 
 #include <cmath>
@@ -95,7 +96,11 @@ class MPNetBackbone : public EncoderBackbone {
       for (int64_t k = 0; k < S; ++k) rp.data<int64_t>()[q * S + k] = bucket(k - q);
     Tensor bias = (*rel_)(rp).permute({2, 0, 1}).unsqueeze(0).contiguous();  // [1, H, S, S]
     Tensor mask = ops::add(bias, nn::extended_attention_mask(am ? *am : Tensor::full(ids0.shape(), 1.0, DType::I64)));
-    for (const MPNetLayer* l : layers_) h = l->forward(h, mask);
+    for (const MPNetLayer* l : layers_) {
+      record::hidden_state(h);
+      h = l->forward(h, mask);
+    }
+    record::hidden_state(h);
     ModelOutput o;
     o.set("last_hidden_state", h);
     if (pooler_) o.set("pooler_output", ops::tanh((*pooler_)(h.select(1, 0))));

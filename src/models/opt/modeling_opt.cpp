@@ -1,4 +1,5 @@
 // OPT: transformers/models/opt/modeling_opt.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/opt/modeling_opt.hpp"
 
 #include <cmath>
@@ -117,9 +118,13 @@ class OPTBackbone : public CachedBackbone {
     Tensor e = (*embed_)(ids);
     if (proj_in_) e = (*proj_in_)(e);
     Tensor h = ops::add(e, (*pos_)(shifted));
-    for (const Layer* l : layers_) h = (*l)(h, mask, cache);
+    for (const Layer* l : layers_) {
+      record::hidden_state(h);
+      h = (*l)(h, mask, cache);
+    }
     if (final_) h = (*final_)(h);
     if (proj_out_) h = (*proj_out_)(h);
+    record::hidden_state(h);
     return h;
   }
 

@@ -1,4 +1,5 @@
 // ResNet: transformers/models/resnet/modeling_resnet.py.
+#include "core/output_recorder.hpp"
 #include "models/resnet/modeling_resnet.hpp"
 
 #include "models/vision_heads.hpp"
@@ -103,7 +104,11 @@ Tensor ResNetModel::features(const Tensor& pv, size_t stages) const {
                      shape_str(pv.shape()));
   if (stages < 1 || stages > stage_end_.size()) throw ValueError("ResNetModel: stage " + std::to_string(stages) + " does not exist");
   Tensor h = ops::max_pool2d((*stem_)(pv.to(DType::F32).contiguous()), 3, 2, 1);
-  for (size_t i = 0; i < stage_end_[stages - 1]; ++i) h = (*layers_[i])(h);
+  for (size_t s = 0, i = 0; s < stages; ++s) {
+    record::hidden_state(h);  // the embedder's output, then each stage's
+    for (; i < stage_end_[s]; ++i) h = (*layers_[i])(h);
+  }
+  record::hidden_state(h);
   return h;
 }
 

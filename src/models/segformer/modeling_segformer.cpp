@@ -1,5 +1,6 @@
 // SegFormer: transformers/models/segformer/modeling_segformer.py (v5 names; checkpoints in the
 // older names are renamed at load as conversion_mapping.py does).
+#include "core/output_recorder.hpp"
 #include "models/segformer/modeling_segformer.hpp"
 
 #include <cmath>
@@ -123,7 +124,10 @@ class SegformerModel : public nn::Module {
       throw ShapeMismatch("SegformerModel: pixel_values must be [batch, " + std::to_string(channels_) + ", height, width], got " + shape_str(pv.shape()));
     std::vector<Tensor> out;
     Tensor x = pv.to(DType::F32).contiguous();
-    for (const auto* s : stages_) out.push_back(x = (*s)(x));
+    for (const auto* s : stages_) {
+      out.push_back(x = (*s)(x));
+      record::hidden_state(x);  // each stage's [B, C, H, W] output
+    }
     return out;
   }
 

@@ -1,4 +1,5 @@
 // Swin: transformers/models/swin/modeling_swin.py (v5 names; older checkpoint names renamed at load).
+#include "core/output_recorder.hpp"
 #include "models/swin/modeling_swin.hpp"
 
 #include <cmath>
@@ -219,9 +220,18 @@ class SwinModel : public nn::Module {
       if (pos_->size(1) != H * W) throw ValueError("SwinModel: the image size does not match the absolute position embeddings");
       h = ops::add(h, *pos_);
     }
+    // Python's hidden_states: the embeddings, then each stage's output after its patch merging;
+    // reshaped_hidden_states: the same as [B, C, H, W].
+    const auto states = [&] {
+      if (!record::hidden_states()) return;
+      record::hidden_state(h);
+      record::hidden_state(h.contiguous().view({h.size(0), H, W, h.size(2)}).permute({0, 3, 1, 2}).contiguous(), "reshaped_hidden_states");
+    };
+    states();
     for (size_t s = 0; s < layers_.size(); ++s) {
       for (const auto* l : layers_[s]) h = (*l)(h, H, W);
       if (merges_[s]) h = (*merges_[s])(h, H, W), H = (H + 1) / 2, W = (W + 1) / 2;
+      states();
     }
     h = (*norm_)(h);
     ModelOutput o;

@@ -1,4 +1,5 @@
 // T5: transformers/models/t5/modeling_t5.py (v5).
+#include "core/output_recorder.hpp"
 #include "models/t5/modeling_t5.hpp"
 
 #include <cmath>
@@ -96,6 +97,7 @@ class Attention : public nn::Module {
     const auto kv = cross_key_values(*k_, *v_, enc, d_.heads, cache, layer);
     ops::AttentionOptions o;
     o.causal = false, o.key_padding = enc_mask;
+    const record::AttentionsAs cross("cross_attentions");
     return (*o_)(ops::attention(heads_of(*q_, x).permute({0, 2, 1, 3}), kv.k.permute({0, 2, 1, 3}), kv.v.permute({0, 2, 1, 3}), o));
   }
 
@@ -178,8 +180,13 @@ class Stack : public nn::Module {
     Tensor h = (*embed_tokens_)(ids);
     // The first layer's relative position bias serves every layer of the stack.
     const Tensor bias = blocks_.empty() ? Tensor() : blocks_[0]->self_attention().compute_bias(S, past + S, past, !decoder_);
-    for (size_t i = 0; i < blocks_.size(); ++i) h = (*blocks_[i])(h, mask, bias, enc, enc_mask, cache, static_cast<int64_t>(i));
-    return (*final_layer_norm_)(h);
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      record::hidden_state(h);
+      h = (*blocks_[i])(h, mask, bias, enc, enc_mask, cache, static_cast<int64_t>(i));
+    }
+    h = (*final_layer_norm_)(h);
+    record::hidden_state(h);
+    return h;
   }
 
  private:

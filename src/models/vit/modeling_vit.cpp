@@ -1,4 +1,5 @@
 // ViT: transformers/models/vit/modeling_vit.py (v5 module names; older checkpoints renamed at load).
+#include "core/output_recorder.hpp"
 #include "models/vit/modeling_vit.hpp"
 
 #include <cmath>
@@ -178,7 +179,11 @@ ModelOutput Encoder::run(const ModelInputs& in) const {
                                                             pv.size(2) == pv.size(3), owner)
                                  : *pos_;
   Tensor h = ops::add(dist_ ? prepend_tokens(x, {cls_, dist_}) : prepend_tokens(x, {cls_}), pos);
-  for (const auto* l : layers_) h = (*l)(h);
+  for (const auto* l : layers_) {
+    record::hidden_state(h);
+    h = (*l)(h);
+  }
+  record::hidden_state(h);  // Python does not tie the last one to the normed output
   h = (*norm_)(h);
   ModelOutput o;
   o.set("last_hidden_state", h);

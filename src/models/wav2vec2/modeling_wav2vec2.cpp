@@ -1,5 +1,6 @@
 // Wav2Vec2: transformers/models/wav2vec2/modeling_wav2vec2.py (v5), the inference path (no
 // SpecAugment, no quantizer). HuBERT reuses everything here through SpeechFamily.
+#include "core/output_recorder.hpp"
 #include "models/wav2vec2/modeling_wav2vec2.hpp"
 
 #include <algorithm>
@@ -260,9 +261,11 @@ class Backbone : public nn::Module {
     if (!d_.stable) h = (*enc_norm_)(h);
     for (const auto* l : layers_) {
       if (all_hidden) out.hidden_states.push_back(h);
+      record::hidden_state(h);
       h = (*l)(h, out.frame_mask);
     }
     if (all_hidden) out.hidden_states.push_back(h);
+    record::hidden_state(h);  // before the stable variant's final norm, as Python's
     out.last_hidden_state = d_.stable ? (*enc_norm_)(h) : h;
     return out;
   }

@@ -42,6 +42,10 @@ void attention(const AttentionArgs& a) {
             if (p[j] != 0.0) acc += p[j] * a.v[b * a.v_sb + kh * a.v_sh + j * a.v_st + d];
           o[d] = static_cast<float>(sum > 0 ? acc / sum : 0.0);
         }
+        if (a.probs) {
+          float* pr = a.probs + ((b * a.H + h) * a.Sq + i) * a.T;
+          for (int64_t j = 0; j < a.T; ++j) pr[j] = static_cast<float>(sum > 0 ? p[j] / sum : 0.0);
+        }
       }
 }
 
