@@ -15,16 +15,7 @@ using testutil::fixture;
 namespace {
 
 // The real Qwen3 / Llama 2 folders (tokenizer.json + tokenizer_config.json), extracted once.
-std::string shared_folder(const std::string& name) {
-  static testutil::TempDir dir;
-  static bool done = false;
-  if (!done) {
-    const std::string tarball = std::string(SOURCE_DIR) + "/../shared/data/tokenizers-qwen3-llama2.tar.xz";
-    EXPECT_EQ(testutil::run("tar -xJf '" + tarball + "' -C '" + dir.path.string() + "'"), 0) << tarball;
-    done = true;
-  }
-  return dir / name;
-}
+std::string shared_folder(const std::string& name) { return testutil::shared_tokenizer_folder(name); }
 
 std::string folder_of(const std::string& name) {
   if (name == "llama2" || name == "qwen3") return shared_folder(name);

@@ -15,16 +15,7 @@ using testutil::fixture;
 namespace {
 
 // Real tokenizer.json files from ../shared/data are extracted once per test binary.
-std::string shared_tokenizer(const std::string& name) {
-  static testutil::TempDir dir;
-  static bool done = false;
-  if (!done) {
-    const std::string tarball = std::string(SOURCE_DIR) + "/../shared/data/tokenizers-qwen3-llama2.tar.xz";
-    EXPECT_EQ(testutil::run("tar -xJf '" + tarball + "' -C '" + dir.path.string() + "'"), 0) << tarball;
-    done = true;
-  }
-  return dir / (name + "/tokenizer.json");
-}
+std::string shared_tokenizer(const std::string& name) { return testutil::shared_tokenizer_folder(name) + "/tokenizer.json"; }
 
 std::string tokenizer_path(const std::string& name) {
   if (name == "qwen3" || name == "llama2") return shared_tokenizer(name);

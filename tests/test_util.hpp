@@ -101,4 +101,17 @@ inline int run(const std::string& cmd, std::string* output = nullptr) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+// A folder of the real tokenizers in ../shared/data (qwen3, llama2: tokenizer.json +
+// tokenizer_config.json), extracted once per test binary.
+inline std::string shared_tokenizer_folder(const std::string& name) {
+  static TempDir dir;
+  static bool done = false;
+  if (!done) {
+    const std::string tarball = std::string(SOURCE_DIR) + "/../shared/data/tokenizers-qwen3-llama2.tar.xz";
+    EXPECT_EQ(run("tar -xJf '" + tarball + "' -C '" + dir.path.string() + "'"), 0) << tarball;
+    done = true;
+  }
+  return dir / name;
+}
+
 }  // namespace testutil
