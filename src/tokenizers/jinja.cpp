@@ -204,9 +204,9 @@ bool equal(const Value& a, const Value& b) {
       return true;
     case Value::DictV:
       if (a.dict->size() != b.dict->size()) return false;
-      for (const auto& [k, v] : *a.dict) {
-        auto it = std::find_if(b.dict->begin(), b.dict->end(), [&](const auto& e) { return e.first == k; });
-        if (it == b.dict->end() || !equal(v, it->second)) return false;
+      for (const auto& kv : *a.dict) {  // no structured binding: clang 14 cannot capture one in a lambda
+        auto it = std::find_if(b.dict->begin(), b.dict->end(), [&](const auto& e) { return e.first == kv.first; });
+        if (it == b.dict->end() || !equal(kv.second, it->second)) return false;
       }
       return true;
     default: return a.fn == b.fn;
@@ -701,6 +701,22 @@ struct StmtParser {
     return t.substr(0, e);
   }
 
+  // A loop or assignment target: a name, or (for `set` only) namespace.attr. Checked here so the
+  // interpreter never sees an empty or malformed target list.
+  static std::string target(const std::string& part, bool allow_attr, const std::string& stmt) {
+    std::string t = part;
+    t.erase(0, t.find_first_not_of(" \t\r\n"));
+    t.erase(t.find_last_not_of(" \t\r\n") + 1);
+    auto is_name = [](const std::string& x) {
+      if (x.empty() || std::isdigit(static_cast<unsigned char>(x[0]))) return false;
+      return std::all_of(x.begin(), x.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    };
+    const size_t dot = t.find('.');
+    const bool ok = dot == std::string::npos ? is_name(t) : allow_attr && is_name(t.substr(0, dot)) && is_name(t.substr(dot + 1));
+    if (!ok) fail("invalid target '" + t + "' in '" + stmt + "'");
+    return t;
+  }
+
   // Parses until a statement whose head is in `stops`; returns that head (or "" at end).
   std::string parse(std::vector<NodeP>& out, const std::vector<std::string>& stops, std::string* stop_rest = nullptr) {
     while (i < toks.size()) {
@@ -758,8 +774,9 @@ struct StmtParser {
           for (std::string part; std::getline(ss, part, ',');) {
             part.erase(0, part.find_first_not_of(" \t()"));
             part.erase(part.find_last_not_of(" \t()") + 1);
-            n->targets.push_back(part);
+            n->targets.push_back(target(part, false, t.s));
           }
+          if (n->targets.empty()) fail("for without a target: '" + t.s + "'");
           std::string iter = rest.substr(in + 4);
           // "for x in xs if cond" / "recursive" are split off the iterable.
           Lexer L(iter);
@@ -778,12 +795,13 @@ struct StmtParser {
           };
           if (eq == std::string::npos || (eq + 1 < rest.size() && rest[eq + 1] == '=')) {
             n->k = Node::SetBlock;
-            n->targets.push_back(strip(rest));
+            n->targets.push_back(target(strip(rest), true, t.s));
             if (parse(n->body, {"endset"}) != "endset") fail("missing endset");
           } else {
             n->k = Node::Set;
             std::stringstream ss(rest.substr(0, eq));
-            for (std::string part; std::getline(ss, part, ',');) n->targets.push_back(strip(part));
+            for (std::string part; std::getline(ss, part, ',');) n->targets.push_back(target(strip(part), true, t.s));
+            if (n->targets.empty()) fail("set without a target: '" + t.s + "'");
             n->e = parse_expr(rest.substr(eq + 1));
           }
         } else if (h == "macro") {
@@ -801,10 +819,9 @@ struct StmtParser {
           }
           L.expect(")");
           if (parse(n->body, {"endmacro"}) != "endmacro") fail("missing endmacro");
-        } else if (h == "break") {
-          n->k = Node::Break;
-        } else if (h == "continue") {
-          n->k = Node::Continue;
+        } else if (h == "break" || h == "continue") {
+          if (rest.find_first_not_of(" \t\r\n") != std::string::npos) fail("unexpected '" + rest + "' after " + h);
+          n->k = h == "break" ? Node::Break : Node::Continue;
         } else if (h == "generation") {  // assistant-mask marker: renders its body
           n->k = Node::Block;
           if (parse(n->body, {"endgeneration"}) != "endgeneration") fail("missing endgeneration");
@@ -1198,11 +1215,9 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
     const bool first = a.size() > 1 && truthy(a[1]);
     const std::string pad(static_cast<size_t>(w), ' ');
     std::string s = str(v), r;
-    size_t line = 0;
     for (size_t k = 0; k < s.size(); ++k) {
       if ((k == 0 && first) || (k > 0 && s[k - 1] == '\n' && s[k] != '\n')) r += pad;
       r += s[k];
-      line += s[k] == '\n';
     }
     return Value(r);
   }

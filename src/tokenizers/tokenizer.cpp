@@ -297,8 +297,8 @@ Tokenizer Tokenizer::from_str(const std::string& text, const std::string& source
     if (j.contains("truncation") && j["truncation"].is_object()) {
       TruncationParams t;
       const Json& tj = j["truncation"];
-      t.max_length = tj.value("max_length", 512);
-      t.stride = tj.value("stride", 0);
+      t.max_length = json_int_or<TokenizerError>(tj, "max_length", 512, "truncation", 0);
+      t.stride = json_int_or<TokenizerError>(tj, "stride", 0, "truncation", 0);
       const std::string st = tok::jstring(tj, "strategy", "LongestFirst");
       t.strategy = st == "OnlyFirst" ? "only_first" : st == "OnlySecond" ? "only_second" : "longest_first";
       t.direction = tok::jstring(tj, "direction", "Right") == "Left" ? "left" : "right";
@@ -308,12 +308,12 @@ Tokenizer Tokenizer::from_str(const std::string& text, const std::string& source
       PaddingParams pp;
       const Json& pj = j["padding"];
       if (pj.contains("strategy") && pj["strategy"].is_object() && pj["strategy"].contains("Fixed"))
-        pp.length = pj["strategy"]["Fixed"].get<int64_t>();
+        pp.length = json_int<TokenizerError>(pj["strategy"]["Fixed"], "padding.strategy.Fixed", 0);
       if (pj.contains("pad_to_multiple_of") && pj["pad_to_multiple_of"].is_number_integer())
-        pp.pad_to_multiple_of = pj["pad_to_multiple_of"].get<int64_t>();
+        pp.pad_to_multiple_of = json_int<TokenizerError>(pj["pad_to_multiple_of"], "padding.pad_to_multiple_of", 0);
       pp.direction = tok::jstring(pj, "direction", "Right") == "Left" ? "left" : "right";
-      pp.pad_id = pj.value("pad_id", 0);
-      pp.pad_type_id = pj.value("pad_type_id", 0);
+      pp.pad_id = json_int_or<TokenizerError>(pj, "pad_id", 0, "padding");
+      pp.pad_type_id = json_int_or<TokenizerError>(pj, "pad_type_id", 0, "padding");
       pp.pad_token = tok::jstring(pj, "pad_token", "[PAD]");
       t_pad = pp;
     }

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <cstdio>
 #include <iostream>
-#include <nlohmann/json.hpp>
+#include "io/json.hpp"
 
 #include "transformers/transformers.hpp"
 
