@@ -10,7 +10,9 @@ using namespace transformers;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::unique_ptr<PreTrainedTokenizer> tok = AutoTokenizer::from_pretrained(std::string(FIXTURES_DIR) + "/tokenizers/bytelevel-bpe");
-  auto [source, messages] = fuzz::split_nul(fuzz::bytes(data, size));
+  const auto parts = fuzz::split_nul(fuzz::bytes(data, size));
+  const std::string& source = parts.first;
+  std::string messages = parts.second;
   if (messages.empty())
     messages = R"([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"},
                   {"role": "assistant", "content": "Hello", "tool_calls": [{"function": {"name": "f", "arguments": {"x": 1}}}]},

@@ -164,13 +164,6 @@ void to_json(std::string& out, const Value& v, const JsonStyle& st, int depth) {
   }
 }
 
-void to_json(std::string& out, const Value& v, int indent, int depth) {
-  JsonStyle st;
-  st.indent = indent;
-  st.item = indent < 0 ? ", " : ",";
-  to_json(out, v, st, depth);
-}
-
 bool truthy(const Value& v) {
   switch (v.kind) {
     case Value::Undefined: case Value::None: return false;
@@ -888,8 +881,18 @@ struct Interp {
   static int64_t as_int(const Value& v, const char* what) {
     if (v.kind == Value::Int) return v.i;
     if (v.kind == Value::Bool) return v.b;
-    if (v.kind == Value::Float) return static_cast<int64_t>(v.f);
+    if (v.kind == Value::Float) return float_to_int(v.f);
     fail(std::string(what) + " must be an integer, got " + str(v, true));
+  }
+  // Python's ints are unbounded; ours are 64-bit, so leaving that range is a TemplateError (never
+  // an overflowing cast or signed overflow).
+  static int64_t float_to_int(double f) {
+    if (!(std::fabs(f) < 9.2e18)) fail("cannot convert " + std::to_string(f) + " to a 64-bit integer");
+    return static_cast<int64_t>(f);
+  }
+  static int64_t checked(bool overflow, int64_t r) {
+    if (overflow) fail("integer overflow (beyond 64 bits)");
+    return r;
   }
 
   Value attr(const Value& obj, const std::string& name) {
@@ -1117,7 +1120,7 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
   if (n == "replace") return (*method(Value(str(v)), "replace").fn)(a, {});
   if (n == "int") {
     if (v.kind == Value::Str) try { return Value(static_cast<int64_t>(std::stoll(v.s))); } catch (...) { return Value(int64_t{0}); }
-    return Value(v.kind == Value::Float ? static_cast<int64_t>(v.f) : as_int(v, "int"));
+    return Value(v.kind == Value::Float ? float_to_int(v.f) : as_int(v, "int"));
   }
   if (n == "float") {  // jinja2: 0.0 for what does not convert
     if (v.kind == Value::Int || v.kind == Value::Bool) return Value(double(as_int(v, "float")));
@@ -1212,6 +1215,7 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
   }
   if (n == "indent") {
     const int64_t w = a.empty() ? 4 : as_int(a[0], "indent");
+    if (w < 0 || w > 4096) fail("indent width must be 0..4096, got " + std::to_string(w));
     const bool first = a.size() > 1 && truthy(a[1]);
     const std::string pad(static_cast<size_t>(w), ' ');
     std::string s = str(v), r;
@@ -1221,7 +1225,12 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
     }
     return Value(r);
   }
-  if (n == "abs") return v.kind == Value::Float ? Value(std::fabs(v.f)) : Value(static_cast<int64_t>(std::llabs(as_int(v, "abs"))));
+  if (n == "abs") {
+    if (v.kind == Value::Float) return Value(std::fabs(v.f));
+    const int64_t x = as_int(v, "abs");
+    int64_t r;
+    return Value(x >= 0 ? x : checked(__builtin_sub_overflow(int64_t{0}, x, &r), r));
+  }
   if (n == "unique") {
     List r;
     for (const Value& x : items_of(v, n))
@@ -1319,7 +1328,11 @@ Value Interp::eval(const ExprP& e) {
     case Expr::Unary: {
       const Value v = eval(e->a);
       if (e->op == "not") return Value(!truthy(v));
-      if (e->op == "-") return v.kind == Value::Float ? Value(-v.f) : Value(-as_int(v, "operand"));
+      if (e->op == "-") {
+        if (v.kind == Value::Float) return Value(-v.f);
+        int64_t r;
+        return Value(checked(__builtin_sub_overflow(int64_t{0}, as_int(v, "operand"), &r), r));
+      }
       return v;
     }
     case Expr::Cond: return truthy(eval(e->a)) ? eval(e->b) : (e->c ? eval(e->c) : Value());
@@ -1367,6 +1380,7 @@ Value Interp::eval(const ExprP& e) {
         return Value(l);
       }
       if (op == "*" && a.kind == Value::Str && b.kind == Value::Int) {
+        if (b.i > 0 && a.s.size() > (size_t{1} << 26) / static_cast<uint64_t>(b.i)) fail("string repetition beyond 64 MiB");
         std::string r;
         for (int64_t k = 0; k < b.i; ++k) r += a.s;
         return Value(r);
@@ -1390,12 +1404,25 @@ Value Interp::eval(const ExprP& e) {
       }
       const int64_t x = as_int(a, ""), y = as_int(b, "");
       if ((op == "//" || op == "%") && y == 0) fail("division by zero");
-      if (op == "+") return Value(x + y);
-      if (op == "-") return Value(x - y);
-      if (op == "*") return Value(x * y);
-      if (op == "//") return Value(static_cast<int64_t>(std::floor(double(x) / double(y))));
-      if (op == "%") return Value(((x % y) + y) % y);
-      if (op == "**") return Value(static_cast<int64_t>(std::pow(double(x), double(y))));
+      int64_t r;
+      if (op == "+") return Value(checked(__builtin_add_overflow(x, y, &r), r));
+      if (op == "-") return Value(checked(__builtin_sub_overflow(x, y, &r), r));
+      if (op == "*") return Value(checked(__builtin_mul_overflow(x, y, &r), r));
+      if (op == "//" || op == "%") {  // Python floors: the remainder takes the divisor's sign
+        if (y == -1) return op == "%" ? Value(int64_t{0}) : Value(checked(__builtin_sub_overflow(int64_t{0}, x, &r), r));
+        int64_t q = x / y, m = x % y;
+        if (m != 0 && ((m < 0) != (y < 0))) --q, m += y;
+        return Value(op == "//" ? q : m);
+      }
+      if (op == "**") {
+        if (y < 0) return Value(std::pow(double(x), double(y)));  // Python: a float
+        int64_t p = 1, base = x;
+        for (int64_t e = y; e > 0; e >>= 1) {
+          if (e & 1) checked(__builtin_mul_overflow(p, base, &p), p);
+          if (e > 1) checked(__builtin_mul_overflow(base, base, &base), base);
+        }
+        return Value(p);
+      }
       fail("unknown operator " + op);
     }
   }
@@ -1553,8 +1580,14 @@ std::string Template::render(const Dict& context, const std::tm* now) const {
     if (a.size() == 1) stop = a[0].i;
     else if (a.size() >= 2) { start = a[0].i; stop = a[1].i; if (a.size() > 2) step = a[2].i; }
     if (step == 0) fail("range step cannot be zero");
+    // Lists are built eagerly here (Python's range is lazy): refuse sizes no chat template needs.
+    const double n = std::ceil((static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step));
+    if (n > 1e7) fail("range of " + std::to_string(n) + " items is too large");
     List l;
-    for (int64_t k = start; step > 0 ? k < stop : k > stop; k += step) l.emplace_back(k);
+    for (int64_t k = start; step > 0 ? k < stop : k > stop;) {
+      l.emplace_back(k);
+      if (__builtin_add_overflow(k, step, &k)) break;
+    }
     return Value(l);
   }));
   in.scope.frames.emplace_back();
