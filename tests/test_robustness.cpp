@@ -258,3 +258,18 @@ TEST(Robustness, SentenceTransformersModulesTypes) {
   write_file(d / "modules.json", R"([{"idx": 0, "name": "0", "path": "", "type": 5}])");
   EXPECT_THROW(SentenceTransformer::from_pretrained(d.path.string()), ConfigError);
 }
+
+// Integer arithmetic in templates: Python's results where they fit in 64 bits, a TemplateError
+// where Python's unbounded ints would leave that range (never signed overflow or a bad cast).
+TEST(Robustness, JinjaIntegerArithmetic) {
+  auto render = [](const std::string& src) { return jinja::Template(src).render({}); };
+  // Edges inside the 64-bit range against transformers' own rendering (make_robustness_fixtures.py).
+  for (const Json& c : parse_json_file(fixture("robustness/jinja_arithmetic.json")))
+    EXPECT_EQ(render(c["template"].get<std::string>()), c["output"].get<std::string>()) << c["template"];
+  for (const char* src : {"{{ 9223372036854775807 + 1 }}", "{{ -9223372036854775807 - 2 }}", "{{ 3037000500 * 3037000500 }}",
+                          "{{ 2 ** 64 }}", "{{ 1e300 | int }}", "{{ (-9223372036854775807 - 1) | abs }}",
+                          "{{ -(-9223372036854775807 - 1) }}", "{{ (-9223372036854775807 - 1) // -1 }}", "{{ range(10 ** 12) | length }}",
+                          "{{ 'ab' * 10 ** 12 }}", "{{ 'x' | indent(10 ** 9) }}", "{{ 99999999999999999999 }}"}) {
+    EXPECT_THROW(render(src), TemplateError) << src;
+  }
+}

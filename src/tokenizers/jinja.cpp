@@ -1215,9 +1215,9 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
   }
   if (n == "indent") {
     const int64_t w = a.empty() ? 4 : as_int(a[0], "indent");
-    if (w < 0 || w > 4096) fail("indent width must be 0..4096, got " + std::to_string(w));
+    if (w > 65536) fail("indent width " + std::to_string(w) + " is too large");
     const bool first = a.size() > 1 && truthy(a[1]);
-    const std::string pad(static_cast<size_t>(w), ' ');
+    const std::string pad(static_cast<size_t>(std::max<int64_t>(w, 0)), ' ');  // Python: " " * -1 == ""
     std::string s = str(v), r;
     for (size_t k = 0; k < s.size(); ++k) {
       if ((k == 0 && first) || (k > 0 && s[k - 1] == '\n' && s[k] != '\n')) r += pad;
