@@ -245,10 +245,15 @@ TEST(Robustness, TokenizerJsonNumbers) {
 // tokenizer_config.json: model_max_length as Python writes it (1e30 for "no limit") and nonsense.
 TEST(Robustness, TokenizerConfigNumbers) {
   const std::string tj = small_tokenizer_json().dump();
-  EXPECT_EQ(PreTrainedTokenizer::from_files_json(tj, R"({"model_max_length": 1e30})", "")->model_max_length(), static_cast<int64_t>(1e18));
-  EXPECT_EQ(PreTrainedTokenizer::from_files_json(tj, R"({"model_max_length": 512})", "")->model_max_length(), 512);
-  EXPECT_THROW(PreTrainedTokenizer::from_files_json(tj, R"({"model_max_length": -1e300})", ""), TokenizerError);
-  EXPECT_THROW(PreTrainedTokenizer::from_files_json(tj, R"({"model_max_length": 112e444444444})", ""), Error);
+  testutil::TempDir d;
+  auto with_config = [&](const std::string& cfg) {
+    write_file(d / "tokenizer_config.json", cfg);
+    return PreTrainedTokenizer::from_files_json(tj, d / "tokenizer_config.json", d.path.string());
+  };
+  EXPECT_EQ(with_config(R"({"model_max_length": 1e30})")->model_max_length(), static_cast<int64_t>(1e18));
+  EXPECT_EQ(with_config(R"({"model_max_length": 512})")->model_max_length(), 512);
+  EXPECT_THROW(with_config(R"({"model_max_length": -1e300})"), TokenizerError);
+  EXPECT_THROW(with_config(R"({"model_max_length": 112e444444444})"), Error);
 }
 
 // sentence-transformers modules.json entries of the wrong type.

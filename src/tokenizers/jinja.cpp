@@ -497,12 +497,18 @@ struct Parser {
     return x;
   }
   ExprP mul() {
-    ExprP x = unary();
+    ExprP x = pow();
     while (L.is("*") || L.is("/") || L.is("//") || L.is("%")) {
       std::string op = L.cur.v;
       L.next();
-      x = bin(op, x, unary());
+      x = bin(op, x, pow());
     }
+    return x;
+  }
+  // Jinja's `**`: left-associative and binding looser than unary minus (-2 ** 2 is 4), unlike Python.
+  ExprP pow() {
+    ExprP x = unary();
+    while (L.accept("**")) x = bin("**", x, unary());
     return x;
   }
   ExprP unary() {
@@ -1400,6 +1406,7 @@ Value Interp::eval(const ExprP& e) {
         if (op == "*") return Value(x * y);
         if (op == "/") return Value(x / y);
         if (op == "//") return Value(std::floor(x / y));
+        if (op == "**") return Value(std::pow(x, y));
         if (op == "%") return Value(x - y * std::floor(x / y));
       }
       const int64_t x = as_int(a, ""), y = as_int(b, "");
