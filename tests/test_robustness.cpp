@@ -278,3 +278,20 @@ TEST(Robustness, JinjaIntegerArithmetic) {
     EXPECT_THROW(render(src), TemplateError) << src;
   }
 }
+
+// A pair truncated longest_first with a stride: each side's share of max_length can fall to the
+// stride, where the overflow windows would step by zero (a hang). Rust's Encoding::truncate asserts
+// `stride < max_len` there (Python raises its PanicException); we raise a TokenizerError.
+TEST(Robustness, PairTruncationStrideNotBelowShare) {
+  auto tok = AutoTokenizer::from_pretrained(fixture("tokenizers/bytelevel-bpe"));
+  TokenizerCallOptions o;
+  o.add_special_tokens = false;
+  o.truncation = "longest_first";
+  o.max_length = 3;
+  o.stride = 1;
+  o.return_overflowing_tokens = true;
+  const std::vector<std::string> a{"hello world this is long text hello world this is long text"}, b{"another long sentence here ok"};
+  EXPECT_THROW((*tok)(a, &b, o), TokenizerError);
+  o.max_length = 5;  // shares of 2 and 3: windows step by 1 and 2
+  EXPECT_GT((*tok)(a, &b, o).encodings.size(), 1u);
+}

@@ -207,6 +207,11 @@ void truncate(Encoding& e, size_t max_len, size_t stride, bool right) {
     e.overflowing.push_back(all);
     return;
   }
+  // Rust's Encoding::truncate asserts this (a panic in Python); a zero step would never end. A pair
+  // truncated longest_first gets a share of max_length that can fall to the stride or below.
+  if (stride >= max_len)
+    throw TokenizerError("`stride` (" + std::to_string(stride) + ") must be strictly less than `max_len` (" + std::to_string(max_len) +
+                         ") when truncating a sequence");
   const size_t step = max_len - stride;
   std::vector<std::pair<size_t, size_t>> windows;  // (start, len)
   if (right) {
