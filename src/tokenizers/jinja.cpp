@@ -511,16 +511,18 @@ struct Parser {
     while (L.accept("**")) x = bin("**", x, unary());
     return x;
   }
-  ExprP unary() {
+  // As Jinja's parse_unary: the operand of a sign takes no filters, the signed value does
+  // (-5 | abs is abs(-5)).
+  ExprP unary(bool with_filter = true) {
     if (L.is("-") || L.is("+")) {
       std::string op = L.cur.v;
       L.next();
       auto e = mk(Expr::Unary);
       e->op = op;
-      e->a = unary();
-      return e;
+      e->a = unary(false);
+      return with_filter ? postfix(e) : e;
     }
-    return postfix(primary());
+    return postfix(primary(), with_filter);
   }
   void call_args(Expr& e) {
     if (!L.is(")")) do {
@@ -547,7 +549,7 @@ struct Parser {
       fail("number literal out of range: " + v);
     }
   }
-  ExprP postfix(ExprP x) {
+  ExprP postfix(ExprP x, bool with_filter = true) {
     while (true) {
       if (L.accept(".")) {
         if (L.cur.k == Lexer::T::Num) {  // x.0 is Jinja's x[0]: an item by integer
@@ -584,7 +586,7 @@ struct Parser {
         e->a = x;
         call_args(*e);
         x = e;
-      } else if (L.accept("|")) {
+      } else if (with_filter && L.accept("|")) {
         auto e = mk(Expr::Filter);
         e->a = x;
         e->name = L.name();
