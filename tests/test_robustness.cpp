@@ -295,3 +295,16 @@ TEST(Robustness, PairTruncationStrideNotBelowShare) {
   o.max_length = 5;  // shares of 2 and 3: windows step by 1 and 2
   EXPECT_NO_THROW((*tok)(a, &b, o));
 }
+
+// An empty batch row (no tokens, no special tokens) as a tensor: memcpy from an empty vector's
+// null data was undefined behaviour (fuzz_tokenizer_encode). Python gives input_ids of shape [1, 0].
+TEST(Robustness, EmptyEncodingAsTensor) {
+  auto tok = AutoTokenizer::from_pretrained(fixture("tokenizers/bytelevel-bpe"));
+  TokenizerCallOptions o;
+  o.add_special_tokens = false;
+  o.padding = "longest";
+  const BatchEncoding b = (*tok)({""}, nullptr, o);
+  EXPECT_EQ(b.input_ids().shape(), (Shape{1, 0}));
+  EXPECT_EQ(b.attention_mask().shape(), (Shape{1, 0}));
+  EXPECT_EQ(Tensor::from_floats({}, {0, 3}).numel(), 0);
+}
