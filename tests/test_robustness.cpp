@@ -190,6 +190,8 @@ TEST(Robustness, ConfigJsonNumbers) {
   EXPECT_THROW(AutoConfig::from_json_string(R"({"model_type": "bert", "hidden_size": 1.5})"), ConfigError);
   EXPECT_THROW(AutoConfig::from_json_string(R"({"model_type": "bert", "num_labels": 1234567890123456789012345678901234567890})"), ConfigError);
   EXPECT_THROW(AutoConfig::from_json_string(R"({"model_type": "bert", "num_labels": -3})"), ConfigError);
+  // fuzz_config timeout: a LABEL_i table of 1.2e17 entries.
+  EXPECT_THROW(AutoConfig::from_json_string(R"({"model_type": "bert", "num_labels": 123456789012345678})"), ConfigError);
   const PretrainedConfig c = AutoConfig::from_json_string(R"({"model_type": "bert", "hidden_size": 64, "layer_norm_eps": 1e-300})");
   EXPECT_EQ(c.get_int("hidden_size"), 64);
 }
@@ -209,6 +211,7 @@ TEST(Robustness, PreprocessorConfigNumbers) {
   EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "ViTImageProcessor", "size": 112e444444444})"), JsonError);
   for (const char* j : {R"({"feature_extractor_type": "WhisperFeatureExtractor", "hop_length": 1.5e300})",
                         R"({"feature_extractor_type": "WhisperFeatureExtractor", "n_fft": 400.5})",
+                        R"({"feature_extractor_type": "WhisperFeatureExtractor", "n_fft": 400000})",  // fuzz_preprocessor timeout
                         R"({"feature_extractor_type": "WhisperFeatureExtractor", "padding_value": 1e300})",
                         R"({"feature_extractor_type": "WhisperFeatureExtractor", "sampling_rate": 99999999999999999999})",
                         R"({"feature_extractor_type": "Wav2Vec2FeatureExtractor", "do_normalize": 1})",

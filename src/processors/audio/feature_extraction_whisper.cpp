@@ -22,6 +22,10 @@ class WhisperFeatureExtractor : public SequenceFeatureExtractor {
       throw ConfigError("WhisperFeatureExtractor: dither adds random noise; only dither = 0 is supported");
     return_attention_mask_ = json_value<ConfigError>(c, "return_attention_mask", false, "preprocessor_config.json");
     if (hop_length_ <= 0 || n_fft_ <= 1 || feature_size_ <= 0 || chunk_length_ <= 0) throw ConfigError("WhisperFeatureExtractor: invalid sizes");
+    // Bounds far above any released checkpoint (n_fft 400, 80 / 128 mel bins, 30 s) that keep an
+    // untrusted config from asking for hours of work or terabytes (and n_samples from overflowing).
+    if (n_fft_ > 8192 || feature_size_ > 1024 || chunk_length_ > 3600 || sampling_rate_ > 1000000)
+      throw ConfigError("WhisperFeatureExtractor: n_fft <= 8192, feature_size <= 1024, chunk_length <= 3600 and sampling_rate <= 1000000 are supported");
     n_samples_ = chunk_length_ * sampling_rate_;
     window_ = hann_window(n_fft_, true);
     mel_ = mel_filter_bank(1 + n_fft_ / 2, feature_size_, 0.0, 8000.0, static_cast<double>(sampling_rate_), "slaney", "slaney");
