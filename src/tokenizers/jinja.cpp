@@ -898,7 +898,9 @@ struct Interp {
     if (!(std::fabs(f) < 9.2e18)) fail("cannot convert " + std::to_string(f) + " to a 64-bit integer");
     return static_cast<int64_t>(f);
   }
-  static int64_t checked(bool overflow, int64_t r) {
+  // `r` by reference: read after the __builtin_*_overflow argument has written it (argument
+  // evaluation order is unspecified; GCC evaluates right to left).
+  static int64_t checked(bool overflow, const int64_t& r) {
     if (overflow) fail("integer overflow (beyond 64 bits)");
     return r;
   }
