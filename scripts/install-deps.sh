@@ -20,6 +20,9 @@ PKGS=(
   zlib1g-dev             # Whisper's compression-ratio fallback check (zlib.compress)
   libgtest-dev libgmock-dev
   libbenchmark-dev
+  clang-14               # the sanitizer build (ASan + UBSan) and the fuzz targets are built with clang
+  libclang-rt-14-dev     # clang 14's runtimes: libclang_rt.asan / ubsan / fuzzer (libFuzzer)
+  libomp-14-dev          # OpenMP for clang (GCC brings libgomp)
 )
 missing=()
 for p in "${PKGS[@]}"; do

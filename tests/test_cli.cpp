@@ -1,7 +1,7 @@
 // The CLI as a black box: forward writes HF-named outputs; bad input is one line and exit 1.
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
+#include "io/json.hpp"
 #include <sstream>
 
 #include "test_util.hpp"

@@ -140,6 +140,9 @@ PretrainedConfig PretrainedConfig::from_json_string(const ConfigSpec& spec, cons
     if (file.contains("num_labels")) {
       if (!file["num_labels"].is_number_integer() || file["num_labels"].get<int64_t>() < 0)
         throw ConfigError(source + ": 'num_labels' must be a non-negative integer");
+      // Python would build the LABEL_i table too; a bound keeps a hostile config from hanging us.
+      if (file["num_labels"].get<int64_t>() > (int64_t{1} << 20))
+        throw ConfigError(source + ": 'num_labels' " + file["num_labels"].dump() + " is beyond the supported 1048576");
       n = file["num_labels"].get<int64_t>();
     }
     id2 = Json::object();

@@ -196,7 +196,7 @@ Tensor Tensor::from_floats(const std::vector<float>& v, const Shape& shape) {
   if (shape_numel(shape) != static_cast<int64_t>(v.size()))
     throw ShapeMismatch("from_floats: " + std::to_string(v.size()) + " values for shape " + shape_str(shape));
   Tensor t = empty(shape, DType::F32);
-  std::memcpy(t.data_ptr(), v.data(), v.size() * 4);
+  if (!v.empty()) std::memcpy(t.data_ptr(), v.data(), v.size() * 4);  // memcpy from an empty vector's null data is UB
   return t;
 }
 
@@ -204,7 +204,7 @@ Tensor Tensor::from_ints(const std::vector<int64_t>& v, const Shape& shape) {
   if (shape_numel(shape) != static_cast<int64_t>(v.size()))
     throw ShapeMismatch("from_ints: " + std::to_string(v.size()) + " values for shape " + shape_str(shape));
   Tensor t = empty(shape, DType::I64);
-  std::memcpy(t.data_ptr(), v.data(), v.size() * 8);
+  if (!v.empty()) std::memcpy(t.data_ptr(), v.data(), v.size() * 8);
   return t;
 }
 

@@ -16,11 +16,17 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+namespace detail {
+void json_invariant_failed(const char* what) { throw JsonError(std::string("JSON access failed (") + what + ")"); }
+}  // namespace detail
+
 Json parse_json(const std::string& text, const std::string& source) {
   try {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {
     throw JsonError(source + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  } catch (const Json::exception& e) {  // out_of_range 406: a number too large for a double
+    throw JsonError(source + ": malformed JSON: " + e.what());
   }
 }
 

@@ -112,7 +112,7 @@ SafeTensorsFile SafeTensorsFile::open(const std::string& path, bool in_memory) {
       }
       return true;
     });
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for a number beyond a double
     fail(path, std::string("header is not valid JSON: ") + e.what());
   }
   if (!dup.empty()) fail(path, "tensor '" + dup + "' appears twice in the header");
@@ -146,6 +146,7 @@ SafeTensorsFile SafeTensorsFile::open(const std::string& path, bool in_memory) {
     for (const auto& d : v["shape"]) {
       if (!d.is_number_unsigned()) fail(path, where + ": shape entries must be non-negative integers");
       const auto dim = d.get<uint64_t>();
+      if (dim > static_cast<uint64_t>(INT64_MAX)) fail(path, where + ": shape entry " + d.dump() + " is too large");
       if (__builtin_mul_overflow(bytes_needed, dim, &bytes_needed)) fail(path, where + ": shape overflows");
       ti.shape.push_back(static_cast<int64_t>(dim));
     }

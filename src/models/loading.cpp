@@ -212,7 +212,9 @@ LoadingInfo load_weights(Model& model, const Checkpoint& ckpt, const LoadPolicy&
   const auto may_miss = model.may_be_missing();
   const float init_range = static_cast<float>(model.config().get_float("initializer_range", 0.02));
   uint64_t seed = 0;
-  for (auto& [name, p] : slots) {
+  for (auto& slot : slots) {
+    const std::string& name = slot.first;  // not a structured binding: clang 14 cannot capture one in a lambda
+    auto& p = slot.second;
     ++seed;
     if (p->loaded) continue;
     const bool allowed = policy.allow_missing_weights ||

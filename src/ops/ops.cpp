@@ -279,8 +279,9 @@ namespace {
 Tensor grouped_conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
                       std::pair<int64_t, int64_t> padding, int64_t groups) {
   const int64_t B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight.size(0), kh = weight.size(2), kw = weight.size(3);
-  const auto [sh, sw] = stride;
-  const auto [ph, pw] = padding;
+  // Plain variables, not structured bindings: clang 14 cannot capture bindings in OpenMP regions.
+  const int64_t sh = stride.first, sw = stride.second;
+  const int64_t ph = padding.first, pw = padding.second;
   if (sh <= 0 || sw <= 0 || ph < 0 || pw < 0) throw ValueError("conv2d: strides must be positive and padding non-negative");
   if (H + 2 * ph < kh || W + 2 * pw < kw) throw ShapeMismatch("conv2d: input " + shape_str(x.shape()) + " is smaller than the kernel");
   if (groups != C || O != C) {
@@ -334,8 +335,9 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pa
     throw ShapeMismatch("conv2d: input " + shape_str(x.shape()) + " and weight " + shape_str(weight.shape()) +
                         " must be [batch, channels, height, width] and [out, channels / groups, kh, kw] for " + std::to_string(groups) + " groups");
   if (groups > 1) return grouped_conv2d(x, weight, bias, stride, padding, groups);
-  const auto [sh, sw] = stride;
-  const auto [ph, pw] = padding;
+  // Plain variables, not structured bindings: clang 14 cannot capture bindings in OpenMP regions.
+  const int64_t sh = stride.first, sw = stride.second;
+  const int64_t ph = padding.first, pw = padding.second;
   if (sh <= 0 || sw <= 0 || ph < 0 || pw < 0) throw ValueError("conv2d: strides must be positive and padding non-negative");
   const int64_t B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight.size(0), kh = weight.size(2), kw = weight.size(3);
   if (H + 2 * ph < kh || W + 2 * pw < kw) throw ShapeMismatch("conv2d: input " + shape_str(x.shape()) + " is smaller than the kernel");

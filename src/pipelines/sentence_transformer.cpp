@@ -193,8 +193,8 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
     bool transformer = false, pooling = false;
     for (const auto& mod : m) {
       if (!mod.is_object()) throw ConfigError(*modules_file + ": every module must be an object");
-      const std::string type = mod.value("type", "");
-      const std::string path = mod.value("path", "");
+      const std::string type = json_value<ConfigError>(mod, "type", "", "sentence-transformers config");
+      const std::string path = json_value<ConfigError>(mod, "path", "", "sentence-transformers config");
       const std::string where = path.empty() ? name : path;
       const std::string cls = type.substr(type.rfind('.') == std::string::npos ? 0 : type.rfind('.') + 1);
       if (cls == "Transformer") {
@@ -220,7 +220,7 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
         const int64_t in = dc["in_features"].get<int64_t>(), out = dc["out_features"].get<int64_t>();
         Module d;
         d.activation = dense_activation(dc, where + "/config.json");
-        d.use_residual = dc.value("use_residual", false);
+        d.use_residual = json_value<ConfigError>(dc, "use_residual", false, "sentence-transformers config");
         // As Module.load_torch_weights: model.safetensors, else pickled weights (our restricted reader).
         auto file = cached_file(name, (path.empty() ? "" : path + "/") + "model.safetensors", o, false);
         if (!file) file = cached_file(name, (path.empty() ? "" : path + "/") + "pytorch_model.bin", o, false);
@@ -233,7 +233,7 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
           return t;
         };
         d.weight = get("linear.weight", {out, in});
-        if (dc.value("bias", true)) d.bias = get("linear.bias", {out});
+        if (json_value<ConfigError>(dc, "bias", true, "sentence-transformers config")) d.bias = get("linear.bias", {out});
         if (d.use_residual && in != out) d.residual = get("residual.weight", {out, in});
         st->modules_.push_back(std::move(d));
       } else if (cls == "Normalize") {
@@ -265,7 +265,7 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
                                           st->model_->config().get_int("max_position_embeddings", std::numeric_limits<int64_t>::max()));
   if (sb_config.is_object() && sb_config.contains("max_seq_length") && sb_config["max_seq_length"].is_number_integer())
     st->max_seq_length_ = sb_config["max_seq_length"].get<int64_t>();
-  if (sb_config.is_object() && sb_config.value("do_lower_case", false))
+  if (sb_config.is_object() && json_value<ConfigError>(sb_config, "do_lower_case", false, "sentence-transformers config"))
     throw ConfigError(name + ": sentence_bert_config.json's do_lower_case is not supported");
   StConfig sc = read_st_config(name, o);
   st->prompts_ = std::move(sc.prompts);

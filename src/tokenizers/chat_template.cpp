@@ -40,7 +40,9 @@ std::string PreTrainedTokenizer::apply_chat_template(const std::string& messages
   ctx.emplace_back("tools", o.tools_json.empty() ? jinja::Value::none() : parse_value(o.tools_json, "tools"));
   ctx.emplace_back("documents", jinja::Value::none());
   ctx.emplace_back("add_generation_prompt", jinja::Value(o.add_generation_prompt));
-  for (const auto& [k, v] : o.kwargs) {  // kwargs override special tokens
+  for (const auto& kw : o.kwargs) {  // kwargs override special tokens
+    const std::string& k = kw.first;  // not a structured binding: clang 14 cannot capture one in a lambda
+    const std::string& v = kw.second;
     auto it = std::find_if(ctx.begin(), ctx.end(), [&](const auto& e) { return e.first == k; });
     if (it != ctx.end()) it->second = parse_value(v, k);
     else ctx.emplace_back(k, parse_value(v, k));

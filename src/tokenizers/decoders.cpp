@@ -191,8 +191,8 @@ std::unique_ptr<Decoder> make_decoder(const Json& j) {
     const std::u32string c = utf8_decode(jstring(j, "content", " "));
     if (c.size() != 1) throw TokenizerError("Strip decoder: content must be one character");
     s->content = c[0];
-    s->start = j.value("start", 0);
-    s->stop = j.value("stop", 0);
+    s->start = static_cast<size_t>(json_int_or<TokenizerError>(j, "start", 0, "Strip decoder", 0));
+    s->stop = static_cast<size_t>(json_int_or<TokenizerError>(j, "stop", 0, "Strip decoder", 0));
     return s;
   }
   if (type == "Replace") return std::make_unique<ReplaceD>(pattern_regex(j, "Replace decoder"), jstring(j, "content", ""));

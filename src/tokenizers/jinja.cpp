@@ -164,13 +164,6 @@ void to_json(std::string& out, const Value& v, const JsonStyle& st, int depth) {
   }
 }
 
-void to_json(std::string& out, const Value& v, int indent, int depth) {
-  JsonStyle st;
-  st.indent = indent;
-  st.item = indent < 0 ? ", " : ",";
-  to_json(out, v, st, depth);
-}
-
 bool truthy(const Value& v) {
   switch (v.kind) {
     case Value::Undefined: case Value::None: return false;
@@ -204,9 +197,9 @@ bool equal(const Value& a, const Value& b) {
       return true;
     case Value::DictV:
       if (a.dict->size() != b.dict->size()) return false;
-      for (const auto& [k, v] : *a.dict) {
-        auto it = std::find_if(b.dict->begin(), b.dict->end(), [&](const auto& e) { return e.first == k; });
-        if (it == b.dict->end() || !equal(v, it->second)) return false;
+      for (const auto& kv : *a.dict) {  // no structured binding: clang 14 cannot capture one in a lambda
+        auto it = std::find_if(b.dict->begin(), b.dict->end(), [&](const auto& e) { return e.first == kv.first; });
+        if (it == b.dict->end() || !equal(kv.second, it->second)) return false;
       }
       return true;
     default: return a.fn == b.fn;
@@ -504,24 +497,32 @@ struct Parser {
     return x;
   }
   ExprP mul() {
-    ExprP x = unary();
+    ExprP x = pow();
     while (L.is("*") || L.is("/") || L.is("//") || L.is("%")) {
       std::string op = L.cur.v;
       L.next();
-      x = bin(op, x, unary());
+      x = bin(op, x, pow());
     }
     return x;
   }
-  ExprP unary() {
+  // Jinja's `**`: left-associative and binding looser than unary minus (-2 ** 2 is 4), unlike Python.
+  ExprP pow() {
+    ExprP x = unary();
+    while (L.accept("**")) x = bin("**", x, unary());
+    return x;
+  }
+  // As Jinja's parse_unary: the operand of a sign takes no filters, the signed value does
+  // (-5 | abs is abs(-5)).
+  ExprP unary(bool with_filter = true) {
     if (L.is("-") || L.is("+")) {
       std::string op = L.cur.v;
       L.next();
       auto e = mk(Expr::Unary);
       e->op = op;
-      e->a = unary();
-      return e;
+      e->a = unary(false);
+      return with_filter ? postfix(e) : e;
     }
-    return postfix(primary());
+    return postfix(primary(), with_filter);
   }
   void call_args(Expr& e) {
     if (!L.is(")")) do {
@@ -548,7 +549,7 @@ struct Parser {
       fail("number literal out of range: " + v);
     }
   }
-  ExprP postfix(ExprP x) {
+  ExprP postfix(ExprP x, bool with_filter = true) {
     while (true) {
       if (L.accept(".")) {
         if (L.cur.k == Lexer::T::Num) {  // x.0 is Jinja's x[0]: an item by integer
@@ -585,7 +586,7 @@ struct Parser {
         e->a = x;
         call_args(*e);
         x = e;
-      } else if (L.accept("|")) {
+      } else if (with_filter && L.accept("|")) {
         auto e = mk(Expr::Filter);
         e->a = x;
         e->name = L.name();
@@ -701,6 +702,22 @@ struct StmtParser {
     return t.substr(0, e);
   }
 
+  // A loop or assignment target: a name, or (for `set` only) namespace.attr. Checked here so the
+  // interpreter never sees an empty or malformed target list.
+  static std::string target(const std::string& part, bool allow_attr, const std::string& stmt) {
+    std::string t = part;
+    t.erase(0, t.find_first_not_of(" \t\r\n"));
+    t.erase(t.find_last_not_of(" \t\r\n") + 1);
+    auto is_name = [](const std::string& x) {
+      if (x.empty() || std::isdigit(static_cast<unsigned char>(x[0]))) return false;
+      return std::all_of(x.begin(), x.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    };
+    const size_t dot = t.find('.');
+    const bool ok = dot == std::string::npos ? is_name(t) : allow_attr && is_name(t.substr(0, dot)) && is_name(t.substr(dot + 1));
+    if (!ok) fail("invalid target '" + t + "' in '" + stmt + "'");
+    return t;
+  }
+
   // Parses until a statement whose head is in `stops`; returns that head (or "" at end).
   std::string parse(std::vector<NodeP>& out, const std::vector<std::string>& stops, std::string* stop_rest = nullptr) {
     while (i < toks.size()) {
@@ -758,8 +775,9 @@ struct StmtParser {
           for (std::string part; std::getline(ss, part, ',');) {
             part.erase(0, part.find_first_not_of(" \t()"));
             part.erase(part.find_last_not_of(" \t()") + 1);
-            n->targets.push_back(part);
+            n->targets.push_back(target(part, false, t.s));
           }
+          if (n->targets.empty()) fail("for without a target: '" + t.s + "'");
           std::string iter = rest.substr(in + 4);
           // "for x in xs if cond" / "recursive" are split off the iterable.
           Lexer L(iter);
@@ -778,12 +796,13 @@ struct StmtParser {
           };
           if (eq == std::string::npos || (eq + 1 < rest.size() && rest[eq + 1] == '=')) {
             n->k = Node::SetBlock;
-            n->targets.push_back(strip(rest));
+            n->targets.push_back(target(strip(rest), true, t.s));
             if (parse(n->body, {"endset"}) != "endset") fail("missing endset");
           } else {
             n->k = Node::Set;
             std::stringstream ss(rest.substr(0, eq));
-            for (std::string part; std::getline(ss, part, ',');) n->targets.push_back(strip(part));
+            for (std::string part; std::getline(ss, part, ',');) n->targets.push_back(target(strip(part), true, t.s));
+            if (n->targets.empty()) fail("set without a target: '" + t.s + "'");
             n->e = parse_expr(rest.substr(eq + 1));
           }
         } else if (h == "macro") {
@@ -801,10 +820,9 @@ struct StmtParser {
           }
           L.expect(")");
           if (parse(n->body, {"endmacro"}) != "endmacro") fail("missing endmacro");
-        } else if (h == "break") {
-          n->k = Node::Break;
-        } else if (h == "continue") {
-          n->k = Node::Continue;
+        } else if (h == "break" || h == "continue") {
+          if (rest.find_first_not_of(" \t\r\n") != std::string::npos) fail("unexpected '" + rest + "' after " + h);
+          n->k = h == "break" ? Node::Break : Node::Continue;
         } else if (h == "generation") {  // assistant-mask marker: renders its body
           n->k = Node::Block;
           if (parse(n->body, {"endgeneration"}) != "endgeneration") fail("missing endgeneration");
@@ -871,8 +889,20 @@ struct Interp {
   static int64_t as_int(const Value& v, const char* what) {
     if (v.kind == Value::Int) return v.i;
     if (v.kind == Value::Bool) return v.b;
-    if (v.kind == Value::Float) return static_cast<int64_t>(v.f);
+    if (v.kind == Value::Float) return float_to_int(v.f);
     fail(std::string(what) + " must be an integer, got " + str(v, true));
+  }
+  // Python's ints are unbounded; ours are 64-bit, so leaving that range is a TemplateError (never
+  // an overflowing cast or signed overflow).
+  static int64_t float_to_int(double f) {
+    if (!(std::fabs(f) < 9.2e18)) fail("cannot convert " + std::to_string(f) + " to a 64-bit integer");
+    return static_cast<int64_t>(f);
+  }
+  // `r` by reference: read after the __builtin_*_overflow argument has written it (argument
+  // evaluation order is unspecified; GCC evaluates right to left).
+  static int64_t checked(bool overflow, const int64_t& r) {
+    if (overflow) fail("integer overflow (beyond 64 bits)");
+    return r;
   }
 
   Value attr(const Value& obj, const std::string& name) {
@@ -1100,7 +1130,7 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
   if (n == "replace") return (*method(Value(str(v)), "replace").fn)(a, {});
   if (n == "int") {
     if (v.kind == Value::Str) try { return Value(static_cast<int64_t>(std::stoll(v.s))); } catch (...) { return Value(int64_t{0}); }
-    return Value(v.kind == Value::Float ? static_cast<int64_t>(v.f) : as_int(v, "int"));
+    return Value(v.kind == Value::Float ? float_to_int(v.f) : as_int(v, "int"));
   }
   if (n == "float") {  // jinja2: 0.0 for what does not convert
     if (v.kind == Value::Int || v.kind == Value::Bool) return Value(double(as_int(v, "float")));
@@ -1195,18 +1225,22 @@ Value Interp::filter(const std::string& n, const Value& v, const Args& a, const 
   }
   if (n == "indent") {
     const int64_t w = a.empty() ? 4 : as_int(a[0], "indent");
+    if (w > 65536) fail("indent width " + std::to_string(w) + " is too large");
     const bool first = a.size() > 1 && truthy(a[1]);
-    const std::string pad(static_cast<size_t>(w), ' ');
+    const std::string pad(static_cast<size_t>(std::max<int64_t>(w, 0)), ' ');  // Python: " " * -1 == ""
     std::string s = str(v), r;
-    size_t line = 0;
     for (size_t k = 0; k < s.size(); ++k) {
       if ((k == 0 && first) || (k > 0 && s[k - 1] == '\n' && s[k] != '\n')) r += pad;
       r += s[k];
-      line += s[k] == '\n';
     }
     return Value(r);
   }
-  if (n == "abs") return v.kind == Value::Float ? Value(std::fabs(v.f)) : Value(static_cast<int64_t>(std::llabs(as_int(v, "abs"))));
+  if (n == "abs") {
+    if (v.kind == Value::Float) return Value(std::fabs(v.f));
+    const int64_t x = as_int(v, "abs");
+    int64_t r;
+    return Value(x >= 0 ? x : checked(__builtin_sub_overflow(int64_t{0}, x, &r), r));
+  }
   if (n == "unique") {
     List r;
     for (const Value& x : items_of(v, n))
@@ -1304,7 +1338,11 @@ Value Interp::eval(const ExprP& e) {
     case Expr::Unary: {
       const Value v = eval(e->a);
       if (e->op == "not") return Value(!truthy(v));
-      if (e->op == "-") return v.kind == Value::Float ? Value(-v.f) : Value(-as_int(v, "operand"));
+      if (e->op == "-") {
+        if (v.kind == Value::Float) return Value(-v.f);
+        int64_t r;
+        return Value(checked(__builtin_sub_overflow(int64_t{0}, as_int(v, "operand"), &r), r));
+      }
       return v;
     }
     case Expr::Cond: return truthy(eval(e->a)) ? eval(e->b) : (e->c ? eval(e->c) : Value());
@@ -1352,6 +1390,7 @@ Value Interp::eval(const ExprP& e) {
         return Value(l);
       }
       if (op == "*" && a.kind == Value::Str && b.kind == Value::Int) {
+        if (b.i > 0 && a.s.size() > (size_t{1} << 26) / static_cast<uint64_t>(b.i)) fail("string repetition beyond 64 MiB");
         std::string r;
         for (int64_t k = 0; k < b.i; ++k) r += a.s;
         return Value(r);
@@ -1371,16 +1410,30 @@ Value Interp::eval(const ExprP& e) {
         if (op == "*") return Value(x * y);
         if (op == "/") return Value(x / y);
         if (op == "//") return Value(std::floor(x / y));
+        if (op == "**") return Value(std::pow(x, y));
         if (op == "%") return Value(x - y * std::floor(x / y));
       }
       const int64_t x = as_int(a, ""), y = as_int(b, "");
       if ((op == "//" || op == "%") && y == 0) fail("division by zero");
-      if (op == "+") return Value(x + y);
-      if (op == "-") return Value(x - y);
-      if (op == "*") return Value(x * y);
-      if (op == "//") return Value(static_cast<int64_t>(std::floor(double(x) / double(y))));
-      if (op == "%") return Value(((x % y) + y) % y);
-      if (op == "**") return Value(static_cast<int64_t>(std::pow(double(x), double(y))));
+      int64_t r;
+      if (op == "+") return Value(checked(__builtin_add_overflow(x, y, &r), r));
+      if (op == "-") return Value(checked(__builtin_sub_overflow(x, y, &r), r));
+      if (op == "*") return Value(checked(__builtin_mul_overflow(x, y, &r), r));
+      if (op == "//" || op == "%") {  // Python floors: the remainder takes the divisor's sign
+        if (y == -1) return op == "%" ? Value(int64_t{0}) : Value(checked(__builtin_sub_overflow(int64_t{0}, x, &r), r));
+        int64_t q = x / y, m = x % y;
+        if (m != 0 && ((m < 0) != (y < 0))) --q, m += y;
+        return Value(op == "//" ? q : m);
+      }
+      if (op == "**") {
+        if (y < 0) return Value(std::pow(double(x), double(y)));  // Python: a float
+        int64_t p = 1, base = x;
+        for (int64_t e = y; e > 0; e >>= 1) {
+          if (e & 1) checked(__builtin_mul_overflow(p, base, &p), p);
+          if (e > 1) checked(__builtin_mul_overflow(base, base, &base), base);
+        }
+        return Value(p);
+      }
       fail("unknown operator " + op);
     }
   }
@@ -1538,8 +1591,14 @@ std::string Template::render(const Dict& context, const std::tm* now) const {
     if (a.size() == 1) stop = a[0].i;
     else if (a.size() >= 2) { start = a[0].i; stop = a[1].i; if (a.size() > 2) step = a[2].i; }
     if (step == 0) fail("range step cannot be zero");
+    // Lists are built eagerly here (Python's range is lazy): refuse sizes no chat template needs.
+    const double n = std::ceil((static_cast<double>(stop) - static_cast<double>(start)) / static_cast<double>(step));
+    if (n > 1e7) fail("range of " + std::to_string(n) + " items is too large");
     List l;
-    for (int64_t k = start; step > 0 ? k < stop : k > stop; k += step) l.emplace_back(k);
+    for (int64_t k = start; step > 0 ? k < stop : k > stop;) {
+      l.emplace_back(k);
+      if (__builtin_add_overflow(k, step, &k)) break;
+    }
     return Value(l);
   }));
   in.scope.frames.emplace_back();

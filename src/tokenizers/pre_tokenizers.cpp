@@ -315,7 +315,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Json& j) {
   if (type == "UnicodeScripts") return std::make_unique<UnicodeScriptsP>();
   if (type == "FixedLength") {
     auto f = std::make_unique<FixedLengthP>();
-    f->length = j.contains("length") ? j["length"].get<size_t>() : 5;
+    f->length = static_cast<size_t>(json_int_or<TokenizerError>(j, "length", 5, "FixedLength", 0));
     if (f->length == 0) throw TokenizerError("FixedLength: length must be positive");
     return f;
   }

@@ -192,7 +192,9 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
       }
     }
     if (cfg.contains("model_max_length") && cfg["model_max_length"].is_number()) {
-      const double m = cfg["model_max_length"].get<double>();
+      // Python keeps the float (often 1e30 for "no limit"); clamp to the 1e18 sentinel before casting.
+      const double m = json_number<TokenizerError>(cfg["model_max_length"], "tokenizer_config.json: model_max_length");
+      if (m < 0) throw TokenizerError("tokenizer_config.json: model_max_length must not be negative");
       t->model_max_length_ = m > 1e18 ? static_cast<int64_t>(1e18) : static_cast<int64_t>(m);
     }
     t->padding_side_ = tok::jstring(cfg, "padding_side", "right");
@@ -635,7 +637,7 @@ static std::string deberta_v2_json_from_spm(const std::string& spm_path, const J
   };
   const std::string unk = special("unk_token", "[UNK]"), cls = special("cls_token", "[CLS]"), sep = special("sep_token", "[SEP]");
   Json vocab = Json::array();
-  int64_t unk_id = cfg.value("unk_id", int64_t{1});
+  int64_t unk_id = json_int_or<TokenizerError>(cfg, "unk_id", 1, "tokenizer_config.json", 0, UINT32_MAX);
   std::map<std::string, int64_t> ids;
   for (size_t i = 0; i < pieces.size(); ++i) {
     vocab.push_back(Json::array({pieces[i].first, pieces[i].second}));

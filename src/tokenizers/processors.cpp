@@ -169,7 +169,7 @@ struct SequencePost : PostProcessor {
 std::pair<std::string, int64_t> tok_id(const Json& j, const char* where) {
   if (!j.is_array() || j.size() != 2 || !j[0].is_string() || !j[1].is_number_integer())
     throw TokenizerError(std::string(where) + ": expected [token, id]");
-  return {j[0].get<std::string>(), j[1].get<int64_t>()};
+  return {j[0].get<std::string>(), json_int<TokenizerError>(j[1], std::string(where) + " id", 0)};
 }
 
 }  // namespace
@@ -225,9 +225,18 @@ std::unique_ptr<PostProcessor> make_post_processor(const Json& j) {
     auto t = std::make_unique<Template>();
     t->single = Template::parse(jfield(j, "single", "TemplateProcessing"));
     t->pair = Template::parse(jfield(j, "pair", "TemplateProcessing"));
-    for (auto it = j["special_tokens"].begin(); it != j["special_tokens"].end(); ++it) {
-      std::vector<int64_t> ids = it.value().at("ids").get<std::vector<int64_t>>();
-      std::vector<std::string> toks = it.value().at("tokens").get<std::vector<std::string>>();
+    // special_tokens may be absent (then every SpecialToken piece is reported missing below).
+    const Json& specials = j.contains("special_tokens") ? j.at("special_tokens") : Json::object();
+    if (!specials.is_object()) throw TokenizerError("TemplateProcessing: 'special_tokens' must be an object");
+    for (auto it = specials.begin(); it != specials.end(); ++it) {
+      const std::string where = "TemplateProcessing: special_tokens['" + it.key() + "']";
+      const Json& ids_j = jfield(it.value(), "ids", where.c_str());
+      const Json& toks_j = jfield(it.value(), "tokens", where.c_str());
+      if (!ids_j.is_array() || !toks_j.is_array()) throw TokenizerError(where + ": 'ids' and 'tokens' must be lists");
+      std::vector<int64_t> ids;
+      std::vector<std::string> toks;
+      for (const Json& v : ids_j) ids.push_back(json_int<TokenizerError>(v, where + ".ids[]", 0));
+      for (const Json& v : toks_j) toks.push_back(json_string<TokenizerError>(v, where + ".tokens[]"));
       if (ids.size() != toks.size()) throw TokenizerError("TemplateProcessing: ids/tokens length differ for " + it.key());
       t->specials[it.key()] = {ids, toks};
     }

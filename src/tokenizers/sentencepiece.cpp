@@ -249,7 +249,7 @@ std::string spm_tokenizer_json(const SpmModel& m, const std::string& tokenizer_c
   } else {
     for (const SpmPiece& p : m.pieces) vocab.emplace_back(p.piece, p.score);
     if (cls == "T5Tokenizer") {
-      const int64_t n = cfg.value("extra_ids", int64_t{100});
+      const int64_t n = json_int_or<TokenizerError>(cfg, "extra_ids", 100, "tokenizer_config.json", 0, 1 << 20);
       for (int64_t i = n - 1; i >= 0; --i) vocab.emplace_back("<extra_id_" + std::to_string(i) + ">", 0.0f);
       for (int64_t i = 0; i < n; ++i) extra.push_back("<extra_id_" + std::to_string(i) + ">");
       unk_id = 2;  // T5Tokenizer's fixed choice

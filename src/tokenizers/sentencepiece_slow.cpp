@@ -315,7 +315,7 @@ std::unique_ptr<Decoder> make_spm_decoder(const Json& j) {
   for (const Json& p : jfield(j, "pieces", "SpmDecoder")) {
     if (!p.is_array() || p.size() != 2 || !p[0].is_string() || !p[1].is_number_integer())
       throw TokenizerError("SpmDecoder: pieces must be [piece, type] pairs");
-    d->types.emplace(p[0].get<std::string>(), p[1].get<int>());
+    d->types.emplace(p[0].get<std::string>(), static_cast<int>(json_int<TokenizerError>(p[1], "SpmDecoder: piece type", 0, 255)));
   }
   d->unk_piece = jstring(j, "unk_piece", "<unk>");
   d->unk_surface = jstring(j, "unk_surface", " \xE2\x81\x87 ");
@@ -354,7 +354,7 @@ std::string spm_vocab_tokenizer_json(const SpmModel& m, const Json& vocab, const
   int64_t next = 0;
   for (auto& [piece, id] : vocab.items()) {
     if (!id.is_number_integer()) throw TokenizerError(cls + ": vocab.json gives '" + piece + "' a non-integer id");
-    next = std::max(next, id.get<int64_t>() + 1);
+    next = std::max(next, json_int<TokenizerError>(id, cls + ": the id of '" + piece + "'", 0, UINT32_MAX) + 1);  // ids are u32
   }
   Json added = Json::array(), specials = Json::array();
   std::map<std::string, int64_t> special_ids;

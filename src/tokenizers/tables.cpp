@@ -170,6 +170,8 @@ Json parse_tokenizer_json(const std::string& text, const std::string& source, Mo
     Json::sax_parse(text, &sax);
   } catch (const Json::parse_error& e) {
     throw JsonError(source + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+  } catch (const Json::exception& e) {  // out_of_range 406: a number too large for a double
+    throw JsonError(source + ": malformed JSON: " + e.what());
   }
   return root;
 }

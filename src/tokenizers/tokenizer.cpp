@@ -207,6 +207,11 @@ void truncate(Encoding& e, size_t max_len, size_t stride, bool right) {
     e.overflowing.push_back(all);
     return;
   }
+  // Rust's Encoding::truncate asserts this (a panic in Python); a zero step would never end. A pair
+  // truncated longest_first gets a share of max_length that can fall to the stride or below.
+  if (stride >= max_len)
+    throw TokenizerError("`stride` (" + std::to_string(stride) + ") must be strictly less than `max_len` (" + std::to_string(max_len) +
+                         ") when truncating a sequence");
   const size_t step = max_len - stride;
   std::vector<std::pair<size_t, size_t>> windows;  // (start, len)
   if (right) {
@@ -297,8 +302,8 @@ Tokenizer Tokenizer::from_str(const std::string& text, const std::string& source
     if (j.contains("truncation") && j["truncation"].is_object()) {
       TruncationParams t;
       const Json& tj = j["truncation"];
-      t.max_length = tj.value("max_length", 512);
-      t.stride = tj.value("stride", 0);
+      t.max_length = json_int_or<TokenizerError>(tj, "max_length", 512, "truncation", 0);
+      t.stride = json_int_or<TokenizerError>(tj, "stride", 0, "truncation", 0);
       const std::string st = tok::jstring(tj, "strategy", "LongestFirst");
       t.strategy = st == "OnlyFirst" ? "only_first" : st == "OnlySecond" ? "only_second" : "longest_first";
       t.direction = tok::jstring(tj, "direction", "Right") == "Left" ? "left" : "right";
@@ -308,12 +313,12 @@ Tokenizer Tokenizer::from_str(const std::string& text, const std::string& source
       PaddingParams pp;
       const Json& pj = j["padding"];
       if (pj.contains("strategy") && pj["strategy"].is_object() && pj["strategy"].contains("Fixed"))
-        pp.length = pj["strategy"]["Fixed"].get<int64_t>();
+        pp.length = json_int<TokenizerError>(pj["strategy"]["Fixed"], "padding.strategy.Fixed", 0);
       if (pj.contains("pad_to_multiple_of") && pj["pad_to_multiple_of"].is_number_integer())
-        pp.pad_to_multiple_of = pj["pad_to_multiple_of"].get<int64_t>();
+        pp.pad_to_multiple_of = json_int<TokenizerError>(pj["pad_to_multiple_of"], "padding.pad_to_multiple_of", 0);
       pp.direction = tok::jstring(pj, "direction", "Right") == "Left" ? "left" : "right";
-      pp.pad_id = pj.value("pad_id", 0);
-      pp.pad_type_id = pj.value("pad_type_id", 0);
+      pp.pad_id = json_int_or<TokenizerError>(pj, "pad_id", 0, "padding");
+      pp.pad_type_id = json_int_or<TokenizerError>(pj, "pad_type_id", 0, "padding");
       pp.pad_token = tok::jstring(pj, "pad_token", "[PAD]");
       t_pad = pp;
     }

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <cstdio>
 #include <iostream>
-#include <nlohmann/json.hpp>
+#include "io/json.hpp"
 
 #include "transformers/transformers.hpp"
 
@@ -100,7 +100,7 @@ int cmd_tokenize(const std::string& model_id, const std::string& jsonl, bool bat
     texts.push_back(j["text"].get<std::string>());
     has_pair.push_back(j.contains("pair") && j["pair"].is_string());
     pairs.push_back(has_pair.back() ? j["pair"].get<std::string>() : "");
-    add_special.push_back(j.value("add_special_tokens", true));
+    add_special.push_back(json_value<ValueError>(j, "add_special_tokens", true, jsonl + ":" + std::to_string(lineno)));
     if (j.contains("text_target") && !j["text_target"].is_string())
       throw ValueError(jsonl + ":" + std::to_string(lineno) + ": \"text_target\" must be a string");
     if (j.contains("text_target")) targets.push_back(j["text_target"].get<std::string>());

@@ -177,7 +177,7 @@ Tensor sinusoidal(const Dims& d, const std::vector<int64_t>& pos, int64_t B, int
 
 class Stack : public nn::Module {
  public:
-  Stack(const Dims& d, bool decoder) : d_(d), decoder_(decoder) {
+  Stack(const Dims& d, bool decoder) : d_(d) {
     if (!decoder && d.p.audio_encoder) {
       conv1_ = &child("conv1", std::make_unique<nn::Conv1d>(d.mel_bins, d.d_model, 3, nn::Conv1d::Options{.padding = 1}));
       conv2_ = &child("conv2", std::make_unique<nn::Conv1d>(d.d_model, d.d_model, 3, nn::Conv1d::Options{.stride = 2, .padding = 1}));
@@ -270,7 +270,6 @@ class Stack : public nn::Module {
   }
 
   const Dims& d_;
-  bool decoder_;
   nn::Conv1d *conv1_ = nullptr, *conv2_ = nullptr;
   nn::Embedding *embed_tokens_ = nullptr, *embed_positions_ = nullptr;
   std::vector<Layer*> layers_;

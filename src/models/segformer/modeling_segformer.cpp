@@ -36,7 +36,7 @@ nn::Conv2d::Options conv_options(int64_t stride, int64_t padding, int64_t groups
 
 class Layer : public nn::Module {
  public:
-  Layer(int64_t hidden, int64_t heads, int64_t sr, int64_t mlp, ops::Activation act) : heads_(heads), sr_(sr), act_(act) {
+  Layer(int64_t hidden, int64_t heads, int64_t sr, int64_t mlp, ops::Activation act) : heads_(heads), act_(act) {
     using nn::Linear;
     before_ = &child("layernorm_before", std::make_unique<nn::LayerNorm>(hidden, 1e-5f));
     auto& a = child("attention", std::make_unique<nn::Container>());
@@ -69,7 +69,7 @@ class Layer : public nn::Module {
   }
 
  private:
-  int64_t heads_, sr_;
+  int64_t heads_;
   ops::Activation act_;
   float scaling_;
   nn::LayerNorm *before_, *after_, *sr_norm_ = nullptr;

@@ -90,7 +90,9 @@ __attribute__((target("avx2,fma,f16c"))) void row_avx2(const float* a, int64_t K
 // the bandwidth limit.
 // GCC 12 flags the `undefined` pass-through operand inside its own AVX-512 conversion intrinsics.
 #pragma GCC diagnostic push
+#if !defined(__clang__)  // a GCC-only warning group; clang warns about the unknown name
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #pragma GCC diagnostic ignored "-Wuninitialized"
 template <int M>
 __attribute__((target("avx512f"))) void row_avx512_i8(const float* a, int64_t K, const int8_t* w, float* acc) {

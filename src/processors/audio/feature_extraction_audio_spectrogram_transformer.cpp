@@ -16,11 +16,12 @@ namespace {
 class ASTFeatureExtractor : public SequenceFeatureExtractor {
  public:
   explicit ASTFeatureExtractor(const Json& c) : SequenceFeatureExtractor(c) {
-    num_mel_bins_ = c.value("num_mel_bins", int64_t{128});
-    max_length_ = c.value("max_length", int64_t{1024});
-    do_normalize_ = c.value("do_normalize", true);
-    mean_ = c.value("mean", -4.2677393), std_ = c.value("std", 4.5689974);
-    return_attention_mask_ = c.value("return_attention_mask", false);
+    num_mel_bins_ = json_value<ConfigError>(c, "num_mel_bins", int64_t{128}, "preprocessor_config.json");
+    max_length_ = json_value<ConfigError>(c, "max_length", int64_t{1024}, "preprocessor_config.json");
+    do_normalize_ = json_value<ConfigError>(c, "do_normalize", true, "preprocessor_config.json");
+    mean_ = json_value<ConfigError>(c, "mean", -4.2677393, "preprocessor_config.json");
+    std_ = json_value<ConfigError>(c, "std", 4.5689974, "preprocessor_config.json");
+    return_attention_mask_ = json_value<ConfigError>(c, "return_attention_mask", false, "preprocessor_config.json");
     if (num_mel_bins_ <= 0 || max_length_ <= 0) throw ConfigError("ASTFeatureExtractor: num_mel_bins and max_length must be positive");
     mel_ = kaldi_mel_filters(num_mel_bins_, sampling_rate_);
     window_ = hann_window(400, false);

@@ -15,9 +15,9 @@ namespace {
 class SeamlessM4TFeatureExtractor : public SequenceFeatureExtractor {
  public:
   explicit SeamlessM4TFeatureExtractor(const Json& c) : SequenceFeatureExtractor(c) {
-    num_mel_bins_ = c.value("num_mel_bins", int64_t{80});
-    stride_ = c.value("stride", int64_t{2});
-    return_attention_mask_ = c.value("return_attention_mask", true);
+    num_mel_bins_ = json_value<ConfigError>(c, "num_mel_bins", int64_t{80}, "preprocessor_config.json");
+    stride_ = json_value<ConfigError>(c, "stride", int64_t{2}, "preprocessor_config.json");
+    return_attention_mask_ = json_value<ConfigError>(c, "return_attention_mask", true, "preprocessor_config.json");
     if (num_mel_bins_ <= 0 || stride_ <= 0) throw ConfigError("SeamlessM4TFeatureExtractor: num_mel_bins and stride must be positive");
     mel_ = kaldi_mel_filters(num_mel_bins_, sampling_rate_);
     window_ = hann_window(400, false);

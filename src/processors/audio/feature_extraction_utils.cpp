@@ -11,13 +11,7 @@ namespace transformers::audio {
 namespace {
 template <typename T>
 T field(const Json& c, const char* key, T def) {
-  auto it = c.find(key);
-  if (it == c.end() || it->is_null()) return def;
-  try {
-    return it->get<T>();
-  } catch (const Json::exception&) {
-    throw ConfigError(std::string("preprocessor_config.json: '") + key + "' has the wrong type: " + it->dump());
-  }
+  return json_value<ConfigError>(c, key, def, "preprocessor_config.json");
 }
 }  // namespace
 
@@ -115,7 +109,7 @@ namespace transformers {
 std::unique_ptr<FeatureExtractor> AutoFeatureExtractor::from_json_string(const std::string& json, const std::string& source) {
   const Json c = parse_json(json, source);
   if (!c.is_object()) throw ConfigError(source + " must be a JSON object");
-  const std::string type = c.value("feature_extractor_type", std::string());
+  const std::string type = json_value<ConfigError>(c, "feature_extractor_type", std::string(), "preprocessor_config.json");
   if (type == "WhisperFeatureExtractor") return audio::make_whisper_feature_extractor(c);
   if (type == "Wav2Vec2FeatureExtractor") return audio::make_wav2vec2_feature_extractor(c);
   if (type == "ASTFeatureExtractor") return audio::make_ast_feature_extractor(c);

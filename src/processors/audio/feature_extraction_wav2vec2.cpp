@@ -9,8 +9,8 @@ namespace {
 class Wav2Vec2FeatureExtractor : public SequenceFeatureExtractor {
  public:
   explicit Wav2Vec2FeatureExtractor(const Json& c) : SequenceFeatureExtractor(c) {
-    return_attention_mask_ = c.value("return_attention_mask", false);
-    do_normalize_ = c.value("do_normalize", true);
+    return_attention_mask_ = json_value<ConfigError>(c, "return_attention_mask", false, "preprocessor_config.json");
+    do_normalize_ = json_value<ConfigError>(c, "do_normalize", true, "preprocessor_config.json");
   }
   std::string class_name() const override { return "Wav2Vec2FeatureExtractor"; }
 

@@ -14,14 +14,18 @@ namespace {
 class WhisperFeatureExtractor : public SequenceFeatureExtractor {
  public:
   explicit WhisperFeatureExtractor(const Json& c) : SequenceFeatureExtractor(c) {
-    feature_size_ = c.value("feature_size", int64_t{80});
-    hop_length_ = c.value("hop_length", int64_t{160});
-    n_fft_ = c.value("n_fft", int64_t{400});
-    chunk_length_ = c.value("chunk_length", int64_t{30});
+    feature_size_ = json_value<ConfigError>(c, "feature_size", int64_t{80}, "preprocessor_config.json");
+    hop_length_ = json_value<ConfigError>(c, "hop_length", int64_t{160}, "preprocessor_config.json");
+    n_fft_ = json_value<ConfigError>(c, "n_fft", int64_t{400}, "preprocessor_config.json");
+    chunk_length_ = json_value<ConfigError>(c, "chunk_length", int64_t{30}, "preprocessor_config.json");
     if (c.contains("dither") && c["dither"].is_number() && c["dither"].get<double>() != 0.0)
       throw ConfigError("WhisperFeatureExtractor: dither adds random noise; only dither = 0 is supported");
-    return_attention_mask_ = c.value("return_attention_mask", false);
+    return_attention_mask_ = json_value<ConfigError>(c, "return_attention_mask", false, "preprocessor_config.json");
     if (hop_length_ <= 0 || n_fft_ <= 1 || feature_size_ <= 0 || chunk_length_ <= 0) throw ConfigError("WhisperFeatureExtractor: invalid sizes");
+    // Bounds far above any released checkpoint (n_fft 400, 80 / 128 mel bins, 30 s) that keep an
+    // untrusted config from asking for hours of work or terabytes (and n_samples from overflowing).
+    if (n_fft_ > 8192 || feature_size_ > 1024 || chunk_length_ > 3600 || sampling_rate_ > 1000000)
+      throw ConfigError("WhisperFeatureExtractor: n_fft <= 8192, feature_size <= 1024, chunk_length <= 3600 and sampling_rate <= 1000000 are supported");
     n_samples_ = chunk_length_ * sampling_rate_;
     window_ = hann_window(n_fft_, true);
     mel_ = mel_filter_bank(1 + n_fft_ / 2, feature_size_, 0.0, 8000.0, static_cast<double>(sampling_rate_), "slaney", "slaney");

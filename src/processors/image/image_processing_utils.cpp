@@ -95,13 +95,13 @@ SizeDict size_dict(const Json& v, bool default_to_square, const std::optional<in
 std::array<double, 3> triple(const Json& v, const std::string& key) {
   std::array<double, 3> out{};
   if (v.is_number()) {
-    out.fill(v.get<double>());
+    out.fill(json_number<ConfigError>(v, "preprocessor_config.json: " + key));
     return out;
   }
   if (!v.is_array() || v.size() != 3) throw ConfigError("preprocessor_config.json: " + key + " must be a number or 3 numbers, got " + v.dump());
   for (size_t i = 0; i < 3; ++i) {
     if (!v[i].is_number()) throw ConfigError("preprocessor_config.json: " + key + " must hold numbers, got " + v.dump());
-    out[i] = v[i].get<double>();
+    out[i] = json_number<ConfigError>(v[i], "preprocessor_config.json: " + key);
   }
   return out;
 }
@@ -127,18 +127,18 @@ class BaseImageProcessor : public ImageProcessor {
     if (c.contains("size")) size_ = size_dict(c["size"], square, max_size, "size");
     if (c.contains("crop_size")) crop_ = size_dict(c["crop_size"], true, std::nullopt, "crop_size");
     if (do_center_crop_ && !crop_.has_hw()) throw ConfigError(name_ + ": do_center_crop needs crop_size with height and width");
-    const int r = c.value("resample", 2);
+    const int r = json_value<ConfigError>(c, "resample", 2, "preprocessor_config.json");
     if (r < 0 || r > 5) throw ConfigError(name_ + ": resample must be a PIL resampling filter 0..5, got " + std::to_string(r));
     resample_ = static_cast<Resample>(r);
     const auto rf = c.find("rescale_factor");
-    rescale_factor_ = rf == c.end() ? 1.0 / 255.0 : rf->get<double>();
+    rescale_factor_ = rf == c.end() ? 1.0 / 255.0 : json_number<ConfigError>(*rf, "preprocessor_config.json: rescale_factor");
     mean_ = triple(c["image_mean"], "image_mean"), std_ = triple(c["image_std"], "image_std");
     for (double s : std_)
       if (s == 0.0) throw ConfigError(name_ + ": image_std must not be zero");
-    crop_pct_ = c.value("crop_pct", 0.0);
+    crop_pct_ = json_value<ConfigError>(c, "crop_pct", 0.0, "preprocessor_config.json");
     keep_aspect_ratio_ = flag("keep_aspect_ratio", false);
     rescale_offset_ = flag("rescale_offset", false), include_top_ = flag("include_top", false);
-    ensure_multiple_of_ = c.value("ensure_multiple_of", int64_t{1});
+    ensure_multiple_of_ = json_value<ConfigError>(c, "ensure_multiple_of", int64_t{1}, "preprocessor_config.json");
     if (ensure_multiple_of_ <= 0) throw ConfigError(name_ + ": ensure_multiple_of must be positive");
     if (flag("do_pad", false)) throw ConfigError(name_ + ": do_pad (size_divisor padding) is not supported");
     if (name_ == "ConvNextImageProcessor" && (!size_.shortest_edge || !(crop_pct_ > 0)))
@@ -225,7 +225,9 @@ class Qwen2VLImageProcessor : public BaseImageProcessor {
  public:
   Qwen2VLImageProcessor(const ClassSpec& spec, Json user, const std::string& backend) : BaseImageProcessor(spec, legacy_pixels(user), backend) {
     const Json c = user;
-    patch_ = c.value("patch_size", int64_t{14}), temporal_ = c.value("temporal_patch_size", int64_t{2}), merge_ = c.value("merge_size", int64_t{2});
+    patch_ = json_value<ConfigError>(c, "patch_size", int64_t{14}, "preprocessor_config.json");
+    temporal_ = json_value<ConfigError>(c, "temporal_patch_size", int64_t{2}, "preprocessor_config.json");
+    merge_ = json_value<ConfigError>(c, "merge_size", int64_t{2}, "preprocessor_config.json");
     if (patch_ <= 0 || temporal_ <= 0 || merge_ <= 0) throw ConfigError(name_ + ": patch_size, temporal_patch_size and merge_size must be positive");
     if (!size_.shortest_edge || !size_.longest_edge) throw ConfigError(name_ + ": size must have 'shortest_edge' (min_pixels) and 'longest_edge' (max_pixels)");
   }
@@ -460,8 +462,8 @@ std::unique_ptr<ImageProcessor> AutoImageProcessor::from_json_string(const std::
   if (!c.is_object()) throw ConfigError(source + " must be a JSON object");
   std::string backend = p.backend;
   if (backend != "torchvision" && backend != "pil") throw ValueError("image processor backend must be 'torchvision' or 'pil', got '" + backend + "'");
-  std::string type = c.value("image_processor_type", std::string());
-  if (type.empty()) type = c.value("feature_extractor_type", std::string());
+  std::string type = json_value<ConfigError>(c, "image_processor_type", std::string(), "preprocessor_config.json");
+  if (type.empty()) type = json_value<ConfigError>(c, "feature_extractor_type", std::string(), "preprocessor_config.json");
   if (type.empty()) throw ValueError(source + " names no image_processor_type");
   const std::string name = canonical_class(type, backend);
   for (const auto& spec : kClasses)

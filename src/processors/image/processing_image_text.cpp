@@ -19,7 +19,7 @@ std::unique_ptr<ImageTextProcessor> ImageTextProcessor::from_pretrained(const st
   Json pc = Json::object();
   if (auto f = cached_file(name, "processor_config.json", o, false)) pc = parse_json_file(*f);
   if (!pc.is_object()) throw ConfigError(name + ": processor_config.json must be a JSON object");
-  proc->class_name_ = pc.value("processor_class", std::string());
+  proc->class_name_ = json_value<ConfigError>(pc, "processor_class", std::string(), "preprocessor_config.json");
   if (proc->class_name_.empty()) {
     const std::string mt = AutoConfig::from_pretrained(name, ConfigOptions{o, {}}).model_type();
     proc->class_name_ = mt == "llava"                    ? "LlavaProcessor"
@@ -37,9 +37,9 @@ std::unique_ptr<ImageTextProcessor> ImageTextProcessor::from_pretrained(const st
     probe.height = probe.width = 64;
     probe.pixels.assign(64 * 64 * 3, 0);
     const Tensor pv = (*proc->image_processor_)({probe}).at("pixel_values");
-    proc->image_tokens_ = (pv.size(2) / patch) * (pv.size(3) / patch) + pc.value("num_additional_image_tokens", int64_t{0});
-    if (pc.value("vision_feature_select_strategy", std::string("default")) == "default") proc->image_tokens_ -= 1;
-    proc->image_token_ = pc.value("image_token", std::string("<image>"));
+    proc->image_tokens_ = (pv.size(2) / patch) * (pv.size(3) / patch) + json_value<ConfigError>(pc, "num_additional_image_tokens", int64_t{0}, "preprocessor_config.json");
+    if (json_value<ConfigError>(pc, "vision_feature_select_strategy", std::string("default"), "preprocessor_config.json") == "default") proc->image_tokens_ -= 1;
+    proc->image_token_ = json_value<ConfigError>(pc, "image_token", std::string("<image>"), "preprocessor_config.json");
   }
   return proc;
 }
