@@ -38,7 +38,7 @@ FUZZ_SECONDS ?= 600
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS)
-	./scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_SMOKE_RUNS)
+	FUZZ_SEED=1 ./scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_SMOKE_RUNS)
 
 fuzz: build-asan
 	./scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)

@@ -4,7 +4,8 @@
 # New corpus units go to a scratch folder (the committed corpus is only read); a finding (crash,
 # sanitizer report, non-transformers exception, timeout, OOM) leaves its input in
 # <build>/fuzz-artifacts/ and makes the script fail. The 60 s unit timeout leaves room for large but
-# legal inputs (a 268M-pixel image decodes slowly under ASan).
+# legal inputs (a 268M-pixel image decodes slowly under ASan). FUZZ_SEED fixes libFuzzer's seed
+# (make test's smoke run uses 1, so CI replays the same mutations; 0, the default, is random).
 set -uo pipefail
 build=$(cd "$1" && pwd); secs=$2; runs=${3:-1000000}; shift $(( $# < 3 ? $# : 3 ))
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +25,7 @@ for t in "${targets[@]}"; do
   [ -x "$bin" ] || { echo "run-fuzzers: $bin missing (build the 'fuzzers' target)"; failed+=("$t"); continue; }
   scratch=$(mktemp -d)
   echo "== fuzz_$t: ${secs}s / ${runs} runs"
-  if ! "$bin" -max_total_time="$secs" -runs="$runs" -timeout=60 -rss_limit_mb=3072 -max_len=65536 \
+  if ! "$bin" -seed="${FUZZ_SEED:-0}" -max_total_time="$secs" -runs="$runs" -timeout=60 -rss_limit_mb=3072 -max_len=65536 \
         -artifact_prefix="$art/$t-" -print_final_stats=1 "$scratch" "$src/fuzz/corpus/$t" >"$art/$t.log" 2>&1; then
     echo "run-fuzzers: fuzz_$t FOUND A PROBLEM (log: $art/$t.log)"; tail -40 "$art/$t.log"; failed+=("$t")
   else
