@@ -20,6 +20,8 @@ struct Case {
   std::map<std::string, std::string> inputs;  // input name -> key in inputs_file
   bool hidden_states_only = false;             // a model without attention: Python takes no output_attentions
 };
+// ctest lists the case by its folder (gtest would print the struct's bytes).
+void PrintTo(const Case& c, std::ostream* os) { *os << c.dir; }
 
 std::vector<Case> cases() {
   std::vector<Case> r;
