@@ -2,10 +2,13 @@
 // (seeded), batch 32. Times encode() on the texts in random order and pre-sorted by length, and —
 // to show what the length sort buys — the same model run batch by batch in the caller's order
 // without sorting, plus the tokenizer alone. Prints one JSON object with the padded-token counts.
-//   bench_encode MODEL_DIR [N=2000] [BATCH=32] [REPEATS=3]
+//   bench_encode MODEL_DIR [N=2000] [BATCH=32] [REPEATS=3] [SENTENCES_OUT]
+// SENTENCES_OUT: also write the sentences, one a line (bench/st_encode_bench.py times
+// sentence-transformers on the same list).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -47,7 +50,7 @@ double best_seconds(int repeats, F&& f) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_encode MODEL_DIR [N] [BATCH] [REPEATS]\n");
+    std::fprintf(stderr, "usage: bench_encode MODEL_DIR [N] [BATCH] [REPEATS] [SENTENCES_OUT]\n");
     return 2;
   }
   try {
@@ -59,6 +62,10 @@ int main(int argc, char** argv) {
     auto tok = AutoTokenizer::from_pretrained(dir);
     auto model = AutoModel::from_pretrained(dir);
     std::vector<std::string> shuffled = make_sentences(n), sorted = shuffled;
+    if (argc > 5) {
+      std::ofstream f(argv[5]);
+      for (const auto& x : shuffled) f << x << "\n";
+    }
     std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
     EncodeOptions o;
     o.batch_size = bs;

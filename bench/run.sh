@@ -105,6 +105,13 @@ for model in "$ML" "$BB"; do
   done
 done
 
+echo "== all-MiniLM-L6-v2 SentenceTransformer.encode: 2000 sentences of 5-40 words, batch 32 (random order, pre-sorted, and unsorted batches to show what the length sort saves)"
+for t in 1 2; do
+  echo "-- $t threads: ours / sentence-transformers"
+  OMP_NUM_THREADS=$t "$BUILD"/bench/bench_encode "$ML" 2000 32 3 /tmp/tcpp-encode-sentences.txt
+  OMP_NUM_THREADS=$t "$PY" bench/st_encode_bench.py "$ML" /tmp/tcpp-encode-sentences.txt 32 3 2>/dev/null | tail -1
+done
+
 fi
 if want decoders; then
 echo "== Decoder LMs (random weights, real shapes): batch 1, greedy decode after a 128-token prompt, and prefill of 512 tokens"
