@@ -2,6 +2,7 @@
 // packed heads, masks and softmax row by row in between. Few rows (decode): OpenMP over (batch,
 // head, row) with one row as the unit of work, cloned for AVX2+FMA by the ifunc resolver.
 #include <algorithm>
+#include <limits>
 #include <bit>
 #include <cmath>
 #include <vector>
@@ -67,15 +68,18 @@ inline __attribute__((always_inline)) bool weigh_plain(const AttentionArgs& a, i
   if (a.window > 0) lo = std::max(lo, qp - a.window + 1 - a.kv_start);
   if (lo >= hi) return false;  // no visible key: the generic path averages every value
   const float* kp = a.key_padding ? a.key_padding + b * a.kp_len + a.kv_start : nullptr;
+  // OpenMP starts each lane of a max reduction at the type's lowest value, which is -inf under GCC
+  // but -FLT_MAX under clang: "no visible key" is any mx at or below lowest().
+  constexpr float kLowest = std::numeric_limits<float>::lowest();
   float mx = -INFINITY;
   if (kp) {
 #pragma omp simd reduction(max : mx)
     for (int64_t j = lo; j < hi; ++j) mx = kp[j] != 0.0f && s[j] > mx ? s[j] : mx;
-    if (mx == -INFINITY) return false;  // every key in range is padding (or -inf): the generic path decides
   } else {
 #pragma omp simd reduction(max : mx)
     for (int64_t j = lo; j < hi; ++j) mx = s[j] > mx ? s[j] : mx;
   }
+  if (!(mx > kLowest)) return false;  // every key in range is padding (or -inf): the generic path decides
   const float sc = a.scaling;
   float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
