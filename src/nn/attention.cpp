@@ -17,6 +17,17 @@ Tensor extended_attention_mask(const Tensor& attention_mask) {
   return out;
 }
 
+Tensor causal_extended_attention_mask(const Tensor& attention_mask) {
+  const Tensor pad = extended_attention_mask(attention_mask);
+  const int64_t B = pad.size(0), S = pad.size(3);
+  Tensor out = Tensor::empty({B, 1, S, S});
+  const float lowest = std::numeric_limits<float>::lowest();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t q = 0; q < S; ++q)
+      for (int64_t k = 0; k < S; ++k) out.data<float>()[(b * S + q) * S + k] = k <= q ? pad.data<float>()[b * S + k] : lowest;
+  return out;
+}
+
 Tensor split_heads(const Tensor& x, int64_t heads) {
   const int64_t B = x.size(0), S = x.size(1), D = x.size(2) / heads;
   return x.view({B, S, heads, D}).permute({0, 2, 1, 3}).contiguous();

@@ -101,6 +101,9 @@ class RMSNorm : public Module {
 // Additive attention mask from a [B, S] 0/1 mask: 0 where attended, the fp32 minimum where not,
 // shaped [B, 1, 1, S] to broadcast over heads and query positions (HF's bidirectional mask).
 Tensor extended_attention_mask(const Tensor& attention_mask);
+// [B, 1, S, S]: the padding mask plus a causal one (keys after the query hidden), as BERT-style
+// models build it when config.is_decoder; a hidden key gets float lowest either way (no -inf).
+Tensor causal_extended_attention_mask(const Tensor& attention_mask);
 
 // Scaled dot-product attention over [B, H, S, D] query/key/value with an additive mask.
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, float scaling);

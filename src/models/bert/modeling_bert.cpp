@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "transformers/errors.hpp"
 
@@ -115,19 +114,9 @@ ModelOutput BertBackbone::encode(const ModelInputs& in) const {
   const Tensor* am = find_input(in, "attention_mask");
   if (am && am->shape() != ids.shape())
     throw ShapeMismatch(cls_ + ": attention_mask " + shape_str(am->shape()) + " must match input_ids " + shape_str(ids.shape()));
-  Tensor mask = nn::extended_attention_mask(am ? *am : Tensor::full(ids.shape(), 1.0, DType::I64));
-  if (p_.is_decoder) {
-    // Python builds a causal mask whenever config.is_decoder: keys after the query are masked too.
-    const int64_t S = ids.size(1);
-    Tensor causal = Tensor::empty({1, 1, S, S});
-    float* c = causal.data<float>();
-    for (int64_t q = 0; q < S; ++q)
-      for (int64_t k = 0; k < S; ++k) c[q * S + k] = k <= q ? 0.0f : std::numeric_limits<float>::lowest();
-    mask = ops::add(causal, mask);
-    // lowest + lowest overflows to -inf: clamp so a fully masked row stays finite (uniform), as in Python.
-    float* m = mask.data<float>();
-    for (int64_t i = 0; i < mask.numel(); ++i) m[i] = std::max(m[i], std::numeric_limits<float>::lowest());
-  }
+  // Python adds a causal mask whenever config.is_decoder (BertLMHeadModel, *ForCausalLM).
+  const Tensor full_mask = am ? *am : Tensor::full(ids.shape(), 1.0, DType::I64);
+  const Tensor mask = p_.is_decoder ? nn::causal_extended_attention_mask(full_mask) : nn::extended_attention_mask(full_mask);
   Tensor h = embeddings_.forward(ids, find_input(in, "token_type_ids"), find_input(in, "position_ids"));
   if (project_) h = (*project_)(h);
   for (const BertLayer* l : layers_) {
