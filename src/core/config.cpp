@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "core/config_registry.hpp"
 #include "io/json.hpp"
-#include "models/registry.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers {
@@ -72,6 +72,10 @@ bool type_compatible(const Json& def, const Json& v) {
   return true;
 }
 
+// The built-in classes of models/registry.cpp, installed by models/configuration_auto.cpp (core
+// is below models and names none). Constant-initialized, so installing at load time is safe.
+detail::BuiltinConfigs builtin_configs;
+
 std::mutex& reg_mutex() {
   static std::mutex m;
   return m;
@@ -87,9 +91,7 @@ std::optional<ConfigSpec> find_spec(const std::string& type) {
     for (const auto& [t, s] : extra_configs())  // registrations are looked up first, as in Python
       if (t == type) return s;
   }
-  for (const auto& e : registry::builtin_configs())
-    if (type == e.model_type) return e.spec();
-  return std::nullopt;
+  return builtin_configs.find ? builtin_configs.find(type) : std::nullopt;
 }
 
 std::string commit_from_path(const std::string& path) {
@@ -103,6 +105,11 @@ std::string commit_from_path(const std::string& path) {
 }
 
 }  // namespace
+
+bool detail::install_builtin_configs(BuiltinConfigs configs) {
+  builtin_configs = configs;
+  return true;
+}
 
 PretrainedConfig::PretrainedConfig() : d_(std::make_shared<detail::ConfigData>()) {}
 
@@ -362,9 +369,8 @@ void AutoConfig::register_(const std::string& model_type, const ConfigSpec& spec
     throw ValueError("The config you are passing has a `model_type` attribute that is not consistent with the model type "
                      "you passed (config has " + spec.model_type + " and you passed " + model_type +
                      ". Fix one of those so they match!");
-  for (const auto& e : registry::builtin_configs())
-    if (model_type == e.model_type && !exist_ok)
-      throw ValueError("'" + model_type + "' is already used by a Transformers config, pick another name.");
+  if (builtin_configs.find && builtin_configs.find(model_type) && !exist_ok)
+    throw ValueError("'" + model_type + "' is already used by a Transformers config, pick another name.");
   parse_json(spec.defaults_json, spec.class_name + " defaults");  // fail now, not at first use
   std::lock_guard<std::mutex> lock(reg_mutex());
   auto& extra = extra_configs();
@@ -377,8 +383,7 @@ void AutoConfig::register_(const std::string& model_type, const ConfigSpec& spec
 }
 
 std::vector<std::string> AutoConfig::model_types() {
-  std::vector<std::string> r;
-  for (const auto& e : registry::builtin_configs()) r.push_back(e.model_type);
+  std::vector<std::string> r = builtin_configs.model_types ? builtin_configs.model_types() : std::vector<std::string>{};
   std::lock_guard<std::mutex> lock(reg_mutex());
   for (const auto& [t, s] : extra_configs())
     if (std::find(r.begin(), r.end(), t) == r.end()) r.push_back(t);

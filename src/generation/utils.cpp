@@ -6,30 +6,12 @@
 #include <random>
 
 #include "generation/logits_process.hpp"
+#include "models/generation_hook.hpp"
 #include "models/generative.hpp"
 #include "transformers/errors.hpp"
 #include "transformers/tokenizer.hpp"
 
 namespace transformers {
-
-GenerateOutput PreTrainedModel::generate(const ModelInputs& inputs, const GenerationConfig& config, const GenerateHooks& hooks) {
-  const std::string main = main_input_name();
-  const Tensor* ids = find_input(inputs, main);
-  if (!ids) throw ValueError(class_name() + ".generate: give " + main);
-  const Tensor* mask = find_input(inputs, "attention_mask");
-  struct Clear {
-    PreTrainedModel& m;
-    ~Clear() { m.clear_prompt_inputs(); }
-  } clear{*this};
-  for (const auto& [name, value] : inputs)
-    if (name != main && name != "attention_mask" && !set_prompt_input(name, value))
-      throw ValueError(class_name() + ".generate: unexpected input '" + name + "'");
-  return generate(*ids, config, mask ? *mask : Tensor(), hooks);
-}
-
-GenerateOutput PreTrainedModel::generate(const Tensor&, const GenerationConfig&, const Tensor&, const GenerateHooks&) {
-  throw ValueError(class_name() + " is not a generative model: use AutoModelForCausalLM (or a Seq2Seq class) to generate");
-}
 
 namespace generation {
 namespace {
@@ -325,25 +307,25 @@ GenerateOutput Runner::beam_search(Batch b, int64_t prompt_len) {
 }
 
 }  // namespace
-}  // namespace generation
 
-GenerateOutput GenerativeModel::generate(const Tensor& input_ids, const GenerationConfig& overrides, const Tensor& attention_mask,
-                                         const GenerateHooks& hooks) {
+// The loop every GenerativeModel::generate runs (installed below through models/generation_hook.hpp).
+GenerateOutput generate(GenerativeModel& m, const Tensor& input_ids, const GenerationConfig& overrides, const Tensor& attention_mask,
+                        const GenerateHooks& hooks) {
   if (!input_ids.defined() || input_ids.dim() != 2) throw ShapeMismatch("generate: input_ids must be [batch, seq]");
   if (is_floating(input_ids.dtype())) throw UnsupportedDType("generate: input_ids must be integers");
   if (overrides.prompt_ids) throw ValueError("generate: prompt_ids is Whisper's; this model does not take it");
   const Tensor ids = input_ids.to(DType::I64).contiguous();
   const int64_t B = ids.size(0), S = ids.size(1);
   if (B == 0 || S == 0) throw ValueError("generate: the prompt is empty; give at least one token (e.g. the bos token)");
-  const int64_t V = output_vocab_size();
+  const int64_t V = m.output_vocab_size();
   for (int64_t i = 0; i < B * S; ++i)
     if (ids.data<int64_t>()[i] < 0 || ids.data<int64_t>()[i] >= V)
       throw ValueError("generate: input id " + std::to_string(ids.data<int64_t>()[i]) + " is outside the vocabulary of " + std::to_string(V));
-  const int64_t ctx = max_positions();
+  const int64_t ctx = m.max_positions();
   if (ctx > 0 && S > ctx)
     throw ValueError("generate: the prompt has " + std::to_string(S) + " tokens, longer than the model's context of " + std::to_string(ctx));
-  const generation::Resolved r = generation::resolve(overrides.merged_over(generation_config()), S, V,
-                                                         config().get_bool("is_encoder_decoder", false) ? "decoder_input_ids" : "input_ids");
+  const generation::Resolved r = generation::resolve(overrides.merged_over(m.generation_config()), S, V,
+                                                         m.config().get_bool("is_encoder_decoder", false) ? "decoder_input_ids" : "input_ids");
   generation::Batch b;
   const auto mask = generation::prompt_mask(ids, attention_mask, r);
   const int64_t expand = r.num_beams > 1 ? r.num_beams : r.num_return_sequences;
@@ -355,8 +337,13 @@ GenerateOutput GenerativeModel::generate(const Tensor& input_ids, const Generati
       const auto first = std::find(mask[i].begin(), mask[i].end(), 1);
       b.prompt_pad.push_back(first == mask[i].end() ? 0 : first - mask[i].begin());
     }
-  generation::Runner run(*this, r, hooks);
+  generation::Runner run(m, r, hooks);
   return r.num_beams > 1 ? run.beam_search(std::move(b), S) : run.sample(std::move(b), S);
 }
 
+namespace {
+[[maybe_unused]] const bool installed = install_generate_loop(&generate);
+}  // namespace
+
+}  // namespace generation
 }  // namespace transformers

@@ -261,6 +261,4 @@ std::unique_ptr<PreTrainedModel> auto_model_from_pretrained(const std::string& a
   throw ValueError("unknown Auto class '" + auto_class + "' (one of " + known + ")");
 }
 
-const char* version() { return TRANSFORMERS_VERSION; }
-
 }  // namespace transformers

@@ -2,6 +2,7 @@
 #include "processors/audio/feature_extraction_utils.hpp"
 
 #include <cmath>
+#include <map>
 
 #include "transformers/config.hpp"
 #include "transformers/errors.hpp"
@@ -102,6 +103,19 @@ Tensor SequenceFeatureExtractor::mask_tensor(const std::vector<std::vector<int32
   return t;
 }
 
+namespace {
+// Sorted by name, so the list of supported classes in an error reads the same in every build.
+std::map<std::string, FeatureExtractorFactory>& extractor_classes() {
+  static std::map<std::string, FeatureExtractorFactory> m;
+  return m;
+}
+}  // namespace
+
+bool register_feature_extractor(const std::string& class_name, FeatureExtractorFactory factory) {
+  extractor_classes()[class_name] = factory;
+  return true;
+}
+
 }  // namespace transformers::audio
 
 namespace transformers {
@@ -110,12 +124,11 @@ std::unique_ptr<FeatureExtractor> AutoFeatureExtractor::from_json_string(const s
   const Json c = parse_json(json, source);
   if (!c.is_object()) throw ConfigError(source + " must be a JSON object");
   const std::string type = json_value<ConfigError>(c, "feature_extractor_type", std::string(), "preprocessor_config.json");
-  if (type == "WhisperFeatureExtractor") return audio::make_whisper_feature_extractor(c);
-  if (type == "Wav2Vec2FeatureExtractor") return audio::make_wav2vec2_feature_extractor(c);
-  if (type == "ASTFeatureExtractor") return audio::make_ast_feature_extractor(c);
-  if (type == "SeamlessM4TFeatureExtractor") return audio::make_seamless_m4t_feature_extractor(c);
-  throw ValueError("Unrecognized feature extractor '" + type + "' in " + source +
-                   ": supported are WhisperFeatureExtractor, Wav2Vec2FeatureExtractor, ASTFeatureExtractor and SeamlessM4TFeatureExtractor");
+  const auto& classes = audio::extractor_classes();
+  if (auto it = classes.find(type); it != classes.end()) return it->second(c);
+  std::string known;
+  for (const auto& [name, factory] : classes) known += (known.empty() ? "" : ", ") + name;
+  throw ValueError("Unrecognized feature extractor '" + type + "' in " + source + ": supported are " + known);
 }
 
 std::unique_ptr<FeatureExtractor> AutoFeatureExtractor::from_pretrained(const std::string& name, const HubOptions& o) {

@@ -26,9 +26,10 @@ class SequenceFeatureExtractor : public FeatureExtractor {
   static Tensor mask_tensor(const std::vector<std::vector<int32_t>>& rows);
 };
 
-std::unique_ptr<FeatureExtractor> make_whisper_feature_extractor(const Json& config);
-std::unique_ptr<FeatureExtractor> make_wav2vec2_feature_extractor(const Json& config);
-std::unique_ptr<FeatureExtractor> make_ast_feature_extractor(const Json& config);
-std::unique_ptr<FeatureExtractor> make_seamless_m4t_feature_extractor(const Json& config);
+// A family's extractor (models/<family>/feature_extraction_*.cpp) registers its class name here at
+// load time, so AutoFeatureExtractor (below models) names no family. Returns true so it can
+// initialize a namespace-scope constant.
+using FeatureExtractorFactory = std::unique_ptr<FeatureExtractor> (*)(const Json& config);
+bool register_feature_extractor(const std::string& class_name, FeatureExtractorFactory factory);
 
 }  // namespace transformers::audio

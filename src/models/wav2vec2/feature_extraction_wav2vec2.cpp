@@ -30,8 +30,11 @@ class Wav2Vec2FeatureExtractor : public SequenceFeatureExtractor {
   bool do_normalize_ = true;
 };
 
-}  // namespace
+// AutoFeatureExtractor finds the class by name through this registration (processors/ names no family).
+[[maybe_unused]] const bool registered = register_feature_extractor("Wav2Vec2FeatureExtractor", [](const Json& c) -> std::unique_ptr<FeatureExtractor> {
+  return std::make_unique<Wav2Vec2FeatureExtractor>(c);
+});
 
-std::unique_ptr<FeatureExtractor> make_wav2vec2_feature_extractor(const Json& c) { return std::make_unique<Wav2Vec2FeatureExtractor>(c); }
+}  // namespace
 
 }  // namespace transformers::audio

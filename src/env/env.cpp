@@ -1,3 +1,5 @@
+// The environment report (`transformers-cpp env`): the top library layer, since it names what
+// every layer below chose (kernels, hub, CUDA).
 #include <omp.h>
 
 #include "core/backend.hpp"
@@ -6,6 +8,8 @@
 #include "transformers/transformers.hpp"
 
 namespace transformers {
+
+const char* version() { return TRANSFORMERS_VERSION; }
 
 EnvInfo env_info() {
   EnvInfo e;

@@ -89,10 +89,11 @@ class SeamlessM4TFeatureExtractor : public SequenceFeatureExtractor {
   std::vector<double> mel_, window_;
 };
 
-}  // namespace
-
-std::unique_ptr<FeatureExtractor> make_seamless_m4t_feature_extractor(const Json& c) {
+// AutoFeatureExtractor finds the class by name through this registration (processors/ names no family).
+[[maybe_unused]] const bool registered = register_feature_extractor("SeamlessM4TFeatureExtractor", [](const Json& c) -> std::unique_ptr<FeatureExtractor> {
   return std::make_unique<SeamlessM4TFeatureExtractor>(c);
-}
+});
+
+}  // namespace
 
 }  // namespace transformers::audio

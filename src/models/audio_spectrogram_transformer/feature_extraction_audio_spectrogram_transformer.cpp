@@ -56,8 +56,11 @@ class ASTFeatureExtractor : public SequenceFeatureExtractor {
   std::vector<double> mel_, window_;
 };
 
-}  // namespace
+// AutoFeatureExtractor finds the class by name through this registration (processors/ names no family).
+[[maybe_unused]] const bool registered = register_feature_extractor("ASTFeatureExtractor", [](const Json& c) -> std::unique_ptr<FeatureExtractor> {
+  return std::make_unique<ASTFeatureExtractor>(c);
+});
 
-std::unique_ptr<FeatureExtractor> make_ast_feature_extractor(const Json& c) { return std::make_unique<ASTFeatureExtractor>(c); }
+}  // namespace
 
 }  // namespace transformers::audio

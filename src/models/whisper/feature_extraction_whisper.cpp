@@ -71,8 +71,11 @@ class WhisperFeatureExtractor : public SequenceFeatureExtractor {
   std::vector<double> window_, mel_;
 };
 
-}  // namespace
+// AutoFeatureExtractor finds the class by name through this registration (processors/ names no family).
+[[maybe_unused]] const bool registered = register_feature_extractor("WhisperFeatureExtractor", [](const Json& c) -> std::unique_ptr<FeatureExtractor> {
+  return std::make_unique<WhisperFeatureExtractor>(c);
+});
 
-std::unique_ptr<FeatureExtractor> make_whisper_feature_extractor(const Json& c) { return std::make_unique<WhisperFeatureExtractor>(c); }
+}  // namespace
 
 }  // namespace transformers::audio
