@@ -3,13 +3,19 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: deps build build-asan demo test test-release test-asan fuzz fixtures bench clean
+.PHONY: deps build build-asan cuda-check demo test test-release test-asan fuzz fixtures bench clean
+
+# Warnings are errors in every Makefile build (`make test` is what CI runs, through .ci/run). On in
+# `build` and `build-asan` alike, not only under `make test`: a different value would reconfigure
+# and rebuild everything whenever one alternates `make demo` and `make test`. The compilers are the
+# pinned ones (GCC 12, clang 14); `make demo WERROR=OFF` for another. Plain cmake defaults to OFF.
+WERROR ?= ON
 
 deps:
 	./scripts/install-deps.sh
 
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DTRANSFORMERS_WERROR=$(WERROR)
 	cmake --build $(BUILD) -j $(JOBS)
 
 # One clang build with AddressSanitizer + UndefinedBehaviorSanitizer (CPU backend only) serves the
@@ -18,7 +24,7 @@ build: deps
 SAN_CC ?= clang-14
 SAN_CXX ?= clang++-14
 build-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRANSFORMERS_SANITIZE=ON -DTRANSFORMERS_CUDA=OFF \
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRANSFORMERS_SANITIZE=ON -DTRANSFORMERS_CUDA=OFF -DTRANSFORMERS_WERROR=$(WERROR) \
 	  -DCMAKE_C_COMPILER=$(SAN_CC) -DCMAKE_CXX_COMPILER=$(SAN_CXX)
 	cmake --build $(ASAN_BUILD) -j $(JOBS) --target unit_tests transformers-cpp fuzzers
 
@@ -28,8 +34,21 @@ demo: build
 	./$(BUILD)/sentence_similarity "$$(./scripts/fetch_minilm.sh)" fixtures/minilm/sentences.txt fixtures/minilm/embeddings.safetensors
 	./$(BUILD)/forward_demo fixtures/bert/mlm AutoModelForMaskedLM
 
+# Tests labelled "cuda" need a GPU: skipped where nvidia-smi lists none.
+CTEST_NO_GPU = $(shell nvidia-smi -L >/dev/null 2>&1 || echo "-LE cuda")
 test-release: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_NO_GPU)
+
+# Compile-only check of the CUDA backend (no GPU needed) wherever nvcc exists: the Release build
+# compiles src/ops/cuda/backend.cu when CMake finds nvcc, so this costs nothing then; an nvcc that
+# CMake did not pick up compiles it here. Skips cleanly without nvcc.
+NVCC ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+CUDA_OBJECT = $(BUILD)/CMakeFiles/transformers_ops.dir/src/ops/cuda/backend.cu.o
+cuda-check: build
+	@if [ -z "$(NVCC)" ]; then echo "cuda-check: skipped (no nvcc)"; \
+	elif [ -f $(CUDA_OBJECT) ]; then echo "cuda-check: src/ops/cuda/backend.cu compiled by the build"; \
+	else echo "cuda-check: $(NVCC) -c src/ops/cuda/backend.cu" && \
+	  $(NVCC) -std=c++17 -arch=sm_80 -Iinclude -Isrc -c src/ops/cuda/backend.cu -o $(BUILD)/cuda_check_backend.o; fi
 
 # Each fuzz target briefly on its seed corpus (any finding fails the run); `make fuzz` runs longer.
 FUZZ_SMOKE_SECONDS ?= 15
@@ -43,7 +62,7 @@ test-asan: build-asan
 fuzz: build-asan
 	./scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
 
-test: test-release test-asan
+test: cuda-check test-release test-asan
 
 # Regenerates fixtures/ with pinned Python transformers (needs PyPI; never run by the tests):
 # make_fixtures.py first (it sets up the venv), then every other generator (images before the

@@ -143,7 +143,9 @@ TEST(AutoMapping, AddedRowsMatchPython) {
       }
       // A checkpoint made for this row: exactly Python's output fields. A reused fixture: the
       // fields it holds.
-      if (!e.contains("inputs")) EXPECT_EQ(out.fields.size(), fields.size());
+      if (!e.contains("inputs")) {
+        EXPECT_EQ(out.fields.size(), fields.size());
+      }
       for (const std::string& name : fields) {
         ASSERT_TRUE(out.has(name)) << "missing output " << name;
         EXPECT_TRUE(testutil::allclose(out[name], ref.get(name))) << name;

@@ -81,8 +81,11 @@ TEST(Decoders, CachedDecodeEqualsFullRecompute) {
       EXPECT_TRUE(testutil::allclose(step, full.slice(1, t, t + 1).contiguous())) << "step " << t;
     }
     EXPECT_EQ(cache.get_seq_length(), S);
-    if (std::string(arch) == "mistral") EXPECT_LE(cache.stored(0), 8);  // window 4: old keys dropped
-    else if (std::string(arch) == "llama") EXPECT_EQ(cache.stored(0), S);
+    if (std::string(arch) == "mistral") {
+      EXPECT_LE(cache.stored(0), 8);  // window 4: old keys dropped
+    } else if (std::string(arch) == "llama") {
+      EXPECT_EQ(cache.stored(0), S);
+    }
   }
 }
 

@@ -87,8 +87,9 @@ TEST(Images, AutoImageProcessorMatchesPython) {
       EXPECT_EQ(proc->backend(), backend);
       const BatchFeature out = (*proc)(inputs);
       EXPECT_TRUE(testutil::allclose(out.at("pixel_values"), goldens().get("processor." + name + "." + backend), 1e-5, 1e-5));
-      if (out.count("image_grid_thw"))
+      if (out.count("image_grid_thw")) {
         EXPECT_EQ(testutil::rows(out.at("image_grid_thw")), testutil::rows(goldens().get("processor." + name + "." + backend + ".image_grid_thw")));
+      }
     }
   }
 }

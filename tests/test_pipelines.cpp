@@ -71,7 +71,9 @@ TEST(Pipelines, TokenClassificationAllAggregations) {
         EXPECT_EQ(r[i][k].start, e["start"].get<int64_t>());
         EXPECT_EQ(r[i][k].end, e["end"].get<int64_t>());
         EXPECT_NEAR(r[i][k].score, e["score"].get<double>(), 1e-5);
-        if (e.contains("index")) EXPECT_EQ(*r[i][k].index, e["index"].get<int64_t>());
+        if (e.contains("index")) {
+          EXPECT_EQ(*r[i][k].index, e["index"].get<int64_t>());
+        }
       }
     }
   }

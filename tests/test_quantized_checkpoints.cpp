@@ -82,7 +82,7 @@ TEST(QuantizedCheckpoints, QuantizationConfigWithoutMethod) {
 TEST(QuantizedCheckpoints, QuantizerTensorsAmongUnexpectedKeysAreErrors) {
   // No quantization_config at all: the tensors alone betray a quantized checkpoint.
   const std::string w = "model.layers.1.mlp.down_proj.";
-  for (const std::string key :
+  for (const std::string& key :
        {w + "weight_scale_inv", w + "weight_scale", w + "input_scale", w + "qweight", w + "qzeros", w + "scales", w + "g_idx",
         w + "weight.absmax", w + "weight.quant_map", w + "weight.nested_absmax", w + "SCB", w + "weight_format",
         w + "weight.quant_state.bitsandbytes__nf4", w + "weight_zero_point", w + "weight_packed", w + "weight_global_scale",

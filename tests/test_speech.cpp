@@ -300,7 +300,9 @@ TEST(Speech, WhisperWordTimestampsPipelineLikePython) {
       EXPECT_EQ(r.chunks[i].text, c["text"].get<std::string>()) << i;
       EXPECT_EQ(r.chunks[i].language, c["language"].get<std::string>()) << i;
       EXPECT_EQ(r.chunks[i].start.has_value(), c.contains("timestamp")) << i;
-      if (c.contains("timestamp")) EXPECT_NEAR(*r.chunks[i].start, c["timestamp"][0].get<double>(), 1e-9) << i;
+      if (c.contains("timestamp")) {
+        EXPECT_NEAR(*r.chunks[i].start, c["timestamp"][0].get<double>(), 1e-9) << i;
+      }
     }
     ++languages;
   }

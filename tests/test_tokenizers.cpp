@@ -429,9 +429,14 @@ TEST(Tokenizers, TextTargetEncodesLabelsLikeTransformers) {
       for (const Encoding& e : b.encodings) ids.push_back(e.ids), mask.push_back(std::vector<int64_t>(e.attention_mask.begin(), e.attention_mask.end()));
       EXPECT_EQ(ids, want["input_ids"].get<std::vector<std::vector<int64_t>>>());
       EXPECT_EQ(mask, want["attention_mask"].get<std::vector<std::vector<int64_t>>>());
-      if (want.contains("labels")) EXPECT_EQ(b.labels, want["labels"].get<std::vector<std::vector<int64_t>>>());
-      else EXPECT_TRUE(b.labels.empty());
-      if (o.padding == "longest" && want.contains("labels")) EXPECT_EQ(b.labels_tensor().shape(), (std::vector<int64_t>{2, static_cast<int64_t>(b.labels[0].size())}));
+      if (want.contains("labels")) {
+        EXPECT_EQ(b.labels, want["labels"].get<std::vector<std::vector<int64_t>>>());
+      } else {
+        EXPECT_TRUE(b.labels.empty());
+      }
+      if (o.padding == "longest" && want.contains("labels")) {
+        EXPECT_EQ(b.labels_tensor().shape(), (std::vector<int64_t>{2, static_cast<int64_t>(b.labels[0].size())}));
+      }
     }
   }
   auto m2m = AutoTokenizer::from_pretrained(fixture("spm/m2m100"));
@@ -553,8 +558,9 @@ TEST(Tokenizers, NormalizationQuickCheckIsNeverWrong) {
       ASSERT_EQ(tok::normalize(std::u32string(1, c), form), std::u32string(1, c)) << std::hex << uint32_t(c);
       for (char32_t p : starters) {
         const std::u32string two{p, c};
-        if (tok::normalization_invariant(tok::utf8_encode(p) + one, form))
+        if (tok::normalization_invariant(tok::utf8_encode(p) + one, form)) {
           ASSERT_EQ(tok::normalize(two, form), two) << std::hex << uint32_t(p) << " " << uint32_t(c);
+        }
       }
     }
   EXPECT_GT(claimed, 100000u);

@@ -46,7 +46,9 @@ TEST(Vision, InterpolatePosEncodingMatchesPython) {
     const auto model = auto_model_from_pretrained(cls.find("ImageClassification") != std::string::npos ? "AutoModelForImageClassification" : "AutoModel",
                                                   testutil::fixture(folder));
     const bool beit = cls.rfind("Beit", 0) == 0;  // BEiT takes any size, flag or not
-    if (!beit) EXPECT_THROW(model->forward({{"pixel_values", pixels}}), ValueError);  // another size needs interpolate_pos_encoding
+    if (!beit) {
+      EXPECT_THROW(model->forward({{"pixel_values", pixels}}), ValueError);  // another size needs interpolate_pos_encoding
+    }
     EXPECT_THROW(model->forward({{"pixel_values", pixels}, {"interpolate_pos_encoding", Tensor::full({2}, 1.0)}}), ValueError);  // one value
     for (const bool flag : {true, false}) {
       if (!flag && !beit) continue;

@@ -1,6 +1,6 @@
 #pragma once
 // PretrainedConfig: config.json with HF names, class defaults, attribute_map aliases, labels and
-// sub-configs. AutoConfig resolves `model_type` through the registry (models/registry.cpp).
+// sub-configs. AutoConfig resolves `model_type` through the registry (models/registry.cpp, via models/configuration_auto.cpp).
 #include <functional>
 #include <map>
 #include <memory>
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "transformers/export.hpp"
 #include "transformers/dtype.hpp"
 #include "transformers/hub.hpp"
 
@@ -17,7 +18,7 @@ namespace detail { struct ConfigData; }
 
 // What a Python config class declares: its model_type, defaults (as a JSON object string),
 // attribute_map (alias -> real key) and sub-configs (key -> model_type of the nested config).
-struct ConfigSpec {
+struct TRANSFORMERS_API ConfigSpec {
   std::string model_type;
   std::string class_name;       // "BertConfig"
   std::string defaults_json = "{}";
@@ -25,7 +26,7 @@ struct ConfigSpec {
   std::map<std::string, std::string> sub_configs;
 };
 
-class PretrainedConfig {
+class TRANSFORMERS_API PretrainedConfig {
  public:
   PretrainedConfig();
   // Builds a config of `spec` from a parsed config.json text; `source` names the file in errors.
@@ -71,11 +72,11 @@ class PretrainedConfig {
 
 using ConfigSpecFactory = std::function<ConfigSpec()>;
 
-struct ConfigOptions : HubOptions {
+struct TRANSFORMERS_API ConfigOptions : HubOptions {
   std::map<std::string, std::string> overrides;  // key -> JSON text, applied after loading
 };
 
-class AutoConfig {
+class TRANSFORMERS_API AutoConfig {
  public:
   static PretrainedConfig from_pretrained(const std::string& name_or_path, const ConfigOptions& options = {});
   // config.json text already in hand.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "transformers/export.hpp"
 #include "transformers/hub.hpp"
 #include "transformers/tensor.hpp"
 
@@ -14,7 +15,7 @@ namespace transformers {
 
 using BatchFeature = std::map<std::string, Tensor>;
 
-struct FeatureExtractorCallOptions {
+struct TRANSFORMERS_API FeatureExtractorCallOptions {
   // "longest" (default for Wav2Vec2), "max_length" (Whisper's default: its 30 s window) or "do_not_pad".
   std::optional<std::string> padding;
   std::optional<int64_t> max_length;  // samples
@@ -26,7 +27,7 @@ struct FeatureExtractorCallOptions {
   std::optional<int64_t> sampling_rate;
 };
 
-class FeatureExtractor {
+class TRANSFORMERS_API FeatureExtractor {
  public:
   virtual ~FeatureExtractor() = default;
   virtual BatchFeature operator()(const std::vector<std::vector<float>>& raw_speech, const FeatureExtractorCallOptions& o = {}) const = 0;
@@ -42,7 +43,7 @@ class FeatureExtractor {
   bool return_attention_mask_ = false;
 };
 
-class AutoFeatureExtractor {
+class TRANSFORMERS_API AutoFeatureExtractor {
  public:
   // preprocessor_config.json's feature_extractor_type, else config.json's model_type.
   static std::unique_ptr<FeatureExtractor> from_pretrained(const std::string& name_or_path, const HubOptions& o = {});
@@ -54,7 +55,7 @@ class PreTrainedTokenizer;
 
 // AutoProcessor for audio models (WhisperProcessor, Wav2Vec2Processor): the folder's feature
 // extractor for audio in, its tokenizer for ids out.
-class AudioProcessor {
+class TRANSFORMERS_API AudioProcessor {
  public:
   BatchFeature operator()(const std::vector<std::vector<float>>& audio, const FeatureExtractorCallOptions& o = {}) const {
     return (*feature_extractor_)(audio, o);
@@ -74,7 +75,7 @@ class AudioProcessor {
   std::string class_name_;
 };
 
-class AutoProcessor {
+class TRANSFORMERS_API AutoProcessor {
  public:
   // The folder's processor_class (processor_config.json, preprocessor_config.json or
   // tokenizer_config.json), else the one its feature extractor implies.
@@ -84,8 +85,8 @@ class AutoProcessor {
 // A sound file (WAV, FLAC, OGG/Vorbis, MP3 through libsndfile) as mono float32 at `sampling_rate`:
 // channels averaged, resampled with soxr (high quality) when the file's rate differs. OSError when
 // unreadable, ValueError when it holds no samples.
-std::vector<float> load_audio(const std::string& path, int64_t sampling_rate);
+TRANSFORMERS_API std::vector<float> load_audio(const std::string& path, int64_t sampling_rate);
 // soxr high-quality resampling of one mono signal.
-std::vector<float> resample(const std::vector<float>& x, double from_rate, double to_rate);
+TRANSFORMERS_API std::vector<float> resample(const std::vector<float>& x, double from_rate, double to_rate);
 
 }  // namespace transformers

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "transformers/export.hpp"
 #include "transformers/config.hpp"
 #include "transformers/tensor.hpp"
 
@@ -16,7 +17,7 @@ namespace transformers {
 
 class PreTrainedTokenizer;
 
-struct GenerationConfig {
+struct TRANSFORMERS_API GenerationConfig {
   std::optional<int64_t> max_length, max_new_tokens, min_length, min_new_tokens;
   std::optional<bool> do_sample;
   std::optional<int64_t> num_beams, num_return_sequences, top_k, no_repeat_ngram_size;
@@ -70,7 +71,7 @@ struct GenerationConfig {
   std::string to_json_string() const;
 };
 
-struct GenerateOutput {
+struct TRANSFORMERS_API GenerateOutput {
   Tensor sequences;         // [batch * num_return_sequences, length] i64, prompt included for decoder-only
   Tensor sequences_scores;  // beam search only: [batch * num_return_sequences] f32
   std::vector<Tensor> scores;  // output_scores, greedy / sampling: per step [batch, vocab] f32 after the processors and warpers
@@ -87,7 +88,7 @@ struct GenerateOutput {
   std::vector<std::vector<Segment>> segments;
 };
 
-struct GenerateHooks {
+struct TRANSFORMERS_API GenerateHooks {
   // Called after every step with the token chosen for each row (pad for finished rows).
   std::function<void(const std::vector<int64_t>& next_tokens)> on_tokens;
   // Needed for stop_strings (Python's `tokenizer=` argument).

@@ -4,9 +4,11 @@
 #include <optional>
 #include <string>
 
+#include "transformers/export.hpp"
+
 namespace transformers {
 
-struct HubOptions {
+struct TRANSFORMERS_API HubOptions {
   std::string revision = "main";
   std::string subfolder;
   std::string cache_dir;               // overrides HF_HUB_CACHE
@@ -17,20 +19,20 @@ struct HubOptions {
   bool progress = true;                // progress bar when stderr is a terminal
 };
 
-std::string hf_home();
-std::string hf_hub_cache(const HubOptions& o = {});
-std::string hf_endpoint(const HubOptions& o = {});
-bool hf_hub_offline();
+TRANSFORMERS_API std::string hf_home();
+TRANSFORMERS_API std::string hf_hub_cache(const HubOptions& o = {});
+TRANSFORMERS_API std::string hf_endpoint(const HubOptions& o = {});
+TRANSFORMERS_API bool hf_hub_offline();
 
 // Local folder -> path inside it; repo id -> cached or downloaded file path.
 // Missing file: returns nullopt when !required, else EntryNotFoundError (a typed OSError).
-std::optional<std::string> cached_file(const std::string& name_or_path, const std::string& filename,
+TRANSFORMERS_API std::optional<std::string> cached_file(const std::string& name_or_path, const std::string& filename,
                                        const HubOptions& o = {}, bool required = true);
-std::string hf_hub_download(const std::string& repo_id, const std::string& filename, const HubOptions& o = {});
+TRANSFORMERS_API std::string hf_hub_download(const std::string& repo_id, const std::string& filename, const HubOptions& o = {});
 // Looks only in the cache. nullopt: not cached; throws EntryNotFoundError for a .no_exist marker.
-std::optional<std::string> try_to_load_from_cache(const std::string& repo_id, const std::string& filename,
+TRANSFORMERS_API std::optional<std::string> try_to_load_from_cache(const std::string& repo_id, const std::string& filename,
                                                   const HubOptions& o = {});
 // Downloads config.json, weights (single or sharded), tokenizer and preprocessor files. Returns the snapshot folder.
-std::string snapshot_download(const std::string& repo_id, const HubOptions& o = {});
+TRANSFORMERS_API std::string snapshot_download(const std::string& repo_id, const HubOptions& o = {});
 
 }  // namespace transformers

@@ -9,13 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "transformers/export.hpp"
 #include "transformers/feature_extraction.hpp"
 #include "transformers/hub.hpp"
 
 namespace transformers {
 
 // 8-bit pixels, rows of `width` pixels of `channels` interleaved samples (RGB: 3).
-struct Image {
+struct TRANSFORMERS_API Image {
   int64_t height = 0, width = 0, channels = 3;
   std::vector<uint8_t> pixels;
   uint8_t at(int64_t y, int64_t x, int64_t c) const { return pixels[static_cast<size_t>((y * width + x) * channels + c)]; }
@@ -24,26 +25,26 @@ struct Image {
 // JPEG, PNG, WebP, BMP or GIF (first frame) from a file or from bytes, EXIF-orientation applied and
 // converted to RGB, as Python's load_image (PIL.Image.open, exif_transpose, convert("RGB")).
 // OSError when the file cannot be read, ValueError when the bytes are not an image we decode.
-Image load_image(const std::string& path);
-Image decode_image(const uint8_t* data, size_t size, const std::string& what = "image");
+TRANSFORMERS_API Image load_image(const std::string& path);
+TRANSFORMERS_API Image decode_image(const uint8_t* data, size_t size, const std::string& what = "image");
 
 // Writes 1- or 3-channel 8-bit pixels as a PNG; OSError when the file cannot be written.
-void save_png(const Image& image, const std::string& path);
+TRANSFORMERS_API void save_png(const Image& image, const std::string& path);
 
 // PILImageResampling's numbering.
 enum class Resample { Nearest = 0, Lanczos = 1, Bilinear = 2, Bicubic = 3, Box = 4, Hamming = 5 };
 
-struct ImageProcessorOptions {
+struct TRANSFORMERS_API ImageProcessorOptions {
   // "torchvision" (Python v5's default when torchvision is installed) or "pil".
   std::string backend = "torchvision";
 };
 
-struct ImageProcessorCallOptions {
+struct TRANSFORMERS_API ImageProcessorCallOptions {
   std::optional<bool> do_resize, do_center_crop, do_rescale, do_normalize;
   std::optional<Resample> resample;
 };
 
-class ImageProcessor {
+class TRANSFORMERS_API ImageProcessor {
  public:
   virtual ~ImageProcessor() = default;
   // pixel_values [batch, 3, height, width] float32 (plus pixel_mask where the processor pads).
@@ -55,7 +56,7 @@ class ImageProcessor {
   std::string backend_ = "torchvision";
 };
 
-class AutoImageProcessor {
+class TRANSFORMERS_API AutoImageProcessor {
  public:
   // preprocessor_config.json's image_processor_type (or legacy feature_extractor_type), else the
   // class config.json's model_type maps to.
@@ -71,7 +72,7 @@ struct TokenizerCallOptions;
 // AutoProcessor for image-text models (CLIPProcessor, SiglipProcessor, LlavaProcessor): the
 // folder's image processor and tokenizer. LLaVA's processor expands each image placeholder of the
 // text ("<image>") to as many tokens as the vision tower yields per image.
-class ImageTextProcessor {
+class TRANSFORMERS_API ImageTextProcessor {
  public:
   static std::unique_ptr<ImageTextProcessor> from_pretrained(const std::string& name_or_path, const HubOptions& o = {},
                                                              const ImageProcessorOptions& p = {});
@@ -95,6 +96,6 @@ class ImageTextProcessor {
 // Image resampling alone, to (height, width): backend "pil" is Pillow's Image.resize, "torchvision"
 // torchvision's resize of a uint8 tensor with antialias=True (NEAREST maps to NEAREST_EXACT, as in
 // Python's pil_torch_interpolation_mapping).
-Image resize_image(const Image& image, int64_t height, int64_t width, Resample resample, const std::string& backend = "torchvision");
+TRANSFORMERS_API Image resize_image(const Image& image, int64_t height, int64_t width, Resample resample, const std::string& backend = "torchvision");
 
 }  // namespace transformers

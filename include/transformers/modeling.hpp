@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "transformers/export.hpp"
 #include "transformers/config.hpp"
 #include "transformers/generation.hpp"
 #include "transformers/tensor.hpp"
@@ -18,7 +19,7 @@ namespace transformers {
 using ModelInputs = std::map<std::string, Tensor>;
 
 // Every tensor field of the HF output object, in HF's field order.
-struct ModelOutput {
+struct TRANSFORMERS_API ModelOutput {
   std::vector<std::pair<std::string, Tensor>> fields;
   bool has(const std::string& name) const;
   const Tensor& operator[](const std::string& name) const;  // ValueError when absent
@@ -34,12 +35,12 @@ struct ModelOutput {
 // and their encoder-decoder forms (encoder_hidden_states.*, decoder_hidden_states.*,
 // encoder_attentions.*, decoder_attentions.*, cross_attentions.*) or nested ones
 // (text_model_output.hidden_states.*, vision_model_output.attentions.*).
-struct ForwardOptions {
+struct TRANSFORMERS_API ForwardOptions {
   bool output_hidden_states = false;
   bool output_attentions = false;
 };
 
-struct LoadingInfo {
+struct TRANSFORMERS_API LoadingInfo {
   std::vector<std::string> missing_keys;       // not in the checkpoint (newly initialized when allowed)
   std::vector<std::string> unexpected_keys;    // in the checkpoint, not in the model
   std::vector<std::string> mismatched_keys;    // shape differs (only with ignore_mismatched_sizes)
@@ -47,7 +48,7 @@ struct LoadingInfo {
   size_t zero_copy_tensors = 0, converted_tensors = 0;
 };
 
-struct FromPretrainedOptions : HubOptions {
+struct TRANSFORMERS_API FromPretrainedOptions : HubOptions {
   // "auto" (checkpoint / config dtype), "float32", "bfloat16", "float16".
   std::string dtype = "auto";
   std::string device = "cpu";
@@ -67,7 +68,7 @@ struct FromPretrainedOptions : HubOptions {
   std::map<std::string, std::string> config_overrides;  // key -> JSON text
 };
 
-class PreTrainedModel {
+class TRANSFORMERS_API PreTrainedModel {
  public:
   virtual ~PreTrainedModel();
   virtual ModelOutput forward(const ModelInputs& inputs) = 0;
@@ -113,10 +114,10 @@ class PreTrainedModel {
 using ModelFactory = std::function<std::unique_ptr<PreTrainedModel>(const PretrainedConfig&)>;
 
 namespace detail {
-std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, const std::string& name_or_path,
+TRANSFORMERS_API std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, const std::string& name_or_path,
                                                       const FromPretrainedOptions& options);
-std::unique_ptr<PreTrainedModel> auto_from_config(const char* auto_class, const PretrainedConfig& config);
-void auto_register(const char* auto_class, const std::string& model_type, const std::string& class_name,
+TRANSFORMERS_API std::unique_ptr<PreTrainedModel> auto_from_config(const char* auto_class, const PretrainedConfig& config);
+TRANSFORMERS_API void auto_register(const char* auto_class, const std::string& model_type, const std::string& class_name,
                    ModelFactory factory, bool exist_ok);
 }  // namespace detail
 
@@ -166,7 +167,7 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForMultimodalLM)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".
-std::unique_ptr<PreTrainedModel> auto_model_from_pretrained(const std::string& auto_class, const std::string& name_or_path,
+TRANSFORMERS_API std::unique_ptr<PreTrainedModel> auto_model_from_pretrained(const std::string& auto_class, const std::string& name_or_path,
                                                             const FromPretrainedOptions& options = {});
 
 }  // namespace transformers

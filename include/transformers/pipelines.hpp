@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "transformers/export.hpp"
 #include "transformers/feature_extraction.hpp"
 #include "transformers/image_processing.hpp"
 #include "transformers/modeling.hpp"
@@ -16,7 +17,7 @@
 namespace transformers {
 
 // SentenceTransformer.encode's options.
-struct EncodeOptions {
+struct TRANSFORMERS_API EncodeOptions {
   int64_t batch_size = 32;
   // A literal prompt (even "", which turns the default off) wins over prompt_name, which names one
   // of the folder's prompts (config_sentence_transformers.json); else its default_prompt_name. The
@@ -32,7 +33,7 @@ struct EncodeOptions {
 // include_prompt), Dense (activation, residual) and Normalize modules; prompts, default_prompt_name
 // and similarity_fn_name from config_sentence_transformers.json. A folder without modules.json is
 // a plain model pooled by the mean, as sentence-transformers builds it.
-class SentenceTransformer {
+class TRANSFORMERS_API SentenceTransformer {
  public:
   static std::unique_ptr<SentenceTransformer> from_pretrained(const std::string& name_or_path, const FromPretrainedOptions& o = {});
   ~SentenceTransformer();
@@ -73,7 +74,7 @@ class SentenceTransformer {
 };
 
 // CrossEncoder.predict / rank's options.
-struct CrossEncoderOptions {
+struct TRANSFORMERS_API CrossEncoderOptions {
   int64_t batch_size = 32;
   std::optional<std::string> prompt, prompt_name;  // as EncodeOptions; prepended to each pair's first text
   bool apply_softmax = false;                      // over the labels, after the activation (num_labels > 1)
@@ -83,7 +84,7 @@ struct CrossEncoderOptions {
 // folder's AutoModelForSequenceClassification scores each (query, document) pair; the activation is
 // config.json's sentence_transformers.activation_fn (or the legacy
 // sbert_ce_default_activation_function), else Sigmoid for one label and Identity for more.
-class CrossEncoder {
+class TRANSFORMERS_API CrossEncoder {
  public:
   static std::unique_ptr<CrossEncoder> from_pretrained(const std::string& name_or_path, const FromPretrainedOptions& o = {});
   // [N] scores for one label, else [N, num_labels].
@@ -113,18 +114,18 @@ class CrossEncoder {
   std::optional<std::string> default_prompt_name_;
 };
 
-struct LabelScore {
+struct TRANSFORMERS_API LabelScore {
   std::string label;
   double score;
 };
 
-struct FillMaskResult {
+struct TRANSFORMERS_API FillMaskResult {
   double score;
   int64_t token;
   std::string token_str, sequence;
 };
 
-struct TokenEntity {
+struct TRANSFORMERS_API TokenEntity {
   std::string entity;  // "B-PER" (aggregation none) or the group "PER"
   double score;
   std::optional<int64_t> index;  // token index (aggregation none only)
@@ -133,7 +134,7 @@ struct TokenEntity {
 };
 
 // pipeline("text-classification"): softmax, or sigmoid for multi-label / one label, identity for regression.
-class TextClassificationPipeline {
+class TRANSFORMERS_API TextClassificationPipeline {
  public:
   static std::unique_ptr<TextClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   // top_k: 1 -> the best label; nullopt -> every label, best first.
@@ -152,7 +153,7 @@ class TextClassificationPipeline {
 };
 
 // pipeline("fill-mask"): the top_k fillers of the (single) mask token of each input.
-class FillMaskPipeline {
+class TRANSFORMERS_API FillMaskPipeline {
  public:
   static std::unique_ptr<FillMaskPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::vector<FillMaskResult>> operator()(const std::vector<std::string>& texts, int64_t top_k = 5) const;
@@ -168,7 +169,7 @@ class FillMaskPipeline {
 
 // pipeline("token-classification") with aggregation none | simple | first | average | max;
 // entities labelled "O" are dropped, as in Python.
-class TokenClassificationPipeline {
+class TRANSFORMERS_API TokenClassificationPipeline {
  public:
   static std::unique_ptr<TokenClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::vector<TokenEntity>> operator()(const std::vector<std::string>& texts, const std::string& aggregation = "none") const;
@@ -187,7 +188,7 @@ class TokenClassificationPipeline {
 // context tokens, spans scored start * end up to max_answer_len tokens, widened to whole words,
 // equal answers (case-insensitive) merged by summing their scores; best top_k. Character offsets
 // count code points of the context, as Python's do.
-struct QaOptions {
+struct TRANSFORMERS_API QaOptions {
   int64_t top_k = 1;
   std::optional<int64_t> doc_stride;   // default min(max_seq_len / 2, 128)
   std::optional<int64_t> max_seq_len;  // default min(model_max_length, 384)
@@ -195,12 +196,12 @@ struct QaOptions {
   bool handle_impossible_answer = false;  // also score the empty answer (CLS start and end)
   bool align_to_words = true;
 };
-struct QaAnswer {
+struct TRANSFORMERS_API QaAnswer {
   double score = 0;
   int64_t start = 0, end = 0;
   std::string answer;
 };
-class QuestionAnsweringPipeline {
+class TRANSFORMERS_API QuestionAnsweringPipeline {
  public:
   static std::unique_ptr<QuestionAnsweringPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<QaAnswer> operator()(const std::string& question, const std::string& context, const QaOptions& o = {}) const;
@@ -210,7 +211,7 @@ class QuestionAnsweringPipeline {
   std::unique_ptr<PreTrainedTokenizer> tok_;
 };
 
-struct ZeroShotResult {
+struct TRANSFORMERS_API ZeroShotResult {
   std::string sequence;
   std::vector<std::string> labels;  // best first
   std::vector<double> scores;
@@ -219,7 +220,7 @@ struct ZeroShotResult {
 // pipeline("zero-shot-classification"): an NLI model scores "premise = text, hypothesis =
 // template.format(label)"; softmax of the entailment logits across labels, or per label
 // entailment-vs-contradiction with multi_label.
-class ZeroShotClassificationPipeline {
+class TRANSFORMERS_API ZeroShotClassificationPipeline {
  public:
   static std::unique_ptr<ZeroShotClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   ZeroShotResult operator()(const std::string& text, const std::vector<std::string>& candidate_labels,
@@ -234,7 +235,7 @@ class ZeroShotClassificationPipeline {
 // pipeline("text-generation"): prompt + continuation (Python's return_full_text=True), decoded
 // with skip_special_tokens. Prompts run one at a time; `on_text` receives the new text as it is
 // produced (the streamer).
-class TextGenerationPipeline {
+class TRANSFORMERS_API TextGenerationPipeline {
  public:
   static std::unique_ptr<TextGenerationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   using TextCallback = std::function<void(const std::string& text)>;
@@ -257,7 +258,7 @@ class TextGenerationPipeline {
 // transformers v4 defined them (v5 dropped these classes): the model config's prefix — or the
 // task's entry of config.task_specific_params, whose generation settings also apply — is put
 // before each input; outputs are decoded with skip_special_tokens.
-class Text2TextGenerationPipeline {
+class TRANSFORMERS_API Text2TextGenerationPipeline {
  public:
   static std::unique_ptr<Text2TextGenerationPipeline> from_pretrained(const std::string& model, const std::string& task = "text2text-generation",
                                                                       const FromPretrainedOptions& o = {});
@@ -287,7 +288,7 @@ class Text2TextGenerationPipeline {
 // extractor's rate, one clip at a time.
 // Whisper gets the pipeline's defaults unless the call or the model's generation_config.json
 // sets them: num_beams 5, max_new_tokens 256 (not with max_length).
-struct AsrOptions {
+struct TRANSFORMERS_API AsrOptions {
   GenerationConfig generation;       // Whisper's generate() settings (language, task, num_beams, ...)
   // Chunks with (start, end) in seconds: "" none; Whisper "true" (its segments) or "word" (words
   // aligned by the alignment_heads' cross-attention); CTC "char" or "word".
@@ -303,17 +304,17 @@ struct AsrOptions {
   // as return_language=True gives it; chunks are returned then even without timestamps.
   bool return_language = false;
 };
-struct AsrChunk {
+struct TRANSFORMERS_API AsrChunk {
   std::optional<double> start, end;
   std::string text;
   std::string language;  // with return_language
 };
-struct AsrResult {
+struct TRANSFORMERS_API AsrResult {
   std::string text;
   std::vector<AsrChunk> chunks;  // with return_timestamps
 };
 
-class AutomaticSpeechRecognitionPipeline {
+class TRANSFORMERS_API AutomaticSpeechRecognitionPipeline {
  public:
   static std::unique_ptr<AutomaticSpeechRecognitionPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::string> operator()(const std::vector<std::vector<float>>& audio, const GenerationConfig& g = {}) const;
@@ -334,7 +335,7 @@ class AutomaticSpeechRecognitionPipeline {
 
 // pipeline("audio-classification"): softmax (sigmoid for multi-label, identity for regression)
 // over the utterance logits, best first; top_k nullopt gives every label.
-class AudioClassificationPipeline {
+class TRANSFORMERS_API AudioClassificationPipeline {
  public:
   static std::unique_ptr<AudioClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::vector<LabelScore>> operator()(const std::vector<std::vector<float>>& audio, std::optional<int64_t> top_k = 5) const;
@@ -348,7 +349,7 @@ class AudioClassificationPipeline {
 
 // pipeline("image-classification"): the model's image processor, then softmax (sigmoid for
 // multi-label or one label) over the logits, best first; top_k nullopt gives every label.
-class ImageClassificationPipeline {
+class TRANSFORMERS_API ImageClassificationPipeline {
  public:
   static std::unique_ptr<ImageClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                       const ImageProcessorOptions& p = {});
@@ -364,7 +365,7 @@ class ImageClassificationPipeline {
 // pipeline("zero-shot-image-classification"): CLIP-style models score the image against
 // hypothesis_template filled with each label; softmax over labels (SigLIP: independent sigmoids),
 // best first.
-class ZeroShotImageClassificationPipeline {
+class TRANSFORMERS_API ZeroShotImageClassificationPipeline {
  public:
   static std::unique_ptr<ZeroShotImageClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                               const ImageProcessorOptions& p = {});
@@ -380,7 +381,7 @@ class ZeroShotImageClassificationPipeline {
 // pipeline("image-text-to-text") (and v4's "image-to-text"): the processor (LLaVA's expands the image placeholder), generate()
 // with pixel_values, and the new text as Python's return_full_text=False gives it (the decoded
 // prompt cut off the decoded sequence).
-class ImageTextToTextPipeline {
+class TRANSFORMERS_API ImageTextToTextPipeline {
  public:
   static std::unique_ptr<ImageTextToTextPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                   const ImageProcessorOptions& p = {});
@@ -400,12 +401,12 @@ class ImageTextToTextPipeline {
 
 // pipeline("image-segmentation") for semantic segmentation models: the logits resized (bilinear)
 // to the image, the best class per pixel, and one 0/255 mask per class present, by class id.
-struct SegmentMask {
+struct TRANSFORMERS_API SegmentMask {
   std::optional<double> score;  // none for semantic segmentation, as in Python
   std::string label;
   Image mask;  // one channel, the input image's size
 };
-class ImageSegmentationPipeline {
+class TRANSFORMERS_API ImageSegmentationPipeline {
  public:
   static std::unique_ptr<ImageSegmentationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                     const ImageProcessorOptions& p = {});
@@ -418,11 +419,11 @@ class ImageSegmentationPipeline {
 
 // pipeline("depth-estimation"): predicted depth resized (bicubic) to the image, and as a picture
 // scaled to 0..255 between its minimum and maximum.
-struct DepthResult {
+struct TRANSFORMERS_API DepthResult {
   Tensor predicted_depth;  // [height, width] float32
   Image depth;             // one channel
 };
-class DepthEstimationPipeline {
+class TRANSFORMERS_API DepthEstimationPipeline {
  public:
   static std::unique_ptr<DepthEstimationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                   const ImageProcessorOptions& p = {});
@@ -436,22 +437,22 @@ class DepthEstimationPipeline {
 // DetrImageProcessor.post_process_object_detection: per image, the queries whose best class (the
 // last logit, "no object", left out) has a softmax score above `threshold`, with boxes turned from
 // normalized (center x, center y, width, height) to corners scaled to that image's (height, width).
-struct DetectedBox {
+struct TRANSFORMERS_API DetectedBox {
   float score = 0;
   int64_t label_id = 0;
   std::array<float, 4> box{};  // xmin, ymin, xmax, ymax
 };
-std::vector<std::vector<DetectedBox>> post_process_object_detection(const ModelOutput& outputs, double threshold,
+TRANSFORMERS_API std::vector<std::vector<DetectedBox>> post_process_object_detection(const ModelOutput& outputs, double threshold,
                                                                     const std::vector<std::pair<int64_t, int64_t>>& target_sizes);
 
 // pipeline("object-detection"): one image at a time, boxes in whole pixels (truncated, as Python's
 // box.int()) labelled through id2label.
-struct ObjectDetection {
+struct TRANSFORMERS_API ObjectDetection {
   double score = 0;
   std::string label;
   int64_t xmin = 0, ymin = 0, xmax = 0, ymax = 0;
 };
-class ObjectDetectionPipeline {
+class TRANSFORMERS_API ObjectDetectionPipeline {
  public:
   static std::unique_ptr<ObjectDetectionPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                   const ImageProcessorOptions& p = {});
@@ -464,6 +465,6 @@ class ObjectDetectionPipeline {
 };
 
 // The image with each detection's box outlined (2 px, one colour per label), for a person to look at.
-Image draw_detections(const Image& image, const std::vector<ObjectDetection>& detections);
+TRANSFORMERS_API Image draw_detections(const Image& image, const std::vector<ObjectDetection>& detections);
 
 }  // namespace transformers

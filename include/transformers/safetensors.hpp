@@ -6,18 +6,19 @@
 #include <string>
 #include <vector>
 
+#include "transformers/export.hpp"
 #include "transformers/tensor.hpp"
 
 namespace transformers {
 
-struct TensorInfo {
+struct TRANSFORMERS_API TensorInfo {
   std::string name;
   DType dtype;
   Shape shape;
   uint64_t begin = 0, end = 0;  // relative to the byte buffer
 };
 
-class SafeTensorsFile {
+class TRANSFORMERS_API SafeTensorsFile {
  public:
   static constexpr uint64_t kMaxHeaderSize = 100'000'000;
   // in_memory: the file is read into anonymous memory with transparent huge pages asked for
@@ -55,15 +56,15 @@ class SafeTensorsFile {
 
 // Writes tensors (any CPU dtype except float8) the way the Python writer does: sorted by dtype
 // alignment then name, header padded with spaces to 8 bytes. Atomic: written to a temp file, renamed.
-void save_safetensors(const std::vector<std::pair<std::string, Tensor>>& tensors, const std::string& path,
+TRANSFORMERS_API void save_safetensors(const std::vector<std::pair<std::string, Tensor>>& tensors, const std::string& path,
                       const std::map<std::string, std::string>& metadata = {});
 
 // The distinct shard file names listed by a model.safetensors.index.json, in first-seen order.
-std::vector<std::string> list_shards(const std::string& index_path);
+TRANSFORMERS_API std::vector<std::string> list_shards(const std::string& index_path);
 
 // A whole checkpoint: one file, or the shards listed in model.safetensors.index.json (or
 // pytorch_model.bin / pytorch_model.bin.index.json: pickled PyTorch weights).
-class Checkpoint {
+class TRANSFORMERS_API Checkpoint {
  public:
   // `path` is a .safetensors or pytorch_model.bin file, or an .index.json listing shards of either.
   static Checkpoint open(const std::string& path, bool in_memory = false);

@@ -6,15 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "transformers/export.hpp"
 #include "transformers/dtype.hpp"
 
 namespace transformers {
 
 using Shape = std::vector<int64_t>;
-std::string shape_str(const Shape& s);
-int64_t shape_numel(const Shape& s);
+TRANSFORMERS_API std::string shape_str(const Shape& s);
+TRANSFORMERS_API int64_t shape_numel(const Shape& s);
 
-struct Device {
+struct TRANSFORMERS_API Device {
   enum Kind : uint8_t { CPU, CUDA } kind = CPU;
   int index = 0;
   static Device cpu() { return {}; }
@@ -24,14 +25,14 @@ struct Device {
   bool operator==(const Device& o) const { return kind == o.kind && index == o.index; }
 };
 
-struct Storage {
+struct TRANSFORMERS_API Storage {
   void* data = nullptr;
   size_t nbytes = 0;
   Device device;
   std::shared_ptr<void> owner;  // frees or keeps alive whatever `data` points into
 };
 
-class Tensor {
+class TRANSFORMERS_API Tensor {
  public:
   Tensor() = default;
 
@@ -90,7 +91,7 @@ class Tensor {
   friend Tensor make_view(const Tensor&, Shape, Shape, int64_t);
 };
 
-Shape contiguous_strides(const Shape& shape);
-int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op);
+TRANSFORMERS_API Shape contiguous_strides(const Shape& shape);
+TRANSFORMERS_API int64_t normalize_dim(int64_t dim, int64_t ndim, const char* op);
 
 }  // namespace transformers

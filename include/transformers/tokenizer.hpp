@@ -8,12 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "transformers/export.hpp"
 #include "transformers/hub.hpp"
 #include "transformers/tensor.hpp"
 
 namespace transformers {
 
-struct Encoding {
+struct TRANSFORMERS_API Encoding {
   std::vector<int64_t> ids, type_ids, attention_mask, special_tokens_mask;
   std::vector<std::string> tokens;
   std::vector<std::pair<int64_t, int64_t>> offsets;  // code points of the input, as Python returns them
@@ -23,7 +24,7 @@ struct Encoding {
   size_t size() const { return ids.size(); }
 };
 
-struct AddedToken {
+struct TRANSFORMERS_API AddedToken {
   std::string content;
   bool single_word = false, lstrip = false, rstrip = false, normalized = true, special = false;
 };
@@ -32,7 +33,7 @@ class Tokenizer;
 
 // Incremental decoding for streaming generation (the Rust DecodeStream): feed ids one at a
 // time; text comes out as soon as it is complete (never a partial UTF-8 character).
-class DecodeStream {
+class TRANSFORMERS_API DecodeStream {
  public:
   DecodeStream(const Tokenizer& tok, bool skip_special_tokens = false) : tok_(&tok), skip_(skip_special_tokens) {}
   std::optional<std::string> step(int64_t id);
@@ -45,14 +46,14 @@ class DecodeStream {
   size_t prefix_index_ = 0;
 };
 
-struct TruncationParams {
+struct TRANSFORMERS_API TruncationParams {
   int64_t max_length = 0;
   std::string strategy = "longest_first";  // longest_first | only_first | only_second
   int64_t stride = 0;
   std::string direction = "right";
 };
 
-struct PaddingParams {
+struct TRANSFORMERS_API PaddingParams {
   std::optional<int64_t> length;  // nullopt: longest in the batch
   std::optional<int64_t> pad_to_multiple_of;
   std::string direction = "right";
@@ -63,7 +64,7 @@ struct PaddingParams {
 namespace tok { struct Pipeline; struct PostProcessor; }
 
 // One tokenizer.json, interpreted exactly as the Rust `tokenizers` library does.
-class Tokenizer {
+class TRANSFORMERS_API Tokenizer {
  public:
   static Tokenizer from_file(const std::string& path);
   static Tokenizer from_str(const std::string& json, const std::string& source = "tokenizer.json");
@@ -103,7 +104,7 @@ class Tokenizer {
   bool encode_special_ = false;
 };
 
-struct TokenizerCallOptions {
+struct TRANSFORMERS_API TokenizerCallOptions {
   bool add_special_tokens = true;
   std::string padding = "do_not_pad";  // do_not_pad | longest | max_length
   std::string truncation;              // "" (none) | longest_first | only_first | only_second
@@ -119,7 +120,7 @@ struct TokenizerCallOptions {
   std::string errors = "strict";
 };
 
-struct BatchEncoding {
+struct TRANSFORMERS_API BatchEncoding {
   std::vector<Encoding> encodings;
   std::vector<int64_t> overflow_to_sample_mapping;
   bool has_token_type_ids = false;
@@ -132,9 +133,9 @@ struct BatchEncoding {
   Tensor labels_tensor() const;  // [batch, seq] i64; ValueError when ragged or absent
 };
 
-struct TokenizerOptions : HubOptions {};
+struct TRANSFORMERS_API TokenizerOptions : HubOptions {};
 
-struct ChatTemplateOptions {
+struct TRANSFORMERS_API ChatTemplateOptions {
   bool add_generation_prompt = false;
   bool continue_final_message = false;
   std::string tools_json;                       // JSON list of tool schemas, "" for none
@@ -145,7 +146,7 @@ struct ChatTemplateOptions {
 
 // The transformers tokenizer: tokenizer.json plus tokenizer_config.json (special tokens,
 // model_max_length, padding side, clean-up), with Python's call / decode API.
-class PreTrainedTokenizer {
+class TRANSFORMERS_API PreTrainedTokenizer {
  public:
   static std::unique_ptr<PreTrainedTokenizer> from_files(const std::string& tokenizer_json, const std::string& tokenizer_config_json);
   // tokenizer.json given as text (e.g. converted from vocab.txt); `folder` holds chat_template.jinja if any;
@@ -245,7 +246,7 @@ class PreTrainedTokenizer {
   bool split_special_tokens_ = false;
 };
 
-class AutoTokenizer {
+class TRANSFORMERS_API AutoTokenizer {
  public:
   static std::unique_ptr<PreTrainedTokenizer> from_pretrained(const std::string& name_or_path, const TokenizerOptions& o = {});
 };

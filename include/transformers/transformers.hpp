@@ -1,5 +1,6 @@
 #pragma once
 // transformers-cpp: Hugging Face Transformers' Auto classes in C++.
+#include "transformers/export.hpp"
 #include "transformers/config.hpp"
 #include "transformers/dtype.hpp"
 #include "transformers/errors.hpp"
@@ -13,11 +14,11 @@
 #include "transformers/tokenizer.hpp"
 
 namespace transformers {
-const char* version();
+TRANSFORMERS_API const char* version();
 }
 
 namespace transformers {
-struct EnvInfo {
+struct TRANSFORMERS_API EnvInfo {
   std::string version, cpu_isa, cache_dir, endpoint;
   int threads = 1;
   bool cuda_compiled = false;
@@ -25,8 +26,8 @@ struct EnvInfo {
   bool offline = false;
   bool reference_mode = false;
 };
-EnvInfo env_info();
+TRANSFORMERS_API EnvInfo env_info();
 // Runs every op on the scalar reference kernels (TRANSFORMERS_CPP_REFERENCE=1 does the same).
-void set_reference_mode(bool on);
-void set_num_threads(int n);
+TRANSFORMERS_API void set_reference_mode(bool on);
+TRANSFORMERS_API void set_num_threads(int n);
 }  // namespace transformers
