@@ -22,6 +22,7 @@ std::vector<float> raw(const std::string& key) {
 }  // namespace
 
 // One instance per folder of fixtures/audio/index.json, named after it.
+namespace {
 class Audio : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, Audio, ::testing::ValuesIn(testutil::index_cases(fixture("audio/index.json"))), testutil::CaseName());
 
@@ -49,6 +50,7 @@ TEST_P(Audio, FeatureExtractorsMatchPython) {
     else EXPECT_TRUE(testutil::allclose(out.at(t.name), want, t.name == "input_features" ? 1e-4 : 1e-5, 1e-4)) << t.name;
   }
 }
+}  // namespace
 
 // The lane FFT in float and double (every radix path: 4, 2, 5, generic 3 and 7, odd lengths, a lone
 // prime) against the double-precision DFT of audio_utils.spectrogram, and the log10 used on the features against libm.

@@ -112,6 +112,7 @@ TEST(AutoMapping, EveryOurRowIsPythons) {
 // Python's outputs — new checkpoints for new classes, the existing fixture for a class reused under
 // another Auto class. One instance per row, named after its folder (and its Auto class where a
 // folder serves several rows).
+namespace {
 class AutoMapping : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, AutoMapping, ::testing::ValuesIn(testutil::index_cases(testutil::fixture("auto_rows/index.json"))),
                          testutil::CaseName());
@@ -153,5 +154,6 @@ TEST_P(AutoMapping, AddedRowsMatchPython) {
     }
   });
 }
+}  // namespace
 
 TEST(AutoMapping, AddedRowsIndexIsNotEmpty) { EXPECT_GT(parse_json_file(testutil::fixture("auto_rows/index.json")).size(), 10u); }

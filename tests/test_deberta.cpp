@@ -11,6 +11,7 @@ using namespace transformers;
 using testutil::fixture;
 
 // One instance per folder of fixtures/deberta_v2/index.json, named after it.
+namespace {
 class DebertaV2 : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, DebertaV2, ::testing::ValuesIn(testutil::index_cases(fixture("deberta_v2/index.json"))), testutil::CaseName());
 
@@ -33,6 +34,7 @@ TEST_P(DebertaV2, EveryAutoClassMatchesPython) {
     EXPECT_GE(n, 1u);
   });
 }
+}  // namespace
 
 TEST(DebertaV2, IndexHasEveryAutoClassOfBothVariants) { EXPECT_EQ(parse_json_file(fixture("deberta_v2/index.json")).size(), 12u); }
 

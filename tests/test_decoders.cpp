@@ -33,7 +33,6 @@ void expect_logits(PreTrainedModel& m, const std::string& dir) {
   EXPECT_TRUE(testutil::allclose(out["logits"], ref.get("logits")));
 }
 
-}  // namespace
 
 class Decoders : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, Decoders, ::testing::ValuesIn(testutil::folder_cases(kArchs)), testutil::CaseName());
@@ -90,6 +89,7 @@ TEST_P(DecodersCached, CachedDecodeEqualsFullRecompute) {
   if (arch == "mistral") EXPECT_LE(cache.stored(0), 8);  // window 4: old keys dropped
   else if (arch == "llama") EXPECT_EQ(cache.stored(0), S);
 }
+}  // namespace
 
 TEST(Decoders, Bf16AndShardedCheckpoints) {
   for (const char* name : {"llama-bf16", "llama-sharded"}) {
@@ -119,6 +119,7 @@ TEST(Decoders, TiedEmbeddingsNeedNoLmHead) {
 }
 
 // fixtures/decoders/index.json: the task heads (and AutoModel) of the decoder families.
+namespace {
 class DecoderHeads : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, DecoderHeads, ::testing::ValuesIn(testutil::index_cases(fixture("decoders/index.json"))), testutil::CaseName());
 
@@ -135,6 +136,7 @@ TEST_P(DecoderHeads, TaskHeadsMatchPython) {
     EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
   }
 }
+}  // namespace
 
 TEST(Decoders, SamplingIsSeededAndRespectsTopK) {
   auto m = AutoModelForCausalLM::from_pretrained(fixture("decoders/llama"));

@@ -40,6 +40,7 @@ TEST(Detection, DetrImageProcessorMatchesPython) {
 }
 
 // One instance per case of fixtures/detection/cases.json, named after its folder.
+namespace {
 class Detection : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, Detection, ::testing::ValuesIn(testutil::index_cases(kDir + "/cases.json")), testutil::CaseName());
 
@@ -54,6 +55,7 @@ TEST_P(Detection, DetrMatchesPythonOnAPaddedBatch) {
     for (const auto& name : c["outputs"]) EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(name.get<std::string>()))) << name;
   });
 }
+}  // namespace
 
 TEST(Detection, DetrPixelMaskIsOptionalAndChecked) {
   const ModelInputs in = testutil::read_inputs(kDir);

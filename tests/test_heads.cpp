@@ -33,12 +33,15 @@ void check(const Json& e, bool reference) {
 }
 }  // namespace
 
-// One instance per folder of fixtures/heads/index.json, named after it (Fixtures/Heads.ReferenceKernelsToo/bert_BertForMultipleChoice).
+// One instance per folder of fixtures/heads/index.json, named after it
+// (Fixtures/Heads.ReferenceKernelsToo/bert_BertForMultipleChoice).
+namespace {
 class Heads : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, Heads, ::testing::ValuesIn(testutil::index_cases(fixture("heads/index.json"))), testutil::CaseName());
 
 TEST_P(Heads, EveryFamilyAndTaskMatchesPython) { check(GetParam().entry, false); }
 TEST_P(Heads, ReferenceKernelsToo) { check(GetParam().entry, true); }
+}  // namespace
 
 TEST(Heads, IndexCoversTheEncoderFamilies) { EXPECT_GT(parse_json_file(fixture("heads/index.json")).size(), 20u); }
 

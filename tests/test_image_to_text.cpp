@@ -11,6 +11,7 @@ const std::string kDir = testutil::fixture("image_to_text");
 }  // namespace
 
 // One instance per case of fixtures/image_to_text/cases.json, named after its folder.
+namespace {
 class ImageToText : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, ImageToText, ::testing::ValuesIn(testutil::index_cases(kDir + "/cases.json")), testutil::CaseName());
 
@@ -46,6 +47,7 @@ TEST_P(ImageToText, VisionEncoderDecoderMatchesPython) {
     EXPECT_THROW(model->generate(ModelInputs{{"pixel_values", in.at("pixel_values")}, {"input_ids", dec}, {"decoder_input_ids", dec}}, p), ValueError);
   });
 }
+}  // namespace
 
 TEST(ImageToText, RefusesWhatPythonRefuses) {
   const ModelInputs in = testutil::read_inputs(kDir);

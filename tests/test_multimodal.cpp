@@ -18,6 +18,7 @@ ModelInputs pick(const ModelInputs& all, const std::string& which) {
 
 // One instance per case of fixtures/multimodal/cases.json, named after its folder: CLIP / SigLIP
 // below, LLaVA in MultimodalLlava.
+namespace {
 class Multimodal : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, Multimodal,
                          ::testing::ValuesIn(testutil::index_cases(kDir + "/cases.json", [](const Json& c) { return !c.value("llava", false); })),
@@ -37,6 +38,7 @@ TEST_P(Multimodal, ClipAndSiglipMatchPython) {
   }
   ops::set_reference_mode(false);
 }
+}  // namespace
 
 TEST(Multimodal, DualTowerEmbedsEitherModalityAlone) {
   const ModelInputs all = testutil::read_inputs(kDir);
@@ -74,6 +76,7 @@ TEST(Multimodal, ZeroShotImageClassificationPipelineMatchesPython) {
   }
 }
 
+namespace {
 class MultimodalLlava : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, MultimodalLlava,
                          ::testing::ValuesIn(testutil::index_cases(kDir + "/cases.json", [](const Json& c) { return c.value("llava", false); })),
@@ -109,6 +112,7 @@ TEST_P(MultimodalLlava, LlavaLogitsAndGenerationMatchPython) {
   bad["token_type_ids"] = in.at("input_ids");
   EXPECT_THROW(model->generate(bad, g), ValueError);
 }
+}  // namespace
 
 TEST(Multimodal, LlavaProcessorAndImageTextToTextPipelineMatchPython) {
   const std::string dir = kDir + "/llava";

@@ -27,7 +27,6 @@ void expect_outputs(PreTrainedModel& m, const std::string& dir, const ModelInput
   }
 }
 
-}  // namespace
 
 class Seq2Seq : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, Seq2Seq, ::testing::ValuesIn(testutil::folder_cases(kArchs)), testutil::CaseName());
@@ -55,6 +54,7 @@ TEST_P(Seq2Seq, GenerateSequencesEqualPython) {
     EXPECT_EQ(rows(m->generate(in["input_ids"], g, in["attention_mask"]).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
   }
 }
+}  // namespace
 
 TEST(Seq2Seq, AttentionMaskIsInferredFromPads) {
   // Without an attention mask, generate() masks the pad tokens of input_ids as Python does.
@@ -66,6 +66,7 @@ TEST(Seq2Seq, AttentionMaskIsInferredFromPads) {
   EXPECT_EQ(rows(m->generate(in["input_ids"], g).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
 }
 
+namespace {
 class Seq2SeqCached : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, Seq2SeqCached, ::testing::ValuesIn(testutil::folder_cases(kCachedArchs)), testutil::CaseName());
 
@@ -88,8 +89,10 @@ TEST_P(Seq2SeqCached, CachedDecodeEqualsFullForward) {
   }
   EXPECT_EQ(cache.get_seq_length(), T);
 }
+}  // namespace
 
 // fixtures/seq2seq/index.json: the task heads and base models of the encoder-decoder families.
+namespace {
 class Seq2SeqHeads : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, Seq2SeqHeads, ::testing::ValuesIn(testutil::index_cases(fixture("seq2seq/index.json"))), testutil::CaseName());
 
@@ -101,6 +104,7 @@ TEST_P(Seq2SeqHeads, TaskHeadsAndBaseModelsMatchPython) {
   EXPECT_TRUE(m->loading_info().missing_keys.empty());
   expect_outputs(*m, dir, read_inputs(dir));
 }
+}  // namespace
 
 TEST(Seq2Seq, TiedAndSeparateEmbeddings) {
   auto bart = AutoModelForSeq2SeqLM::from_pretrained(fixture("seq2seq/bart"));

@@ -29,9 +29,7 @@ void expect_matches(PreTrainedModel& m, const std::string& dir) {
   EXPECT_GE(compared, 2u);
 }
 
-}  // namespace
 
-namespace {
 // An ASR result against Python's {"text", "chunks": [{"text", "timestamp": [start, end]}]}.
 void expect_timed_chunks(const AsrResult& r, const Json& want) {
   EXPECT_EQ(r.text, want["text"].get<std::string>());
@@ -56,6 +54,7 @@ AsrOptions pipeline_options(const Json& kw) {
 }  // namespace
 
 // One instance per folder of fixtures/speech/index.json, named after it.
+namespace {
 class Speech : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, Speech, ::testing::ValuesIn(testutil::index_cases(fixture("speech/index.json"))), testutil::CaseName());
 
@@ -70,6 +69,7 @@ TEST_P(Speech, EveryAutoClassMatchesPython) {
     expect_matches(*m, dir);
   });
 }
+}  // namespace
 
 TEST(Speech, IndexHasEveryAutoClassOfEveryVariant) { EXPECT_EQ(parse_json_file(fixture("speech/index.json")).size(), 16u); }
 
@@ -356,6 +356,7 @@ TEST(Speech, PipelinesMatchPython) {
   EXPECT_THROW(ctc->transcribe({waves.at("a")}, prompted), ValueError);
 }
 
+namespace {
 class SpeechWhisperClassifier : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, SpeechWhisperClassifier,
                          ::testing::ValuesIn(testutil::folder_cases({"whisper-classifier", "whisper-classifier-weighted"})), testutil::CaseName());
@@ -369,8 +370,10 @@ TEST_P(SpeechWhisperClassifier, WhisperForAudioClassificationMatchesPython) {
   const ModelOutput out = m->forward(testutil::read_inputs(dir));
   EXPECT_TRUE(testutil::allclose(out["logits"], SafeTensorsFile::open(dir + "/outputs.safetensors").get("logits")));
 }
+}  // namespace
 
 // ASTFeatureExtractor, SeamlessM4TFeatureExtractor: one instance per case of fixtures/speech/ast-extractors.json.
+namespace {
 class SpeechKaldiFbank : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, SpeechKaldiFbank, ::testing::ValuesIn(testutil::index_cases(fixture("speech/ast-extractors.json"))),
                          testutil::CaseName());
@@ -401,6 +404,7 @@ TEST_P(SpeechKaldiFbank, KaldiFbankExtractorsMatchPython) {
     EXPECT_TRUE(testutil::allclose(out.at(t.name), ref.get(t.name), atol, 0)) << t.name;
   }
 }
+}  // namespace
 
 TEST(Speech, KaldiFbankExtractorsRefuseWhatPythonRefuses) {
   EXPECT_EQ(parse_json_file(fixture("speech/ast-extractors.json")).size(), 6u);
@@ -411,6 +415,7 @@ TEST(Speech, KaldiFbankExtractorsRefuseWhatPythonRefuses) {
   EXPECT_THROW((*fe)({std::vector<float>(300, 0.1f)}), ValueError);  // shorter than one 25 ms frame
 }
 
+namespace {
 class SpeechAst : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, SpeechAst, ::testing::ValuesIn(std::vector<testutil::FixtureCase>{
     {"ast-ASTModel", {{"auto_class", "AutoModel"}, {"class", "ASTModel"}}},
@@ -429,6 +434,7 @@ TEST_P(SpeechAst, ASTModelsMatchPython) {
   SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
   for (const auto& t : ref.tensors()) EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
 }
+}  // namespace
 
 TEST(Speech, ASTHeadOverBaseWeightsAndBadInput) {
   auto m = AutoModelForAudioClassification::from_pretrained(fixture("speech/ast-ASTModel"));  // a new head over the base weights

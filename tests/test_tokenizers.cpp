@@ -303,6 +303,7 @@ TEST(Tokenizers, SplitSpecialTokensEncodesThemAsText) {
 // SentencePiece-only folders (fixtures/spm, scripts/make_spm_fixtures.py): AutoTokenizer converts
 // the *.model file as transformers v5's LlamaTokenizer / T5Tokenizer / XLMRobertaTokenizer do.
 // One instance per folder, named after it.
+namespace {
 class TokenizersSpm : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, TokenizersSpm,
                          ::testing::ValuesIn(testutil::folder_cases({"llama", "llama-bos-legacy", "t5", "xlmr", "albert", "albert-cased-accents",
@@ -327,6 +328,7 @@ TEST_P(TokenizersSpm, SentencePieceModelFilesConvertLikeTransformers) {
   EXPECT_EQ(failures, 0);
   EXPECT_GT(n, 10);
 }
+}  // namespace
 
 TEST(Tokenizers, BadSentencePieceModelFilesAreTypedErrors) {
   // A truncated or foreign *.model file is a TokenizerError naming it.
@@ -343,6 +345,7 @@ TEST(Tokenizers, BadSentencePieceModelFilesAreTypedErrors) {
 // (its normalizer, merged unknown runs looked up in vocab.json) and decode, as Python's
 // MarianTokenizer (joint and separate vocabularies, >>xx<< codes) and M2M100Tokenizer do.
 // One instance per folder, named after it.
+namespace {
 class TokenizersSlowSpm : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, TokenizersSlowSpm, ::testing::ValuesIn(testutil::folder_cases({"marian", "marian-separate", "m2m100"})),
                          testutil::CaseName());
@@ -372,6 +375,7 @@ TEST_P(TokenizersSlowSpm, MarianAndM2M100SlowTokenizersMatchTransformers) {
   EXPECT_EQ(failures, 0);
   EXPECT_GT(n, 50);
 }
+}  // namespace
 
 // Language codes: src_lang decides where the code goes (mBART after the text, mBART-50 and M2M100
 // before it), on load (tokenizer_config's src_lang over tokenizer.json's post-processor) and when

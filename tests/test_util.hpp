@@ -122,7 +122,9 @@ inline std::string shared_tokenizer_folder(const std::string& name) {
 // Per-fixture parameterized tests: one TEST_P instance per fixture folder, named after the folder,
 // so one family runs alone (`--gtest_filter='*llama*'`), ctest lists each folder and a failure names
 // it. A suite whose list comes out empty fails (gtest's uninstantiated-suite check), so a fixture
-// list cannot silently vanish.
+// list cannot silently vanish. The suite class, its INSTANTIATE_TEST_SUITE_P and TEST_Ps sit in an
+// anonymous namespace: a library type of the same name (seen through `using namespace
+// transformers`) then cannot make the suite's name ambiguous.
 struct FixtureCase {
   std::string name;          // the fixture folder (with the Auto class where a folder serves several rows)
   transformers::Json entry;  // its index.json / cases.json entry; {"dir": folder} for a plain folder list

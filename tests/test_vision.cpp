@@ -10,6 +10,7 @@ const std::string kDir = testutil::fixture("vision");
 }
 
 // One instance per case of fixtures/vision/cases.json, named after its folder.
+namespace {
 class Vision : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, Vision, ::testing::ValuesIn(testutil::index_cases(kDir + "/cases.json")), testutil::CaseName());
 
@@ -34,10 +35,12 @@ TEST_P(Vision, EveryArchitectureAndAutoClassMatchesPython) {
   }
   ops::set_reference_mode(false);
 }
+}  // namespace
 
 // interpolate_pos_encoding: ViT, DeiT (two prefix tokens), CLIP and SigLIP vision towers on images
 // of a size they were not configured for, positions resized bicubically as Python does; BEiT
 // (relative position biases resized bilinearly, absolute positions bicubically) at any size.
+namespace {
 class VisionInterpolate : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, VisionInterpolate, ::testing::ValuesIn(testutil::index_cases(kDir + "/interpolate/cases.json")),
                          testutil::CaseName());
@@ -64,6 +67,7 @@ TEST_P(VisionInterpolate, InterpolatePosEncodingMatchesPython) {
       EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(folder + "." + name.get<std::string>()))) << name;
   }
 }
+}  // namespace
 
 TEST(Vision, ImageClassificationPipelineMatchesPython) {
   const Json want = parse_json_file(kDir + "/pipeline.json");
