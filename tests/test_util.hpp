@@ -135,7 +135,6 @@ inline void PrintTo(const FixtureCase& c, std::ostream* os) { *os << c.name; }
 // Folders given by name (the lists kept in the test files).
 inline std::vector<FixtureCase> folder_cases(const std::vector<std::string>& dirs) {
   std::vector<FixtureCase> r;
-  r.reserve(dirs.size());
   for (const auto& d : dirs) r.push_back({d, transformers::Json{{"dir", d}}});
   return r;
 }
