@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: deps build build-asan cuda-check demo test test-release test-asan fuzz fixtures bench clean
+.PHONY: deps build build-asan cuda-check demo test test-release test-asan fuzz fixtures bench clean format format-check tidy
 
 # Warnings are errors in every Makefile build (`make test` is what CI runs, through .ci/run). On in
 # `build` and `build-asan` alike, not only under `make test`: a different value would reconfigure
@@ -73,6 +73,21 @@ fixtures:
 
 bench: build
 	./bench/run.sh
+
+# Style: `make format` applies .clang-format (clang-format 14) to the C++ sources, `make format-check`
+# fails on any difference; `make tidy` runs .clang-tidy over the sources through $(BUILD)'s
+# compile_commands.json (configured here; TIDY_FILES, regexes over the paths, narrows it: TIDY_FILES=src/ops/).
+CLANG_FORMAT ?= clang-format-14
+RUN_CLANG_TIDY ?= run-clang-tidy-14
+FORMAT_SOURCES = $(shell git ls-files 'src/*.cpp' 'src/*.hpp' 'src/*.cu' 'include/*.hpp' 'tools/*.cpp' 'tools/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
+TIDY_FILES ?= '/(src|tools|tests)/.*\.cpp$$'
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_SOURCES)
+format-check:
+	$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SOURCES)
+tidy:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
+	$(RUN_CLANG_TIDY) -p $(BUILD) -j $(JOBS) -quiet $(TIDY_FILES)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

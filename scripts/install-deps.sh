@@ -23,6 +23,7 @@ PKGS=(
   clang-14               # the sanitizer build (ASan + UBSan) and the fuzz targets are built with clang
   libclang-rt-14-dev     # clang 14's runtimes: libclang_rt.asan / ubsan / fuzzer (libFuzzer)
   libomp-14-dev          # OpenMP for clang (GCC brings libgomp)
+  clang-format-14 clang-tidy-14  # make format / format-check / tidy (.clang-format, .clang-tidy)
 )
 missing=()
 for p in "${PKGS[@]}"; do

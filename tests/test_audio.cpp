@@ -21,31 +21,36 @@ std::vector<float> raw(const std::string& key) {
 }
 }  // namespace
 
-TEST(Audio, FeatureExtractorsMatchPython) {
-  for (const Json& c : parse_json_file(fixture("audio/index.json"))) {
-    const std::string dir = fixture("audio/" + c["dir"].get<std::string>());
-    SCOPED_TRACE(dir);
-    auto fe = AutoFeatureExtractor::from_pretrained(dir);
-    std::vector<std::vector<float>> in;
-    for (const auto& k : c["inputs"]) in.push_back(raw(k.get<std::string>()));
-    FeatureExtractorCallOptions o;
-    o.sampling_rate = 16000;
-    const Json& kw = c["kwargs"];
-    if (kw.contains("padding")) o.padding = kw["padding"].get<std::string>();
-    if (kw.contains("return_attention_mask")) o.return_attention_mask = kw["return_attention_mask"].get<bool>();
-    if (kw.contains("do_normalize")) o.do_normalize = kw["do_normalize"].get<bool>();
-    const BatchFeature out = (*fe)(in, o);
-    SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
-    EXPECT_EQ(out.size(), ref.tensors().size());
-    for (const auto& t : ref.tensors()) {
-      ASSERT_TRUE(out.count(t.name)) << t.name;
-      const Tensor want = ref.get(t.name);
-      EXPECT_EQ(out.at(t.name).shape(), want.shape()) << t.name;
-      if (t.name == "attention_mask") EXPECT_EQ(out.at(t.name).to(DType::I64).to_ints(), want.to(DType::I64).to_ints());
-      else EXPECT_TRUE(testutil::allclose(out.at(t.name), want, t.name == "input_features" ? 1e-4 : 1e-5, 1e-4)) << t.name;
-    }
+// One instance per folder of fixtures/audio/index.json, named after it.
+namespace {
+class Audio : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, Audio, ::testing::ValuesIn(testutil::index_cases(fixture("audio/index.json"))), testutil::CaseName());
+
+TEST_P(Audio, FeatureExtractorsMatchPython) {
+  const Json& c = GetParam().entry;
+  const std::string dir = fixture("audio/" + c["dir"].get<std::string>());
+  SCOPED_TRACE(dir);
+  auto fe = AutoFeatureExtractor::from_pretrained(dir);
+  std::vector<std::vector<float>> in;
+  for (const auto& k : c["inputs"]) in.push_back(raw(k.get<std::string>()));
+  FeatureExtractorCallOptions o;
+  o.sampling_rate = 16000;
+  const Json& kw = c["kwargs"];
+  if (kw.contains("padding")) o.padding = kw["padding"].get<std::string>();
+  if (kw.contains("return_attention_mask")) o.return_attention_mask = kw["return_attention_mask"].get<bool>();
+  if (kw.contains("do_normalize")) o.do_normalize = kw["do_normalize"].get<bool>();
+  const BatchFeature out = (*fe)(in, o);
+  SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+  EXPECT_EQ(out.size(), ref.tensors().size());
+  for (const auto& t : ref.tensors()) {
+    ASSERT_TRUE(out.count(t.name)) << t.name;
+    const Tensor want = ref.get(t.name);
+    EXPECT_EQ(out.at(t.name).shape(), want.shape()) << t.name;
+    if (t.name == "attention_mask") EXPECT_EQ(out.at(t.name).to(DType::I64).to_ints(), want.to(DType::I64).to_ints());
+    else EXPECT_TRUE(testutil::allclose(out.at(t.name), want, t.name == "input_features" ? 1e-4 : 1e-5, 1e-4)) << t.name;
   }
 }
+}  // namespace
 
 // The lane FFT in float and double (every radix path: 4, 2, 5, generic 3 and 7, odd lengths, a lone
 // prime) against the double-precision DFT of audio_utils.spectrogram, and the log10 used on the features against libm.

@@ -110,46 +110,52 @@ TEST(AutoMapping, EveryOurRowIsPythons) {
 // Every row of fixtures/auto_rows/index.json (scripts/make_auto_rows_fixtures.py): loaded through its
 // Auto class it is the class Python picks, loads without missing / unexpected weights and gives
 // Python's outputs — new checkpoints for new classes, the existing fixture for a class reused under
-// another Auto class.
-TEST(AutoMapping, AddedRowsMatchPython) {
-  const Json index = parse_json_file(testutil::fixture("auto_rows/index.json"));
-  ASSERT_GT(index.size(), 10u);
-  for (const Json& e : index) {
-    const std::string dir = testutil::fixture(e["dir"].get<std::string>());
-    testutil::with_each_kernel_mode(dir + " " + e["auto_class"].get<std::string>(), [&] {
-      auto model = auto_model_from_pretrained(e["auto_class"].get<std::string>(), dir);
-      EXPECT_EQ(model->class_name(), e["class"].get<std::string>());
-      const auto& info = model->loading_info();
-      EXPECT_TRUE(info.missing_keys.empty()) << info.missing_keys.front();
-      // Buffers Python saves that we recompute or do not need (a sinusoidal table, BatchNorm's
-      // num_batches_tracked) are listed per fixture; anything else unexpected is an error.
-      std::vector<std::string> unexpected;
-      for (const std::string& k : info.unexpected_keys) {
-        bool known = false;
-        for (const Json& suffix : e.value("unexpected_suffixes", Json::array()))
-          known = known || (k.size() >= suffix.get<std::string>().size() &&
-                            k.compare(k.size() - suffix.get<std::string>().size(), std::string::npos, suffix.get<std::string>()) == 0);
-        if (!known) unexpected.push_back(k);
-      }
-      EXPECT_TRUE(unexpected.empty()) << unexpected.front();
-      const ModelInputs inputs = testutil::read_inputs_file(dir + "/" + e.value("inputs", std::string("inputs.safetensors")));
-      const ModelOutput out = model->forward(inputs);
-      const SafeTensorsFile ref = SafeTensorsFile::open(dir + "/" + e.value("outputs", std::string("outputs.safetensors")));
-      std::vector<std::string> fields;
-      if (e.contains("fields")) {
-        for (const Json& f : e["fields"]) fields.push_back(f.get<std::string>());
-      } else {
-        for (const auto& t : ref.tensors()) fields.push_back(t.name);
-      }
-      // A checkpoint made for this row: exactly Python's output fields. A reused fixture: the
-      // fields it holds.
-      if (!e.contains("inputs")) {
-        EXPECT_EQ(out.fields.size(), fields.size());
-      }
-      for (const std::string& name : fields) {
-        ASSERT_TRUE(out.has(name)) << "missing output " << name;
-        EXPECT_TRUE(testutil::allclose(out[name], ref.get(name))) << name;
-      }
-    });
-  }
+// another Auto class. One instance per row, named after its folder (and its Auto class where a
+// folder serves several rows).
+namespace {
+class AutoMapping : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, AutoMapping, ::testing::ValuesIn(testutil::index_cases(testutil::fixture("auto_rows/index.json"))),
+                         testutil::CaseName());
+
+TEST_P(AutoMapping, AddedRowsMatchPython) {
+  const Json& e = GetParam().entry;
+  const std::string dir = testutil::fixture(e["dir"].get<std::string>());
+  testutil::with_each_kernel_mode(dir + " " + e["auto_class"].get<std::string>(), [&] {
+    auto model = auto_model_from_pretrained(e["auto_class"].get<std::string>(), dir);
+    EXPECT_EQ(model->class_name(), e["class"].get<std::string>());
+    const auto& info = model->loading_info();
+    EXPECT_TRUE(info.missing_keys.empty()) << info.missing_keys.front();
+    // Buffers Python saves that we recompute or do not need (a sinusoidal table, BatchNorm's
+    // num_batches_tracked) are listed per fixture; anything else unexpected is an error.
+    std::vector<std::string> unexpected;
+    for (const std::string& k : info.unexpected_keys) {
+      bool known = false;
+      for (const Json& suffix : e.value("unexpected_suffixes", Json::array()))
+        known = known || (k.size() >= suffix.get<std::string>().size() &&
+                          k.compare(k.size() - suffix.get<std::string>().size(), std::string::npos, suffix.get<std::string>()) == 0);
+      if (!known) unexpected.push_back(k);
+    }
+    EXPECT_TRUE(unexpected.empty()) << unexpected.front();
+    const ModelInputs inputs = testutil::read_inputs_file(dir + "/" + e.value("inputs", std::string("inputs.safetensors")));
+    const ModelOutput out = model->forward(inputs);
+    const SafeTensorsFile ref = SafeTensorsFile::open(dir + "/" + e.value("outputs", std::string("outputs.safetensors")));
+    std::vector<std::string> fields;
+    if (e.contains("fields")) {
+      for (const Json& f : e["fields"]) fields.push_back(f.get<std::string>());
+    } else {
+      for (const auto& t : ref.tensors()) fields.push_back(t.name);
+    }
+    // A checkpoint made for this row: exactly Python's output fields. A reused fixture: the
+    // fields it holds.
+    if (!e.contains("inputs")) {
+      EXPECT_EQ(out.fields.size(), fields.size());
+    }
+    for (const std::string& name : fields) {
+      ASSERT_TRUE(out.has(name)) << "missing output " << name;
+      EXPECT_TRUE(testutil::allclose(out[name], ref.get(name))) << name;
+    }
+  });
 }
+}  // namespace
+
+TEST(AutoMapping, AddedRowsIndexIsNotEmpty) { EXPECT_GT(parse_json_file(testutil::fixture("auto_rows/index.json")).size(), 10u); }

@@ -10,31 +10,33 @@
 using namespace transformers;
 using testutil::fixture;
 
-TEST(DebertaV2, EveryAutoClassMatchesPython) {
-  const Json index = parse_json_file(fixture("deberta_v2/index.json"));
-  ASSERT_EQ(index.size(), 12u);
-  for (bool reference : {false, true}) {
-    ops::set_reference_mode(reference);
-    for (const Json& c : index) {
-      const std::string dir = fixture("deberta_v2/" + c["dir"].get<std::string>());
-      SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
-      auto m = auto_model_from_pretrained(c["auto_class"].get<std::string>(), dir);
-      EXPECT_EQ(m->class_name(), c["class"].get<std::string>());
-      EXPECT_TRUE(m->loading_info().missing_keys.empty());
-      EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
-      const ModelOutput out = m->forward(testutil::read_inputs(dir));
-      SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
-      size_t n = 0;
-      for (const auto& t : ref.tensors()) {
-        ASSERT_TRUE(out.has(t.name)) << t.name;
-        EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
-        ++n;
-      }
-      EXPECT_GE(n, 1u);
+// One instance per folder of fixtures/deberta_v2/index.json, named after it.
+namespace {
+class DebertaV2 : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, DebertaV2, ::testing::ValuesIn(testutil::index_cases(fixture("deberta_v2/index.json"))), testutil::CaseName());
+
+TEST_P(DebertaV2, EveryAutoClassMatchesPython) {
+  const Json& c = GetParam().entry;
+  const std::string dir = fixture("deberta_v2/" + c["dir"].get<std::string>());
+  testutil::with_each_kernel_mode(dir, [&] {
+    auto m = auto_model_from_pretrained(c["auto_class"].get<std::string>(), dir);
+    EXPECT_EQ(m->class_name(), c["class"].get<std::string>());
+    EXPECT_TRUE(m->loading_info().missing_keys.empty());
+    EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+    const ModelOutput out = m->forward(testutil::read_inputs(dir));
+    SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+    size_t n = 0;
+    for (const auto& t : ref.tensors()) {
+      ASSERT_TRUE(out.has(t.name)) << t.name;
+      EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
+      ++n;
     }
-  }
-  ops::set_reference_mode(false);
+    EXPECT_GE(n, 1u);
+  });
 }
+}  // namespace
+
+TEST(DebertaV2, IndexHasEveryAutoClassOfBothVariants) { EXPECT_EQ(parse_json_file(fixture("deberta_v2/index.json")).size(), 12u); }
 
 TEST(DebertaV2, HeadCheckpointIntoBaseAndBadInput) {
   auto m = AutoModel::from_pretrained(fixture("deberta_v2/v3-DebertaV2ForSequenceClassification"));

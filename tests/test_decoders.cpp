@@ -16,8 +16,16 @@ using testutil::rows;
 
 namespace {
 
-const char* kArchs[] = {"llama", "llama-dynamic", "llama-yarn", "mistral", "qwen2", "qwen3", "gemma",
-                        "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3", "gpt2", "mixtral", "qwen3_moe", "phi", "stablelm", "stablelm-serial", "gpt_neox", "gpt_neox-serial", "opt", "opt-postnorm", "gpt_oss", "deepseek_v3", "deepseek_v3-noqlora", "falcon", "falcon-new", "falcon-seq", "falcon-alibi", "starcoder2", "qwen2_moe", "ernie4_5", "glm4", "glm", "cohere", "cohere-noqk", "cohere2", "ministral", "helium", "seed_oss", "olmo3", "exaone4", "hunyuan_v1_dense", "olmo"};
+// The folders of fixtures/decoders each parameterized test runs, one instance per folder named after
+// it (Fixtures/Decoders.GenerateSequencesEqualPython/llama).
+const std::vector<std::string> kArchs = {
+    "llama", "llama-dynamic", "llama-yarn", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3_text", "olmo2", "granite", "smollm3", "phi3",
+    "gpt2", "mixtral", "qwen3_moe", "phi", "stablelm", "stablelm-serial", "gpt_neox", "gpt_neox-serial", "opt", "opt-postnorm", "gpt_oss",
+    "deepseek_v3", "deepseek_v3-noqlora", "falcon", "falcon-new", "falcon-seq", "falcon-alibi", "starcoder2", "qwen2_moe", "ernie4_5", "glm4", "glm",
+    "cohere", "cohere-noqk", "cohere2", "ministral", "helium", "seed_oss", "olmo3", "exaone4", "hunyuan_v1_dense", "olmo"};
+// (Phi-3's LongRoPE and dynamic rope switch frequencies with the length, in Python too.)
+const std::vector<std::string> kCachedArchs = {"llama", "gemma2", "mistral", "qwen2", "gemma3_text", "olmo2",
+                                               "gpt2", "gpt_neox", "opt", "gpt_oss", "deepseek_v3"};
 
 void expect_logits(PreTrainedModel& m, const std::string& dir) {
   ModelOutput out = m.forward(read_inputs(dir));
@@ -25,69 +33,66 @@ void expect_logits(PreTrainedModel& m, const std::string& dir) {
   EXPECT_TRUE(testutil::allclose(out["logits"], ref.get("logits")));
 }
 
-}  // namespace
 
-TEST(Decoders, LogitsOfAPaddedBatchMatchPython) {
-  for (bool reference : {false, true}) {
-    ops::set_reference_mode(reference);
-    for (const char* arch : kArchs) {
-      const std::string dir = fixture(std::string("decoders/") + arch);
-      SCOPED_TRACE(dir);
-      auto m = AutoModelForCausalLM::from_pretrained(dir);
-      const Json g = parse_json_file(dir + "/generate.json");
-      EXPECT_EQ(m->class_name(), g["class"].get<std::string>());
-      EXPECT_TRUE(m->loading_info().missing_keys.empty());
-      EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
-      expect_logits(*m, dir);
-    }
-  }
-  ops::set_reference_mode(false);
-}
+class Decoders : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, Decoders, ::testing::ValuesIn(testutil::folder_cases(kArchs)), testutil::CaseName());
 
-TEST(Decoders, GenerateSequencesEqualPython) {
-  for (const char* arch : kArchs) {
-    const std::string dir = fixture(std::string("decoders/") + arch);
+TEST_P(Decoders, LogitsOfAPaddedBatchMatchPython) {
+  const std::string dir = fixture("decoders/" + GetParam().name);
+  testutil::with_each_kernel_mode(dir, [&] {
     auto m = AutoModelForCausalLM::from_pretrained(dir);
-    ModelInputs in = read_inputs(dir);
-    const Json cases = parse_json_file(dir + "/generate.json")["cases"];
-    for (const Json& c : cases) {
-      SCOPED_TRACE(std::string(arch) + " / " + c["name"].get<std::string>());
-      const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
-      GenerateOutput out = m->generate(in["input_ids"], g, in["attention_mask"]);
-      EXPECT_EQ(rows(out.sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
-    }
+    const Json g = parse_json_file(dir + "/generate.json");
+    EXPECT_EQ(m->class_name(), g["class"].get<std::string>());
+    EXPECT_TRUE(m->loading_info().missing_keys.empty());
+    EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+    expect_logits(*m, dir);
+  });
+}
+
+TEST_P(Decoders, GenerateSequencesEqualPython) {
+  const std::string arch = GetParam().name;
+  const std::string dir = fixture("decoders/" + arch);
+  auto m = AutoModelForCausalLM::from_pretrained(dir);
+  ModelInputs in = read_inputs(dir);
+  const Json cases = parse_json_file(dir + "/generate.json")["cases"];
+  for (const Json& c : cases) {
+    SCOPED_TRACE(arch + " / " + c["name"].get<std::string>());
+    const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
+    GenerateOutput out = m->generate(in["input_ids"], g, in["attention_mask"]);
+    EXPECT_EQ(rows(out.sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
   }
 }
 
-TEST(Decoders, CachedDecodeEqualsFullRecompute) {
-  // (Phi-3's LongRoPE and dynamic rope switch frequencies with the length, in Python too.)
-  for (const char* arch : {"llama", "gemma2", "mistral", "qwen2", "gemma3_text", "olmo2", "gpt2", "gpt_neox", "opt", "gpt_oss", "deepseek_v3"}) {
-    SCOPED_TRACE(arch);
-    auto m = AutoModelForCausalLM::from_pretrained(fixture(std::string("decoders/") + arch));
-    auto& g = dynamic_cast<GenerativeModel&>(*m);
-    const std::vector<int64_t> seq = {1, 17, 200, 33, 99, 4, 61, 5, 9, 250, 77, 3};
-    const int64_t S = static_cast<int64_t>(seq.size());
-    Tensor full = m->forward({{"input_ids", Tensor::from_ints(seq, {1, S})}})["logits"];
-    nn::KVCache cache(g.num_cache_layers());
-    // prompt of 5, then one token at a time
-    std::vector<int64_t> ones(static_cast<size_t>(S), 1), pos(static_cast<size_t>(S));
-    for (int64_t i = 0; i < S; ++i) pos[i] = i;
-    Tensor first = g.forward_cached(Tensor::from_ints({seq.begin(), seq.begin() + 5}, {1, 5}), Tensor::from_ints({pos.begin(), pos.begin() + 5}, {1, 5}),
-                                    Tensor::from_ints({ones.begin(), ones.begin() + 5}, {1, 5}), cache, false);
-    EXPECT_TRUE(testutil::allclose(first, full.slice(1, 0, 5).contiguous()));
-    for (int64_t t = 5; t < S; ++t) {
-      Tensor step = g.forward_cached(Tensor::from_ints({seq[t]}, {1, 1}), Tensor::from_ints({t}, {1, 1}),
-                                     Tensor::from_ints({ones.begin(), ones.begin() + t + 1}, {1, t + 1}), cache, true);
-      EXPECT_TRUE(testutil::allclose(step, full.slice(1, t, t + 1).contiguous())) << "step " << t;
-    }
-    EXPECT_EQ(cache.get_seq_length(), S);
-    if (std::string(arch) == "mistral") {
-      EXPECT_LE(cache.stored(0), 8);  // window 4: old keys dropped
-    } else if (std::string(arch) == "llama") {
-      EXPECT_EQ(cache.stored(0), S);
-    }
+class DecodersCached : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, DecodersCached, ::testing::ValuesIn(testutil::folder_cases(kCachedArchs)), testutil::CaseName());
+
+TEST_P(DecodersCached, CachedDecodeEqualsFullRecompute) {
+  const std::string arch = GetParam().name;
+  auto m = AutoModelForCausalLM::from_pretrained(fixture("decoders/" + arch));
+  auto& g = dynamic_cast<GenerativeModel&>(*m);
+  const std::vector<int64_t> seq = {1, 17, 200, 33, 99, 4, 61, 5, 9, 250, 77, 3};
+  const int64_t S = static_cast<int64_t>(seq.size());
+  Tensor full = m->forward({{"input_ids", Tensor::from_ints(seq, {1, S})}})["logits"];
+  nn::KVCache cache(g.num_cache_layers());
+  // prompt of 5, then one token at a time
+  std::vector<int64_t> ones(static_cast<size_t>(S), 1), pos(static_cast<size_t>(S));
+  for (int64_t i = 0; i < S; ++i) pos[i] = i;
+  Tensor first = g.forward_cached(Tensor::from_ints({seq.begin(), seq.begin() + 5}, {1, 5}), Tensor::from_ints({pos.begin(), pos.begin() + 5}, {1, 5}),
+                                  Tensor::from_ints({ones.begin(), ones.begin() + 5}, {1, 5}), cache, false);
+  EXPECT_TRUE(testutil::allclose(first, full.slice(1, 0, 5).contiguous()));
+  for (int64_t t = 5; t < S; ++t) {
+    Tensor step = g.forward_cached(Tensor::from_ints({seq[t]}, {1, 1}), Tensor::from_ints({t}, {1, 1}),
+                                   Tensor::from_ints({ones.begin(), ones.begin() + t + 1}, {1, t + 1}), cache, true);
+    EXPECT_TRUE(testutil::allclose(step, full.slice(1, t, t + 1).contiguous())) << "step " << t;
+  }
+  EXPECT_EQ(cache.get_seq_length(), S);
+  if (arch == "mistral") {
+    EXPECT_LE(cache.stored(0), 8);  // window 4: old keys dropped
+  } else if (arch == "llama") {
+    EXPECT_EQ(cache.stored(0), S);
   }
 }
+}  // namespace
 
 TEST(Decoders, Bf16AndShardedCheckpoints) {
   for (const char* name : {"llama-bf16", "llama-sharded"}) {
@@ -116,21 +121,25 @@ TEST(Decoders, TiedEmbeddingsNeedNoLmHead) {
   EXPECT_EQ(m->get_parameter("lm_head.weight").data_ptr(), m->get_parameter("model.embed_tokens.weight").data_ptr());
 }
 
-TEST(Decoders, TaskHeadsMatchPython) {
-  for (const Json& e : parse_json_file(fixture("decoders/index.json"))) {
-    const std::string dir = fixture("decoders/" + e["dir"].get<std::string>());
-    SCOPED_TRACE(dir);
-    auto m = auto_model_from_pretrained(e["auto_class"].get<std::string>(), dir);
-    EXPECT_EQ(m->class_name(), e["class"].get<std::string>());
-    EXPECT_TRUE(m->loading_info().missing_keys.empty());
-    ModelOutput out = m->forward(read_inputs(dir));
-    SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
-    for (const auto& t : ref.tensors()) {
-      ASSERT_TRUE(out.has(t.name)) << t.name;
-      EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
-    }
+// fixtures/decoders/index.json: the task heads (and AutoModel) of the decoder families.
+namespace {
+class DecoderHeads : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, DecoderHeads, ::testing::ValuesIn(testutil::index_cases(fixture("decoders/index.json"))), testutil::CaseName());
+
+TEST_P(DecoderHeads, TaskHeadsMatchPython) {
+  const Json& e = GetParam().entry;
+  const std::string dir = fixture("decoders/" + e["dir"].get<std::string>());
+  auto m = auto_model_from_pretrained(e["auto_class"].get<std::string>(), dir);
+  EXPECT_EQ(m->class_name(), e["class"].get<std::string>());
+  EXPECT_TRUE(m->loading_info().missing_keys.empty());
+  ModelOutput out = m->forward(read_inputs(dir));
+  SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+  for (const auto& t : ref.tensors()) {
+    ASSERT_TRUE(out.has(t.name)) << t.name;
+    EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
   }
 }
+}  // namespace
 
 TEST(Decoders, SamplingIsSeededAndRespectsTopK) {
   auto m = AutoModelForCausalLM::from_pretrained(fixture("decoders/llama"));

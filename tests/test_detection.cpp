@@ -41,17 +41,26 @@ TEST(Detection, DetrImageProcessorMatchesPython) {
   EXPECT_THROW(AutoImageProcessor::from_json_string(R"({"image_processor_type": "DetrImageProcessor", "size": {"shortest_edge": 30}})"), ConfigError);
 }
 
-TEST(Detection, DetrMatchesPythonOnAPaddedBatch) {
+// One instance per case of fixtures/detection/cases.json, named after its folder.
+namespace {
+class Detection : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, Detection, ::testing::ValuesIn(testutil::index_cases(kDir + "/cases.json")), testutil::CaseName());
+
+TEST_P(Detection, DetrMatchesPythonOnAPaddedBatch) {
+  const Json& c = GetParam().entry;
   const ModelInputs in = testutil::read_inputs(kDir);
-  for (const auto& c : parse_json_file(kDir + "/cases.json")) {
-    const std::string dir = c["dir"];
-    const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
-    testutil::with_each_kernel_mode(dir, [&] {
-      const auto model = auto_model_from_pretrained(c["auto_class"], kDir + "/" + dir);
-      const ModelOutput out = model->forward(in);
-      for (const auto& name : c["outputs"]) EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(name.get<std::string>()))) << name;
-    });
-  }
+  const std::string dir = c["dir"];
+  const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
+  testutil::with_each_kernel_mode(dir, [&] {
+    const auto model = auto_model_from_pretrained(c["auto_class"], kDir + "/" + dir);
+    const ModelOutput out = model->forward(in);
+    for (const auto& name : c["outputs"]) EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(name.get<std::string>()))) << name;
+  });
+}
+}  // namespace
+
+TEST(Detection, DetrPixelMaskIsOptionalAndChecked) {
+  const ModelInputs in = testutil::read_inputs(kDir);
   // Without pixel_mask every pixel counts; a mask of the wrong shape is refused.
   const auto model = AutoModelForObjectDetection::from_pretrained(kDir + "/DetrForObjectDetection");
   EXPECT_NO_THROW(model->forward({{"pixel_values", in.at("pixel_values")}}));

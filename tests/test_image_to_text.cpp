@@ -10,39 +10,44 @@ namespace {
 const std::string kDir = testutil::fixture("image_to_text");
 }  // namespace
 
-TEST(ImageToText, VisionEncoderDecoderMatchesPython) {
+// One instance per case of fixtures/image_to_text/cases.json, named after its folder.
+namespace {
+class ImageToText : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, ImageToText, ::testing::ValuesIn(testutil::index_cases(kDir + "/cases.json")), testutil::CaseName());
+
+TEST_P(ImageToText, VisionEncoderDecoderMatchesPython) {
+  const Json& c = GetParam().entry;
   const ModelInputs in = testutil::read_inputs(kDir);
-  for (const auto& c : parse_json_file(kDir + "/cases.json")) {
-    const std::string dir = c["dir"];
-    const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
-    testutil::with_each_kernel_mode(dir, [&] {
-      const auto model = AutoModelForImageTextToText::from_pretrained(kDir + "/" + dir);
-      EXPECT_EQ(model->class_name(), "VisionEncoderDecoderModel");
-      const ModelOutput out = model->forward(in);
-      EXPECT_TRUE(testutil::allclose(out["logits"], gold.get("logits")));
-      EXPECT_TRUE(testutil::allclose(out["encoder_last_hidden_state"], gold.get("encoder_last_hidden_state")));
-      const ModelInputs image = {{"pixel_values", in.at("pixel_values")}};
-      GenerationConfig g;
-      g.max_new_tokens = 10, g.do_sample = false;
-      EXPECT_EQ(testutil::rows(model->generate(image, g).sequences), testutil::rows(gold.get("greedy")));
-      GenerationConfig b;
-      b.max_new_tokens = 8, b.do_sample = false, b.num_beams = 3, b.num_return_sequences = 2;
-      EXPECT_EQ(testutil::rows(model->generate(image, b).sequences), testutil::rows(gold.get("beam")));
-      // generate(pixel_values, decoder_input_ids): the decoder continues the prompt, prepending
-      // decoder_start_token_id when no row starts with it; input_ids stand for decoder_input_ids
-      // on a model whose encoder reads pixel_values.
-      GenerationConfig p;
-      p.max_new_tokens = 4, p.do_sample = false;
-      EXPECT_EQ(testutil::rows(model->generate(in, p).sequences), testutil::rows(gold.get("prompted")));
-      const Tensor& dec = in.at("decoder_input_ids");
-      EXPECT_EQ(testutil::rows(model->generate(ModelInputs{{"pixel_values", in.at("pixel_values")}, {"input_ids", dec}}, p).sequences),
-                testutil::rows(gold.get("prompted")));
-      const ModelInputs nostart = {{"pixel_values", in.at("pixel_values")}, {"decoder_input_ids", dec.slice(1, 1, dec.size(1)).contiguous()}};
-      EXPECT_EQ(testutil::rows(model->generate(nostart, p).sequences), testutil::rows(gold.get("prompted_nostart")));
-      EXPECT_THROW(model->generate(ModelInputs{{"pixel_values", in.at("pixel_values")}, {"input_ids", dec}, {"decoder_input_ids", dec}}, p), ValueError);
-    });
-  }
+  const std::string dir = c["dir"];
+  const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
+  testutil::with_each_kernel_mode(dir, [&] {
+    const auto model = AutoModelForImageTextToText::from_pretrained(kDir + "/" + dir);
+    EXPECT_EQ(model->class_name(), "VisionEncoderDecoderModel");
+    const ModelOutput out = model->forward(in);
+    EXPECT_TRUE(testutil::allclose(out["logits"], gold.get("logits")));
+    EXPECT_TRUE(testutil::allclose(out["encoder_last_hidden_state"], gold.get("encoder_last_hidden_state")));
+    const ModelInputs image = {{"pixel_values", in.at("pixel_values")}};
+    GenerationConfig g;
+    g.max_new_tokens = 10, g.do_sample = false;
+    EXPECT_EQ(testutil::rows(model->generate(image, g).sequences), testutil::rows(gold.get("greedy")));
+    GenerationConfig b;
+    b.max_new_tokens = 8, b.do_sample = false, b.num_beams = 3, b.num_return_sequences = 2;
+    EXPECT_EQ(testutil::rows(model->generate(image, b).sequences), testutil::rows(gold.get("beam")));
+    // generate(pixel_values, decoder_input_ids): the decoder continues the prompt, prepending
+    // decoder_start_token_id when no row starts with it; input_ids stand for decoder_input_ids
+    // on a model whose encoder reads pixel_values.
+    GenerationConfig p;
+    p.max_new_tokens = 4, p.do_sample = false;
+    EXPECT_EQ(testutil::rows(model->generate(in, p).sequences), testutil::rows(gold.get("prompted")));
+    const Tensor& dec = in.at("decoder_input_ids");
+    EXPECT_EQ(testutil::rows(model->generate(ModelInputs{{"pixel_values", in.at("pixel_values")}, {"input_ids", dec}}, p).sequences),
+              testutil::rows(gold.get("prompted")));
+    const ModelInputs nostart = {{"pixel_values", in.at("pixel_values")}, {"decoder_input_ids", dec.slice(1, 1, dec.size(1)).contiguous()}};
+    EXPECT_EQ(testutil::rows(model->generate(nostart, p).sequences), testutil::rows(gold.get("prompted_nostart")));
+    EXPECT_THROW(model->generate(ModelInputs{{"pixel_values", in.at("pixel_values")}, {"input_ids", dec}, {"decoder_input_ids", dec}}, p), ValueError);
+  });
 }
+}  // namespace
 
 TEST(ImageToText, RefusesWhatPythonRefuses) {
   const ModelInputs in = testutil::read_inputs(kDir);

@@ -16,22 +16,29 @@ ModelInputs pick(const ModelInputs& all, const std::string& which) {
 }
 }  // namespace
 
-TEST(Multimodal, ClipAndSiglipMatchPython) {
+// One instance per case of fixtures/multimodal/cases.json, named after its folder: CLIP / SigLIP
+// below, LLaVA in MultimodalLlava.
+namespace {
+class Multimodal : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, Multimodal,
+                         ::testing::ValuesIn(testutil::index_cases(kDir + "/cases.json", [](const Json& c) { return !c.value("llava", false); })),
+                         testutil::CaseName());
+
+TEST_P(Multimodal, ClipAndSiglipMatchPython) {
+  const Json& c = GetParam().entry;
   const ModelInputs all = testutil::read_inputs(kDir);
-  for (const auto& c : parse_json_file(kDir + "/cases.json")) {
-    const std::string dir = c["dir"];
-    if (c.value("llava", false)) continue;
-    for (const bool reference : {false, true}) {
-      SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
-      ops::set_reference_mode(reference);
-      const auto model = auto_model_from_pretrained(c["auto_class"], kDir + "/" + dir);
-      const ModelOutput out = model->forward(pick(all, c["inputs"]));
-      const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
-      for (const auto& name : c["outputs"]) EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(name.get<std::string>()))) << name;
-    }
-    ops::set_reference_mode(false);
+  const std::string dir = c["dir"];
+  for (const bool reference : {false, true}) {
+    SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
+    ops::set_reference_mode(reference);
+    const auto model = auto_model_from_pretrained(c["auto_class"], kDir + "/" + dir);
+    const ModelOutput out = model->forward(pick(all, c["inputs"]));
+    const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
+    for (const auto& name : c["outputs"]) EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(name.get<std::string>()))) << name;
   }
+  ops::set_reference_mode(false);
 }
+}  // namespace
 
 TEST(Multimodal, DualTowerEmbedsEitherModalityAlone) {
   const ModelInputs all = testutil::read_inputs(kDir);
@@ -69,38 +76,43 @@ TEST(Multimodal, ZeroShotImageClassificationPipelineMatchesPython) {
   }
 }
 
-TEST(Multimodal, LlavaLogitsAndGenerationMatchPython) {
+namespace {
+class MultimodalLlava : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, MultimodalLlava,
+                         ::testing::ValuesIn(testutil::index_cases(kDir + "/cases.json", [](const Json& c) { return c.value("llava", false); })),
+                         testutil::CaseName());
+
+TEST_P(MultimodalLlava, LlavaLogitsAndGenerationMatchPython) {
+  const Json& c = GetParam().entry;
   const ModelInputs shared = testutil::read_inputs_file(kDir + "/llava_inputs.safetensors");
-  for (const auto& c : parse_json_file(kDir + "/cases.json")) {
-    if (!c.value("llava", false)) continue;
-    const std::string dir = c["dir"];
-    SCOPED_TRACE(dir);
-    const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
-    ModelInputs in = shared;
-    if (c.value("own_inputs", false)) in["input_ids"] = gold.get("input_ids"), in["attention_mask"] = gold.get("attention_mask");
-    const auto model = AutoModelForImageTextToText::from_pretrained(kDir + "/" + dir);
-    EXPECT_TRUE(testutil::allclose(model->forward(in)["logits"], gold.get("logits")));
-    GenerationConfig g;
-    g.max_new_tokens = 8, g.do_sample = false;
-    EXPECT_EQ(testutil::rows(model->generate(in, g).sequences), testutil::rows(gold.get("greedy")));
-    const auto& names = gold.tensors();
-    if (std::any_of(names.begin(), names.end(), [](const auto& t) { return t.name == "beam"; })) {
-      GenerationConfig b;
-      b.max_new_tokens = 6, b.do_sample = false, b.num_beams = 3, b.num_return_sequences = 2;
-      EXPECT_EQ(testutil::rows(model->generate(in, b).sequences), testutil::rows(gold.get("beam")));
-    }
-    // Without pixel_values the image tokens embed as plain tokens; inputs the model does not take are refused.
-    ModelInputs no_image = in;
-    no_image.erase("pixel_values");
-    EXPECT_NO_THROW(model->forward(no_image));
-    ModelInputs odd = in;
-    odd["pixel_values"] = in.at("pixel_values").slice(0, 0, 1).contiguous();
-    EXPECT_THROW(model->forward(odd), ValueError);  // two prompts' image tokens, one image: Python's mismatch error
-    ModelInputs bad = in;
-    bad["token_type_ids"] = in.at("input_ids");
-    EXPECT_THROW(model->generate(bad, g), ValueError);
+  const std::string dir = c["dir"];
+  SCOPED_TRACE(dir);
+  const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + dir + "/goldens.safetensors");
+  ModelInputs in = shared;
+  if (c.value("own_inputs", false)) in["input_ids"] = gold.get("input_ids"), in["attention_mask"] = gold.get("attention_mask");
+  const auto model = AutoModelForImageTextToText::from_pretrained(kDir + "/" + dir);
+  EXPECT_TRUE(testutil::allclose(model->forward(in)["logits"], gold.get("logits")));
+  GenerationConfig g;
+  g.max_new_tokens = 8, g.do_sample = false;
+  EXPECT_EQ(testutil::rows(model->generate(in, g).sequences), testutil::rows(gold.get("greedy")));
+  const auto& names = gold.tensors();
+  if (std::any_of(names.begin(), names.end(), [](const auto& t) { return t.name == "beam"; })) {
+    GenerationConfig b;
+    b.max_new_tokens = 6, b.do_sample = false, b.num_beams = 3, b.num_return_sequences = 2;
+    EXPECT_EQ(testutil::rows(model->generate(in, b).sequences), testutil::rows(gold.get("beam")));
   }
+  // Without pixel_values the image tokens embed as plain tokens; inputs the model does not take are refused.
+  ModelInputs no_image = in;
+  no_image.erase("pixel_values");
+  EXPECT_NO_THROW(model->forward(no_image));
+  ModelInputs odd = in;
+  odd["pixel_values"] = in.at("pixel_values").slice(0, 0, 1).contiguous();
+  EXPECT_THROW(model->forward(odd), ValueError);  // two prompts' image tokens, one image: Python's mismatch error
+  ModelInputs bad = in;
+  bad["token_type_ids"] = in.at("input_ids");
+  EXPECT_THROW(model->generate(bad, g), ValueError);
 }
+}  // namespace
 
 TEST(Multimodal, LlavaProcessorAndImageTextToTextPipelineMatchPython) {
   const std::string dir = kDir + "/llava";

@@ -14,7 +14,9 @@ using testutil::rows;
 
 namespace {
 
-const char* kArchs[] = {"bart", "mbart", "marian", "marian-separate", "pegasus", "m2m_100", "t5", "t5-v1_1"};
+// The folders of fixtures/seq2seq the parameterized tests run, one instance per folder named after it.
+const std::vector<std::string> kArchs = {"bart", "mbart", "marian", "marian-separate", "pegasus", "m2m_100", "t5", "t5-v1_1"};
+const std::vector<std::string> kCachedArchs = {"bart", "m2m_100", "t5", "marian"};
 
 void expect_outputs(PreTrainedModel& m, const std::string& dir, const ModelInputs& in) {
   ModelOutput out = m.forward(in);
@@ -25,37 +27,34 @@ void expect_outputs(PreTrainedModel& m, const std::string& dir, const ModelInput
   }
 }
 
-}  // namespace
 
-TEST(Seq2Seq, LogitsAndEncoderStatesMatchPython) {
-  for (bool reference : {false, true}) {
-    ops::set_reference_mode(reference);
-    for (const char* arch : kArchs) {
-      const std::string dir = fixture(std::string("seq2seq/") + arch);
-      SCOPED_TRACE(dir);
-      auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
-      EXPECT_EQ(m->class_name(), parse_json_file(dir + "/generate.json")["class"].get<std::string>());
-      EXPECT_TRUE(m->loading_info().missing_keys.empty());
-      expect_outputs(*m, dir, read_inputs(dir));
-    }
-  }
-  ops::set_reference_mode(false);
-}
+class Seq2Seq : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, Seq2Seq, ::testing::ValuesIn(testutil::folder_cases(kArchs)), testutil::CaseName());
 
-TEST(Seq2Seq, GenerateSequencesEqualPython) {
-  for (const char* arch : kArchs) {
-    const std::string dir = fixture(std::string("seq2seq/") + arch);
+TEST_P(Seq2Seq, LogitsAndEncoderStatesMatchPython) {
+  const std::string dir = fixture("seq2seq/" + GetParam().name);
+  testutil::with_each_kernel_mode(dir, [&] {
     auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
-    ModelInputs in = read_inputs(dir);
-    const Json cases = parse_json_file(dir + "/generate.json")["cases"];
-    ASSERT_EQ(cases.size(), 7u);
-    for (const Json& c : cases) {
-      SCOPED_TRACE(std::string(arch) + " / " + c["name"].get<std::string>());
-      const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
-      EXPECT_EQ(rows(m->generate(in["input_ids"], g, in["attention_mask"]).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
-    }
+    EXPECT_EQ(m->class_name(), parse_json_file(dir + "/generate.json")["class"].get<std::string>());
+    EXPECT_TRUE(m->loading_info().missing_keys.empty());
+    expect_outputs(*m, dir, read_inputs(dir));
+  });
+}
+
+TEST_P(Seq2Seq, GenerateSequencesEqualPython) {
+  const std::string arch = GetParam().name;
+  const std::string dir = fixture("seq2seq/" + arch);
+  auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
+  ModelInputs in = read_inputs(dir);
+  const Json cases = parse_json_file(dir + "/generate.json")["cases"];
+  ASSERT_EQ(cases.size(), 7u);
+  for (const Json& c : cases) {
+    SCOPED_TRACE(arch + " / " + c["name"].get<std::string>());
+    const GenerationConfig g = GenerationConfig::from_json_string(c["kwargs"].dump());
+    EXPECT_EQ(rows(m->generate(in["input_ids"], g, in["attention_mask"]).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
   }
 }
+}  // namespace
 
 TEST(Seq2Seq, AttentionMaskIsInferredFromPads) {
   // Without an attention mask, generate() masks the pad tokens of input_ids as Python does.
@@ -67,39 +66,45 @@ TEST(Seq2Seq, AttentionMaskIsInferredFromPads) {
   EXPECT_EQ(rows(m->generate(in["input_ids"], g).sequences), c["sequences"].get<std::vector<std::vector<int64_t>>>());
 }
 
-TEST(Seq2Seq, CachedDecodeEqualsFullForward) {
-  for (const char* arch : {"bart", "m2m_100", "t5", "marian"}) {
-    SCOPED_TRACE(arch);
-    const std::string dir = fixture(std::string("seq2seq/") + arch);
-    auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
-    ModelInputs in = read_inputs(dir);
-    ModelOutput full = m->forward(in);
-    auto& g = dynamic_cast<GenerativeModel&>(*m);
-    nn::KVCache cache(g.num_cache_layers());
-    cache.encoder_hidden_states = full["encoder_last_hidden_state"];
-    cache.encoder_attention_mask = in["attention_mask"];
-    const Tensor dec = in["decoder_input_ids"];
-    const int64_t B = dec.size(0), T = dec.size(1);
-    Tensor first = g.forward_cached(dec.slice(1, 0, 2).contiguous(), {}, Tensor::full({B, 2}, 1.0, DType::I64), cache, false);
-    EXPECT_TRUE(testutil::allclose(first, full["logits"].slice(1, 0, 2).contiguous()));
-    for (int64_t t = 2; t < T; ++t) {
-      Tensor step = g.forward_cached(dec.slice(1, t, t + 1).contiguous(), {}, Tensor::full({B, t + 1}, 1.0, DType::I64), cache, true);
-      EXPECT_TRUE(testutil::allclose(step, full["logits"].slice(1, t, t + 1).contiguous())) << "step " << t;
-    }
-    EXPECT_EQ(cache.get_seq_length(), T);
-  }
-}
+namespace {
+class Seq2SeqCached : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, Seq2SeqCached, ::testing::ValuesIn(testutil::folder_cases(kCachedArchs)), testutil::CaseName());
 
-TEST(Seq2Seq, TaskHeadsAndBaseModelsMatchPython) {
-  for (const Json& e : parse_json_file(fixture("seq2seq/index.json"))) {
-    const std::string dir = fixture("seq2seq/" + e["dir"].get<std::string>());
-    SCOPED_TRACE(dir);
-    auto m = auto_model_from_pretrained(e["auto_class"].get<std::string>(), dir);
-    EXPECT_EQ(m->class_name(), e["class"].get<std::string>());
-    EXPECT_TRUE(m->loading_info().missing_keys.empty());
-    expect_outputs(*m, dir, read_inputs(dir));
+TEST_P(Seq2SeqCached, CachedDecodeEqualsFullForward) {
+  const std::string dir = fixture("seq2seq/" + GetParam().name);
+  auto m = AutoModelForSeq2SeqLM::from_pretrained(dir);
+  ModelInputs in = read_inputs(dir);
+  ModelOutput full = m->forward(in);
+  auto& g = dynamic_cast<GenerativeModel&>(*m);
+  nn::KVCache cache(g.num_cache_layers());
+  cache.encoder_hidden_states = full["encoder_last_hidden_state"];
+  cache.encoder_attention_mask = in["attention_mask"];
+  const Tensor dec = in["decoder_input_ids"];
+  const int64_t B = dec.size(0), T = dec.size(1);
+  Tensor first = g.forward_cached(dec.slice(1, 0, 2).contiguous(), {}, Tensor::full({B, 2}, 1.0, DType::I64), cache, false);
+  EXPECT_TRUE(testutil::allclose(first, full["logits"].slice(1, 0, 2).contiguous()));
+  for (int64_t t = 2; t < T; ++t) {
+    Tensor step = g.forward_cached(dec.slice(1, t, t + 1).contiguous(), {}, Tensor::full({B, t + 1}, 1.0, DType::I64), cache, true);
+    EXPECT_TRUE(testutil::allclose(step, full["logits"].slice(1, t, t + 1).contiguous())) << "step " << t;
   }
+  EXPECT_EQ(cache.get_seq_length(), T);
 }
+}  // namespace
+
+// fixtures/seq2seq/index.json: the task heads and base models of the encoder-decoder families.
+namespace {
+class Seq2SeqHeads : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, Seq2SeqHeads, ::testing::ValuesIn(testutil::index_cases(fixture("seq2seq/index.json"))), testutil::CaseName());
+
+TEST_P(Seq2SeqHeads, TaskHeadsAndBaseModelsMatchPython) {
+  const Json& e = GetParam().entry;
+  const std::string dir = fixture("seq2seq/" + e["dir"].get<std::string>());
+  auto m = auto_model_from_pretrained(e["auto_class"].get<std::string>(), dir);
+  EXPECT_EQ(m->class_name(), e["class"].get<std::string>());
+  EXPECT_TRUE(m->loading_info().missing_keys.empty());
+  expect_outputs(*m, dir, read_inputs(dir));
+}
+}  // namespace
 
 TEST(Seq2Seq, TiedAndSeparateEmbeddings) {
   auto bart = AutoModelForSeq2SeqLM::from_pretrained(fixture("seq2seq/bart"));

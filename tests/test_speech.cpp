@@ -29,9 +29,7 @@ void expect_matches(PreTrainedModel& m, const std::string& dir) {
   EXPECT_GE(compared, 2u);
 }
 
-}  // namespace
 
-namespace {
 // An ASR result against Python's {"text", "chunks": [{"text", "timestamp": [start, end]}]}.
 void expect_timed_chunks(const AsrResult& r, const Json& want) {
   EXPECT_EQ(r.text, want["text"].get<std::string>());
@@ -55,23 +53,25 @@ AsrOptions pipeline_options(const Json& kw) {
 }
 }  // namespace
 
-TEST(Speech, EveryAutoClassMatchesPython) {
-  const Json index = parse_json_file(fixture("speech/index.json"));
-  ASSERT_EQ(index.size(), 16u);
-  for (bool reference : {false, true}) {
-    ops::set_reference_mode(reference);
-    for (const Json& c : index) {
-      const std::string dir = fixture("speech/" + c["dir"].get<std::string>());
-      SCOPED_TRACE(dir + (reference ? " (reference kernels)" : ""));
-      auto m = auto_model_from_pretrained(c["auto_class"].get<std::string>(), dir);
-      EXPECT_EQ(m->class_name(), c["class"].get<std::string>());
-      EXPECT_TRUE(m->loading_info().missing_keys.empty());
-      EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
-      expect_matches(*m, dir);
-    }
-  }
-  ops::set_reference_mode(false);
+// One instance per folder of fixtures/speech/index.json, named after it.
+namespace {
+class Speech : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, Speech, ::testing::ValuesIn(testutil::index_cases(fixture("speech/index.json"))), testutil::CaseName());
+
+TEST_P(Speech, EveryAutoClassMatchesPython) {
+  const Json& c = GetParam().entry;
+  const std::string dir = fixture("speech/" + c["dir"].get<std::string>());
+  testutil::with_each_kernel_mode(dir, [&] {
+    auto m = auto_model_from_pretrained(c["auto_class"].get<std::string>(), dir);
+    EXPECT_EQ(m->class_name(), c["class"].get<std::string>());
+    EXPECT_TRUE(m->loading_info().missing_keys.empty());
+    EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+    expect_matches(*m, dir);
+  });
 }
+}  // namespace
+
+TEST(Speech, IndexHasEveryAutoClassOfEveryVariant) { EXPECT_EQ(parse_json_file(fixture("speech/index.json")).size(), 16u); }
 
 TEST(Speech, HeadCheckpointLoadsIntoTheBaseModel) {
   auto m = AutoModel::from_pretrained(fixture("speech/wav2vec2-base-Wav2Vec2ForCTC"));
@@ -358,48 +358,58 @@ TEST(Speech, PipelinesMatchPython) {
   EXPECT_THROW(ctc->transcribe({waves.at("a")}, prompted), ValueError);
 }
 
-TEST(Speech, WhisperForAudioClassificationMatchesPython) {
-  for (const char* name : {"whisper-classifier", "whisper-classifier-weighted"}) {
-    const std::string dir = fixture(std::string("speech/") + name);
-    SCOPED_TRACE(dir);
-    auto m = AutoModelForAudioClassification::from_pretrained(dir);
-    EXPECT_EQ(m->class_name(), "WhisperForAudioClassification");
-    EXPECT_TRUE(m->loading_info().missing_keys.empty());
-    EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
-    const ModelOutput out = m->forward(testutil::read_inputs(dir));
-    EXPECT_TRUE(testutil::allclose(out["logits"], SafeTensorsFile::open(dir + "/outputs.safetensors").get("logits")));
+namespace {
+class SpeechWhisperClassifier : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, SpeechWhisperClassifier,
+                         ::testing::ValuesIn(testutil::folder_cases({"whisper-classifier", "whisper-classifier-weighted"})), testutil::CaseName());
+
+TEST_P(SpeechWhisperClassifier, WhisperForAudioClassificationMatchesPython) {
+  const std::string dir = fixture("speech/" + GetParam().name);
+  auto m = AutoModelForAudioClassification::from_pretrained(dir);
+  EXPECT_EQ(m->class_name(), "WhisperForAudioClassification");
+  EXPECT_TRUE(m->loading_info().missing_keys.empty());
+  EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+  const ModelOutput out = m->forward(testutil::read_inputs(dir));
+  EXPECT_TRUE(testutil::allclose(out["logits"], SafeTensorsFile::open(dir + "/outputs.safetensors").get("logits")));
+}
+}  // namespace
+
+// ASTFeatureExtractor, SeamlessM4TFeatureExtractor: one instance per case of fixtures/speech/ast-extractors.json.
+namespace {
+class SpeechKaldiFbank : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, SpeechKaldiFbank, ::testing::ValuesIn(testutil::index_cases(fixture("speech/ast-extractors.json"))),
+                         testutil::CaseName());
+
+TEST_P(SpeechKaldiFbank, KaldiFbankExtractorsMatchPython) {
+  const Json& c = GetParam().entry;
+  SafeTensorsFile waves = SafeTensorsFile::open(fixture("speech/ast-waves.safetensors"));
+  const std::string dir = fixture("speech/" + c["dir"].get<std::string>());
+  auto fe = AutoFeatureExtractor::from_pretrained(dir);
+  EXPECT_EQ(fe->class_name(), c["dir"].get<std::string>().rfind("ast", 0) == 0 ? "ASTFeatureExtractor" : "SeamlessM4TFeatureExtractor");
+  std::vector<std::vector<float>> audio;
+  for (const auto& k : c["inputs"]) audio.push_back(waves.get(k.get<std::string>()).to_floats());
+  FeatureExtractorCallOptions o;
+  o.sampling_rate = 16000;
+  const Json& kw = c["kwargs"];
+  if (kw.contains("padding")) o.padding = kw["padding"].get<std::string>();
+  if (kw.contains("max_length")) o.max_length = kw["max_length"].get<int64_t>();
+  if (kw.contains("truncation")) o.truncation = kw["truncation"].get<bool>();
+  if (kw.contains("pad_to_multiple_of")) o.pad_to_multiple_of = kw["pad_to_multiple_of"].is_null() ? 0 : kw["pad_to_multiple_of"].get<int64_t>();
+  const BatchFeature out = (*fe)(audio, o);
+  SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+  // SeamlessM4T normalizes each mel bin by its std over the frames; a quiet bin's small std
+  // (0.006 here) magnifies the float32 rounding of the log-mel values and of numpy's own
+  // reductions (numpy differs from an exact computation by 2e-4 on these inputs): 1e-3 there.
+  const double atol = c["dir"].get<std::string>().rfind("m4t", 0) == 0 ? 1e-3 : 1e-4;
+  for (const auto& t : ref.tensors()) {
+    ASSERT_TRUE(out.count(t.name)) << t.name;
+    EXPECT_TRUE(testutil::allclose(out.at(t.name), ref.get(t.name), atol, 0)) << t.name;
   }
 }
+}  // namespace
 
-TEST(Speech, KaldiFbankExtractorsMatchPython) {  // ASTFeatureExtractor, SeamlessM4TFeatureExtractor
-  SafeTensorsFile waves = SafeTensorsFile::open(fixture("speech/ast-waves.safetensors"));
-  const Json cases = parse_json_file(fixture("speech/ast-extractors.json"));
-  ASSERT_EQ(cases.size(), 6u);
-  for (const Json& c : cases) {
-    const std::string dir = fixture("speech/" + c["dir"].get<std::string>());
-    SCOPED_TRACE(dir);
-    auto fe = AutoFeatureExtractor::from_pretrained(dir);
-    EXPECT_EQ(fe->class_name(), c["dir"].get<std::string>().rfind("ast", 0) == 0 ? "ASTFeatureExtractor" : "SeamlessM4TFeatureExtractor");
-    std::vector<std::vector<float>> audio;
-    for (const auto& k : c["inputs"]) audio.push_back(waves.get(k.get<std::string>()).to_floats());
-    FeatureExtractorCallOptions o;
-    o.sampling_rate = 16000;
-    const Json& kw = c["kwargs"];
-    if (kw.contains("padding")) o.padding = kw["padding"].get<std::string>();
-    if (kw.contains("max_length")) o.max_length = kw["max_length"].get<int64_t>();
-    if (kw.contains("truncation")) o.truncation = kw["truncation"].get<bool>();
-    if (kw.contains("pad_to_multiple_of")) o.pad_to_multiple_of = kw["pad_to_multiple_of"].is_null() ? 0 : kw["pad_to_multiple_of"].get<int64_t>();
-    const BatchFeature out = (*fe)(audio, o);
-    SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
-    // SeamlessM4T normalizes each mel bin by its std over the frames; a quiet bin's small std
-    // (0.006 here) magnifies the float32 rounding of the log-mel values and of numpy's own
-    // reductions (numpy differs from an exact computation by 2e-4 on these inputs): 1e-3 there.
-    const double atol = c["dir"].get<std::string>().rfind("m4t", 0) == 0 ? 1e-3 : 1e-4;
-    for (const auto& t : ref.tensors()) {
-      ASSERT_TRUE(out.count(t.name)) << t.name;
-      EXPECT_TRUE(testutil::allclose(out.at(t.name), ref.get(t.name), atol, 0)) << t.name;
-    }
-  }
+TEST(Speech, KaldiFbankExtractorsRefuseWhatPythonRefuses) {
+  EXPECT_EQ(parse_json_file(fixture("speech/ast-extractors.json")).size(), 6u);
   auto fe = AutoFeatureExtractor::from_pretrained(fixture("speech/ast-extractor-128"));
   FeatureExtractorCallOptions at8k;
   at8k.sampling_rate = 8000;
@@ -407,21 +417,28 @@ TEST(Speech, KaldiFbankExtractorsMatchPython) {  // ASTFeatureExtractor, Seamles
   EXPECT_THROW((*fe)({std::vector<float>(300, 0.1f)}), ValueError);  // shorter than one 25 ms frame
 }
 
-TEST(Speech, ASTModelsMatchPython) {
-  for (const auto& [name, auto_class, cls] : std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"ast-ASTModel", "AutoModel", "ASTModel"},
-           {"ast-ASTForAudioClassification", "AutoModelForAudioClassification", "ASTForAudioClassification"},
-           {"ast-module-names", "AutoModelForAudioClassification", "ASTForAudioClassification"}}) {
-    const std::string dir = fixture("speech/" + name);
-    SCOPED_TRACE(dir);
-    auto m = auto_model_from_pretrained(auto_class, dir);
-    EXPECT_EQ(m->class_name(), cls);
-    EXPECT_TRUE(m->loading_info().missing_keys.empty());
-    EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
-    const ModelOutput out = m->forward(testutil::read_inputs(dir));
-    SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
-    for (const auto& t : ref.tensors()) EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
-  }
+namespace {
+class SpeechAst : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, SpeechAst, ::testing::ValuesIn(std::vector<testutil::FixtureCase>{
+    {"ast-ASTModel", {{"auto_class", "AutoModel"}, {"class", "ASTModel"}}},
+    {"ast-ASTForAudioClassification", {{"auto_class", "AutoModelForAudioClassification"}, {"class", "ASTForAudioClassification"}}},
+    {"ast-module-names", {{"auto_class", "AutoModelForAudioClassification"}, {"class", "ASTForAudioClassification"}}}}),
+                         testutil::CaseName());
+
+TEST_P(SpeechAst, ASTModelsMatchPython) {
+  const std::string dir = fixture("speech/" + GetParam().name);
+  const Json& c = GetParam().entry;
+  auto m = auto_model_from_pretrained(c["auto_class"].get<std::string>(), dir);
+  EXPECT_EQ(m->class_name(), c["class"].get<std::string>());
+  EXPECT_TRUE(m->loading_info().missing_keys.empty());
+  EXPECT_TRUE(m->loading_info().unexpected_keys.empty());
+  const ModelOutput out = m->forward(testutil::read_inputs(dir));
+  SafeTensorsFile ref = SafeTensorsFile::open(dir + "/outputs.safetensors");
+  for (const auto& t : ref.tensors()) EXPECT_TRUE(testutil::allclose(out[t.name], ref.get(t.name))) << t.name;
+}
+}  // namespace
+
+TEST(Speech, ASTHeadOverBaseWeightsAndBadInput) {
   auto m = AutoModelForAudioClassification::from_pretrained(fixture("speech/ast-ASTModel"));  // a new head over the base weights
   EXPECT_EQ(m->loading_info().missing_keys, (std::vector<std::string>{"classifier.dense.bias", "classifier.dense.weight",
                                                                        "classifier.layernorm.bias", "classifier.layernorm.weight"}));

@@ -302,25 +302,35 @@ TEST(Tokenizers, SplitSpecialTokensEncodesThemAsText) {
 
 // SentencePiece-only folders (fixtures/spm, scripts/make_spm_fixtures.py): AutoTokenizer converts
 // the *.model file as transformers v5's LlamaTokenizer / T5Tokenizer / XLMRobertaTokenizer do.
-TEST(Tokenizers, SentencePieceModelFilesConvertLikeTransformers) {
-  for (const char* name : {"llama", "llama-bos-legacy", "t5", "xlmr", "albert", "albert-cased-accents", "camembert", "mbart-spm", "mbart50-spm", "llama-added", "json-add-eos"}) {
-    SCOPED_TRACE(name);
-    const auto tok = AutoTokenizer::from_pretrained(fixture(std::string("spm/") + name));
-    int n = 0, failures = 0;
-    for (const Json& g : read_jsonl(fixture(std::string("spm/") + name + "/golden.jsonl"))) {
-      const Encoding e = encode_line(*tok, g);
-      const Json got = to_json(e);
-      bool ok = got["ids"] == g["ids"] && got["tokens"] == g["tokens"];
-      if (g.contains("offsets")) ok = ok && got["offsets"] == g["offsets"];
-      if (g.contains("decode")) ok = ok && tok->decode(e.ids) == g["decode"].get<std::string>() && tok->decode(e.ids, true) == g["decode_skip"].get<std::string>();
-      if (!ok && ++failures <= 3)
-        ADD_FAILURE() << "'" << g["text"].get<std::string>() << "': got " << got["ids"].dump() << " " << got["tokens"].dump() << " decode '"
-                      << tok->decode(e.ids) << "'\n want " << g["ids"].dump() << " " << g["tokens"].dump() << " " << g.value("decode", std::string());
-      ++n;
-    }
-    EXPECT_EQ(failures, 0);
-    EXPECT_GT(n, 10);
+// One instance per folder, named after it.
+namespace {
+class TokenizersSpm : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, TokenizersSpm,
+                         ::testing::ValuesIn(testutil::folder_cases({"llama", "llama-bos-legacy", "t5", "xlmr", "albert", "albert-cased-accents",
+                                                                     "camembert", "mbart-spm", "mbart50-spm", "llama-added", "json-add-eos"})),
+                         testutil::CaseName());
+
+TEST_P(TokenizersSpm, SentencePieceModelFilesConvertLikeTransformers) {
+  const std::string name = GetParam().name;
+  const auto tok = AutoTokenizer::from_pretrained(fixture(std::string("spm/") + name));
+  int n = 0, failures = 0;
+  for (const Json& g : read_jsonl(fixture(std::string("spm/") + name + "/golden.jsonl"))) {
+    const Encoding e = encode_line(*tok, g);
+    const Json got = to_json(e);
+    bool ok = got["ids"] == g["ids"] && got["tokens"] == g["tokens"];
+    if (g.contains("offsets")) ok = ok && got["offsets"] == g["offsets"];
+    if (g.contains("decode")) ok = ok && tok->decode(e.ids) == g["decode"].get<std::string>() && tok->decode(e.ids, true) == g["decode_skip"].get<std::string>();
+    if (!ok && ++failures <= 3)
+      ADD_FAILURE() << "'" << g["text"].get<std::string>() << "': got " << got["ids"].dump() << " " << got["tokens"].dump() << " decode '"
+                    << tok->decode(e.ids) << "'\n want " << g["ids"].dump() << " " << g["tokens"].dump() << " " << g.value("decode", std::string());
+    ++n;
   }
+  EXPECT_EQ(failures, 0);
+  EXPECT_GT(n, 10);
+}
+}  // namespace
+
+TEST(Tokenizers, BadSentencePieceModelFilesAreTypedErrors) {
   // A truncated or foreign *.model file is a TokenizerError naming it.
   testutil::TempDir d;
   std::ofstream(d / "tokenizer_config.json") << R"({"tokenizer_class": "T5Tokenizer"})";
@@ -334,33 +344,38 @@ TEST(Tokenizers, SentencePieceModelFilesConvertLikeTransformers) {
 // The slow classes that keep SentencePiece beside their own vocab.json: SentencePiece's own encode
 // (its normalizer, merged unknown runs looked up in vocab.json) and decode, as Python's
 // MarianTokenizer (joint and separate vocabularies, >>xx<< codes) and M2M100Tokenizer do.
-TEST(Tokenizers, MarianAndM2M100SlowTokenizersMatchTransformers) {
-  for (const char* name : {"marian", "marian-separate", "m2m100"}) {
-    SCOPED_TRACE(name);
-    const auto tok = AutoTokenizer::from_pretrained(fixture(std::string("spm/") + name));
-    int n = 0, failures = 0;
-    for (const Json& g : read_jsonl(fixture(std::string("spm/") + name + "/golden.jsonl"))) {
-      const std::string text = g["text"];
-      const Encoding e = encode_line(*tok, g);
-      bool ok = e.ids == g["ids"].get<std::vector<int64_t>>();
-      std::string decoded, skipped;
-      if (g.contains("pieces") && !g["add_special_tokens"].get<bool>()) ok = ok && e.tokens == g["pieces"].get<std::vector<std::string>>();
-      if (g.contains("decode_ids")) {
-        const auto ids = g["decode_ids"].get<std::vector<int64_t>>();
-        decoded = tok->decode(ids), skipped = tok->decode(ids, true);
-        ok = ok && tok->convert_ids_to_tokens(ids) == g["id_tokens"].get<std::vector<std::string>>() && decoded == g["decode"].get<std::string>() &&
-             skipped == g["decode_skip"].get<std::string>();
-      }
-      if (!ok && ++failures <= 3)
-        ADD_FAILURE() << "'" << text << "': got " << Json(e.ids).dump() << " " << Json(e.tokens).dump() << " decode '" << decoded << "' / '"
-                      << skipped << "'\n want " << g["ids"].dump() << " " << g.value("pieces", Json()).dump() << " '"
-                      << g.value("decode", std::string()) << "' / '" << g.value("decode_skip", std::string()) << "'";
-      ++n;
+// One instance per folder, named after it.
+namespace {
+class TokenizersSlowSpm : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, TokenizersSlowSpm, ::testing::ValuesIn(testutil::folder_cases({"marian", "marian-separate", "m2m100"})),
+                         testutil::CaseName());
+
+TEST_P(TokenizersSlowSpm, MarianAndM2M100SlowTokenizersMatchTransformers) {
+  const std::string name = GetParam().name;
+  const auto tok = AutoTokenizer::from_pretrained(fixture(std::string("spm/") + name));
+  int n = 0, failures = 0;
+  for (const Json& g : read_jsonl(fixture(std::string("spm/") + name + "/golden.jsonl"))) {
+    const std::string text = g["text"];
+    const Encoding e = encode_line(*tok, g);
+    bool ok = e.ids == g["ids"].get<std::vector<int64_t>>();
+    std::string decoded, skipped;
+    if (g.contains("pieces") && !g["add_special_tokens"].get<bool>()) ok = ok && e.tokens == g["pieces"].get<std::vector<std::string>>();
+    if (g.contains("decode_ids")) {
+      const auto ids = g["decode_ids"].get<std::vector<int64_t>>();
+      decoded = tok->decode(ids), skipped = tok->decode(ids, true);
+      ok = ok && tok->convert_ids_to_tokens(ids) == g["id_tokens"].get<std::vector<std::string>>() && decoded == g["decode"].get<std::string>() &&
+           skipped == g["decode_skip"].get<std::string>();
     }
-    EXPECT_EQ(failures, 0);
-    EXPECT_GT(n, 50);
+    if (!ok && ++failures <= 3)
+      ADD_FAILURE() << "'" << text << "': got " << Json(e.ids).dump() << " " << Json(e.tokens).dump() << " decode '" << decoded << "' / '"
+                    << skipped << "'\n want " << g["ids"].dump() << " " << g.value("pieces", Json()).dump() << " '"
+                    << g.value("decode", std::string()) << "' / '" << g.value("decode_skip", std::string()) << "'";
+    ++n;
   }
+  EXPECT_EQ(failures, 0);
+  EXPECT_GT(n, 50);
 }
+}  // namespace
 
 // Language codes: src_lang decides where the code goes (mBART after the text, mBART-50 and M2M100
 // before it), on load (tokenizer_config's src_lang over tokenizer.json's post-processor) and when

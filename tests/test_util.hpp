@@ -1,12 +1,17 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <ostream>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "io/json.hpp"
 #include "ops/ops.hpp"
 #include "transformers/transformers.hpp"
 
@@ -113,5 +118,58 @@ inline std::string shared_tokenizer_folder(const std::string& name) {
   }
   return dir / name;
 }
+
+// Per-fixture parameterized tests: one TEST_P instance per fixture folder, named after the folder,
+// so one family runs alone (`--gtest_filter='*llama*'`), ctest lists each folder and a failure names
+// it. A suite whose list comes out empty fails (gtest's uninstantiated-suite check), so a fixture
+// list cannot silently vanish. The suite class, its INSTANTIATE_TEST_SUITE_P and TEST_Ps sit in an
+// anonymous namespace: a library type of the same name (seen through `using namespace
+// transformers`) then cannot make the suite's name ambiguous.
+struct FixtureCase {
+  std::string name;          // the fixture folder (with the Auto class where a folder serves several rows)
+  transformers::Json entry;  // its index.json / cases.json entry; {"dir": folder} for a plain folder list
+};
+// gtest prints a failing instance's parameter: the folder, not the struct's bytes.
+inline void PrintTo(const FixtureCase& c, std::ostream* os) { *os << c.name; }
+
+// Folders given by name (the lists kept in the test files).
+inline std::vector<FixtureCase> folder_cases(const std::vector<std::string>& dirs) {
+  std::vector<FixtureCase> r;
+  for (const auto& d : dirs) r.push_back({d, transformers::Json{{"dir", d}}});
+  return r;
+}
+
+// The entries of an index (a JSON array of objects with "dir"), optionally filtered. A folder listed
+// more than once (one checkpoint under several Auto classes) is named "<dir>_<auto_class>".
+template <typename Keep>
+std::vector<FixtureCase> index_cases(const std::string& index_file, Keep keep) {
+  const transformers::Json index = transformers::parse_json_file(index_file);
+  std::map<std::string, int> uses;
+  for (const auto& e : index) ++uses[e["dir"].get<std::string>()];
+  std::vector<FixtureCase> r;
+  for (const auto& e : index) {
+    if (!keep(e)) continue;
+    std::string name = e["dir"].get<std::string>();
+    if (uses[name] > 1) name += "_" + e.value("auto_class", std::string());
+    r.push_back({name, e});
+  }
+  return r;
+}
+inline std::vector<FixtureCase> index_cases(const std::string& index_file) {
+  return index_cases(index_file, [](const transformers::Json&) { return true; });
+}
+
+// A gtest instance name from a fixture name: gtest takes [A-Za-z0-9_] only ("heads/bert-Bert..." ->
+// "heads_bert_Bert..."). Two folders that differ only in punctuation would collide, which gtest
+// reports as a duplicated test name at startup.
+inline std::string param_name(const std::string& s) {
+  std::string n = s;
+  for (char& ch : n)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n;
+}
+struct CaseName {
+  std::string operator()(const ::testing::TestParamInfo<FixtureCase>& info) const { return param_name(info.param.name); }
+};
 
 }  // namespace testutil

@@ -9,57 +9,67 @@ namespace {
 const std::string kDir = testutil::fixture("vision");
 }
 
-TEST(Vision, EveryArchitectureAndAutoClassMatchesPython) {
+// One instance per case of fixtures/vision/cases.json, named after its folder.
+namespace {
+class Vision : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, Vision, ::testing::ValuesIn(testutil::index_cases(kDir + "/cases.json")), testutil::CaseName());
+
+TEST_P(Vision, EveryArchitectureAndAutoClassMatchesPython) {
+  const Json& c = GetParam().entry;
   const ModelInputs all = testutil::read_inputs(kDir);
-  for (const auto& c : parse_json_file(kDir + "/cases.json")) {
-    const std::string dir = c["dir"];
-    SCOPED_TRACE(dir);
-    for (const bool reference : {false, true}) {
-      ops::set_reference_mode(reference);
-      const auto model = auto_model_from_pretrained(c["auto_class"], kDir + "/" + dir);
-      ModelInputs in;
-      if (c.value("square", false)) {
-        in["pixel_values"] = all.at("square.pixel_values");
-        if (c["auto_class"] == "AutoModelForMaskedImageModeling") in["bool_masked_pos"] = all.at(c.value("mask", std::string("square.bool_masked_pos")));
-      } else {
-        in["pixel_values"] = all.at("pixel_values");
-      }
-      const ModelOutput out = model->forward(in);
-      const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + c.value("goldens_from", dir) + "/goldens.safetensors");
-      for (const auto& name : c["outputs"]) EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(name.get<std::string>()))) << name;
+  const std::string dir = c["dir"];
+  SCOPED_TRACE(dir);
+  for (const bool reference : {false, true}) {
+    ops::set_reference_mode(reference);
+    const auto model = auto_model_from_pretrained(c["auto_class"], kDir + "/" + dir);
+    ModelInputs in;
+    if (c.value("square", false)) {
+      in["pixel_values"] = all.at("square.pixel_values");
+      if (c["auto_class"] == "AutoModelForMaskedImageModeling") in["bool_masked_pos"] = all.at(c.value("mask", std::string("square.bool_masked_pos")));
+    } else {
+      in["pixel_values"] = all.at("pixel_values");
     }
-    ops::set_reference_mode(false);
+    const ModelOutput out = model->forward(in);
+    const SafeTensorsFile gold = SafeTensorsFile::open(kDir + "/" + c.value("goldens_from", dir) + "/goldens.safetensors");
+    for (const auto& name : c["outputs"]) EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(name.get<std::string>()))) << name;
   }
+  ops::set_reference_mode(false);
 }
+}  // namespace
 
 // interpolate_pos_encoding: ViT, DeiT (two prefix tokens), CLIP and SigLIP vision towers on images
 // of a size they were not configured for, positions resized bicubically as Python does; BEiT
 // (relative position biases resized bilinearly, absolute positions bicubically) at any size.
-TEST(Vision, InterpolatePosEncodingMatchesPython) {
+namespace {
+class VisionInterpolate : public ::testing::TestWithParam<testutil::FixtureCase> {};
+INSTANTIATE_TEST_SUITE_P(Fixtures, VisionInterpolate, ::testing::ValuesIn(testutil::index_cases(kDir + "/interpolate/cases.json")),
+                         testutil::CaseName());
+
+TEST_P(VisionInterpolate, InterpolatePosEncodingMatchesPython) {
+  const Json& c = GetParam().entry;
   const std::string dir = kDir + "/interpolate";
   const SafeTensorsFile gold = SafeTensorsFile::open(dir + "/goldens.safetensors");
   const Tensor pixels = gold.get("pixel_values");
-  for (const auto& c : parse_json_file(dir + "/cases.json")) {
-    const std::string folder = c["dir"];
-    SCOPED_TRACE(folder);
-    const std::string cls = c["class"];
-    const auto model = auto_model_from_pretrained(cls.find("ImageClassification") != std::string::npos ? "AutoModelForImageClassification" : "AutoModel",
-                                                  testutil::fixture(folder));
-    const bool beit = cls.rfind("Beit", 0) == 0;  // BEiT takes any size, flag or not
-    if (!beit) {
-      EXPECT_THROW(model->forward({{"pixel_values", pixels}}), ValueError);  // another size needs interpolate_pos_encoding
-    }
-    EXPECT_THROW(model->forward({{"pixel_values", pixels}, {"interpolate_pos_encoding", Tensor::full({2}, 1.0)}}), ValueError);  // one value
-    for (const bool flag : {true, false}) {
-      if (!flag && !beit) continue;
-      ModelInputs in{{"pixel_values", pixels}};
-      if (flag) in["interpolate_pos_encoding"] = Tensor::full({1}, 1.0);
-      const ModelOutput out = model->forward(in);
-      for (const auto& name : c["outputs"])
-        EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(folder + "." + name.get<std::string>()))) << name;
-    }
+  const std::string folder = c["dir"];
+  SCOPED_TRACE(folder);
+  const std::string cls = c["class"];
+  const auto model = auto_model_from_pretrained(cls.find("ImageClassification") != std::string::npos ? "AutoModelForImageClassification" : "AutoModel",
+                                                testutil::fixture(folder));
+  const bool beit = cls.rfind("Beit", 0) == 0;  // BEiT takes any size, flag or not
+  if (!beit) {
+    EXPECT_THROW(model->forward({{"pixel_values", pixels}}), ValueError);  // another size needs interpolate_pos_encoding
+  }
+  EXPECT_THROW(model->forward({{"pixel_values", pixels}, {"interpolate_pos_encoding", Tensor::full({2}, 1.0)}}), ValueError);  // one value
+  for (const bool flag : {true, false}) {
+    if (!flag && !beit) continue;
+    ModelInputs in{{"pixel_values", pixels}};
+    if (flag) in["interpolate_pos_encoding"] = Tensor::full({1}, 1.0);
+    const ModelOutput out = model->forward(in);
+    for (const auto& name : c["outputs"])
+      EXPECT_TRUE(testutil::allclose(out[name.get<std::string>()], gold.get(folder + "." + name.get<std::string>()))) << name;
   }
 }
+}  // namespace
 
 TEST(Vision, ImageClassificationPipelineMatchesPython) {
   const Json want = parse_json_file(kDir + "/pipeline.json");
