@@ -159,3 +159,16 @@ TEST_P(AutoMapping, AddedRowsMatchPython) {
 }  // namespace
 
 TEST(AutoMapping, AddedRowsIndexIsNotEmpty) { EXPECT_GT(parse_json_file(testutil::fixture("auto_rows/index.json")).size(), 10u); }
+
+// The rows expanded from registry.cpp's families: one class per (Auto class, model_type), each
+// model_type with its config.
+TEST(AutoMapping, FamilyRowsAreUniqueAndConfigured) {
+  std::set<std::pair<std::string, std::string>> seen;
+  std::set<std::string> configs;
+  for (const auto& e : registry::builtin_configs()) EXPECT_TRUE(configs.insert(e.model_type).second) << e.model_type;
+  for (const auto& e : registry::builtin_models()) {
+    EXPECT_TRUE(seen.emplace(e.auto_class, e.model_type).second) << e.auto_class << " " << e.model_type << " twice";
+    EXPECT_TRUE(configs.count(e.model_type)) << e.model_type << " has no config";
+    EXPECT_TRUE(static_cast<bool>(e.factory)) << e.auto_class << " " << e.model_type;
+  }
+}

@@ -271,10 +271,10 @@ Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t V, const
 }
 
 namespace {
-// WhisperTimeStampLogitsProcessor: timestamps come in pairs (except right before eos) and never
+// The timestamp processor: timestamps come in pairs (except right before eos) and never
 // decrease, the first token is a timestamp (at most max_initial_index), and a timestamp is forced
 // when the timestamps together are likelier than the best text token.
-void whisper_timestamps(const Resolved::Timestamps& t, const RowContext& row, float* s, int64_t V) {
+void timestamp_rules(const Resolved::Timestamps& t, const RowContext& row, float* s, int64_t V) {
   const int64_t tb = std::min(t.timestamp_begin, V);
   s[t.no_timestamps] = kNegInf;
   const std::vector<int64_t> seq(row.seq.begin() + std::min<int64_t>(t.begin_index, static_cast<int64_t>(row.seq.size())), row.seq.end());
@@ -336,7 +336,7 @@ void process(const Resolved& r, const RowContext& row, float* s, int64_t V) {
   for (int64_t t : r.suppress) s[t] = kNegInf;
   if (!r.begin_suppress.empty() && cur == row.prompt_len + (row.prompt_len > 1 || !r.forced_bos ? 0 : 1))
     for (int64_t t : r.begin_suppress) s[t] = kNegInf;
-  if (r.timestamps) whisper_timestamps(*r.timestamps, row, s, V);
+  if (r.timestamps) timestamp_rules(*r.timestamps, row, s, V);
   if (!r.do_sample) return;
   const int64_t keep_min = r.num_beams > 1 ? static_cast<int64_t>(r.eos.size()) + 1 : 1;
   if (r.temperature != 1.0)

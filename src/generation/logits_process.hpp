@@ -23,7 +23,7 @@ struct Resolved {
   std::vector<int64_t> suppress, begin_suppress;
   std::vector<std::string> stop_strings;
   std::optional<uint64_t> seed;
-  // WhisperTimeStampLogitsProcessor (return_timestamps): timestamps from timestamp_begin on, the
+  // The timestamp processor (return_timestamps): timestamps from timestamp_begin on, the
   // prompt's length as begin index.
   struct Timestamps {
     int64_t begin_index, no_timestamps, timestamp_begin, eos;

@@ -313,7 +313,7 @@ GenerateOutput generate(GenerativeModel& m, const Tensor& input_ids, const Gener
                         const GenerateHooks& hooks) {
   if (!input_ids.defined() || input_ids.dim() != 2) throw ShapeMismatch("generate: input_ids must be [batch, seq]");
   if (is_floating(input_ids.dtype())) throw UnsupportedDType("generate: input_ids must be integers");
-  if (overrides.prompt_ids) throw ValueError("generate: prompt_ids is Whisper's; this model does not take it");
+  if (overrides.prompt_ids) throw ValueError("generate: this model does not take prompt_ids");
   const Tensor ids = input_ids.to(DType::I64).contiguous();
   const int64_t B = ids.size(0), S = ids.size(1);
   if (B == 0 || S == 0) throw ValueError("generate: the prompt is empty; give at least one token (e.g. the bos token)");

@@ -5,8 +5,6 @@
 #include "core/output_recorder.hpp"
 #include "models/seq2seq.hpp"
 
-#include "models/whisper/generation_whisper.hpp"
-
 #include <algorithm>
 
 #include "transformers/errors.hpp"
@@ -77,7 +75,7 @@ class Seq2SeqModel : public Base {
   };
   EncoderInputs encoder_inputs(const ModelInputs& in) const {
     const Tensor& ids = require_input(in, family_.main_input, family_.class_prefix);
-    if (family_.main_input != "input_ids") return {ids, Tensor()};  // audio encoders take no mask (Whisper ignores it)
+    if (family_.main_input != "input_ids") return {ids, Tensor()};  // audio encoders take no mask (their attention ignores it)
     if (ids.dim() != 2) throw ShapeMismatch(family_.class_prefix + ": input_ids must be [batch, seq], got " + shape_str(ids.shape()));
     const Tensor* am = find_input(in, "attention_mask");
     if (am && am->shape() != ids.shape())
@@ -181,9 +179,8 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     if (!input_ids.defined() || input_ids.dim() < 2) throw ShapeMismatch("generate: the encoder input must be [batch, ...]");
     int64_t B = input_ids.size(0);
     if (B == 0) throw ValueError("generate: the input is empty");
-    if (backbone_.whisper_generate()) {
-      // Whisper encodes window by window (whisper::generate below)
-    } else if (family_.main_input != "input_ids") {
+    if (family_.generate) return family_generate(input_ids, attention_mask, g, overrides, hooks, *start);
+    if (family_.main_input != "input_ids") {
       pending_ = {backbone_.cross_states(backbone_.encode(input_ids, {})), {}};
     } else {
       if (input_ids.dim() != 2) throw ShapeMismatch("generate: input_ids must be [batch, seq]");
@@ -204,59 +201,69 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
       EncoderState& s;
       ~Clear() { s = {}; }
     } clear{pending_};
-    if (!backbone_.whisper_generate()) {
-      const auto [prompt, prompt_mask] = decoder_prompt(B, *start);
-      return GenerativeModel::generate(prompt, overrides, prompt_mask, hooks);
-    }
-    if (decoder_ids_.defined())  // Python's Whisper builds its own prompt; prompt_ids is its way to add text
-      throw ValueError("generate: Whisper takes prompt_ids (and language / task), not decoder_input_ids");
-    // Whisper: window by window from its init tokens (generation_whisper.cpp).
-    whisper::Model wm;
-    wm.num_segment_frames = 2 * config().get_int("max_source_positions");
-    wm.max_target_positions = backbone_.max_positions();
-    wm.vocab_size = config().get_int("vocab_size");
-    Tensor window;  // the current window's encoder output, all rows
-    wm.encode = [&](const Tensor& f) { pending_ = {window = backbone_.encode(f, {}), {}}; };
-    wm.use_rows = [&](const std::vector<int64_t>& rows) {
-      std::vector<Tensor> picked;
-      for (int64_t r : rows) picked.push_back(window.slice(0, r, r + 1));
-      pending_ = {ops::concat(picked, 0), {}};
-    };
-    wm.detect_language = [&](int64_t rows, const std::vector<int64_t>& lang_ids) { return detect_language(rows, *start, lang_ids); };
-    wm.decode = [&](const Tensor& prompt, const Tensor& mask, const GenerationConfig& call) {
-      return GenerativeModel::generate(prompt, call, mask, hooks);
-    };
-    wm.prompt_logits = [&](const Tensor& prompt, const Tensor& mask, int64_t position) {
-      nn::KVCache cache = new_cache(prompt.size(1), prompt.size(0));
-      const Tensor l = forward_cached(prompt, {}, mask, cache, false).to(DType::F32);
-      return l.slice(1, position, position + 1).contiguous().view({prompt.size(0), l.size(-1)});
-    };
-    wm.median_filter_width = config().get_int("median_filter_width", 7);
-    wm.cross_attentions = [&](const Tensor& ids, const Tensor& mask, const std::vector<std::pair<int64_t, int64_t>>& heads) {
-      for (const auto& [layer, head] : heads)
-        if (layer < 0 || layer >= backbone_.num_decoder_layers())
-          throw ValueError("alignment_heads: layer " + std::to_string(layer) + " of " + std::to_string(backbone_.num_decoder_layers()));
-      nn::KVCache cache = new_cache(ids.size(1), ids.size(0));
-      cache.capture_cross_heads = heads;
-      forward_cached(ids, {}, mask, cache, true);
-      return cache.captured_cross;
-    };
-    return whisper::generate(input_ids, attention_mask, g, overrides, wm);
+    const auto [prompt, prompt_mask] = decoder_prompt(B, *start);
+    return GenerativeModel::generate(prompt, overrides, prompt_mask, hooks);
   }
 
  private:
-  // WhisperGenerationMixin.detect_language: one decoder step from the start token; per row the
-  // highest-scoring language token (the lowest id among ties, as argmax picks).
-  std::vector<int64_t> detect_language(int64_t B, int64_t start, std::vector<int64_t> lang_ids) {
-    std::sort(lang_ids.begin(), lang_ids.end());
+  // Seq2SeqFamily::generate run on this model's steps; the encoder output it keeps is dropped after.
+  GenerateOutput family_generate(const Tensor& inputs, const Tensor& attention_mask, const GenerationConfig& g,
+                                 const GenerationConfig& overrides, const GenerateHooks& hooks, int64_t start) {
+    struct Clear {
+      EncoderState& s;
+      ~Clear() { s = {}; }
+    } clear{pending_};
+    struct Steps final : Seq2SeqSteps {
+      Seq2SeqLM& m;
+      const GenerateHooks& hooks;
+      Tensor window;  // the last encoded output, all rows
+      Steps(Seq2SeqLM& model, const GenerateHooks& h) : m(model), hooks(h) {}
+      const PretrainedConfig& config() const override { return m.config(); }
+      const Seq2SeqBackbone& backbone() const override { return m.backbone_; }
+      bool has_decoder_prompt() const override { return m.decoder_ids_.defined(); }
+      void encode(const Tensor& x) override { m.pending_ = {window = m.backbone_.encode(x, {}), {}}; }
+      void use_rows(const std::vector<int64_t>& rows) override {
+        std::vector<Tensor> picked;
+        for (int64_t r : rows) picked.push_back(window.slice(0, r, r + 1));
+        m.pending_ = {ops::concat(picked, 0), {}};
+      }
+      GenerateOutput decode(const Tensor& prompt, const Tensor& mask, const GenerationConfig& call) override {
+        return m.GenerativeModel::generate(prompt, call, mask, hooks);
+      }
+      Tensor prompt_logits(const Tensor& prompt, const Tensor& mask, int64_t position) override {
+        nn::KVCache cache = m.new_cache(prompt.size(1), prompt.size(0));
+        const Tensor l = m.forward_cached(prompt, {}, mask, cache, false).to(DType::F32);
+        return l.slice(1, position, position + 1).contiguous().view({prompt.size(0), l.size(-1)});
+      }
+      std::vector<int64_t> best_first_token(int64_t rows, int64_t first, std::vector<int64_t> candidates) override {
+        return m.best_first_token(rows, first, std::move(candidates));
+      }
+      std::vector<Tensor> cross_attentions(const Tensor& ids, const Tensor& mask,
+                                           const std::vector<std::pair<int64_t, int64_t>>& heads) override {
+        for (const auto& [layer, head] : heads)
+          if (layer < 0 || layer >= m.backbone_.num_decoder_layers())
+            throw ValueError("alignment_heads: layer " + std::to_string(layer) + " of " + std::to_string(m.backbone_.num_decoder_layers()));
+        nn::KVCache cache = m.new_cache(ids.size(1), ids.size(0));
+        cache.capture_cross_heads = heads;
+        m.forward_cached(ids, {}, mask, cache, true);
+        return cache.captured_cross;
+      }
+    } steps(*this, hooks);
+    return family_.generate(steps, inputs, attention_mask, g, overrides, start);
+  }
+
+  // One decoder step from the start token; per row the highest-scoring candidate (the lowest id
+  // among ties, as argmax picks).
+  std::vector<int64_t> best_first_token(int64_t B, int64_t start, std::vector<int64_t> candidates) {
+    std::sort(candidates.begin(), candidates.end());
     nn::KVCache cache = new_cache(1, B);
     const Tensor l = forward_cached(Tensor::full({B, 1}, static_cast<double>(start), DType::I64), {},
                                                                      Tensor::full({B, 1}, 1.0, DType::I64), cache, true);
     const int64_t V = l.size(-1);
     std::vector<int64_t> best(static_cast<size_t>(B), -1);
     for (int64_t b = 0; b < B; ++b)
-      for (int64_t id : lang_ids) {
-        if (id < 0 || id >= V) throw ValueError("generation_config.lang_to_id holds id " + std::to_string(id) + " outside the vocabulary");
+      for (int64_t id : candidates) {
+        if (id < 0 || id >= V) throw ValueError("generate: candidate token id " + std::to_string(id) + " is outside the vocabulary");
         if (best[b] < 0 || l.data<float>()[b * V + id] > l.data<float>()[b * V + best[b]]) best[b] = id;
       }
     return best;

@@ -34,7 +34,7 @@ class Seq2SeqBackbone : public nn::Module {
   virtual std::vector<std::pair<std::string, std::string>> tied_embeddings() const = 0;
   // The embedding the LM head ties to ("shared.weight", Marian: "decoder.embed_tokens.weight").
   virtual std::string lm_head_tie_source() const = 0;
-  virtual std::string lm_head_name() const { return "lm_head"; }  // Whisper: proj_out
+  virtual std::string lm_head_name() const { return "lm_head"; }  // or proj_out
   // *ForConditionalGeneration extras: the final_logits_bias buffer, T5's d_model^-0.5 scaling.
   virtual bool has_final_logits_bias() const { return false; }
   virtual float decoder_output_scale() const { return 1.0f; }
@@ -45,9 +45,6 @@ class Seq2SeqBackbone : public nn::Module {
   // Whether the base model's forward derives decoder_input_ids from input_ids when none are given
   // (BART, mBART); T5Model, Marian, Pegasus and M2M100 require them.
   virtual bool base_shifts_inputs() const { return false; }
-  // Whisper's generate(): returns only the tokens after its decoder prompt, and serves
-  // num_return_sequences by repeating the input that many times (one beam result each).
-  virtual bool whisper_generate() const { return false; }
   // Checkpoint renames and weights allowed to be missing, for backbones built on other models
   // (VisionEncoderDecoder defers to its encoder's).
   virtual std::string checkpoint_key(const std::string& key) const { return key; }
@@ -65,15 +62,48 @@ class CrossAttentionDecoder : public nn::Module {
   virtual int64_t vocab_size() const = 0;
 };
 
+// The steps a family's own generate() (Seq2SeqFamily::generate) composes on its
+// *ForConditionalGeneration: e.g. an audio family that encodes window by window and decodes each
+// window from its own prompt. The encoder output the decoder reads is the one last set here.
+class Seq2SeqSteps {
+ public:
+  virtual ~Seq2SeqSteps() = default;
+  virtual const PretrainedConfig& config() const = 0;
+  virtual const Seq2SeqBackbone& backbone() const = 0;
+  // Whether the caller gave decoder_input_ids (a family building its own prompt may refuse them).
+  virtual bool has_decoder_prompt() const = 0;
+  // Encodes these encoder inputs (all rows) and keeps the output for the decoder.
+  virtual void encode(const Tensor& inputs) = 0;
+  // Keeps only these rows of the last encoded output.
+  virtual void use_rows(const std::vector<int64_t>& rows) = 0;
+  // The shared generate() on the kept encoder output from this decoder prompt [rows, L] and mask.
+  virtual GenerateOutput decode(const Tensor& prompt, const Tensor& mask, const GenerationConfig& call) = 0;
+  // The decoder's logits [rows, vocab] (f32) at `position` of the prompt, before any processor.
+  virtual Tensor prompt_logits(const Tensor& prompt, const Tensor& mask, int64_t position) = 0;
+  // Per row, the highest-scoring of `candidates` after one decoder step from `start` (the lowest
+  // id among ties, as argmax picks).
+  virtual std::vector<int64_t> best_first_token(int64_t rows, int64_t start, std::vector<int64_t> candidates) = 0;
+  // Cross-attention probabilities of these (layer, head) pairs over the tokens fed [rows, S]:
+  // per pair [rows, S, T_enc] f32.
+  virtual std::vector<Tensor> cross_attentions(const Tensor& ids, const Tensor& mask,
+                                               const std::vector<std::pair<int64_t, int64_t>>& heads) = 0;
+};
+
 struct Seq2SeqFamily {
   std::string prefix;        // base_model_prefix: "model", or "transformer" for T5
   std::string class_prefix;  // "Bart", "T5": class names in errors
   // T5's *ForConditionalGeneration keeps shared / encoder / decoder at the root, not under prefix.
   bool lm_at_root = false;
-  // What the encoder reads: "input_ids", or Whisper's "input_features" [B, mel bins, frames].
+  // What the encoder reads: "input_ids", or an audio encoder's "input_features" [B, mel bins, frames].
   std::string main_input = "input_ids";
   // encoder_only: T5EncoderModel's stack (shared + encoder).
   std::function<std::unique_ptr<Seq2SeqBackbone>(const PretrainedConfig&, bool encoder_only)> backbone;
+  // The family's own generate() in place of the shared one (encoder once, then the decoder from
+  // decoder_start_token_id), given the encoder input, its mask, the merged and the call's own
+  // generation config, and the start token. Unset: the shared one.
+  std::function<GenerateOutput(Seq2SeqSteps& steps, const Tensor& inputs, const Tensor& attention_mask, const GenerationConfig& merged,
+                               const GenerationConfig& overrides, int64_t start)>
+      generate;
 };
 
 // A layer's cross-attention keys and values of the encoder output, through the cache when there
@@ -90,7 +120,7 @@ std::unique_ptr<PreTrainedModel> make_seq2seq_sequence_classification(const Pret
 std::unique_ptr<PreTrainedModel> make_seq2seq_token_classification(const PretrainedConfig& c, const Seq2SeqFamily& f);
 // qa_outputs over the decoder states
 std::unique_ptr<PreTrainedModel> make_seq2seq_question_answering(const PretrainedConfig& c, const Seq2SeqFamily& f);
-// WhisperForAudioClassification: projector, mean over frames, classifier on the encoder (or the
+// *ForAudioClassification: projector, mean over frames, classifier on the encoder (or the
 // softmax(layer_weights)-weighted sum of its hidden states)
 std::unique_ptr<PreTrainedModel> make_seq2seq_audio_classification(const PretrainedConfig& c, const Seq2SeqFamily& f);
 

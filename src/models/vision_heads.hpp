@@ -4,6 +4,7 @@
 #include "models/modeling_utils.hpp"
 #include "nn/layers.hpp"
 #include "ops/ops.hpp"
+#include "transformers/errors.hpp"
 
 namespace transformers {
 
@@ -51,35 +52,63 @@ class MaskedImageDecoder : public nn::Module {
   nn::Conv2d& conv_;
 };
 
-// A vision family's base model class: its backbone (a module with `ModelOutput run(inputs)` and
-// `int64_t features()`) at the root, or under `prefix` inside a head model; `rename` maps older
-// checkpoint names.
+// A vision family's base model class: its backbone (a module with `ModelOutput run(inputs)`) at
+// the root, or under `prefix` inside a head model; `rename` maps older checkpoint names. The
+// backbone is built from the config (Backbone(c)) or given by the family.
 template <typename Backbone>
 class VisionModel : public Model {
  public:
   VisionModel(const PretrainedConfig& c, const char* prefix, bool root, std::string (*rename)(std::string) = nullptr)
-      : Model(c), prefix_(prefix), rename_(rename), backbone_(child(root ? "" : prefix, std::make_unique<Backbone>(c))) {}
+      : VisionModel(c, prefix, root, std::make_unique<Backbone>(c), rename) {}
+  VisionModel(const PretrainedConfig& c, const char* prefix, bool root, std::unique_ptr<Backbone> backbone,
+              std::string (*rename)(std::string) = nullptr, std::vector<std::string> may_be_missing = {})
+      : Model(c), prefix_(prefix), rename_(rename), may_be_missing_(std::move(may_be_missing)),
+        backbone_(child(root ? "" : prefix, std::move(backbone))) {}
   std::string base_model_prefix() const override { return prefix_; }
   std::string checkpoint_key(const std::string& key) const override { return rename_ ? rename_(key) : key; }
+  std::vector<std::string> may_be_missing() const override { return may_be_missing_; }
   ModelOutput forward(const ModelInputs& in) override { return backbone_.run(in); }
 
  protected:
   std::string prefix_;
   std::string (*rename_)(std::string);
+  std::vector<std::string> may_be_missing_;
   Backbone& backbone_;
 };
 
-// *ForImageClassification over the backbone's pooler_output.
+// *ForImageClassification over the backbone's pooler_output (flattened to [B, features], as
+// ResNet's Sequential(Flatten, Linear) does). `head` is the Linear's path: "classifier", or
+// "classifier.1" behind a Flatten.
 template <typename Backbone>
 class PooledImageClassification : public VisionModel<Backbone> {
  public:
+  // A backbone built from the config, with `int64_t features()`.
   PooledImageClassification(const PretrainedConfig& c, const char* prefix, std::string (*rename)(std::string) = nullptr)
-      : VisionModel<Backbone>(c, prefix, false, rename),
-        head_(this->child("classifier", std::make_unique<ImageClassifier>(this->backbone_.features(), c))) {}
+      : PooledImageClassification(c, prefix, std::make_unique<Backbone>(c), rename) {}
+  PooledImageClassification(const PretrainedConfig& c, const char* prefix, std::unique_ptr<Backbone> backbone,
+                            std::string (*rename)(std::string), int64_t features = -1, const std::string& head = "classifier")
+      : VisionModel<Backbone>(c, prefix, false, std::move(backbone), rename),
+        head_(add_head(head, features >= 0 ? features : feature_count(this->backbone_), c)) {}
   std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
-  ModelOutput forward(const ModelInputs& in) override { return head_(VisionModel<Backbone>::forward(in)["pooler_output"]); }
+  ModelOutput forward(const ModelInputs& in) override {
+    const Tensor pooled = VisionModel<Backbone>::forward(in)["pooler_output"];
+    return head_(pooled.dim() > 2 ? pooled.view({pooled.size(0), pooled.numel() / pooled.size(0)}) : pooled);
+  }
 
  private:
+  template <typename B>
+  static int64_t feature_count(const B& b) {
+    if constexpr (requires { b.features(); })
+      return b.features();
+    else
+      throw ConfigError("PooledImageClassification: the backbone does not say its feature count");
+  }
+  const ImageClassifier& add_head(const std::string& path, int64_t features, const PretrainedConfig& c) {
+    const auto dot = path.find('.');
+    if (dot == std::string::npos) return this->child(path, std::make_unique<ImageClassifier>(features, c));
+    return this->child(path.substr(0, dot), std::make_unique<nn::Container>())
+        .add(path.substr(dot + 1), std::make_unique<ImageClassifier>(features, c));
+  }
   const ImageClassifier& head_;
 };
 

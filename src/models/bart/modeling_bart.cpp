@@ -304,7 +304,6 @@ class BartBackbone : public Seq2SeqBackbone {
   std::string lm_head_name() const override { return d_.p.audio_encoder ? "proj_out" : "lm_head"; }
   bool has_final_logits_bias() const override { return d_.p.final_logits_bias; }
   bool base_shifts_inputs() const override { return d_.p.base_shifts; }
-  bool whisper_generate() const override { return d_.p.audio_encoder; }
   Tensor shift_right(const Tensor& input_ids, const PretrainedConfig& c) const override {
     if (!d_.p.mbart_shift) return Seq2SeqBackbone::shift_right(input_ids, c);
     // mBART: the last non-pad token of each row (its language id) moves to the front.

@@ -169,32 +169,16 @@ std::string rename_legacy(std::string key) {
   return vit::rename_legacy(key);
 }
 
-class Base : public Model {
- public:
-  Base(const PretrainedConfig& c, bool root) : Model(c), model_(child(root ? "" : "beit", std::make_unique<BeitModel>(c, true))) {}
-  std::string base_model_prefix() const override { return "beit"; }
-  std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }
-  std::vector<std::string> may_be_missing() const override { return {"pooler."}; }
-  ModelOutput forward(const ModelInputs& in) override { return model_.run(in); }
-
- protected:
-  BeitModel& model_;
-};
-
-class ForImageClassification : public Base {
- public:
-  explicit ForImageClassification(const PretrainedConfig& c)
-      : Base(c, false), head_(child("classifier", std::make_unique<ImageClassifier>(model_.dims().hidden, c))) {}
-  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
-  ModelOutput forward(const ModelInputs& in) override { return head_(Base::forward(in)["pooler_output"]); }
-
- private:
-  const ImageClassifier& head_;
-};
-
 }  // namespace
 
-std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, true); }
-std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c); }
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) {
+  return std::make_unique<VisionModel<BeitModel>>(c, "beit", true, std::make_unique<BeitModel>(c, true), rename_legacy,
+                                                  std::vector<std::string>{"pooler."});
+}
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) {
+  auto backbone = std::make_unique<BeitModel>(c, true);
+  const int64_t hidden = backbone->dims().hidden;
+  return std::make_unique<PooledImageClassification<BeitModel>>(c, "beit", std::move(backbone), rename_legacy, hidden);
+}
 
 }  // namespace transformers::beit

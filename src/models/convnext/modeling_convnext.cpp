@@ -177,34 +177,19 @@ class ConvNextModel : public nn::Module {
   std::vector<Stage*> stages_;
 };
 
-class Base : public Model {
- public:
-  Base(const PretrainedConfig& c, const Variant& v, bool root) : Model(c), v_(v), model_(child(root ? "" : v.prefix, std::make_unique<ConvNextModel>(c, v))) {}
-  std::string base_model_prefix() const override { return v_.prefix; }
-  ModelOutput forward(const ModelInputs& in) override { return model_.run(in); }
-
- protected:
-  const Variant& v_;
-  ConvNextModel& model_;
-};
-
-class ForImageClassification : public Base {
- public:
-  ForImageClassification(const PretrainedConfig& c, const Variant& v)
-      : Base(c, v, false),
-        head_(child("classifier", std::make_unique<ImageClassifier>(c.get_int_list("hidden_sizes")[static_cast<size_t>(c.get_int("num_stages") - 1)], c))) {}
-  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
-  ModelOutput forward(const ModelInputs& in) override { return head_(Base::forward(in)["pooler_output"]); }
-
- private:
-  const ImageClassifier& head_;
-};
-
+std::unique_ptr<PreTrainedModel> base_model(const PretrainedConfig& c, const Variant& v) {
+  return std::make_unique<VisionModel<ConvNextModel>>(c, v.prefix, true, std::make_unique<ConvNextModel>(c, v));
+}
+std::unique_ptr<PreTrainedModel> image_classification(const PretrainedConfig& c, const Variant& v) {
+  return std::make_unique<PooledImageClassification<ConvNextModel>>(
+      c, v.prefix, std::make_unique<ConvNextModel>(c, v), nullptr,
+      c.get_int_list("hidden_sizes")[static_cast<size_t>(c.get_int("num_stages") - 1)]);
+}
 }  // namespace
 
-std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, kV1, true); }
-std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c, kV1); }
-std::unique_ptr<PreTrainedModel> make_v2_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, kV2, true); }
-std::unique_ptr<PreTrainedModel> make_v2_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c, kV2); }
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return base_model(c, kV1); }
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return image_classification(c, kV1); }
+std::unique_ptr<PreTrainedModel> make_v2_model(const PretrainedConfig& c) { return base_model(c, kV2); }
+std::unique_ptr<PreTrainedModel> make_v2_for_image_classification(const PretrainedConfig& c) { return image_classification(c, kV2); }
 
 }  // namespace transformers::convnext

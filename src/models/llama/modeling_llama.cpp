@@ -405,5 +405,10 @@ EncoderFamily family_for(DecoderParams (*params)(const PretrainedConfig&), const
                        }};
 }
 
+const EncoderFamily& family() {
+  static const EncoderFamily f = family_for(params, "Llama");
+  return f;
+}
+
 
 }  // namespace transformers::llama

@@ -73,6 +73,8 @@ struct DecoderParams {
 
 ConfigSpec config_spec();
 DecoderParams params(const PretrainedConfig& c);
+// Llama's own backbone family.
+const EncoderFamily& family();
 // The backbone family ("model" prefix) for a params function.
 EncoderFamily family_for(DecoderParams (*params)(const PretrainedConfig&), const char* class_prefix);
 

@@ -148,37 +148,11 @@ std::string timm_config_json(const std::string& name) {
          it->second.second + R"(, "hidden_sizes": )" + (basic ? "[64, 128, 256, 512]" : "[256, 512, 1024, 2048]") + "}";
 }
 
-namespace {
-
-class Base : public Model {
- public:
-  Base(const PretrainedConfig& c, bool root) : Model(c), resnet_(child(root ? "" : "resnet", std::make_unique<ResNetModel>(c))) {}
-  std::string base_model_prefix() const override { return "resnet"; }
-  ModelOutput forward(const ModelInputs& in) override { return resnet_.run(in); }
-
- protected:
-  ResNetModel& resnet_;
-};
-
+std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<VisionModel<ResNetModel>>(c, "resnet", true); }
 // classifier = Sequential(Flatten, Linear): the Linear is "classifier.1".
-class ForImageClassification : public Base {
- public:
-  explicit ForImageClassification(const PretrainedConfig& c)
-      : Base(c, false),
-        head_(child("classifier", std::make_unique<nn::Container>()).add("1", std::make_unique<ImageClassifier>(c.get_int_list("hidden_sizes").back(), c))) {}
-  std::vector<std::string> may_be_missing() const override { return {"classifier."}; }
-  ModelOutput forward(const ModelInputs& in) override {
-    const Tensor pooled = Base::forward(in)["pooler_output"];
-    return head_(pooled.view({pooled.size(0), pooled.size(1)}));
-  }
-
- private:
-  const ImageClassifier& head_;
-};
-
-}  // namespace
-
-std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, true); }
-std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return std::make_unique<ForImageClassification>(c); }
+std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) {
+  return std::make_unique<PooledImageClassification<ResNetModel>>(c, "resnet", std::make_unique<ResNetModel>(c), nullptr,
+                                                                  c.get_int_list("hidden_sizes").back(), "classifier.1");
+}
 
 }  // namespace transformers::resnet

@@ -4,6 +4,9 @@
 // the decoder's embed_tokens.
 #include "models/whisper/modeling_whisper.hpp"
 
+#include "models/whisper/generation_whisper.hpp"
+#include "transformers/errors.hpp"
+
 namespace transformers::whisper {
 
 ConfigSpec config_spec() {
@@ -25,8 +28,42 @@ bart::BartParams params() {
   return p;
 }
 
+namespace {
+// WhisperForConditionalGeneration.generate (generation_whisper.cpp) on the shared encoder-decoder
+// steps: window by window from its init tokens, returning only the tokens after its decoder prompt
+// and serving num_return_sequences by repeating the input (one beam result each).
+GenerateOutput generate_strategy(Seq2SeqSteps& s, const Tensor& features, const Tensor& attention_mask, const GenerationConfig& g,
+                                 const GenerationConfig& overrides, int64_t start) {
+  if (s.has_decoder_prompt())  // Python's Whisper builds its own prompt; prompt_ids is its way to add text
+    throw ValueError("generate: Whisper takes prompt_ids (and language / task), not decoder_input_ids");
+  Model wm;
+  wm.num_segment_frames = 2 * s.config().get_int("max_source_positions");
+  wm.max_target_positions = s.backbone().max_positions();
+  wm.vocab_size = s.config().get_int("vocab_size");
+  wm.encode = [&](const Tensor& f) { s.encode(f); };
+  wm.use_rows = [&](const std::vector<int64_t>& rows) { s.use_rows(rows); };
+  // WhisperGenerationMixin.detect_language: one decoder step from the start token, the best language token per row.
+  wm.detect_language = [&, V = s.backbone().decoder_vocab_size()](int64_t rows, const std::vector<int64_t>& lang_ids) {
+    for (int64_t id : lang_ids)
+      if (id < 0 || id >= V) throw ValueError("generation_config.lang_to_id holds id " + std::to_string(id) + " outside the vocabulary");
+    return s.best_first_token(rows, start, lang_ids);
+  };
+  wm.decode = [&](const Tensor& prompt, const Tensor& mask, const GenerationConfig& call) { return s.decode(prompt, mask, call); };
+  wm.prompt_logits = [&](const Tensor& prompt, const Tensor& mask, int64_t position) { return s.prompt_logits(prompt, mask, position); };
+  wm.median_filter_width = s.config().get_int("median_filter_width", 7);
+  wm.cross_attentions = [&](const Tensor& ids, const Tensor& mask, const std::vector<std::pair<int64_t, int64_t>>& heads) {
+    return s.cross_attentions(ids, mask, heads);
+  };
+  return generate(features, attention_mask, g, overrides, wm);
+}
+}  // namespace
+
 const Seq2SeqFamily& family() {
-  static const Seq2SeqFamily f = bart::family_for(params());
+  static const Seq2SeqFamily f = [] {
+    Seq2SeqFamily r = bart::family_for(params());
+    r.generate = generate_strategy;
+    return r;
+  }();
   return f;
 }
 
