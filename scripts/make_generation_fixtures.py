@@ -4,6 +4,9 @@ a bad (or borderline) value and passed to generate() of the tiny Llama checkpoin
 (fixtures/decoders/llama, made by make_decoder_fixtures.py) on its inputs; per case whether Python
 raises, the exception's type and its message. Warnings are recorded as not raising: where
 GenerationConfig.validate() only warns (sampling flags without do_sample, ...) generate runs.
+Also the warpers (fixtures/generation/warpers.json + warpers.safetensors): rows of scores put
+through the LogitsProcessorList that _get_logits_processor builds for each sampling config, as
+the processed scores Python hands to the sampler.
 Run:  python3 scripts/make_generation_fixtures.py   (same venv and pins as make_fixtures.py)
 """
 import json
@@ -63,7 +66,84 @@ CASES = [
     ("bad_words_ids_negative", {"bad_words_ids": [[17], [-1, 4]]}),
     ("forced_bos_suppressed", {"forced_bos_token_id": 5, "suppress_tokens": [5, 6]}),
     ("forced_eos_suppressed", {"forced_eos_token_id": 6, "suppress_tokens": [5, 6]}),
+    ("top_h_zero_sample", {**SAMPLE, "top_h": 0.0}),
+    ("top_h_above_one_sample", {**SAMPLE, "top_h": 1.5}),
+    ("top_h_negative_greedy", {"top_h": -0.5}),
+    ("epsilon_cutoff_above_one_sample", {**SAMPLE, "epsilon_cutoff": 1.5}),
+    ("epsilon_cutoff_negative_sample", {**SAMPLE, "epsilon_cutoff": -0.1}),
+    ("eta_cutoff_one_sample", {**SAMPLE, "eta_cutoff": 1.0}),
+    ("eta_cutoff_negative_sample", {**SAMPLE, "eta_cutoff": -0.5}),
+    # Ids outside the vocabulary (256 in the tiny Llama): Python matches eos / suppress ids with
+    # isin (no error), refuses biased (bad) words, and expands by max(num_beams, num_return_sequences).
+    ("eos_outside_vocab", {"eos_token_id": 261}),
+    ("eos_negative", {"eos_token_id": -3}),
+    ("eos_list_outside_vocab", {"eos_token_id": [2, 256]}),
+    ("eos_outside_vocab_min_length", {"eos_token_id": [257], "min_length": 9}),
+    ("eos_negative_min_new_tokens", {"eos_token_id": [-1, 2], "min_new_tokens": 2}),
+    ("suppress_outside_vocab", {"suppress_tokens": [257, -1]}),
+    ("begin_suppress_outside_vocab", {"begin_suppress_tokens": [300]}),
+    ("bad_words_outside_vocab", {"bad_words_ids": [[3, 259], [256], [259]]}),
+    ("forced_bos_outside_vocab_long_prompt", {"forced_bos_token_id": 258}),
+    ("pad_outside_vocab", {"pad_token_id": 263}),
+    ("num_return_sequences_zero", {"num_return_sequences": 0}),
+    ("num_return_sequences_negative_sample", {**SAMPLE, "num_return_sequences": -2}),
+    ("num_beams_over_vocab", {"num_beams": 257}),
 ]
+
+# (name, kwargs) of the warper cases; all sample. Every warper alone, cutoffs that keep only the
+# min_tokens_to_keep (beam sampling keeps len(eos) + 1), values Python ignores, and the full chain.
+WARPERS = [
+    ("top_h_03", {"top_k": 0, "top_h": 0.3}),
+    ("top_h_09", {"top_k": 0, "top_h": 0.9}),
+    ("top_h_1_temperature", {"top_k": 0, "top_h": 1.0, "temperature": 1.5}),
+    ("epsilon_small", {"top_k": 0, "epsilon_cutoff": 0.001}),
+    ("epsilon_large", {"top_k": 0, "epsilon_cutoff": 0.02}),
+    ("epsilon_keeps_min", {"top_k": 0, "epsilon_cutoff": 0.9}),
+    ("epsilon_keeps_min_beams", {"top_k": 0, "epsilon_cutoff": 0.9, "num_beams": 3}),
+    ("epsilon_ignored", {"top_k": 0, "epsilon_cutoff": 1.5}),
+    ("eta_small", {"top_k": 0, "eta_cutoff": 0.0009}),
+    ("eta_large", {"top_k": 0, "eta_cutoff": 0.3}),
+    ("eta_keeps_min_beams", {"top_k": 0, "eta_cutoff": 0.99, "num_beams": 2}),
+    ("top_k_default", {}),
+    ("top_p", {"top_k": 0, "top_p": 0.8}),
+    ("min_p", {"top_k": 0, "min_p": 0.1}),
+    ("typical_p", {"top_k": 0, "typical_p": 0.5}),
+    ("chain", {"temperature": 0.7, "top_k": 40, "top_p": 0.95, "min_p": 0.01, "typical_p": 0.95,
+               "epsilon_cutoff": 0.0005, "eta_cutoff": 0.0004}),
+    ("chain_top_h", {"temperature": 1.3, "top_h": 0.6, "top_k": 30, "epsilon_cutoff": 0.002}),
+]
+
+
+def warpers(model, prompt_len):
+    """Rows: wide, flat, peaked, and partly masked (-inf as earlier processors leave them)."""
+    import torch
+    import transformers as tf
+    from safetensors.torch import save_file
+
+    V = model.config.vocab_size
+    g = torch.Generator().manual_seed(0)
+    rows = [torch.randn(V, generator=g) * 3, torch.randn(V, generator=g) * 0.3, torch.randn(V, generator=g)]
+    rows[2][17] = 12.0
+    masked = torch.randn(V, generator=g) * 2
+    masked[torch.rand(V, generator=g) < 0.3] = -float("inf")
+    rows.append(masked)
+    scores = torch.stack(rows).float()
+    tensors, cases = {"scores": scores}, []
+    for name, kw in WARPERS:
+        call = {"do_sample": True, **kw}
+        # The config generate() builds: the model's generation_config, then the global defaults.
+        gc, _ = model._prepare_generation_config(None, **call)
+        model._prepare_special_tokens(gc, True, device="cpu")
+        lp = model._get_logits_processor(gc, input_ids_seq_length=prompt_len, device="cpu", model_kwargs={})
+        ids = torch.zeros(scores.shape[0], prompt_len, dtype=torch.long)
+        tensors[name] = lp(ids, scores.clone())
+        eos = gc.eos_token_id if isinstance(gc.eos_token_id, list) else [gc.eos_token_id]
+        cases.append({"name": name, "kwargs": {**call, "eos_token_id": eos}, "processors": [type(p).__name__ for p in lp]})
+    root = os.path.join(OUT, "generation")
+    save_file(tensors, os.path.join(root, "warpers.safetensors"))
+    with open(os.path.join(root, "warpers.json"), "w") as f:
+        json.dump({"prompt_len": prompt_len, "cases": cases}, f, indent=1)
+    print("warpers:", len(cases), "cases on", scores.shape[0], "rows of", V)
 
 
 def main():
@@ -98,6 +178,7 @@ def main():
         reprs = [[v, repr(v)] for v in (-1.0, 0.0, -0.0, 1.5, 0.1, 1e-05, 0.0001, 2.5e-07, 123456789.125, 1e16, 1e22, -3.25e-12, 1 / 3)]
         json.dump({"model": "decoders/llama", "prompt_len": prompt_len, "cases": results, "float_reprs": reprs}, f, indent=1)
     print("generation errors:", sum(r["raises"] for r in results), "of", len(results), "cases raise")
+    warpers(model, prompt_len)
 
 
 if __name__ == "__main__":

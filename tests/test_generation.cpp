@@ -52,3 +52,33 @@ TEST(Generation, EarlyStoppingStringIsCheckedAtGenerate) {
   EXPECT_EQ(GenerationConfig::from_json_string(R"({"early_stopping": true})").to_json_string(), "{\n  \"early_stopping\": true\n}");
   EXPECT_THROW(GenerationConfig::from_json_string(R"({"early_stopping": 3})"), JsonError);
 }
+
+// The warpers (temperature, top-h, top-k, top-p, min-p, typical, epsilon, eta) against the scores
+// Python's LogitsProcessorList leaves for the sampler (fixtures/generation/warpers.*): the same
+// tokens removed, the kept ones with the same values.
+TEST(Generation, WarpersMatchPython) {
+  const Json cases = parse_json_file(testutil::fixture("generation/warpers.json"));
+  const auto t = testutil::read_inputs_file(testutil::fixture("generation/warpers.safetensors"));
+  const Tensor& scores = t.at("scores");
+  ASSERT_EQ(scores.dtype(), DType::F32);
+  const int64_t R = scores.size(0), V = scores.size(1), prompt_len = cases["prompt_len"].get<int64_t>();
+  const std::vector<int64_t> prompt(static_cast<size_t>(prompt_len), 0);
+  for (const auto& c : cases["cases"]) {
+    const std::string name = c["name"].get<std::string>();
+    SCOPED_TRACE(name);
+    const generation::Resolved r = generation::resolve(GenerationConfig::from_json_string(c["kwargs"].dump()), prompt_len, V);
+    const Tensor& want = t.at(name);
+    int removed = 0;
+    for (int64_t i = 0; i < R; ++i) {
+      std::vector<float> row(scores.data<float>() + i * V, scores.data<float>() + (i + 1) * V);
+      generation::process(r, {prompt, prompt_len, 0}, row.data(), V);
+      for (int64_t j = 0; j < V; ++j) {
+        const float w = want.data<float>()[i * V + j];
+        ASSERT_EQ(std::isinf(row[j]), std::isinf(w)) << "row " << i << " token " << j << ": " << row[j] << " vs Python " << w;
+        if (std::isinf(w)) ++removed;
+        else EXPECT_NEAR(row[j], w, 1e-5f * std::max(1.0f, std::abs(w)));
+      }
+    }
+    EXPECT_GT(removed, 0);  // each case filters something (the masked row at least)
+  }
+}

@@ -22,6 +22,9 @@ struct TRANSFORMERS_API GenerationConfig {
   std::optional<bool> do_sample;
   std::optional<int64_t> num_beams, num_return_sequences, top_k, no_repeat_ngram_size;
   std::optional<double> temperature, top_p, min_p, typical_p, repetition_penalty, length_penalty;
+  // Truncation sampling (TopHLogitsWarper, EpsilonLogitsWarper, EtaLogitsWarper): used with
+  // do_sample; epsilon / eta act only strictly between 0 and 1, as in Python.
+  std::optional<double> top_h, epsilon_cutoff, eta_cutoff;
   std::optional<std::string> early_stopping;  // "false" (heuristic), "true", "never"
   std::optional<std::vector<int64_t>> eos_token_id;
   std::optional<int64_t> pad_token_id, bos_token_id, decoder_start_token_id, forced_bos_token_id, forced_eos_token_id;

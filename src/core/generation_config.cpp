@@ -15,6 +15,7 @@ void for_each_field(F&& f, G&... g) {
   f("min_new_tokens", g.min_new_tokens...), f("do_sample", g.do_sample...), f("num_beams", g.num_beams...);
   f("num_return_sequences", g.num_return_sequences...), f("top_k", g.top_k...), f("no_repeat_ngram_size", g.no_repeat_ngram_size...);
   f("temperature", g.temperature...), f("top_p", g.top_p...), f("min_p", g.min_p...), f("typical_p", g.typical_p...);
+  f("top_h", g.top_h...), f("epsilon_cutoff", g.epsilon_cutoff...), f("eta_cutoff", g.eta_cutoff...);
   f("repetition_penalty", g.repetition_penalty...), f("length_penalty", g.length_penalty...);
   f("early_stopping", g.early_stopping...), f("eos_token_id", g.eos_token_id...), f("pad_token_id", g.pad_token_id...);
   f("bos_token_id", g.bos_token_id...), f("decoder_start_token_id", g.decoder_start_token_id...);

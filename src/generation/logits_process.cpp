@@ -125,6 +125,54 @@ void typical(const Resolved& r, float* s, int64_t V, int64_t keep_min) {
   for (int64_t rank = 0; rank < V; ++rank)
     if (rank >= keep_min && shifted[idx[rank]] > cut) s[idx[rank]] = kNegInf;
 }
+
+// TopHLogitsWarper: among the 100 most likely tokens (sorted, renormalized), keep them in order while
+// the running sum of -p log p stays within top_h times their entropy; the first always stays.
+void top_h(double h, float* s, int64_t V) {
+  const int64_t n = std::min<int64_t>(100, V);
+  const auto idx = order(s, V, true);
+  std::vector<float> top(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) top[i] = s[idx[i]];
+  std::vector<double> p;
+  softmax_into(top.data(), n, p);
+  double ent = 0;
+  for (double v : p)
+    if (v > 0) ent -= v * std::log(v);
+  const float tau = static_cast<float>(ent * h);
+  std::vector<bool> keep(static_cast<size_t>(V), false);
+  // float32 cumsum as torch does; a zero probability makes its term (0 * log 0) NaN in Python, so
+  // the running sum and every comparison after it fail.
+  float cum = 0.0f;
+  bool nan = false;
+  for (int64_t i = 0; i < n; ++i) {
+    nan = nan || !(p[i] > 0);
+    if (!nan) cum += static_cast<float>(-p[i] * std::log(p[i]));
+    keep[idx[i]] = i == 0 || (!nan && cum <= tau);
+  }
+  for (int64_t i = 0; i < V; ++i)
+    if (!keep[i]) s[i] = kNegInf;
+}
+
+// EpsilonLogitsWarper (eta = false) and EtaLogitsWarper (eta = true): drop tokens whose probability
+// is under epsilon, or under min(epsilon, sqrt(epsilon) * exp(-entropy)), except those at least as
+// likely as the keep_min-th most likely token.
+void cutoff(float epsilon, bool eta, float* s, int64_t V, int64_t keep_min) {
+  std::vector<double> p;
+  softmax_into(s, V, p);
+  float thr = epsilon;
+  if (eta) {
+    double ent = 0;
+    for (double v : p)
+      if (v > 0) ent -= v * std::log(v);
+    thr = std::min(epsilon, static_cast<float>(std::sqrt(static_cast<double>(epsilon)) * std::exp(-ent)));
+  }
+  std::vector<float> v(s, s + V);
+  const int64_t k = std::min(keep_min, V);
+  std::nth_element(v.begin(), v.begin() + (k - 1), v.end(), std::greater<float>());
+  const float kth = v[static_cast<size_t>(k - 1)];
+  for (int64_t i = 0; i < V; ++i)
+    if (static_cast<float>(p[i]) < thr && s[i] < kth) s[i] = kNegInf;
+}
 }  // namespace
 
 // Python's repr() of a float: the shortest digits that read back, fixed notation for exponents
@@ -212,7 +260,11 @@ Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t V, const
                      "better yet, setting `max_new_tokens`.");
   r.top_k = g.top_k.value_or(50), r.no_repeat_ngram_size = g.no_repeat_ngram_size.value_or(0);
   r.temperature = g.temperature.value_or(1.0), r.top_p = g.top_p.value_or(1.0), r.typical_p = g.typical_p.value_or(1.0);
-  r.min_p = g.min_p;
+  r.min_p = g.min_p, r.top_h = g.top_h;
+  // _get_logits_processor adds the cutoff warpers only strictly inside (0, 1): other values are
+  // ignored, not refused.
+  if (g.epsilon_cutoff && *g.epsilon_cutoff > 0 && *g.epsilon_cutoff < 1) r.epsilon_cutoff = g.epsilon_cutoff;
+  if (g.eta_cutoff && *g.eta_cutoff > 0 && *g.eta_cutoff < 1) r.eta_cutoff = g.eta_cutoff;
   r.repetition_penalty = g.repetition_penalty.value_or(1.0), r.length_penalty = g.length_penalty.value_or(1.0);
   r.early_stopping = g.early_stopping.value_or("false");
   r.eos = g.eos_token_id.value_or(std::vector<int64_t>{});
@@ -244,21 +296,37 @@ Resolved resolve(const GenerationConfig& g, int64_t prompt_len, int64_t V, const
     if (r.min_p && !(*r.min_p >= 0 && *r.min_p <= 1))
       throw ValueError("`min_p` has to be a float in the [0, 1] interval, but is " + py_float(*r.min_p));
     if (r.typical_p < 1.0 && !(r.typical_p > 0)) throw ValueError("`typical_p` has to be a float > 0 and < 1, but is " + py_float(r.typical_p));
+    if (r.top_h && !(*r.top_h > 0 && *r.top_h <= 1)) throw ValueError("`top_h` must be in the range (0, 1].");
   }
 
   // Beyond Python's checks: values our loops would index or divide with.
   if (r.num_beams < 1) throw ValueError("`num_beams` has to be a positive integer, but is " + std::to_string(r.num_beams));
-  if (r.num_beams > V) throw ValueError("`num_beams` (" + std::to_string(r.num_beams) + ") is larger than the vocabulary (" + std::to_string(V) + ")");
-  if (r.num_return_sequences < 1) throw ValueError("`num_return_sequences` has to be a positive integer, but is " + std::to_string(r.num_return_sequences));
+  // Beam search keeps max(2, 1 + len(eos)) candidates per beam out of its beams' vocabularies
+  // (Python's topk fails the same way when they do not fit).
+  if (r.num_beams > 1 && std::max<int64_t>(2, 1 + static_cast<int64_t>(r.eos.size())) > V)
+    throw ValueError("beam search needs at least " + std::to_string(std::max<int64_t>(2, 1 + static_cast<int64_t>(r.eos.size()))) +
+                     " candidates per beam but the vocabulary has " + std::to_string(V));
+  // Without beams Python expands by max(num_beams, num_return_sequences): 0 or less acts as 1.
+  if (r.num_return_sequences < 1) {
+    if (r.num_beams > 1) throw ValueError("`num_return_sequences` has to be a positive integer, but is " + std::to_string(r.num_return_sequences));
+    r.num_return_sequences = 1;
+  }
   auto check_id = [&](int64_t t, const char* what) {
     if (t < 0 || t >= V) throw ValueError(std::string(what) + " " + std::to_string(t) + " is outside the vocabulary of " + std::to_string(V));
   };
-  for (int64_t t : r.eos) check_id(t, "eos_token_id");
-  for (const auto& w : r.bad_words)
-    for (int64_t t : w) check_id(t, "bad_words_ids entry");
-  for (int64_t t : r.suppress) check_id(t, "suppress_tokens entry");
-  for (int64_t t : r.begin_suppress) check_id(t, "begin_suppress_tokens entry");
-  if (r.forced_bos) check_id(*r.forced_bos, "forced_bos_token_id");
+  // eos / suppress / begin_suppress ids outside the vocabulary never match (Python compares with
+  // isin), so they are not errors; bad words are (SequenceBiasLogitsProcessor's message, after
+  // NoBadWordsLogitsProcessor dropped the words that are an eos id).
+  std::string oov;
+  for (const auto& w : r.bad_words) {
+    if (w.size() == 1 && std::find(r.eos.begin(), r.eos.end(), w[0]) != r.eos.end()) continue;
+    for (int64_t t : w)
+      if (t >= V) oov += (oov.empty() ? "" : ", ") + std::to_string(t);
+  }
+  if (!oov.empty())
+    throw ValueError("The model vocabulary size is " + std::to_string(V) + ", but the following tokens were being biased: [" + oov + "]");
+  // ForcedBOS acts only at length 1; ForcedEOS at max_length - 1, which a generation may reach.
+  if (r.forced_bos && prompt_len == 1) check_id(*r.forced_bos, "forced_bos_token_id");
   if (r.forced_eos) check_id(*r.forced_eos, "forced_eos_token_id");
   for (const auto& s : r.stop_strings)
     if (s.empty()) throw ValueError("stop_strings must not contain an empty string");
@@ -283,7 +351,7 @@ void timestamp_rules(const Resolved::Timestamps& t, const RowContext& row, float
   const bool penultimate_ts = n < 2 || seq[n - 2] >= t.timestamp_begin;
   if (last_ts) {
     if (penultimate_ts) std::fill(s + tb, s + V, kNegInf);
-    else std::fill(s, s + std::min(t.eos, V), kNegInf);
+    else std::fill(s, s + std::clamp<int64_t>(t.eos, 0, V), kNegInf);
   }
   int64_t last = t.timestamp_begin;
   for (auto it = seq.rbegin(); it != seq.rend(); ++it)
@@ -321,10 +389,14 @@ void process(const Resolved& r, const RowContext& row, float* s, int64_t V) {
   if (r.repetition_penalty != 1.0) repetition_penalty(r, row, s);
   if (r.no_repeat_ngram_size > 0) no_repeat_ngram(r, row, s);
   if (!r.bad_words.empty()) bad_words(r, row, s);
+  // Ids outside [0, V) are skipped: Python matches them against the vocabulary (isin), not index.
+  const auto in_vocab = [V](int64_t t) { return t >= 0 && t < V; };
   if (!r.eos.empty() && r.min_length > 0 && cur < r.min_length)
-    for (int64_t e : r.eos) s[e] = kNegInf;
+    for (int64_t e : r.eos)
+      if (in_vocab(e)) s[e] = kNegInf;
   if (!r.eos.empty() && r.min_new_tokens > 0 && cur - row.prompt_len < r.min_new_tokens)
-    for (int64_t e : r.eos) s[e] = kNegInf;
+    for (int64_t e : r.eos)
+      if (in_vocab(e)) s[e] = kNegInf;
   if (r.forced_bos && cur == 1) {
     std::fill(s, s + V, kNegInf);
     s[*r.forced_bos] = 0;
@@ -333,18 +405,23 @@ void process(const Resolved& r, const RowContext& row, float* s, int64_t V) {
     std::fill(s, s + V, kNegInf);
     s[*r.forced_eos] = 0;
   }
-  for (int64_t t : r.suppress) s[t] = kNegInf;
+  for (int64_t t : r.suppress)
+    if (in_vocab(t)) s[t] = kNegInf;
   if (!r.begin_suppress.empty() && cur == row.prompt_len + (row.prompt_len > 1 || !r.forced_bos ? 0 : 1))
-    for (int64_t t : r.begin_suppress) s[t] = kNegInf;
+    for (int64_t t : r.begin_suppress)
+      if (in_vocab(t)) s[t] = kNegInf;
   if (r.timestamps) timestamp_rules(*r.timestamps, row, s, V);
   if (!r.do_sample) return;
   const int64_t keep_min = r.num_beams > 1 ? static_cast<int64_t>(r.eos.size()) + 1 : 1;
   if (r.temperature != 1.0)
     for (int64_t i = 0; i < V; ++i) s[i] = static_cast<float>(s[i] / r.temperature);
+  if (r.top_h) top_h(*r.top_h, s, V);
   if (r.top_k != 0) top_k(r, s, V, keep_min);
   if (r.top_p < 1.0) top_p(r, s, V, keep_min);
   if (r.min_p) min_p(r, s, V, keep_min);
   if (r.typical_p < 1.0) typical(r, s, V, keep_min);
+  if (r.epsilon_cutoff) cutoff(static_cast<float>(*r.epsilon_cutoff), false, s, V, keep_min);
+  if (r.eta_cutoff) cutoff(static_cast<float>(*r.eta_cutoff), true, s, V, keep_min);
 }
 
 }  // namespace transformers::generation

@@ -15,7 +15,7 @@ struct Resolved {
   int64_t top_k = 50, no_repeat_ngram_size = 0;
   bool do_sample = false, use_cache = true, output_scores = false;
   double temperature = 1.0, top_p = 1.0, typical_p = 1.0, repetition_penalty = 1.0, length_penalty = 1.0;
-  std::optional<double> min_p;
+  std::optional<double> min_p, top_h, epsilon_cutoff, eta_cutoff;
   std::string early_stopping = "false";
   std::vector<int64_t> eos;
   std::optional<int64_t> pad, forced_bos, forced_eos;
