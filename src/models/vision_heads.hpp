@@ -57,6 +57,7 @@ class MaskedImageDecoder : public nn::Module {
 template <typename Backbone>
 class VisionModel : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   VisionModel(const PretrainedConfig& c, const char* prefix, bool root, std::string (*rename)(std::string) = nullptr)
       : Model(c), prefix_(prefix), rename_(rename), backbone_(child(root ? "" : prefix, std::make_unique<Backbone>(c))) {}
   std::string base_model_prefix() const override { return prefix_; }

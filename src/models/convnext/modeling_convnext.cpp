@@ -179,6 +179,7 @@ class ConvNextModel : public nn::Module {
 
 class Base : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   Base(const PretrainedConfig& c, const Variant& v, bool root) : Model(c), v_(v), model_(child(root ? "" : v.prefix, std::make_unique<ConvNextModel>(c, v))) {}
   std::string base_model_prefix() const override { return v_.prefix; }
   ModelOutput forward(const ModelInputs& in) override { return model_.run(in); }

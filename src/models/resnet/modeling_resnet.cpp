@@ -152,6 +152,7 @@ namespace {
 
 class Base : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   Base(const PretrainedConfig& c, bool root) : Model(c), resnet_(child(root ? "" : "resnet", std::make_unique<ResNetModel>(c))) {}
   std::string base_model_prefix() const override { return "resnet"; }
   ModelOutput forward(const ModelInputs& in) override { return resnet_.run(in); }
