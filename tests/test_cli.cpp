@@ -507,3 +507,28 @@ TEST(Cli, GenerateFlagsAreCheckedAsPythonChecksThem) {
     }
   }
 }
+
+// --threads and --reference belong to the program: accepted before the subcommand and after it.
+TEST(Cli, GlobalOptionsBeforeOrAfterSubcommand) {
+  std::string out;
+  for (const std::string args : {" --threads 1 --reference env", " env --threads 1 --reference", " --threads 1 env --reference"}) {
+    ASSERT_EQ(run(kCli + args, &out), 0) << args << ": " << out;
+    const auto j = nlohmann::json::parse(out);
+    EXPECT_EQ(j["threads"], 1) << args;
+    EXPECT_EQ(j["reference_mode"], true) << args;
+  }
+  const std::string tc = fixture("pipelines/text-classification");
+  const auto g = nlohmann::json::parse(std::ifstream(tc + "/golden.json"));
+  for (const std::string args : {" --threads 1 run " + tc + " --json 'I love this movie, it was great!'",
+                                 " run " + tc + " 'I love this movie, it was great!' --threads 1 --json --reference"}) {
+    ASSERT_EQ(run(kCli + args + " 2>/dev/null", &out), 0) << args << ": " << out;
+    const auto r = nlohmann::json::parse(out);  // --json: the task's JSON, every label (the CLI's default top_k)
+    ASSERT_EQ(r.size(), 1u) << out;
+    ASSERT_EQ(r[0].size(), g["all"][0].size()) << out;
+    for (size_t k = 0; k < r[0].size(); ++k) {
+      EXPECT_EQ(r[0][k]["label"], g["all"][0][k]["label"]) << out;
+      EXPECT_NEAR(r[0][k]["score"].get<double>(), g["all"][0][k]["score"].get<double>(), 1e-5) << out;
+    }
+  }
+  EXPECT_NE(run(kCli + " env --threads 2>&1", &out), 0);  // a global option still needs its value
+}

@@ -83,6 +83,12 @@ class TRANSFORMERS_API PreTrainedModel {
   // Python's main_input_name: what generate(ModelInputs) feeds the model ("input_ids",
   // Whisper's "input_features", an image-to-text model's "pixel_values").
   virtual std::string main_input_name() const { return "input_ids"; }
+  // Inputs of the right names and shapes for `batch` rows (benchmarks, smoke tests): from the
+  // main input (input_ids + attention_mask with vocab_size ids; pixel_values of the config's
+  // image_size; input_values of `seq` samples; input_features of a full window) plus
+  // decoder_input_ids for encoder-decoders. `seq` is the text length or audio samples.
+  // Deterministic: the same tensors every call.
+  virtual ModelInputs dummy_inputs(int64_t batch, int64_t seq) const;
   // Decoder-only and encoder-decoder LMs: input_ids [B, S] (left padding with attention_mask for a
   // batch). `config` overrides the model's generation_config(). Others throw ValueError.
   virtual GenerateOutput generate(const Tensor& input_ids, const GenerationConfig& config = {},

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "transformers/errors.hpp"
 #include "transformers/export.hpp"
 #include "transformers/feature_extraction.hpp"
 #include "transformers/image_processing.hpp"
@@ -15,6 +16,81 @@
 #include "transformers/tokenizer.hpp"
 
 namespace transformers {
+
+// ---------------------------------------------------------------------------------------------
+// Tasks: Python's SUPPORTED_TASKS / TASK_ALIASES / pipeline(). Every pipeline below derives from
+// Pipeline; pipeline(task, model) builds the one a task names (aliases accepted, the task inferred
+// from the model's config when empty) and call_json() runs it on JSON inputs, returning the results
+// as JSON (what the CLI prints with --json and a server sends back).
+
+// What a task reads, so a front-end (CLI, server) knows how to turn its arguments into inputs.
+enum class InputKind {
+  Text,            // a string, or a list of strings
+  TextPair,        // a string or {"text", "text_pair"} (cross-encoders, NLI)
+  QuestionContext, // {"question", "context"}
+  Chat,            // a prompt string, or a chat: a list of {"role", "content"} messages
+  Image,           // an image file path (or a list of them)
+  ImageText,       // {"images": path, "text": prompt or chat messages}
+  Audio,           // a sound file path, or {"raw": [samples], "sampling_rate": n} (or a list)
+  SourceSentences, // {"source_sentence", "sentences"}
+  QueryDocuments,  // {"query", "documents"}
+};
+const char* input_kind_name(InputKind k);  // "text", "text-pair", ...
+
+// One row of the task table (the public part; the factory and the JSON writer stay inside).
+struct TaskInfo {
+  std::string name;                       // "text-classification"
+  std::vector<std::string> aliases;       // "sentiment-analysis"
+  std::vector<std::string> auto_classes;  // the first loads the model; all count for infer_task
+  InputKind input = InputKind::Text;
+  std::string type;                       // Python's "type": text, image, audio, multimodal
+  std::string description;
+};
+// Every task, in the order infer_task tries them.
+const std::vector<TaskInfo>& supported_tasks();
+// Python's get_supported_tasks(): task names and aliases, sorted.
+std::vector<std::string> get_supported_tasks();
+
+// Python's KeyError for a task it does not know.
+class UnknownTaskError : public ValueError { using ValueError::ValueError; };
+// Python's check_task: the canonical name of a task or alias ("ner" -> "token-classification";
+// "translation_xx_to_yy" -> "translation"); UnknownTaskError listing the known ones otherwise.
+const TaskInfo& check_task(const std::string& task);
+// The task of a model from its config.architectures[0]: the first task whose Auto classes map that
+// class (image-to-text for encoder-decoders that read pixel_values alone), else feature-extraction,
+// as the Hub derives a transformers model's pipeline_tag from its architecture.
+std::string infer_task(const PretrainedConfig& config);
+
+// pipeline()'s options: the model's loading options, the image processor's, and translation's
+// languages (M2M100, mBART, NLLB: Text2TextGenerationPipeline::set_languages).
+struct PipelineOptions : FromPretrainedOptions {
+  ImageProcessorOptions image_processor;
+  std::string src_lang, tgt_lang;
+};
+
+class Pipeline {
+ public:
+  using TextCallback = std::function<void(const std::string& text)>;
+  virtual ~Pipeline();
+  // The task this pipeline was built for ("summarization", "translation_en_to_fr", ...).
+  const std::string& task() const { return task_; }
+  // The pipeline's call on JSON: `inputs_json` as the task's InputKind says (one input, or a list
+  // of them), `params_json` an object of the call's keyword arguments as Python names them
+  // (top_k, aggregation_strategy, candidate_labels, max_new_tokens, ...). Returns the results as
+  // Python's pipeline returns them (one result for one input, a list for a list). Generating
+  // tasks stream their new text to `on_text`. ValueError for malformed inputs or parameters.
+  virtual std::string call_json(const std::string& inputs_json, const std::string& params_json = "{}",
+                                const TextCallback& on_text = {}) const;
+
+ protected:
+  explicit Pipeline(std::string task) : task_(std::move(task)) {}
+  std::string task_;
+  friend std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model, const PipelineOptions& o);
+};
+
+// Python's pipeline(task, model): `task` may be empty (inferred from the model's config) or an
+// alias; UnknownTaskError for a task not in the table.
+std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model, const PipelineOptions& o = {});
 
 // SentenceTransformer.encode's options.
 struct TRANSFORMERS_API EncodeOptions {
@@ -33,6 +109,7 @@ struct TRANSFORMERS_API EncodeOptions {
 // include_prompt), Dense (activation, residual) and Normalize modules; prompts, default_prompt_name
 // and similarity_fn_name from config_sentence_transformers.json. A folder without modules.json is
 // a plain model pooled by the mean, as sentence-transformers builds it.
+class SentenceTransformer : public Pipeline {
 class TRANSFORMERS_API SentenceTransformer {
  public:
   static std::unique_ptr<SentenceTransformer> from_pretrained(const std::string& name_or_path, const FromPretrainedOptions& o = {});
@@ -57,7 +134,7 @@ class TRANSFORMERS_API SentenceTransformer {
   const PreTrainedTokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
-  SentenceTransformer() = default;
+  SentenceTransformer();  // out of line: Module is incomplete here
   struct Module;  // a Dense or Normalize step after pooling
   Tensor pool(const Tensor& hidden, const Tensor& mask, int64_t prompt_length) const;
   std::unique_ptr<PreTrainedModel> model_;
@@ -84,6 +161,7 @@ struct TRANSFORMERS_API CrossEncoderOptions {
 // folder's AutoModelForSequenceClassification scores each (query, document) pair; the activation is
 // config.json's sentence_transformers.activation_fn (or the legacy
 // sbert_ce_default_activation_function), else Sigmoid for one label and Identity for more.
+class CrossEncoder : public Pipeline {
 class TRANSFORMERS_API CrossEncoder {
  public:
   static std::unique_ptr<CrossEncoder> from_pretrained(const std::string& name_or_path, const FromPretrainedOptions& o = {});
@@ -104,7 +182,7 @@ class TRANSFORMERS_API CrossEncoder {
   const PreTrainedTokenizer& tokenizer() const { return *tokenizer_; }
 
  private:
-  CrossEncoder() = default;
+  CrossEncoder() : Pipeline("rerank") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tokenizer_;
   int64_t num_labels_ = 1;
@@ -134,6 +212,7 @@ struct TRANSFORMERS_API TokenEntity {
 };
 
 // pipeline("text-classification"): softmax, or sigmoid for multi-label / one label, identity for regression.
+class TextClassificationPipeline : public Pipeline {
 class TRANSFORMERS_API TextClassificationPipeline {
  public:
   static std::unique_ptr<TextClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
@@ -148,11 +227,13 @@ class TRANSFORMERS_API TextClassificationPipeline {
   int64_t batch_size = 32;
 
  private:
+  TextClassificationPipeline() : Pipeline("text-classification") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
 };
 
 // pipeline("fill-mask"): the top_k fillers of the (single) mask token of each input.
+class FillMaskPipeline : public Pipeline {
 class TRANSFORMERS_API FillMaskPipeline {
  public:
   static std::unique_ptr<FillMaskPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
@@ -163,12 +244,14 @@ class TRANSFORMERS_API FillMaskPipeline {
   int64_t batch_size = 32;
 
  private:
+  FillMaskPipeline() : Pipeline("fill-mask") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
 };
 
 // pipeline("token-classification") with aggregation none | simple | first | average | max;
 // entities labelled "O" are dropped, as in Python.
+class TokenClassificationPipeline : public Pipeline {
 class TRANSFORMERS_API TokenClassificationPipeline {
  public:
   static std::unique_ptr<TokenClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
@@ -179,6 +262,7 @@ class TRANSFORMERS_API TokenClassificationPipeline {
   int64_t batch_size = 32;
 
  private:
+  TokenClassificationPipeline() : Pipeline("token-classification") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
 };
@@ -201,12 +285,14 @@ struct TRANSFORMERS_API QaAnswer {
   int64_t start = 0, end = 0;
   std::string answer;
 };
+class QuestionAnsweringPipeline : public Pipeline {
 class TRANSFORMERS_API QuestionAnsweringPipeline {
  public:
   static std::unique_ptr<QuestionAnsweringPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<QaAnswer> operator()(const std::string& question, const std::string& context, const QaOptions& o = {}) const;
 
  private:
+  QuestionAnsweringPipeline() : Pipeline("question-answering") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
 };
@@ -220,6 +306,7 @@ struct TRANSFORMERS_API ZeroShotResult {
 // pipeline("zero-shot-classification"): an NLI model scores "premise = text, hypothesis =
 // template.format(label)"; softmax of the entailment logits across labels, or per label
 // entailment-vs-contradiction with multi_label.
+class ZeroShotClassificationPipeline : public Pipeline {
 class TRANSFORMERS_API ZeroShotClassificationPipeline {
  public:
   static std::unique_ptr<ZeroShotClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
@@ -227,6 +314,7 @@ class TRANSFORMERS_API ZeroShotClassificationPipeline {
                             const std::string& hypothesis_template = "This example is {}.", bool multi_label = false) const;
 
  private:
+  ZeroShotClassificationPipeline() : Pipeline("zero-shot-classification") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
   int64_t entailment_id_ = -1;
@@ -235,10 +323,10 @@ class TRANSFORMERS_API ZeroShotClassificationPipeline {
 // pipeline("text-generation"): prompt + continuation (Python's return_full_text=True), decoded
 // with skip_special_tokens. Prompts run one at a time; `on_text` receives the new text as it is
 // produced (the streamer).
+class TextGenerationPipeline : public Pipeline {
 class TRANSFORMERS_API TextGenerationPipeline {
  public:
   static std::unique_ptr<TextGenerationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
-  using TextCallback = std::function<void(const std::string& text)>;
   std::vector<std::string> operator()(const std::vector<std::string>& prompts, const GenerationConfig& g = {},
                                       const TextCallback& on_text = {}) const;
   // A chat (JSON message list) through the tokenizer's chat template with the generation prompt:
@@ -249,6 +337,7 @@ class TRANSFORMERS_API TextGenerationPipeline {
   const PreTrainedTokenizer& tokenizer() const { return *tok_; }
 
  private:
+  TextGenerationPipeline() : Pipeline("text-generation") {}
   std::string continue_ids(const std::vector<int64_t>& ids, const GenerationConfig& g, const TextCallback& on_text) const;
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
@@ -258,6 +347,7 @@ class TRANSFORMERS_API TextGenerationPipeline {
 // transformers v4 defined them (v5 dropped these classes): the model config's prefix — or the
 // task's entry of config.task_specific_params, whose generation settings also apply — is put
 // before each input; outputs are decoded with skip_special_tokens.
+class Text2TextGenerationPipeline : public Pipeline {
 class TRANSFORMERS_API Text2TextGenerationPipeline {
  public:
   static std::unique_ptr<Text2TextGenerationPipeline> from_pretrained(const std::string& model, const std::string& task = "text2text-generation",
@@ -276,6 +366,7 @@ class TRANSFORMERS_API Text2TextGenerationPipeline {
   const PreTrainedTokenizer& tokenizer() const { return *tok_; }
 
  private:
+  Text2TextGenerationPipeline() : Pipeline("text2text-generation") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
   std::string key_, prefix_, src_lang_, tgt_lang_;
@@ -314,6 +405,7 @@ struct TRANSFORMERS_API AsrResult {
   std::vector<AsrChunk> chunks;  // with return_timestamps
 };
 
+class AutomaticSpeechRecognitionPipeline : public Pipeline {
 class TRANSFORMERS_API AutomaticSpeechRecognitionPipeline {
  public:
   static std::unique_ptr<AutomaticSpeechRecognitionPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
@@ -327,6 +419,7 @@ class TRANSFORMERS_API AutomaticSpeechRecognitionPipeline {
   PreTrainedModel& model() const { return *model_; }
 
  private:
+  AutomaticSpeechRecognitionPipeline() : Pipeline("automatic-speech-recognition") {}
   int64_t ctc_align() const;
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<AudioProcessor> processor_;
@@ -335,6 +428,7 @@ class TRANSFORMERS_API AutomaticSpeechRecognitionPipeline {
 
 // pipeline("audio-classification"): softmax (sigmoid for multi-label, identity for regression)
 // over the utterance logits, best first; top_k nullopt gives every label.
+class AudioClassificationPipeline : public Pipeline {
 class TRANSFORMERS_API AudioClassificationPipeline {
  public:
   static std::unique_ptr<AudioClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
@@ -343,12 +437,14 @@ class TRANSFORMERS_API AudioClassificationPipeline {
   int64_t sampling_rate() const { return extractor_->sampling_rate(); }
 
  private:
+  AudioClassificationPipeline() : Pipeline("audio-classification") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<FeatureExtractor> extractor_;
 };
 
 // pipeline("image-classification"): the model's image processor, then softmax (sigmoid for
 // multi-label or one label) over the logits, best first; top_k nullopt gives every label.
+class ImageClassificationPipeline : public Pipeline {
 class TRANSFORMERS_API ImageClassificationPipeline {
  public:
   static std::unique_ptr<ImageClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
@@ -358,6 +454,7 @@ class TRANSFORMERS_API ImageClassificationPipeline {
   const ImageProcessor& image_processor() const { return *processor_; }
 
  private:
+  ImageClassificationPipeline() : Pipeline("image-classification") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<ImageProcessor> processor_;
 };
@@ -365,6 +462,7 @@ class TRANSFORMERS_API ImageClassificationPipeline {
 // pipeline("zero-shot-image-classification"): CLIP-style models score the image against
 // hypothesis_template filled with each label; softmax over labels (SigLIP: independent sigmoids),
 // best first.
+class ZeroShotImageClassificationPipeline : public Pipeline {
 class TRANSFORMERS_API ZeroShotImageClassificationPipeline {
  public:
   static std::unique_ptr<ZeroShotImageClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
@@ -373,6 +471,7 @@ class TRANSFORMERS_API ZeroShotImageClassificationPipeline {
                                      const std::string& hypothesis_template = "This is a photo of {}.") const;
 
  private:
+  ZeroShotImageClassificationPipeline() : Pipeline("zero-shot-image-classification") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<ImageProcessor> processor_;
   std::unique_ptr<PreTrainedTokenizer> tok_;
@@ -381,6 +480,7 @@ class TRANSFORMERS_API ZeroShotImageClassificationPipeline {
 // pipeline("image-text-to-text") (and v4's "image-to-text"): the processor (LLaVA's expands the image placeholder), generate()
 // with pixel_values, and the new text as Python's return_full_text=False gives it (the decoded
 // prompt cut off the decoded sequence).
+class ImageTextToTextPipeline : public Pipeline {
 class TRANSFORMERS_API ImageTextToTextPipeline {
  public:
   static std::unique_ptr<ImageTextToTextPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
@@ -395,6 +495,7 @@ class TRANSFORMERS_API ImageTextToTextPipeline {
   const ImageTextProcessor& processor() const { return *processor_; }
 
  private:
+  ImageTextToTextPipeline() : Pipeline("image-text-to-text") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<ImageTextProcessor> processor_;
 };
@@ -406,6 +507,7 @@ struct TRANSFORMERS_API SegmentMask {
   std::string label;
   Image mask;  // one channel, the input image's size
 };
+class ImageSegmentationPipeline : public Pipeline {
 class TRANSFORMERS_API ImageSegmentationPipeline {
  public:
   static std::unique_ptr<ImageSegmentationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
@@ -413,6 +515,7 @@ class TRANSFORMERS_API ImageSegmentationPipeline {
   std::vector<SegmentMask> operator()(const Image& image) const;
 
  private:
+  ImageSegmentationPipeline() : Pipeline("image-segmentation") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<ImageProcessor> processor_;
 };
@@ -423,6 +526,7 @@ struct TRANSFORMERS_API DepthResult {
   Tensor predicted_depth;  // [height, width] float32
   Image depth;             // one channel
 };
+class DepthEstimationPipeline : public Pipeline {
 class TRANSFORMERS_API DepthEstimationPipeline {
  public:
   static std::unique_ptr<DepthEstimationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
@@ -430,6 +534,7 @@ class TRANSFORMERS_API DepthEstimationPipeline {
   DepthResult operator()(const Image& image) const;
 
  private:
+  DepthEstimationPipeline() : Pipeline("depth-estimation") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<ImageProcessor> processor_;
 };
@@ -452,6 +557,7 @@ struct TRANSFORMERS_API ObjectDetection {
   std::string label;
   int64_t xmin = 0, ymin = 0, xmax = 0, ymax = 0;
 };
+class ObjectDetectionPipeline : public Pipeline {
 class TRANSFORMERS_API ObjectDetectionPipeline {
  public:
   static std::unique_ptr<ObjectDetectionPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
@@ -460,6 +566,7 @@ class TRANSFORMERS_API ObjectDetectionPipeline {
   const PreTrainedModel& model() const { return *model_; }
 
  private:
+  ObjectDetectionPipeline() : Pipeline("object-detection") {}
   std::unique_ptr<PreTrainedModel> model_;
   std::unique_ptr<ImageProcessor> processor_;
 };

@@ -58,6 +58,7 @@ class MaskedImageDecoder : public nn::Module {
 template <typename Backbone>
 class VisionModel : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   VisionModel(const PretrainedConfig& c, const char* prefix, bool root, std::string (*rename)(std::string) = nullptr)
       : VisionModel(c, prefix, root, std::make_unique<Backbone>(c), rename) {}
   VisionModel(const PretrainedConfig& c, const char* prefix, bool root, std::unique_ptr<Backbone> backbone,

@@ -75,7 +75,8 @@ std::unique_ptr<AutomaticSpeechRecognitionPipeline> AutomaticSpeechRecognitionPi
   ConfigOptions co;
   static_cast<HubOptions&>(co) = o;
   const PretrainedConfig c = AutoConfig::from_pretrained(name, co);
-  if (c.model_type() == "whisper") {
+  // Python's ASR pipeline: a seq2seq model when AutoModelForSpeechSeq2Seq maps the model type, else CTC.
+  if (auto_class_maps("AutoModelForSpeechSeq2Seq", c)) {
     p->model_ = AutoModelForSpeechSeq2Seq::from_pretrained(name, o);
   } else {
     p->model_ = AutoModelForCTC::from_pretrained(name, o);

@@ -13,6 +13,9 @@ std::string label_of(const PretrainedConfig& c, int64_t i);
 // softmax; labels best first, cut to top_k (nullopt: all).
 std::vector<LabelScore> label_scores(const PretrainedConfig& c, const float* logits, int64_t n, std::optional<int64_t> top_k,
                                      bool single_logit_sigmoid);
+// Whether `auto_class` maps config.model_type to a class (Python's `model_type in
+// MODEL_FOR_..._MAPPING_NAMES`): how pipelines pick a model's kind without naming models.
+bool auto_class_maps(const std::string& auto_class, const PretrainedConfig& config);
 // Byte offset of code point `cp` in the UTF-8 string `s` (its size past the end).
 size_t byte_of(const std::string& s, int64_t cp);
 }  // namespace transformers

@@ -10,6 +10,7 @@
 
 #include "io/json.hpp"
 #include "ops/ops.hpp"
+#include "pipelines/pipeline_utils.hpp"
 #include "transformers/errors.hpp"
 #include "transformers/pipelines.hpp"
 #include "transformers/safetensors.hpp"
@@ -180,6 +181,7 @@ Tensor l2_normalize_rows(const Tensor& x) {
 
 }  // namespace
 
+SentenceTransformer::SentenceTransformer() : Pipeline("feature-extraction") {}
 SentenceTransformer::~SentenceTransformer() = default;
 
 std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const std::string& name, const FromPretrainedOptions& o) {
@@ -255,8 +257,8 @@ std::unique_ptr<SentenceTransformer> SentenceTransformer::from_pretrained(const 
   ConfigOptions co;
   static_cast<HubOptions&>(co) = model_opts;
   const PretrainedConfig cfg = AutoConfig::from_pretrained(name, co);
-  const std::string mt = cfg.model_type();
-  const bool encoder_only = cfg.get_bool("is_encoder_decoder", false) || mt == "t5" || mt == "mt5" || mt == "umt5";
+  // (sentence-transformers names T5Config / MT5Config / UMT5Config: the encoder-decoder text families.)
+  const bool encoder_only = cfg.get_bool("is_encoder_decoder", false) || auto_class_maps("AutoModelForSeq2SeqLM", cfg);
   st->model_ = encoder_only ? AutoModelForTextEncoding::from_pretrained(name, model_opts) : AutoModel::from_pretrained(name, model_opts);
   TokenizerOptions to;
   static_cast<HubOptions&>(to) = model_opts;

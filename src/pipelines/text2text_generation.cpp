@@ -10,6 +10,7 @@ namespace transformers {
 std::unique_ptr<Text2TextGenerationPipeline> Text2TextGenerationPipeline::from_pretrained(const std::string& name, const std::string& task,
                                                                                         const FromPretrainedOptions& o) {
   auto p = std::unique_ptr<Text2TextGenerationPipeline>(new Text2TextGenerationPipeline());
+  p->task_ = task;
   if (task == "text2text-generation") p->key_ = "generated_text";
   else if (task == "summarization") p->key_ = "summary_text";
   else if (task == "translation" || task.rfind("translation_", 0) == 0) p->key_ = "translation_text";

@@ -50,8 +50,10 @@ std::vector<LabelScore> ZeroShotImageClassificationPipeline::operator()(const Im
   if (at == std::string::npos) throw ValueError("zero-shot-image-classification: hypothesis_template must contain {}");
   std::vector<std::string> sequences;
   for (const auto& l : labels) sequences.push_back(hypothesis_template.substr(0, at) + l + hypothesis_template.substr(at + 2));
-  // SigLIP was trained on text padded to 64 tokens, without an attention mask.
-  const bool siglip = model_->config().model_type().find("siglip") != std::string::npos;
+  // Models trained with the sigmoid loss (SigLIP: they carry its logit_bias) saw text padded to 64
+  // tokens and score each label on its own (sigmoid) instead of a softmax across labels.
+  const auto params = model_->parameter_names();
+  const bool siglip = std::find(params.begin(), params.end(), "logit_bias") != params.end();
   TokenizerCallOptions co;
   co.padding = siglip ? "max_length" : "longest";
   if (siglip) co.max_length = 64, co.truncation = "longest_first";

@@ -349,6 +349,7 @@ class TowerModel : public Model {
 // out its class token).
 class ForImageClassification : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   ForImageClassification(const PretrainedConfig& c, const Family& f)
       : Model(c),
         f_(f),

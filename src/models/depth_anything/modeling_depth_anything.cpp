@@ -28,6 +28,7 @@ using dpt::Reassemble;
 
 class ForDepthEstimation : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   explicit ForDepthEstimation(const PretrainedConfig& c) : Model(c), backbone_cfg_(backbone_config(c)) {
     if (backbone_cfg_.model_type() != "dinov2") throw ConfigError("DepthAnythingConfig: only a dinov2 backbone is supported, got " + backbone_cfg_.model_type());
     patch_ = c.get_int("patch_size");

@@ -264,6 +264,7 @@ class DetrModel : public nn::Module {
 
 class Base : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   Base(const PretrainedConfig& c, bool root) : Model(c), detr_(child(root ? "" : "model", std::make_unique<DetrModel>(c))) {}
   std::string base_model_prefix() const override { return "model"; }
   ModelOutput forward(const ModelInputs& in) override { return detr_.run(in, "DetrModel"); }

@@ -171,6 +171,7 @@ std::string rename_legacy(std::string key) {
 
 class Base : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   Base(const PretrainedConfig& c, bool root) : Model(c), model_(child(root ? "" : "dinov2", std::make_unique<Dinov2Model>(c))) {}
   std::string base_model_prefix() const override { return "dinov2"; }
   std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }

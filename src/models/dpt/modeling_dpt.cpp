@@ -176,6 +176,7 @@ void check_supported(const PretrainedConfig& c) {
 
 class Model_ : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   explicit Model_(const PretrainedConfig& c) : Model(c) {
     check_supported(c);
     vit_ = &child("", std::make_unique<ViTBackbone>(c, true));
@@ -201,6 +202,7 @@ class Model_ : public Model {
 // auxiliary head's weights load, its logits only feed Python's training loss.
 class ForDepthEstimation : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   explicit ForDepthEstimation(const PretrainedConfig& c, bool segmentation = false) : Model(c), segmentation_(segmentation) {
     check_supported(c);
     vit_ = &child("dpt", std::make_unique<ViTBackbone>(c, false));

@@ -155,6 +155,7 @@ std::string rename_legacy(std::string key) {
 
 class Base : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   Base(const PretrainedConfig& c, bool root) : Model(c), model_(child(root ? "" : "segformer", std::make_unique<SegformerModel>(c))) {}
   std::string base_model_prefix() const override { return "segformer"; }
   std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }

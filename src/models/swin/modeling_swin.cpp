@@ -266,6 +266,7 @@ std::string rename_legacy(std::string key) {
 // The pixel-shuffle decoder over the last stage's (square) grid.
 class ForMaskedImageModeling : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   explicit ForMaskedImageModeling(const PretrainedConfig& c) : Model(c), swin_(child("swin", std::make_unique<SwinModel>(c, true))) {
     decoder_ = &child("decoder", std::make_unique<MaskedImageDecoder>(swin_.features(), c.get_int("encoder_stride"), c.get_int("num_channels")));
   }

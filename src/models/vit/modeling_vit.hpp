@@ -106,6 +106,7 @@ class Encoder : public nn::Module {
 // The base model class and its root-or-prefixed placement, shared by every head.
 class Base : public Model {
  public:
+  std::string main_input_name() const override { return "pixel_values"; }
   Base(const PretrainedConfig& c, const Variant& v, bool root, bool pooler, bool mask_token);
   std::string base_model_prefix() const override { return v_.prefix; }
   std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }

@@ -327,6 +327,7 @@ const Tensor* mask_input(const ModelInputs& in) { return find_input(in, "attenti
 // A backbone under the family prefix (empty for the base model) plus the head's modules.
 class SpeechModel : public Model {
  public:
+  std::string main_input_name() const override { return "input_values"; }
   SpeechModel(const PretrainedConfig& c, const SpeechFamily& f, bool base)
       : Model(c), family_(f), backbone_(child(base ? "" : f.prefix, std::make_unique<Backbone>(c, f))) {}
   std::string base_model_prefix() const override { return family_.prefix; }
