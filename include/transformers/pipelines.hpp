@@ -38,7 +38,7 @@ enum class InputKind {
 const char* input_kind_name(InputKind k);  // "text", "text-pair", ...
 
 // One row of the task table (the public part; the factory and the JSON writer stay inside).
-struct TaskInfo {
+struct TRANSFORMERS_API TaskInfo {
   std::string name;                       // "text-classification"
   std::vector<std::string> aliases;       // "sentiment-analysis"
   std::vector<std::string> auto_classes;  // the first loads the model; all count for infer_task
@@ -47,28 +47,28 @@ struct TaskInfo {
   std::string description;
 };
 // Every task, in the order infer_task tries them.
-const std::vector<TaskInfo>& supported_tasks();
+TRANSFORMERS_API const std::vector<TaskInfo>& supported_tasks();
 // Python's get_supported_tasks(): task names and aliases, sorted.
-std::vector<std::string> get_supported_tasks();
+TRANSFORMERS_API std::vector<std::string> get_supported_tasks();
 
 // Python's KeyError for a task it does not know.
-class UnknownTaskError : public ValueError { using ValueError::ValueError; };
+class TRANSFORMERS_API UnknownTaskError : public ValueError { using ValueError::ValueError; };
 // Python's check_task: the canonical name of a task or alias ("ner" -> "token-classification";
 // "translation_xx_to_yy" -> "translation"); UnknownTaskError listing the known ones otherwise.
-const TaskInfo& check_task(const std::string& task);
+TRANSFORMERS_API const TaskInfo& check_task(const std::string& task);
 // The task of a model from its config.architectures[0]: the first task whose Auto classes map that
 // class (image-to-text for encoder-decoders that read pixel_values alone), else feature-extraction,
 // as the Hub derives a transformers model's pipeline_tag from its architecture.
-std::string infer_task(const PretrainedConfig& config);
+TRANSFORMERS_API std::string infer_task(const PretrainedConfig& config);
 
 // pipeline()'s options: the model's loading options, the image processor's, and translation's
 // languages (M2M100, mBART, NLLB: Text2TextGenerationPipeline::set_languages).
-struct PipelineOptions : FromPretrainedOptions {
+struct TRANSFORMERS_API PipelineOptions : FromPretrainedOptions {
   ImageProcessorOptions image_processor;
   std::string src_lang, tgt_lang;
 };
 
-class Pipeline {
+class TRANSFORMERS_API Pipeline {
  public:
   using TextCallback = std::function<void(const std::string& text)>;
   virtual ~Pipeline();
@@ -90,7 +90,7 @@ class Pipeline {
 
 // Python's pipeline(task, model): `task` may be empty (inferred from the model's config) or an
 // alias; UnknownTaskError for a task not in the table.
-std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model, const PipelineOptions& o = {});
+TRANSFORMERS_API std::unique_ptr<Pipeline> pipeline(const std::string& task, const std::string& model, const PipelineOptions& o = {});
 
 // SentenceTransformer.encode's options.
 struct TRANSFORMERS_API EncodeOptions {
