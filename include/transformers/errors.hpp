@@ -28,6 +28,8 @@ class QuantizationError : public ConfigError { using ConfigError::ConfigError; }
 // torch.load(weights_only=True) accepts (an unknown global, a call, an object build).
 class TorchPickleError : public Error { using Error::Error; };
 
+// A tensor used on a device the operation does not serve (host element access to device memory).
+class DeviceError : public Error { using Error::Error; };
 class BackendNotCompiled : public Error {
  public:
   explicit BackendNotCompiled(const std::string& backend)
