@@ -261,7 +261,8 @@ TEST(OpsTable, PoolingPaddingResamplingNorms) {
   EXPECT_EQ(df.shape(), (Shape{2, 3, 9, 16}));
   EXPECT_TRUE(allclose(df, dr, 0, 0));
   EXPECT_EQ(ops::pad2d(Tensor::from_floats({7}, {1, 1, 1, 1}), 0, 1, 1, 0).to_floats(), (std::vector<float>{0, 7, 0, 0}));
-  for (auto [oh, ow] : {std::pair<int64_t, int64_t>{5, 17}, {16, 4}, {1, 1}}) {
+  for (const auto& size : {std::pair<int64_t, int64_t>{5, 17}, {16, 4}, {1, 1}}) {
+    const int64_t oh = size.first, ow = size.second;  // plain variables: clang 14 cannot capture bindings
     auto [cf, cr] = both([&] { return ops::interpolate_bicubic(x, oh, ow); });
     EXPECT_TRUE(allclose(cf, cr, 1e-5, 1e-5));
     for (bool ac : {false, true}) {
