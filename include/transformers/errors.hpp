@@ -30,6 +30,8 @@ class TRANSFORMERS_API QuantizationError : public ConfigError { using ConfigErro
 // torch.load(weights_only=True) accepts (an unknown global, a call, an object build).
 class TRANSFORMERS_API TorchPickleError : public Error { using Error::Error; };
 
+// A tensor used on a device the operation does not serve (host element access to device memory).
+class TRANSFORMERS_API DeviceError : public Error { using Error::Error; };
 class TRANSFORMERS_API BackendNotCompiled : public Error {
  public:
   explicit BackendNotCompiled(const std::string& backend)

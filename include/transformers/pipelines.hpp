@@ -109,8 +109,7 @@ struct TRANSFORMERS_API EncodeOptions {
 // include_prompt), Dense (activation, residual) and Normalize modules; prompts, default_prompt_name
 // and similarity_fn_name from config_sentence_transformers.json. A folder without modules.json is
 // a plain model pooled by the mean, as sentence-transformers builds it.
-class SentenceTransformer : public Pipeline {
-class TRANSFORMERS_API SentenceTransformer {
+class TRANSFORMERS_API SentenceTransformer : public Pipeline {
  public:
   static std::unique_ptr<SentenceTransformer> from_pretrained(const std::string& name_or_path, const FromPretrainedOptions& o = {});
   ~SentenceTransformer();
@@ -161,8 +160,7 @@ struct TRANSFORMERS_API CrossEncoderOptions {
 // folder's AutoModelForSequenceClassification scores each (query, document) pair; the activation is
 // config.json's sentence_transformers.activation_fn (or the legacy
 // sbert_ce_default_activation_function), else Sigmoid for one label and Identity for more.
-class CrossEncoder : public Pipeline {
-class TRANSFORMERS_API CrossEncoder {
+class TRANSFORMERS_API CrossEncoder : public Pipeline {
  public:
   static std::unique_ptr<CrossEncoder> from_pretrained(const std::string& name_or_path, const FromPretrainedOptions& o = {});
   // [N] scores for one label, else [N, num_labels].
@@ -212,8 +210,7 @@ struct TRANSFORMERS_API TokenEntity {
 };
 
 // pipeline("text-classification"): softmax, or sigmoid for multi-label / one label, identity for regression.
-class TextClassificationPipeline : public Pipeline {
-class TRANSFORMERS_API TextClassificationPipeline {
+class TRANSFORMERS_API TextClassificationPipeline : public Pipeline {
  public:
   static std::unique_ptr<TextClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   // top_k: 1 -> the best label; nullopt -> every label, best first.
@@ -233,8 +230,7 @@ class TRANSFORMERS_API TextClassificationPipeline {
 };
 
 // pipeline("fill-mask"): the top_k fillers of the (single) mask token of each input.
-class FillMaskPipeline : public Pipeline {
-class TRANSFORMERS_API FillMaskPipeline {
+class TRANSFORMERS_API FillMaskPipeline : public Pipeline {
  public:
   static std::unique_ptr<FillMaskPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::vector<FillMaskResult>> operator()(const std::vector<std::string>& texts, int64_t top_k = 5) const;
@@ -251,8 +247,7 @@ class TRANSFORMERS_API FillMaskPipeline {
 
 // pipeline("token-classification") with aggregation none | simple | first | average | max;
 // entities labelled "O" are dropped, as in Python.
-class TokenClassificationPipeline : public Pipeline {
-class TRANSFORMERS_API TokenClassificationPipeline {
+class TRANSFORMERS_API TokenClassificationPipeline : public Pipeline {
  public:
   static std::unique_ptr<TokenClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::vector<TokenEntity>> operator()(const std::vector<std::string>& texts, const std::string& aggregation = "none") const;
@@ -285,8 +280,7 @@ struct TRANSFORMERS_API QaAnswer {
   int64_t start = 0, end = 0;
   std::string answer;
 };
-class QuestionAnsweringPipeline : public Pipeline {
-class TRANSFORMERS_API QuestionAnsweringPipeline {
+class TRANSFORMERS_API QuestionAnsweringPipeline : public Pipeline {
  public:
   static std::unique_ptr<QuestionAnsweringPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<QaAnswer> operator()(const std::string& question, const std::string& context, const QaOptions& o = {}) const;
@@ -306,8 +300,7 @@ struct TRANSFORMERS_API ZeroShotResult {
 // pipeline("zero-shot-classification"): an NLI model scores "premise = text, hypothesis =
 // template.format(label)"; softmax of the entailment logits across labels, or per label
 // entailment-vs-contradiction with multi_label.
-class ZeroShotClassificationPipeline : public Pipeline {
-class TRANSFORMERS_API ZeroShotClassificationPipeline {
+class TRANSFORMERS_API ZeroShotClassificationPipeline : public Pipeline {
  public:
   static std::unique_ptr<ZeroShotClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   ZeroShotResult operator()(const std::string& text, const std::vector<std::string>& candidate_labels,
@@ -323,8 +316,7 @@ class TRANSFORMERS_API ZeroShotClassificationPipeline {
 // pipeline("text-generation"): prompt + continuation (Python's return_full_text=True), decoded
 // with skip_special_tokens. Prompts run one at a time; `on_text` receives the new text as it is
 // produced (the streamer).
-class TextGenerationPipeline : public Pipeline {
-class TRANSFORMERS_API TextGenerationPipeline {
+class TRANSFORMERS_API TextGenerationPipeline : public Pipeline {
  public:
   static std::unique_ptr<TextGenerationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::string> operator()(const std::vector<std::string>& prompts, const GenerationConfig& g = {},
@@ -347,8 +339,7 @@ class TRANSFORMERS_API TextGenerationPipeline {
 // transformers v4 defined them (v5 dropped these classes): the model config's prefix — or the
 // task's entry of config.task_specific_params, whose generation settings also apply — is put
 // before each input; outputs are decoded with skip_special_tokens.
-class Text2TextGenerationPipeline : public Pipeline {
-class TRANSFORMERS_API Text2TextGenerationPipeline {
+class TRANSFORMERS_API Text2TextGenerationPipeline : public Pipeline {
  public:
   static std::unique_ptr<Text2TextGenerationPipeline> from_pretrained(const std::string& model, const std::string& task = "text2text-generation",
                                                                       const FromPretrainedOptions& o = {});
@@ -405,8 +396,7 @@ struct TRANSFORMERS_API AsrResult {
   std::vector<AsrChunk> chunks;  // with return_timestamps
 };
 
-class AutomaticSpeechRecognitionPipeline : public Pipeline {
-class TRANSFORMERS_API AutomaticSpeechRecognitionPipeline {
+class TRANSFORMERS_API AutomaticSpeechRecognitionPipeline : public Pipeline {
  public:
   static std::unique_ptr<AutomaticSpeechRecognitionPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::string> operator()(const std::vector<std::vector<float>>& audio, const GenerationConfig& g = {}) const;
@@ -428,8 +418,7 @@ class TRANSFORMERS_API AutomaticSpeechRecognitionPipeline {
 
 // pipeline("audio-classification"): softmax (sigmoid for multi-label, identity for regression)
 // over the utterance logits, best first; top_k nullopt gives every label.
-class AudioClassificationPipeline : public Pipeline {
-class TRANSFORMERS_API AudioClassificationPipeline {
+class TRANSFORMERS_API AudioClassificationPipeline : public Pipeline {
  public:
   static std::unique_ptr<AudioClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {});
   std::vector<std::vector<LabelScore>> operator()(const std::vector<std::vector<float>>& audio, std::optional<int64_t> top_k = 5) const;
@@ -444,8 +433,7 @@ class TRANSFORMERS_API AudioClassificationPipeline {
 
 // pipeline("image-classification"): the model's image processor, then softmax (sigmoid for
 // multi-label or one label) over the logits, best first; top_k nullopt gives every label.
-class ImageClassificationPipeline : public Pipeline {
-class TRANSFORMERS_API ImageClassificationPipeline {
+class TRANSFORMERS_API ImageClassificationPipeline : public Pipeline {
  public:
   static std::unique_ptr<ImageClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                       const ImageProcessorOptions& p = {});
@@ -462,8 +450,7 @@ class TRANSFORMERS_API ImageClassificationPipeline {
 // pipeline("zero-shot-image-classification"): CLIP-style models score the image against
 // hypothesis_template filled with each label; softmax over labels (SigLIP: independent sigmoids),
 // best first.
-class ZeroShotImageClassificationPipeline : public Pipeline {
-class TRANSFORMERS_API ZeroShotImageClassificationPipeline {
+class TRANSFORMERS_API ZeroShotImageClassificationPipeline : public Pipeline {
  public:
   static std::unique_ptr<ZeroShotImageClassificationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                               const ImageProcessorOptions& p = {});
@@ -480,8 +467,7 @@ class TRANSFORMERS_API ZeroShotImageClassificationPipeline {
 // pipeline("image-text-to-text") (and v4's "image-to-text"): the processor (LLaVA's expands the image placeholder), generate()
 // with pixel_values, and the new text as Python's return_full_text=False gives it (the decoded
 // prompt cut off the decoded sequence).
-class ImageTextToTextPipeline : public Pipeline {
-class TRANSFORMERS_API ImageTextToTextPipeline {
+class TRANSFORMERS_API ImageTextToTextPipeline : public Pipeline {
  public:
   static std::unique_ptr<ImageTextToTextPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                   const ImageProcessorOptions& p = {});
@@ -507,8 +493,7 @@ struct TRANSFORMERS_API SegmentMask {
   std::string label;
   Image mask;  // one channel, the input image's size
 };
-class ImageSegmentationPipeline : public Pipeline {
-class TRANSFORMERS_API ImageSegmentationPipeline {
+class TRANSFORMERS_API ImageSegmentationPipeline : public Pipeline {
  public:
   static std::unique_ptr<ImageSegmentationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                     const ImageProcessorOptions& p = {});
@@ -526,8 +511,7 @@ struct TRANSFORMERS_API DepthResult {
   Tensor predicted_depth;  // [height, width] float32
   Image depth;             // one channel
 };
-class DepthEstimationPipeline : public Pipeline {
-class TRANSFORMERS_API DepthEstimationPipeline {
+class TRANSFORMERS_API DepthEstimationPipeline : public Pipeline {
  public:
   static std::unique_ptr<DepthEstimationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                   const ImageProcessorOptions& p = {});
@@ -557,8 +541,7 @@ struct TRANSFORMERS_API ObjectDetection {
   std::string label;
   int64_t xmin = 0, ymin = 0, xmax = 0, ymax = 0;
 };
-class ObjectDetectionPipeline : public Pipeline {
-class TRANSFORMERS_API ObjectDetectionPipeline {
+class TRANSFORMERS_API ObjectDetectionPipeline : public Pipeline {
  public:
   static std::unique_ptr<ObjectDetectionPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                   const ImageProcessorOptions& p = {});

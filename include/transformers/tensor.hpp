@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "transformers/export.hpp"
@@ -14,6 +15,25 @@ namespace transformers {
 using Shape = std::vector<int64_t>;
 TRANSFORMERS_API std::string shape_str(const Shape& s);
 TRANSFORMERS_API int64_t shape_numel(const Shape& s);
+
+namespace detail {
+// Whether a T* may address elements of dtype dt: the C++ type of the dtype; uint16_t for the
+// bits of bf16 / f16, uint8_t for the bytes of u8, bool and float8.
+template <typename T>
+constexpr bool holds(DType dt) {
+  using U = std::remove_const_t<T>;
+  if constexpr (std::is_same_v<U, float>) return dt == DType::F32;
+  else if constexpr (std::is_same_v<U, double>) return dt == DType::F64;
+  else if constexpr (std::is_same_v<U, int64_t>) return dt == DType::I64;
+  else if constexpr (std::is_same_v<U, int32_t>) return dt == DType::I32;
+  else if constexpr (std::is_same_v<U, int16_t>) return dt == DType::I16;
+  else if constexpr (std::is_same_v<U, int8_t>) return dt == DType::I8;
+  else if constexpr (std::is_same_v<U, uint16_t>) return dt == DType::BF16 || dt == DType::F16;
+  else if constexpr (std::is_same_v<U, uint8_t>) return dt == DType::U8 || dt == DType::Bool || dt == DType::F8_E4M3 || dt == DType::F8_E5M2;
+  else if constexpr (std::is_same_v<U, bool>) return dt == DType::Bool;
+  else static_assert(!sizeof(U), "Tensor::data<T>: T names no dtype");
+}
+}  // namespace detail
 
 struct TRANSFORMERS_API Device {
   enum Kind : uint8_t { CPU, CUDA } kind = CPU;
@@ -60,7 +80,15 @@ class TRANSFORMERS_API Tensor {
   bool shares_memory_with(const void* begin, size_t len) const;
 
   void* data_ptr() const;
-  template <typename T> T* data() const { return static_cast<T*>(data_ptr()); }
+  // Typed element access, for CPU tensors only: T must match the dtype (see detail::holds), else
+  // UnsupportedDType; a device tensor is a DeviceError (device kernels take data_ptr()). One
+  // predictable branch on the hot paths.
+  template <typename T>
+  T* data() const {
+    if (storage_ && (!detail::holds<T>(dtype_) || storage_->device.kind != Device::CPU)) [[unlikely]]
+      data_access_error(sizeof(T), !detail::holds<T>(dtype_));
+    return static_cast<T*>(data_ptr());
+  }
 
   // Views (no copy).
   Tensor view(const Shape& shape) const;      // requires contiguous; one dim may be -1
@@ -89,6 +117,7 @@ class TRANSFORMERS_API Tensor {
   Shape shape_, strides_;
   DType dtype_ = DType::F32;
   friend Tensor make_view(const Tensor&, Shape, Shape, int64_t);
+  [[noreturn]] void data_access_error(size_t element_size, bool wrong_dtype) const;
 };
 
 TRANSFORMERS_API Shape contiguous_strides(const Shape& shape);

@@ -225,6 +225,13 @@ bool Tensor::shares_memory_with(const void* begin, size_t len) const {
   return storage_ && p >= b && p + nbytes() <= b + len;
 }
 
+void Tensor::data_access_error(size_t element_size, bool wrong_dtype) const {
+  if (wrong_dtype)
+    throw UnsupportedDType("Tensor::data: a " + std::to_string(element_size) + "-byte element type cannot address a tensor of dtype " +
+                           dtype_name(dtype_));
+  throw DeviceError("Tensor::data: the tensor lives on " + device().str() + "; host code reads it through to(Device::cpu()) or an op");
+}
+
 void* Tensor::data_ptr() const {
   if (!storage_) return nullptr;
   return static_cast<char*>(storage_->data) + offset_ * static_cast<int64_t>(dtype_size(dtype_));

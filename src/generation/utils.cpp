@@ -7,6 +7,7 @@
 
 #include "generation/logits_process.hpp"
 #include "models/generation_hook.hpp"
+#include "ops/ops.hpp"
 #include "models/generative.hpp"
 #include "transformers/errors.hpp"
 #include "transformers/tokenizer.hpp"
@@ -19,38 +20,34 @@ namespace {
 using Rows = std::vector<std::vector<int64_t>>;
 
 struct Batch {
-  Rows seq;                       // per row: prompt + generated
-  std::vector<std::vector<int64_t>> mask;  // per row: attention mask over seq
-  std::vector<int64_t> last_pos;  // position id of the last token fed
+  Rows seq;  // per row: prompt + generated (the host copy the logits processors and stop checks read)
+  // [rows, capacity] i64 buffers reserved up front, grown in place one column per step; columns
+  // [0, len) are in use.
+  Tensor sequences, attention_mask;
+  int64_t len = 0;
+  Tensor last_pos;  // [rows, 1]: position id of the last token fed
   std::vector<int64_t> prompt_pad;
-};
 
-Tensor rows_tensor(const Rows& r, int64_t from) {
-  const int64_t B = static_cast<int64_t>(r.size()), S = static_cast<int64_t>(r[0].size()) - from;
-  Tensor t = Tensor::empty({B, S}, DType::I64);
-  for (int64_t b = 0; b < B; ++b) std::copy(r[b].begin() + from, r[b].end(), t.data<int64_t>() + b * S);
-  return t;
-}
+  Tensor mask() const { return attention_mask.slice(1, 0, len); }
+  void append(const std::vector<int64_t>& next) {
+    const auto rows = static_cast<int64_t>(next.size());
+    ops::copy_(sequences.slice(1, len, len + 1), Tensor::from_ints(next, {rows, 1}));
+    ops::copy_(attention_mask.slice(1, len, len + 1), Tensor::full({rows, 1}, 1.0, DType::I64));
+    ++len;
+  }
+};
 
 // Python's _prepare_attention_mask_for_generation: inferred from pad tokens when the pad id
 // occurs in the prompt and is not an eos id.
-std::vector<std::vector<int64_t>> prompt_mask(const Tensor& ids, const Tensor& mask, const Resolved& r) {
-  const int64_t B = ids.size(0), S = ids.size(1);
-  std::vector<std::vector<int64_t>> m(static_cast<size_t>(B), std::vector<int64_t>(static_cast<size_t>(S), 1));
+Tensor prompt_mask(const Tensor& ids, const Tensor& mask, const Resolved& r) {
   if (mask.defined()) {
     if (mask.shape() != ids.shape()) throw ShapeMismatch("generate: attention_mask " + shape_str(mask.shape()) + " must match input_ids " + shape_str(ids.shape()));
-    Tensor mm = mask.to(DType::I64).contiguous();
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0; s < S; ++s) m[b][s] = mm.data<int64_t>()[b * S + s] != 0;
-    return m;
+    return ops::ne(is_floating(mask.dtype()) ? mask.to(DType::I64) : mask, 0);
   }
-  if (!r.pad || std::find(r.eos.begin(), r.eos.end(), *r.pad) != r.eos.end()) return m;
-  bool found = false;
-  for (int64_t i = 0; i < B * S; ++i) found |= ids.data<int64_t>()[i] == *r.pad;
-  if (found)
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0; s < S; ++s) m[b][s] = ids.data<int64_t>()[b * S + s] != *r.pad;
-  return m;
+  const Tensor ones = Tensor::full(ids.shape(), 1.0, DType::I64);
+  if (!r.pad || std::find(r.eos.begin(), r.eos.end(), *r.pad) != r.eos.end()) return ones;
+  const bool found = ops::sum(ops::eq(ids, *r.pad).reshape({-1}), 0).item() > 0;
+  return found ? ops::ne(ids, *r.pad) : ones;
 }
 
 class Runner {
@@ -59,25 +56,22 @@ class Runner {
 
   // Feeds tokens seq[from:] of every row; returns last-position logits [rows, V].
   Tensor step(Batch& b, int64_t from, nn::KVCache& cache) {
-    const int64_t B = static_cast<int64_t>(b.seq.size()), S = static_cast<int64_t>(b.seq[0].size()) - from;
-    Tensor pos = Tensor::empty({B, S}, DType::I64);
-    for (int64_t i = 0; i < B; ++i)
-      for (int64_t s = 0, seen = 0; s < S; ++s) {
-        seen += b.mask[i][s];
-        // prompt: cumsum(mask) - 1 with pads at 0; later steps count on from the last position
-        pos.data<int64_t>()[i * S + s] = from == 0 ? (b.mask[i][s] ? seen - 1 : 0) : b.last_pos[i] + 1 + s;
-      }
-    for (int64_t i = 0; i < B; ++i) b.last_pos[i] = pos.data<int64_t>()[i * S + S - 1];
-    Tensor mask = Tensor::empty({B, static_cast<int64_t>(b.mask[0].size())}, DType::I64);
-    for (int64_t i = 0; i < B; ++i) std::copy(b.mask[i].begin(), b.mask[i].end(), mask.data<int64_t>() + i * mask.size(1));
-    Tensor logits = m_.forward_cached(rows_tensor(b.seq, from), pos, mask, cache, true);
+    const int64_t B = b.sequences.size(0), S = b.len - from;
+    const Tensor mask = b.mask();
+    // prompt: cumsum(mask) - 1 with pads at 0; later steps count on from the last position
+    // (positions are far below 2^24, exact in the fp32 arithmetic)
+    const Tensor pos = (from == 0 ? ops::mul(ops::sub(ops::cumsum(mask, 1), Tensor::full({1}, 1.0)), mask)
+                                  : ops::add(b.last_pos, ops::arange(1, S + 1).view({1, S})))
+                           .to(DType::I64);
+    b.last_pos = pos.slice(1, S - 1, S).contiguous();
+    Tensor logits = m_.forward_cached(b.sequences.slice(1, from, b.len).contiguous(), pos, mask.contiguous(), cache, true);
     return logits.view({B, logits.size(-1)}).to(DType::F32).contiguous();
   }
 
   // The next decode step: the newest token against the cache, or everything again when the model
   // asks for a recompute at this length.
   Tensor advance(Batch& b, nn::KVCache& cache) {
-    const int64_t len = static_cast<int64_t>(b.seq[0].size()), at = m_.cache_recompute_length();
+    const int64_t len = b.len, at = m_.cache_recompute_length();
     if (at > 0 && len >= at + 1 && cache.get_seq_length() <= at) {
       cache = m_.new_cache(r_.max_length, static_cast<int64_t>(b.seq.size()));
       return step(b, 0, cache);
@@ -120,9 +114,9 @@ class Runner {
       }
       if (r_.output_scores) out.scores.push_back(logits.clone());
       bool all_done = true;
+      b.append(next);
       for (int64_t i = 0; i < B; ++i) {
         b.seq[i].push_back(next[i]);
-        b.mask[i].push_back(1);
         if (unfinished[i] && hits_stop(b.seq[i], prompt_len)) unfinished[i] = false;
         all_done &= !unfinished[i];
       }
@@ -130,7 +124,7 @@ class Runner {
       if (all_done) break;
       logits = advance(b, cache);
     }
-    out.sequences = rows_tensor(b.seq, 0);
+    out.sequences = b.sequences.slice(1, 0, b.len).contiguous();
     return out;
   }
 
@@ -279,12 +273,16 @@ GenerateOutput Runner::beam_search(Batch b, int64_t prompt_len) {
     }
     cache.reorder_cache(reorder);
     ++cur;
+    // Each beam continues the row it came from; every beam of an entry shares its prompt mask.
+    b.sequences = ops::gather_rows(b.sequences, Tensor::from_ints(reorder, {B * nb}));
+    std::vector<int64_t> next(static_cast<size_t>(B * nb));
     for (int64_t i = 0; i < B; ++i)
       for (int64_t k = 0; k < nb; ++k) {
         const int64_t row = i * nb + k;
         b.seq[row] = running[i][k].seq;
-        b.mask[row].push_back(1);  // every beam of an entry shares its prompt mask
+        next[row] = running[i][k].seq.back();
       }
+    b.append(next);
     const bool open = !(all_finished && r_.early_stopping == "true");
     if (!(any_unsat && open && !all_hit)) break;
     logits = advance(b, cache);
@@ -294,15 +292,18 @@ GenerateOutput Runner::beam_search(Batch b, int64_t prompt_len) {
   for (int64_t i = 0; i < B; ++i)
     for (int64_t k = 0; k < R; ++k) gen_max = std::max(gen_max, static_cast<int64_t>(done[i][k].indices.size()));
   GenerateOutput out;
-  out.sequences = Tensor::full({B * R, prompt_len + gen_max}, static_cast<double>(fill), DType::I64);
-  out.sequences_scores = Tensor::empty({B * R});
+  const int64_t width = prompt_len + gen_max;
+  std::vector<int64_t> seqs(static_cast<size_t>(B * R * width), fill);
+  std::vector<float> scores;
   for (int64_t i = 0; i < B; ++i)
     for (int64_t k = 0; k < R; ++k) {
       const Beam& d = done[i][k];
-      const size_t n = std::min<size_t>(d.seq.size(), static_cast<size_t>(prompt_len + gen_max));
-      std::copy_n(d.seq.begin(), n, out.sequences.data<int64_t>() + (i * R + k) * (prompt_len + gen_max));
-      out.sequences_scores.data<float>()[i * R + k] = d.score;
+      const size_t n = std::min<size_t>(d.seq.size(), static_cast<size_t>(width));
+      std::copy_n(d.seq.begin(), n, seqs.begin() + (i * R + k) * width);
+      scores.push_back(d.score);
     }
+  out.sequences = Tensor::from_ints(seqs, {B * R, width});
+  out.sequences_scores = Tensor::from_floats(scores, {B * R});
   return out;
 }
 
@@ -318,25 +319,34 @@ GenerateOutput generate(GenerativeModel& m, const Tensor& input_ids, const Gener
   const int64_t B = ids.size(0), S = ids.size(1);
   if (B == 0 || S == 0) throw ValueError("generate: the prompt is empty; give at least one token (e.g. the bos token)");
   const int64_t V = m.output_vocab_size();
-  for (int64_t i = 0; i < B * S; ++i)
-    if (ids.data<int64_t>()[i] < 0 || ids.data<int64_t>()[i] >= V)
-      throw ValueError("generate: input id " + std::to_string(ids.data<int64_t>()[i]) + " is outside the vocabulary of " + std::to_string(V));
+  const std::vector<int64_t> prompt = ids.to_ints();
+  for (int64_t id : prompt)
+    if (id < 0 || id >= V) throw ValueError("generate: input id " + std::to_string(id) + " is outside the vocabulary of " + std::to_string(V));
   const int64_t ctx = m.max_positions();
   if (ctx > 0 && S > ctx)
     throw ValueError("generate: the prompt has " + std::to_string(S) + " tokens, longer than the model's context of " + std::to_string(ctx));
   const generation::Resolved r = generation::resolve(overrides.merged_over(m.generation_config()), S, V,
                                                          m.config().get_bool("is_encoder_decoder", false) ? "decoder_input_ids" : "input_ids");
   generation::Batch b;
-  const auto mask = generation::prompt_mask(ids, attention_mask, r);
+  const Tensor mask = generation::prompt_mask(ids, attention_mask, r);
+  const std::vector<int64_t> mask_rows = mask.to_ints();
   const int64_t expand = r.num_beams > 1 ? r.num_beams : r.num_return_sequences;
+  std::vector<int64_t> source;  // repeat_interleave, as _expand_inputs_for_generation
   for (int64_t i = 0; i < B; ++i)
-    for (int64_t e = 0; e < expand; ++e) {  // repeat_interleave, as _expand_inputs_for_generation
-      b.seq.emplace_back(ids.data<int64_t>() + i * S, ids.data<int64_t>() + (i + 1) * S);
-      b.mask.push_back(mask[i]);
-      b.last_pos.push_back(0);
-      const auto first = std::find(mask[i].begin(), mask[i].end(), 1);
-      b.prompt_pad.push_back(first == mask[i].end() ? 0 : first - mask[i].begin());
+    for (int64_t e = 0; e < expand; ++e) {
+      source.push_back(i);
+      b.seq.emplace_back(prompt.begin() + i * S, prompt.begin() + (i + 1) * S);
+      const auto row = mask_rows.begin() + i * S, first = std::find(row, row + S, 1);
+      b.prompt_pad.push_back(first == row + S ? 0 : first - row);
     }
+  // Room for every token generation can reach (it stops at max_length, or one past a longer prompt).
+  const int64_t rows = B * expand, capacity = std::max(r.max_length, S + 1);
+  const Tensor from = Tensor::from_ints(source, {rows});
+  b.sequences = Tensor::zeros({rows, capacity}, DType::I64);
+  b.attention_mask = Tensor::zeros({rows, capacity}, DType::I64);
+  ops::copy_(b.sequences.slice(1, 0, S), ops::gather_rows(ids, from));
+  ops::copy_(b.attention_mask.slice(1, 0, S), ops::gather_rows(mask, from));
+  b.len = S;
   generation::Runner run(m, r, hooks);
   return r.num_beams > 1 ? run.beam_search(std::move(b), S) : run.sample(std::move(b), S);
 }

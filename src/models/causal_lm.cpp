@@ -26,9 +26,7 @@ Tensor CachedBackbone::hidden_from_embeds(const Tensor&, const Tensor&, const Te
 
 Tensor CachedBackbone::default_positions(const Tensor& ids, const Tensor*) const {
   const int64_t B = ids.size(0), S = ids.size(1);
-  Tensor pos = Tensor::empty({B, S}, DType::I64);
-  for (int64_t i = 0; i < B * S; ++i) pos.data<int64_t>()[i] = i % S;
-  return pos;
+  return ops::add(Tensor::zeros({B, 1}), ops::arange(0, S).view({1, S})).to(DType::I64);  // 0..S-1 on every row
 }
 
 namespace {
@@ -82,20 +80,12 @@ class LastTokenClassification : public EncoderHeadModel {
     Tensor logits = score_(base["last_hidden_state"]);
     // The rightmost token that is not padding (left or right padding alike).
     const Tensor ids = require_input(in, "input_ids", family_.class_prefix).to(DType::I64).contiguous();
-    const int64_t B = ids.size(0), S = ids.size(1), L = logits.size(-1);
+    const int64_t B = ids.size(0), S = ids.size(1);
     const bool has_pad = config().has("pad_token_id");
     if (!has_pad && B != 1) throw ValueError("Cannot handle batch sizes > 1 if no padding token is defined.");
     const int64_t pad = has_pad ? config().get_int("pad_token_id") : -1;
-    Tensor pooled = Tensor::empty({B, L});
-    for (int64_t b = 0; b < B; ++b) {
-      int64_t last = S - 1;
-      if (has_pad) {
-        last = 0;
-        for (int64_t s = 0; s < S; ++s)
-          if (ids.data<int64_t>()[b * S + s] != pad) last = s;
-      }
-      std::copy_n(logits.data<float>() + (b * S + last) * L, L, pooled.data<float>() + b * L);
-    }
+    // The last non-pad token (the last token when no pad id is configured).
+    const Tensor pooled = has_pad ? ops::gather_last_token(logits, ids, pad) : logits.select(1, S - 1).contiguous();
     ModelOutput o;
     o.set("logits", pooled);
     return o;

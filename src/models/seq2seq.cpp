@@ -16,15 +16,12 @@ Tensor Seq2SeqBackbone::shift_right(const Tensor& input_ids, const PretrainedCon
     throw ValueError("decoder_start_token_id has to be defined in the config to derive decoder_input_ids from input_ids");
   if (!c.has("pad_token_id")) throw ValueError("pad_token_id has to be defined in the config to derive decoder_input_ids");
   const int64_t start = c.get_int("decoder_start_token_id"), pad = c.get_int("pad_token_id");
-  const Tensor ids = input_ids.to(DType::I64).contiguous();
+  const Tensor ids = input_ids.to(DType::I64);
   const int64_t B = ids.size(0), S = ids.size(1);
-  Tensor out = Tensor::empty({B, S}, DType::I64);
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t s = 0; s < S; ++s) {
-      const int64_t v = s == 0 ? start : ids.data<int64_t>()[b * S + s - 1];
-      out.data<int64_t>()[b * S + s] = v == -100 ? pad : v;
-    }
-  return out;
+  if (S == 0) return ids;
+  const Tensor shifted = ops::concat({Tensor::full({B, 1}, static_cast<double>(start), DType::I64), ids.slice(1, 0, S - 1)}, 1);
+  // Label padding (-100) becomes pad_token_id; ids stay exact in fp32 (vocabularies are far below 2^24).
+  return ops::where(ops::eq(shifted, -100), Tensor::full({1}, static_cast<double>(pad)), shifted).to(DType::I64);
 }
 
 nn::KVCache::Cross cross_key_values(const nn::Linear& k_proj, const nn::Linear& v_proj, const Tensor& encoder_hidden, int64_t heads,
@@ -188,9 +185,8 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
       const Tensor ids = input_ids.to(DType::I64).contiguous();
       const int64_t S = ids.size(1), V = config().get_int("vocab_size");
       if (S == 0) throw ValueError("generate: the input is empty");
-      for (int64_t i = 0; i < B * S; ++i)
-        if (ids.data<int64_t>()[i] < 0 || ids.data<int64_t>()[i] >= V)
-          throw ValueError("generate: input id " + std::to_string(ids.data<int64_t>()[i]) + " is outside the vocabulary of " + std::to_string(V));
+      for (int64_t id : ids.to_ints())
+        if (id < 0 || id >= V) throw ValueError("generate: input id " + std::to_string(id) + " is outside the vocabulary of " + std::to_string(V));
       Tensor mask = attention_mask;
       if (mask.defined() && mask.shape() != ids.shape())
         throw ShapeMismatch("generate: attention_mask " + shape_str(mask.shape()) + " must match input_ids " + shape_str(ids.shape()));
@@ -261,10 +257,11 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
                                                                      Tensor::full({B, 1}, 1.0, DType::I64), cache, true);
     const int64_t V = l.size(-1);
     std::vector<int64_t> best(static_cast<size_t>(B), -1);
+    const std::vector<float> lv = l.reshape({B, V}).to_floats();
     for (int64_t b = 0; b < B; ++b)
       for (int64_t id : candidates) {
         if (id < 0 || id >= V) throw ValueError("generate: candidate token id " + std::to_string(id) + " is outside the vocabulary");
-        if (best[b] < 0 || l.data<float>()[b * V + id] > l.data<float>()[b * V + best[b]]) best[b] = id;
+        if (best[b] < 0 || lv[b * V + id] > lv[b * V + best[b]]) best[b] = id;
       }
     return best;
   }
@@ -298,8 +295,8 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     Tensor ids = decoder_ids_.to(DType::I64).contiguous();
     // No mask inferred from pad ids: Python infers only the encoder's.
     Tensor mask = decoder_mask_.defined() ? decoder_mask_.to(DType::I64).contiguous() : Tensor::full(ids.shape(), 1.0, DType::I64);
-    bool none_start = true;
-    for (int64_t b = 0; b < B; ++b) none_start &= ids.data<int64_t>()[b * ids.size(1)] != start;
+    const std::vector<int64_t> first = ids.select(1, 0).to_ints();
+    const bool none_start = std::find(first.begin(), first.end(), start) == first.end();
     const bool donut = config().model_type() == "vision-encoder-decoder" && config().sub_config("encoder") &&
                        config().sub_config("encoder")->model_type().find("donut") != std::string::npos;
     if (none_start && !donut) {
@@ -315,11 +312,9 @@ class Seq2SeqLM : public Seq2SeqModel<GenerativeModel> {
     const auto pad = g.pad_token_id ? g.pad_token_id : (eos.empty() ? std::nullopt : std::optional<int64_t>(eos[0]));
     Tensor mask = Tensor::full(ids.shape(), 1.0, DType::I64);
     if (!pad || std::find(eos.begin(), eos.end(), *pad) != eos.end()) return mask;
-    bool found = false;
-    for (int64_t i = 0; i < ids.numel(); ++i) found |= ids.data<int64_t>()[i] == *pad;
-    if (found)
-      for (int64_t i = 0; i < ids.numel(); ++i) mask.data<int64_t>()[i] = ids.data<int64_t>()[i] != *pad;
-    return mask;
+    const int64_t pad_id = *pad;
+    const bool found = ops::sum(ops::eq(ids, pad_id).reshape({-1}), 0).item() > 0;
+    return found ? ops::ne(ids, pad_id) : mask;
   }
   Tensor logits(const Tensor& h) const {
     const float s = backbone_.decoder_output_scale();
@@ -365,8 +360,8 @@ class Seq2SeqAudioClassification : public Seq2SeqModel<Model> {
       std::vector<Tensor> states;
       backbone_.encode(e.ids, e.mask, states);
       const Tensor w = ops::softmax(*layer_weights_, -1);
-      h = ops::scale(states[0], w.data<float>()[0]);
-      for (size_t i = 1; i < states.size(); ++i) h = ops::add(h, ops::scale(states[i], w.data<float>()[i]));
+      h = ops::mul(states[0], w.slice(0, 0, 1));
+      for (size_t i = 1; i < states.size(); ++i) h = ops::add(h, ops::mul(states[i], w.slice(0, static_cast<int64_t>(i), static_cast<int64_t>(i) + 1)));
     } else {
       h = backbone_.encode(e.ids, e.mask);
     }
@@ -393,19 +388,12 @@ class Seq2SeqSequenceClassification : public Seq2SeqModel<Model> {
   ModelOutput forward(const ModelInputs& in) override {
     const Run r = run(in, true);
     const Tensor ids = require_input(in, "input_ids", family_.class_prefix).to(DType::I64).contiguous();
-    const int64_t B = ids.size(0), S = ids.size(1), H = r.decoder_hidden.size(2), eos = config().get_int("eos_token_id");
+    const int64_t S = ids.size(1), eos = config().get_int("eos_token_id");
     if (r.decoder_hidden.size(1) != S) throw ShapeMismatch(family_.class_prefix + ": sequence classification needs decoder_input_ids as long as input_ids");
-    const Tensor hidden = r.decoder_hidden.contiguous();
-    Tensor pooled = Tensor::empty({B, H});
-    int64_t count = -1;
-    for (int64_t b = 0; b < B; ++b) {
-      int64_t n = 0, last = -1;
-      for (int64_t s = 0; s < S; ++s)
-        if (ids.data<int64_t>()[b * S + s] == eos) ++n, last = s;
-      if (n == 0 || (count >= 0 && n != count)) throw ValueError("All examples must have the same number of <eos> tokens.");
-      count = n;
-      std::copy_n(hidden.data<float>() + (b * S + last) * H, H, pooled.data<float>() + b * H);
-    }
+    const std::vector<float> counts = ops::sum(ops::eq(ids, eos), 1).to_floats();
+    for (float n : counts)
+      if (n == 0 || n != counts[0]) throw ValueError("All examples must have the same number of <eos> tokens.");
+    const Tensor pooled = ops::gather_last_token(r.decoder_hidden, ids, eos, true);  // each row's last eos
     ModelOutput o;
     o.set("logits", (*out_proj_)(ops::tanh((*dense_)(pooled))));
     o.set("encoder_last_hidden_state", r.encoder_hidden);

@@ -28,27 +28,17 @@ class ImageClassifier : public nn::Module {
 class MaskedImageDecoder : public nn::Module {
  public:
   MaskedImageDecoder(int64_t features, int64_t stride, int64_t channels)
-      : stride_(stride), channels_(channels),
+      : stride_(stride),
         conv_(child("0", std::make_unique<nn::Conv2d>(features, stride * stride * channels, std::pair<int64_t, int64_t>{1, 1}, nn::Conv2d::Options{}))) {}
   Tensor operator()(const Tensor& tokens, int64_t rows, int64_t cols) const {
-    const int64_t B = tokens.size(0), N = rows * cols, r = stride_, C = channels_;
+    const int64_t B = tokens.size(0);
     // The 1x1 convolution is a linear map of each token's features.
-    const Tensor lin = ops::linear(tokens.contiguous(), conv_.weight.view({conv_.weight.size(0), conv_.weight.size(1)}), *conv_.bias).contiguous();
-    Tensor out = Tensor::empty({B, C, rows * r, cols * r});
-    const float* src = lin.data<float>();
-    float* dst = out.data<float>();
-    const int64_t O = C * r * r, W = cols * r, HW = rows * r * W;
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t p = 0; p < N; ++p)
-        for (int64_t o = 0; o < O; ++o) {
-          const int64_t c = o / (r * r), i = (o / r) % r, j = o % r, y = p / cols, x = p % cols;
-          dst[b * C * HW + c * HW + (y * r + i) * W + x * r + j] = src[(b * N + p) * O + o];
-        }
-    return out;
+    const Tensor lin = ops::linear(tokens.contiguous(), conv_.weight.view({conv_.weight.size(0), conv_.weight.size(1)}), *conv_.bias);
+    return ops::pixel_shuffle(lin.view({B, rows, cols, lin.size(-1)}).permute({0, 3, 1, 2}), stride_);
   }
 
  private:
-  int64_t stride_, channels_;
+  int64_t stride_;
   nn::Conv2d& conv_;
 };
 

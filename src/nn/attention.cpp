@@ -10,22 +10,15 @@ namespace transformers::nn {
 Tensor extended_attention_mask(const Tensor& attention_mask) {
   if (attention_mask.dim() != 2) throw ShapeMismatch("attention_mask must be [batch, seq], got " + shape_str(attention_mask.shape()));
   const int64_t B = attention_mask.size(0), S = attention_mask.size(1);
-  Tensor m = attention_mask.to(DType::F32).contiguous();
-  Tensor out = Tensor::empty({B, 1, 1, S});
-  const float lowest = std::numeric_limits<float>::lowest();
-  for (int64_t i = 0; i < B * S; ++i) out.data<float>()[i] = m.data<float>()[i] != 0.0f ? 0.0f : lowest;
-  return out;
+  return ops::where(attention_mask.reshape({B, 1, 1, S}), Tensor::zeros({1}), Tensor::full({1}, std::numeric_limits<float>::lowest()));
 }
 
 Tensor causal_extended_attention_mask(const Tensor& attention_mask) {
   const Tensor pad = extended_attention_mask(attention_mask);
-  const int64_t B = pad.size(0), S = pad.size(3);
-  Tensor out = Tensor::empty({B, 1, S, S});
-  const float lowest = std::numeric_limits<float>::lowest();
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t q = 0; q < S; ++q)
-      for (int64_t k = 0; k < S; ++k) out.data<float>()[(b * S + q) * S + k] = k <= q ? pad.data<float>()[b * S + k] : lowest;
-  return out;
+  const int64_t S = pad.size(3);
+  // Key k is visible to query q when k <= q: clamp((q + 1) - k, 0, 1) is that 0/1 matrix.
+  const Tensor visible = ops::clamp(ops::sub(ops::arange(1, S + 1).view({S, 1}), ops::arange(0, S).view({1, S})), 0, 1);
+  return ops::where(visible, pad, Tensor::full({1}, std::numeric_limits<float>::lowest()));
 }
 
 Tensor split_heads(const Tensor& x, int64_t heads) {
@@ -54,16 +47,11 @@ Tensor PostNormLayer::operator()(const Tensor& x, const Tensor& mask) const {
 }
 
 Tensor padding_offset_positions(const Tensor& input_ids, int64_t pad) {
-  Tensor ids = input_ids.to(DType::I64).contiguous();
-  const int64_t B = ids.size(0), S = ids.size(1);
-  Tensor pos = Tensor::empty({B, S}, DType::I64);
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t s = 0, run = 0; s < S; ++s) {
-      const bool real = ids.data<int64_t>()[b * S + s] != pad;
-      run += real;
-      pos.data<int64_t>()[b * S + s] = real ? run + pad : pad;
-    }
-  return pos;
+  // pad + 1 + the count of real tokens before each real token; pad at padding (HF's
+  // create_position_ids_from_input_ids).
+  const Tensor real = ops::ne(input_ids, pad);
+  const Tensor run = ops::cumsum(real, 1);
+  return ops::add(ops::mul(run, real), Tensor::full({1}, static_cast<double>(pad))).to(DType::I64);
 }
 
 }  // namespace transformers::nn

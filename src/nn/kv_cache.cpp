@@ -9,24 +9,10 @@
 namespace transformers::nn {
 
 namespace {
-// Copies src [B, S, H, D] into dst [B, H, cap, D] at token offset `at`.
-void scatter_tokens(const Tensor& src, Tensor& dst, int64_t at) {
-  const int64_t B = src.size(0), S = src.size(1), H = src.size(2), D = src.size(3), cap = dst.size(2);
-  const float* s = src.data<float>();
-  float* d = dst.data<float>();
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t t = 0; t < S; ++t)
-      for (int64_t h = 0; h < H; ++h)
-        std::memcpy(d + ((b * H + h) * cap + at + t) * D, s + ((b * S + t) * H + h) * D, static_cast<size_t>(D) * sizeof(float));
-}
-
+// A [B, H, cap, D] buffer holding the first `len` token slots of `old` (undefined: none).
 Tensor grow(const Tensor& old, int64_t len, int64_t cap, int64_t B, int64_t H, int64_t D) {
   Tensor t = Tensor::empty({B, H, cap, D});
-  if (old.defined() && len > 0) {
-    const int64_t oc = old.size(2);
-    for (int64_t bh = 0; bh < B * H; ++bh)
-      std::memcpy(t.data<float>() + bh * cap * D, old.data<float>() + bh * oc * D, static_cast<size_t>(len * D) * sizeof(float));
-  }
+  if (old.defined() && len > 0) ops::copy_(t.slice(2, 0, len), old.slice(2, 0, len));
   return t;
 }
 }  // namespace
@@ -42,14 +28,9 @@ KVCache::View KVCache::update(int64_t layer, const Tensor& k0, const Tensor& v0,
     throw ShapeMismatch("KVCache: new entries " + shape_str(k.shape()) + " do not match the cached ones " + shape_str(L.k.shape()));
   if (window > 0 && L.len >= 2 * window) {
     // Keep the last window - 1 entries: the oldest key any query from here on can attend to.
-    const int64_t drop = L.len - (window - 1), cap = L.k.size(2);
-    for (Tensor* t : {&L.k, &L.v}) {
-      const int64_t D = t->size(3);
-      for (int64_t bh = 0; bh < B * H; ++bh) {
-        float* row = t->data<float>() + bh * cap * D;
-        std::memmove(row, row + drop * D, static_cast<size_t>((L.len - drop) * D) * sizeof(float));
-      }
-    }
+    const int64_t drop = L.len - (window - 1);
+    for (Tensor* t : {&L.k, &L.v})  // through a copy: source and destination overlap
+      ops::copy_(t->slice(2, 0, L.len - drop), t->slice(2, drop, L.len).contiguous());
     L.start += drop, L.len -= drop;
   }
   const int64_t need = L.len + S;
@@ -58,8 +39,8 @@ KVCache::View KVCache::update(int64_t layer, const Tensor& k0, const Tensor& v0,
     L.k = grow(L.k, L.len, cap, B, H, k.size(3));
     L.v = grow(L.v, L.len, cap, B, H, v.size(3));
   }
-  scatter_tokens(k, L.k, L.len);
-  scatter_tokens(v, L.v, L.len);
+  ops::copy_(L.k.slice(2, L.len, need), k.permute({0, 2, 1, 3}));
+  ops::copy_(L.v.slice(2, L.len, need), v.permute({0, 2, 1, 3}));
   L.len = need;
   return {L.k.slice(2, 0, L.len), L.v.slice(2, 0, L.len), L.start};
 }
@@ -91,16 +72,8 @@ void KVCache::reorder_cache(const std::vector<int64_t>& beam_idx) {
     if (!L.k.defined()) continue;
     const int64_t B = L.k.size(0);
     if (static_cast<int64_t>(beam_idx.size()) != B) throw ShapeMismatch("KVCache: reorder_cache needs one index per cached row");
-    for (Tensor* t : {&L.k, &L.v}) {
-      Tensor n = Tensor::empty(t->shape());
-      const int64_t row = t->numel() / B;
-      for (int64_t i = 0; i < B; ++i) {
-        const int64_t src = beam_idx[static_cast<size_t>(i)];
-        if (src < 0 || src >= B) throw ValueError("KVCache: beam index " + std::to_string(src) + " out of range");
-        std::memcpy(n.data<float>() + i * row, t->data<float>() + src * row, static_cast<size_t>(row) * sizeof(float));
-      }
-      *t = n;
-    }
+    const Tensor idx = Tensor::from_ints(beam_idx, {B});
+    for (Tensor* t : {&L.k, &L.v}) *t = ops::gather_rows(t->view({B, -1}), idx).view(t->shape());
   }
 }
 

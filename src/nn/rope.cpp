@@ -129,38 +129,15 @@ std::vector<float> RotaryEmbedding::inv_freq_for(int64_t seq_len) const {
 void RotaryEmbedding::apply(Tensor& x, const Tensor& position_ids) const {
   if (x.dim() != 4 || !x.is_contiguous() || x.dtype() != DType::F32)
     throw ShapeMismatch("rope: expected contiguous fp32 [batch, seq, heads, head_dim], got " + shape_str(x.shape()));
-  const int64_t B = x.size(0), S = x.size(1), H = x.size(2), D = x.size(3);
+  const int64_t B = x.size(0), S = x.size(1), D = x.size(3);
   if (D != head_dim_) throw ShapeMismatch("rope: head_dim " + std::to_string(D) + " differs from " + std::to_string(head_dim_));
   Tensor pos = position_ids.to(DType::I64).contiguous();
   if (pos.dim() != 2 || pos.size(0) != B || pos.size(1) != S)
     throw ShapeMismatch("rope: position_ids " + shape_str(pos.shape()) + " must be [batch, seq] = [" + std::to_string(B) + ", " + std::to_string(S) + "]");
-  const int64_t* pp = pos.data<int64_t>();
-  int64_t max_pos = 0;
-  for (int64_t i = 0; i < B * S; ++i) max_pos = std::max(max_pos, pp[i]);
+  if (pos.numel() == 0) return;
+  const auto max_pos = static_cast<int64_t>(ops::max(pos.reshape({-1}), 0).item());  // exact: positions far below 2^24
   const std::vector<float> inv = inv_freq_for(max_pos + 1);
-  const int64_t half = dim_ / 2;
-  float* px = x.data<float>();
-#pragma omp parallel if (B * S * H * D > 32768)
-  {
-    std::vector<float> c(static_cast<size_t>(half)), s(static_cast<size_t>(half));  // per thread
-#pragma omp for
-    for (int64_t bs = 0; bs < B * S; ++bs) {
-      const float p = static_cast<float>(pp[bs]);
-      for (int64_t i = 0; i < half; ++i) {
-        const float f = p * inv[static_cast<size_t>(i)];
-        c[i] = std::cos(f) * attention_scaling_;
-        s[i] = std::sin(f) * attention_scaling_;
-      }
-      for (int64_t h = 0; h < H; ++h) {
-        float* r = px + (bs * H + h) * D;
-        for (int64_t i = 0; i < half; ++i) {
-          const float a = r[i], b = r[i + half];
-          r[i] = a * c[i] - b * s[i];
-          r[i + half] = b * c[i] + a * s[i];
-        }
-      }
-    }
-  }
+  ops::rotary_(x, pos, Tensor::from_floats(std::vector<float>(inv.begin(), inv.begin() + dim_ / 2), {dim_ / 2}), attention_scaling_);
 }
 
 }  // namespace transformers::nn
@@ -181,18 +158,15 @@ Tensor apply_rotary(const Tensor& x0, float theta, const std::vector<int64_t>& p
 
 Tensor deinterleave(const Tensor& x0, int64_t n) {
   const Tensor x = x0.to(DType::F32).contiguous();
-  Tensor y = x.clone();
-  const int64_t D = x.size(-1), rows = x.numel() / D;
+  const int64_t D = x.size(-1), rows = x.numel() / std::max<int64_t>(D, 1);
   if (n == 0) n = D;
   if (n < 0 || n > D || n % 2) throw ShapeMismatch("deinterleave: " + std::to_string(n) + " channels of " + std::to_string(D));
-  const float* src = x.data<float>();
-  float* dst = y.data<float>();
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t i = 0; i < n / 2; ++i) {
-      dst[r * D + i] = src[r * D + 2 * i];
-      dst[r * D + n / 2 + i] = src[r * D + 2 * i + 1];
-    }
-  return y;
+  // (x0, x1), (x2, x3), ... as pairs: the even channels, then the odd ones, then the rest.
+  const Tensor flat = x.view({rows, D});
+  const Tensor pairs = flat.slice(1, 0, n).contiguous().view({rows, n / 2, 2});
+  std::vector<Tensor> parts{pairs.select(2, 0), pairs.select(2, 1)};
+  if (n < D) parts.push_back(flat.slice(1, n, D));
+  return ops::concat(parts, 1).view(x.shape());
 }
 
 }  // namespace transformers::nn

@@ -1,6 +1,8 @@
 #pragma once
 // Kernel signatures shared by the reference, CPU and (later) CUDA implementations. Front-ends in
 // ops.cpp hand kernels contiguous buffers; only GEMM and embedding see non-f32 inputs.
+#include <vector>
+
 #include "ops/ops.hpp"
 
 namespace transformers::ops::kernels {
@@ -56,6 +58,59 @@ struct AttentionArgs {
 };
 using AttentionFn = void (*)(const AttentionArgs&);
 
+// Ops that used to compute inline in their front-ends or inside model files. Buffers are
+// contiguous; integer tensors arrive as i64.
+using ClampFn = void (*)(const float* x, float* y, int64_t n, float lo, float hi);
+// Per row of n values: the k largest (or smallest), sorted, ties in index order (stable).
+using TopkFn = void (*)(const float* x, float* values, int64_t* indices, int64_t rows, int64_t n, int64_t k, bool largest);
+// Rows of row_bytes bytes (any dtype).
+using GatherRowsFn = void (*)(const void* x, const int64_t* index, void* y, int64_t m, int64_t row_bytes);
+// dst (any strides, e.g. a column of a preallocated buffer) = src (same shape and dtype, any strides).
+using CopyFn = void (*)(const Tensor& dst, const Tensor& src);
+// out[index[i]] += src[i] * (alpha ? alpha[i] : 1), rows in order i = 0..m-1.
+using IndexAddFn = void (*)(float* out, const int64_t* index, const float* src, const float* alpha, int64_t m, int64_t H);
+using PixelShuffleFn = void (*)(const float* x, float* y, int64_t B, int64_t C, int64_t H, int64_t W, int64_t r);
+// y[i] = (x[i] == value) == equal, as 0 / 1.
+using CompareFn = void (*)(const int64_t* x, int64_t* y, int64_t n, int64_t value, bool equal);
+// Rotary embedding in place: x [BS, H, D]; channels (i, i + half) of every head rotated by
+// angle pos[bs] * inv[i], with cos / sin times `scaling`.
+using RotaryFn = void (*)(float* x, const int64_t* pos, const float* inv, int64_t BS, int64_t H, int64_t D, int64_t half, float scaling);
+using ArangeFn = void (*)(int64_t* y, int64_t n, int64_t start, int64_t step);
+using CumsumFn = void (*)(const int64_t* x, int64_t* y, int64_t outer, int64_t n, int64_t inner);
+// For each of B rows of S ids: the last position whose id equals (match) or differs from
+// `token` (0 when none), and that position's H values of x [B, S, H] copied to y [B, H].
+using GatherLastTokenFn = void (*)(const float* x, const int64_t* ids, float* y, int64_t B, int64_t S, int64_t H, int64_t token, bool match);
+// gpt-oss: gate_up [rows, 2I] interleaved (gate, up) -> y [rows, I] =
+// (clamp(up, -limit, limit) + 1) * g * sigmoid(alpha * g) with g = min(gate, limit).
+using SwigluClampedFn = void (*)(const float* gate_up, float* y, int64_t rows, int64_t I, float alpha, float limit);
+// cond ? a : b over n elements (all three already broadcast to out's shape).
+using WhereFn = void (*)(const float* cond, const float* a, const float* b, float* y, int64_t n);
+// Copies each part's [outer, n_i * inner] block into y [outer, sum(n_i) * inner], raw bytes.
+using ConcatFn = void (*)(const std::vector<const void*>& parts, const std::vector<int64_t>& widths, void* y, int64_t outer);
+using Pad2dFn = void (*)(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t top, int64_t bottom, int64_t left, int64_t right);
+using MaxPool2dFn = void (*)(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t kernel, int64_t stride, int64_t padding);
+// y = x * scale[c] + shift[c] over x [B, C, inner] (eval batch norm with folded statistics).
+using ChannelAffineFn = void (*)(const float* x, const float* scale, const float* shift, float* y, int64_t B, int64_t C, int64_t inner);
+// interpolate (bicubic A = -0.75 or bilinear) of x [N, H, W] to y [N, OH, OW].
+using ResampleFn = void (*)(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW, bool bicubic, bool align_corners);
+
+// conv1d over channels-last x [B, L, groups * C] with weight [O, C, K] (O = groups * O_g) -> y [B, L', O].
+struct Conv1dArgs {
+  int64_t B = 0, L = 0, C = 0, O = 0, K = 0, stride = 1, padding = 0, dilation = 1, groups = 1, out_len = 0;
+  const Tensor* x = nullptr;       // contiguous f32
+  const Tensor* weight = nullptr;  // f32, bf16, f16
+  const Tensor* bias = nullptr;    // f32 [O] or undefined
+};
+using Conv1dFn = Tensor (*)(const Conv1dArgs&);
+// conv2d x [B, groups * C, H, W], weight [O, C, kh, kw] -> [B, O, OH, OW].
+struct Conv2dArgs {
+  int64_t B = 0, C = 0, H = 0, W = 0, O = 0, kh = 0, kw = 0, sh = 1, sw = 1, ph = 0, pw = 0, groups = 1, OH = 0, OW = 0;
+  const Tensor* x = nullptr;       // contiguous f32
+  const Tensor* weight = nullptr;  // contiguous f32
+  const Tensor* bias = nullptr;    // f32 [O] or undefined
+};
+using Conv2dFn = Tensor (*)(const Conv2dArgs&);
+
 float activation_scalar(float x, Activation act);
 
 namespace reference {
@@ -68,6 +123,26 @@ void embedding(const Tensor& weight, const int64_t* ids, int64_t n, float* out);
 void reduce(const float* x, float* out, int64_t outer, int64_t n, int64_t inner, ReduceOp op);
 void argmax(const float* x, int64_t* out, int64_t outer, int64_t n, int64_t inner);
 void attention(const AttentionArgs& a);
+void clamp(const float* x, float* y, int64_t n, float lo, float hi);
+void topk(const float* x, float* values, int64_t* indices, int64_t rows, int64_t n, int64_t k, bool largest);
+void gather_rows(const void* x, const int64_t* index, void* y, int64_t m, int64_t row_bytes);
+void copy(const Tensor& dst, const Tensor& src);
+void index_add(float* out, const int64_t* index, const float* src, const float* alpha, int64_t m, int64_t H);
+void pixel_shuffle(const float* x, float* y, int64_t B, int64_t C, int64_t H, int64_t W, int64_t r);
+void arange(int64_t* y, int64_t n, int64_t start, int64_t step);
+void rotary(float* x, const int64_t* pos, const float* inv, int64_t BS, int64_t H, int64_t D, int64_t half, float scaling);
+void compare(const int64_t* x, int64_t* y, int64_t n, int64_t value, bool equal);
+void cumsum(const int64_t* x, int64_t* y, int64_t outer, int64_t n, int64_t inner);
+void gather_last_token(const float* x, const int64_t* ids, float* y, int64_t B, int64_t S, int64_t H, int64_t token, bool match);
+void swiglu_clamped(const float* gate_up, float* y, int64_t rows, int64_t I, float alpha, float limit);
+void where(const float* cond, const float* a, const float* b, float* y, int64_t n);
+void concat(const std::vector<const void*>& parts, const std::vector<int64_t>& widths, void* y, int64_t outer);
+void pad2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t top, int64_t bottom, int64_t left, int64_t right);
+void max_pool2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t kernel, int64_t stride, int64_t padding);
+void channel_affine(const float* x, const float* scale, const float* shift, float* y, int64_t B, int64_t C, int64_t inner);
+void resample(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW, bool bicubic, bool align_corners);
+Tensor conv1d(const Conv1dArgs& a);
+Tensor conv2d(const Conv2dArgs& a);
 }  // namespace reference
 
 namespace cpu {
@@ -84,6 +159,26 @@ void embedding(const Tensor& weight, const int64_t* ids, int64_t n, float* out);
 void unary_loop(const float* x, float* y, int64_t n, Activation act);
 void softmax_loop(float* x, int64_t rows, int64_t cols);
 void attention(const AttentionArgs& a);
+void clamp(const float* x, float* y, int64_t n, float lo, float hi);
+void topk(const float* x, float* values, int64_t* indices, int64_t rows, int64_t n, int64_t k, bool largest);
+void gather_rows(const void* x, const int64_t* index, void* y, int64_t m, int64_t row_bytes);
+void copy(const Tensor& dst, const Tensor& src);
+void index_add(float* out, const int64_t* index, const float* src, const float* alpha, int64_t m, int64_t H);
+void pixel_shuffle(const float* x, float* y, int64_t B, int64_t C, int64_t H, int64_t W, int64_t r);
+void arange(int64_t* y, int64_t n, int64_t start, int64_t step);
+void rotary(float* x, const int64_t* pos, const float* inv, int64_t BS, int64_t H, int64_t D, int64_t half, float scaling);
+void compare(const int64_t* x, int64_t* y, int64_t n, int64_t value, bool equal);
+void cumsum(const int64_t* x, int64_t* y, int64_t outer, int64_t n, int64_t inner);
+void gather_last_token(const float* x, const int64_t* ids, float* y, int64_t B, int64_t S, int64_t H, int64_t token, bool match);
+void swiglu_clamped(const float* gate_up, float* y, int64_t rows, int64_t I, float alpha, float limit);
+void where(const float* cond, const float* a, const float* b, float* y, int64_t n);
+void concat(const std::vector<const void*>& parts, const std::vector<int64_t>& widths, void* y, int64_t outer);
+void pad2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t top, int64_t bottom, int64_t left, int64_t right);
+void max_pool2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t kernel, int64_t stride, int64_t padding);
+void channel_affine(const float* x, const float* scale, const float* shift, float* y, int64_t B, int64_t C, int64_t inner);
+void resample(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW, bool bicubic, bool align_corners);
+Tensor conv1d(const Conv1dArgs& a);
+Tensor conv2d(const Conv2dArgs& a);
 }  // namespace cpu
 
 }  // namespace transformers::ops::kernels

@@ -85,6 +85,44 @@ Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);  // i64
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
 
+// torch.clamp(x, lo, hi) in fp32 (NaN stays NaN).
+Tensor clamp(const Tensor& x, float lo, float hi);
+// torch.topk along the last dim, sorted: values fp32 and indices i64 [..., k]. Equal values keep
+// index order (what a stable sort gives; torch.topk's CPU kernel does the same for the routers here).
+struct TopK {
+  Tensor values, indices;
+};
+TopK topk(const Tensor& x, int64_t k, bool largest = true);
+// x [N, H] (any dtype) rows picked by index [M] (any integer dtype, checked in range) -> [M, H]
+// (x.index_select(0, index)).
+Tensor gather_rows(const Tensor& x, const Tensor& index);
+// In place: out[index[i], :] += src[i, :] * alpha[i] (alpha [M] or undefined), in row order, as
+// torch's index_add_ (MoE experts adding their weighted outputs). out: contiguous f32 [N, H].
+void index_add_(Tensor& out, const Tensor& index, const Tensor& src, const Tensor& alpha = {});
+// In place: dst = src, same shape and dtype; dst may be a strided view (a column of a buffer
+// reserved up front, a KV cache slot), src any strides (Tensor.copy_). They must not overlap.
+void copy_(const Tensor& dst, const Tensor& src);
+// torch.nn.functional.pixel_shuffle: x [B, C * r * r, H, W] -> [B, C, H * r, W * r].
+Tensor pixel_shuffle(const Tensor& x, int64_t r);
+// Rotary position embedding in place (rotate_half form): x [B, S, H, D] contiguous fp32, its first
+// 2 * inv_freq.numel() channels of each head rotated by position_ids [B, S] (integers) times
+// inv_freq, cos and sin scaled by `scaling` (the rope type's attention factor).
+void rotary_(const Tensor& x, const Tensor& position_ids, const Tensor& inv_freq, float scaling);
+// torch.arange(start, end, step) as i64 (an empty tensor when the range is empty).
+Tensor arange(int64_t start, int64_t end, int64_t step = 1);
+// x == value / x != value for an integer or bool tensor -> i64 0 / 1 (masks of pad or eos ids).
+Tensor eq(const Tensor& x, int64_t value);
+Tensor ne(const Tensor& x, int64_t value);
+// torch.cumsum(x, dim) of an integer or bool tensor -> i64.
+Tensor cumsum(const Tensor& x, int64_t dim);
+// x [B, S, ...] at each row's last position whose id (ids [B, S]) differs from `token` (match =
+// false: the last non-pad token, position 0 when every id is `token`) or equals it (match = true:
+// the last eos) -> [B, ...].
+Tensor gather_last_token(const Tensor& x, const Tensor& ids, int64_t token, bool match = false);
+// gpt-oss's clamped SwiGLU over interleaved gate_up [..., 2I] -> [..., I]:
+// (clamp(up, -limit, limit) + 1) * g * sigmoid(alpha * g) with g = min(gate, limit).
+Tensor swiglu_clamped(const Tensor& gate_up, float alpha, float limit);
+
 // Attention over a KV cache: q [B, H, Sq, D], k [B, Hkv, T, D], v [B, Hkv, T, Dv] (any strides
 // with a contiguous last dim; H a multiple of Hkv for GQA / MQA) -> [B, Sq, H * Dv], heads merged.
 // Masks are computed, not materialized: key j (absolute cache index kv_start + j) is visible to

@@ -223,31 +223,24 @@ class Stack : public nn::Module {
     if (mask.defined() && d_.p.positions == Positions::Learned) {
       if (mask.dim() != 2 || mask.size(0) != B || mask.size(1) != past + S)
         throw ShapeMismatch(d_.p.class_prefix + ": decoder_attention_mask must be [batch, past + new tokens]");
-      const Tensor m = mask.to(DType::I64).contiguous();
-      std::vector<int64_t> pos(static_cast<size_t>(B * S));
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t t = 0, seen = 0; t < past + S; ++t) {
-          const bool real = m.data<int64_t>()[b * (past + S) + t] != 0;
-          seen += real;
-          if (t >= past) pos[b * S + t - past] = real ? seen - 1 + d_.p.position_offset : 0;
-        }
-      return (*embed_positions_)(Tensor::from_ints(pos, {B, S}));
+      // real tokens: cumsum(mask) - 1 + offset, padding 0 (positions are exact in fp32)
+      const Tensor real = ops::ne(is_floating(mask.dtype()) ? mask.to(DType::I64) : mask, 0);
+      const Tensor pos = ops::mul(ops::add(ops::cumsum(real, 1), Tensor::full({1}, static_cast<double>(d_.p.position_offset - 1))), real);
+      return (*embed_positions_)(pos.slice(1, past, past + S).to(DType::I64));
     }
-    std::vector<int64_t> pos(static_cast<size_t>(B * S));
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0, seen = 0; s < S; ++s) {
-        const int64_t id = ids.data<int64_t>()[b * S + s];
-        if (d_.p.positions == Positions::Fairseq) {
-          // create_position_ids_from_input_ids: non-pad tokens count on from pad + 1 + past
-          const bool real = id != d_.pad;
-          seen += real;
-          pos[b * S + s] = real ? seen + past + d_.pad : d_.pad;
-        } else {
-          pos[b * S + s] = past + s + (d_.p.positions == Positions::Learned ? d_.p.position_offset : 0);
-        }
-      }
-    if (d_.p.positions == Positions::Learned) return (*embed_positions_)(Tensor::from_ints(pos, {B, S}));
-    return sinusoidal(d_, pos, B, S);
+    Tensor pos;
+    if (d_.p.positions == Positions::Fairseq) {
+      // create_position_ids_from_input_ids: non-pad tokens count on from pad + 1 + past
+      const Tensor real = ops::ne(ids, d_.pad);
+      pos = ops::add(ops::mul(ops::add(ops::cumsum(real, 1), Tensor::full({1}, static_cast<double>(past))), real),
+                     Tensor::full({1}, static_cast<double>(d_.pad)));
+    } else {
+      const int64_t first = past + (d_.p.positions == Positions::Learned ? d_.p.position_offset : 0);
+      pos = ops::add(Tensor::zeros({B, 1}), ops::arange(first, first + S).view({1, S}));  // each row counts on from `first`
+    }
+    pos = pos.to(DType::I64);
+    if (d_.p.positions == Positions::Learned) return (*embed_positions_)(pos);
+    return sinusoidal(d_, pos.to_ints(), B, S);
   }
 
   // Whisper's encoder: input_features [B, mel bins, 2 * max_source_positions].
@@ -308,21 +301,16 @@ class BartBackbone : public Seq2SeqBackbone {
     if (!d_.p.mbart_shift) return Seq2SeqBackbone::shift_right(input_ids, c);
     // mBART: the last non-pad token of each row (its language id) moves to the front.
     if (!c.has("pad_token_id")) throw ValueError("pad_token_id has to be defined in the config to derive decoder_input_ids");
-    const Tensor ids = input_ids.to(DType::I64).contiguous();
-    const int64_t B = ids.size(0), S = ids.size(1), pad = c.get_int("pad_token_id");
-    Tensor out = Tensor::empty({B, S}, DType::I64);
-    const int64_t* in = ids.data<int64_t>();
-    int64_t* o = out.data<int64_t>();
-    for (int64_t b = 0; b < B; ++b) {
-      int64_t n = 0;
-      for (int64_t s = 0; s < S; ++s) n += (in[b * S + s] == -100 ? pad : in[b * S + s]) != pad;
-      // Python gathers at index n - 1, wrapping to the last column when a row is all padding.
-      const int64_t at = n > 0 ? n - 1 : S - 1;
-      const int64_t first = in[b * S + at] == -100 ? pad : in[b * S + at];
-      o[b * S] = first;
-      for (int64_t s = 1; s < S; ++s) o[b * S + s] = in[b * S + s - 1] == -100 ? pad : in[b * S + s - 1];
-    }
-    return out;
+    const int64_t B = input_ids.size(0), S = input_ids.size(1), pad = c.get_int("pad_token_id");
+    if (S == 0) return input_ids.to(DType::I64);
+    // Label padding (-100) read as pad; ids stay exact in fp32 (vocabularies are far below 2^24).
+    const Tensor ids = ops::where(ops::eq(input_ids, -100), Tensor::full({1}, static_cast<double>(pad)), input_ids).to(DType::I64);
+    const std::vector<int64_t> n = ops::sum(ops::ne(ids, pad), 1).to_ints();
+    // Python gathers at index n - 1, wrapping to the last column when a row is all padding.
+    std::vector<int64_t> at(static_cast<size_t>(B));
+    for (int64_t b = 0; b < B; ++b) at[static_cast<size_t>(b)] = b * S + (n[static_cast<size_t>(b)] > 0 ? n[static_cast<size_t>(b)] - 1 : S - 1);
+    const Tensor first = ops::gather_rows(ids.reshape({B * S, 1}), Tensor::from_ints(at, {B}));
+    return ops::concat({first, ids.slice(1, 0, S - 1)}, 1);
   }
 
  private:

@@ -39,9 +39,7 @@ class RelativePositionBias : public nn::Module {
     const Tensor grid = full.slice(0, 0, old).contiguous().view({1, 2 * w_ - 1, 2 * h_ - 1, heads_}).permute({0, 3, 1, 2}).contiguous();
     const Tensor resized = ops::interpolate_bilinear(grid, 2 * rows - 1, 2 * cols - 1).permute({0, 2, 3, 1}).contiguous().view({D, heads_});
     const Tensor t = ops::concat({resized, full.slice(0, old, old + 3).contiguous()}, 0);
-    const float* tab = t.data<float>();
-    Tensor out = Tensor::empty({heads_, N, N});
-    float* o = out.data<float>();
+    std::vector<int64_t> rows_of(static_cast<size_t>(N * N));  // the table row of each (query, key) pair
     for (int64_t i = 0; i < N; ++i)
       for (int64_t j = 0; j < N; ++j) {
         int64_t idx;
@@ -52,9 +50,9 @@ class RelativePositionBias : public nn::Module {
           const int64_t yi = (i - 1) / cols, xi = (i - 1) % cols, yj = (j - 1) / cols, xj = (j - 1) % cols;
           idx = (yi - yj + rows - 1) * (2 * cols - 1) + (xi - xj + cols - 1);
         }
-        for (int64_t hd = 0; hd < heads_; ++hd) o[(hd * N + i) * N + j] = tab[idx * heads_ + hd];
+        rows_of[static_cast<size_t>(i * N + j)] = idx;
       }
-    return out;
+    return ops::gather_rows(t, Tensor::from_ints(rows_of, {N * N})).view({N, N, heads_}).permute({2, 0, 1}).contiguous();
   }
 
  private:

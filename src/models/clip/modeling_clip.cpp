@@ -243,16 +243,9 @@ ModelOutput VisionTransformer::run(const ModelInputs& in, const std::string& own
 }
 
 Tensor l2_normalize(const Tensor& x) {
-  Tensor y = x.to(DType::F32).contiguous().clone();
-  const int64_t D = y.size(-1), R = y.numel() / D;
-  float* p = y.data<float>();
-  for (int64_t r = 0; r < R; ++r) {
-    double s = 0;
-    for (int64_t i = 0; i < D; ++i) s += static_cast<double>(p[r * D + i]) * p[r * D + i];
-    const auto inv = static_cast<float>(1.0 / std::sqrt(s));
-    for (int64_t i = 0; i < D; ++i) p[r * D + i] *= inv;
-  }
-  return y;
+  // x / ||x|| = rms_norm(x) / sqrt(D) (no eps: a zero row stays NaN, as torch's x / x.norm()).
+  const int64_t D = x.size(-1);
+  return ops::scale(ops::rms_norm(x, Tensor(), 0.0f), static_cast<float>(1.0 / std::sqrt(static_cast<double>(D))));
 }
 
 PretrainedConfig tower_config(const PretrainedConfig& c, const std::string& key, ConfigSpec (*spec)()) {

@@ -211,13 +211,8 @@ class Backbone : public EncoderBackbone {
     if (proj_) h = (*proj_)(h);
     h = ops::mul((*emb_norm_)(h), m.view({B, S, 1}));
     // attention between two real tokens only; a padded query row sees nothing (uniform weights)
-    Tensor mask = Tensor::empty({B, 1, S, S});
-    const float lo = std::numeric_limits<float>::lowest();
-    const float* mp = m.data<float>();
-    float* kp = mask.data<float>();
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t i = 0; i < S; ++i)
-        for (int64_t j = 0; j < S; ++j) kp[(b * S + i) * S + j] = mp[b * S + i] * mp[b * S + j] != 0.0f ? 0.0f : lo;
+    const Tensor both_real = ops::mul(m.view({B, 1, S, 1}), m.view({B, 1, 1, S}));
+    const Tensor mask = ops::where(both_real, Tensor::zeros({1}), Tensor::full({1}, std::numeric_limits<float>::lowest()));
     std::vector<int64_t> rel(static_cast<size_t>(S * S));
     for (int64_t i = 0; i < S; ++i)
       for (int64_t j = 0; j < S; ++j)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "nn/kv_cache.hpp"
@@ -90,35 +91,28 @@ class Router : public nn::Module {
       : weight(param("weight", {p.experts, p.hidden}, nn::ParamKind::Float32)),
         bias(param("e_score_correction_bias", {p.experts}, nn::ParamKind::Float32)),
         p_(p) {}
-  nn::Routing route(const Tensor& flat) const {
+  // Each token's expert weights and indices, both [T, k].
+  ops::TopK route(const Tensor& flat) const {
     const int64_t T = flat.size(0), E = p_.experts, G = p_.groups, per = E / G;
-    Tensor logits = ops::linear(flat, weight);
-    nn::Routing r(static_cast<size_t>(E));
-    std::vector<float> score(static_cast<size_t>(E)), choice(static_cast<size_t>(E));
-    for (int64_t t = 0; t < T; ++t) {
-      for (int64_t e = 0; e < E; ++e) {
-        score[e] = 1.0f / (1.0f + std::exp(-logits.data<float>()[t * E + e]));
-        choice[e] = score[e] + bias.data<float>()[e];
-      }
-      std::vector<std::pair<float, int64_t>> gs;
-      for (int64_t g = 0; g < G; ++g) {
-        std::vector<float> v(choice.begin() + g * per, choice.begin() + (g + 1) * per);
-        std::partial_sort(v.begin(), v.begin() + std::min<int64_t>(2, per), v.end(), std::greater<float>());
-        gs.emplace_back(v[0] + (per > 1 ? v[1] : 0.0f), g);
-      }
-      std::stable_sort(gs.begin(), gs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-      std::vector<bool> keep(static_cast<size_t>(G), false);
-      for (int64_t i = 0; i < p_.topk_group; ++i) keep[gs[i].second] = true;
-      std::vector<int64_t> idx;
-      for (int64_t e = 0; e < E; ++e)
-        if (keep[e / per]) idx.push_back(e);
-      std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return choice[a] > choice[b]; });
-      idx.resize(static_cast<size_t>(std::min<int64_t>(p_.top_k, static_cast<int64_t>(idx.size()))));
-      float sum = 0;
-      for (int64_t e : idx) sum += score[e];
-      for (int64_t e : idx) r[e].emplace_back(t, (p_.norm_topk ? score[e] / (sum + 1e-20f) : score[e]) * p_.routed_scale);
-    }
-    return r;
+    const Tensor score = ops::activation(ops::linear(flat, weight), ops::Activation::Sigmoid);
+    const Tensor choice = ops::add(score, bias);
+    const Tensor group_score = ops::sum(ops::topk(choice.view({T, G, per}), std::min<int64_t>(2, per)).values, -1);
+    // Experts outside the best topk_group groups are out of the running.
+    const std::vector<int64_t> kept = ops::topk(group_score, p_.topk_group).indices.to_ints();
+    std::vector<float> dropped(static_cast<size_t>(T * E), 1.0f);
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t i = 0; i < p_.topk_group; ++i)
+        for (int64_t e = 0; e < per; ++e) dropped[static_cast<size_t>(t * E + kept[static_cast<size_t>(t * p_.topk_group + i)] * per + e)] = 0.0f;
+    const Tensor candidates = ops::masked_fill(choice, Tensor::from_floats(dropped, {T, E}), -std::numeric_limits<float>::infinity());
+    ops::TopK top = ops::topk(candidates, std::min<int64_t>(p_.top_k, p_.topk_group * per));
+    const int64_t K = top.indices.size(1);
+    std::vector<int64_t> at = top.indices.to_ints();
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t k = 0; k < K; ++k) at[static_cast<size_t>(t * K + k)] += t * E;
+    Tensor w = ops::gather_rows(score.view({T * E, 1}), Tensor::from_ints(at, {T * K})).view({T, K});  // the unbiased scores
+    if (p_.norm_topk) w = ops::div(w, ops::add(ops::sum(w, -1, true), Tensor::full({1}, 1e-20)));
+    top.values = ops::scale(w, p_.routed_scale);
+    return top;
   }
   Tensor &weight, &bias;
 
@@ -137,7 +131,8 @@ class MoE : public nn::Module {
   Tensor operator()(const Tensor& x) const {
     const int64_t H = x.size(-1);
     Tensor flat = x.contiguous().view({x.numel() / H, H});
-    Tensor y = nn::scatter_experts(flat, gate_->route(flat), x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_[e])(in); });
+    const ops::TopK route = gate_->route(flat);
+    Tensor y = nn::scatter_experts(flat, route.values, route.indices, static_cast<int64_t>(experts_.size()), x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_[e])(in); });
     return shared_ ? ops::add(y, (*shared_)(x)) : y;
   }
 
@@ -182,13 +177,9 @@ class Attention : public nn::Module {
     }
     const int64_t T = latent.size(1);
     Tensor kvb = (*kv_b_)(latent.view({B, T, p_.kv_rank})).view({B, T, H, N + V});
-    Tensor k = Tensor::empty({B, T, H, N + R});
-    for (int64_t bt = 0; bt < B * T; ++bt)
-      for (int64_t h = 0; h < H; ++h) {
-        float* dst = k.data<float>() + (bt * H + h) * (N + R);
-        std::copy_n(kvb.data<float>() + (bt * H + h) * (N + V), N, dst);
-        std::copy_n(k_rot.data<float>() + bt * R, R, dst + N);
-      }
+    // Each head's key: its own no-rope part, then the roped slice every head shares.
+    const Tensor shared = ops::concat(std::vector<Tensor>(static_cast<size_t>(H), k_rot.reshape({B, T, 1, R})), 2);
+    Tensor k = ops::concat({kvb.slice(-1, 0, N), shared}, -1);
     Tensor v = kvb.slice(-1, N, N + V);
     return (*o_)(ops::attention(q.permute({0, 2, 1, 3}), k.permute({0, 2, 1, 3}), v.permute({0, 2, 1, 3}), o));
   }

@@ -134,18 +134,13 @@ Tensor downsample_mask(const Tensor& pixel_mask, int64_t h, int64_t w) {
   const Tensor m = pixel_mask.to(DType::F32).contiguous();
   const int64_t B = m.size(0), H = m.size(1), W = m.size(2);
   const float sy = static_cast<float>(H) / static_cast<float>(h), sx = static_cast<float>(W) / static_cast<float>(w);
-  Tensor out = Tensor::empty({B, h, w});
-  const float* in = m.data<float>();
-  float* o = out.data<float>();
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t y = 0; y < h; ++y) {
-      const int64_t iy = std::min(static_cast<int64_t>(std::floor(static_cast<float>(y) * sy)), H - 1);
-      for (int64_t x = 0; x < w; ++x) {
-        const int64_t ix = std::min(static_cast<int64_t>(std::floor(static_cast<float>(x) * sx)), W - 1);
-        o[(b * h + y) * w + x] = in[(b * H + iy) * W + ix] != 0.0f ? 1.0f : 0.0f;
-      }
-    }
-  return out;
+  std::vector<int64_t> iy(static_cast<size_t>(h)), ix(static_cast<size_t>(w));
+  for (int64_t y = 0; y < h; ++y) iy[static_cast<size_t>(y)] = std::min(static_cast<int64_t>(std::floor(static_cast<float>(y) * sy)), H - 1);
+  for (int64_t x = 0; x < w; ++x) ix[static_cast<size_t>(x)] = std::min(static_cast<int64_t>(std::floor(static_cast<float>(x) * sx)), W - 1);
+  // Source rows, then source columns, each a row gather of the transposed map.
+  const Tensor r = ops::gather_rows(m.permute({1, 0, 2}).reshape({H, B * W}), Tensor::from_ints(iy, {h})).view({h, B, W});
+  const Tensor c = ops::gather_rows(r.permute({2, 1, 0}).reshape({W, B * h}), Tensor::from_ints(ix, {w})).view({w, B, h});
+  return ops::where(c.permute({1, 2, 0}), Tensor::full({1}, 1.0), Tensor::zeros({1}));
 }
 
 // DetrSinePositionEmbedding(normalize=True): cumulative counts of valid positions down and across,
@@ -241,16 +236,10 @@ class DetrModel : public nn::Module {
     if (h > 50 || w > 50) throw ValueError("DETR: learned position embeddings cover 50x50 feature maps, got " + std::to_string(h) + "x" + std::to_string(w));
     const int64_t F = d_.d / 2;
     const Tensor rows = rows_->weight.to(DType::F32).contiguous(), cols = cols_->weight.to(DType::F32).contiguous();
-    Tensor out = Tensor::empty({B, h * w, d_.d});
-    float* o = out.data<float>();
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < w; ++x) {
-          float* r = o + ((b * h + y) * w + x) * d_.d;
-          std::copy_n(cols.data<float>() + x * F, F, r);
-          std::copy_n(rows.data<float>() + y * F, F, r + F);
-        }
-    return out;
+    // Broadcast by adding zeros of the grid's shape: column x's embedding, then row y's.
+    const Tensor grid = Tensor::zeros({B, h, w, F});
+    const Tensor col = ops::add(grid, cols.slice(0, 0, w).view({1, 1, w, F})), row = ops::add(grid, rows.slice(0, 0, h).view({1, h, 1, F}));
+    return ops::concat({col, row}, -1).view({B, h * w, d_.d});
   }
 
   Dims d_;

@@ -31,17 +31,9 @@ Tensor UpConv::operator()(const Tensor& x) const {
   const int64_t B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), O = weight_.size(1), f = f_;
   const Tensor tokens = x.view({B, C, H * W}).transpose(1, 2).contiguous();                                           // [B, HW, C]
   const Tensor painted = ops::linear(tokens, weight_.view({C, O * f * f}).transpose(0, 1).contiguous()).contiguous();  // [B, HW, O f f]
-  Tensor y = Tensor::empty({B, O, H * f, W * f});
-  const float* src = painted.data<float>();
-  const float* b = bias_.data<float>();
-  float* dst = y.data<float>();
-  for (int64_t n = 0; n < B; ++n)
-    for (int64_t p = 0; p < H * W; ++p)
-      for (int64_t o = 0; o < O; ++o)
-        for (int64_t i = 0; i < f; ++i)
-          for (int64_t j = 0; j < f; ++j)
-            dst[((n * O + o) * H * f + (p / W) * f + i) * W * f + (p % W) * f + j] = src[(n * H * W + p) * O * f * f + (o * f + i) * f + j] + b[o];
-  return y;
+  // Each pixel paints an f x f block per output channel: a pixel shuffle of the painted channels.
+  const Tensor y = ops::pixel_shuffle(painted.view({B, H, W, O * f * f}).permute({0, 3, 1, 2}), f);
+  return ops::add(y, bias_.view({1, O, 1, 1}));
 }
 
 Reassemble::Reassemble(int64_t hidden, int64_t ch, double factor) {

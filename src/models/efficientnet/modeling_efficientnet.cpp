@@ -139,13 +139,7 @@ class EfficientNetModel : public nn::Module {
     o.set("last_hidden_state", h);
     // AvgPool2d / MaxPool2d with a hidden_dim-wide kernel and ceil_mode: one window over the whole map.
     if (max_pool_) {
-      Tensor m = Tensor::empty({B, C});
-      const Tensor hc = h.contiguous();
-      for (int64_t i = 0; i < B * C; ++i) {
-        const float* p = hc.data<float>() + i * HW;
-        m.data<float>()[i] = *std::max_element(p, p + HW);
-      }
-      o.set("pooler_output", m);
+      o.set("pooler_output", ops::max(h.reshape({B, C, HW}), 2));
     } else {
       o.set("pooler_output", ops::mean(h.view({B, C, HW}), 2));
     }

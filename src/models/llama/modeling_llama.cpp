@@ -138,13 +138,8 @@ class Attention : public nn::Module {
     } else {
       q = (*q_)(x), k = (*k_)(x), v = (*v_)(x);
     }
-    if (p_.clip_qkv > 0) {
-      for (Tensor* t : {&q, &k, &v}) {
-        *t = t->contiguous();
-        float* d = t->data<float>();
-        for (int64_t i = 0; i < t->numel(); ++i) d[i] = std::clamp(d[i], -p_.clip_qkv, p_.clip_qkv);
-      }
-    }
+    if (p_.clip_qkv > 0)
+      for (Tensor* t : {&q, &k, &v}) *t = ops::clamp(*t, -p_.clip_qkv, p_.clip_qkv);
     if (p_.qk_norm == DecoderParams::QKNorm::Full) q = (*q_norm_)(q), k = (*k_norm_)(k);
     q = q.view({B, S, p_.heads, p_.head_dim}), k = k.view({B, S, p_.kv_heads, p_.head_dim}), v = v.view({B, S, p_.kv_heads, p_.head_dim});
     const bool head_norms = p_.qk_norm == DecoderParams::QKNorm::PerHead || p_.qk_norm == DecoderParams::QKNorm::HeadWeights;
@@ -227,18 +222,9 @@ class SparseMoe : public nn::Module {
   Tensor operator()(const Tensor& x) const {
     const int64_t H = x.size(-1), T = x.numel() / H, E = m_.experts, K = m_.top_k;
     Tensor flat = x.contiguous().view({T, H});
-    Tensor probs = ops::softmax((*gate_)(flat), -1);
-    std::vector<std::vector<std::pair<int64_t, float>>> routed(static_cast<size_t>(E));  // expert -> (token, weight)
-    for (int64_t t = 0; t < T; ++t) {
-      const float* pr = probs.data<float>() + t * E;
-      std::vector<int64_t> idx(static_cast<size_t>(E));
-      for (int64_t e = 0; e < E; ++e) idx[e] = e;
-      std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return pr[a] > pr[b]; });
-      float sum = 0;
-      for (int64_t k = 0; k < K; ++k) sum += pr[idx[k]];
-      for (int64_t k = 0; k < K; ++k) routed[idx[k]].emplace_back(t, m_.norm_topk ? pr[idx[k]] / sum : pr[idx[k]]);
-    }
-    Tensor out = nn::scatter_experts(flat, routed, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_[static_cast<size_t>(e)])(in); });
+    const ops::TopK top = ops::topk(ops::softmax((*gate_)(flat), -1), K);
+    const Tensor w = m_.norm_topk ? ops::div(top.values, ops::sum(top.values, -1, true)) : top.values;
+    Tensor out = nn::scatter_experts(flat, w, top.indices, E, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_[static_cast<size_t>(e)])(in); });
     if (!shared_) return out;
     const Tensor shared = ops::mul(ops::activation((*shared_gate_)(flat), ops::Activation::Sigmoid), (*shared_)(flat));
     return ops::add(out, shared.view(x.shape()));
@@ -264,14 +250,7 @@ class GptOssExperts : public nn::Module {
         limit_(p.moe.swiglu_limit) {}
   Tensor operator()(int64_t e, const Tensor& x) const {
     Tensor gu = ops::add(ops::matmul(x, gate_up.select(0, e)), gate_up_bias.select(0, e));  // [n, 2I]
-    const int64_t n = gu.size(0), I = gu.size(1) / 2;
-    Tensor act = Tensor::empty({n, I});
-    for (int64_t r = 0; r < n; ++r)
-      for (int64_t i = 0; i < I; ++i) {
-        const float g = std::min(gu.data<float>()[r * 2 * I + 2 * i], limit_);
-        const float u = std::clamp(gu.data<float>()[r * 2 * I + 2 * i + 1], -limit_, limit_);
-        act.data<float>()[r * I + i] = (u + 1.0f) * (g / (1.0f + std::exp(-g * alpha_)));
-      }
+    const Tensor act = ops::swiglu_clamped(gu, alpha_, limit_);
     return ops::add(ops::matmul(act, down.select(0, e)), down_bias.select(0, e));
   }
   Tensor &gate_up, &gate_up_bias, &down, &down_bias;
@@ -289,18 +268,8 @@ class GptOssMoe : public nn::Module {
   Tensor operator()(const Tensor& x) const {
     const int64_t H = x.size(-1), T = x.numel() / H, E = m_.experts, K = m_.top_k;
     Tensor flat = x.contiguous().view({T, H});
-    Tensor logits = (*router_)(flat);
-    std::vector<std::vector<std::pair<int64_t, float>>> routed(static_cast<size_t>(E));
-    for (int64_t t = 0; t < T; ++t) {
-      const float* l = logits.data<float>() + t * E;
-      std::vector<int64_t> idx(static_cast<size_t>(E));
-      for (int64_t e = 0; e < E; ++e) idx[e] = e;
-      std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return l[a] > l[b]; });
-      float mx = l[idx[0]], sum = 0;  // softmax over the top-k logits
-      for (int64_t k = 0; k < K; ++k) sum += std::exp(l[idx[k]] - mx);
-      for (int64_t k = 0; k < K; ++k) routed[idx[k]].emplace_back(t, std::exp(l[idx[k]] - mx) / sum);
-    }
-    return nn::scatter_experts(flat, routed, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_)(e, in); });
+    const ops::TopK top = ops::topk((*router_)(flat), K);  // softmax over the top-k logits
+    return nn::scatter_experts(flat, ops::softmax(top.values, -1), top.indices, E, x.shape(), [&](int64_t e, const Tensor& in) { return (*experts_)(e, in); });
   }
 
  private:

@@ -173,14 +173,16 @@ class ForConditionalGeneration : public GenerativeModel {
     if (n != total * repeat)
       throw ValueError("Image features and image tokens do not match, tokens: " + std::to_string(n) + ", features: " + std::to_string(total));
     if (e.size(-1) != H) throw ShapeMismatch("LLaVA: projected image features have width " + std::to_string(H) + ", the embeddings " + std::to_string(e.size(-1)));
-    e = e.clone();
-    float* dst = e.data<float>();
-    const float* src = f.data<float>();
+    // The k-th image token takes feature row (image, token); every other embedding row stays.
+    std::vector<int64_t> source(static_cast<size_t>(n));
+    std::vector<float> is_image(static_cast<size_t>(e.numel() / H), 0.0f);
     for (int64_t k = 0; k < n; ++k) {
-      const int64_t image = k / (per * repeat), token = k % per;
-      std::copy(src + (image * per + token) * H, src + (image * per + token + 1) * H, dst + at[static_cast<size_t>(k)] * H);
+      source[static_cast<size_t>(k)] = k / (per * repeat) * per + k % per;
+      is_image[static_cast<size_t>(at[static_cast<size_t>(k)])] = 1.0f;
     }
-    return e;
+    Tensor placed = Tensor::zeros({static_cast<int64_t>(is_image.size()), H});
+    ops::index_add_(placed, Tensor::from_ints(at, {n}), ops::gather_rows(f.reshape({-1, H}), Tensor::from_ints(source, {n})));
+    return ops::where(Tensor::from_floats(is_image, {static_cast<int64_t>(is_image.size()), 1}), placed, e.reshape({-1, H})).view(e.shape());
   }
 
   PretrainedConfig vision_cfg_, text_cfg_;

@@ -123,13 +123,13 @@ class ModernBertBackbone : public EncoderBackbone {
     const int64_t S = ids.size(1);
     Tensor full = nn::extended_attention_mask(am ? *am : Tensor::full(ids.shape(), 1.0, DType::I64));  // [B, 1, 1, S]
     // Sliding layers also mask keys farther than local_attention / 2 from the query.
-    Tensor band = Tensor::empty({1, 1, S, S});
+    std::vector<float> band(static_cast<size_t>(S * S));
     const int64_t w = p_.local_attention / 2;
     for (int64_t q = 0; q < S; ++q)
-      for (int64_t k = 0; k < S; ++k) band.data<float>()[q * S + k] = std::llabs(q - k) <= w ? 0.0f : std::numeric_limits<float>::lowest();
-    Tensor local = ops::add(band, full);
+      for (int64_t k = 0; k < S; ++k) band[static_cast<size_t>(q * S + k)] = std::llabs(q - k) <= w ? 0.0f : std::numeric_limits<float>::lowest();
     // lowest + lowest overflows to -inf: clamp back so fully masked rows stay finite as in HF.
-    for (int64_t i = 0; i < local.numel(); ++i) local.data<float>()[i] = std::max(local.data<float>()[i], std::numeric_limits<float>::lowest());
+    const Tensor local = ops::clamp(ops::add(Tensor::from_floats(band, {1, 1, S, S}), full), std::numeric_limits<float>::lowest(),
+                                    std::numeric_limits<float>::max());
     Tensor h = (*emb_norm_)((*tok_)(ids));
     for (const EncoderLayer* l : layers_) {
       record::hidden_state(h);

@@ -91,9 +91,10 @@ class MPNetBackbone : public EncoderBackbone {
       pos = nn::padding_offset_positions(ids0, p_.pad_token_id);
     }
     Tensor h = (*norm_)(ops::add((*word_)(ids0), (*pos_)(pos)));
-    Tensor rp = Tensor::empty({S, S}, DType::I64);
+    std::vector<int64_t> buckets(static_cast<size_t>(S * S));
     for (int64_t q = 0; q < S; ++q)
-      for (int64_t k = 0; k < S; ++k) rp.data<int64_t>()[q * S + k] = bucket(k - q);
+      for (int64_t k = 0; k < S; ++k) buckets[static_cast<size_t>(q * S + k)] = bucket(k - q);
+    const Tensor rp = Tensor::from_ints(buckets, {S, S});
     Tensor bias = (*rel_)(rp).permute({2, 0, 1}).unsqueeze(0).contiguous();  // [1, H, S, S]
     Tensor mask = ops::add(bias, nn::extended_attention_mask(am ? *am : Tensor::full(ids0.shape(), 1.0, DType::I64)));
     for (const MPNetLayer* l : layers_) {

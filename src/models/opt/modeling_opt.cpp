@@ -99,22 +99,12 @@ class OPTBackbone : public CachedBackbone {
   // cumsum(mask) * mask - 1: pads at -1 (row 1 of the offset table), as OPT's forward.
   Tensor default_positions(const Tensor& ids, const Tensor* mask) const override {
     if (!mask) return CachedBackbone::default_positions(ids, mask);
-    Tensor m = mask->to(DType::I64).contiguous();
-    const int64_t B = m.size(0), S = m.size(1);
-    Tensor pos = Tensor::empty({B, S}, DType::I64);
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0, run = 0; s < S; ++s) {
-        const int64_t on = m.data<int64_t>()[b * S + s] != 0;
-        run += on;
-        pos.data<int64_t>()[b * S + s] = run * on - 1;
-      }
-    return pos;
+    const Tensor on = ops::ne(*mask, 0);
+    return ops::sub(ops::mul(ops::cumsum(on, 1), on), Tensor::full({1}, 1.0)).to(DType::I64);
   }
   Tensor hidden(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache* cache) const override {
     if (ids.dim() != 2) throw ShapeMismatch("OPT: input_ids must be [batch, seq], got " + shape_str(ids.shape()));
-    Tensor shifted = Tensor::empty(pos.shape(), DType::I64);
-    const Tensor p64 = pos.to(DType::I64).contiguous();
-    for (int64_t i = 0; i < p64.numel(); ++i) shifted.data<int64_t>()[i] = p64.data<int64_t>()[i] + kOffset;
+    const Tensor shifted = ops::add(pos, Tensor::full({1}, static_cast<double>(kOffset))).to(DType::I64);
     Tensor e = (*embed_)(ids);
     if (proj_in_) e = (*proj_in_)(e);
     Tensor h = ops::add(e, (*pos_)(shifted));

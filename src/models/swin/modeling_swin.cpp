@@ -27,10 +27,7 @@ Tensor pad_hw(const Tensor& x, int64_t Hp, int64_t Wp) {
   const int64_t B = x.size(0), H = x.size(1), W = x.size(2), C = x.size(3);
   if (Hp == H && Wp == W) return x;
   Tensor y = Tensor::zeros({B, Hp, Wp, C});
-  const float* s = x.data<float>();
-  float* d = y.data<float>();
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t i = 0; i < H; ++i) std::memcpy(d + ((b * Hp + i) * Wp) * C, s + ((b * H + i) * W) * C, static_cast<size_t>(W * C) * sizeof(float));
+  ops::copy_(y.slice(1, 0, H).slice(2, 0, W), x.to(DType::F32));
   return y;
 }
 
@@ -64,18 +61,7 @@ class Layer : public nn::Module {
     const int64_t B = x.size(0), C = dim_, Hp = (H + ws - 1) / ws * ws, Wp = (W + ws - 1) / ws * ws, nh = Hp / ws, nw = Wp / ws, N = ws * ws;
     const Tensor h = pad_hw((*before_)(x).contiguous().view({B, H, W, C}), Hp, Wp);
     // Cyclic shift by -shift, then windows: [B * nh * nw, ws * ws, C].
-    Tensor win = Tensor::empty({B * nh * nw, N, C});
-    {
-      const float* s = h.data<float>();
-      float* d = win.data<float>();
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t y = 0; y < Hp; ++y)
-          for (int64_t xx = 0; xx < Wp; ++xx) {
-            const int64_t sy = (y + shift) % Hp, sx = (xx + shift) % Wp;
-            const int64_t w = (b * nh + y / ws) * nw + xx / ws, t = (y % ws) * ws + xx % ws;
-            std::memcpy(d + (w * N + t) * C, s + ((b * Hp + sy) * Wp + sx) * C, static_cast<size_t>(C) * sizeof(float));
-          }
-    }
+    const Tensor win = roll(h, shift, shift).view({B, nh, ws, nw, ws, C}).permute({0, 1, 3, 2, 4, 5}).contiguous().view({B * nh * nw, N, C});
     ops::AttentionOptions o;
     o.causal = false;
     o.scaling = 1.0f / std::sqrt(static_cast<float>(C / heads_));
@@ -83,49 +69,41 @@ class Layer : public nn::Module {
     const Tensor a = (*o_)(ops::attention(nn::split_heads((*q_)(win), heads_), nn::split_heads((*k_)(win), heads_), nn::split_heads((*v_)(win), heads_), o))
                          .contiguous();
     // Windows back to the map, shift undone, padding dropped.
-    Tensor back = Tensor::empty({B, H * W, C});
-    {
-      const float* s = a.data<float>();
-      float* d = back.data<float>();
-      for (int64_t b = 0; b < B; ++b)
-        for (int64_t y = 0; y < Hp; ++y)
-          for (int64_t xx = 0; xx < Wp; ++xx) {
-            const int64_t ty = (y + shift) % Hp, tx = (xx + shift) % Wp;
-            if (ty >= H || tx >= W) continue;
-            const int64_t w = (b * nh + y / ws) * nw + xx / ws, t = (y % ws) * ws + xx % ws;
-            std::memcpy(d + (b * H * W + ty * W + tx) * C, s + (w * N + t) * C, static_cast<size_t>(C) * sizeof(float));
-          }
-    }
+    const Tensor map = a.view({B, nh, nw, ws, ws, C}).permute({0, 1, 3, 2, 4, 5}).contiguous().view({B, Hp, Wp, C});
+    const Tensor back = roll(map, Hp - shift, Wp - shift).slice(1, 0, H).slice(2, 0, W).contiguous().view({B, H * W, C});
     const Tensor r = ops::add(x, back);
     return ops::add(r, (*fc2_)(ops::activation((*fc1_)((*after_)(r)), act_)));
   }
 
  private:
+  // torch.roll(x, (-dy, -dx), (1, 2)) of [B, H, W, C]: row y of the result is row (y + dy) % H.
+  static Tensor roll(const Tensor& x, int64_t dy, int64_t dx) {
+    const int64_t H = x.size(1), W = x.size(2);
+    Tensor r = dy % H ? ops::concat({x.slice(1, dy % H, H), x.slice(1, 0, dy % H)}, 1) : x;
+    return dx % W ? ops::concat({r.slice(2, dx % W, W), r.slice(2, 0, dx % W)}, 2) : r;
+  }
   // Relative position bias [heads, N, N] plus, for shifted layers, -100 between tokens that came
   // from different regions of the rolled map: [windows, heads, N, N].
   Tensor bias(int64_t B, int64_t nh, int64_t nw, int64_t Hp, int64_t Wp, int64_t ws, int64_t shift) const {
     const int64_t N = ws * ws, nW = nh * nw;
-    Tensor out = Tensor::empty({B * nW, heads_, N, N});
-    const Tensor tab = table_->to(DType::F32).contiguous();
-    const float* t = tab.data<float>();
-    float* d = out.data<float>();
+    // Table row of each (query, key) offset pair, and the shifted layers' region mask per window.
+    std::vector<int64_t> idx(static_cast<size_t>(N * N));
+    std::vector<float> mask(static_cast<size_t>(nW * N * N), 0.0f);
     auto region = [&](int64_t i, int64_t n) { return (i >= n - ws ? 1 : 0) + (i >= n - shift ? 1 : 0); };
-    for (int64_t w = 0; w < nW; ++w) {
-      const int64_t wy = w / nw, wx = w % nw;
-      for (int64_t i = 0; i < N; ++i)
-        for (int64_t j = 0; j < N; ++j) {
-          const int64_t iy = i / ws, ix = i % ws, jy = j / ws, jx = j % ws;
-          const int64_t idx = (iy - jy + ws - 1) * (2 * ws - 1) + (ix - jx + ws - 1);
-          float m = 0;
-          if (shift > 0) {
+    for (int64_t i = 0; i < N; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        const int64_t iy = i / ws, ix = i % ws, jy = j / ws, jx = j % ws;
+        idx[static_cast<size_t>(i * N + j)] = (iy - jy + ws - 1) * (2 * ws - 1) + (ix - jx + ws - 1);
+        if (shift > 0)
+          for (int64_t w = 0; w < nW; ++w) {
+            const int64_t wy = w / nw, wx = w % nw;
             const int64_t ri = region(wy * ws + iy, Hp) * 3 + region(wx * ws + ix, Wp), rj = region(wy * ws + jy, Hp) * 3 + region(wx * ws + jx, Wp);
-            if (ri != rj) m = -100.0f;
+            if (ri != rj) mask[static_cast<size_t>((w * N + i) * N + j)] = -100.0f;
           }
-          for (int64_t hd = 0; hd < heads_; ++hd) d[((w * heads_ + hd) * N + i) * N + j] = t[idx * heads_ + hd] + m;
-        }
-    }
-    for (int64_t b = 1; b < B; ++b) std::memcpy(d + b * nW * heads_ * N * N, d, static_cast<size_t>(nW * heads_ * N * N) * sizeof(float));
-    return out;
+      }
+    const Tensor rel = ops::gather_rows(table_->to(DType::F32), Tensor::from_ints(idx, {N * N})).view({1, N, N, heads_}).permute({0, 3, 1, 2});
+    const Tensor per_window = ops::add(rel, Tensor::from_floats(mask, {nW, 1, N, N}));  // [nW, heads, N, N]
+    return ops::concat(std::vector<Tensor>(static_cast<size_t>(B), per_window), 0);
   }
 
   int64_t dim_, heads_, window_, shift_;
@@ -145,16 +123,8 @@ class PatchMerging : public nn::Module {
   Tensor operator()(const Tensor& x, int64_t H, int64_t W) const {
     const int64_t B = x.size(0), C = x.size(2), Hp = H + H % 2, Wp = W + W % 2, h2 = Hp / 2, w2 = Wp / 2;
     const Tensor p = pad_hw(x.contiguous().view({B, H, W, C}), Hp, Wp);
-    Tensor cat = Tensor::empty({B, h2 * w2, 4 * C});
-    const float* s = p.data<float>();
-    float* d = cat.data<float>();
-    static const int64_t kOrder[4][2] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}};  // (row, col): col-major as Python's list
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t y = 0; y < h2; ++y)
-        for (int64_t xx = 0; xx < w2; ++xx)
-          for (int64_t k = 0; k < 4; ++k)
-            std::memcpy(d + ((b * h2 + y) * w2 + xx) * 4 * C + k * C, s + ((b * Hp + 2 * y + kOrder[k][0]) * Wp + 2 * xx + kOrder[k][1]) * C,
-                        static_cast<size_t>(C) * sizeof(float));
+    // Neighbours (row, col) in the order (0, 0), (1, 0), (0, 1), (1, 1): column-major, as Python's list.
+    const Tensor cat = p.view({B, h2, 2, w2, 2, C}).permute({0, 1, 3, 4, 2, 5}).contiguous().view({B, h2 * w2, 4 * C});
     return (*reduction_)((*norm_)(cat));
   }
 

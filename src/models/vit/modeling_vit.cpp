@@ -115,7 +115,7 @@ bool wants_interpolation(const ModelInputs& in) {
   const Tensor* t = find_input(in, "interpolate_pos_encoding");
   if (!t) return false;
   if (t->numel() != 1) throw ValueError("interpolate_pos_encoding must be a single value");
-  return t->to(DType::F32).contiguous().data<float>()[0] != 0.0f;
+  return t->item() != 0.0;
 }
 
 std::string rename_legacy(std::string key) {

@@ -272,11 +272,8 @@ class Backbone : public nn::Module {
 
   // attention_mask.sum(-1): the real samples of each row.
   static std::vector<int64_t> valid_samples(const Tensor& attention_mask) {
-    const Tensor m = attention_mask.to(DType::I64).contiguous();
-    const int64_t B = m.size(0), N = m.size(1);
-    std::vector<int64_t> n(static_cast<size_t>(B), 0);
-    for (int64_t b = 0; b < B; ++b) n[b] = std::accumulate(m.data<int64_t>() + b * N, m.data<int64_t>() + (b + 1) * N, int64_t{0});
-    return n;
+    if (attention_mask.dim() != 2) throw ShapeMismatch("attention_mask must be [batch, samples], got " + shape_str(attention_mask.shape()));
+    return ops::sum(attention_mask, 1).to_ints();  // counts far below 2^24: exact in fp32
   }
   // _get_feat_extract_output_lengths
   int64_t output_length(int64_t samples) const {
@@ -303,14 +300,13 @@ class Backbone : public nn::Module {
     if (attention_mask.dim() != 2 || attention_mask.size(0) != B)
       throw ShapeMismatch("attention_mask must be [batch, samples], got " + shape_str(attention_mask.shape()));
     const std::vector<int64_t> n = valid_samples(attention_mask);
-    Tensor fm = Tensor::zeros({B, T}, DType::I64);
-    int64_t* fp = fm.data<int64_t>();
+    std::vector<int64_t> fm(static_cast<size_t>(B * T), 0);
     for (int64_t b = 0; b < B; ++b) {
       int64_t last = output_length(n[b]) - 1;
       if (last < 0) last += T;
-      for (int64_t t = 0; t <= std::min(last, T - 1); ++t) fp[b * T + t] = 1;
+      for (int64_t t = 0; t <= std::min(last, T - 1); ++t) fm[static_cast<size_t>(b * T + t)] = 1;
     }
-    return fm;
+    return Tensor::from_ints(fm, {B, T});
   }
 
   Dims d_;
@@ -346,8 +342,9 @@ class SpeechModel : public Model {
   Tensor features(const EncoderOutput& e) const {
     if (!weighted_) return e.last_hidden_state;
     const Tensor w = ops::softmax(*weighted_, -1);
-    Tensor sum = ops::scale(e.hidden_states[0], w.data<float>()[0]);
-    for (size_t i = 1; i < e.hidden_states.size(); ++i) sum = ops::add(sum, ops::scale(e.hidden_states[i], w.data<float>()[i]));
+    Tensor sum = ops::mul(e.hidden_states[0], w.slice(0, 0, 1));
+    for (size_t i = 1; i < e.hidden_states.size(); ++i)
+      sum = ops::add(sum, ops::mul(e.hidden_states[i], w.slice(0, static_cast<int64_t>(i), static_cast<int64_t>(i) + 1)));
     return sum;
   }
   int64_t labels() const {
@@ -540,19 +537,14 @@ class ForPreTraining : public SpeechModel {
       throw ValueError(family_.class_prefix + "ForPreTraining: mask_time_indices / sampled_negative_indices (training) are not supported");
     const Tensor logits = (*weight_proj_)(e.extract_features).contiguous();  // [B, T, G*V]
     const int64_t B = logits.size(0), T = logits.size(1), G = groups_, V = vars_, D = codevectors_->size(2);
-    Tensor quantized = Tensor::empty({B, T, G * D});
-    const float* l = logits.data<float>();
-    const Tensor cv = codevectors_->to(DType::F32).contiguous();
-    const float* c = cv.data<float>();
-    float* q = quantized.data<float>();
+    // Each group's best code (argmax: the first maximum), as a row of the [G * V, D] codebook.
+    std::vector<int64_t> code = ops::argmax(logits.view({B * T, G, V}), -1).to_ints();
     std::vector<double> counts(static_cast<size_t>(G * V), 0.0);
-    for (int64_t bt = 0; bt < B * T; ++bt)
-      for (int64_t g = 0; g < G; ++g) {
-        const float* row = l + (bt * G + g) * V;
-        const int64_t best = std::max_element(row, row + V) - row;  // the first maximum, as argmax
-        counts[static_cast<size_t>(g * V + best)] += 1.0;
-        std::copy_n(c + (g * V + best) * D, D, q + (bt * G + g) * D);
-      }
+    for (size_t i = 0; i < code.size(); ++i) {
+      code[i] += static_cast<int64_t>(i % static_cast<size_t>(G)) * V;
+      counts[static_cast<size_t>(code[i])] += 1.0;
+    }
+    const Tensor quantized = ops::gather_rows(codevectors_->to(DType::F32).view({G * V, D}), Tensor::from_ints(code, {B * T * G})).view({B, T, G * D});
     // _compute_perplexity: exp of the entropy of each group's marginal code distribution, summed.
     double perplexity = 0.0;
     for (int64_t g = 0; g < G; ++g) {

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "models/whisper/tokenization_whisper.hpp"
+#include "ops/ops.hpp"
 #include "transformers/errors.hpp"
 
 namespace transformers::whisper {
@@ -371,16 +372,14 @@ GenerateOutput generate(const Tensor& features, const Tensor& attention_mask, co
     if (attention_mask.defined()) {
       if (attention_mask.dim() != 2 || attention_mask.size(0) != B0 || attention_mask.size(1) != N)
         throw ShapeMismatch("generate: attention_mask must be the features' [batch, frames] mask");
-      const Tensor am = attention_mask.to(DType::I64).contiguous();
-      for (int64_t b = 0; b < B0; ++b) num_frames.push_back(std::accumulate(am.data<int64_t>() + b * N, am.data<int64_t>() + (b + 1) * N, int64_t{0}));
+      for (int64_t n : ops::sum(attention_mask, 1).to_ints()) num_frames.push_back(n);
     }
   }
   std::vector<int64_t> max_frames(static_cast<size_t>(B0), N);
   if (B0 > 1 && !shortform) {
     if (!attention_mask.defined() || attention_mask.dim() != 2 || attention_mask.size(0) != B0 || attention_mask.size(1) != N)
       throw ValueError("generate: batched long-form transcription needs the extractor's attention_mask [batch, frames]");
-    const Tensor am = attention_mask.to(DType::I64).contiguous();
-    for (int64_t b = 0; b < B0; ++b) max_frames[b] = std::accumulate(am.data<int64_t>() + b * N, am.data<int64_t>() + (b + 1) * N, int64_t{0});
+    max_frames = ops::sum(attention_mask, 1).to_ints();
   }
   // One window [rows, mels, W] of each row from its seek position, zero-padded to W frames.
   const Tensor feats = features.to(DType::F32).contiguous();
@@ -388,8 +387,7 @@ GenerateOutput generate(const Tensor& features, const Tensor& attention_mask, co
     const int64_t R = static_cast<int64_t>(rows.size());
     Tensor w = Tensor::zeros({R, mels, W});
     for (int64_t r = 0; r < R; ++r)
-      for (int64_t c = 0; c < mels; ++c)
-        std::copy_n(feats.data<float>() + (rows[r] * mels + c) * N + seek[r], take[r], w.data<float>() + (r * mels + c) * W);
+      ops::copy_(w.slice(0, r, r + 1).slice(2, 0, take[r]), feats.slice(0, rows[r], rows[r] + 1).slice(2, seek[r], seek[r] + take[r]));
     return w;
   };
   // The prompt, language detected on each row's first window when needed.
