@@ -519,7 +519,7 @@ TEST(Cli, GlobalOptionsBeforeOrAfterSubcommand) {
   }
   const std::string tc = fixture("pipelines/text-classification");
   const auto g = nlohmann::json::parse(std::ifstream(tc + "/golden.json"));
-  for (const std::string args : {" --threads 1 run " + tc + " --json 'I love this movie, it was great!'",
+  for (const std::string& args : {" --threads 1 run " + tc + " --json 'I love this movie, it was great!'",
                                  " run " + tc + " 'I love this movie, it was great!' --threads 1 --json --reference"}) {
     ASSERT_EQ(run(kCli + args + " 2>/dev/null", &out), 0) << args << ": " << out;
     const auto r = nlohmann::json::parse(out);  // --json: the task's JSON, every label (the CLI's default top_k)

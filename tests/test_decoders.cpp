@@ -201,11 +201,14 @@ TEST(Decoders, BadGenerateArgumentsAreClearErrors) {
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.max_new_tokens = 0; })), ValueError);
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.max_new_tokens = -3; })), ValueError);
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.max_length = 3; })), ValueError);
-  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.num_beams = 1000; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.num_beams = 0; })), ValueError);  // Python: ZeroDivisionError
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.num_beams = 2, g.num_return_sequences = 3; })), ValueError);
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.do_sample = true, g.temperature = 0.0; })), ValueError);
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.do_sample = true, g.top_p = -0.5; })), ValueError);  // > 1 only warns (test_generation.cpp)
-  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.eos_token_id = std::vector<int64_t>{999}; })), ValueError);
+  // Ids outside the vocabulary: eos / suppress ids never match (as Python, fixtures/generation/errors.json),
+  // but a bad word or a forced eos there is an error (Python: ValueError / IndexError).
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.bad_words_ids = std::vector<std::vector<int64_t>>{{999}}; })), ValueError);
+  EXPECT_THROW(m->generate(ids, with([](auto& g) { g.forced_eos_token_id = 999; })), ValueError);
   EXPECT_THROW(m->generate(ids, with([](auto& g) { g.stop_strings = std::vector<std::string>{"x"}; })), ValueError);
   EXPECT_THROW(m->generate(Tensor::empty({1, 0}, DType::I64)), ValueError);
   EXPECT_THROW(m->generate(Tensor::from_ints({1, 300}, {1, 2})), ValueError);

@@ -135,20 +135,25 @@ void top_h(double h, float* s, int64_t V) {
   for (int64_t i = 0; i < n; ++i) top[i] = s[idx[i]];
   std::vector<double> p;
   softmax_into(top.data(), n, p);
-  double ent = 0;
-  for (double v : p)
-    if (v > 0) ent -= v * std::log(v);
-  const float tau = static_cast<float>(ent * h);
-  std::vector<bool> keep(static_cast<size_t>(V), false);
-  // float32 cumsum as torch does; a zero probability makes its term (0 * log 0) NaN in Python, so
-  // the running sum and every comparison after it fail.
-  float cum = 0.0f;
+  // float32 as torch computes it: the terms -p log p, their running sum, and tau = H * top_h with
+  // H the sum of the same terms (with top_h = 1 all 100 stay, as in exact arithmetic; Python's
+  // summation order may put the last one either side). A zero probability makes its term
+  // (0 * log 0) NaN in Python, so the running sum and every comparison after it fail.
+  std::vector<float> cum(static_cast<size_t>(n));
+  float run = 0.0f;
   bool nan = false;
   for (int64_t i = 0; i < n; ++i) {
-    nan = nan || !(p[i] > 0);
-    if (!nan) cum += static_cast<float>(-p[i] * std::log(p[i]));
-    keep[idx[i]] = i == 0 || (!nan && cum <= tau);
+    const float pi = static_cast<float>(p[i]);
+    nan = nan || !(pi > 0);
+    if (!nan) run += -pi * std::log(pi);
+    cum[i] = nan ? NAN : run;
   }
+  float ent = 0.0f;
+  for (int64_t i = 0; i < n; ++i)
+    if (p[i] > 0) ent += -static_cast<float>(p[i]) * std::log(static_cast<float>(p[i]));
+  const float tau = ent * static_cast<float>(h);
+  std::vector<bool> keep(static_cast<size_t>(V), false);
+  for (int64_t i = 0; i < n; ++i) keep[idx[i]] = i == 0 || cum[i] <= tau;
   for (int64_t i = 0; i < V; ++i)
     if (!keep[i]) s[i] = kNegInf;
 }

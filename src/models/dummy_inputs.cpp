@@ -3,14 +3,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "models/dummy_inputs.hpp"
 #include "transformers/errors.hpp"
 #include "transformers/modeling.hpp"
 
 namespace transformers {
 
-namespace {
-// Deterministic noise in [-0.5, 0.5) (a fixed LCG: the same values every run).
-Tensor noise(const Shape& shape) {
+Tensor dummy_noise(const Shape& shape) {
   std::vector<float> v(static_cast<size_t>(shape_numel(shape)));
   uint64_t state = 7;
   for (auto& x : v) {
@@ -19,7 +18,6 @@ Tensor noise(const Shape& shape) {
   }
   return Tensor::from_floats(v, shape);
 }
-}  // namespace
 
 ModelInputs PreTrainedModel::dummy_inputs(int64_t batch, int64_t seq) const {
   if (batch <= 0 || seq <= 0) throw ValueError("dummy_inputs: batch and seq must be positive");
@@ -27,12 +25,12 @@ ModelInputs PreTrainedModel::dummy_inputs(int64_t batch, int64_t seq) const {
   const std::string main = main_input_name();
   if (main == "pixel_values") {  // one image_size x image_size picture per row (224 when the config has none)
     const int64_t side = c.has("image_size") ? c.get_int("image_size") : 224;
-    return {{"pixel_values", noise({batch, c.get_int("num_channels", 3), side, side})}};
+    return {{"pixel_values", dummy_noise({batch, c.get_int("num_channels", 3), side, side})}};
   }
-  if (main == "input_values") return {{"input_values", noise({batch, seq})}};  // seq samples of waveform
+  if (main == "input_values") return {{"input_values", dummy_noise({batch, seq})}};  // seq samples of waveform
   if (main == "input_features") {  // a full window of log-mel frames; the decoder starts from its start token
     const int64_t frames = 2 * c.get_int("max_source_positions");
-    return {{"input_features", noise({batch, c.get_int("num_mel_bins"), frames})},
+    return {{"input_features", dummy_noise({batch, c.get_int("num_mel_bins"), frames})},
             {"decoder_input_ids", Tensor::full({batch, 1}, static_cast<double>(c.get_int("decoder_start_token_id")), DType::I64)}};
   }
   if (main != "input_ids") throw ValueError(class_name() + ": no dummy inputs for main input " + main);

@@ -9,6 +9,7 @@
 
 #include "cli.hpp"
 #include "io/json.hpp"
+#include "models/dummy_inputs.hpp"
 
 namespace transformers::cli {
 
@@ -26,21 +27,10 @@ long peak_rss_kb() {
   return ru.ru_maxrss;
 }
 
-// Deterministic noise in [-0.5, 0.5) for audio benchmarks.
-Tensor bench_noise(const Shape& shape) {
-  std::vector<float> v(static_cast<size_t>(shape_numel(shape)));
-  uint64_t state = 7;
-  for (auto& x : v) {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    x = static_cast<float>((state >> 40) % 65536) / 65536.0f - 0.5f;
-  }
-  return Tensor::from_floats(v, shape);
-}
-
 // The feature extractor on `batch` clips of `samples` samples each: median ms per call.
 int bench_feature_extractor(const std::string& model_id, int64_t batch, int64_t samples, int iters, const FromPretrainedOptions& o) {
   auto fe = AutoFeatureExtractor::from_pretrained(model_id, o);
-  const auto noise = bench_noise({batch, samples}).to_floats();
+  const auto noise = dummy_noise({batch, samples}).to_floats();
   std::vector<std::vector<float>> clips;
   for (int64_t b = 0; b < batch; ++b) clips.emplace_back(noise.begin() + b * samples, noise.begin() + (b + 1) * samples);
   (*fe)(clips);
@@ -67,7 +57,7 @@ int bench_image_processor(const std::string& model_id, int64_t batch, int iters,
   auto ip = AutoImageProcessor::from_pretrained(model_id, o);
   Image im;
   im.height = 480, im.width = 640;
-  const auto noise = bench_noise({480 * 640 * 3}).to_floats();
+  const auto noise = dummy_noise({480 * 640 * 3}).to_floats();
   for (float v : noise) im.pixels.push_back(static_cast<uint8_t>((v + 0.5f) * 255.0f));
   const std::vector<Image> images(static_cast<size_t>(batch), im);
   (*ip)(images);
