@@ -22,6 +22,7 @@ ORDER = [
     ["models"],
     ["generation"],
     ["pipelines"],
+    ["serve"],  # the serving engine and the HTTP server (transformers-cpp serve)
     ["env"],
     ["cli"],  # tools/cli
 ]
