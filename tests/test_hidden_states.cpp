@@ -46,23 +46,7 @@ ModelInputs inputs_of(const Case& c) {
 
 // Folders whose states we do not produce or match yet, each with the reason. The test checks each
 // still fails, so fixing one means taking it off this list.
-const std::set<std::string> kExpectedFailures = {
-    // ALiBi: the attention probabilities differ from Python's eager ones (up to 0.03) although the
-    // hidden states and logits match; Falcon's eager path adds and scales alibi its own way.
-    "decoders/falcon-alibi",
-    // Swin: window attentions come out in another window order / shift-mask layout than Python's.
-    "vision/SwinModel",
-    "vision/SwinForImageClassification",
-    "vision/SwinForMaskedImageModeling",
-    // DPT / Depth Anything: their backbones' hidden states (ViT hybrid stages, Dinov2's
-    // out_features path) are not recorded yet: forward throws "does not support".
-    "vision/DPTModel",
-    "vision/DPTForDepthEstimation",
-    "vision/DPTForDepthEstimation-add-bn",
-    "vision/DPTForDepthEstimation-ignore",
-    "vision/DepthAnythingForDepthEstimation",
-    "vision/DepthAnythingForDepthEstimation-metric",
-};
+const std::set<std::string> kExpectedFailures = {};
 
 // Folders Python itself cannot run with both flags (the generator records its error).
 const std::set<std::string> kPythonCannot = {
