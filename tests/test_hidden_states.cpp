@@ -115,6 +115,8 @@ TEST(HiddenStates, ListsNameIndexedFolders) {
   EXPECT_GT(dirs.size(), 100u);
   for (const auto& d : kExpectedFailures) EXPECT_TRUE(dirs.count(d)) << d;
   for (const auto& d : kPythonCannot) EXPECT_TRUE(dirs.count(d)) << d;
+  // VisionEncoderDecoder folders (their inputs live in image_to_text/inputs.safetensors)
+  for (const char* d : {"image_to_text/trocr-vit", "image_to_text/trocr-deit-sinusoidal", "image_to_text/vit-gpt2"}) EXPECT_TRUE(dirs.count(d)) << d;
 }
 
 // The CLI contract: `forward --output-hidden-states --output-attentions` writes the same tensors.
