@@ -19,8 +19,9 @@
   rebuilt.json + <model>/              the classes that rebuild tokenizer.json's pipeline from its vocabulary
                                        (XLM-RoBERTa, CamemBERT, mBART, mBART-50, ALBERT, DeBERTa-v2, Pegasus
                                        over a tiny sentencepiece model trained here, with the legacy
-                                       converter's pipeline; BERT over a cased WordPiece file whose config
-                                       leaves do_lower_case to the class): AutoTokenizer's edge cases.
+                                       converter's pipeline; BERT, ELECTRA and DistilBERT over a cased
+                                       WordPiece file whose config leaves do_lower_case to the class):
+                                       AutoTokenizer's edge cases.
 
 Run: python3 scripts/make_tokenizer_parity_fixtures.py [rebuilt]
 """
@@ -242,7 +243,8 @@ def write_cleanup(tmp):
 REBUILT = {"XLMRobertaTokenizer": ("fairseq", "xlm-roberta"), "CamembertTokenizer": ("fairseq", "camembert"),
            "MBartTokenizer": ("fairseq", "mbart"), "MBart50Tokenizer": ("fairseq", "mbart50"),
            "AlbertTokenizer": ("albert", "albert"), "DebertaV2Tokenizer": ("deberta", "deberta-v2"),
-           "PegasusTokenizer": ("pegasus", "pegasus"), "BertTokenizer": (None, "bert-cased-file")}
+           "PegasusTokenizer": ("pegasus", "pegasus"), "BertTokenizer": (None, "bert-cased-file"),
+           "ElectraTokenizer": (None, "electra-cased-file"), "DistilBertTokenizer": (None, "distilbert-cased-file")}
 # Pegasus's v5 class cannot start from a .model file: its Hub-style folder is the legacy converter's
 # file alone, with the specials the old fast tokenizer added, and the Hub's tokenizer_config.json keys.
 PEGASUS = {"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>", "mask_token": "<mask_2>", "mask_token_sent": "<mask_1>",
@@ -320,7 +322,7 @@ def write_pegasus(d, model):
         json.dump(cfg, f, indent=1)
 
 
-def write_bert_cased_file(d):
+def write_bert_cased_file(d, cls_name):
     """A WordPiece tokenizer.json that keeps case (BertNormalizer lowercase false) under a
     tokenizer_config.json naming BertTokenizer without do_lower_case: the class's rebuild lowercases
     (and strips accents) by its own default."""
@@ -335,7 +337,7 @@ def write_bert_cased_file(d):
     os.makedirs(d)
     tok.save(os.path.join(d, "tokenizer.json"))
     with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
-        json.dump({"tokenizer_class": "BertTokenizer", "model_max_length": 512}, f, indent=1)
+        json.dump({"tokenizer_class": cls_name, "model_max_length": 512}, f, indent=1)
 
 
 def write_rebuilt():
@@ -364,13 +366,13 @@ def write_rebuilt():
             shutil.rmtree(d, ignore_errors=True)
             if cls_name == "PegasusTokenizer":
                 write_pegasus(d, models[kind])
-            elif cls_name == "BertTokenizer":
-                write_bert_cased_file(d)
+            elif kind is None:  # BertTokenizer, its alias ElectraTokenizer, its subclass DistilBertTokenizer
+                write_bert_cased_file(d, cls_name)
             else:
                 write_class_folder(d, cls_name, models[kind])
             path = os.path.join(d, "tokenizer.json")
             tok = AutoTokenizer.from_pretrained(d)
-            assert type(tok).__name__ == cls_name, type(tok).__name__
+            assert type(tok) is getattr(transformers, cls_name), type(tok).__name__  # ElectraTokenizer is BertTokenizer
             cases = []
             for text in REBUILT_TEXTS:
                 for add in (True, False):

@@ -90,9 +90,10 @@ TEST(TokenizerParity, SplitRegexConstructsMatchRust) {
 // the empty string, with and without add_special_tokens; ids, tokens and both decodes. rebuilt.json:
 // the same for the classes that rebuild tokenizer.json's normalizer, pre-tokenizer and decoder from
 // the vocabulary: XLM-RoBERTa, CamemBERT, mBART, mBART-50, ALBERT, DeBERTa-v2 and Pegasus over a
-// file with the legacy converter's pipeline (as the Hub's are), BertTokenizer over a cased file
-// whose config leaves do_lower_case to the class; each golden set differs from what the file's own
-// pipeline gives in `differ_from_file_pipeline` cases.
+// file with the legacy converter's pipeline (as the Hub's are), BertTokenizer, ElectraTokenizer (an
+// alias of it) and DistilBertTokenizer over a cased file whose config leaves do_lower_case to the
+// class; each golden set differs from what the file's own pipeline gives in
+// `differ_from_file_pipeline` cases.
 TEST(TokenizerParity, AutoTokenizerEdgeCasesMatchTransformers) {
   Json all = parse_json_file(fixture("tokenizers/parity/auto.json"));
   std::vector<std::string> names = {"llama2", "qwen3", "unigram-metaspace"};
@@ -101,7 +102,7 @@ TEST(TokenizerParity, AutoTokenizerEdgeCasesMatchTransformers) {
     EXPECT_GT(g["differ_from_file_pipeline"].get<int>(), 0) << name;
     all[name] = g, names.push_back(name);
   }
-  EXPECT_EQ(names.size(), 11u);
+  EXPECT_EQ(names.size(), 13u);
   for (const std::string& name : names) {
     SCOPED_TRACE(name);
     const auto tok = AutoTokenizer::from_pretrained(folder_of(name));

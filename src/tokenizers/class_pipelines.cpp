@@ -123,16 +123,27 @@ std::optional<Json> spm_class_pipeline(const std::string& cls, Json j, const Jso
 
 }  // namespace
 
-bool rebuilds_pipeline(const std::string& cls) {
-  static const char* kClasses[] = {"XLMRobertaTokenizer", "CamembertTokenizer", "AlbertTokenizer", "MBartTokenizer",
-                                   "MBart50Tokenizer",    "DebertaV2Tokenizer", "PegasusTokenizer", "BertTokenizer"};
+// BertTokenizer, the names transformers maps to it (ElectraTokenizer, LayoutLMTokenizer, ...) and
+// DistilBertTokenizer (whose own __init__ only passes do_lower_case on). ConvBertTokenizer, a
+// subclass without an __init__, keeps the file's pipeline.
+bool bert_class(const std::string& cls) {
+  static const char* kClasses[] = {"BertTokenizer",        "ElectraTokenizer",    "LayoutLMTokenizer", "SqueezeBertTokenizer",
+                                   "MobileBertTokenizer", "LxmertTokenizer", "DistilBertTokenizer"};
   for (const char* c : kClasses)
     if (cls == c) return true;
   return false;
 }
 
+bool rebuilds_pipeline(const std::string& cls) {
+  static const char* kClasses[] = {"XLMRobertaTokenizer", "CamembertTokenizer", "AlbertTokenizer",   "MBartTokenizer",
+                                   "MBart50Tokenizer",    "DebertaV2Tokenizer", "PegasusTokenizer"};
+  for (const char* c : kClasses)
+    if (cls == c) return true;
+  return bert_class(cls);
+}
+
 std::optional<Json> class_pipeline_rebuild(const std::string& cls, Json j, const Json& cfg, const std::string& source) {
-  if (cls == "BertTokenizer") {
+  if (bert_class(cls)) {
     if (!j.is_object() || !j.contains("model") || !j["model"].is_object() || j["model"].value("type", std::string()) != "WordPiece") return std::nullopt;
     return bert_pipeline(std::move(j), cfg);
   }
