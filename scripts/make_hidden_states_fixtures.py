@@ -3,8 +3,9 @@
 
 Walks fixtures/ for model folders (config.json + model.safetensors) with inputs: their own
 inputs.safetensors, or the shared one their generator's cases.json / index.json entry names (vision,
-multimodal, speech). Loads each with the Auto class its test uses (the index entry when there is
-one, else the class config.json's `architectures` names), in fp32 with attn_implementation="eager",
+multimodal, speech, image_to_text). Loads each with the Auto class its test uses (the index entry
+when there is one, AutoModelForImageTextToText for VisionEncoderDecoder, else the class config.json's
+`architectures` names), in fp32 with attn_implementation="eager",
 runs forward with output_hidden_states=True, output_attentions=True and writes EVERY tensor of the
 output (loss and past_key_values aside) to outputs_states.safetensors in that folder, nested
 outputs and tuples flattened with dots as the C++ ModelOutput names them (logits,
@@ -73,6 +74,8 @@ def auto_class_for(folder, config):
     if listed:
         return listed
     arch = (config.get("architectures") or [""])[0]
+    if config.get("model_type") == "vision-encoder-decoder":
+        return "AutoModelForImageTextToText"  # as tests/test_image_to_text.cpp loads them
     if arch.endswith("ForConditionalGeneration"):
         return "AutoModelForSpeechSeq2Seq" if config.get("model_type") == "whisper" else "AutoModelForSeq2SeqLM"
     for suffix, auto in SUFFIXES:
@@ -95,6 +98,16 @@ def flatten(prefix, output, out):
             for i, t in enumerate(v):
                 if isinstance(t, torch.Tensor):
                     out[f"{prefix}{k}.{i}"] = t.detach().float().clone(memory_format=torch.contiguous_format)
+
+
+def repair_meta_attributes(model):
+    """transformers 5 builds a model on the meta device before loading; a table kept as a plain
+    attribute rather than a buffer (TrOCR's sinusoidal positions) stays there and forward fails.
+    Rebuilt as the module's own __init__ computes it on the CPU (the model's goldens confirm it)."""
+    for module in model.modules():
+        w = getattr(module, "weights", None)
+        if isinstance(w, torch.Tensor) and w.is_meta and hasattr(module, "get_embedding"):
+            module.weights = module.get_embedding(w.size(0), module.embedding_dim, module.padding_idx)
 
 
 def shared_cases():
@@ -124,6 +137,12 @@ def shared_cases():
             if c["inputs"] in ("both", "image"):
                 names["pixel_values"] = "pixel_values"
             cases[os.path.join(ROOT, "multimodal", c["dir"])] = ("multimodal/inputs.safetensors", names)
+    image_to_text = os.path.join(ROOT, "image_to_text", "cases.json")
+    if os.path.isfile(image_to_text):
+        # VisionEncoderDecoder (TrOCR, GPT-2 decoders): the images and the decoder prompt its logits golden runs on
+        names = {"pixel_values": "pixel_values", "decoder_input_ids": "decoder_input_ids"}
+        for c in json.load(open(image_to_text)):
+            cases[os.path.join(ROOT, "image_to_text", c["dir"])] = ("image_to_text/inputs.safetensors", names)
     speech = os.path.join(ROOT, "speech", "index.json")
     if os.path.isfile(speech):
         for c in json.load(open(speech)):
@@ -161,6 +180,7 @@ def main():
                 inputs = load_file(os.path.join(folder, "inputs.safetensors"))
             model = getattr(transformers, auto).from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
             model.eval()
+            repair_meta_attributes(model)
             flags = {"output_hidden_states": True, "output_attentions": True}
             try:
                 with torch.no_grad():

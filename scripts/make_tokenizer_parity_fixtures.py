@@ -16,8 +16,14 @@
                                        token edge cases (the classes rebuild their pipelines).
   cleanup.json                         decode with clean_up_tokenization_spaces for every model kind
                                        (BPE skipped by transformers 5, others cleaned).
+  rebuilt.json + <model>/              the classes that rebuild tokenizer.json's pipeline from its vocabulary
+                                       (XLM-RoBERTa, CamemBERT, mBART, mBART-50, ALBERT, DeBERTa-v2, Pegasus
+                                       over a tiny sentencepiece model trained here, with the legacy
+                                       converter's pipeline; BERT, ELECTRA and DistilBERT over a cased
+                                       WordPiece file whose config leaves do_lower_case to the class):
+                                       AutoTokenizer's edge cases.
 
-Run: python3 scripts/make_tokenizer_parity_fixtures.py
+Run: python3 scripts/make_tokenizer_parity_fixtures.py [rebuilt]
 """
 import json
 import os
@@ -231,11 +237,164 @@ def write_cleanup(tmp):
     print(len(out), "cleanup groups")
 
 
+# transformers 5 classes that rebuild a SentencePiece tokenizer.json's pipeline from its vocabulary
+# (tokenization_<model>.py __init__), for model types we implement: the sentencepiece model whose
+# special pieces each expects, and the folder name.
+REBUILT = {"XLMRobertaTokenizer": ("fairseq", "xlm-roberta"), "CamembertTokenizer": ("fairseq", "camembert"),
+           "MBartTokenizer": ("fairseq", "mbart"), "MBart50Tokenizer": ("fairseq", "mbart50"),
+           "AlbertTokenizer": ("albert", "albert"), "DebertaV2Tokenizer": ("deberta", "deberta-v2"),
+           "PegasusTokenizer": ("pegasus", "pegasus"), "BertTokenizer": (None, "bert-cased-file"),
+           "ElectraTokenizer": (None, "electra-cased-file"), "DistilBertTokenizer": (None, "distilbert-cased-file")}
+# Pegasus's v5 class cannot start from a .model file: its Hub-style folder is the legacy converter's
+# file alone, with the specials the old fast tokenizer added, and the Hub's tokenizer_config.json keys.
+PEGASUS = {"pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>", "mask_token": "<mask_2>", "mask_token_sent": "<mask_1>",
+           "offset": 103}
+SPM_SPECIALS = {
+    "fairseq": {},  # <unk> <s> </s> at 0..2; the fairseq classes shift them
+    "albert": dict(pad_id=0, unk_id=1, bos_id=-1, eos_id=-1, control_symbols="[CLS],[SEP]", user_defined_symbols="[MASK]"),
+    "deberta": dict(pad_id=0, bos_id=1, eos_id=2, unk_id=3, pad_piece="[PAD]", bos_piece="[CLS]", eos_piece="[SEP]", unk_piece="[UNK]",
+                    user_defined_symbols="[MASK]"),
+    "pegasus": dict(pad_id=0, eos_id=1, unk_id=2, bos_id=-1),
+}
+SPM_CORPUS = ["The quick brown fox jumps over the lazy dog.", "Don't stop; it's 12345 o'clock!", "naïve café Straße ﬁne",
+              "日本語のテキスト 中文字符", "Привет мир", "नमस्ते हिन्दी", "emoji 😀 👍🏽", "line1\nline2\ttab", "Hello world Hello world",
+              "``quoted'' text", "HTTPServer iPhone McDonald", "x = [1, 2, 3];", "THEY'LL we've I'm"]
+# A few NFKC-style rules: a small Precompiled charsmap (nmt_nfkc's is 330 KB) that still folds.
+SPM_RULES = {"FB01": "66 69", "2460": "31", "FF21": "41", "00BD": "31 2044 32", "3000": "20", "2019": "27"}
+REBUILT_TEXTS = AUTO_TEXTS + [
+    "<mask> glued<mask>and <mask>  spaced", "[CLS] x [SEP] [MASK]", "[UNK] [PAD]", "``quoted'' text", "Don't I'm THEY'LL we've",
+    "naïve CAFÉ Straße ﬁne ①②", "digits 0123456789 ٣ ½ １２", "Привет  мир\tनमस्ते", "emoji 😀 👍🏽 ❤️", "full\u3000width Ａ", "it’s",
+    "\r\n crlf \r", "en_XX hello", "x  y   z    w"]
+
+
+def write_class_folder(d, cls_name, model):
+    """The v5 class's own save of the .model (vocabulary, added tokens, post-processor, config) with
+    the legacy converter's normalizer / pre-tokenizer / decoder."""
+    import transformers
+    from transformers.convert_slow_tokenizer import SLOW_TO_FAST_CONVERTERS
+    cls = getattr(transformers, cls_name)
+    with tempfile.TemporaryDirectory() as src:  # from_pretrained converts the .model under its own file name
+        shutil.copy(model, os.path.join(src, cls.vocab_files_names["vocab_file"]))
+        slow = cls.from_pretrained(src)
+        assert slow.backend_tokenizer.get_vocab_size() > 50, slow.backend_tokenizer.get_vocab_size()
+        slow.save_pretrained(d)
+    for name in os.listdir(d):
+        if name not in ("tokenizer.json", "tokenizer_config.json"):
+            os.remove(os.path.join(d, name))
+
+    class Original:  # what the legacy converters read off the slow tokenizer
+        vocab_file = model
+        split_by_punct = False
+        add_prefix_space = True
+
+        def __getattr__(self, k):
+            return getattr(slow, k)
+
+    legacy = json.loads(SLOW_TO_FAST_CONVERTERS[cls_name](Original()).converted().to_str())
+    path = os.path.join(d, "tokenizer.json")
+    j = json.load(open(path, encoding="utf-8"))
+    for k in ("normalizer", "pre_tokenizer", "decoder"):
+        j[k] = legacy[k]
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(j, f, ensure_ascii=False, indent=1)
+
+
+def write_pegasus(d, model):
+    from tokenizers import AddedToken
+    from transformers.convert_slow_tokenizer import SLOW_TO_FAST_CONVERTERS
+    specials = [PEGASUS["pad_token"], PEGASUS["eos_token"], PEGASUS["mask_token_sent"], PEGASUS["mask_token"]]
+
+    class Original:
+        vocab_file = model
+        offset = PEGASUS["offset"]
+        pad_token, eos_token, unk_token = PEGASUS["pad_token"], PEGASUS["eos_token"], PEGASUS["unk_token"]
+        mask_token, mask_token_sent = PEGASUS["mask_token"], PEGASUS["mask_token_sent"]
+        pad_token_id, eos_token_id, mask_token_id = 0, 1, 3
+
+    tok = SLOW_TO_FAST_CONVERTERS["PegasusTokenizer"](Original()).converted()
+    extra = [f"<unk_{i}>" for i in range(2, PEGASUS["offset"])]
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in specials + [PEGASUS["unk_token"]] + extra])
+    os.makedirs(d)
+    tok.save(os.path.join(d, "tokenizer.json"))
+    cfg = {"tokenizer_class": "PegasusTokenizer", **PEGASUS, "additional_special_tokens": [PEGASUS["mask_token_sent"]] + extra,
+           "model_max_length": 512}
+    with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+        json.dump(cfg, f, indent=1)
+
+
+def write_bert_cased_file(d, cls_name):
+    """A WordPiece tokenizer.json that keeps case (BertNormalizer lowercase false) under a
+    tokenizer_config.json naming BertTokenizer without do_lower_case: the class's rebuild lowercases
+    (and strips accents) by its own default."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=False, strip_accents=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    tok.train_from_iterator(SPM_CORPUS * 10, trainers.WordPieceTrainer(vocab_size=160, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
+    tok.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+                                                       special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
+    os.makedirs(d)
+    tok.save(os.path.join(d, "tokenizer.json"))
+    with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+        json.dump({"tokenizer_class": cls_name, "model_max_length": 512}, f, indent=1)
+
+
+def write_rebuilt():
+    """Hub-style folders for the rebuilding classes (the legacy converters' pipelines, as the Hub
+    files carry them), then AutoTokenizer's ids, tokens and decodes on the edge texts."""
+    import logging
+    import sentencepiece as spm
+    import transformers
+    from transformers import AutoTokenizer
+    logging.getLogger("transformers").setLevel(logging.ERROR)
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = os.path.join(tmp, "corpus.txt")
+        with open(corpus, "w", encoding="utf-8") as f:
+            f.write("\n".join(SPM_CORPUS * 30 + [" ".join(SPM_CORPUS)] * 10))
+        rules = os.path.join(tmp, "rules.tsv")
+        with open(rules, "w") as f:
+            f.write("".join(f"{k}\t{v}\n" for k, v in SPM_RULES.items()))
+        models = {}
+        for kind, extra in SPM_SPECIALS.items():
+            spm.SentencePieceTrainer.train(input=corpus, model_prefix=os.path.join(tmp, kind), vocab_size=100, model_type="unigram",
+                                           character_coverage=1.0, normalization_rule_tsv=rules, num_threads=1, minloglevel=2, **extra)
+            models[kind] = os.path.join(tmp, kind + ".model")
+        for cls_name, (kind, name) in REBUILT.items():
+            d = os.path.join(OUT, name)
+            shutil.rmtree(d, ignore_errors=True)
+            if cls_name == "PegasusTokenizer":
+                write_pegasus(d, models[kind])
+            elif kind is None:  # BertTokenizer, its alias ElectraTokenizer, its subclass DistilBertTokenizer
+                write_bert_cased_file(d, cls_name)
+            else:
+                write_class_folder(d, cls_name, models[kind])
+            path = os.path.join(d, "tokenizer.json")
+            tok = AutoTokenizer.from_pretrained(d)
+            assert type(tok) is getattr(transformers, cls_name), type(tok).__name__  # ElectraTokenizer is BertTokenizer
+            cases = []
+            for text in REBUILT_TEXTS:
+                for add in (True, False):
+                    ids = tok(text, add_special_tokens=add)["input_ids"]
+                    cases.append({"text": text, "add_special_tokens": add, "ids": ids, "tokens": tok.convert_ids_to_tokens(ids),
+                                  "decode": tok.decode(ids), "decode_skip": tok.decode(ids, skip_special_tokens=True)})
+            raw = transformers.PreTrainedTokenizerFast(tokenizer_file=path)
+            differ = sum(raw(c["text"], add_special_tokens=c["add_special_tokens"])["input_ids"] != c["ids"] for c in cases)
+            out["parity/" + name] = {"class": cls_name, "differ_from_file_pipeline": differ, "cases": cases}
+    with open(os.path.join(OUT, "rebuilt.json"), "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False, indent=0)
+    print("rebuilt goldens", {k: (len(v["cases"]), v["differ_from_file_pipeline"]) for k, v in out.items()})
+
+
 def main():
     import tokenizers
     import transformers
     assert tokenizers.__version__ == "0.23.3" and transformers.__version__ == "5.24.0", (tokenizers.__version__, transformers.__version__)
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:] == ["rebuilt"]:  # only the rebuilding classes' folders and rebuilt.json
+        write_rebuilt()
+        return
     write_o200k()
     write_regex()
     with tempfile.TemporaryDirectory() as tmp:
@@ -243,6 +402,7 @@ def main():
             tf.extractall(tmp)
         write_auto(tmp)
         write_cleanup(tmp)
+    write_rebuilt()
 
 
 if __name__ == "__main__":

@@ -87,10 +87,23 @@ TEST(TokenizerParity, SplitRegexConstructsMatchRust) {
 // AutoTokenizer on the real Llama 2 (LlamaTokenizer, legacy) and Qwen3 folders and the T5Tokenizer
 // fixture (both classes rebuild their pipeline around the file's vocabulary): leading, trailing
 // and only spaces, newlines, special tokens written inside text, at its ends, glued to words, and
-// the empty string, with and without add_special_tokens; ids, tokens and both decodes.
+// the empty string, with and without add_special_tokens; ids, tokens and both decodes. rebuilt.json:
+// the same for the classes that rebuild tokenizer.json's normalizer, pre-tokenizer and decoder from
+// the vocabulary: XLM-RoBERTa, CamemBERT, mBART, mBART-50, ALBERT, DeBERTa-v2 and Pegasus over a
+// file with the legacy converter's pipeline (as the Hub's are), BertTokenizer, ElectraTokenizer (an
+// alias of it) and DistilBertTokenizer over a cased file whose config leaves do_lower_case to the
+// class; each golden set differs from what the file's own pipeline gives in
+// `differ_from_file_pipeline` cases.
 TEST(TokenizerParity, AutoTokenizerEdgeCasesMatchTransformers) {
-  const Json all = parse_json_file(fixture("tokenizers/parity/auto.json"));
-  for (const char* name : {"llama2", "qwen3", "unigram-metaspace"}) {
+  Json all = parse_json_file(fixture("tokenizers/parity/auto.json"));
+  std::vector<std::string> names = {"llama2", "qwen3", "unigram-metaspace"};
+  const Json rebuilt = parse_json_file(fixture("tokenizers/parity/rebuilt.json"));
+  for (const auto& [name, g] : rebuilt.items()) {
+    EXPECT_GT(g["differ_from_file_pipeline"].get<int>(), 0) << name;
+    all[name] = g, names.push_back(name);
+  }
+  EXPECT_EQ(names.size(), 13u);
+  for (const std::string& name : names) {
     SCOPED_TRACE(name);
     const auto tok = AutoTokenizer::from_pretrained(folder_of(name));
     int n = 0, failures = 0;

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "io/json.hpp"
+#include "tokenizers/class_pipelines.hpp"
 #include "tokenizers/components.hpp"
 #include "tokenizers/sentencepiece.hpp"
 #include "tokenizers/unicode.hpp"
@@ -105,6 +106,8 @@ std::string class_pipeline(const std::string& json_text, const Json& cfg, const 
   std::string cls = tok::jstring(cfg, "tokenizer_class", fallback_class);
   if (cls.size() > 4 && cls.compare(cls.size() - 4, 4, "Fast") == 0) cls.resize(cls.size() - 4);
   if (cls == "T5Tokenizer") return t5_pipeline(json_text, cfg, source);
+  if (tok::rebuilds_pipeline(cls))
+    if (auto rebuilt = tok::class_pipeline_rebuild(cls, parse_json(json_text, source), cfg, source)) return rebuilt->dump();
   if (cls != "LlamaTokenizer" || json_text.find("\"ByteLevel\"") != std::string::npos) return json_text;
   Json j = parse_json(json_text, source);
   if (!j.is_object() || !j.contains("model") || !j["model"].is_object() || j["model"].value("type", std::string("BPE")) != "BPE")

@@ -123,6 +123,7 @@ class Dinov2Model : public nn::Module {
     std::vector<Tensor> out(stages.size());
     Tensor h = embed(pv, nullptr);
     for (int64_t i = 0;; ++i) {
+      record::hidden_state(h);  // Dinov2Backbone's hidden_states: the embeddings, then every layer's output
       for (size_t s = 0; s < stages.size(); ++s)
         if (stages[s] == i) out[s] = norm ? (*norm_)(h) : h;
       if (i == static_cast<int64_t>(layers_.size())) break;

@@ -1,5 +1,7 @@
 #include "models/dpt/modeling_dpt.hpp"
 
+#include "core/output_recorder.hpp"
+
 #include <cmath>
 
 #include "models/vit/modeling_vit.hpp"
@@ -126,9 +128,11 @@ class ViTBackbone : public nn::Module {
     x = ops::add(vit::prepend_tokens(x, {cls_}), positions(ph, pw));
     std::vector<Tensor> out;
     for (size_t i = 0; i < layers_.size(); ++i) {
+      record::hidden_state(x);
       x = (*layers_[i])(x);
       if (std::find(keep.begin(), keep.end(), static_cast<int64_t>(i)) != keep.end()) out.push_back(x);
     }
+    record::hidden_state(x);  // Python's hidden_states: the embeddings, then each layer's output (not normed)
     if (last) *last = (*norm_)(x);
     return out;
   }

@@ -111,7 +111,10 @@ class Layer : public nn::Module {
     ops::AttentionOptions o;
     o.scaling = 1.0f / std::sqrt(static_cast<float>(D));
     o.key_padding = mask;
-    o.bias = alibi;
+    // Python's eager ALiBi path (the one output_attentions takes, whatever attn_implementation) adds
+    // alibi to the scores before scaling and again inside the mask it built from alibi / sqrt(D):
+    // the scaled bias counts twice there, once on the SDPA path.
+    o.bias = alibi.defined() && record::attentions() ? ops::scale(alibi, 2.0f) : alibi;
     return (*dense_)(nn::cached_attention(q, k, v, cache, idx_, o));
   }
   const Params& p_;

@@ -110,7 +110,9 @@ class ForConditionalGeneration : public GenerativeModel {
     } else {
       o.set("last_hidden_state", h);
       // Python's image_hidden_states (image_outputs.pooler_output): the projected features, per image.
-      if (pv) o.set("image_hidden_states", image_features(*pv));
+      // Only a property of Python's output: with hidden states / attentions, where the output holds
+      // exactly Python's fields, image_outputs.pooler_output.* carries them instead.
+      if (pv && !record::hidden_states() && !record::attentions()) o.set("image_hidden_states", image_features(*pv));
     }
     if (pv && (record::hidden_states() || record::attentions())) image_outputs(*pv, o);
     return o;

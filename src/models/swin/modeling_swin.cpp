@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "models/vision_heads.hpp"
 #include "nn/layers.hpp"
@@ -199,7 +200,12 @@ class SwinModel : public nn::Module {
     };
     states();
     for (size_t s = 0; s < layers_.size(); ++s) {
-      for (const auto* l : layers_[s]) h = (*l)(h, H, W);
+      // Python's attentions hold each stage's last block only (SwinStage's last_attn_weights).
+      for (size_t i = 0; i < layers_[s].size(); ++i) {
+        std::optional<record::Pause> earlier;
+        if (i + 1 < layers_[s].size()) earlier.emplace();
+        h = (*layers_[s][i])(h, H, W);
+      }
       if (merges_[s]) h = (*merges_[s])(h, H, W), H = (H + 1) / 2, W = (W + 1) / 2;
       states();
     }
