@@ -168,6 +168,28 @@ TEST(Robustness, MalformedStatementsAreSyntaxErrors) {
   EXPECT_EQ(jinja::Template("{% set y %}k{% endset %}{{ y }}{% for x in xs %}{% if x > 1 %}{% break %}{% endif %}{{ x }}{% endfor %}").render(ctx), "k1");
 }
 
+// Found by fuzzing for ten minutes: deep nesting overflowed the stack while parsing (and would
+// have while evaluating or freeing the tree). Every form of nesting is bounded by a TemplateError;
+// the bound leaves real templates far below it.
+TEST(Robustness, DeeplyNestedTemplatesAreTemplateErrors) {
+  const auto rep = [](const std::string& s, int n) {
+    std::string r;
+    for (int i = 0; i < n; ++i) r += s;
+    return r;
+  };
+  for (const std::string& src : {"{{ messages" + rep("[", 100000) + " }}", "{{ " + rep("(", 100000) + "1 }}", "{{ " + rep("[", 100000) + " }}",
+                                 "{{ " + rep("not ", 100000) + "x }}", "{{ " + rep("-", 100000) + "1 }}", "{{ 1" + rep(" + 1", 100000) + " }}",
+                                 "{{ x" + rep("[0]", 100000) + " }}", "{{ x" + rep(".a", 100000) + " }}", "{{ x" + rep("|trim", 100000) + " }}",
+                                 "{{ {" + rep("'a': {", 100000) + " }}", rep("{% if x %}", 100000) + "y",
+                                 rep("{% for x in xs %}", 100000)}) {
+    EXPECT_THROW(jinja::Template{src}, TemplateError) << src.substr(0, 40);
+  }
+  // Nesting well below the bound still parses and renders.
+  jinja::Dict ctx{{"x", jinja::Value(int64_t{1})}};
+  EXPECT_EQ(jinja::Template("{{ " + rep("(", 40) + "1" + rep(")", 40) + rep(" + 1", 60) + " }}").render(ctx), "61");
+  EXPECT_EQ(jinja::Template(rep("{% if x %}", 40) + "y" + rep("{% endif %}", 40)).render(ctx), "y");
+}
+
 // Numbers out of range or of the wrong kind in a safetensors header.
 TEST(Robustness, SafetensorsHeaderNumbers) {
   testutil::TempDir d;
@@ -236,6 +258,9 @@ TEST(Robustness, TokenizerJsonNumbers) {
       {"pre_tokenizer", R"({"type": "FixedLength", "length": -1})"},
       {"pre_tokenizer", R"({"type": "FixedLength", "length": 2.5})"},
       {"post_processor", R"({"type": "BertProcessing", "sep": ["[CLS]", 1], "cls": ["[CLS]", -1]})"},
+      // Found by fuzzing for ten minutes: a float type_id was cast to int (undefined behaviour).
+      {"post_processor", R"({"type": "TemplateProcessing", "single": [{"Sequence": {"id": "A", "type_id": 1e300}}], "pair": [], "special_tokens": {}})"},
+      {"post_processor", R"({"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "[UNK]", "type_id": -1e300}}], "pair": [], "special_tokens": {}})"},
   };
   for (const auto& [key, value] : cases) {
     Json t = small_tokenizer_json();

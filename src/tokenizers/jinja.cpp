@@ -338,7 +338,13 @@ struct Expr {
   std::vector<ExprP> args;
   std::vector<std::pair<std::string, ExprP>> kwargs;
   bool negate = false;
+  int depth = 1;  // of the tree below, bounded at parse time (evaluation and destruction recurse)
 };
+
+// How deep templates may nest: expressions (their trees, and the parser's recursion into them) and
+// statement blocks. Real templates stay far below; a hostile one must fail as a TemplateError, not
+// overflow the stack while parsing, evaluating or freeing it.
+constexpr int kMaxNesting = 100;
 
 struct Lexer {
   std::string s;
@@ -414,7 +420,33 @@ ExprP mk(Expr::K k) { auto e = std::make_shared<Expr>(); e->k = k; return e; }
 
 struct Parser {
   Lexer& L;
-  ExprP expr() { return cond(); }
+  int nesting = 0;
+  // The parser's own recursion (parentheses, brackets, `not`, signs), bounded.
+  struct Nest {
+    int& n;
+    explicit Nest(int& d) : n(d) {
+      if (++n > kMaxNesting) fail("expression nests more than " + std::to_string(kMaxNesting) + " levels deep");
+    }
+    ~Nest() { --n; }
+  };
+  // A node built over its operands: its depth, bounded (left-deep chains such as a+a+a+... or
+  // x[0][0][0]... are built by loops, not recursion).
+  static ExprP deep(ExprP e) {
+    int d = 0;
+    for (const ExprP* c : {&e->a, &e->b, &e->c})
+      if (*c) d = std::max(d, (*c)->depth);
+    for (const ExprP& c : e->args)
+      if (c) d = std::max(d, c->depth);
+    for (const auto& kv : e->kwargs)
+      if (kv.second) d = std::max(d, kv.second->depth);
+    e->depth = d + 1;
+    if (e->depth > kMaxNesting) fail("expression nests more than " + std::to_string(kMaxNesting) + " levels deep");
+    return e;
+  }
+  ExprP expr() {
+    Nest guard(nesting);
+    return cond();
+  }
   ExprP cond() {
     ExprP x = or_();
     if (L.accept("if")) {
@@ -422,7 +454,7 @@ struct Parser {
       e->b = x;
       e->a = or_();
       if (L.accept("else")) e->c = cond();
-      return e;
+      return deep(e);
     }
     return x;
   }
@@ -431,7 +463,7 @@ struct Parser {
     e->op = op;
     e->a = a;
     e->b = b;
-    return e;
+    return deep(e);
   }
   ExprP or_() {
     ExprP x = and_();
@@ -445,10 +477,11 @@ struct Parser {
   }
   ExprP not_() {
     if (L.accept("not")) {
+      Nest guard(nesting);
       auto e = mk(Expr::Unary);
       e->op = "not";
       e->a = not_();
-      return e;
+      return deep(e);
     }
     return compare();
   }
@@ -476,7 +509,7 @@ struct Parser {
         } else if (L.cur.k == Lexer::T::Num || L.cur.k == Lexer::T::Str || (L.cur.k == Lexer::T::Name && !L.is("and") && !L.is("or") && !L.is("else") && !L.is("if"))) {
           e->args.push_back(concat());
         }
-        x = e;
+        x = deep(e);
       } else {
         return x;
       }
@@ -515,11 +548,13 @@ struct Parser {
   // (-5 | abs is abs(-5)).
   ExprP unary(bool with_filter = true) {
     if (L.is("-") || L.is("+")) {
+      Nest guard(nesting);
       std::string op = L.cur.v;
       L.next();
       auto e = mk(Expr::Unary);
       e->op = op;
       e->a = unary(false);
+      deep(e);
       return with_filter ? postfix(e) : e;
     }
     return postfix(primary(), with_filter);
@@ -558,13 +593,13 @@ struct Parser {
           e->b = mk(Expr::Lit);
           e->b->lit = number_literal(L.cur.v);
           L.next();
-          x = e;
+          x = deep(e);
           continue;
         }
         auto e = mk(Expr::Attr);
         e->a = x;
         e->name = L.name();
-        x = e;
+        x = deep(e);
       } else if (L.accept("[")) {
         ExprP start, stop, step;
         bool slice = false;
@@ -580,18 +615,18 @@ struct Parser {
         e->b = start;
         e->c = stop;
         if (slice) e->args.push_back(step);
-        x = e;
+        x = deep(e);
       } else if (L.accept("(")) {
         auto e = mk(Expr::Call);
         e->a = x;
         call_args(*e);
-        x = e;
+        x = deep(e);
       } else if (with_filter && L.accept("|")) {
         auto e = mk(Expr::Filter);
         e->a = x;
         e->name = L.name();
         if (L.accept("(")) call_args(*e);
-        x = e;
+        x = deep(e);
       } else {
         return x;
       }
@@ -625,7 +660,7 @@ struct Parser {
           if (!L.accept(",")) break;
         }
         L.expect(")");
-        return e;
+        return deep(e);
       }
       L.expect(")");
       return first;
@@ -637,7 +672,7 @@ struct Parser {
         if (!L.accept(",")) break;
       }
       L.expect("]");
-      return e;
+      return deep(e);
     }
     if (L.accept("{")) {
       auto e = mk(Expr::DictE);
@@ -649,7 +684,7 @@ struct Parser {
         if (!L.accept(",")) break;
       }
       L.expect("}");
-      return e;
+      return deep(e);
     }
     const std::string n = L.name();
     auto e = mk(Expr::Lit);
@@ -691,6 +726,7 @@ struct Node {
 struct StmtParser {
   const std::vector<Tok>& toks;
   size_t i = 0;
+  int nesting = 0;
 
   static std::string head(const std::string& s, std::string* rest) {
     std::string t = s;
@@ -720,6 +756,14 @@ struct StmtParser {
 
   // Parses until a statement whose head is in `stops`; returns that head (or "" at end).
   std::string parse(std::vector<NodeP>& out, const std::vector<std::string>& stops, std::string* stop_rest = nullptr) {
+    // Each nested block ({% if %} in {% for %} ...) is one more level of this recursion.
+    struct Nest {
+      int& n;
+      explicit Nest(int& d) : n(d) {
+        if (++n > kMaxNesting) fail("blocks nest more than " + std::to_string(kMaxNesting) + " levels deep");
+      }
+      ~Nest() { --n; }
+    } guard(nesting);
     while (i < toks.size()) {
       const Tok& t = toks[i++];
       const size_t before = out.size();

@@ -57,8 +57,11 @@ struct Template : PostProcessor {
   static std::vector<Piece> parse(const Json& arr) {
     std::vector<Piece> r;
     for (const auto& p : arr) {
-      if (p.contains("Sequence")) r.push_back({true, jstring(p["Sequence"], "id", "A"), p["Sequence"].value("type_id", 0)});
-      else if (p.contains("SpecialToken")) r.push_back({false, jstring(p["SpecialToken"], "id", ""), p["SpecialToken"].value("type_id", 0)});
+      // type_id read through json_value: nlohmann's value() would cast a float such as 1e300 to int (undefined).
+      if (p.contains("Sequence"))
+        r.push_back({true, jstring(p["Sequence"], "id", "A"), json_value<TokenizerError>(p["Sequence"], "type_id", 0, "TemplateProcessing Sequence")});
+      else if (p.contains("SpecialToken"))
+        r.push_back({false, jstring(p["SpecialToken"], "id", ""), json_value<TokenizerError>(p["SpecialToken"], "type_id", 0, "TemplateProcessing SpecialToken")});
       else throw TokenizerError("TemplateProcessing: invalid piece " + p.dump());
     }
     return r;
