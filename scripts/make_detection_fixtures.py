@@ -168,6 +168,8 @@ def segmentation_fixtures(root, proc, images, batch):
                 tensors[f"{name}.{i}.segmentation"] = r["segmentation"].numpy().astype("int32")
                 tensors[f"{name}.{i}.segmentation_scores"] = r["segmentation_scores"].numpy()
                 call["results"].append({})
+            elif isinstance(r["segmentation"], list):  # return_coco_annotation
+                call["results"].append({"segments_info": r["segments_info"], "rle": [[int(v) for v in runs] for runs in r["segmentation"]]})
             else:
                 tensors[f"{name}.{i}.segmentation"] = r["segmentation"].numpy().astype("int32")
                 call["results"].append({"segments_info": r["segments_info"], "dtype": str(r["segmentation"].dtype)})
@@ -181,6 +183,8 @@ def segmentation_fixtures(root, proc, images, batch):
         variants = [("", {"threshold": threshold}),
                     ("_sized", {"threshold": threshold, "mask_threshold": 0.3, "overlap_mask_area_threshold": 0.6, "target_sizes": sizes}),
                     ("_none", {"threshold": 0.999})]
+        if kind == "instance":
+            variants.append(("_coco", {"threshold": threshold, "target_sizes": sizes, "return_coco_annotation": True}))
         if kind == "panoptic":
             variants.append(("_fused", {"threshold": threshold, "label_ids_to_fuse": fuse, "target_sizes": sizes}))
             variants.append(("_none_sized", {"threshold": 0.999, "target_sizes": sizes}))

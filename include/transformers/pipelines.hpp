@@ -566,9 +566,13 @@ struct TRANSFORMERS_API SegmentInfo {
 struct TRANSFORMERS_API SegmentationResult {
   Tensor segmentation;
   std::vector<SegmentInfo> segments_info;
+  // return_coco_annotation (instance segmentation with segments): per segment id present in the
+  // map, 0 included, ascending, COCO's run-length encoding [start (1-based), length, ...].
+  std::vector<std::vector<int64_t>> rle;
 };
 struct TRANSFORMERS_API SegmentationPostProcessOptions {
   double threshold = 0.5, mask_threshold = 0.5, overlap_mask_area_threshold = 0.8;
+  bool return_coco_annotation = false;  // instance only
   std::vector<int64_t> label_ids_to_fuse;  // panoptic only
   std::vector<std::pair<int64_t, int64_t>> target_sizes;  // (height, width) per image, or empty
 };

@@ -70,6 +70,21 @@ SegmentationResult compute_segments(Tensor probs, const std::vector<float>& scor
   return r;
 }
 
+// convert_segmentation_to_rle: binary_mask_to_rle of each id's mask, ids ascending.
+std::vector<std::vector<int64_t>> segmentation_to_rle(const Tensor& segmentation) {
+  const std::vector<int64_t> ids = segmentation.to_ints();
+  std::vector<std::vector<int64_t>> out;
+  for (int64_t id : std::set<int64_t>(ids.begin(), ids.end())) {
+    std::vector<int64_t> runs;
+    bool inside = false;
+    for (size_t i = 0; i <= ids.size(); ++i)
+      if ((i < ids.size() && ids[i] == id) != inside) runs.push_back(static_cast<int64_t>(i) + 1), inside = !inside;
+    for (size_t j = 1; j < runs.size(); j += 2) runs[j] -= runs[j - 1];
+    out.push_back(std::move(runs));
+  }
+  return out;
+}
+
 std::vector<SegmentationResult> segments(const ModelOutput& outputs, const SegmentationPostProcessOptions& o, const std::string& fn, bool panoptic) {
   const Raw r = check(outputs, fn, o.target_sizes);
   const Tensor probs = ops::softmax(r.logits, -1).contiguous();
@@ -98,6 +113,7 @@ std::vector<SegmentationResult> segments(const ModelOutput& outputs, const Segme
     const auto K = static_cast<int64_t>(rows.size());
     const Tensor kept = ops::gather_rows(masks, Tensor::from_ints(rows, {K})).view({K, r.H, r.W});
     out.push_back(compute_segments(kept, scores, labels, o, fuse, target));
+    if (!panoptic && o.return_coco_annotation) out.back().rle = segmentation_to_rle(out.back().segmentation);
   }
   return out;
 }
