@@ -148,6 +148,11 @@ def shared_cases():
         for c in json.load(open(speech)):
             names = {"input_values": "batch.input_values", "attention_mask": "batch.attention_mask"}
             cases[os.path.join(ROOT, "speech", c["dir"])] = ("speech/inputs.safetensors", names)
+    detection = os.path.join(ROOT, "detection", "cases.json")
+    if os.path.isfile(detection):
+        for c in json.load(open(detection)):
+            names = {"pixel_values": "pixel_values", "pixel_mask": "pixel_mask"}
+            cases[os.path.join(ROOT, "detection", c["dir"])] = ("detection/inputs.safetensors", names)
     return cases
 
 

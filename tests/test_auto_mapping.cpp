@@ -33,12 +33,9 @@ const std::set<Row>& exclusions() {
       {"AutoModelForDecision", "qwen2", "JevForDecision"},
       // Not implemented yet. BEiT's UperNet decode head (PSP pooling, FPN, auxiliary FCN head);
       // DeepLabV3 on MobileNetV2, whose published checkpoints use output_stride 8 (dilated
-      // convolutions, which neither the backbone nor our conv2d supports); DETR's panoptic mask
-      // head (bbox attention + FPN-style mask head).
+      // convolutions, which neither the backbone nor our conv2d supports).
       {"AutoModelForSemanticSegmentation", "beit", "BeitForSemanticSegmentation"},
       {"AutoModelForSemanticSegmentation", "mobilenet_v2", "MobileNetV2ForSemanticSegmentation"},
-      {"AutoModelForImageSegmentation", "detr", "DetrForSegmentation"},
-      {"AutoModelForUniversalSegmentation", "detr", "DetrForSegmentation"},
   };
   return v;
 }

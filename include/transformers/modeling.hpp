@@ -170,6 +170,8 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForSemanticSegmentation)
 TRANSFORMERS_AUTO_CLASS(AutoModelForDepthEstimation)
 TRANSFORMERS_AUTO_CLASS(AutoModelForObjectDetection)
 TRANSFORMERS_AUTO_CLASS(AutoModelForMultimodalLM)
+TRANSFORMERS_AUTO_CLASS(AutoModelForImageSegmentation)
+TRANSFORMERS_AUTO_CLASS(AutoModelForUniversalSegmentation)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".

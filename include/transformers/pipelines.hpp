@@ -498,6 +498,15 @@ class TRANSFORMERS_API ImageSegmentationPipeline : public Pipeline {
   static std::unique_ptr<ImageSegmentationPipeline> from_pretrained(const std::string& model, const FromPretrainedOptions& o = {},
                                                                     const ImageProcessorOptions& p = {});
   std::vector<SegmentMask> operator()(const Image& image) const;
+  // Python's postprocess arguments. DetrForSegmentation models (AutoModelForImageSegmentation)
+  // take subtask "panoptic" (the default, as Python tries it first), "instance" or "semantic":
+  // one mask per segment of post_process_panoptic / instance_segmentation at the image's size,
+  // with its score; semantic models only "semantic" (or none).
+  struct Options {
+    std::string subtask;
+    double threshold = 0.9, mask_threshold = 0.5, overlap_mask_area_threshold = 0.5;
+  };
+  std::vector<SegmentMask> operator()(const Image& image, const Options& options) const;
 
  private:
   ImageSegmentationPipeline() : Pipeline("image-segmentation") {}
@@ -533,6 +542,44 @@ struct TRANSFORMERS_API DetectedBox {
 };
 TRANSFORMERS_API std::vector<std::vector<DetectedBox>> post_process_object_detection(const ModelOutput& outputs, double threshold,
                                                                     const std::vector<std::pair<int64_t, int64_t>>& target_sizes);
+
+// DetrImageProcessor.post_process_semantic_segmentation (DetrForSegmentation's logits and
+// pred_masks): per image the class probabilities ("no object" left out) times the mask sigmoids,
+// summed over queries -> [classes, h, w], resized (bilinear) to target_sizes when given; the map is
+// the best class per pixel [h, w] (i64). `segmentation_scores` (optional) receives the
+// [classes, h, w] scores (return_segmentation_scores=True).
+TRANSFORMERS_API std::vector<Tensor> post_process_semantic_segmentation(const ModelOutput& outputs,
+                                                                        const std::vector<std::pair<int64_t, int64_t>>& target_sizes = {},
+                                                                        std::vector<Tensor>* segmentation_scores = nullptr);
+// post_process_instance_segmentation / post_process_panoptic_segmentation: the queries whose best
+// class is an object with a softmax score above `threshold`; their mask sigmoids (resized bilinear
+// to the target size) weighted by that score; each pixel goes to its best query, and a query whose
+// pixels cover more than overlap_mask_area_threshold of its own area at >= mask_threshold becomes
+// a segment (ids from 1; panoptic: the labels in label_ids_to_fuse share one segment per image).
+// segmentation [h, w] i64 holds segment ids, 0 where none; -1 everywhere when no query passes
+// `threshold` (Python's float map of -1).
+struct TRANSFORMERS_API SegmentInfo {
+  int64_t id = 0, label_id = 0;
+  bool was_fused = false;
+  double score = 0;  // rounded to 6 decimals, as Python's round(score, 6)
+};
+struct TRANSFORMERS_API SegmentationResult {
+  Tensor segmentation;
+  std::vector<SegmentInfo> segments_info;
+  // return_coco_annotation (instance segmentation with segments): per segment id present in the
+  // map, 0 included, ascending, COCO's run-length encoding [start (1-based), length, ...].
+  std::vector<std::vector<int64_t>> rle;
+};
+struct TRANSFORMERS_API SegmentationPostProcessOptions {
+  double threshold = 0.5, mask_threshold = 0.5, overlap_mask_area_threshold = 0.8;
+  bool return_coco_annotation = false;  // instance only
+  std::vector<int64_t> label_ids_to_fuse;  // panoptic only
+  std::vector<std::pair<int64_t, int64_t>> target_sizes;  // (height, width) per image, or empty
+};
+TRANSFORMERS_API std::vector<SegmentationResult> post_process_instance_segmentation(const ModelOutput& outputs,
+                                                                                   const SegmentationPostProcessOptions& o = {});
+TRANSFORMERS_API std::vector<SegmentationResult> post_process_panoptic_segmentation(const ModelOutput& outputs,
+                                                                                   const SegmentationPostProcessOptions& o = {});
 
 // pipeline("object-detection"): one image at a time, boxes in whole pixels (truncated, as Python's
 // box.int()) labelled through id2label.

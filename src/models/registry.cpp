@@ -340,7 +340,9 @@ const std::vector<Family>& families() {
         {"AutoModelForMultimodalLM", "LlavaForConditionalGeneration", llava::make_for_conditional_generation}}},
       {"detr", detr::config_spec, "Detr", nullptr, 0,
        {{"AutoModel", "DetrModel", detr::make_model},
-        {"AutoModelForObjectDetection", "DetrForObjectDetection", detr::make_for_object_detection}}},
+        {"AutoModelForObjectDetection", "DetrForObjectDetection", detr::make_for_object_detection},
+        {"AutoModelForImageSegmentation", "DetrForSegmentation", detr::make_for_segmentation},
+        {"AutoModelForUniversalSegmentation", "DetrForSegmentation", detr::make_for_segmentation}}},
       {"dpt", dpt::config_spec, "DPT", nullptr, 0,
        {{"AutoModel", "DPTModel", dpt::make_model},
         {"AutoModelForDepthEstimation", "DPTForDepthEstimation", dpt::make_for_depth_estimation},
@@ -413,7 +415,8 @@ const std::vector<std::string>& auto_class_names() {
       "AutoModelForAudioFrameClassification", "AutoModelForAudioXVector", "AutoModelForImageClassification",
       "AutoModelForMaskedImageModeling", "AutoModelForZeroShotImageClassification",
       "AutoModelForImageTextToText", "AutoModelForSemanticSegmentation", "AutoModelForDepthEstimation",
-      "AutoModelForObjectDetection", "AutoModelForMultimodalLM"};
+      "AutoModelForObjectDetection", "AutoModelForMultimodalLM",
+      "AutoModelForImageSegmentation", "AutoModelForUniversalSegmentation"};
   return v;
 }
 

@@ -313,12 +313,20 @@ Json run_zero_shot_image_classification(const Pipeline& p, const Json& inputs, c
   return shaped(out, single);
 }
 
-Json run_image_segmentation(const Pipeline& p, const Json& inputs, const Json&, const Pipeline::TextCallback&) {
+Json run_image_segmentation(const Pipeline& p, const Json& inputs, const Json& params, const Pipeline::TextCallback&) {
+  ImageSegmentationPipeline::Options o;
+  o.threshold = json_number_or<ValueError>(params, "threshold", o.threshold, "image-segmentation");
+  o.mask_threshold = json_number_or<ValueError>(params, "mask_threshold", o.mask_threshold, "image-segmentation");
+  o.overlap_mask_area_threshold = json_number_or<ValueError>(params, "overlap_mask_area_threshold", o.overlap_mask_area_threshold, "image-segmentation");
+  if (params.contains("subtask")) {
+    if (!params["subtask"].is_string()) throw ValueError("image-segmentation: subtask must be a string");
+    o.subtask = params["subtask"].get<std::string>();
+  }
   bool single;
   std::vector<Json> out;
   for (const auto& x : items(inputs, single)) {
     Json r = Json::array();
-    for (const auto& m : as<ImageSegmentationPipeline>(p)(image_of(x, "image-segmentation")))
+    for (const auto& m : as<ImageSegmentationPipeline>(p)(image_of(x, "image-segmentation"), o))
       r.push_back({{"score", m.score ? Json(*m.score) : Json()}, {"label", m.label}, {"mask", png_base64(m.mask)}});
     out.push_back(r);
   }
@@ -492,7 +500,7 @@ const std::vector<TaskRow> kRows = [] {
       with_images<ImageTextToTextPipeline>(), run_image_text_to_text);
   add({"object-detection", {}, {"AutoModelForObjectDetection"}, K::Image, "multimodal", "labelled boxes"},
       with_images<ObjectDetectionPipeline>(), run_object_detection);
-  add({"image-segmentation", {}, {"AutoModelForSemanticSegmentation"}, K::Image, "multimodal", "one mask per class"},
+  add({"image-segmentation", {}, {"AutoModelForImageSegmentation", "AutoModelForSemanticSegmentation"}, K::Image, "multimodal", "one mask per class"},
       with_images<ImageSegmentationPipeline>(), run_image_segmentation);
   add({"depth-estimation", {}, {"AutoModelForDepthEstimation"}, K::Image, "image", "a depth map"},
       with_images<DepthEstimationPipeline>(), run_depth_estimation);

@@ -1,6 +1,7 @@
 // Vision pipelines, following transformers/pipelines/{image_classification,zero_shot_image_classification}.py.
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "ops/ops.hpp"
 #include "pipelines/pipeline_utils.hpp"
@@ -110,40 +111,72 @@ std::string ImageTextToTextPipeline::chat(const Image& image, const std::string&
   return (*this)(image, processor_->tokenizer().apply_chat_template(messages_json, co), g);
 }
 
+namespace {
+// The semantic branch of Python's postprocess: one 0 / 255 mask per class present in the map
+// [h, w], by class id, without a score.
+std::vector<SegmentMask> class_masks(const Tensor& map, const PretrainedConfig& c) {
+  const std::vector<int64_t> cls = map.to_ints();
+  const std::set<int64_t> present(cls.begin(), cls.end());
+  std::vector<SegmentMask> out;
+  for (int64_t l : present) {
+    SegmentMask m;
+    m.label = label_of(c, l);
+    m.mask.height = map.size(0), m.mask.width = map.size(1), m.mask.channels = 1;
+    m.mask.pixels.resize(cls.size());
+    for (size_t i = 0; i < cls.size(); ++i) m.mask.pixels[i] = cls[i] == l ? 255 : 0;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+}  // namespace
+
 std::unique_ptr<ImageSegmentationPipeline> ImageSegmentationPipeline::from_pretrained(const std::string& name, const FromPretrainedOptions& o,
                                                                                     const ImageProcessorOptions& p) {
   auto pipe = std::unique_ptr<ImageSegmentationPipeline>(new ImageSegmentationPipeline());
-  pipe->model_ = AutoModelForSemanticSegmentation::from_pretrained(name, o);
+  // Python's pipeline loads the first of its Auto classes that maps the config: DETR's panoptic
+  // models are AutoModelForImageSegmentation, the others AutoModelForSemanticSegmentation.
+  ConfigOptions co;
+  static_cast<HubOptions&>(co) = o;
+  pipe->model_ = auto_class_maps("AutoModelForImageSegmentation", AutoConfig::from_pretrained(name, co)) ? auto_model_from_pretrained("AutoModelForImageSegmentation", name, o)
+                                    : auto_model_from_pretrained("AutoModelForSemanticSegmentation", name, o);
   pipe->processor_ = AutoImageProcessor::from_pretrained(name, o, p);
   return pipe;
 }
 
-std::vector<SegmentMask> ImageSegmentationPipeline::operator()(const Image& image) const {
-  const Tensor logits = model_->forward({{"pixel_values", (*processor_)({image}).at("pixel_values")}})["logits"];
+std::vector<SegmentMask> ImageSegmentationPipeline::operator()(const Image& image) const { return (*this)(image, Options{}); }
+
+std::vector<SegmentMask> ImageSegmentationPipeline::operator()(const Image& image, const Options& opt) const {
+  if (!opt.subtask.empty() && opt.subtask != "panoptic" && opt.subtask != "instance" && opt.subtask != "semantic")
+    throw ValueError("image-segmentation: subtask must be 'panoptic', 'instance' or 'semantic', got '" + opt.subtask + "'");
+  const BatchFeature f = (*processor_)({image});
+  const ModelOutput out = model_->forward(ModelInputs(f.begin(), f.end()));
+  if (out.has("pred_masks")) {
+    // DETR: panoptic first, as Python's postprocess tries it, then instance; one mask per segment.
+    if (opt.subtask != "semantic") {
+      SegmentationPostProcessOptions po;
+      po.threshold = opt.threshold, po.mask_threshold = opt.mask_threshold, po.overlap_mask_area_threshold = opt.overlap_mask_area_threshold;
+      po.target_sizes = {{image.height, image.width}};
+      const SegmentationResult r = opt.subtask == "instance" ? post_process_instance_segmentation(out, po).at(0) : post_process_panoptic_segmentation(out, po).at(0);
+      const std::vector<int64_t> ids = r.segmentation.to_ints();
+      std::vector<SegmentMask> masks;
+      for (const SegmentInfo& s : r.segments_info) {
+        SegmentMask m;
+        m.score = s.score;
+        m.label = label_of(model_->config(), s.label_id);
+        m.mask.height = image.height, m.mask.width = image.width, m.mask.channels = 1;
+        m.mask.pixels.resize(ids.size());
+        for (size_t i = 0; i < ids.size(); ++i) m.mask.pixels[i] = ids[i] == s.id ? 255 : 0;
+        masks.push_back(std::move(m));
+      }
+      return masks;
+    }
+    return class_masks(post_process_semantic_segmentation(out, {{image.height, image.width}}).at(0), model_->config());
+  }
+  if (opt.subtask == "panoptic" || opt.subtask == "instance")
+    throw ValueError("image-segmentation: " + model_->class_name() + " does only semantic segmentation, not subtask '" + opt.subtask + "'");
   // post_process_semantic_segmentation: bilinear to the image size, then argmax over classes.
-  const Tensor up = ops::interpolate_bilinear(logits.to(DType::F32).contiguous(), image.height, image.width);
-  const int64_t L = up.size(1), HW = image.height * image.width;
-  const float* x = up.data<float>();
-  std::vector<int64_t> cls(static_cast<size_t>(HW), 0);
-  std::vector<bool> present(static_cast<size_t>(L), false);
-  for (int64_t i = 0; i < HW; ++i) {
-    int64_t best = 0;
-    for (int64_t l = 1; l < L; ++l)
-      if (x[l * HW + i] > x[best * HW + i]) best = l;
-    cls[static_cast<size_t>(i)] = best;
-    present[static_cast<size_t>(best)] = true;
-  }
-  std::vector<SegmentMask> out;
-  for (int64_t l = 0; l < L; ++l) {
-    if (!present[static_cast<size_t>(l)]) continue;
-    SegmentMask m;
-    m.label = label_of(model_->config(), l);
-    m.mask.height = image.height, m.mask.width = image.width, m.mask.channels = 1;
-    m.mask.pixels.resize(static_cast<size_t>(HW));
-    for (int64_t i = 0; i < HW; ++i) m.mask.pixels[static_cast<size_t>(i)] = cls[static_cast<size_t>(i)] == l ? 255 : 0;
-    out.push_back(std::move(m));
-  }
-  return out;
+  const Tensor up = ops::interpolate_bilinear(out["logits"].to(DType::F32).contiguous(), image.height, image.width);
+  return class_masks(ops::argmax(up, 1).squeeze(0), model_->config());
 }
 
 std::unique_ptr<DepthEstimationPipeline> DepthEstimationPipeline::from_pretrained(const std::string& name, const FromPretrainedOptions& o,

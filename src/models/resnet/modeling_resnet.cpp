@@ -98,7 +98,7 @@ ResNetModel::ResNetModel(const PretrainedConfig& c) {
   }
 }
 
-Tensor ResNetModel::features(const Tensor& pv, size_t stages) const {
+Tensor ResNetModel::features(const Tensor& pv, size_t stages, std::vector<Tensor>* each_stage) const {
   if (pv.dim() != 4 || pv.size(1) != channels_)
     throw ValueError("ResNetModel: Make sure that the channel dimension of the pixel values match with the one set in the configuration, got " +
                      shape_str(pv.shape()));
@@ -107,6 +107,7 @@ Tensor ResNetModel::features(const Tensor& pv, size_t stages) const {
   for (size_t s = 0, i = 0; s < stages; ++s) {
     record::hidden_state(h);  // the embedder's output, then each stage's
     for (; i < stage_end_[s]; ++i) h = (*layers_[i])(h);
+    if (each_stage) each_stage->push_back(h);
   }
   record::hidden_state(h);
   return h;

@@ -20,8 +20,10 @@ class ResNetModel : public nn::Module {
   explicit ResNetModel(const PretrainedConfig& c);
   // last_hidden_state (the last stage) and pooler_output.
   ModelOutput run(const ModelInputs& in) const;
-  // The output of the first `stages` stages (1 = "stage1") for pixel_values [B, C, H, W].
-  Tensor features(const Tensor& pixel_values, size_t stages) const;
+  // The output of the first `stages` stages (1 = "stage1") for pixel_values [B, C, H, W];
+  // `each_stage` (optional) receives every stage's output on the way (ResNetBackbone's feature
+  // maps, which DETR's segmentation head reads).
+  Tensor features(const Tensor& pixel_values, size_t stages, std::vector<Tensor>* each_stage = nullptr) const;
   size_t num_stages() const { return stage_end_.size(); }
 
  private:
