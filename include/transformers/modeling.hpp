@@ -170,6 +170,9 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForSemanticSegmentation)
 TRANSFORMERS_AUTO_CLASS(AutoModelForDepthEstimation)
 TRANSFORMERS_AUTO_CLASS(AutoModelForObjectDetection)
 TRANSFORMERS_AUTO_CLASS(AutoModelForMultimodalLM)
+// Python's AutoBackbone: BackboneOutput (feature_maps.0.. for config.out_features / out_indices,
+// e.g. FromPretrainedOptions::config_overrides {"out_features", R"(["stage2", "stage4"])"}).
+TRANSFORMERS_AUTO_CLASS(AutoBackbone)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".

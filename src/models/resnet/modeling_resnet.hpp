@@ -20,8 +20,9 @@ class ResNetModel : public nn::Module {
   explicit ResNetModel(const PretrainedConfig& c);
   // last_hidden_state (the last stage) and pooler_output.
   ModelOutput run(const ModelInputs& in) const;
-  // The output of the first `stages` stages (1 = "stage1") for pixel_values [B, C, H, W].
-  Tensor features(const Tensor& pixel_values, size_t stages) const;
+  // The output of the first `stages` stages (1 = "stage1") for pixel_values [B, C, H, W];
+  // `states` (optional) receives Python's hidden_states: the embedder's output, then each stage's.
+  Tensor features(const Tensor& pixel_values, size_t stages, std::vector<Tensor>* states = nullptr) const;
   size_t num_stages() const { return stage_end_.size(); }
 
  private:
@@ -37,4 +38,6 @@ std::string rename_timm(const std::string& key);
 // The ResNetConfig JSON equal to a timm model name ("resnet50").
 std::string timm_config_json(const std::string& name);
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c);
+// ResNetBackbone (AutoBackbone): the embedder's and stages' outputs named by out_features.
+std::unique_ptr<PreTrainedModel> make_backbone(const PretrainedConfig& c);
 }  // namespace transformers::resnet
