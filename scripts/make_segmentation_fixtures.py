@@ -103,6 +103,38 @@ def beit():
         save_case(f"beit-BeitBackbone{name}", "AutoBackbone", m, {"pixel_values": pv}, BN_TRACKED, hidden_states=not name)
 
 
+def beit_legacy_names():
+    """The BEiT segmentation checkpoint with the mmseg-era names the published checkpoints use
+    (fpn1.0, decode_head.bottleneck, psp_modules.N.1.conv / bn, conv / bn): Python renames them at
+    load (conversion_mapping.py), and must get the same logits as the fixture's."""
+    from safetensors.torch import load_file
+    import re
+    src = os.path.join(OUT, "beit-BeitForSemanticSegmentation")
+    d = os.path.join(OUT, "beit-BeitForSemanticSegmentation-legacy-names")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    legacy = {}
+    for k, v in load_file(os.path.join(src, "model.safetensors")).items():
+        k = re.sub(r"decode_head\.psp_modules\.blocks\.(\d+)\.conv\.convolution\.", r"decode_head.psp_modules.\1.1.conv.", k)
+        k = re.sub(r"decode_head\.psp_modules\.blocks\.(\d+)\.conv\.normalization\.", r"decode_head.psp_modules.\1.1.bn.", k)
+        for new, old in [("fpn.fpn1.conv_transpose1.", "fpn1.0."), ("fpn.fpn1.normalization.", "fpn1.1."), ("fpn.fpn1.conv_transpose2.", "fpn1.3."),
+                         ("fpn.fpn2.", "fpn2.0."), ("decode_head.psp_bottleneck.", "decode_head.bottleneck."),
+                         (".convolution.weight", ".conv.weight"), (".normalization.", ".bn.")]:
+            k = k.replace(new, old)
+        legacy[k] = v
+    save_file(legacy, os.path.join(d, "model.safetensors"), metadata={"format": "pt"})
+    for f in ("config.json", "inputs.safetensors"):
+        shutil.copy(os.path.join(src, f), d)
+    m = tf.BeitForSemanticSegmentation.from_pretrained(d, attn_implementation="eager").eval()
+    inputs = load_file(os.path.join(d, "inputs.safetensors"))
+    with torch.no_grad():
+        logits = m(**inputs).logits
+    assert torch.allclose(logits, load_file(os.path.join(src, "outputs.safetensors"))["logits"], atol=1e-5), "legacy names load differently in Python"
+    save_file({"logits": logits.contiguous()}, os.path.join(d, "outputs.safetensors"))
+    index.append({"dir": "segmentation/beit-BeitForSemanticSegmentation-legacy-names", "auto_class": "AutoModelForSemanticSegmentation",
+                  "class": "BeitForSemanticSegmentation", "unexpected_suffixes": BN_TRACKED})
+
+
 def mobilenet_v2():
     g = torch.Generator().manual_seed(6)
     # Odd sizes: TensorFlow "SAME" padding puts the odd pixel after; output_stride 8 dilates the
@@ -115,6 +147,34 @@ def mobilenet_v2():
         randomize(m, 8)
         save_case(f"mobilenet_v2-MobileNetV2ForSemanticSegmentation{name}", "AutoModelForSemanticSegmentation", m,
                   {"pixel_values": pixel_values}, BN_TRACKED)
+
+
+def pipelines():
+    """image-segmentation (semantic) through the BEiT and MobileNetV2 heads with their own image
+    processors: labels and masks (0/255) per image, as tests/test_backbone.cpp checks them."""
+    import numpy as np
+    images = os.path.join(ROOT, "fixtures", "images")
+    procs = {"beit-BeitForSemanticSegmentation": {"image_processor_type": "BeitImageProcessor", "size": {"height": 32, "width": 32},
+                                                  "do_center_crop": False, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]},
+             "mobilenet_v2-MobileNetV2ForSemanticSegmentation": {"image_processor_type": "MobileNetV2ImageProcessor",
+                                                                 "size": {"shortest_edge": 40}, "crop_size": {"height": 33, "width": 29}}}
+    results, masks = {}, {}
+    for name, proc in procs.items():
+        d = os.path.join(OUT, name + "-pipeline")
+        shutil.rmtree(d, ignore_errors=True)
+        shutil.copytree(os.path.join(OUT, name), d, ignore=shutil.ignore_patterns("*.safetensors"))
+        shutil.copy(os.path.join(OUT, name, "model.safetensors"), d)
+        with open(os.path.join(d, "preprocessor_config.json"), "w") as f:
+            json.dump(proc, f, indent=1)
+        seg = tf.pipeline("image-segmentation", model=d)
+        for img in ("photo.jpg", "rgb.png"):
+            out = seg(os.path.join(images, img))
+            results.setdefault(name + "-pipeline", {})[img] = [o["label"] for o in out]
+            for i, o in enumerate(out):
+                masks[f"{name}-pipeline/{img}.{i}"] = torch.from_numpy(np.array(o["mask"]))
+    save_file(masks, os.path.join(OUT, "pipeline_masks.safetensors"))
+    with open(os.path.join(OUT, "pipeline.json"), "w") as f:
+        json.dump(results, f, indent=1)
 
 
 def backbones():
@@ -151,7 +211,9 @@ def backbones():
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)
     beit()
+    beit_legacy_names()
     mobilenet_v2()
+    pipelines()
     backbones()
     with open(os.path.join(OUT, "index.json"), "w") as f:
         json.dump(index, f, indent=1)

@@ -6,7 +6,9 @@
 
 #include "io/json.hpp"
 #include "test_util.hpp"
+#include "transformers/image_processing.hpp"
 #include "transformers/modeling.hpp"
+#include "transformers/pipelines.hpp"
 #include "transformers/safetensors.hpp"
 
 using namespace transformers;
@@ -100,6 +102,32 @@ TEST(Backbone, SegmentationAndFpnNeedFourStages) {
   EXPECT_THROW(AutoBackbone::from_pretrained(dir_of("beit-BeitBackbone-fpn"), o), ConfigError);
   // A model that is not a backbone class in Python has no AutoBackbone row.
   EXPECT_THROW(AutoBackbone::from_pretrained(dir_of("mobilenet_v2-MobileNetV2ForSemanticSegmentation")), ValueError);
+}
+
+// The image-segmentation pipeline over BEiT / MobileNetV2 with their own image processors: Python's
+// post_process_semantic_segmentation (bilinear to the image size, argmax) gives the same labels and masks.
+TEST(Backbone, SegmentationPipelinesMatchPython) {
+  const Json want = parse_json_file(testutil::fixture("segmentation/pipeline.json"));
+  const SafeTensorsFile masks = SafeTensorsFile::open(testutil::fixture("segmentation/pipeline_masks.safetensors"));
+  ASSERT_EQ(want.size(), 2u);
+  for (const auto& [dir, images] : want.items()) {
+    const auto pipe = ImageSegmentationPipeline::from_pretrained(dir_of(dir));
+    for (const auto& [name, labels] : images.items()) {
+      SCOPED_TRACE(dir + " " + name);
+      const Image image = load_image(testutil::fixture("images/" + name));
+      const auto got = (*pipe)(image);
+      ASSERT_EQ(got.size(), labels.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i].label, labels[i].get<std::string>());
+        const Tensor m = masks.get(dir + "/" + name + "." + std::to_string(i));
+        ASSERT_EQ(m.numel(), static_cast<int64_t>(got[i].mask.pixels.size()));
+        const std::vector<int64_t> p = m.to(DType::I64).to_ints();
+        int64_t diff = 0;
+        for (size_t k = 0; k < p.size(); ++k) diff += got[i].mask.pixels[k] != p[k];
+        EXPECT_EQ(diff, 0) << got[i].label;
+      }
+    }
+  }
 }
 
 TEST(Backbone, WrongPixelValuesAreTypedErrors) {
