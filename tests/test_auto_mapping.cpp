@@ -17,13 +17,7 @@ using Row = std::tuple<std::string, std::string, std::string>;  // auto_class, m
 // Pairs Python maps for a model_type we implement that we deliberately do not: each says why.
 const std::set<Row>& exclusions() {
   static const std::set<Row> v = {
-      // AutoBackbone (feature maps for other models to build on) is not an Auto class we provide;
-      // DETR builds its own ResNet stages.
-      {"AutoBackbone", "beit", "BeitBackbone"},
-      {"AutoBackbone", "convnext", "ConvNextBackbone"},
-      {"AutoBackbone", "convnextv2", "ConvNextV2Backbone"},
-      {"AutoBackbone", "dinov2", "Dinov2Backbone"},
-      {"AutoBackbone", "resnet", "ResNetBackbone"},
+      // Not implemented yet: SwinBackbone (the stages' states before downsampling, always_partition).
       {"AutoBackbone", "swin", "SwinBackbone"},
       // Served by the DeiTForImageClassification row: its factory picks the WithTeacher class from
       // config.architectures, as Python picks between the two classes it maps.
@@ -31,11 +25,6 @@ const std::set<Row>& exclusions() {
       // AutoModelForDecision (JEV's decision head: scores of single-token labels at question marks,
       // soft-capped) is a task we do not provide; Python also reaches it from a Qwen2Config.
       {"AutoModelForDecision", "qwen2", "JevForDecision"},
-      // Not implemented yet. BEiT's UperNet decode head (PSP pooling, FPN, auxiliary FCN head);
-      // DeepLabV3 on MobileNetV2, whose published checkpoints use output_stride 8 (dilated
-      // convolutions, which neither the backbone nor our conv2d supports).
-      {"AutoModelForSemanticSegmentation", "beit", "BeitForSemanticSegmentation"},
-      {"AutoModelForSemanticSegmentation", "mobilenet_v2", "MobileNetV2ForSemanticSegmentation"},
   };
   return v;
 }
@@ -112,6 +101,9 @@ TEST(AutoMapping, EveryOurRowIsPythons) {
 namespace {
 class AutoMapping : public ::testing::TestWithParam<testutil::FixtureCase> {};
 INSTANTIATE_TEST_SUITE_P(Fixtures, AutoMapping, ::testing::ValuesIn(testutil::index_cases(testutil::fixture("auto_rows/index.json"))),
+                         testutil::CaseName());
+// BEiT / MobileNetV2 semantic segmentation and the AutoBackbone rows (scripts/make_segmentation_fixtures.py).
+INSTANTIATE_TEST_SUITE_P(Segmentation, AutoMapping, ::testing::ValuesIn(testutil::index_cases(testutil::fixture("segmentation/index.json"))),
                          testutil::CaseName());
 
 TEST_P(AutoMapping, AddedRowsMatchPython) {

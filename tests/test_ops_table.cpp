@@ -248,6 +248,48 @@ TEST(OpsTable, ConvolutionsAgainstDirectLoops) {
   auto [fb, rb] = both([&] { return ops::conv1d(s, w1.to(DType::BF16), Tensor(), 1, 0, 1, 2); });
   EXPECT_TRUE(allclose(fb, rb, 2e-2, 2e-2));
   EXPECT_THROW(ops::conv2d(x, randn({2, 3, 1, 1}, 1), Tensor()), ShapeMismatch);
+  // Dilated conv2d (DeepLabV3's atrous backbone): dense, depthwise and grouped, strided and padded.
+  struct Dilated {
+    Shape w;
+    std::pair<int64_t, int64_t> stride, pad, dilation;
+    int64_t groups;
+  };
+  for (const Dilated& cs : {Dilated{{5, 4, 3, 3}, {1, 1}, {2, 2}, {2, 2}, 1}, Dilated{{3, 4, 3, 2}, {2, 1}, {1, 0}, {3, 2}, 1},
+                            Dilated{{4, 1, 3, 3}, {1, 1}, {4, 4}, {4, 4}, 4}, Dilated{{6, 2, 3, 3}, {1, 1}, {1, 2}, {1, 2}, 2}}) {
+    Tensor w = randn(cs.w, 22, 0.3f), b = randn({cs.w[0]}, 23);
+    auto [f, r] = both([&] { return ops::conv2d(x, w, b, cs.stride, cs.pad, cs.groups, cs.dilation); });
+    SCOPED_TRACE("dilated " + shape_str(cs.w));
+    EXPECT_TRUE(allclose(f, r, 1e-5, 1e-5));
+  }
+  // Hand value: a 2x2 kernel dilated by 2 over a 3x3 image reads its four corners.
+  Tensor corners = ops::conv2d(Tensor::from_floats({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3}), Tensor::from_floats({1, 10, 100, 1000}, {1, 1, 2, 2}),
+                               Tensor(), {1, 1}, {0, 0}, 1, {2, 2});
+  EXPECT_EQ(corners.to_floats(), (std::vector<float>{1 + 30 + 700 + 9000}));
+  EXPECT_THROW(ops::conv2d(x, randn({2, 4, 3, 3}, 1), Tensor(), {1, 1}, {0, 0}, 1, {0, 1}), ValueError);
+  EXPECT_THROW(ops::conv2d(x, randn({2, 4, 3, 3}, 1), Tensor(), {1, 1}, {0, 0}, 1, {5, 1}), ShapeMismatch);  // 11 rows > 9
+  // conv_transpose2d with kernel == stride against its definition: y[o, 2i + a, 2j + b] =
+  // bias[o] + sum_c x[c, i, j] w[c, o, a, b].
+  {
+    Tensor xt = randn({2, 3, 4, 5}, 24), wt = randn({3, 2, 2, 2}, 25), bt = randn({2}, 26);
+    auto [tf, tr] = both([&] { return ops::conv_transpose2d(xt, wt, bt, 2); });
+    ASSERT_EQ(tf.shape(), (Shape{2, 2, 8, 10}));
+    EXPECT_TRUE(allclose(tf, tr, 1e-5, 1e-5));
+    const std::vector<float> xv = xt.to_floats(), wv = wt.to_floats(), bv = bt.to_floats(), yv = tf.to_floats();
+    std::vector<float> want(yv.size());
+    for (int64_t n = 0; n < 2; ++n)
+      for (int64_t o = 0; o < 2; ++o)
+        for (int64_t yy = 0; yy < 8; ++yy)
+          for (int64_t xx = 0; xx < 10; ++xx) {
+            double acc = bv[static_cast<size_t>(o)];
+            for (int64_t c = 0; c < 3; ++c)
+              acc += static_cast<double>(xv[static_cast<size_t>(((n * 3 + c) * 4 + yy / 2) * 5 + xx / 2)]) *
+                     wv[static_cast<size_t>(((c * 2 + o) * 2 + yy % 2) * 2 + xx % 2)];
+            want[static_cast<size_t>(((n * 2 + o) * 8 + yy) * 10 + xx)] = static_cast<float>(acc);
+          }
+    EXPECT_TRUE(allclose(tf, Tensor::from_floats(want, {2, 2, 8, 10}), 1e-5, 1e-5));
+    EXPECT_THROW(ops::conv_transpose2d(xt, randn({3, 2, 3, 3}, 1), Tensor(), 2), ValueError);
+    EXPECT_THROW(ops::conv_transpose2d(xt, randn({4, 2, 2, 2}, 1), Tensor(), 2), ShapeMismatch);
+  }
   EXPECT_THROW(ops::conv1d(randn({1, 2, 2}, 1), randn({1, 2, 5}, 1), Tensor()), ShapeMismatch);
 }
 
@@ -280,6 +322,17 @@ TEST(OpsTable, PoolingPaddingResamplingNorms) {
                        Tensor::from_floats({4, 1}, {1, 2, 1}), 1e-6, 1e-6));
   auto [gf, gr] = both([&] { return ops::group_norm(x, 3, w, b, 1e-5f); });
   EXPECT_TRUE(allclose(gf, gr, 1e-5, 1e-5));
+  // adaptive_avg_pool2d: bins that overlap (8 -> 3, 11 -> 6), that cover all (1), and upsampling (16).
+  for (const auto& size : {std::pair<int64_t, int64_t>{3, 6}, {1, 1}, {2, 11}, {16, 4}}) {
+    const int64_t oh = size.first, ow = size.second;
+    auto [af, ar] = both([&] { return ops::adaptive_avg_pool2d(x, oh, ow); });
+    EXPECT_EQ(af.shape(), (Shape{2, 3, oh, ow}));
+    EXPECT_TRUE(allclose(af, ar, 1e-5, 1e-5));
+  }
+  EXPECT_TRUE(allclose(ops::adaptive_avg_pool2d(x, 1, 1), ops::mean(x.view({2, 3, 88}), 2).view({2, 3, 1, 1}), 1e-5, 1e-5));
+  // 3 -> 2: rows {0, 1} and {1, 2}.
+  EXPECT_TRUE(allclose(ops::adaptive_avg_pool2d(Tensor::from_floats({1, 2, 4}, {1, 1, 3, 1}), 2, 1), Tensor::from_floats({1.5f, 3}, {1, 1, 2, 1}), 1e-6, 1e-6));
+  EXPECT_THROW(ops::adaptive_avg_pool2d(x, 0, 2), ValueError);
   EXPECT_THROW(ops::max_pool2d(x, 3, 2, 2), ValueError);
   EXPECT_THROW(ops::pad2d(x, -1, 0, 0, 0), ValueError);
   EXPECT_THROW(ops::interpolate_bicubic(x, 0, 3), ValueError);

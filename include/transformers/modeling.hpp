@@ -172,6 +172,9 @@ TRANSFORMERS_AUTO_CLASS(AutoModelForObjectDetection)
 TRANSFORMERS_AUTO_CLASS(AutoModelForMultimodalLM)
 TRANSFORMERS_AUTO_CLASS(AutoModelForImageSegmentation)
 TRANSFORMERS_AUTO_CLASS(AutoModelForUniversalSegmentation)
+// Python's AutoBackbone: BackboneOutput (feature_maps.0.. for config.out_features / out_indices,
+// e.g. FromPretrainedOptions::config_overrides {"out_features", R"(["stage2", "stage4"])"}).
+TRANSFORMERS_AUTO_CLASS(AutoBackbone)
 #undef TRANSFORMERS_AUTO_CLASS
 
 // By name, for the CLI: "AutoModelForMaskedLM".

@@ -53,8 +53,9 @@ size_t stream_position(const ModelOutput& o, const std::string& name) {
   }
   if (name.rfind("encoder_", 0) == 0) return last_hidden < o.fields.size() ? last_hidden + 1 : o.fields.size();
   if (name.rfind("decoder_", 0) == 0 || name.rfind("cross_", 0) == 0) return last_hidden;
+  // A tuple flattened at the top level (BackboneOutput's feature_maps.0..) comes before the streams.
   for (size_t i = 0; i < o.fields.size(); ++i)
-    if (o.fields[i].first.find('.') != std::string::npos) return i;
+    if (o.fields[i].first.find('.') != std::string::npos && o.fields[i].first.rfind("feature_maps.", 0) != 0) return i;
   return o.fields.size();
 }
 }  // namespace

@@ -41,7 +41,7 @@ class Conv1d : public Module {
 class Conv2d : public Module {
  public:
   struct Options {
-    std::pair<int64_t, int64_t> stride{1, 1}, padding{0, 0};
+    std::pair<int64_t, int64_t> stride{1, 1}, padding{0, 0}, dilation{1, 1};
     bool bias = true;
     int64_t groups = 1;
   };
@@ -49,10 +49,26 @@ class Conv2d : public Module {
       : weight(param("weight", {out, in / o.groups, kernel.first, kernel.second}, ParamKind::Weight)),
         bias(o.bias ? &param("bias", {out}, ParamKind::Float32) : nullptr),
         opt(o) {}
-  Tensor operator()(const Tensor& x) const { return ops::conv2d(x, weight, bias ? *bias : Tensor(), opt.stride, opt.padding, opt.groups); }
+  Tensor operator()(const Tensor& x) const {
+    return ops::conv2d(x, weight, bias ? *bias : Tensor(), opt.stride, opt.padding, opt.groups, opt.dilation);
+  }
   Tensor& weight;
   Tensor* bias;
   Options opt;
+};
+
+// nn.ConvTranspose2d with kernel_size == stride (the upsampling blocks of FPN necks): weight
+// [in, out, k, k], optional bias [out].
+class ConvTranspose2d : public Module {
+ public:
+  ConvTranspose2d(int64_t in, int64_t out, int64_t kernel, bool with_bias = true)
+      : weight(param("weight", {in, out, kernel, kernel}, ParamKind::Weight)),
+        bias(with_bias ? &param("bias", {out}, ParamKind::Float32) : nullptr),
+        stride(kernel) {}
+  Tensor operator()(const Tensor& x) const { return ops::conv_transpose2d(x, weight, bias ? *bias : Tensor(), stride); }
+  Tensor& weight;
+  Tensor* bias;
+  int64_t stride;
 };
 
 // nn.BatchNorm2d in eval mode: weight, bias, running_mean, running_var (num_batches_tracked is

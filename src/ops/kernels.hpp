@@ -92,6 +92,7 @@ using MaxPool2dFn = void (*)(const float* x, float* y, int64_t N, int64_t H, int
 // y = x * scale[c] + shift[c] over x [B, C, inner] (eval batch norm with folded statistics).
 using ChannelAffineFn = void (*)(const float* x, const float* scale, const float* shift, float* y, int64_t B, int64_t C, int64_t inner);
 // interpolate (bicubic A = -0.75 or bilinear) of x [N, H, W] to y [N, OH, OW].
+using AdaptiveAvgPool2dFn = void (*)(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW);
 using ResampleFn = void (*)(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW, bool bicubic, bool align_corners);
 
 // conv1d over channels-last x [B, L, groups * C] with weight [O, C, K] (O = groups * O_g) -> y [B, L', O].
@@ -105,6 +106,7 @@ using Conv1dFn = Tensor (*)(const Conv1dArgs&);
 // conv2d x [B, groups * C, H, W], weight [O, C, kh, kw] -> [B, O, OH, OW].
 struct Conv2dArgs {
   int64_t B = 0, C = 0, H = 0, W = 0, O = 0, kh = 0, kw = 0, sh = 1, sw = 1, ph = 0, pw = 0, groups = 1, OH = 0, OW = 0;
+  int64_t dh = 1, dw = 1;  // dilation
   const Tensor* x = nullptr;       // contiguous f32
   const Tensor* weight = nullptr;  // contiguous f32
   const Tensor* bias = nullptr;    // f32 [O] or undefined
@@ -139,6 +141,7 @@ void where(const float* cond, const float* a, const float* b, float* y, int64_t 
 void concat(const std::vector<const void*>& parts, const std::vector<int64_t>& widths, void* y, int64_t outer);
 void pad2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t top, int64_t bottom, int64_t left, int64_t right);
 void max_pool2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t kernel, int64_t stride, int64_t padding);
+void adaptive_avg_pool2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW);
 void channel_affine(const float* x, const float* scale, const float* shift, float* y, int64_t B, int64_t C, int64_t inner);
 void resample(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW, bool bicubic, bool align_corners);
 Tensor conv1d(const Conv1dArgs& a);
@@ -175,6 +178,7 @@ void where(const float* cond, const float* a, const float* b, float* y, int64_t 
 void concat(const std::vector<const void*>& parts, const std::vector<int64_t>& widths, void* y, int64_t outer);
 void pad2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t top, int64_t bottom, int64_t left, int64_t right);
 void max_pool2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t kernel, int64_t stride, int64_t padding);
+void adaptive_avg_pool2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW);
 void channel_affine(const float* x, const float* scale, const float* shift, float* y, int64_t B, int64_t C, int64_t inner);
 void resample(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW, bool bicubic, bool align_corners);
 Tensor conv1d(const Conv1dArgs& a);

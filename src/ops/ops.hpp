@@ -53,10 +53,17 @@ Tensor embedding(const Tensor& weight, const Tensor& ids);
 Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride = 1, int64_t padding = 0,
               int64_t dilation = 1, int64_t groups = 1);
 // torch.nn.functional.conv2d: x [B, C, H, W], weight [O, C / groups, kh, kw], bias [O] or
-// undefined -> [B, O, H', W'] with H' = (H + 2 * pad_h - kh) / stride_h + 1 (likewise W'). Unfolds
-// x into patches, then one linear().
+// undefined -> [B, O, H', W'] with H' = (H + 2 * pad_h - dil_h * (kh - 1) - 1) / stride_h + 1
+// (likewise W'). Unfolds x into patches, then one linear().
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride = {1, 1},
-              std::pair<int64_t, int64_t> padding = {0, 0}, int64_t groups = 1);
+              std::pair<int64_t, int64_t> padding = {0, 0}, int64_t groups = 1, std::pair<int64_t, int64_t> dilation = {1, 1});
+// torch.nn.functional.conv_transpose2d for the non-overlapping case kernel == stride (no padding,
+// groups 1): x [B, C, H, W], weight [C, O, k, k], bias [O] or undefined -> [B, O, H k, W k]. Each
+// pixel becomes a k x k block (one linear() per pixel, then pixel_shuffle); other cases throw.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride);
+// torch.nn.functional.adaptive_avg_pool2d: x [B, C, H, W] -> [B, C, OH, OW], output cell i
+// averaging input rows floor(i H / OH) .. ceil((i + 1) H / OH) - 1 (likewise columns).
+Tensor adaptive_avg_pool2d(const Tensor& x, int64_t height, int64_t width);
 // torch.nn.functional.batch_norm in eval mode: x [B, C, ...] -> (x - running_mean) /
 // sqrt(running_var + eps) * weight + bias per channel.
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight, const Tensor& bias, float eps);

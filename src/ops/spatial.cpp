@@ -16,6 +16,7 @@ const OpTable<k::Conv1dFn> kConv1d{"conv1d", k::reference::conv1d, k::cpu::conv1
 const OpTable<k::Conv2dFn> kConv2d{"conv2d", k::reference::conv2d, k::cpu::conv2d};
 const OpTable<k::Pad2dFn> kPad2d{"pad2d", k::reference::pad2d, k::cpu::pad2d};
 const OpTable<k::MaxPool2dFn> kMaxPool2d{"max_pool2d", k::reference::max_pool2d, k::cpu::max_pool2d};
+const OpTable<k::AdaptiveAvgPool2dFn> kAdaptiveAvgPool2d{"adaptive_avg_pool2d", k::reference::adaptive_avg_pool2d, k::cpu::adaptive_avg_pool2d};
 const OpTable<k::ChannelAffineFn> kChannelAffine{"batch_norm", k::reference::channel_affine, k::cpu::channel_affine};
 const OpTable<k::ResampleFn> kResample{"interpolate", k::reference::resample, k::cpu::resample};
 }  // namespace
@@ -52,7 +53,7 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
 }
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pair<int64_t, int64_t> stride,
-              std::pair<int64_t, int64_t> padding, int64_t groups) {
+              std::pair<int64_t, int64_t> padding, int64_t groups, std::pair<int64_t, int64_t> dilation) {
   require_defined(x, "conv2d", "input");
   require_defined(weight, "conv2d", "weight");
   if (groups <= 0 || x.dim() != 4 || weight.dim() != 4 || x.size(1) != weight.size(1) * groups || weight.size(0) % groups)
@@ -60,12 +61,15 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, std::pa
                         " must be [batch, channels, height, width] and [out, channels / groups, kh, kw] for " + std::to_string(groups) + " groups");
   k::Conv2dArgs a;
   a.sh = stride.first, a.sw = stride.second, a.ph = padding.first, a.pw = padding.second, a.groups = groups;
-  if (a.sh <= 0 || a.sw <= 0 || a.ph < 0 || a.pw < 0) throw ValueError("conv2d: strides must be positive and padding non-negative");
+  a.dh = dilation.first, a.dw = dilation.second;
+  if (a.sh <= 0 || a.sw <= 0 || a.dh <= 0 || a.dw <= 0 || a.ph < 0 || a.pw < 0)
+    throw ValueError("conv2d: strides and dilation must be positive and padding non-negative");
   a.B = x.size(0), a.C = weight.size(1), a.H = x.size(2), a.W = x.size(3), a.O = weight.size(0), a.kh = weight.size(2), a.kw = weight.size(3);
-  if (a.H + 2 * a.ph < a.kh || a.W + 2 * a.pw < a.kw) throw ShapeMismatch("conv2d: input " + shape_str(x.shape()) + " is smaller than the kernel");
+  const int64_t span_h = a.dh * (a.kh - 1) + 1, span_w = a.dw * (a.kw - 1) + 1;  // the dilated kernel's extent
+  if (a.H + 2 * a.ph < span_h || a.W + 2 * a.pw < span_w) throw ShapeMismatch("conv2d: input " + shape_str(x.shape()) + " is smaller than the kernel");
   if (bias.defined() && (bias.dim() != 1 || bias.size(0) != a.O))
     throw ShapeMismatch("conv2d: bias " + shape_str(bias.shape()) + " does not match " + std::to_string(a.O) + " output channels");
-  a.OH = (a.H + 2 * a.ph - a.kh) / a.sh + 1, a.OW = (a.W + 2 * a.pw - a.kw) / a.sw + 1;
+  a.OH = (a.H + 2 * a.ph - span_h) / a.sh + 1, a.OW = (a.W + 2 * a.pw - span_w) / a.sw + 1;
   const Tensor xf = f32c(x), wf = f32c(weight), bf = bias.defined() ? f32c(bias) : Tensor();
   a.x = &xf, a.weight = &wf, a.bias = &bf;
   return pick(kConv2d, x.device())(a);
@@ -125,6 +129,40 @@ Tensor max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t paddi
   const Tensor xf = f32c(x);
   Tensor y = Tensor::empty({B, C, OH, OW});
   pick(kMaxPool2d, x.device())(xf.data<float>(), y.data<float>(), B * C, H, W, kernel, stride, padding);
+  return y;
+}
+
+// Composed of table ops: with kernel == stride the output blocks do not overlap, so each input
+// pixel's C features map linearly to its O x k x k block (weight [C, O k k] transposed), laid out
+// as pixel_shuffle reads them (channel o k k + i k + j -> block pixel (i, j)).
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride) {
+  require_defined(x, "conv_transpose2d", "input");
+  require_defined(weight, "conv_transpose2d", "weight");
+  if (x.dim() != 4 || weight.dim() != 4 || x.size(1) != weight.size(0))
+    throw ShapeMismatch("conv_transpose2d: input " + shape_str(x.shape()) + " and weight " + shape_str(weight.shape()) +
+                        " must be [batch, channels, height, width] and [channels, out, k, k]");
+  const int64_t C = weight.size(0), O = weight.size(1), k = weight.size(2);
+  if (weight.size(3) != k || stride != k)
+    throw ValueError("conv_transpose2d: only kernel == stride (square, non-overlapping) is supported, got kernel " +
+                     std::to_string(weight.size(2)) + "x" + std::to_string(weight.size(3)) + " and stride " + std::to_string(stride));
+  if (bias.defined() && (bias.dim() != 1 || bias.size(0) != O))
+    throw ShapeMismatch("conv_transpose2d: bias " + shape_str(bias.shape()) + " does not match " + std::to_string(O) + " output channels");
+  const int64_t B = x.size(0), H = x.size(2), W = x.size(3);
+  const Tensor w = f32c(weight).view({C, O * k * k}).transpose(0, 1).contiguous();
+  const Tensor pixels = linear(f32c(x).permute({0, 2, 3, 1}).contiguous(), w);  // [B, H, W, O k k]
+  Tensor y = pixel_shuffle(pixels.view({B, H, W, O * k * k}).permute({0, 3, 1, 2}).contiguous(), k);
+  if (bias.defined()) y = add(y, bias.to(DType::F32).view({O, 1, 1}));
+  return y;
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& x, int64_t OH, int64_t OW) {
+  require_defined(x, "adaptive_avg_pool2d", "input");
+  if (x.dim() != 4) throw ShapeMismatch("adaptive_avg_pool2d: input must be [batch, channels, height, width], got " + shape_str(x.shape()));
+  if (OH <= 0 || OW <= 0) throw ValueError("adaptive_avg_pool2d: the output size must be positive");
+  if (x.size(2) <= 0 || x.size(3) <= 0) throw ShapeMismatch("adaptive_avg_pool2d: input " + shape_str(x.shape()) + " has no pixels");
+  const Tensor xf = f32c(x);
+  Tensor y = Tensor::empty({x.size(0), x.size(1), OH, OW});
+  pick(kAdaptiveAvgPool2d, x.device())(xf.data<float>(), y.data<float>(), x.size(0) * x.size(1), x.size(2), x.size(3), OH, OW);
   return y;
 }
 

@@ -1,6 +1,7 @@
 // ConvNeXt and ConvNeXt V2: transformers/models/{convnext,convnextv2}.
 #include "core/output_recorder.hpp"
 #include "models/convnext/modeling_convnext.hpp"
+#include "models/backbone.hpp"
 
 #include <cmath>
 
@@ -127,7 +128,8 @@ class Stage : public nn::Module {
 
 class ConvNextModel : public nn::Module {
  public:
-  ConvNextModel(const PretrainedConfig& c, const Variant& v) : v_(v) {
+  // final_norm: the pooler's LayerNorm (ConvNextModel has it, ConvNextBackbone does not).
+  ConvNextModel(const PretrainedConfig& c, const Variant& v, bool final_norm = true) : v_(v) {
     const auto sizes = c.get_int_list("hidden_sizes"), depths = c.get_int_list("depths");
     const int64_t stages = c.get_int("num_stages");
     if (stages <= 0 || static_cast<int64_t>(sizes.size()) < stages || static_cast<int64_t>(depths.size()) < stages)
@@ -148,9 +150,11 @@ class ConvNextModel : public nn::Module {
     for (int64_t i = 0; i < stages; ++i)
       stages_.push_back(&st.add(std::to_string(i), std::make_unique<Stage>(c, v, i ? sizes[static_cast<size_t>(i - 1)] : sizes[0],
                                                                            sizes[static_cast<size_t>(i)], i ? 2 : 1, depths[static_cast<size_t>(i)])));
-    norm_ = &child("layernorm", std::make_unique<nn::LayerNorm>(sizes[static_cast<size_t>(stages - 1)], static_cast<float>(c.get_float("layer_norm_eps"))));
+    if (final_norm)
+      norm_ = &child("layernorm", std::make_unique<nn::LayerNorm>(sizes[static_cast<size_t>(stages - 1)], static_cast<float>(c.get_float("layer_norm_eps"))));
   }
-  ModelOutput run(const ModelInputs& in) const {
+  // `states` (optional) receives Python's hidden_states: the embeddings, then each stage's output.
+  ModelOutput run(const ModelInputs& in, std::vector<Tensor>* states = nullptr) const {
     const std::string owner = std::string(v_.name) + "Model";
     const Tensor& pv = require_input(in, "pixel_values", owner);
     if (pv.dim() != 4 || pv.size(1) != channels_)
@@ -159,13 +163,15 @@ class ConvNextModel : public nn::Module {
     Tensor h = layer_norm_channels_first(*stem_norm_, (*patches_)(pv.to(DType::F32).contiguous()));
     for (const auto* s : stages_) {
       record::hidden_state(h);
+      if (states) states->push_back(h);
       h = (*s)(h);
     }
     record::hidden_state(h);
+    if (states) states->push_back(h);
     const int64_t B = h.size(0), C = h.size(1);
     ModelOutput o;
     o.set("last_hidden_state", h);
-    o.set("pooler_output", (*norm_)(ops::mean(h.view({B, C, h.size(2) * h.size(3)}), 2)));
+    if (norm_) o.set("pooler_output", (*norm_)(ops::mean(h.view({B, C, h.size(2) * h.size(3)}), 2)));
     return o;
   }
 
@@ -173,8 +179,42 @@ class ConvNextModel : public nn::Module {
   const Variant& v_;
   int64_t channels_;
   nn::Conv2d* patches_;
-  nn::LayerNorm *stem_norm_, *norm_;
+  nn::LayerNorm *stem_norm_, *norm_ = nullptr;
   std::vector<Stage*> stages_;
+};
+
+// ConvNextBackbone / ConvNextV2Backbone: stage i = hidden_states[i] through a channels-first
+// LayerNorm of its own (hidden_states_norms.<stage>, eps 1e-6).
+class Backbone : public BackboneModel {
+ public:
+  Backbone(const PretrainedConfig& c, const Variant& v)
+      : BackboneModel(c, BackboneStages::from(c, BackboneStages::numbered(c.get_int("num_stages")), std::string(v.name) + "Config")),
+        prefix_(v.prefix), model_(child("", std::make_unique<ConvNextModel>(c, v, false))) {
+    const auto sizes = c.get_int_list("hidden_sizes");
+    auto& norms = child("hidden_states_norms", std::make_unique<nn::Container>());
+    for (size_t i = 0; i < stages().out_indices.size(); ++i) {
+      const auto at = static_cast<size_t>(stages().out_indices[i]);
+      norms_.emplace_back(stages().out_features[i], &norms.add(stages().out_features[i], std::make_unique<nn::LayerNorm>(sizes[at ? at - 1 : 0], 1e-6f)));
+    }
+  }
+  std::string base_model_prefix() const override { return prefix_; }
+
+ protected:
+  std::vector<Tensor> stage_states(const ModelInputs& in) const override {
+    std::vector<Tensor> states;
+    model_.run(in, &states);
+    return states;
+  }
+  Tensor feature_map(const std::string& stage, const Tensor& state, const ModelInputs&) const override {
+    for (const auto& [name, norm] : norms_)
+      if (name == stage) return layer_norm_channels_first(*norm, state);
+    return state;
+  }
+
+ private:
+  std::string prefix_;
+  ConvNextModel& model_;
+  std::vector<std::pair<std::string, nn::LayerNorm*>> norms_;
 };
 
 std::unique_ptr<PreTrainedModel> base_model(const PretrainedConfig& c, const Variant& v) {
@@ -191,5 +231,7 @@ std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return 
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) { return image_classification(c, kV1); }
 std::unique_ptr<PreTrainedModel> make_v2_model(const PretrainedConfig& c) { return base_model(c, kV2); }
 std::unique_ptr<PreTrainedModel> make_v2_for_image_classification(const PretrainedConfig& c) { return image_classification(c, kV2); }
+std::unique_ptr<PreTrainedModel> make_backbone(const PretrainedConfig& c) { return std::make_unique<Backbone>(c, kV1); }
+std::unique_ptr<PreTrainedModel> make_v2_backbone(const PretrainedConfig& c) { return std::make_unique<Backbone>(c, kV2); }
 
 }  // namespace transformers::convnext

@@ -13,4 +13,7 @@ std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_v2_model(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_v2_for_image_classification(const PretrainedConfig& c);
+// ConvNextBackbone / ConvNextV2Backbone (AutoBackbone): out_features' states, each with its LayerNorm.
+std::unique_ptr<PreTrainedModel> make_backbone(const PretrainedConfig& c);
+std::unique_ptr<PreTrainedModel> make_v2_backbone(const PretrainedConfig& c);
 }  // namespace transformers::convnext

@@ -269,9 +269,9 @@ class DetrModel : public nn::Module {
     {
       // The backbone's own states are not part of DETR's output.
       const record::Pause pause;
-      std::vector<Tensor> stages;
-      resnet_->features(pv, bb_.stages(), &stages);
-      for (size_t s : bb_.out_stages) e.feature_maps.push_back(stages[s - 1]);
+      std::vector<Tensor> states;  // the embedder's output, then stage 1, 2, ...
+      resnet_->features(pv, bb_.stages(), &states);
+      for (size_t s : bb_.out_stages) e.feature_maps.push_back(states[s]);
     }
     const Tensor& features = e.feature_maps.back();
     const int64_t h = features.size(2), w = features.size(3), S = h * w;

@@ -1,6 +1,7 @@
 // DINOv2: transformers/models/dinov2/modeling_dinov2.py. Checkpoints keep the older key names
 // (attention.attention.query, mlp.weights_in); the fused SwiGLU input is kept fused here.
 #include "core/output_recorder.hpp"
+#include "models/backbone.hpp"
 #include "models/dinov2/modeling_dinov2.hpp"
 
 #include <cmath>
@@ -103,15 +104,20 @@ class Dinov2Model : public nn::Module {
     norm_ = &child("layernorm", std::make_unique<nn::LayerNorm>(d_.hidden, d_.eps));
   }
   const Dims& dims() const { return d_; }
+  const vit::Grid& grid() const { return g_; }
+  Tensor norm(const Tensor& h) const { return (*norm_)(h); }
 
-  ModelOutput run(const ModelInputs& in) const {
+  // `states` (optional) receives Python's hidden_states: the embeddings, then each layer's output.
+  ModelOutput run(const ModelInputs& in, std::vector<Tensor>* states = nullptr) const {
     const Tensor& pv = require_input(in, "pixel_values", "Dinov2Model");
     Tensor h = embed(pv, find_input(in, "bool_masked_pos"));
     for (const auto* l : layers_) {
       record::hidden_state(h);
+      if (states) states->push_back(h);
       h = (*l)(h);
     }
     record::hidden_state(h);  // Python does not tie the last one to the normed output
+    if (states) states->push_back(h);
     h = (*norm_)(h);
     ModelOutput o;
     o.set("last_hidden_state", h);
@@ -197,9 +203,41 @@ class ForImageClassification : public Base {
   const ImageClassifier& head_;
 };
 
+// Dinov2Backbone: stage i is hidden_states[i], through the final layernorm when apply_layernorm,
+// and without the CLS token as a [B, C, rows, cols] grid when reshape_hidden_states.
+class Backbone : public BackboneModel {
+ public:
+  explicit Backbone(const PretrainedConfig& c)
+      : BackboneModel(c, BackboneStages::from(c, BackboneStages::numbered(c.get_int("num_hidden_layers")), "Dinov2Config")),
+        model_(child("", std::make_unique<Dinov2Model>(c))),
+        apply_norm_(c.get_bool("apply_layernorm")),
+        reshape_(c.get_bool("reshape_hidden_states")) {}
+  std::string base_model_prefix() const override { return "dinov2"; }
+  std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }
+
+ protected:
+  std::vector<Tensor> stage_states(const ModelInputs& in) const override {
+    std::vector<Tensor> states;
+    model_.run(in, &states);
+    return states;
+  }
+  Tensor feature_map(const std::string&, const Tensor& state, const ModelInputs& in) const override {
+    Tensor h = apply_norm_ ? model_.norm(state) : state;
+    if (!reshape_) return h;
+    const Tensor& pv = require_input(in, "pixel_values", "Dinov2Backbone");
+    const int64_t rows = pv.size(2) / model_.grid().patch_h, cols = pv.size(3) / model_.grid().patch_w;
+    return h.slice(1, 1, h.size(1)).contiguous().view({h.size(0), rows, cols, h.size(2)}).permute({0, 3, 1, 2}).contiguous();
+  }
+
+ private:
+  Dinov2Model& model_;
+  bool apply_norm_, reshape_;
+};
+
 }  // namespace
 
 std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<Base>(c, true); }
+std::unique_ptr<PreTrainedModel> make_backbone_model(const PretrainedConfig& c) { return std::make_unique<Backbone>(c); }
 std::unique_ptr<nn::Module> make_backbone(const PretrainedConfig& c) { return std::make_unique<Dinov2Model>(c); }
 std::vector<Tensor> backbone_features(const nn::Module& backbone, const Tensor& pv, const std::vector<int64_t>& stages, bool norm) {
   return dynamic_cast<const Dinov2Model&>(backbone).features(pv, stages, norm);

@@ -15,4 +15,6 @@ std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c);
 std::unique_ptr<nn::Module> make_backbone(const PretrainedConfig& c);
 std::vector<Tensor> backbone_features(const nn::Module& backbone, const Tensor& pixel_values, const std::vector<int64_t>& stages, bool norm);
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c);
+// Dinov2Backbone (AutoBackbone): the hidden states of out_features, normed and as patch grids.
+std::unique_ptr<PreTrainedModel> make_backbone_model(const PretrainedConfig& c);
 }  // namespace transformers::dinov2

@@ -9,4 +9,6 @@ namespace transformers::mobilenet_v2 {
 ConfigSpec config_spec();
 std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c);
+// DeepLabV3 (image pooling + 1x1 ASPP) on the backbone, dilated past output_stride.
+std::unique_ptr<PreTrainedModel> make_for_semantic_segmentation(const PretrainedConfig& c);
 }  // namespace transformers::mobilenet_v2

@@ -1,6 +1,7 @@
 // ResNet: transformers/models/resnet/modeling_resnet.py.
 #include "core/output_recorder.hpp"
 #include "models/resnet/modeling_resnet.hpp"
+#include "models/backbone.hpp"
 
 #include "models/vision_heads.hpp"
 #include "nn/layers.hpp"
@@ -98,7 +99,7 @@ ResNetModel::ResNetModel(const PretrainedConfig& c) {
   }
 }
 
-Tensor ResNetModel::features(const Tensor& pv, size_t stages, std::vector<Tensor>* each_stage) const {
+Tensor ResNetModel::features(const Tensor& pv, size_t stages, std::vector<Tensor>* states) const {
   if (pv.dim() != 4 || pv.size(1) != channels_)
     throw ValueError("ResNetModel: Make sure that the channel dimension of the pixel values match with the one set in the configuration, got " +
                      shape_str(pv.shape()));
@@ -106,10 +107,12 @@ Tensor ResNetModel::features(const Tensor& pv, size_t stages, std::vector<Tensor
   Tensor h = ops::max_pool2d((*stem_)(pv.to(DType::F32).contiguous()), 3, 2, 1);
   for (size_t s = 0, i = 0; s < stages; ++s) {
     record::hidden_state(h);  // the embedder's output, then each stage's
+    if (states) states->push_back(h);
     for (; i < stage_end_[s]; ++i) h = (*layers_[i])(h);
     if (each_stage) each_stage->push_back(h);
   }
   record::hidden_state(h);
+  if (states) states->push_back(h);
   return h;
 }
 
@@ -150,6 +153,29 @@ std::string timm_config_json(const std::string& name) {
 }
 
 std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<VisionModel<ResNetModel>>(c, "resnet", true); }
+
+namespace {
+// ResNetBackbone: the embedder and encoder at the root, stage i = hidden_states[i] as is.
+class Backbone : public BackboneModel {
+ public:
+  explicit Backbone(const PretrainedConfig& c)
+      : BackboneModel(c, BackboneStages::from(c, BackboneStages::numbered(static_cast<int64_t>(c.get_int_list("depths").size())), "ResNetConfig")),
+        model_(child("", std::make_unique<ResNetModel>(c))) {}
+  std::string base_model_prefix() const override { return "resnet"; }
+
+ protected:
+  std::vector<Tensor> stage_states(const ModelInputs& in) const override {
+    std::vector<Tensor> states;
+    model_.features(require_input(in, "pixel_values", "ResNetBackbone"), model_.num_stages(), &states);
+    return states;
+  }
+
+ private:
+  ResNetModel& model_;
+};
+}  // namespace
+
+std::unique_ptr<PreTrainedModel> make_backbone(const PretrainedConfig& c) { return std::make_unique<Backbone>(c); }
 // classifier = Sequential(Flatten, Linear): the Linear is "classifier.1".
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) {
   return std::make_unique<PooledImageClassification<ResNetModel>>(c, "resnet", std::make_unique<ResNetModel>(c), nullptr,

@@ -21,9 +21,8 @@ class ResNetModel : public nn::Module {
   // last_hidden_state (the last stage) and pooler_output.
   ModelOutput run(const ModelInputs& in) const;
   // The output of the first `stages` stages (1 = "stage1") for pixel_values [B, C, H, W];
-  // `each_stage` (optional) receives every stage's output on the way (ResNetBackbone's feature
-  // maps, which DETR's segmentation head reads).
-  Tensor features(const Tensor& pixel_values, size_t stages, std::vector<Tensor>* each_stage = nullptr) const;
+  // `states` (optional) receives Python's hidden_states: the embedder's output, then each stage's.
+  Tensor features(const Tensor& pixel_values, size_t stages, std::vector<Tensor>* states = nullptr) const;
   size_t num_stages() const { return stage_end_.size(); }
 
  private:
@@ -39,4 +38,6 @@ std::string rename_timm(const std::string& key);
 // The ResNetConfig JSON equal to a timm model name ("resnet50").
 std::string timm_config_json(const std::string& name);
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c);
+// ResNetBackbone (AutoBackbone): the embedder's and stages' outputs named by out_features.
+std::unique_ptr<PreTrainedModel> make_backbone(const PretrainedConfig& c);
 }  // namespace transformers::resnet

@@ -38,6 +38,23 @@ void max_pool2d(const float* in, float* out, int64_t N, int64_t H, int64_t W, in
   }
 }
 
+void adaptive_avg_pool2d(const float* in, float* out, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW) {
+#pragma omp parallel for if (N * H * W > 65536)
+  for (int64_t n = 0; n < N; ++n) {
+    const float* src = in + n * H * W;
+    for (int64_t oy = 0; oy < OH; ++oy) {
+      const int64_t y0 = oy * H / OH, y1 = ((oy + 1) * H + OH - 1) / OH;
+      for (int64_t ox = 0; ox < OW; ++ox) {
+        const int64_t x0 = ox * W / OW, x1 = ((ox + 1) * W + OW - 1) / OW;
+        float acc = 0.0f;
+        for (int64_t i = y0; i < y1; ++i)
+          for (int64_t j = x0; j < x1; ++j) acc += src[i * W + j];
+        out[(n * OH + oy) * OW + ox] = acc / static_cast<float>((y1 - y0) * (x1 - x0));
+      }
+    }
+  }
+}
+
 void channel_affine(const float* in, const float* scale, const float* shift, float* out, int64_t B, int64_t C, int64_t inner) {
 #pragma omp parallel for collapse(2) if (B * C * inner > 65536)
   for (int64_t bb = 0; bb < B; ++bb)
@@ -115,6 +132,7 @@ namespace {
 // Each channel convolved with its own kernel (groups == channels == outputs).
 Tensor depthwise_conv2d(const Conv2dArgs& a) {
   const int64_t B = a.B, C = a.O, H = a.H, W = a.W, kh = a.kh, kw = a.kw, sh = a.sh, sw = a.sw, ph = a.ph, pw = a.pw, OH = a.OH, OW = a.OW;
+  const int64_t dh = a.dh, dw = a.dw;
   Tensor y = Tensor::empty({B, C, OH, OW});
   const float* in = a.x->data<float>();
   const float* wp = a.weight->data<float>();
@@ -130,10 +148,10 @@ Tensor depthwise_conv2d(const Conv2dArgs& a) {
         for (int64_t ox = 0; ox < OW; ++ox) {
           float acc = bp ? bp[c] : 0.0f;
           for (int64_t i = 0; i < kh; ++i) {
-            const int64_t yy = oy * sh + i - ph;
+            const int64_t yy = oy * sh + i * dh - ph;
             if (yy < 0 || yy >= H) continue;
             for (int64_t j = 0; j < kw; ++j) {
-              const int64_t xx = ox * sw + j - pw;
+              const int64_t xx = ox * sw + j * dw - pw;
               if (xx >= 0 && xx < W) acc += src[yy * W + xx] * k[i * kw + j];
             }
           }
@@ -144,11 +162,11 @@ Tensor depthwise_conv2d(const Conv2dArgs& a) {
 }
 
 // One group: y[O, P] = W[O, K] x cols[K, P] per image with cols[(c * kh + i) * kw + j, oy * OW + ox]
-// = x[c, oy * sh + i - ph, ox * sw + j - pw] (0 outside), which is the image itself for a 1x1
+// = x[c, oy * sh + i * dh - ph, ox * sw + j * dw - pw] (0 outside), which is the image itself for a 1x1
 // stride-1 convolution; the product comes out channels-first with no transpose.
 Tensor dense_conv2d(const Conv2dArgs& a) {
   const int64_t B = a.B, C = a.C, H = a.H, W = a.W, O = a.O, kh = a.kh, kw = a.kw, sh = a.sh, sw = a.sw, ph = a.ph, pw = a.pw;
-  const int64_t OH = a.OH, OW = a.OW, K = C * kh * kw, P = OH * OW;
+  const int64_t dh = a.dh, dw = a.dw, OH = a.OH, OW = a.OW, K = C * kh * kw, P = OH * OW;
   const Tensor wf = a.weight->view({O, K});
   const bool pointwise = kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
   Tensor y = Tensor::empty({B, O, OH, OW});
@@ -162,7 +180,7 @@ Tensor dense_conv2d(const Conv2dArgs& a) {
         const int64_t c = r / (kh * kw), i = (r / kw) % kh, j = r % kw;
         float* row = o + r * P;
         for (int64_t oy = 0; oy < OH; ++oy) {
-          const int64_t yy = oy * sh + i - ph;
+          const int64_t yy = oy * sh + i * dh - ph;
           float* dst = row + oy * OW;
           if (yy < 0 || yy >= H) {
             std::memset(dst, 0, static_cast<size_t>(OW) * sizeof(float));
@@ -170,7 +188,7 @@ Tensor dense_conv2d(const Conv2dArgs& a) {
           }
           const float* src = in + (c * H + yy) * W;
           for (int64_t ox = 0; ox < OW; ++ox) {
-            const int64_t xx = ox * sw + j - pw;
+            const int64_t xx = ox * sw + j * dw - pw;
             dst[ox] = xx >= 0 && xx < W ? src[xx] : 0.0f;
           }
         }

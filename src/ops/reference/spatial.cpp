@@ -37,6 +37,18 @@ void max_pool2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64
       }
 }
 
+void adaptive_avg_pool2d(const float* x, float* y, int64_t N, int64_t H, int64_t W, int64_t OH, int64_t OW) {
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t oy = 0; oy < OH; ++oy)
+      for (int64_t ox = 0; ox < OW; ++ox) {
+        const int64_t y0 = oy * H / OH, y1 = ((oy + 1) * H + OH - 1) / OH, x0 = ox * W / OW, x1 = ((ox + 1) * W + OW - 1) / OW;
+        double acc = 0;
+        for (int64_t i = y0; i < y1; ++i)
+          for (int64_t j = x0; j < x1; ++j) acc += x[(n * H + i) * W + j];
+        y[(n * OH + oy) * OW + ox] = static_cast<float>(acc / static_cast<double>((y1 - y0) * (x1 - x0)));
+      }
+}
+
 void channel_affine(const float* x, const float* scale, const float* shift, float* y, int64_t B, int64_t C, int64_t inner) {
   for (int64_t b = 0; b < B; ++b)
     for (int64_t c = 0; c < C; ++c)
@@ -108,10 +120,10 @@ Tensor conv2d(const Conv2dArgs& a) {
           double acc = bias ? bias[o] : 0.0;
           for (int64_t c = 0; c < a.C; ++c)
             for (int64_t i = 0; i < a.kh; ++i) {
-              const int64_t yy = oy * a.sh + i - a.ph;
+              const int64_t yy = oy * a.sh + i * a.dh - a.ph;
               if (yy < 0 || yy >= a.H) continue;
               for (int64_t j = 0; j < a.kw; ++j) {
-                const int64_t xx = ox * a.sw + j - a.pw;
+                const int64_t xx = ox * a.sw + j * a.dw - a.pw;
                 if (xx >= 0 && xx < a.W)
                   acc += static_cast<double>(x[((b * Cin + g * a.C + c) * a.H + yy) * a.W + xx]) * w[((o * a.C + c) * a.kh + i) * a.kw + j];
               }
