@@ -1,7 +1,9 @@
 // transformers-cpp serve MODEL: the OpenAI-compatible HTTP server (src/serve/server.hpp). SIGTERM
 // or SIGINT stops accepting, lets in-flight requests finish within --drain-timeout, and exits 0.
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
-#include <pthread.h>
 
 #include <thread>
 
@@ -17,27 +19,36 @@ struct ServeCmd {
   double drain_timeout_s = 30;
 };
 
+// SIGTERM / SIGINT write one byte to this pipe (all a handler may safely do); the watcher thread
+// reads it and shuts the server down. A handler rather than a blocked mask: threads the runtime
+// started before us (OpenMP's pool) would otherwise take the signal with its default action.
+int g_signal_pipe[2] = {-1, -1};
+void on_signal(int) {
+  const char b = 1;
+  (void)!write(g_signal_pipe[1], &b, 1);
+}
+
 int run_serve(ServeCmd& o) {
   o.server.kv_cache_bytes = serve::parse_memory_size(o.kv_cache_memory);
   o.server.max_body_bytes = static_cast<size_t>(serve::parse_memory_size(o.max_body));
   o.server.drain_grace = std::chrono::milliseconds(static_cast<int64_t>(o.drain_timeout_s * 1000));
-  // The signals go to one waiting thread: blocked here before any other thread starts (the
-  // engine's, the HTTP pool's), so they all inherit the mask.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  if (pipe(g_signal_pipe) != 0) throw OSError("cannot create the signal pipe");
   serve::Server server(o.server);
   server.bind();
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
   std::thread watcher([&] {
-    int sig = 0;
-    sigwait(&set, &sig);
+    char b = 0;
+    while (read(g_signal_pipe[0], &b, 1) < 0 && errno == EINTR) {
+    }
     server.shutdown();
   });
   server.run();
-  // run() returned: a signal stopped it (the watcher drains and returns), or listening failed.
-  pthread_kill(watcher.native_handle(), SIGTERM);  // wakes the watcher if no signal came
+  // run() returned: a signal stopped it (the watcher drained), or listening failed (wake the watcher).
+  on_signal(0);
   watcher.join();
   return 0;
 }
