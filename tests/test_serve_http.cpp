@@ -4,9 +4,11 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -538,4 +540,39 @@ TEST(ServeHttp, LoadAndFaultsOnLoopback) {
   const std::string t = c.Get("/metrics")->body;
   EXPECT_EQ(metric(t, "transformers_cpp_requests_total{status=\"200\"}"), ok.load() + 2 /* two /health */);
   EXPECT_GE(metric(t, "transformers_cpp_requests_total{status=\"413\"}"), big.load());
+}
+
+// The CLI: one "listening on http://HOST:PORT" line when ready, answers, and exits 0 on SIGTERM.
+TEST(ServeHttp, CliListensAndExitsCleanlyOnSigterm) {
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    close(out[1]);
+    const std::string model = fixture("sentence_transformers/cross-encoder");
+    execl(CLI_PATH, CLI_PATH, "serve", model.c_str(), "--port", "0", "--served-model-name", "ce", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string line;
+  char ch;
+  while (read(out[0], &ch, 1) == 1 && ch != '\n') line += ch;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(line, m, std::regex(R"(listening on http://127\.0\.0\.1:(\d+))"))) << line;
+  httplib::Client c("127.0.0.1", std::stoi(m[1]));
+  auto r = c.Post("/v1/rerank", R"({"model": "ce", "query": "q", "documents": ["a", "b"]})", "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  kill(pid, SIGTERM);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::string rest;
+  while (read(out[0], &ch, 1) == 1) rest += ch;
+  EXPECT_EQ(rest, "");  // exactly one line on stdout
+  close(out[0]);
 }
