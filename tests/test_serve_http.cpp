@@ -576,3 +576,200 @@ TEST(ServeHttp, CliListensAndExitsCleanlyOnSigterm) {
   EXPECT_EQ(rest, "");  // exactly one line on stdout
   close(out[0]);
 }
+
+// ------------------------------------------------------------------------------------ generation
+
+namespace {
+const char* kDecoder = "decoders/textgen";  // a tiny GPT-2 with a ChatML template
+
+// The library's greedy generate() on the same prompt: the new ids.
+std::vector<int64_t> generate_ids(const std::vector<int64_t>& prompt, int64_t max_new) {
+  auto m = AutoModelForCausalLM::from_pretrained(fixture(kDecoder));
+  GenerationConfig g;
+  g.max_new_tokens = max_new;
+  g.do_sample = false;
+  const GenerateOutput out = m->generate(Tensor::from_ints(prompt, {1, static_cast<int64_t>(prompt.size())}), g);
+  const int64_t len = out.sequences.size(1);
+  const int64_t* s = out.sequences.data<int64_t>();
+  return std::vector<int64_t>(s + prompt.size(), s + len);
+}
+
+// The `data:` payloads of a server-sent-event stream.
+std::vector<std::string> sse_events(const std::string& body) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (true) {
+    const size_t end = body.find("\n\n", pos);
+    if (end == std::string::npos) break;
+    const std::string ev = body.substr(pos, end - pos);
+    if (ev.rfind("data: ", 0) == 0) out.push_back(ev.substr(6));
+    pos = end + 2;
+  }
+  return out;
+}
+
+httplib::Result post_stream(const Running& s, const std::string& path, const Json& body, std::string& received,
+                            std::function<bool()> keep_going = {}) {
+  httplib::Request req;
+  req.method = "POST";
+  req.path = path;
+  req.body = body.dump();
+  req.set_header("Content-Type", "application/json");
+  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+    received.append(data, len);
+    return keep_going ? keep_going() : true;
+  };
+  auto c = s.client();
+  return c.send(req);
+}
+
+const Json kChat = Json::parse(R"([{"role":"user","content":"Hello there, how are you?"}])");
+}  // namespace
+
+TEST(ServeHttp, ChatEqualsGenerateStreamedAndNot) {
+  Running s(options(fixture(kDecoder)));
+  EXPECT_EQ(s.server->kind(), Server::Kind::kGenerate);
+  auto tok = AutoTokenizer::from_pretrained(fixture(kDecoder));
+  ChatTemplateOptions co;
+  co.add_generation_prompt = true;
+  const std::vector<int64_t> prompt = tok->apply_chat_template_ids(kChat.dump(), co);
+  const std::vector<int64_t> want = generate_ids(prompt, 12);
+  const Json req = {{"messages", kChat}, {"max_tokens", 12}, {"temperature", 0}, {"return_token_ids", true}};
+  auto r = s.post("/v1/chat/completions", req);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const Json j = Json::parse(r->body);
+  EXPECT_EQ(j["object"], "chat.completion");
+  const Json& ch = j["choices"][0];
+  EXPECT_EQ(ch["token_ids"].get<std::vector<int64_t>>(), want);
+  EXPECT_EQ(ch["message"]["role"], "assistant");
+  std::vector<int64_t> visible = want;
+  if (ch["finish_reason"] == "stop") visible.pop_back();  // the eos ends the text, it is not in it
+  else EXPECT_EQ(ch["finish_reason"], "length");
+  EXPECT_EQ(ch["message"]["content"], tok->decode(visible, true));
+  EXPECT_EQ(j["usage"]["prompt_tokens"], prompt.size());
+  EXPECT_EQ(j["usage"]["completion_tokens"], want.size());
+  // Streamed: the deltas add up to the same text; usage last; [DONE].
+  Json sreq = req;
+  sreq["stream"] = true;
+  sreq["stream_options"] = {{"include_usage", true}};
+  std::string body;
+  auto sr = post_stream(s, "/v1/chat/completions", sreq, body);
+  ASSERT_TRUE(sr);
+  EXPECT_EQ(sr->status, 200);
+  const auto events = sse_events(body);
+  ASSERT_GE(events.size(), 3u) << body;
+  EXPECT_EQ(events.back(), "[DONE]");
+  std::string text;
+  std::vector<int64_t> ids;
+  std::string finish;
+  for (size_t i = 0; i + 1 < events.size(); ++i) {
+    const Json e = Json::parse(events[i]);
+    EXPECT_EQ(e["object"], "chat.completion.chunk");
+    if (e["choices"].empty()) {
+      EXPECT_EQ(e["usage"]["completion_tokens"], want.size());
+      EXPECT_EQ(i + 2, events.size());  // the usage chunk is the last before [DONE]
+      continue;
+    }
+    const Json& c = e["choices"][0];
+    if (c["delta"].contains("content")) text += c["delta"]["content"].get<std::string>();
+    if (c.contains("token_ids")) ids = c["token_ids"].get<std::vector<int64_t>>();
+    if (!c["finish_reason"].is_null()) finish = c["finish_reason"];
+  }
+  EXPECT_EQ(text, ch["message"]["content"]);
+  EXPECT_EQ(ids, want);
+  EXPECT_EQ(finish, ch["finish_reason"]);
+}
+
+TEST(ServeHttp, CompletionsStopLogprobsAndEcho) {
+  Running s(options(fixture(kDecoder)));
+  auto tok = AutoTokenizer::from_pretrained(fixture(kDecoder));
+  const std::string prompt = "The plot was";
+  const std::vector<int64_t> ids = tok->encode(prompt).ids;
+  const std::vector<int64_t> want = generate_ids(ids, 10);
+  // Token ids in, logprobs out (the sampled token's is the top one under greedy).
+  auto r = s.post("/v1/completions", {{"prompt", ids}, {"max_tokens", 10}, {"temperature", 0}, {"logprobs", 2}, {"return_token_ids", true}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  Json j = Json::parse(r->body);
+  EXPECT_EQ(j["object"], "text_completion");
+  const Json& c = j["choices"][0];
+  EXPECT_EQ(c["token_ids"].get<std::vector<int64_t>>(), want);
+  const Json& lp = c["logprobs"];
+  ASSERT_EQ(lp["tokens"].size(), want.size());
+  for (size_t t = 0; t < want.size(); ++t) {
+    EXPECT_LE(lp["token_logprobs"][t].get<double>(), 0.0);
+    EXPECT_EQ(lp["top_logprobs"][t].size(), 2u);
+  }
+  const std::string full = c["text"];
+  // The same prompt as text, with echo.
+  r = s.post("/v1/completions", {{"prompt", prompt}, {"max_tokens", 10}, {"temperature", 0}, {"echo", true}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(Json::parse(r->body)["choices"][0]["text"], prompt + full);
+  // A stop string taken from the middle of that text: the output ends right before it.
+  ASSERT_GE(full.size(), 6u) << full;
+  const size_t at = full.size() / 2;
+  const std::string stop = full.substr(at, 3);
+  const size_t first = full.find(stop);
+  r = s.post("/v1/completions", {{"prompt", prompt}, {"max_tokens", 10}, {"temperature", 0}, {"stop", stop}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  j = Json::parse(r->body);
+  EXPECT_EQ(j["choices"][0]["text"], full.substr(0, first));
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "stop");
+  // Streamed with the same stop: the same text, never the stop string.
+  std::string body;
+  post_stream(s, "/v1/completions", {{"prompt", prompt}, {"max_tokens", 10}, {"temperature", 0}, {"stop", stop}, {"stream", true}}, body);
+  std::string text;
+  for (const auto& e : sse_events(body))
+    if (e != "[DONE]") text += Json::parse(e)["choices"][0]["text"].get<std::string>();
+  EXPECT_EQ(text, full.substr(0, first));
+  // n > 1 with seeds: each choice its own, reproducible.
+  r = s.post("/v1/completions", {{"prompt", prompt}, {"max_tokens", 5}, {"n", 3}, {"seed", 11}, {"temperature", 1.0}});
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto r2 = s.post("/v1/completions", {{"prompt", prompt}, {"max_tokens", 5}, {"n", 3}, {"seed", 11}, {"temperature", 1.0}});
+  EXPECT_EQ(Json::parse(r->body)["choices"], Json::parse(r2->body)["choices"]);
+  EXPECT_EQ(Json::parse(r->body)["choices"].size(), 3u);
+}
+
+TEST(ServeHttp, GenerationErrors) {
+  ServerOptions o = options(fixture(kDecoder));
+  o.max_model_len = 64;
+  Running s(o);
+  std::string long_prompt;
+  for (int i = 0; i < 80; ++i) long_prompt += "the plot ";
+  auto r = s.post("/v1/completions", {{"prompt", long_prompt}, {"max_tokens", 4}});
+  expect_error(r, 400, "prompt over the context");
+  const std::string msg = Json::parse(r->body)["error"]["message"];
+  EXPECT_NE(msg.find("64"), std::string::npos) << msg;  // the context
+  EXPECT_NE(msg.find(" in the prompt"), std::string::npos) << msg;  // and the prompt's length
+  expect_error(s.post("/v1/completions", {{"prompt", "hi"}, {"max_tokens", 64}}), 400, "prompt + max_tokens over the context");
+  expect_error(s.post("/v1/chat/completions", {{"messages", "hi"}}), 400, "messages not a list");
+  expect_error(s.post("/v1/chat/completions", {{"messages", kChat}, {"temperature", "hot"}}), 400, "bad temperature");
+  expect_error(s.post("/v1/chat/completions", {{"messages", kChat}, {"model", "other"}}), 404, "unknown model");
+  expect_error(s.post("/v1/completions", {{"prompt", Json::array({100000})}}), 400, "id out of the vocabulary");
+  expect_error(s.post("/v1/chat/completions", {{"messages", kChat}, {"response_format", {{"type", "xml"}}}}), 400, "response_format");
+  expect_error(s.post("/v1/embeddings", {{"input", "x"}}), 404, "embeddings on a decoder");
+}
+
+// A client that leaves mid-stream cancels its sequence: the engine's blocks come back.
+TEST(ServeHttp, DisconnectFreesBlocks) {
+  Running s(options(fixture(kDecoder)));
+  auto c = s.client();
+  const std::string before = c.Get("/metrics")->body;
+  const double used0 = metric(before, "transformers_cpp_kv_cache_blocks_used");
+  std::string body;
+  int chunks = 0;
+  post_stream(s, "/v1/completions", {{"prompt", "The plot"}, {"max_tokens", 100}, {"ignore_eos", true}, {"stream", true}}, body,
+              [&] { return ++chunks < 3; });
+  double running = -1, used = -1;
+  for (int i = 0; i < 200; ++i) {
+    const std::string t = c.Get("/metrics")->body;
+    running = metric(t, "transformers_cpp_num_requests_running");
+    used = metric(t, "transformers_cpp_kv_cache_blocks_used");
+    if (running == 0 && used == used0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(running, 0);
+  EXPECT_EQ(used, used0);
+  const std::string after = c.Get("/metrics")->body;
+  EXPECT_LT(metric(after, "transformers_cpp_generation_tokens_total"), 100);  // it did not run to the end
+}
