@@ -17,6 +17,12 @@ ModelOutput CachedBackbone::encode(const ModelInputs& in) const {
   return o;
 }
 
+Tensor GenerativeModel::forward_cached_rows(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache& cache,
+                                            const std::vector<int64_t>& rows) {
+  const Tensor logits = forward_cached(ids, pos, mask, cache, false).to(DType::F32).contiguous();
+  return ops::gather_rows(logits.view({-1, logits.size(-1)}), Tensor::from_ints(rows, {static_cast<int64_t>(rows.size())}));
+}
+
 Tensor CachedBackbone::embed(const Tensor&) const {
   throw ValueError("this decoder family does not take inputs_embeds (multimodal models build on Llama-style decoders)");
 }
@@ -56,6 +62,12 @@ class CausalLM : public GenerativeModel {
     Tensor h = backbone_.hidden(ids, pos, mask, &cache);
     if (last_only) h = h.slice(1, h.size(1) - 1, h.size(1)).contiguous();
     return backbone_.finalize_logits((*lm_head_)(h));
+  }
+  Tensor forward_cached_rows(const Tensor& ids, const Tensor& pos, const Tensor& mask, nn::KVCache& cache,
+                             const std::vector<int64_t>& rows) override {
+    const Tensor h = backbone_.hidden(ids, pos, mask, &cache).contiguous();
+    const Tensor picked = ops::gather_rows(h.view({-1, h.size(-1)}), Tensor::from_ints(rows, {static_cast<int64_t>(rows.size())}));
+    return backbone_.finalize_logits((*lm_head_)(picked));
   }
 
  private:

@@ -14,6 +14,10 @@ class GenerativeModel : public Model {
   // the cached tokens too. Returns logits [B, S, V], or [B, 1, V] with last_only.
   virtual Tensor forward_cached(const Tensor& input_ids, const Tensor& position_ids, const Tensor& attention_mask,
                                 nn::KVCache& cache, bool last_only) = 0;
+  // The serving engine's step: like forward_cached (last_only false) but only the logits of the
+  // given token rows of a [1, S] batch: [rows, V]. Decoders skip the LM head on the other rows.
+  virtual Tensor forward_cached_rows(const Tensor& input_ids, const Tensor& position_ids, const Tensor& attention_mask,
+                                     nn::KVCache& cache, const std::vector<int64_t>& rows);
   virtual int64_t num_cache_layers() const = 0;
   // The longest sequence the position scheme allows (max_position_embeddings), or 0 when unbounded.
   virtual int64_t max_positions() const { return config().get_int("max_position_embeddings", 0); }

@@ -18,6 +18,7 @@ Tensor grow(const Tensor& old, int64_t len, int64_t cap, int64_t B, int64_t H, i
 }  // namespace
 
 KVCache::View KVCache::update(int64_t layer, const Tensor& k0, const Tensor& v0, int64_t window) {
+  if (paged) throw ValueError("this model's attention keeps its own cache layout, which the paged KV cache of the serving engine does not support");
   if (layer < 0 || layer >= num_layers()) throw ValueError("KVCache: layer " + std::to_string(layer) + " out of range");
   if (k0.dim() != 4 || v0.dim() != 4 || k0.size(0) != v0.size(0) || k0.size(1) != v0.size(1) || k0.size(2) != v0.size(2))
     throw ShapeMismatch("KVCache: k " + shape_str(k0.shape()) + " and v " + shape_str(v0.shape()) + " must be [batch, seq, kv_heads, dim]");
@@ -45,7 +46,32 @@ KVCache::View KVCache::update(int64_t layer, const Tensor& k0, const Tensor& v0,
   return {L.k.slice(2, 0, L.len), L.v.slice(2, 0, L.len), L.start};
 }
 
+namespace {
+// Paged mode: q, k, v [1, N, H(kv), D] hold the new tokens of every sequence of the step.
+Tensor paged_attention(const Tensor& q, const Tensor& k, const Tensor& v, PagedBatch& p, int64_t layer, const ops::AttentionOptions& o) {
+  if (q.dim() != 4 || q.size(0) != 1) throw ShapeMismatch("paged attention: the flat batch must be one row, got q " + shape_str(q.shape()));
+  if (o.key_padding.defined() || o.bias.defined())
+    throw ValueError("this model's attention needs a padding mask or a score bias (ALiBi, relative positions), which the paged KV cache of the serving engine does not support");
+  const int64_t N = q.size(1);
+  if (p.probe) {
+    if (static_cast<int64_t>(p.shapes.size()) <= layer) p.shapes.resize(static_cast<size_t>(layer + 1));
+    p.shapes[static_cast<size_t>(layer)] = {k.size(2), k.size(3), v.size(3)};
+    return ops::attention(q.permute({0, 2, 1, 3}), k.permute({0, 2, 1, 3}), v.permute({0, 2, 1, 3}), o);
+  }
+  if (layer < 0 || layer >= static_cast<int64_t>(p.k.size()) || !p.k[static_cast<size_t>(layer)].defined())
+    throw ValueError("paged attention: no pool for layer " + std::to_string(layer));
+  Tensor& kp = p.k[static_cast<size_t>(layer)];
+  Tensor& vp = p.v[static_cast<size_t>(layer)];
+  if (k.size(2) != kp.size(1) || k.size(3) != kp.size(2) || v.size(3) != vp.size(2) || static_cast<int64_t>(p.write_slots.size()) != N)
+    throw ShapeMismatch("paged attention: new entries " + shape_str(k.shape()) + " do not match the pool " + shape_str(kp.shape()));
+  ops::paged_write(kp, k, p.write_slots);
+  ops::paged_write(vp, v, p.write_slots);
+  return ops::paged_attention(q.contiguous().view({N, q.size(2), q.size(3)}), kp, vp, p.seqs, o).view({1, N, -1});
+}
+}  // namespace
+
 Tensor cached_attention(const Tensor& q, const Tensor& k, const Tensor& v, KVCache* cache, int64_t layer, ops::AttentionOptions o) {
+  if (cache && cache->paged) return paged_attention(q, k, v, *cache->paged, layer, o);
   const int64_t S = q.size(1);
   Tensor kc, vc;
   if (cache) {

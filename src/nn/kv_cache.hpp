@@ -10,6 +10,20 @@
 
 namespace transformers::nn {
 
+// The serving engine's paged mode of KVCache: the step's flat batch (every sequence's new tokens
+// in one row), per layer K and V pools of [slots, Hkv, D] (slot = block * block_size + offset),
+// and per sequence its slice of the batch and the slots of all its keys. The model forward is the
+// same; cached_attention writes each token's k/v to its slot and attends per sequence.
+struct PagedBatch {
+  std::vector<Tensor> k, v;                 // per layer; left undefined while probing
+  std::vector<int64_t> write_slots;         // [tokens of the batch]: where each new k/v goes
+  std::vector<ops::PagedSequence> seqs;     // slots point into the engine's per-sequence lists
+  // Probe (the engine sizing its pools): attention runs without a cache and each layer's
+  // [Hkv, D, Dv] is recorded.
+  bool probe = false;
+  std::vector<std::vector<int64_t>> shapes;
+};
+
 class KVCache {
  public:
   KVCache() = default;
@@ -44,6 +58,10 @@ class KVCache {
   // decoder fills captured_cross[i] with [B, S, T_enc] f32 for pair i over the tokens it is fed.
   std::vector<std::pair<int64_t, int64_t>> capture_cross_heads;
   std::vector<Tensor> captured_cross;
+
+  // Paged mode (the serving engine): set, cached_attention runs on `paged` and update() refuses
+  // (a family that appends its own cache entries cannot run paged).
+  PagedBatch* paged = nullptr;
 
  private:
   struct Layer {

@@ -9,6 +9,7 @@
 namespace transformers::ops {
 
 bool reference_mode();
+bool batch_invariant();  // see ops.hpp set_batch_invariant
 
 template <typename Fn>
 struct OpTable {

@@ -58,6 +58,20 @@ struct AttentionArgs {
 };
 using AttentionFn = void (*)(const AttentionArgs&);
 
+// Paged attention (ops::paged_attention): q [N][H][D] rows; token n belongs to sequence
+// seq_of[n], whose keys 0..past+length-1 sit in pool rows slots[j] ([slot][Hkv][D], v [slot][Hkv][Dv]).
+struct PagedAttentionArgs {
+  int64_t N = 0, H = 0, Hkv = 0, D = 0, Dv = 0;
+  const float *q = nullptr, *k = nullptr, *v = nullptr;
+  const PagedSequence* seqs = nullptr;
+  const int64_t* seq_of = nullptr;  // [N]
+  const float* sinks = nullptr;     // [H]
+  float scaling = 1, softcap = 0;
+  int64_t window = 0;
+  float* out = nullptr;  // [N][H][Dv]
+};
+using PagedAttentionFn = void (*)(const PagedAttentionArgs&);
+
 // Ops that used to compute inline in their front-ends or inside model files. Buffers are
 // contiguous; integer tensors arrive as i64.
 using ClampFn = void (*)(const float* x, float* y, int64_t n, float lo, float hi);
@@ -116,6 +130,7 @@ using Conv2dFn = Tensor (*)(const Conv2dArgs&);
 float activation_scalar(float x, Activation act);
 
 namespace reference {
+void paged_attention(const PagedAttentionArgs& a);
 void gemm(const GemmArgs& g);
 void binary(const Tensor& a, const Tensor& b, Tensor& out, BinOp op);
 void unary(const float* x, float* y, int64_t n, Activation act);
@@ -149,10 +164,14 @@ Tensor conv2d(const Conv2dArgs& a);
 }  // namespace reference
 
 namespace cpu {
+void paged_attention(const PagedAttentionArgs& a);
 void gemm(const GemmArgs& g);  // oneDNN
 // Few-row GEMM streaming a [N, K] weight in its stored dtype (bf16/f16/int8); false when the
-// arguments are not such a case.
-bool gemv(const GemmArgs& g);
+// arguments are not such a case. any_rows: any M, tiled by rows (the batch-invariant GEMM).
+bool gemv(const GemmArgs& g, bool any_rows = false);
+// Batch-invariant GEMM of f32 a [M, K] and a shared f32 b [K, N] (GPT-2's Conv1D): every output
+// sums over k in order, whatever M is; false when the arguments are not such a case.
+bool gemm_rows_kn(const GemmArgs& g);
 void binary(const Tensor& a, const Tensor& b, Tensor& out, BinOp op);
 void unary(const float* x, float* y, int64_t n, Activation act);
 void softmax(float* x, int64_t rows, int64_t cols);

@@ -34,6 +34,12 @@ const OpTable<k::WhereFn> kWhere{"where", k::reference::where, k::cpu::where};
 
 }  // namespace
 
+namespace {
+thread_local bool t_batch_invariant = false;
+}
+void set_batch_invariant(bool on) { t_batch_invariant = on; }
+bool batch_invariant() { return t_batch_invariant; }
+
 void set_reference_mode(bool on) { g_reference = on ? 1 : 0; }
 bool reference_mode() {
   int v = g_reference.load();

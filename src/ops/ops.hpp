@@ -14,6 +14,12 @@ namespace transformers::ops {
 // Runs every op on the reference kernels (also: env TRANSFORMERS_CPP_REFERENCE=1).
 void set_reference_mode(bool on);
 bool reference_mode();
+// Batch-invariant mode for the calling thread (the serving engine turns it on): every GEMM row
+// and every attention row reduces in an order that depends on neither the number of rows nor
+// the row's place among them, so a token's result is bitwise the same alone or in any batch.
+// Norms, softmax and the elementwise ops are per row in every mode.
+void set_batch_invariant(bool on);
+bool batch_invariant();
 
 // a [..., M, K] (or [..., K, M] with trans_a) times b [..., K, N] (or [..., N, K] with trans_b).
 // Batch dims must match, or b is 2-D and shared across the batch.
@@ -149,6 +155,23 @@ struct AttentionOptions {
   Tensor bias;
 };
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& opt);
+
+// Paged KV cache (the serving engine). Pools are [slots, Hkv, D] f32 rows, a slot being
+// block * block_size + offset. One sequence of a flat batch: its new tokens are rows
+// [offset, offset + length) of q, at positions past .. past + length - 1, and `slots` lists the
+// slot of each of its past + length keys in order.
+struct PagedSequence {
+  int64_t offset = 0, length = 0, past = 0;
+  const int64_t* slots = nullptr;
+};
+// pool[slots[i]] = rows[i] for rows [N, Hkv, D].
+void paged_write(Tensor& pool, const Tensor& rows, const std::vector<int64_t>& slots);
+// Attention of q [N, H, D] (every sequence's new tokens) against each sequence's own keys in the
+// pools: [N, H * Dv]. Causal, with opt's scaling, softcap, sliding_window and sinks; key_padding,
+// bias and q_start / kv_start do not apply (ValueError for the first two). Each (token, head) row
+// is reduced in one fixed order over its visible keys, whatever the batch or chunking.
+Tensor paged_attention(const Tensor& q, const Tensor& k_pool, const Tensor& v_pool, const std::vector<PagedSequence>& seqs,
+                       const AttentionOptions& opt);
 
 // Broadcast shape of two shapes (NumPy rules) or ShapeMismatch naming the op.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);

@@ -50,5 +50,6 @@ Runner register_generate(CLI::App* c);
 Runner register_preprocess(CLI::App* c);
 Runner register_chat(CLI::App* c);
 Runner register_bench(CLI::App* c);
+Runner register_serve(CLI::App* c);
 
 }  // namespace transformers::cli

@@ -26,6 +26,7 @@ const Subcommand kSubcommands[] = {
     {"preprocess", "the Auto image processor on an image or feature extractor on a sound file; writes its tensors", cli::register_preprocess},
     {"chat", "interactive chat with the model's chat template (/reset, /exit)", cli::register_chat},
     {"bench", "time repeated forward passes (one JSON object)", cli::register_bench},
+    {"serve", "an OpenAI-compatible HTTP server for the model", cli::register_serve},
 };
 }  // namespace
 

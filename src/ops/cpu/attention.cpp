@@ -7,6 +7,7 @@
 #include <cmath>
 #include <vector>
 
+#include "ops/dispatch.hpp"
 #include "ops/kernels.hpp"
 
 namespace transformers::ops::kernels::cpu {
@@ -178,7 +179,8 @@ void attention_gemm(const AttentionArgs& a) {
 }  // namespace
 
 void attention(const AttentionArgs& a) {
-  if (a.Sq >= 16 && a.T >= 16) return attention_gemm(a);
+  // Batch-invariant: one row at a time, so a row's order does not depend on how many rows came.
+  if (a.Sq >= 16 && a.T >= 16 && !batch_invariant()) return attention_gemm(a);
   const int64_t rows = a.B * a.H * a.Sq;
 #pragma omp parallel if (rows * a.T * a.D > 65536)
   {

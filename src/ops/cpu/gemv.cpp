@@ -160,7 +160,29 @@ RowsFn pick_rows(DType dt) {
 
 }  // namespace
 
-bool gemv(const GemmArgs& g) {
+bool gemv(const GemmArgs& g, bool any_rows) {
+  const bool tiled = any_rows && g.M > kMaxRows && !g.trans_a && g.trans_b && g.batch == 1;
+  if (tiled) {
+    if (g.b_dtype != DType::F32 && g.b_dtype != DType::BF16 && g.b_dtype != DType::F16 && g.b_dtype != DType::I8) return false;
+    // Row tiles of kMaxRows, each weight row reused across the tiles while it is in cache: every
+    // row is summed by the same per-row code whatever M is.
+    const RowsFn fast = g.b_dtype == DType::I8 && cpu_isa().avx512f ? rows_avx512_i8 : cpu_isa().avx2 ? pick_rows(g.b_dtype) : nullptr;
+#pragma omp parallel for schedule(static) if (g.N * g.K > 32768)
+    for (int64_t n = 0; n < g.N; ++n) {
+      const float sc = g.b_scale ? g.b_scale[n] : 1.0f;
+      const float bias = g.bias ? g.bias[n] : 0.0f;
+      for (int64_t m0 = 0; m0 < g.M; m0 += kMaxRows) {
+        GemmArgs t = g;
+        t.M = std::min(kMaxRows, g.M - m0);
+        t.a = static_cast<const float*>(g.a) + m0 * g.K;
+        float acc[kMaxRows] = {};
+        if (fast) fast(t, static_cast<const float*>(t.a), n, acc);
+        else row_portable(t, n, acc);
+        for (int64_t m = 0; m < t.M; ++m) g.c[(m0 + m) * g.N + n] = acc[m] * sc + bias;
+      }
+    }
+    return true;
+  }
   if (g.trans_a || !g.trans_b || g.M > kMaxRows || g.M == 0 || (g.batch > 1 && g.b_batch_stride != 0)) return false;
   // Every weight dtype streams through here, fp32 included: on the AVX-512 / AMX machines the
   // explicit prefetch across rows beats oneDNN's skinny GEMM for fp32 too (Llama-3.2-1B shape,
@@ -180,6 +202,35 @@ bool gemv(const GemmArgs& g) {
       const float bias = g.bias ? g.bias[n] : 0.0f;
       for (int64_t m = 0; m < g.M; ++m) one.c[m * g.N + n] = acc[m] * sc + bias;
     }
+  }
+  return true;
+}
+
+namespace {
+// One row's columns [n0, n1) of a [K, N] f32 b: the sum runs over k in order for every column.
+__attribute__((target_clones("avx2", "default"))) void row_kn(const float* a, const float* b, int64_t K, int64_t N, int64_t n0, int64_t n1, float* acc) {
+  const int64_t w = n1 - n0;
+  for (int64_t j = 0; j < w; ++j) acc[j] = 0.0f;
+  for (int64_t k = 0; k < K; ++k) {
+    const float av = a[k];
+    const float* br = b + k * N + n0;
+    for (int64_t j = 0; j < w; ++j) acc[j] += av * br[j];
+  }
+}
+}  // namespace
+
+bool gemm_rows_kn(const GemmArgs& g) {
+  if (g.trans_a || g.trans_b || g.batch != 1 || g.b_dtype != DType::F32 || g.b_scale) return false;
+  constexpr int64_t kCols = 256;
+  const int64_t chunks = (g.N + kCols - 1) / kCols;
+  const auto* A = static_cast<const float*>(g.a);
+  const auto* B = static_cast<const float*>(g.b);
+#pragma omp parallel for schedule(static) if (g.M * g.N * g.K > 32768)
+  for (int64_t t = 0; t < g.M * chunks; ++t) {
+    const int64_t m = t / chunks, n0 = (t % chunks) * kCols, n1 = std::min(g.N, n0 + kCols);
+    float acc[kCols];
+    row_kn(A + m * g.K, B, g.K, g.N, n0, n1, acc);
+    for (int64_t n = n0; n < n1; ++n) g.c[m * g.N + n] = acc[n - n0] + (g.bias ? g.bias[n] : 0.0f);
   }
   return true;
 }

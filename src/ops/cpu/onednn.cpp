@@ -95,6 +95,9 @@ void gemm(const GemmArgs& g) {
     return;
   }
   if (g.M * g.batch <= 8 && gemv(g)) return;  // decode: bandwidth-bound, weights read as stored
+  // Batch-invariant: oneDNN's blocking (and so each row's summation order) depends on M; the
+  // row kernel of gemv sums every row the same way for any M.
+  if (batch_invariant() && (gemv(g, true) || gemm_rows_kn(g))) return;
   if (g.b_dtype == DType::I8) {
     // int8 weight-only: dequantize (q * row scale) to fp32 for the compute-bound GEMM.
     if (!g.trans_b || g.b_batch_stride != 0 || !g.b_scale) throw Error("gemm: int8 weights must be [N, K] with per-row scales");
