@@ -16,6 +16,7 @@
 #include <regex>
 #include <thread>
 
+#include "serve/json_constraint.hpp"
 #include "serve/openai.hpp"
 #include "serve/server.hpp"
 #include "test_util.hpp"
@@ -748,6 +749,48 @@ TEST(ServeHttp, GenerationErrors) {
   expect_error(s.post("/v1/completions", {{"prompt", Json::array({100000})}}), 400, "id out of the vocabulary");
   expect_error(s.post("/v1/chat/completions", {{"messages", kChat}, {"response_format", {{"type", "xml"}}}}), 400, "response_format");
   expect_error(s.post("/v1/embeddings", {{"input", "x"}}), 404, "embeddings on a decoder");
+}
+
+// response_format: whatever the (random) model prefers, the content parses and fits the schema;
+// json_object gives an object; keywords the constraint cannot enforce are a 400 naming them.
+TEST(ServeHttp, ResponseFormatConstrainsTheOutput) {
+  Running s(options(fixture(kDecoder)));
+  const Json schema = Json::parse(R"({"type":"object","properties":{"k":{"enum":["a","bc"]},"n":{"type":"integer"},
+      "ok":{"type":"boolean"}},"required":["k","n","ok"],"additionalProperties":false})");
+  for (int seed : {1, 2, 3}) {
+    const Json req = {{"messages", kChat}, {"max_tokens", 100}, {"seed", seed},
+                      {"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "t"}, {"schema", schema}, {"strict", true}}}}}};
+    auto r = s.post("/v1/chat/completions", req);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << r->body;
+    const Json& ch = Json::parse(r->body)["choices"][0];
+    EXPECT_EQ(ch["finish_reason"], "stop") << ch.dump();
+    Json doc;
+    ASSERT_NO_THROW(doc = Json::parse(ch["message"]["content"].get<std::string>())) << ch.dump();
+    ASSERT_TRUE(doc.is_object()) << doc.dump();
+    EXPECT_EQ(doc.size(), 3u) << doc.dump();
+    EXPECT_TRUE(doc["k"] == "a" || doc["k"] == "bc") << doc.dump();
+    EXPECT_TRUE(doc["n"].is_number_integer()) << doc.dump();
+    EXPECT_TRUE(doc["ok"].is_boolean()) << doc.dump();
+  }
+  const Json obj = {{"messages", kChat}, {"max_tokens", 100}, {"seed", 5}, {"response_format", {{"type", "json_object"}}}};
+  auto r = s.post("/v1/chat/completions", obj);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const Json& ch = Json::parse(r->body)["choices"][0];
+  if (ch["finish_reason"] == "stop") {
+    EXPECT_TRUE(Json::parse(ch["message"]["content"].get<std::string>()).is_object()) << ch.dump();
+  } else {
+    serve::JsonMatcher prefix(serve::compile_json_schema(nullptr));  // cut by max_tokens: still a prefix of an object
+    EXPECT_TRUE(prefix.feed(ch["message"]["content"].get<std::string>())) << ch.dump();
+  }
+  auto bad = s.post("/v1/chat/completions",
+                    {{"messages", kChat},
+                     {"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "t"}, {"schema", {{"type", "string"}, {"pattern", "a+"}}}}}}}});
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("pattern"), std::string::npos) << bad->body;
+  EXPECT_EQ(Json::parse(bad->body)["error"]["param"], "response_format");
 }
 
 // A client that leaves mid-stream cancels its sequence: the engine's blocks come back.

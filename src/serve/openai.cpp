@@ -493,8 +493,8 @@ bool constant_time_equal(const std::string& presented, const std::string& secret
   return diff == 0;
 }
 
-std::function<void(const std::vector<int64_t>&, float*, int64_t)> json_constraint_for(const json& rf, const PreTrainedTokenizer& tokenizer) {
-  (void)tokenizer;
+std::function<void(const std::vector<int64_t>&, float*, int64_t)> json_constraint_for(
+    const json& rf, const std::function<std::shared_ptr<const TokenVocabulary>()>& vocabulary, const std::vector<int64_t>& eos_ids) {
   if (rf.is_null()) return {};
   if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
     throw ApiError(400, "'response_format' must be an object with a 'type'", "invalid_request_error", "response_format");
@@ -504,9 +504,20 @@ std::function<void(const std::vector<int64_t>&, float*, int64_t)> json_constrain
     throw ApiError(400, "'response_format.type' must be text, json_object or json_schema", "invalid_request_error", "response_format");
   if (type == "json_schema" && (!rf.contains("json_schema") || !rf["json_schema"].is_object()))
     throw ApiError(400, "'response_format.json_schema' must be an object", "invalid_request_error", "response_format");
-  // Wired to serve::json_constraint (serve/json_constraint.hpp) once it lands.
-  throw ApiError(400, "constrained decoding (response_format " + type + ") is not available in this build", "invalid_request_error",
-                 "response_format");
+  std::shared_ptr<const CompiledSchema> schema;
+  try {
+    if (type == "json_object") {
+      schema = compile_json_schema(nullptr);
+    } else {
+      // OpenAI's shape: {"type": "json_schema", "json_schema": {"name": ..., "schema": {...}, "strict": ...}}
+      const json& js = rf["json_schema"];
+      if (!js.contains("schema")) throw ApiError(400, "'response_format.json_schema.schema' is required", "invalid_request_error", "response_format");
+      schema = compile_json_schema(&js["schema"]);
+    }
+  } catch (const JsonSchemaError& e) {
+    throw ApiError(400, e.what(), "invalid_request_error", "response_format");
+  }
+  return json_constraint(schema, vocabulary(), eos_ids);
 }
 
 std::string dump_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }

@@ -12,6 +12,7 @@
 
 #include "io/json.hpp"
 #include "serve/engine.hpp"
+#include "serve/json_constraint.hpp"
 #include "transformers/errors.hpp"
 #include "transformers/tokenizer.hpp"
 
@@ -104,12 +105,14 @@ std::string base64_encode(const void* data, size_t size);
 // differing byte, so the time does not tell how much of a guess was right).
 bool constant_time_equal(const std::string& a, const std::string& b);
 
-// response_format json_object / json_schema -> the constraint SamplingParams::constrain runs.
-// The constraint itself comes from serve/json_constraint.hpp (the integrator's); until it is wired
-// this throws an ApiError 400 saying constrained decoding is unavailable. Returns an empty
-// function for response_format absent or {"type": "text"}.
-std::function<void(const std::vector<int64_t>&, float*, int64_t)> json_constraint_for(const nlohmann::json& response_format,
-                                                                               const PreTrainedTokenizer& tokenizer);
+// response_format json_object / json_schema -> the constraint SamplingParams::constrain runs
+// (serve/json_constraint.hpp): only tokens that keep the output a prefix of a valid document, and
+// the end ids once it is complete. A schema keyword the constraint cannot enforce is a 400 naming
+// it. Returns an empty function for response_format absent or {"type": "text"}. `vocabulary`
+// gives the tokenizer's token bytes (built once per server, on first use).
+std::function<void(const std::vector<int64_t>&, float*, int64_t)> json_constraint_for(
+    const nlohmann::json& response_format, const std::function<std::shared_ptr<const TokenVocabulary>()>& vocabulary,
+    const std::vector<int64_t>& eos_ids);
 
 // JSON text of a response (invalid UTF-8 in generated text replaced, never an exception).
 std::string dump_json(const nlohmann::json& j);

@@ -111,6 +111,18 @@ struct Server::Impl {
   std::unique_ptr<PreTrainedTokenizer> tokenizer;
   std::unique_ptr<Engine> engine;
   std::set<int64_t> eos_ids;
+  // The tokens' bytes for constrained decoding (response_format), built on the first such request.
+  std::mutex vocabulary_mu;
+  std::shared_ptr<const TokenVocabulary> vocabulary_bytes;
+  std::shared_ptr<const TokenVocabulary> vocabulary() {
+    std::lock_guard<std::mutex> lock(vocabulary_mu);
+    if (!vocabulary_bytes) vocabulary_bytes = token_vocabulary(*tokenizer);
+    return vocabulary_bytes;
+  }
+  std::function<void(const std::vector<int64_t>&, float*, int64_t)> constraint(const json& body) {
+    return json_constraint_for(body.contains("response_format") ? body["response_format"] : json(), [this] { return vocabulary(); },
+                               std::vector<int64_t>(eos_ids.begin(), eos_ids.end()));
+  }
   ToolFormat tool_format = ToolFormat::kNone;
   int64_t vocab = 0;
   // embeddings / rerank
@@ -540,7 +552,7 @@ void Server::Impl::chat(const httplib::Request& req, httplib::Response& res) {
   if (get_bool(body, "logprobs").value_or(false)) spec.logprobs = get_int(body, "top_logprobs", 0, 20).value_or(0);
   else if (body.contains("top_logprobs") && !body["top_logprobs"].is_null())
     throw ApiError(400, "'top_logprobs' needs 'logprobs': true", "invalid_request_error", "top_logprobs");
-  spec.sampling.params.constrain = json_constraint_for(body.contains("response_format") ? body["response_format"] : json(), tok());
+  spec.sampling.params.constrain = constraint(body);
 
   ChatTemplateOptions co;
   co.add_generation_prompt = get_bool(body, "add_generation_prompt").value_or(true);
@@ -605,7 +617,7 @@ void Server::Impl::completions(const httplib::Request& req, httplib::Response& r
   if (spec.echo && spec.logprobs >= 0)
     throw ApiError(400, "'echo' with 'logprobs' needs prompt log-probabilities, which this server does not compute", "invalid_request_error", "echo");
   if (spec.echo && spec.stream) throw ApiError(400, "'echo' is not supported with 'stream'", "invalid_request_error", "echo");
-  spec.sampling.params.constrain = json_constraint_for(body.contains("response_format") ? body["response_format"] : json(), tok());
+  spec.sampling.params.constrain = constraint(body);
   // prompt: a string, a list of strings, a list of token ids, or a list of such lists.
   const json& p = body["prompt"];
   auto ids_of = [&](const json& list) {
