@@ -175,6 +175,10 @@ struct Engine::Impl {
 
   void finish(Sequence& s, FinishReason why, const std::string& error = {}, bool notify = true) {
     free_blocks(s);
+    {
+      std::lock_guard<std::mutex> l(mu);
+      stats.kv_blocks_used = pool->num_used();
+    }
     if (notify) {
       Event e;
       e.finish = why;
@@ -335,6 +339,12 @@ struct Engine::Impl {
       if ((stop_id || is_eos) && s.generated() >= s.params.min_tokens) e.finish = FinishReason::kStop;
       else if (s.generated() >= s.params.max_tokens || static_cast<int64_t>(s.tokens.size()) >= max_len) e.finish = FinishReason::kLength;
       const FinishReason why = e.finish;
+      if (why != FinishReason::kNone) {
+        // Blocks go back before the final event, so a caller that sees it also sees them free.
+        free_blocks(s);
+        std::lock_guard<std::mutex> l(mu);
+        stats.kv_blocks_used = pool->num_used();
+      }
       const bool go_on = emit(s, std::move(e));
       if (why != FinishReason::kNone) remove(s, why, {}, false);
       else if (!go_on) remove(s, FinishReason::kAbort, {}, false);
