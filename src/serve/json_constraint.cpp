@@ -44,7 +44,7 @@ struct CompiledSchema {
 namespace {
 
 constexpr size_t kMaxDepth = 32;
-constexpr int kMaxWhitespace = 16;
+constexpr int kMaxWhitespace = 4;
 constexpr int kMaxDigits = 16;
 constexpr size_t kMaxAlternatives = 256;
 constexpr size_t kMaxProperties = 64;

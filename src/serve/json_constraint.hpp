@@ -37,7 +37,7 @@ struct CompiledSchema;  // the schema as recognizer nodes
 std::shared_ptr<const CompiledSchema> compile_json_schema(const Json* schema);
 
 // Byte-level recognizer of the documents a schema accepts, at most 32 levels deep, whitespace
-// runs between tokens at most 16 bytes (a model cannot stall in whitespace forever), numbers at
+// runs between tokens at most 4 bytes (a model cannot stall in whitespace forever), numbers at
 // most 16 digits per part.
 class JsonMatcher {
  public:

@@ -109,7 +109,6 @@ Tensor ResNetModel::features(const Tensor& pv, size_t stages, std::vector<Tensor
     record::hidden_state(h);  // the embedder's output, then each stage's
     if (states) states->push_back(h);
     for (; i < stage_end_[s]; ++i) h = (*layers_[i])(h);
-    if (each_stage) each_stage->push_back(h);
   }
   record::hidden_state(h);
   if (states) states->push_back(h);
