@@ -881,8 +881,8 @@ void Server::Impl::routes() {
   });
 
   // Every handler: errors become OpenAI-shaped bodies with their status (and Retry-After on 503).
-  auto guarded = [this](auto fn) {
-    return [this, fn](const httplib::Request& req, httplib::Response& res) {
+  auto guarded = [](auto fn) {
+    return [fn](const httplib::Request& req, httplib::Response& res) {
       try {
         fn(req, res);
       } catch (const std::exception& e) {
