@@ -162,7 +162,8 @@ TEST(JsonConstraint, MatcherAcceptsExactlyTheSchemasDocuments) {
 TEST(JsonConstraint, UnsupportedKeywordsAreRefusedByName) {
   for (const char* s : {R"({"type":"string","pattern":"a+"})", R"({"type":"integer","minimum":3})", R"({"oneOf":[{"type":"string"}]})",
                         R"({"type":"strange"})", R"({"$ref":"http://example.com/s.json"})", R"({"type":"object","properties":[]})",
-                        R"({"type":"array","minItems":3,"maxItems":2})", R"(false)", R"(3)"}) {
+                        R"({"type":"array","minItems":3,"maxItems":2})", R"(false)", R"(3)",
+                        R"({"type":"string","nullable":"yes"})"}) {
     const Json j = Json::parse(s);
     EXPECT_THROW(compile_json_schema(&j), JsonSchemaError) << s;
   }

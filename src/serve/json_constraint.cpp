@@ -186,7 +186,10 @@ class Compiler {
     } else {
       return cs_->any;
     }
-    if (s.value("nullable", false)) types.push_back("null");
+    if (s.contains("nullable")) {
+      if (!s["nullable"].is_boolean()) fail(where, "'nullable' must be a boolean");  // value() would throw nlohmann's own error
+      if (s["nullable"].get<bool>()) types.push_back("null");
+    }
     Node u;
     for (const std::string& t : types) u.alts.push_back(typed(s, t, where));
     return u.alts.size() == 1 ? u.alts[0] : add(std::move(u));
