@@ -543,10 +543,9 @@ TEST(ServeHttp, LoadAndFaultsOnLoopback) {
   EXPECT_GT(bad.load(), 0);
   EXPECT_GT(big.load() + big_dropped.load(), 0);
   EXPECT_EQ(other.load(), 0);
-  // Known defect (open): beside the half-open raw sockets a few complete requests see their
-  // connection closed before the server handles them (client error Read; the server never counts
-  // them). Bounded here at a tenth of the complete requests until its cause is found.
-  EXPECT_LE(dropped.load() * 10, ok.load() + bad.load() + dropped.load()) << dropped.load() << " dropped";
+  // Every complete request is answered (the listen backlog is raised past httplib's 5, whose
+  // overflow used to drop a few handshakes under this burst).
+  EXPECT_EQ(dropped.load(), 0);
   auto c = s.client();
   EXPECT_EQ(c.Get("/health")->status, 200);
   const std::string t = c.Get("/metrics")->body;

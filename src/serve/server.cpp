@@ -1,6 +1,7 @@
 #include "serve/server.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -133,6 +134,7 @@ struct Server::Impl {
   // metrics the server keeps itself
   std::mutex metrics_mu;
   std::map<int, int64_t> requests_by_status;
+  int listen_fd = -1;  // the listening socket, set by httplib's socket-options hook
   std::atomic<int64_t> encoder_prompt_tokens{0};
 
   explicit Impl(ServerOptions opts) : o(std::move(opts)) {}
@@ -827,6 +829,14 @@ void Server::Impl::routes() {
   http.set_payload_max_length(o.max_body_bytes);
   http.set_read_timeout(30, 0);
   http.set_write_timeout(30, 0);
+  // httplib 0.11 listens with a backlog of 5: a burst of connections overflows the accept queue,
+  // and the kernel then drops the clients' handshakes, so they time out on a request the server
+  // never saw. Keep the listening socket to raise its backlog after bind (see Server::bind).
+  http.set_socket_options([this](int fd) {
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd = fd;
+  });
   if (!o.cors_origin.empty())
     http.set_default_headers({{"Access-Control-Allow-Origin", o.cors_origin}, {"Vary", "Origin"}});
 
@@ -875,7 +885,10 @@ void Server::Impl::routes() {
       send_json(res, 500, error_json(500, "unknown error", "internal_server_error"));
     }
   });
-  http.set_logger([this](const httplib::Request&, const httplib::Response& res) {
+  // Counted just before the status line is written (httplib's post-routing hook runs after the
+  // error handler), not in the logger, which runs after the body is sent: a client that has its
+  // answer must find it in /metrics.
+  http.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
     std::lock_guard<std::mutex> lk(metrics_mu);
     ++requests_by_status[res.status];
   });
@@ -945,6 +958,10 @@ int Server::bind() {
       throw OSError("cannot bind " + impl_->o.host + ":" + std::to_string(impl_->o.port));
     impl_->port = impl_->o.port;
   }
+  // Calling listen() again on a listening socket only changes its backlog (the kernel caps it
+  // at net.core.somaxconn).
+  if (impl_->listen_fd >= 0 && ::listen(impl_->listen_fd, SOMAXCONN) != 0)
+    throw OSError("cannot set the listen backlog of " + impl_->o.host + ":" + std::to_string(impl_->port));
   impl_->bound = true;
   return impl_->port;
 }
