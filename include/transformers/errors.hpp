@@ -19,6 +19,9 @@ class TRANSFORMERS_API ConfigError : public Error { using Error::Error; };
 class TRANSFORMERS_API ShapeMismatch : public Error { using Error::Error; };
 class TRANSFORMERS_API UnsupportedDType : public Error { using Error::Error; };
 class TRANSFORMERS_API SafetensorsError : public Error { using Error::Error; };
+// A GGUF file that is malformed or hostile: bad magic or version, a count, offset, size or
+// string out of bounds, an unknown tensor type.
+class TRANSFORMERS_API GgufError : public Error { using Error::Error; };
 class TRANSFORMERS_API TokenizerError : public Error { using Error::Error; };
 class TRANSFORMERS_API JsonError : public Error { using Error::Error; };
 class TRANSFORMERS_API TemplateError : public Error { using Error::Error; };  // chat templates: syntax, runtime, raise_exception
