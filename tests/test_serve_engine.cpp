@@ -11,12 +11,15 @@
 #include <thread>
 
 #include "models/generative.hpp"
+#include "serve/chat_session.hpp"
 #include "serve/engine.hpp"
+#include "transformers/pipelines.hpp"
 #include "test_util.hpp"
 
 using namespace transformers;
 using namespace transformers::serve;
 using testutil::fixture;
+using Json = nlohmann::json;
 
 namespace {
 
@@ -414,5 +417,41 @@ TEST(ServeEngine, PagedAttentionMatchesReference) {
     ops::set_reference_mode(false);
     const Tensor fast = ops::paged_attention(q, kp, vp, seqs, o);
     for (int64_t i = 0; i < ref.numel(); ++i) EXPECT_NEAR(fast.data<float>()[i], ref.data<float>()[i], 1e-5) << i;
+  }
+}
+
+// The CLI's chat on the engine: every turn's reply equals TextGenerationPipeline::chat on the same
+// history (greedy and seeded sampling), the streamed pieces add up to the reply, and from the second
+// turn on the earlier turns come from the prefix cache. Modes the engine lacks (beam search) run
+// through generate() and still equal the pipeline.
+TEST(ServeChat, TurnsEqualThePipelineAndReuseThePrefix) {
+  const std::string dir = fixture("decoders/textgen");
+  auto pipe = TextGenerationPipeline::from_pretrained(dir);
+  std::shared_ptr<PreTrainedTokenizer> tok = AutoTokenizer::from_pretrained(dir);
+  GenerationConfig greedy;
+  greedy.max_new_tokens = 8;
+  GenerationConfig sampled = greedy;
+  sampled.do_sample = true, sampled.temperature = 0.9, sampled.top_k = 30, sampled.seed = 3;
+  GenerationConfig beams = greedy;
+  beams.num_beams = 2;
+  for (const GenerationConfig* g : {&greedy, &sampled, &beams}) {
+    EngineOptions eo;
+    eo.max_num_seqs = 1;
+    eo.kv_cache_bytes = int64_t{8} << 20;
+    ChatSession chat(load("textgen"), tok, *g, "Be brief.", eo);
+    EXPECT_EQ(chat.uses_engine(), g != &beams);
+    Json history = Json::array({{{"role", "system"}, {"content", "Be brief."}}});
+    for (const char* user : {"What is a fox?", "And a dog?", "Thanks!"}) {
+      history.push_back({{"role", "user"}, {"content", user}});
+      std::string streamed;
+      const std::string reply = chat.reply(user, [&](const std::string& t) { streamed += t; });
+      EXPECT_EQ(reply, pipe->chat(history.dump(), *g)) << user;
+      EXPECT_EQ(streamed, reply);
+      history.push_back({{"role", "assistant"}, {"content", reply}});
+    }
+    EXPECT_EQ(chat.history(), history);
+    if (chat.uses_engine()) EXPECT_GT(chat.metrics().prefix_cache_hits, 0);
+    chat.reset();
+    EXPECT_EQ(chat.history().size(), 1u);
   }
 }

@@ -389,6 +389,23 @@ void timestamp_rules(const Resolved::Timestamps& t, const RowContext& row, float
 }
 }  // namespace
 
+int64_t sample_categorical(const float* s, int64_t V, std::mt19937_64& rng) {
+  double mx = -INFINITY;
+  for (int64_t i = 0; i < V; ++i) mx = std::max(mx, static_cast<double>(s[i]));
+  if (!(mx > -INFINITY)) throw ValueError("generate: every token was filtered out; no token can be sampled");
+  std::vector<double> p(static_cast<size_t>(V));
+  double sum = 0;
+  for (int64_t i = 0; i < V; ++i) sum += (p[i] = std::exp(static_cast<double>(s[i]) - mx));
+  double u = std::uniform_real_distribution<double>(0.0, sum)(rng);
+  for (int64_t i = 0; i < V; ++i) {
+    if (p[i] > 0 && u < p[i]) return i;
+    u -= p[i];
+  }
+  for (int64_t i = V - 1; i >= 0; --i)  // u landed on the sum itself (rounding): the last possible token
+    if (p[i] > 0) return i;
+  return 0;
+}
+
 void process(const Resolved& r, const RowContext& row, float* s, int64_t V) {
   const int64_t cur = static_cast<int64_t>(row.seq.size());
   if (r.repetition_penalty != 1.0) repetition_penalty(r, row, s);

@@ -2,6 +2,7 @@
 // The logits processors and warpers of transformers/generation/logits_process.py, in the order
 // GenerationMixin._get_logits_processor builds them, applied to one row of scores at a time.
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -48,5 +49,10 @@ struct RowContext {
 
 // Processors then (when do_sample) warpers, in place on `scores` [V].
 void process(const Resolved& r, const RowContext& row, float* scores, int64_t V);
+
+// torch.multinomial over softmax(scores) as generate() samples: exp(s - max) weights in double,
+// one uniform in [0, sum). Throws ValueError when every score is -inf (nothing can be drawn).
+// generate() and the serving engine share it, so a seeded request draws the same token in both.
+int64_t sample_categorical(const float* scores, int64_t V, std::mt19937_64& rng);
 
 }  // namespace transformers::generation

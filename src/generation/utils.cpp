@@ -109,7 +109,7 @@ class Runner {
       for (int64_t i = 0; i < B; ++i) {
         float* s = logits.data<float>() + i * V;
         process(r_, {b.seq[i], prompt_len, b.prompt_pad[i]}, s, V);
-        next[i] = r_.do_sample ? draw(s, V, rng) : static_cast<int64_t>(std::max_element(s, s + V) - s);
+        next[i] = r_.do_sample ? sample_categorical(s, V, rng) : static_cast<int64_t>(std::max_element(s, s + V) - s);
         if (!r_.eos.empty() && !unfinished[i]) next[i] = *r_.pad;
       }
       if (r_.output_scores) out.scores.push_back(logits.clone());
@@ -131,22 +131,6 @@ class Runner {
   GenerateOutput beam_search(Batch b, int64_t prompt_len);
 
  private:
-  static int64_t draw(const float* s, int64_t V, std::mt19937_64& rng) {
-    double mx = -INFINITY;
-    for (int64_t i = 0; i < V; ++i) mx = std::max(mx, static_cast<double>(s[i]));
-    if (std::isinf(mx)) throw ValueError("generate: every token was filtered out; no token can be sampled");
-    std::vector<double> p(static_cast<size_t>(V));
-    double sum = 0;
-    for (int64_t i = 0; i < V; ++i) sum += (p[i] = std::exp(static_cast<double>(s[i]) - mx));
-    double u = std::uniform_real_distribution<double>(0.0, sum)(rng);
-    for (int64_t i = 0; i < V; ++i) {
-      if (p[i] > 0 && u < p[i]) return i;
-      u -= p[i];
-    }
-    for (int64_t i = V - 1; i >= 0; --i)
-      if (p[i] > 0) return i;
-    return 0;
-  }
 
   GenerativeModel& m_;
   const Resolved& r_;

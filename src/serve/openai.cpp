@@ -87,29 +87,44 @@ std::optional<std::string> get_string(const json& body, const char* name) {
   return v->get<std::string>();
 }
 
-RequestSampling parse_sampling(const json& body, int64_t vocab) {
+SamplingDefaults sampling_defaults(const GenerationConfig& g) {
+  SamplingDefaults d;
+  // Values a request could not send are ignored (vLLM validates them the same way per request).
+  if (g.temperature && *g.temperature >= 0 && std::isfinite(*g.temperature)) d.temperature = *g.temperature;
+  if (g.top_p && *g.top_p > 0 && *g.top_p <= 1) d.top_p = *g.top_p;
+  if (g.top_k && *g.top_k > 0) d.top_k = *g.top_k;
+  if (g.min_p && *g.min_p >= 0 && *g.min_p <= 1) d.min_p = *g.min_p;
+  if (g.repetition_penalty && *g.repetition_penalty > 0 && std::isfinite(*g.repetition_penalty)) d.repetition_penalty = *g.repetition_penalty;
+  if (g.max_new_tokens && *g.max_new_tokens > 0) d.max_tokens = *g.max_new_tokens;
+  return d;
+}
+
+RequestSampling parse_sampling(const json& body, int64_t vocab, const SamplingDefaults& defaults) {
   RequestSampling r;
   SamplingParams& p = r.params;
   constexpr int64_t kMaxI = std::numeric_limits<int64_t>::max();
-  p.temperature = get_number(body, "temperature", 0.0, 1e6).value_or(1.0);
+  p.temperature = get_number(body, "temperature", 0.0, 1e6).value_or(defaults.temperature);
+  p.top_p = defaults.top_p;
   if (auto v = get_number(body, "top_p", 0.0, 1.0)) {
     if (*v <= 0) bad_field("top_p", "must be in (0, 1]");
     p.top_p = *v;
   }
+  p.top_k = defaults.top_k;
   if (auto v = get_int(body, "top_k", -1, kMaxI)) p.top_k = std::max<int64_t>(*v, 0);  // -1 and 0: off, as vLLM
-  p.min_p = get_number(body, "min_p", 0.0, 1.0).value_or(0.0);
+  p.min_p = get_number(body, "min_p", 0.0, 1.0).value_or(defaults.min_p);
   if (auto v = get_int(body, "seed", std::numeric_limits<int64_t>::min(), kMaxI)) p.seed = static_cast<uint64_t>(*v);
   r.n = get_int(body, "n", 1, 128).value_or(1);
   p.presence_penalty = get_number(body, "presence_penalty", -2.0, 2.0).value_or(0.0);
   p.frequency_penalty = get_number(body, "frequency_penalty", -2.0, 2.0).value_or(0.0);
+  p.repetition_penalty = defaults.repetition_penalty;
   if (auto v = get_number(body, "repetition_penalty", 0.0, 1e6)) {
     if (*v <= 0) bad_field("repetition_penalty", "must be > 0");
     p.repetition_penalty = *v;
   }
   // max_completion_tokens is the newer name; it wins when both are given, as OpenAI documents.
-  p.max_tokens = -1;
-  if (auto v = get_int(body, "max_tokens", 1, kMaxI)) p.max_tokens = *v;
-  if (auto v = get_int(body, "max_completion_tokens", 1, kMaxI)) p.max_tokens = *v;
+  p.max_tokens = defaults.max_tokens;
+  if (auto v = get_int(body, "max_tokens", 1, kMaxI)) p.max_tokens = *v, r.max_tokens_given = true;
+  if (auto v = get_int(body, "max_completion_tokens", 1, kMaxI)) p.max_tokens = *v, r.max_tokens_given = true;
   p.min_tokens = get_int(body, "min_tokens", 0, kMaxI).value_or(0);
   p.ignore_eos = get_bool(body, "ignore_eos").value_or(false);
   if (const json* lb = field(body, "logit_bias")) {

@@ -14,6 +14,7 @@
 #include "serve/engine.hpp"
 #include "serve/json_constraint.hpp"
 #include "transformers/errors.hpp"
+#include "transformers/generation.hpp"
 #include "transformers/tokenizer.hpp"
 
 namespace transformers::serve {
@@ -53,8 +54,20 @@ struct RequestSampling {
   SamplingParams params;
   int64_t n = 1;
   std::vector<std::string> stop;  // stop strings
+  bool max_tokens_given = false;  // max_tokens / max_completion_tokens was in the request
 };
-RequestSampling parse_sampling(const nlohmann::json& body, int64_t vocab);
+// What a request that omits a sampling field gets: OpenAI's defaults, replaced by the model's
+// generation_config.json where it sets temperature, top_p, top_k, min_p, repetition_penalty or
+// max_new_tokens (vLLM's default `--generation-config auto`, so a model published with
+// temperature 0.7 / top_p 0.8 samples that way unless the request says otherwise). As in vLLM,
+// do_sample is not read: temperature alone picks greedy (0) or sampling.
+struct SamplingDefaults {
+  double temperature = 1.0, top_p = 1.0, min_p = 0.0, repetition_penalty = 1.0;
+  int64_t top_k = 0;
+  int64_t max_tokens = -1;  // -1: what the context leaves
+};
+SamplingDefaults sampling_defaults(const GenerationConfig& g);
+RequestSampling parse_sampling(const nlohmann::json& body, int64_t vocab, const SamplingDefaults& defaults = {});
 
 // Stop strings on the detokenized text, as vLLM / OpenAI match them: the output ends before the
 // first stop string and excludes it. `feed` takes the whole text so far and returns how much of it

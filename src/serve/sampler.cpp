@@ -12,23 +12,6 @@ namespace transformers::serve {
 
 namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-
-// The categorical draw of generate(): exp(s - max) weights in double, one uniform in [0, sum).
-int64_t draw(const float* s, int64_t V, std::mt19937_64& rng) {
-  double mx = -INFINITY;
-  for (int64_t i = 0; i < V; ++i) mx = std::max(mx, static_cast<double>(s[i]));
-  std::vector<double> p(static_cast<size_t>(V));
-  double sum = 0;
-  for (int64_t i = 0; i < V; ++i) sum += (p[i] = std::exp(static_cast<double>(s[i]) - mx));
-  double u = std::uniform_real_distribution<double>(0.0, sum)(rng);
-  for (int64_t i = 0; i < V; ++i) {
-    if (p[i] > 0 && u < p[i]) return i;
-    u -= p[i];
-  }
-  for (int64_t i = V - 1; i >= 0; --i)
-    if (p[i] > 0) return i;
-  return 0;
-}
 }  // namespace
 
 void validate(const SamplingParams& p, int64_t V) {
@@ -84,7 +67,7 @@ Sampled sample(const SamplingParams& p, const std::vector<int64_t>& tokens, int6
   for (int64_t i = 0; i < V; ++i) mx = std::max(mx, static_cast<double>(s[i]));
   if (!(mx > -INFINITY)) throw ValueError("every token was filtered out (constraints, biases or penalties); no token can be sampled");
   Sampled out;
-  out.token = sampling ? draw(s, V, rng) : static_cast<int64_t>(std::max_element(s, s + V) - s);
+  out.token = sampling ? generation::sample_categorical(s, V, rng) : static_cast<int64_t>(std::max_element(s, s + V) - s);
   if (p.logprobs >= 0) {
     double z = 0;
     for (int64_t i = 0; i < V; ++i) z += std::exp(static_cast<double>(s[i]) - mx);

@@ -134,7 +134,8 @@ struct Server::Impl {
   // metrics the server keeps itself
   std::mutex metrics_mu;
   std::map<int, int64_t> requests_by_status;
-  int listen_fd = -1;  // the listening socket, set by httplib's socket-options hook
+  int listen_fd = -1;
+  SamplingDefaults defaults;  // from the model's generation_config.json  // the listening socket, set by httplib's socket-options hook
   std::atomic<int64_t> encoder_prompt_tokens{0};
 
   explicit Impl(ServerOptions opts) : o(std::move(opts)) {}
@@ -216,6 +217,7 @@ void Server::Impl::load() {
     if (const auto& e = model->generation_config().eos_token_id) eos_ids.insert(e->begin(), e->end());
     if (auto e = tokenizer->eos_token_id()) eos_ids.insert(*e);
     tool_format = detect_tool_format(tokenizer->chat_template());
+    defaults = sampling_defaults(model->generation_config());
     vocab = std::max<int64_t>(model->output_vocab_size(), static_cast<int64_t>(tokenizer->vocab_size()));
     EngineOptions eo;
     eo.max_num_seqs = o.max_num_seqs;
@@ -234,7 +236,11 @@ void Server::Impl::submit_all(const std::shared_ptr<Channel>& ch, std::vector<Ch
       SamplingParams p = spec.sampling.params;
       // n > 1 with a seed: each choice its own stream, reproducibly (seed + index).
       if (p.seed && spec.sampling.n > 1) p.seed = *p.seed + (c.index % static_cast<size_t>(spec.sampling.n));
-      if (p.max_tokens < 0) p.max_tokens = engine->max_model_len() - static_cast<int64_t>(c.prompt.size());
+      // The default (the model's max_new_tokens, else the whole context) never exceeds what the
+      // context leaves; a max_tokens the request names still must fit (submit() says so).
+      const int64_t room = engine->max_model_len() - static_cast<int64_t>(c.prompt.size());
+      if (p.max_tokens < 0) p.max_tokens = room;
+      else if (!spec.sampling.max_tokens_given) p.max_tokens = std::max<int64_t>(1, std::min(p.max_tokens, room));
       p.logprobs = spec.logprobs;
       const size_t i = c.index;
       std::weak_ptr<Channel> weak = ch;
@@ -405,7 +411,8 @@ void Server::Impl::generate(GenSpec spec, httplib::Response& res) {
   const int64_t ctx = engine->max_model_len();
   for (const auto& p : spec.prompts) {
     const int64_t plen = static_cast<int64_t>(p.size());
-    const int64_t want = spec.sampling.params.max_tokens < 0 ? 1 : spec.sampling.params.max_tokens;
+    // A default max_tokens shrinks to what is left; only one the request names must fit whole.
+    const int64_t want = spec.sampling.max_tokens_given ? spec.sampling.params.max_tokens : 1;
     if (plen + want > ctx)
       throw ApiError(400,
                      "This model's maximum context length is " + std::to_string(ctx) + " tokens. However, you requested " +
@@ -546,7 +553,7 @@ void Server::Impl::chat(const httplib::Request& req, httplib::Response& res) {
   if (!body.contains("messages")) throw ApiError(400, "'messages' is required", "invalid_request_error", "messages");
   GenSpec spec;
   spec.chat = true;
-  spec.sampling = parse_sampling(body, vocab);
+  spec.sampling = parse_sampling(body, vocab, defaults);
   spec.stream = get_bool(body, "stream").value_or(false);
   if (body.contains("stream_options") && body["stream_options"].is_object())
     spec.include_usage = get_bool(body["stream_options"], "include_usage").value_or(false);
@@ -609,7 +616,7 @@ void Server::Impl::completions(const httplib::Request& req, httplib::Response& r
   check_model(body);
   if (!body.contains("prompt") || body["prompt"].is_null()) throw ApiError(400, "'prompt' is required", "invalid_request_error", "prompt");
   GenSpec spec;
-  spec.sampling = parse_sampling(body, vocab);
+  spec.sampling = parse_sampling(body, vocab, defaults);
   spec.stream = get_bool(body, "stream").value_or(false);
   if (body.contains("stream_options") && body["stream_options"].is_object())
     spec.include_usage = get_bool(body["stream_options"], "include_usage").value_or(false);
