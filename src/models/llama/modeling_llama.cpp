@@ -112,7 +112,7 @@ class Attention : public nn::Module {
   Attention(const DecoderParams& p, int64_t layer) : p_(p), layer_(layer) {
     const int64_t q = p.heads * p.head_dim, kv = p.kv_heads * p.head_dim;
     if (p.fused_qkv) {
-      qkv_ = &child("qkv_proj", std::make_unique<Linear>(p.hidden, q + 2 * kv, p.qkv_bias));
+      qkv_ = &child(p.qkv_name, std::make_unique<Linear>(p.hidden, q + 2 * kv, p.qkv_bias));
     } else {
       q_ = &child("q_proj", std::make_unique<Linear>(p.hidden, q, p.qkv_bias));
       k_ = &child("k_proj", std::make_unique<Linear>(p.hidden, kv, p.qkv_bias));
@@ -132,7 +132,12 @@ class Attention : public nn::Module {
   Tensor operator()(const Tensor& x, const Tensor& pos, const Tensor& key_padding, nn::KVCache* cache) const {
     const int64_t B = x.size(0), S = x.size(1), qd = p_.heads * p_.head_dim, kvd = p_.kv_heads * p_.head_dim;
     Tensor q, k, v;
-    if (qkv_) {
+    if (qkv_ && p_.qkv_per_head) {  // [B, S, heads, 3 * head_dim]: each head's q, k, v side by side
+      const int64_t D = p_.head_dim;
+      Tensor qkv = (*qkv_)(x).view({B, S, p_.heads, 3 * D});
+      q = qkv.slice(-1, 0, D).contiguous().view({B, S, qd}), k = qkv.slice(-1, D, 2 * D).contiguous().view({B, S, kvd});
+      v = qkv.slice(-1, 2 * D, 3 * D).contiguous().view({B, S, kvd});
+    } else if (qkv_) {
       Tensor qkv = (*qkv_)(x);
       q = qkv.slice(-1, 0, qd).contiguous(), k = qkv.slice(-1, qd, qd + kvd).contiguous(), v = qkv.slice(-1, qd + kvd, qd + 2 * kvd).contiguous();
     } else {
@@ -283,8 +288,8 @@ class DecoderLayer : public nn::Module {
   DecoderLayer(const DecoderParams& p, int64_t i) : p_(p) {
     using P = DecoderParams::Placement;
     if (p.placement != P::Post) input_norm_ = &child("input_layernorm", std::make_unique<Norm>(p.hidden, p));
-    attn_ = &child("self_attn", std::make_unique<Attention>(p, i));
-    if (!p.parallel_residual) post_attn_norm_ = &child(p.post_attn_norm_name, std::make_unique<Norm>(p.hidden, p));
+    attn_ = &child(p.attn_name, std::make_unique<Attention>(p, i));
+    if (!p.parallel_residual || p.parallel_two_norms) post_attn_norm_ = &child(p.post_attn_norm_name, std::make_unique<Norm>(p.hidden, p));
     if (p.placement == P::Sandwich) pre_ffn_norm_ = &child(p.pre_ffn_norm_name, std::make_unique<Norm>(p.hidden, p));
     if (p.placement != P::Pre) post_ffn_norm_ = &child(p.post_ffn_norm_name, std::make_unique<Norm>(p.hidden, p));
     if (p.moe.gpt_oss) oss_ = &child("mlp", std::make_unique<GptOssMoe>(p));
@@ -296,7 +301,7 @@ class DecoderLayer : public nn::Module {
     if (p_.parallel_residual) {
       const Tensor h = (*input_norm_)(x);
       const Tensor a = (*attn_)(h, pos, key_padding, cache);
-      return ops::add(ops::add(a, ffn(h)), x);
+      return ops::add(ops::add(a, ffn(p_.parallel_two_norms ? (*post_attn_norm_)(x) : h)), x);
     }
     Tensor a = (*attn_)(input_norm_ ? (*input_norm_)(x) : x, pos, key_padding, cache);
     if (p_.placement != P::Pre) a = (*post_attn_norm_)(a);
@@ -321,7 +326,7 @@ class DecoderLayer : public nn::Module {
 class DecoderBackbone : public CachedBackbone {
  public:
   explicit DecoderBackbone(DecoderParams p) : p_(std::move(p)) {
-    embed_ = &child("embed_tokens", std::make_unique<nn::Embedding>(p_.vocab, p_.hidden));
+    embed_ = &child(p_.embed_name, std::make_unique<nn::Embedding>(p_.vocab, p_.hidden));
     auto& layers = child("layers", std::make_unique<Container>());
     for (int64_t i = 0; i < p_.layers; ++i) layers_.push_back(&layers.add(std::to_string(i), std::make_unique<DecoderLayer>(p_, i)));
     norm_ = &child(p_.final_norm_name, std::make_unique<Norm>(p_.hidden, p_));
@@ -330,7 +335,8 @@ class DecoderBackbone : public CachedBackbone {
   int64_t num_layers() const override { return p_.layers; }
   int64_t vocab_size() const override { return p_.vocab; }
   int64_t max_positions() const override { return p_.max_positions; }
-  std::string embedding_key() const override { return "embed_tokens.weight"; }
+  std::string embedding_key() const override { return p_.embed_name + ".weight"; }
+  std::string lm_head_name() const override { return p_.lm_head_name; }
   bool lm_head_bias() const override { return p_.lm_head_bias; }
   int64_t cache_recompute_length() const override { return p_.cache_recompute_length; }
 
@@ -368,8 +374,8 @@ class DecoderBackbone : public CachedBackbone {
 
 }  // namespace
 
-EncoderFamily family_for(DecoderParams (*params)(const PretrainedConfig&), const char* class_prefix) {
-  return EncoderFamily{"model", class_prefix, [params](const PretrainedConfig& c, bool) {
+EncoderFamily family_for(DecoderParams (*params)(const PretrainedConfig&), const char* class_prefix, const char* prefix) {
+  return EncoderFamily{prefix, class_prefix, [params](const PretrainedConfig& c, bool) {
                          return std::make_unique<DecoderBackbone>(params(c));
                        }};
 }

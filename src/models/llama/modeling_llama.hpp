@@ -37,6 +37,15 @@ struct DecoderParams {
   bool lm_head_bias = false;
   int64_t cache_recompute_length = 0;  // see GenerativeModel::cache_recompute_length
   bool fused_qkv = false, fused_gate_up = false;  // Phi-3's qkv_proj / gate_up_proj
+  // GPT-NeoX: the fused projection is laid out per head ([q | k | v] for each head in turn).
+  bool qkv_per_head = false;
+  std::string qkv_name = "qkv_proj";
+  // GPT-NeoX's parallel residual: x + attn(norm1(x)) + mlp(norm2(x)), each branch its own norm
+  // (false: one norm feeds both, as Phi).
+  bool parallel_two_norms = false;
+  // Module names where a family differs from Llama's (GPT-NeoX: embed_in / attention /
+  // final_layer_norm under "gpt_neox", embed_out as the head).
+  std::string embed_name = "embed_tokens", attn_name = "self_attn", lm_head_name = "lm_head";
   float scaling = 0;  // 0: head_dim^-0.5
   float attn_softcap = 0, final_softcap = 0;
   float embed_scale = 1, residual_multiplier = 1, logits_scaling = 1;
@@ -75,8 +84,8 @@ ConfigSpec config_spec();
 DecoderParams params(const PretrainedConfig& c);
 // Llama's own backbone family.
 const EncoderFamily& family();
-// The backbone family ("model" prefix) for a params function.
-EncoderFamily family_for(DecoderParams (*params)(const PretrainedConfig&), const char* class_prefix);
+// The backbone family (base_model_prefix `prefix`) for a params function.
+EncoderFamily family_for(DecoderParams (*params)(const PretrainedConfig&), const char* class_prefix, const char* prefix = "model");
 
 // layer_types from the config, or `fallback(i)` for each layer when the config has none.
 std::vector<std::string> layer_types(const PretrainedConfig& c, int64_t layers, const std::function<std::string(int64_t)>& fallback);
