@@ -208,13 +208,53 @@ def backbones():
         save_case(f"dinov2-Dinov2Backbone{name}", "AutoBackbone", m, {"pixel_values": rect}, hidden_states=not name)
 
 
+def swin():
+    """SwinBackbone: the embeddings (stem) and each stage's state before its patch merging, with
+    always_partition (windows padded, shifted even on maps no larger than the window) and a LayerNorm
+    per selected stage. Image sizes whose patch grids are not multiples of the window; the last
+    stages are smaller than the window."""
+    g = torch.Generator().manual_seed(16)
+    odd = torch.randn(2, 3, 30, 22, generator=g)  # 15x11 patches, then 8x6, 4x3, 2x2
+    square = torch.randn(1, 3, 32, 32, generator=g)  # 16x16, 8x8, 4x4, 2x2
+    cfg = dict(image_size=32, patch_size=2, embed_dim=4, depths=[2, 2, 2, 2], num_heads=[1, 1, 2, 2], window_size=4, mlp_ratio=2.0,
+               attn_implementation="eager")
+    for name, extra, pv in [("", dict(out_features=["stem", "stage1", "stage3"]), odd),
+                            ("-last-two", dict(out_indices=[-2, -1]), square),
+                            ("-default", dict(window_size=3), odd)]:
+        torch.manual_seed(17)
+        m = tf.SwinBackbone(tf.SwinConfig(**{**cfg, **extra}))
+        randomize(m, 18)
+        with torch.no_grad():
+            for n, p in m.named_parameters():
+                if "hidden_states_norms" in n:
+                    p.copy_(torch.randn(p.shape) * 0.3 + (1 if n.endswith("weight") else 0))
+        save_case(f"swin-SwinBackbone{name}", "AutoBackbone", m, {"pixel_values": pv}, hidden_states=name != "-default")
+
+
+PARTS = {"swin": swin}
+
 if __name__ == "__main__":
+    import sys
     os.makedirs(OUT, exist_ok=True)
+    if len(sys.argv) > 1:
+        # Only the named parts (e.g. `swin`), their entries replacing theirs in the existing index.
+        with open(os.path.join(OUT, "index.json")) as f:
+            old = json.load(f)
+        for part in sys.argv[1:]:
+            PARTS[part]()
+        new_dirs = {e["dir"] for e in index}
+        index[:0] = [e for e in old if e["dir"] not in new_dirs]
+        with open(os.path.join(OUT, "index.json"), "w") as f:
+            json.dump(index, f, indent=1)
+            f.write("\n")
+        print(f"{len(index)} cases in {OUT}")
+        sys.exit(0)
     beit()
     beit_legacy_names()
     mobilenet_v2()
     pipelines()
     backbones()
+    swin()
     with open(os.path.join(OUT, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
         f.write("\n")

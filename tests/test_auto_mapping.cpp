@@ -17,8 +17,6 @@ using Row = std::tuple<std::string, std::string, std::string>;  // auto_class, m
 // Pairs Python maps for a model_type we implement that we deliberately do not: each says why.
 const std::set<Row>& exclusions() {
   static const std::set<Row> v = {
-      // Not implemented yet: SwinBackbone (the stages' states before downsampling, always_partition).
-      {"AutoBackbone", "swin", "SwinBackbone"},
       // Served by the DeiTForImageClassification row: its factory picks the WithTeacher class from
       // config.architectures, as Python picks between the two classes it maps.
       {"AutoModelForImageClassification", "deit", "DeiTForImageClassificationWithTeacher"},

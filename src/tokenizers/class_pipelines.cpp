@@ -121,6 +121,36 @@ std::optional<Json> spm_class_pipeline(const std::string& cls, Json j, const Jso
   return j;
 }
 
+// NllbTokenizer: a BPE over the file's vocabulary (a Unigram file's pieces numbered in order, with
+// no merges, as convert_to_native_format hands them over) and merges; unk_token from the config,
+// fuse_unk on, byte fallback and dropout off; the charsmap then " {2,}" -> " " when the file has
+// one, else no normalizer; Metaspace "always" both ways. The language codes frame it elsewhere.
+std::optional<Json> nllb_pipeline(Json j, const Json& cfg) {
+  if (!j.is_object() || !j.contains("model") || !j["model"].is_object() || !j["model"].contains("vocab")) return std::nullopt;
+  const Json& file_model = j["model"];
+  Json vocab = file_model["vocab"];
+  if (vocab.is_array()) {
+    Json v = Json::object();
+    for (size_t i = 0; i < vocab.size(); ++i) {
+      const Json& row = vocab[i];
+      const Json& piece = row.is_array() && !row.empty() ? row[0] : row;
+      if (!piece.is_string()) return std::nullopt;  // not a vocabulary we can read: the file as it is
+      v[piece.get<std::string>()] = static_cast<int64_t>(i);
+    }
+    vocab = std::move(v);
+  }
+  if (!vocab.is_object()) return std::nullopt;
+  const bool bpe = file_model.value("type", std::string()) == "BPE" || (!file_model.contains("type") && file_model.contains("merges"));
+  Json m = {{"type", "BPE"},     {"vocab", std::move(vocab)}, {"merges", bpe && file_model.contains("merges") ? file_model["merges"] : Json::array()},
+            {"dropout", nullptr}, {"unk_token", cfg_token(cfg, "unk_token", "<unk>")}, {"continuing_subword_prefix", nullptr},
+            {"end_of_word_suffix", nullptr}, {"fuse_unk", true}, {"byte_fallback", false}, {"ignore_merges", false}};
+  const Json charsmap = precompiled(j);
+  j["normalizer"] = charsmap.is_null() ? Json() : sequence("normalizers", Json::array({charsmap, replace("Regex", " {2,}", " ")}));
+  j["pre_tokenizer"] = metaspace("always"), j["decoder"] = metaspace("always");
+  j["model"] = std::move(m);
+  return j;
+}
+
 }  // namespace
 
 // BertTokenizer, the names transformers maps to it (ElectraTokenizer, LayoutLMTokenizer, ...) and
@@ -136,7 +166,7 @@ bool bert_class(const std::string& cls) {
 
 bool rebuilds_pipeline(const std::string& cls) {
   static const char* kClasses[] = {"XLMRobertaTokenizer", "CamembertTokenizer", "AlbertTokenizer",   "MBartTokenizer",
-                                   "MBart50Tokenizer",    "DebertaV2Tokenizer", "PegasusTokenizer"};
+                                   "MBart50Tokenizer",    "DebertaV2Tokenizer", "PegasusTokenizer",  "NllbTokenizer"};
   for (const char* c : kClasses)
     if (cls == c) return true;
   return bert_class(cls);
@@ -147,6 +177,7 @@ std::optional<Json> class_pipeline_rebuild(const std::string& cls, Json j, const
     if (!j.is_object() || !j.contains("model") || !j["model"].is_object() || j["model"].value("type", std::string()) != "WordPiece") return std::nullopt;
     return bert_pipeline(std::move(j), cfg);
   }
+  if (cls == "NllbTokenizer") return nllb_pipeline(std::move(j), cfg);
   return spm_class_pipeline(cls, std::move(j), cfg, source);
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 
+#include "models/backbone.hpp"
 #include "models/vision_heads.hpp"
 #include "nn/layers.hpp"
 #include "transformers/errors.hpp"
@@ -54,10 +55,11 @@ class Layer : public nn::Module {
     act_ = ops::activation_from_name(c.get_string("hidden_act"));
   }
 
-  Tensor operator()(const Tensor& x, int64_t H, int64_t W) const {
-    // A stage no larger than the window attends over all of it, unshifted.
+  // always_partition (SwinBackbone): the configured window and shift at every size, the map padded
+  // up to the window; otherwise a stage no larger than the window attends over all of it, unshifted.
+  Tensor operator()(const Tensor& x, int64_t H, int64_t W, bool always_partition = false) const {
     int64_t ws = window_, shift = shift_;
-    if (std::min(H, W) <= ws) shift = 0, ws = std::min(H, W);
+    if (!always_partition && std::min(H, W) <= ws) shift = 0, ws = std::min(H, W);
     if (ws != window_) throw ValueError("Swin: a feature map smaller than window_size is not supported (Python's bias table does not fit it either)");
     const int64_t B = x.size(0), C = dim_, Hp = (H + ws - 1) / ws * ws, Wp = (W + ws - 1) / ws * ws, nh = Hp / ws, nw = Wp / ws, N = ws * ws;
     const Tensor h = pad_hw((*before_)(x).contiguous().view({B, H, W, C}), Hp, Wp);
@@ -169,7 +171,10 @@ class SwinModel : public nn::Module {
   }
   int64_t features() const { return features_; }
 
-  ModelOutput run(const ModelInputs& in) const {
+  // With `backbone_states` (SwinBackbone: always_partition, output_hidden_states_before_downsampling):
+  // receives the embeddings and each stage's output before its patch merging as [B, C, H, W] maps,
+  // which are also the recorded hidden_states; the final norm is skipped (the backbone has no use for it).
+  ModelOutput run(const ModelInputs& in, std::vector<Tensor>* backbone_states = nullptr) const {
     const Tensor& pv = require_input(in, "pixel_values", "SwinModel");
     if (pv.dim() != 4 || pv.size(1) != channels_)
       throw ValueError("SwinModel: Make sure that the channel dimension of the pixel values match with the one set in the configuration, got " +
@@ -193,22 +198,32 @@ class SwinModel : public nn::Module {
     }
     // Python's hidden_states: the embeddings, then each stage's output after its patch merging;
     // reshaped_hidden_states: the same as [B, C, H, W].
+    const auto grid = [&] { return h.contiguous().view({h.size(0), H, W, h.size(2)}).permute({0, 3, 1, 2}).contiguous(); };
     const auto states = [&] {
       if (!record::hidden_states()) return;
       record::hidden_state(h);
-      record::hidden_state(h.contiguous().view({h.size(0), H, W, h.size(2)}).permute({0, 3, 1, 2}).contiguous(), "reshaped_hidden_states");
+      record::hidden_state(grid(), "reshaped_hidden_states");
     };
-    states();
+    const auto stage_state = [&] {
+      backbone_states->push_back(grid());
+      if (record::hidden_states()) record::hidden_state(backbone_states->back());
+    };
+    if (backbone_states)
+      stage_state();
+    else
+      states();
     for (size_t s = 0; s < layers_.size(); ++s) {
       // Python's attentions hold each stage's last block only (SwinStage's last_attn_weights).
       for (size_t i = 0; i < layers_[s].size(); ++i) {
         std::optional<record::Pause> earlier;
         if (i + 1 < layers_[s].size()) earlier.emplace();
-        h = (*layers_[s][i])(h, H, W);
+        h = (*layers_[s][i])(h, H, W, backbone_states != nullptr);
       }
+      if (backbone_states) stage_state();
       if (merges_[s]) h = (*merges_[s])(h, H, W), H = (H + 1) / 2, W = (W + 1) / 2;
-      states();
+      if (!backbone_states) states();
     }
+    if (backbone_states) return {};
     h = (*norm_)(h);
     ModelOutput o;
     o.set("last_hidden_state", h);
@@ -262,8 +277,44 @@ class ForMaskedImageModeling : public Model {
   MaskedImageDecoder* decoder_;
 };
 
+// SwinBackbone: stage i = the embeddings (stem) or stage i's output before its patch merging, each
+// selected one through a LayerNorm of its own (hidden_states_norms.<stage>, eps 1e-5) over channels.
+class Backbone : public BackboneModel {
+ public:
+  explicit Backbone(const PretrainedConfig& c)
+      : BackboneModel(c, BackboneStages::from(c, BackboneStages::numbered(static_cast<int64_t>(c.get_int_list("depths").size())), "SwinConfig")),
+        swin_(child("swin", std::make_unique<SwinModel>(c))) {
+    auto& norms = child("hidden_states_norms", std::make_unique<nn::Container>());
+    const int64_t E = c.get_int("embed_dim");
+    for (size_t i = 0; i < stages().out_indices.size(); ++i) {
+      // Python's num_features: [embed_dim] + [embed_dim * 2**i for each stage].
+      const int64_t at = stages().out_indices[i], channels = at ? E << (at - 1) : E;
+      norms_.emplace_back(stages().out_features[i], &norms.add(stages().out_features[i], std::make_unique<nn::LayerNorm>(channels, 1e-5f)));
+    }
+  }
+  std::string base_model_prefix() const override { return "swin"; }
+  std::string checkpoint_key(const std::string& key) const override { return rename_legacy(key); }
+
+ protected:
+  std::vector<Tensor> stage_states(const ModelInputs& in) const override {
+    std::vector<Tensor> states;
+    swin_.run(in, &states);
+    return states;
+  }
+  Tensor feature_map(const std::string& stage, const Tensor& state, const ModelInputs&) const override {
+    for (const auto& [name, norm] : norms_)
+      if (name == stage) return (*norm)(state.permute({0, 2, 3, 1}).contiguous()).permute({0, 3, 1, 2}).contiguous();
+    return state;
+  }
+
+ private:
+  SwinModel& swin_;
+  std::vector<std::pair<std::string, nn::LayerNorm*>> norms_;
+};
+
 }  // namespace
 
+std::unique_ptr<PreTrainedModel> make_backbone(const PretrainedConfig& c) { return std::make_unique<Backbone>(c); }
 std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c) { return std::make_unique<VisionModel<SwinModel>>(c, "swin", true, rename_legacy); }
 std::unique_ptr<PreTrainedModel> make_for_masked_image_modeling(const PretrainedConfig& c) { return std::make_unique<ForMaskedImageModeling>(c); }
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c) {

@@ -10,4 +10,5 @@ ConfigSpec config_spec();
 std::unique_ptr<PreTrainedModel> make_model(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_for_masked_image_modeling(const PretrainedConfig& c);
 std::unique_ptr<PreTrainedModel> make_for_image_classification(const PretrainedConfig& c);
+std::unique_ptr<PreTrainedModel> make_backbone(const PretrainedConfig& c);
 }  // namespace transformers::swin

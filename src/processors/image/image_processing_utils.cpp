@@ -50,6 +50,9 @@ const ClassSpec kClasses[] = {
      R"("resample": 2, "size": {"shortest_edge": 800, "longest_edge": 1333}, "default_to_square": false, "do_resize": true, "do_pad": true)"},
     {"LlavaImageProcessor", kOpenAiClip,
      R"("resample": 3, "size": {"shortest_edge": 224}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
+    {"LlavaNextImageProcessor", kOpenAiClip,
+     R"("resample": 3, "size": {"shortest_edge": 224}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true,
+        "image_grid_pinpoints": [[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]])"},
     {"MobileNetV2ImageProcessor", kImagenetStandard,
      R"("resample": 2, "size": {"shortest_edge": 256}, "default_to_square": false, "crop_size": {"height": 224, "width": 224}, "do_resize": true, "do_center_crop": true)"},
 };
@@ -62,6 +65,7 @@ const std::pair<const char*, const char*> kModelTypes[] = {
     {"resnet", "ConvNextImageProcessor"}, {"segformer", "SegformerImageProcessor"}, {"mobilenet_v2", "MobileNetV2ImageProcessor"},
     {"swin", "ViTImageProcessor"},         {"dpt", "DPTImageProcessor"},          {"depth_anything", "DPTImageProcessor"},
     {"detr", "DetrImageProcessor"},       {"qwen2_vl", "Qwen2VLImageProcessor"}, {"qwen2_5_vl", "Qwen2VLImageProcessor"}, {"efficientnet", "EfficientNetImageProcessor"},
+    {"llava", "LlavaImageProcessor"},
 };
 
 int64_t positive(const Json& v, const std::string& what) {
@@ -440,6 +444,122 @@ class LlavaImageProcessor : public BaseImageProcessor {
   std::array<uint8_t, 3> background_{};
 };
 
+// LLaVA-NeXT's "anyres" (image_processing_llava_next.py and its Pil twin): each image becomes its own
+// resize to (size, size) followed by the tiles of a higher resolution view — resized into the
+// image_grid_pinpoints resolution that keeps most of it (select_best_resolution), centred on black
+// padding, cut into crop-sized patches row by row — each run through CLIP's chain. pixel_values is
+// [batch, patches, 3, h, w], zero patches appended up to the batch's most (do_pad); image_sizes gives
+// each original (height, width).
+class LlavaNextImageProcessor : public BaseImageProcessor {
+ public:
+  LlavaNextImageProcessor(const ClassSpec& spec, const Json& user, const std::string& backend)
+      : BaseImageProcessor(spec, without_pad(user), backend) {
+    const auto pad = user.find("do_pad");
+    if (pad != user.end() && !pad->is_null()) {
+      if (!pad->is_boolean()) throw ConfigError(name_ + ": do_pad must be true or false, got " + pad->dump());
+      do_pad_ = pad->get<bool>();
+    }
+    Json defaults = parse_json(std::string("{") + spec.defaults + "}", name_);
+    const auto it = user.find("image_grid_pinpoints");
+    const Json& points = it != user.end() && !it->is_null() ? *it : defaults["image_grid_pinpoints"];
+    if (!points.is_array() || points.empty()) throw ConfigError(name_ + ": image_grid_pinpoints must be a non-empty list of [height, width], got " + points.dump());
+    for (const Json& p : points) {
+      if (!p.is_array() || p.size() != 2) throw ConfigError(name_ + ": image_grid_pinpoints must hold [height, width] pairs, got " + p.dump());
+      pinpoints_.emplace_back(positive(p[0], "image_grid_pinpoints"), positive(p[1], "image_grid_pinpoints"));
+      // The same 268M-pixel bound load_image keeps: a hostile config must not allocate without end.
+      if (pinpoints_.back().first > (int64_t{1} << 28) / pinpoints_.back().second)
+        throw ConfigError(name_ + ": image_grid_pinpoints " + p.dump() + " is more than the 268M-pixel limit");
+    }
+    // The base view's size and the tiles' side, as _preprocess picks them.
+    if (size_.has_hw()) base_ = {*size_.height, *size_.width};
+    else if (size_.shortest_edge) base_ = {*size_.shortest_edge, *size_.shortest_edge};
+    else throw ConfigError(name_ + ": size must have 'height' and 'width' or 'shortest_edge'");
+    patch_ = crop_.height ? *crop_.height : size_.height ? *size_.height : *size_.shortest_edge;
+  }
+
+  BatchFeature operator()(const std::vector<Image>& images, const ImageProcessorCallOptions& o) const override {
+    if (images.empty()) throw ValueError(name_ + ": no images given");
+    const Resample r = o.resample.value_or(resample_);
+    std::vector<Tensor> per_image;
+    std::vector<int64_t> sizes;
+    for (const Image& im : images) {
+      check(im);
+      per_image.push_back(BaseImageProcessor::operator()(views(im, r), o)["pixel_values"]);
+      sizes.insert(sizes.end(), {im.height, im.width});
+    }
+    int64_t most = 0;
+    for (const Tensor& t : per_image) most = std::max(most, t.size(0));
+    const Tensor& first = per_image[0];
+    const int64_t B = static_cast<int64_t>(images.size()), C = first.size(1), H = first.size(2), W = first.size(3), one = C * H * W;
+    for (const Tensor& t : per_image)
+      if (t.size(0) != most && !do_pad_)
+        throw ValueError(name_ + ": without do_pad the images must give the same number of patches to form a batch");
+    Tensor pv = Tensor::zeros({B, most, C, H, W});
+    for (int64_t b = 0; b < B; ++b) {
+      const Tensor& t = per_image[static_cast<size_t>(b)];
+      std::copy_n(t.data<float>(), t.size(0) * one, pv.data<float>() + b * most * one);
+    }
+    return {{"pixel_values", pv}, {"image_sizes", Tensor::from_ints(sizes, {B, 2})}};
+  }
+
+ private:
+  static Json without_pad(Json c) {
+    c.erase("do_pad");
+    return c;
+  }
+  // select_best_resolution: the most of the image kept (its size scaled to fit, capped at its own
+  // pixel count), then the least area wasted; the first such resolution on ties.
+  std::pair<int64_t, int64_t> best_resolution(int64_t h, int64_t w) const {
+    std::pair<int64_t, int64_t> best{};
+    int64_t most = 0;
+    double least_waste = INFINITY;
+    for (const auto& [ph, pw] : pinpoints_) {
+      const double scale = std::min(static_cast<double>(pw) / static_cast<double>(w), static_cast<double>(ph) / static_cast<double>(h));
+      const auto dw = static_cast<int64_t>(static_cast<double>(w) * scale), dh = static_cast<int64_t>(static_cast<double>(h) * scale);
+      const int64_t effective = std::min(dw * dh, w * h);
+      const auto waste = static_cast<double>(ph * pw - effective);
+      if (effective > most || (effective == most && waste < least_waste)) most = effective, least_waste = waste, best = {ph, pw};
+    }
+    return best;
+  }
+  // get_patch_output_size: the image scaled to fit the target along its tighter side.
+  static std::pair<int64_t, int64_t> fit(int64_t h, int64_t w, int64_t th, int64_t tw) {
+    const double sw = static_cast<double>(tw) / static_cast<double>(w), sh = static_cast<double>(th) / static_cast<double>(h);
+    if (sw < sh) return {std::min(static_cast<int64_t>(std::ceil(static_cast<double>(h) * sw)), th), tw};
+    return {th, std::min(static_cast<int64_t>(std::ceil(static_cast<double>(w) * sh)), tw)};
+  }
+  // The base view, then the tiles of the best resolution, as uint8 images before CLIP's chain.
+  std::vector<Image> views(const Image& im, Resample r) const {
+    if (im.channels != 3) throw ValueError(name_ + ": expects RGB images, got " + std::to_string(im.channels) + " channels");
+    const auto [th, tw] = best_resolution(im.height, im.width);
+    const auto [nh, nw] = fit(im.height, im.width, th, tw);
+    const Image scaled = resize_image(im, nh, nw, r, backend_);
+    // Centred on black: the odd pixel goes to the bottom / right.
+    const int64_t top = (th - nh) / 2, left = (tw - nw) / 2;
+    Image canvas;
+    canvas.height = th, canvas.width = tw, canvas.channels = 3;
+    canvas.pixels.assign(static_cast<size_t>(th * tw * 3), 0);
+    for (int64_t y = 0; y < nh; ++y)
+      std::copy_n(scaled.pixels.begin() + y * nw * 3, nw * 3, canvas.pixels.begin() + ((y + top) * tw + left) * 3);
+    std::vector<Image> out{resize_image(im, base_.first, base_.second, r, backend_)};
+    // divide_to_patches: row by row; the last row / column may be narrower.
+    for (int64_t y = 0; y < th; y += patch_)
+      for (int64_t x = 0; x < tw; x += patch_) {
+        Image p;
+        p.height = std::min(patch_, th - y), p.width = std::min(patch_, tw - x), p.channels = 3;
+        p.pixels.resize(static_cast<size_t>(p.height * p.width * 3));
+        for (int64_t row = 0; row < p.height; ++row)
+          std::copy_n(canvas.pixels.begin() + ((y + row) * tw + x) * 3, p.width * 3, p.pixels.begin() + row * p.width * 3);
+        out.push_back(std::move(p));
+      }
+    return out;
+  }
+  bool do_pad_ = true;
+  std::vector<std::pair<int64_t, int64_t>> pinpoints_;
+  std::pair<int64_t, int64_t> base_;
+  int64_t patch_ = 224;
+};
+
 // "ViTImageProcessorFast" / "ViTFeatureExtractor" / "ViTImageProcessorPil" -> "ViTImageProcessor".
 std::string canonical_class(std::string t, std::string& backend) {
   auto strip = [&](const std::string& suffix) {
@@ -471,6 +591,7 @@ std::unique_ptr<ImageProcessor> AutoImageProcessor::from_json_string(const std::
         if (name == "Qwen2VLImageProcessor") return std::make_unique<Qwen2VLImageProcessor>(spec, c, backend);
         if (name == "DetrImageProcessor") return std::make_unique<DetrImageProcessor>(spec, c, backend);
         if (name == "LlavaImageProcessor") return std::make_unique<LlavaImageProcessor>(spec, c, backend);
+        if (name == "LlavaNextImageProcessor") return std::make_unique<LlavaNextImageProcessor>(spec, c, backend);
         return std::make_unique<BaseImageProcessor>(spec, c, backend);
       } catch (const Json::exception& e) {
         throw ConfigError(source + ": a field has the wrong type: " + e.what());
