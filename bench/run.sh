@@ -123,10 +123,16 @@ DM=${DECODER_MODELS:-/tmp/tcpp-bench-decoders}
 LCPP_SDIST=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36.tar.gz
 export LLAMACPP_SRC=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36/vendor/llama.cpp
 LCPP_STAMP=/tmp/tcpp-llamacpp/built-without-amx
+# AVX-512 code only where the CPU runs it (a build with it dies of SIGILL on AVX2-only machines).
+if grep -qw avx512f /proc/cpuinfo; then
+  LCPP_AVX512="-DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON"
+else
+  LCPP_AVX512="-DGGML_AVX512=OFF"
+fi
 if ! "$PY" -c "import llama_cpp" 2>/dev/null || [ ! -f "$LLAMACPP_SRC/convert_hf_to_gguf.py" ] || [ ! -f "$LCPP_STAMP" ]; then
   mkdir -p /tmp/tcpp-llamacpp
   { [ -f "$LCPP_SDIST" ] || "$PY" -m pip download -q --no-deps llama-cpp-python==0.3.36 -d /tmp/tcpp-llamacpp; } && tar -xzf "$LCPP_SDIST" -C /tmp/tcpp-llamacpp \
-    && CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
+    && CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON $LCPP_AVX512 -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
        "$PY" -m pip install -q --force-reinstall --no-deps --no-cache-dir "$LCPP_SDIST" && touch "$LCPP_STAMP" \
     || echo "(llama-cpp-python unavailable: llama.cpp rows skipped)"
 fi
