@@ -10,6 +10,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 
@@ -329,8 +330,10 @@ bool have_avx2() {
   return ok;
 }
 
+std::atomic<bool> g_force_portable{false};
+
 RowsFn pick_rows(QuantType t) {
-  if (!have_avx2()) return rows_portable;
+  if (!have_avx2() || g_force_portable) return rows_portable;
   switch (t) {
     case QuantType::Q4_0: return rows_avx2<Q4_0>;
     case QuantType::Q4_1: return rows_avx2<Q4_1>;
@@ -390,6 +393,8 @@ void linear_panels(const QuantLinearArgs& a) {
 }
 
 }  // namespace
+
+void force_portable_quant(bool on) { g_force_portable = on; }
 
 void linear_quantized(const QuantLinearArgs& a) {
   // Batch-invariant: the panel GEMM's blocking (so a row's summation order) depends on M.
