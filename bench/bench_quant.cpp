@@ -1,7 +1,8 @@
 // Decode GEMV (M = 1) of ops::linear_quantized at Qwen2.5-0.5B's shapes against fp32 ops::linear,
 // with the DRAM read bandwidth measured beside it (decode is bandwidth-bound: the figure of merit
 // is bytes of weight read per second). Every case cycles through copies of its weight totalling
-// >= 256 MiB, so the weight comes from DRAM as in a whole model, not from the 32 MiB L3.
+// >= 256 MiB, so the weight comes from DRAM as in a whole model, not from the 32 MiB L3 (hot_*: one
+// copy again and again, the compute limit when it fits the cache).
 //   bench_quant [threads...]   (default: 1 and all)   one JSON line per case
 #include <omp.h>
 #include <sys/mman.h>
@@ -91,6 +92,23 @@ double read_bandwidth_gbs() {
   return best;
 }
 
+// One core's fp32 FMA rate (12 independent 8-wide chains): decode that runs below the DRAM
+// bandwidth is bound by the widening and FMAs, and this is their ceiling.
+__attribute__((target("avx2,fma"))) double fma_peak_gflops() {
+  __m256 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(0.001f * static_cast<float>(i));
+  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
+  const long iters = 20'000'000;
+  auto t0 = std::chrono::steady_clock::now();
+  for (long it = 0; it < iters; ++it)
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  float sink = 0;
+  for (int i = 0; i < 12; ++i) sink += _mm256_cvtss_f32(acc[i]);
+  if (sink == 12345.0f) std::printf("#");
+  return static_cast<double>(iters) * 12.0 * 8 * 2 / s / 1e9;
+}
+
 // Median seconds of f over the weight copies, cycled.
 template <typename F>
 double median_time(int copies, F f) {
@@ -114,6 +132,7 @@ int main(int argc, char** argv) {
   if (threads.empty()) threads = {1, omp_get_max_threads()};
   std::printf("{\"bench\": \"cpu\", \"isa\": \"%s\", \"fma\": %s}\n", ops::cpu_isa().str().c_str(),
               __builtin_cpu_supports("fma") ? "true" : "false");
+  std::printf("{\"bench\": \"fma_peak_one_core\", \"gflops\": %.1f}\n", fma_peak_gflops());
   for (int t : threads) {
     omp_set_num_threads(t);
     std::printf("{\"bench\": \"dram_read\", \"threads\": %d, \"gb_per_s\": %.2f}\n", t, read_bandwidth_gbs());
@@ -139,10 +158,13 @@ int main(int argc, char** argv) {
         omp_set_num_threads(t);
         const double sec = ti < 0 ? median_time(copies, [&](int c) { ops::linear(x, w[c]); })
                                   : median_time(copies, [&](int c) { ops::linear_quantized(x, w[c], qt, s.K); });
+        // The same weight again and again (cache-resident when it fits the L3): the compute limit.
+        const double hot = ti < 0 ? median_time(1, [&](int) { ops::linear(x, w[0]); })
+                                  : median_time(1, [&](int) { ops::linear_quantized(x, w[0], qt, s.K); });
         std::printf("{\"bench\": \"decode_gemv\", \"shape\": \"%s\", \"K\": %ld, \"N\": %ld, \"weight\": \"%s\", \"threads\": %d, "
-                    "\"weight_mb\": %.2f, \"median_ms\": %.3f, \"gb_per_s\": %.2f}\n",
+                    "\"weight_mb\": %.2f, \"median_ms\": %.3f, \"gb_per_s\": %.2f, \"hot_ms\": %.3f, \"hot_gb_per_s\": %.2f}\n",
                     s.what, static_cast<long>(s.K), static_cast<long>(s.N), ti < 0 ? "F32" : std::string(ops::quant_traits(qt).name).c_str(), t,
-                    bytes / 1e6, sec * 1e3, bytes / sec / 1e9);
+                    bytes / 1e6, sec * 1e3, bytes / sec / 1e9, hot * 1e3, bytes / hot / 1e9);
         std::fflush(stdout);
       }
     }
