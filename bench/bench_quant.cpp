@@ -1,4 +1,5 @@
-// Decode GEMV (M = 1) of ops::linear_quantized at Qwen2.5-0.5B's shapes against fp32 ops::linear,
+// Decode GEMV (M = 1) of ops::linear_quantized at Qwen2.5-0.5B's shapes against fp32 ops::linear
+// (and a 128-row prefill GEMM at the MLP shapes),
 // with the DRAM read bandwidth measured beside it (decode is bandwidth-bound: the figure of merit
 // is bytes of weight read per second). Every case cycles through copies of its weight totalling
 // >= 256 MiB, so the weight comes from DRAM as in a whole model, not from the 32 MiB L3 (hot_*: one
@@ -165,6 +166,26 @@ int main(int argc, char** argv) {
                     "\"weight_mb\": %.2f, \"median_ms\": %.3f, \"gb_per_s\": %.2f, \"hot_ms\": %.3f, \"hot_gb_per_s\": %.2f}\n",
                     s.what, static_cast<long>(s.K), static_cast<long>(s.N), ti < 0 ? "F32" : std::string(ops::quant_traits(qt).name).c_str(), t,
                     bytes / 1e6, sec * 1e3, bytes / sec / 1e9, hot * 1e3, bytes / hot / 1e9);
+        std::fflush(stdout);
+      }
+    }
+  }
+  // Prefill (M = 128): panels of the weight widened to fp32, then the fp32 GEMM; GFLOP/s beside fp32 linear.
+  for (Shape2 s : {Shape2{896, 4864, "mlp.up_proj"}, Shape2{4864, 896, "mlp.down_proj"}}) {
+    const int64_t M = 128;
+    const Tensor x = randn({M, s.K}, 1);
+    for (int ti = -1; ti < 4; ++ti) {
+      const QuantType qt = std::array{QuantType::Q4_0, QuantType::Q8_0, QuantType::Q4_K, QuantType::Q6_K}[std::max(ti, 0)];
+      if (ti >= 0 && s.K % ops::quant_traits(qt).block_size != 0) continue;
+      const Tensor w = ti < 0 ? randn({s.N, s.K}, 2) : random_blocks(qt, s.N, s.K, 2);
+      for (int t : threads) {
+        omp_set_num_threads(t);
+        const double sec = ti < 0 ? median_time(1, [&](int) { ops::linear(x, w); })
+                                  : median_time(1, [&](int) { ops::linear_quantized(x, w, qt, s.K); });
+        std::printf("{\"bench\": \"prefill_gemm\", \"shape\": \"%s\", \"M\": %ld, \"K\": %ld, \"N\": %ld, \"weight\": \"%s\", "
+                    "\"threads\": %d, \"median_ms\": %.3f, \"gflops\": %.1f}\n",
+                    s.what, static_cast<long>(M), static_cast<long>(s.K), static_cast<long>(s.N),
+                    ti < 0 ? "F32" : std::string(ops::quant_traits(qt).name).c_str(), t, sec * 1e3, 2.0 * M * s.N * s.K / sec / 1e9);
         std::fflush(stdout);
       }
     }

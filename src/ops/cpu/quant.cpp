@@ -344,6 +344,8 @@ TCPP_AVX2 void dot_rows(const uint8_t* wrow, int64_t nb, const float* x, int64_t
     for (int off = 0; off < D::kBytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(blk) + off + 2048, _MM_HINT_T0);
     typename D::Pre pre;
     D::prep(blk, pre);
+    // Unrolled: the bit offsets of each sub-block become immediates.
+#pragma GCC unroll 8
     for (int s = 0; s < D::kBlock / 32; ++s) {
       __m256 w[4];
       D::decode(blk, pre, s, w);
