@@ -78,14 +78,20 @@ TEST(Quant, TraitsMatchGgufBlockSizes) {
 }
 
 TEST(Quant, DequantizeEqualsGgufPyBitForBit) {
-  for (QuantType t : kAll) {
-    const ModelInputs f = load(t);
-    testutil::with_each_kernel_mode(name(t), [&] {
-      const Tensor d = ops::dequantize(f.at("blocks"), t, kCols);
-      EXPECT_EQ(d.shape(), f.at("dequantized").shape());
-      EXPECT_TRUE(bitwise_equal(d, f.at("dequantized")));
-    });
+  // The CPU mode runs the AVX2 block decoders (those of the decode kernel) where the CPU has them,
+  // then the portable ones.
+  for (bool portable : {false, true}) {
+    ops::kernels::cpu::force_portable_quant(portable);
+    for (QuantType t : kAll) {
+      const ModelInputs f = load(t);
+      testutil::with_each_kernel_mode(name(t) + (portable ? " portable" : ""), [&] {
+        const Tensor d = ops::dequantize(f.at("blocks"), t, kCols);
+        EXPECT_EQ(d.shape(), f.at("dequantized").shape());
+        EXPECT_TRUE(bitwise_equal(d, f.at("dequantized")));
+      });
+    }
   }
+  ops::kernels::cpu::force_portable_quant(false);
 }
 
 TEST(Quant, LinearMatchesPythonOnTheDequantizedWeight) {

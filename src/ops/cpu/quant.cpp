@@ -20,14 +20,6 @@
 
 namespace transformers::ops::kernels::cpu {
 
-void dequantize(const uint8_t* blocks, QuantType t, int64_t rows, int64_t cols, float* out) {
-  const QuantTraits& tr = quant_traits(t);
-  const BlockDecoder dec = block_decoder(t);
-  const int64_t nb = cols / tr.block_size, total = rows * nb;
-#pragma omp parallel for schedule(static) if (total * tr.block_size > 65536)
-  for (int64_t i = 0; i < total; ++i) dec(blocks + i * tr.type_size, out + i * tr.block_size);
-}
-
 namespace {
 
 constexpr int64_t kMaxRows = 8;
@@ -439,7 +431,62 @@ void linear_panels(const QuantLinearArgs& a) {
   }
 }
 
+// Whole blocks widened by the AVX2 decoders and stored: the same floats as the reference decoders
+// (Quant.DequantizeEqualsGgufPyBitForBit checks both), several times faster (prefill panels).
+template <class D>
+TCPP_AVX2 void dequantize_avx2(const uint8_t* blocks, int64_t nblocks, float* out) {
+  for (int64_t i = 0; i < nblocks; ++i) {
+    const uint8_t* blk = blocks + i * D::kBytes;
+    typename D::Pre pre;
+    D::prep(blk, pre);
+#pragma GCC unroll 8
+    for (int s = 0; s < D::kBlock / 32; ++s) {
+      __m256 w[4];
+      D::decode(blk, pre, s, w);
+      for (int j = 0; j < 4; ++j) _mm256_storeu_ps(out + i * D::kBlock + s * 32 + 8 * j, w[j]);
+    }
+  }
+}
+
+using DequantizeBlocksFn = void (*)(const uint8_t* blocks, int64_t nblocks, float* out);
+DequantizeBlocksFn pick_dequantize(QuantType t) {
+  if (!have_avx2() || g_force_portable) return nullptr;
+  switch (t) {
+    case QuantType::Q4_0: return dequantize_avx2<Q4_0>;
+    case QuantType::Q4_1: return dequantize_avx2<Q4_1>;
+    case QuantType::Q5_0: return dequantize_avx2<Q5_0>;
+    case QuantType::Q5_1: return dequantize_avx2<Q5_1>;
+    case QuantType::Q8_0: return dequantize_avx2<Q8_0>;
+    case QuantType::Q2_K: return dequantize_avx2<Q2_K>;
+    case QuantType::Q3_K: return dequantize_avx2<Q3_K>;
+    case QuantType::Q4_K: return dequantize_avx2<QK45<false>>;
+    case QuantType::Q5_K: return dequantize_avx2<QK45<true>>;
+    case QuantType::Q6_K: return dequantize_avx2<Q6_K>;
+    case QuantType::IQ4_NL: return dequantize_avx2<IQ4_NL>;
+    case QuantType::IQ4_XS: return dequantize_avx2<IQ4_XS>;
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+void dequantize(const uint8_t* blocks, QuantType t, int64_t rows, int64_t cols, float* out) {
+  const QuantTraits& tr = quant_traits(t);
+  const int64_t total = rows * (cols / tr.block_size);
+  constexpr int64_t kChunk = 64;  // blocks per task
+  const int64_t chunks = (total + kChunk - 1) / kChunk;
+  const DequantizeBlocksFn fast = pick_dequantize(t);
+  const BlockDecoder dec = block_decoder(t);
+#pragma omp parallel for schedule(static) if (total * tr.block_size > 65536)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t b0 = c * kChunk, nb = std::min(kChunk, total - b0);
+    if (fast) {
+      fast(blocks + b0 * tr.type_size, nb, out + b0 * tr.block_size);
+    } else {
+      for (int64_t i = b0; i < b0 + nb; ++i) dec(blocks + i * tr.type_size, out + i * tr.block_size);
+    }
+  }
+}
 
 void force_portable_quant(bool on) { g_force_portable = on; }
 
