@@ -1,7 +1,7 @@
 """llama.cpp side of the decoder benchmark (llama-cpp-python): the same random-weight checkpoint
 converted to GGUF with llama.cpp's own convert_hf_to_gguf.py (cached next to it), then prefill of
 PROMPT tokens and greedy decode of NEW tokens at batch 1, JSON line like decoder_bench.py.
-   python bench/llamacpp_bench.py HF_DIR OUTTYPE(f32|bf16|q8_0) THREADS PROMPT NEW ITERS
+   python bench/llamacpp_bench.py HF_DIR|FILE.gguf OUTTYPE(f32|bf16|q8_0) THREADS PROMPT NEW ITERS
 Needs llama-cpp-python, and llama.cpp's converter (its sdist's vendor/llama.cpp) in LLAMACPP_SRC."""
 import json
 import os
@@ -12,7 +12,8 @@ import time
 
 hf, outtype, threads, prompt, new, iters = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 src = os.environ.get("LLAMACPP_SRC", "/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36/vendor/llama.cpp")
-gguf = os.path.join(hf, f"model-{outtype}.gguf")
+# HF_DIR may also be a .gguf file, run as it is (OUTTYPE then only labels the row).
+gguf = hf if hf.endswith(".gguf") else os.path.join(hf, f"model-{outtype}.gguf")
 if not os.path.exists(gguf):
     env = dict(os.environ, PYTHONPATH=os.path.join(src, "gguf-py") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     subprocess.check_call([sys.executable, os.path.join(src, "convert_hf_to_gguf.py"), hf, "--outtype", outtype, "--outfile", gguf], env=env,

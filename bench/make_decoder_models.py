@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Random-weight decoder checkpoints with real shapes for the decode benchmark (no download):
 Qwen2.5-0.5B and Llama-3.2-1B configs, each saved in float32 and bfloat16.
-Usage: make_decoder_models.py OUT_DIR"""
+Usage: make_decoder_models.py OUT_DIR [NAME...]   (default: every model)"""
 import os
 import sys
 
@@ -21,6 +21,8 @@ shapes = {
 }
 torch.manual_seed(0)
 for name, (cls, cfg) in shapes.items():
+    if len(sys.argv) > 2 and name not in sys.argv[2:]:
+        continue
     if all(os.path.exists(os.path.join(out, f"{name}-{d}", "model.safetensors")) for d in ("f32", "bf16")):
         continue
     model = cls(cfg).eval()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks in one run: transformers-cpp and PyTorch on the same machine.
-#   bench/run.sh [SECTION...]   sections: gemm quant tokenizer load encoders decoders seq2seq speech vision (default: all)
+#   bench/run.sh [SECTION...]   sections: gemm quant tokenizer load encoders decoders gguf seq2seq speech vision (default: all)
 # Needs the fixture venv (scripts/make_fixtures.py creates it; TCPP_VENV overrides its place).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,28 @@ if [ ! -x "$PY" ]; then python3 scripts/make_fixtures.py --venv-only; fi
 # Adds KEY=VALUE pairs (strings) to the JSON object on stdin.
 want() { [ -z "$SECTIONS" ] || [[ " $SECTIONS " == *" $1 "* ]]; }
 SECTIONS="$*"
+# llama.cpp through llama-cpp-python, built from its sdist (minutes; the sdist also carries the GGUF
+# converter); used by the decoders and gguf sections.
+ensure_llamacpp() {
+  # Its AMX matmul (picked for q8_0 on AMX CPUs) segfaults in 0.3.36, so it is built for AVX-512 (VNNI, BF16) without AMX.
+  LCPP_SDIST=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36.tar.gz
+  export LLAMACPP_SRC=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36/vendor/llama.cpp
+  LCPP_STAMP=/tmp/tcpp-llamacpp/built-without-amx
+  # AVX-512 code only where the CPU runs it (a build with it dies of SIGILL on AVX2-only machines).
+  if grep -qw avx512f /proc/cpuinfo; then
+    LCPP_AVX512="-DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON"
+  else
+    LCPP_AVX512="-DGGML_AVX512=OFF"
+  fi
+  if ! "$PY" -c "import llama_cpp" 2>/dev/null || [ ! -f "$LLAMACPP_SRC/convert_hf_to_gguf.py" ] || [ ! -f "$LCPP_STAMP" ]; then
+    mkdir -p /tmp/tcpp-llamacpp
+    { [ -f "$LCPP_SDIST" ] || "$PY" -m pip download -q --no-deps llama-cpp-python==0.3.36 -d /tmp/tcpp-llamacpp; } && tar -xzf "$LCPP_SDIST" -C /tmp/tcpp-llamacpp \
+      && CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON $LCPP_AVX512 -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
+         "$PY" -m pip install -q --force-reinstall --no-deps --no-cache-dir "$LCPP_SDIST" && touch "$LCPP_STAMP" \
+      || echo "(llama-cpp-python unavailable: llama.cpp rows skipped)"
+  fi
+  "$PY" -c "import diskcache" 2>/dev/null || "$PY" -m pip install -q diskcache  # installed --no-deps above
+}
 tag() { "$PY" -c "import json,sys; j=json.load(sys.stdin); j.update(a.split('=', 1) for a in sys.argv[1:]); print(json.dumps(j))" "$@"; }
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, ISA: $("$BUILD"/transformers-cpp env | grep cpu_isa | cut -d'"' -f4)"
 if want gemm; then
@@ -122,24 +144,7 @@ echo "== Decoder LMs (random weights, real shapes): batch 1, greedy decode after
 "$BUILD"/bench/bench_bandwidth | tee /tmp/tcpp_bw.jsonl
 DM=${DECODER_MODELS:-/tmp/tcpp-bench-decoders}
 "$PY" bench/make_decoder_models.py "$DM"
-# llama.cpp through llama-cpp-python, built from its sdist (minutes; the sdist also carries the GGUF converter).
-# Its AMX matmul (picked for q8_0 on AMX CPUs) segfaults in 0.3.36, so it is built for AVX-512 (VNNI, BF16) without AMX.
-LCPP_SDIST=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36.tar.gz
-export LLAMACPP_SRC=/tmp/tcpp-llamacpp/llama_cpp_python-0.3.36/vendor/llama.cpp
-LCPP_STAMP=/tmp/tcpp-llamacpp/built-without-amx
-# AVX-512 code only where the CPU runs it (a build with it dies of SIGILL on AVX2-only machines).
-if grep -qw avx512f /proc/cpuinfo; then
-  LCPP_AVX512="-DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON"
-else
-  LCPP_AVX512="-DGGML_AVX512=OFF"
-fi
-if ! "$PY" -c "import llama_cpp" 2>/dev/null || [ ! -f "$LLAMACPP_SRC/convert_hf_to_gguf.py" ] || [ ! -f "$LCPP_STAMP" ]; then
-  mkdir -p /tmp/tcpp-llamacpp
-  { [ -f "$LCPP_SDIST" ] || "$PY" -m pip download -q --no-deps llama-cpp-python==0.3.36 -d /tmp/tcpp-llamacpp; } && tar -xzf "$LCPP_SDIST" -C /tmp/tcpp-llamacpp \
-    && CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON $LCPP_AVX512 -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
-       "$PY" -m pip install -q --force-reinstall --no-deps --no-cache-dir "$LCPP_SDIST" && touch "$LCPP_STAMP" \
-    || echo "(llama-cpp-python unavailable: llama.cpp rows skipped)"
-fi
+ensure_llamacpp
 TK3=/tmp/tcpp-bench-tokenizer/qwen3
 mkdir -p /tmp/tcpp-bench-tokenizer
 [ -f "$TK3/tokenizer.json" ] || tar -xJf ../shared/data/tokenizers-qwen3-llama2.tar.xz -C /tmp/tcpp-bench-tokenizer
@@ -192,6 +197,54 @@ for r in rows:
           f" {r['peak_rss_mb']:>8.0f} / {(find('torch', r, '128') or {}).get('peak_rss_mb', float('nan')):<6.0f} {r['load_s']:>6.2f}")
 PY
 
+fi
+if want gguf; then
+echo "== GGUF decode and prefill (issue 21): Qwen2.5-0.5B shape, random weights, files made by llama.cpp's converter and quantizer; same file both sides"
+"$BUILD"/bench/bench_bandwidth | tee /tmp/tcpp_bw.jsonl
+DM=${DECODER_MODELS:-/tmp/tcpp-bench-decoders}
+GM=${GGUF_MODELS:-/tmp/tcpp-bench-gguf}
+"$PY" bench/make_decoder_models.py "$DM" qwen2.5-0.5b
+ensure_llamacpp
+TK3=/tmp/tcpp-bench-tokenizer/qwen3
+mkdir -p /tmp/tcpp-bench-tokenizer
+[ -f "$TK3/tokenizer.json" ] || tar -xJf ../shared/data/tokenizers-qwen3-llama2.tar.xz -C /tmp/tcpp-bench-tokenizer
+cp "$TK3/tokenizer.json" "$TK3/tokenizer_config.json" "$DM/qwen2.5-0.5b-f32/"
+"$PY" bench/make_gguf_models.py "$DM" qwen2.5-0.5b "$GM" >/dev/null 2>&1  # llama.cpp logs every tensor
+: > /tmp/tcpp_gguf.jsonl
+for q in q8_0 q4_0 q4_k_m; do
+  f=qwen2.5-0.5b-$q.gguf
+  for t in 1 2; do
+    for shape in "128 16 3" "512 2 2"; do
+      set -- $shape
+      "$BUILD"/transformers-cpp --threads $t bench "$GM" --gguf-file $f --auto-class AutoModelForCausalLM --seq-len $1 --new-tokens $2 --iters $3 \
+        | tag q=$q side=ours prompt=$1 | tee -a /tmp/tcpp_gguf.jsonl || true
+      "$PY" bench/llamacpp_bench.py "$GM/$f" $q $t $1 $2 $3 2>/dev/null | tag q=$q side=llama.cpp prompt=$1 | tee -a /tmp/tcpp_gguf.jsonl || true
+    done
+  done
+done
+"$PY" - "$GM" <<'PY'
+import json, os, sys
+bw = {r["threads"]: r["read_gb_per_s"] for r in map(json.loads, open("/tmp/tcpp_bw.jsonl"))}
+rows = [json.loads(l) for l in open("/tmp/tcpp_gguf.jsonl")]
+def find(side, q, t, prompt):
+    return next((x for x in rows if x["side"] == side and x["q"] == q and int(x["threads"]) == int(t) and x["prompt"] == prompt), None)
+print("decode tok/s after 128 tokens, prefill tok/s of 512 tokens, ours / llama.cpp on the same GGUF file;")
+print("BW limit: the file's bytes read once per token at the measured read bandwidth (the tied embedding table counted as the head)")
+print(f"{'type':>7} {'thr':>3} {'decode ours':>11} {'llama.cpp':>16} {'BW limit':>8} {'% limit':>7} | {'prefill ours':>12} {'llama.cpp':>16} | {'RSS MB ours':>11}")
+for q in ("q8_0", "q4_0", "q4_k_m"):
+    size = os.path.getsize(os.path.join(sys.argv[1], f"qwen2.5-0.5b-{q}.gguf"))
+    for t in (1, 2):
+        o, l = find("ours", q, t, "128"), find("llama.cpp", q, t, "128")
+        po, pl = find("ours", q, t, "512"), find("llama.cpp", q, t, "512")
+        if not o:
+            print(f"{q:>7} {t:>3} (ours: no result)")
+            continue
+        d, p = o["decode_tokens_per_s"], (po or {}).get("prefill_tokens_per_s", float("nan"))
+        limit = bw[t] * 1e9 / size
+        ld = f"{l['decode_tokens_per_s']:.2f} ({d / l['decode_tokens_per_s']:.2f}x)" if l else "-"
+        lp = f"{pl['prefill_tokens_per_s']:.0f} ({p / pl['prefill_tokens_per_s']:.2f}x)" if pl else "-"
+        print(f"{q:>7} {t:>3} {d:>11.2f} {ld:>16} {limit:>8.1f} {100 * d / limit:>6.0f}% | {p:>12.0f} {lp:>16} | {o.get('peak_rss_mb', float('nan')):>11.0f}")
+PY
 fi
 if want seq2seq; then
 echo "== Encoder-decoders (random weights, real shapes): encoder input 256 tokens, then 32 greedy decoder tokens, batch 1, fp32"
