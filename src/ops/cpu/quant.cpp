@@ -1,0 +1,400 @@
+// CPU kernels of the block-quantized ops. Weight-only: activations and sums stay fp32 and every
+// weight is widened to exactly the float gguf-py's dequantize gives (same fp32 products, no FMA
+// in the widening), so linear_quantized equals linear(x, dequantize(W)) up to summation order.
+//  - decode (M <= kMaxRows, and every M in batch-invariant mode): one pass over the quantized
+//    weight, each block widened in AVX2 registers and multiplied into up to 4 activation rows;
+//    threads split N. Each activation row is summed by the same instructions whatever M is.
+//  - prefill (larger M): panels of weight rows widened to fp32, then the fp32 GEMM (oneDNN) on
+//    each panel, so the weight is read once for all M rows.
+// AVX2 + FMA + F16C picked at run time; a portable loop otherwise.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "ops/dispatch.hpp"
+#include "ops/kernels.hpp"
+#include "ops/quant_kernels.hpp"
+
+namespace transformers::ops::kernels::cpu {
+
+void dequantize(const uint8_t* blocks, QuantType t, int64_t rows, int64_t cols, float* out) {
+  const QuantTraits& tr = quant_traits(t);
+  const BlockDecoder dec = block_decoder(t);
+  const int64_t nb = cols / tr.block_size, total = rows * nb;
+#pragma omp parallel for schedule(static) if (total * tr.block_size > 65536)
+  for (int64_t i = 0; i < total; ++i) dec(blocks + i * tr.type_size, out + i * tr.block_size);
+}
+
+namespace {
+
+constexpr int64_t kMaxRows = 8;
+using RowsFn = void (*)(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, float* acc);
+
+// Portable: one block widened at a time by the reference decoder, each x row summed in its own
+// 8 fp32 lanes over k in order.
+void rows_portable(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, float* acc) {
+  const QuantTraits& tr = quant_traits(a.type);
+  const BlockDecoder dec = block_decoder(a.type);
+  float lanes[kMaxRows][8] = {};
+  float w[256];
+  const int64_t bs = tr.block_size, nb = a.K / bs;
+  const uint8_t* wr = a.w + n * a.row_bytes;
+  for (int64_t b = 0; b < nb; ++b) {
+    dec(wr + b * tr.type_size, w);
+    for (int64_t m = 0; m < rows; ++m) {
+      const float* x = a.x + (m0 + m) * a.K + b * bs;
+      for (int64_t j = 0; j < bs; j += 8)
+        for (int l = 0; l < 8; ++l) lanes[m][l] += x[j + l] * w[j + l];
+    }
+  }
+  for (int64_t m = 0; m < rows; ++m) {
+    float s = 0;
+    for (int l = 0; l < 8; ++l) s += lanes[m][l];
+    acc[m] = s;
+  }
+}
+
+// ---- AVX2 block decoders: sub-block s (32 weights) of a block -> w[0..3], 8 floats each ----
+#define TCPP_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+TCPP_AVX2 inline float f16s(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+// Bytes 8*i .. 8*i+7 of a 16-byte vector, zero- or sign-extended to 8 floats.
+TCPP_AVX2 inline __m256 u8_ps(__m128i v, int i) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(i ? _mm_srli_si128(v, 8) : v));
+}
+TCPP_AVX2 inline __m256 i8_ps(__m128i v, int i) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(i ? _mm_srli_si128(v, 8) : v));
+}
+TCPP_AVX2 inline __m128i load16(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+TCPP_AVX2 inline __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+// The 16 low and 16 high nibbles of 16 bytes (weights 0..15 and 16..31 of a ggml 32-run).
+TCPP_AVX2 inline void nibbles16(const uint8_t* p, __m128i& lo, __m128i& hi) {
+  const __m128i q = load16(p), m = _mm_set1_epi8(0x0F);
+  lo = _mm_and_si128(q, m);
+  hi = _mm_and_si128(_mm_srli_epi16(q, 4), m);
+}
+// The four 8-byte quarters of 32 bytes (values < 128) as float vectors.
+TCPP_AVX2 inline void quarters_ps(__m256i v, __m256 f[4]) {
+  const __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
+  f[0] = u8_ps(lo, 0), f[1] = u8_ps(lo, 1), f[2] = u8_ps(hi, 0), f[3] = u8_ps(hi, 1);
+}
+// Bits b..b+7 of a u32, as 0 / 16 in 8 int lanes (the 5th bit of Q5_0 / Q5_1 codes).
+TCPP_AVX2 inline __m256i bit5(uint32_t qh, int b) {
+  const __m256i v = _mm256_srlv_epi32(_mm256_set1_epi32(static_cast<int>(qh >> b)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  return _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(1)), 4);
+}
+
+struct Q4_0 {
+  static constexpr int kBlock = 32, kBytes = 18;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) {
+    const __m256 d = _mm256_set1_ps(f16s(b)), eight = _mm256_set1_ps(8.0f);
+    __m128i lo, hi;
+    nibbles16(b + 2, lo, hi);
+    w[0] = _mm256_mul_ps(d, _mm256_sub_ps(u8_ps(lo, 0), eight));
+    w[1] = _mm256_mul_ps(d, _mm256_sub_ps(u8_ps(lo, 1), eight));
+    w[2] = _mm256_mul_ps(d, _mm256_sub_ps(u8_ps(hi, 0), eight));
+    w[3] = _mm256_mul_ps(d, _mm256_sub_ps(u8_ps(hi, 1), eight));
+  }
+};
+
+struct Q4_1 {
+  static constexpr int kBlock = 32, kBytes = 20;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) {
+    const __m256 d = _mm256_set1_ps(f16s(b)), m = _mm256_set1_ps(f16s(b + 2));
+    __m128i lo, hi;
+    nibbles16(b + 4, lo, hi);
+    w[0] = _mm256_add_ps(_mm256_mul_ps(d, u8_ps(lo, 0)), m);
+    w[1] = _mm256_add_ps(_mm256_mul_ps(d, u8_ps(lo, 1)), m);
+    w[2] = _mm256_add_ps(_mm256_mul_ps(d, u8_ps(hi, 0)), m);
+    w[3] = _mm256_add_ps(_mm256_mul_ps(d, u8_ps(hi, 1)), m);
+  }
+};
+
+// The 32 five-bit codes of Q5_0 / Q5_1 as int lanes.
+TCPP_AVX2 inline void q5_codes(const uint8_t* qh_p, const uint8_t* qs, __m256i q[4]) {
+  uint32_t qh;
+  std::memcpy(&qh, qh_p, 4);
+  __m128i lo, hi;
+  nibbles16(qs, lo, hi);
+  q[0] = _mm256_or_si256(_mm256_cvtepu8_epi32(lo), bit5(qh, 0));
+  q[1] = _mm256_or_si256(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)), bit5(qh, 8));
+  q[2] = _mm256_or_si256(_mm256_cvtepu8_epi32(hi), bit5(qh, 16));
+  q[3] = _mm256_or_si256(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)), bit5(qh, 24));
+}
+
+struct Q5_0 {
+  static constexpr int kBlock = 32, kBytes = 22;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) {
+    const __m256 d = _mm256_set1_ps(f16s(b));
+    __m256i q[4];
+    q5_codes(b + 2, b + 6, q);
+    for (int j = 0; j < 4; ++j) w[j] = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_sub_epi32(q[j], _mm256_set1_epi32(16))));
+  }
+};
+
+struct Q5_1 {
+  static constexpr int kBlock = 32, kBytes = 24;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) {
+    const __m256 d = _mm256_set1_ps(f16s(b)), m = _mm256_set1_ps(f16s(b + 2));
+    __m256i q[4];
+    q5_codes(b + 4, b + 8, q);
+    for (int j = 0; j < 4; ++j) w[j] = _mm256_add_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(q[j])), m);
+  }
+};
+
+struct Q8_0 {
+  static constexpr int kBlock = 32, kBytes = 34;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) {
+    const __m256 d = _mm256_set1_ps(f16s(b));
+    const __m128i q0 = load16(b + 2), q1 = load16(b + 18);
+    w[0] = _mm256_mul_ps(i8_ps(q0, 0), d);
+    w[1] = _mm256_mul_ps(i8_ps(q0, 1), d);
+    w[2] = _mm256_mul_ps(i8_ps(q1, 0), d);
+    w[3] = _mm256_mul_ps(i8_ps(q1, 1), d);
+  }
+};
+
+constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+// 32 IQ4 codes (16 bytes, low nibbles first) looked up in the code book and scaled by d.
+TCPP_AVX2 inline void iq4_run(const uint8_t* qs, __m256 d, __m256 w[4]) {
+  const __m128i book = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values));
+  __m128i lo, hi;
+  nibbles16(qs, lo, hi);
+  lo = _mm_shuffle_epi8(book, lo);
+  hi = _mm_shuffle_epi8(book, hi);
+  w[0] = _mm256_mul_ps(d, i8_ps(lo, 0));
+  w[1] = _mm256_mul_ps(d, i8_ps(lo, 1));
+  w[2] = _mm256_mul_ps(d, i8_ps(hi, 0));
+  w[3] = _mm256_mul_ps(d, i8_ps(hi, 1));
+}
+
+struct IQ4_NL {
+  static constexpr int kBlock = 32, kBytes = 18;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) { iq4_run(b + 2, _mm256_set1_ps(f16s(b)), w); }
+};
+
+struct IQ4_XS {
+  static constexpr int kBlock = 256, kBytes = 136;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int s, __m256 w[4]) {
+    uint16_t sh;
+    std::memcpy(&sh, b + 2, 2);
+    const int sc = (((b[4 + s / 2] >> (4 * (s % 2))) & 0xF) | (((sh >> (2 * s)) & 3) << 4)) - 32;
+    iq4_run(b + 8 + s * 16, _mm256_set1_ps(f16s(b) * static_cast<float>(sc)), w);
+  }
+};
+
+// Sub-block j's 6-bit (scale, min) of Q4_K / Q5_K.
+inline void k_scale_min(const uint8_t* s, int j, int& sc, int& m) {
+  if (j < 4) {
+    sc = s[j] & 0x3F;
+    m = s[j + 4] & 0x3F;
+  } else {
+    sc = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+    m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+  }
+}
+
+// Q4_K / Q5_K: w = (d * sc) * q - (dmin * m) over 32-byte runs of 4- (and 5th-) bit codes.
+template <bool kFive>
+struct QK45 {
+  static constexpr int kBlock = 256, kBytes = kFive ? 176 : 144;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int s, __m256 w[4]) {
+    int sc, mn;
+    k_scale_min(b + 4, s, sc, mn);
+    const float dl = f16s(b) * static_cast<float>(sc), ml = f16s(b + 2) * static_cast<float>(mn);
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256i q = _mm256_and_si256(_mm256_srli_epi16(load32(b + (kFive ? 48 : 16) + (s / 2) * 32), 4 * (s % 2)), m4);
+    if constexpr (kFive) {
+      const __m256i h = _mm256_and_si256(_mm256_srli_epi16(load32(b + 16), s), _mm256_set1_epi8(1));
+      q = _mm256_or_si256(q, _mm256_slli_epi16(h, 4));
+    }
+    __m256 f[4];
+    quarters_ps(q, f);
+    const __m256 vd = _mm256_set1_ps(dl), vm = _mm256_set1_ps(ml);
+    for (int j = 0; j < 4; ++j) w[j] = _mm256_sub_ps(_mm256_mul_ps(vd, f[j]), vm);
+  }
+};
+
+struct Q6_K {
+  static constexpr int kBlock = 256, kBytes = 210;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int s, __m256 w[4]) {
+    const int h = s / 4, t = s % 4;
+    const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(load32(b + h * 64 + (t % 2) * 32), 4 * (t / 2)), _mm256_set1_epi8(0x0F));
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(load32(b + 128 + h * 32), 2 * t), _mm256_set1_epi8(3));
+    __m256 f[4];
+    quarters_ps(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), f);
+    const float d = f16s(b + 208);
+    const auto* sc = reinterpret_cast<const int8_t*>(b + 192);
+    const __m256 d0 = _mm256_set1_ps(d * static_cast<float>(sc[2 * s])), d1 = _mm256_set1_ps(d * static_cast<float>(sc[2 * s + 1]));
+    const __m256 off = _mm256_set1_ps(32.0f);
+    w[0] = _mm256_mul_ps(d0, _mm256_sub_ps(f[0], off));
+    w[1] = _mm256_mul_ps(d0, _mm256_sub_ps(f[1], off));
+    w[2] = _mm256_mul_ps(d1, _mm256_sub_ps(f[2], off));
+    w[3] = _mm256_mul_ps(d1, _mm256_sub_ps(f[3], off));
+  }
+};
+
+struct Q2_K {
+  static constexpr int kBlock = 256, kBytes = 84;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int s, __m256 w[4]) {
+    const __m256i q = _mm256_and_si256(_mm256_srli_epi16(load32(b + 16 + (s / 4) * 32), 2 * (s % 4)), _mm256_set1_epi8(3));
+    __m256 f[4];
+    quarters_ps(q, f);
+    const float d = f16s(b + 80), dmin = f16s(b + 82);
+    for (int half = 0; half < 2; ++half) {
+      const uint8_t sc = b[2 * s + half];
+      const __m256 dl = _mm256_set1_ps(d * static_cast<float>(sc & 0xF)), ml = _mm256_set1_ps(dmin * static_cast<float>(sc >> 4));
+      w[2 * half] = _mm256_sub_ps(_mm256_mul_ps(dl, f[2 * half]), ml);
+      w[2 * half + 1] = _mm256_sub_ps(_mm256_mul_ps(dl, f[2 * half + 1]), ml);
+    }
+  }
+};
+
+struct Q3_K {
+  static constexpr int kBlock = 256, kBytes = 110;
+  TCPP_AVX2 static inline void decode(const uint8_t* b, int s, __m256 w[4]) {
+    // code = low 2 bits | hmask bit << 2, weight value = code - 4
+    const __m256i low2 = _mm256_and_si256(_mm256_srli_epi16(load32(b + 32 + (s / 4) * 32), 2 * (s % 4)), _mm256_set1_epi8(3));
+    const __m256i hbit = _mm256_and_si256(_mm256_srli_epi16(load32(b), s), _mm256_set1_epi8(1));
+    __m256 f[4];
+    quarters_ps(_mm256_or_si256(low2, _mm256_slli_epi16(hbit, 2)), f);
+    const uint8_t* sc = b + 96;
+    const float d = f16s(b + 108);
+    const __m256 four = _mm256_set1_ps(4.0f);
+    for (int half = 0; half < 2; ++half) {
+      const int i = 2 * s + half;
+      const int lo = i < 8 ? sc[i] & 0xF : sc[i - 8] >> 4, hi = (sc[8 + i % 4] >> (2 * (i / 4))) & 3;
+      const __m256 dl = _mm256_set1_ps(d * static_cast<float>((lo | (hi << 4)) - 32));
+      w[2 * half] = _mm256_mul_ps(dl, _mm256_sub_ps(f[2 * half], four));
+      w[2 * half + 1] = _mm256_mul_ps(dl, _mm256_sub_ps(f[2 * half + 1], four));
+    }
+  }
+};
+
+TCPP_AVX2 inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+  return _mm_cvtss_f32(s);
+}
+
+// R rows of x (stride K) against one weight row of nb blocks: two accumulators per row, the same
+// instruction sequence per row for every R.
+template <class D, int R>
+TCPP_AVX2 void dot_rows(const uint8_t* wrow, int64_t nb, const float* x, int64_t K, float* out) {
+  __m256 acc[R][2];
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int64_t bi = 0; bi < nb; ++bi) {
+    const uint8_t* blk = wrow + bi * D::kBytes;
+    // Hardware prefetchers stop at 4 KiB pages: fetch ahead explicitly, across rows too.
+    for (int off = 0; off < D::kBytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(blk) + off + 2048, _MM_HINT_T0);
+    for (int s = 0; s < D::kBlock / 32; ++s) {
+      __m256 w[4];
+      D::decode(blk, s, w);
+      const float* xs = x + bi * D::kBlock + s * 32;
+      for (int r = 0; r < R; ++r)
+        for (int j = 0; j < 4; ++j) acc[r][j & 1] = _mm256_fmadd_ps(_mm256_loadu_ps(xs + r * K + 8 * j), w[j], acc[r][j & 1]);
+    }
+  }
+  for (int r = 0; r < R; ++r) out[r] = hsum(_mm256_add_ps(acc[r][0], acc[r][1]));
+}
+
+template <class D>
+void rows_avx2(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, float* acc) {
+  const uint8_t* wr = a.w + n * a.row_bytes;
+  const int64_t nb = a.K / D::kBlock;
+  for (int64_t r0 = 0; r0 < rows; r0 += 4) {
+    const float* x = a.x + (m0 + r0) * a.K;
+    switch (std::min<int64_t>(4, rows - r0)) {
+      case 4: dot_rows<D, 4>(wr, nb, x, a.K, acc + r0); break;
+      case 3: dot_rows<D, 3>(wr, nb, x, a.K, acc + r0); break;
+      case 2: dot_rows<D, 2>(wr, nb, x, a.K, acc + r0); break;
+      default: dot_rows<D, 1>(wr, nb, x, a.K, acc + r0); break;
+    }
+  }
+}
+
+bool have_avx2() {
+  static const bool ok = [] {
+    // F16C predates AVX2 on every x86 line (clang 14 cannot name it in __builtin_cpu_supports).
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return ok;
+}
+
+RowsFn pick_rows(QuantType t) {
+  if (!have_avx2()) return rows_portable;
+  switch (t) {
+    case QuantType::Q4_0: return rows_avx2<Q4_0>;
+    case QuantType::Q4_1: return rows_avx2<Q4_1>;
+    case QuantType::Q5_0: return rows_avx2<Q5_0>;
+    case QuantType::Q5_1: return rows_avx2<Q5_1>;
+    case QuantType::Q8_0: return rows_avx2<Q8_0>;
+    case QuantType::Q2_K: return rows_avx2<Q2_K>;
+    case QuantType::Q3_K: return rows_avx2<Q3_K>;
+    case QuantType::Q4_K: return rows_avx2<QK45<false>>;
+    case QuantType::Q5_K: return rows_avx2<QK45<true>>;
+    case QuantType::Q6_K: return rows_avx2<Q6_K>;
+    case QuantType::IQ4_NL: return rows_avx2<IQ4_NL>;
+    case QuantType::IQ4_XS: return rows_avx2<IQ4_XS>;
+  }
+  return rows_portable;
+}
+
+// Fused widen-and-dot, rows in tiles of kMaxRows; each weight row stays in cache across the tiles.
+void linear_rows(const QuantLinearArgs& a) {
+  const RowsFn rows_fn = pick_rows(a.type);
+#pragma omp parallel for schedule(static) if (a.N * a.K > 32768)
+  for (int64_t n = 0; n < a.N; ++n) {
+    const float bias = a.bias ? a.bias[n] : 0.0f;
+    for (int64_t m0 = 0; m0 < a.M; m0 += kMaxRows) {
+      const int64_t rows = std::min(kMaxRows, a.M - m0);
+      float acc[kMaxRows];
+      rows_fn(a, n, m0, rows, acc);
+      for (int64_t m = 0; m < rows; ++m) a.y[(m0 + m) * a.N + n] = acc[m] + bias;
+    }
+  }
+}
+
+// Panels of weight rows widened to fp32 (about 4 MiB each), each multiplied by all of x with the
+// fp32 GEMM straight into its columns of y when there is one panel, else through a buffer.
+void linear_panels(const QuantLinearArgs& a) {
+  const int64_t P = std::min(a.N, std::max<int64_t>((int64_t{1} << 20) / a.K, 16));
+  std::unique_ptr<float[]> panel(new float[static_cast<size_t>(P * a.K)]);  // fully written before use
+  std::unique_ptr<float[]> out(P < a.N ? new float[static_cast<size_t>(a.M * P)] : nullptr);
+  for (int64_t n0 = 0; n0 < a.N; n0 += P) {
+    const int64_t p = std::min(P, a.N - n0);
+    dequantize(a.w + n0 * a.row_bytes, a.type, p, a.K, panel.get());
+    GemmArgs g;
+    g.M = a.M;
+    g.N = p;
+    g.K = a.K;
+    g.a = a.x;
+    g.b = panel.get();
+    g.trans_b = true;
+    g.bias = a.bias ? a.bias + n0 : nullptr;
+    g.c = out ? out.get() : a.y;
+    gemm(g);
+    if (out) {
+#pragma omp parallel for schedule(static) if (a.M * p > 65536)
+      for (int64_t m = 0; m < a.M; ++m) std::memcpy(a.y + m * a.N + n0, out.get() + m * p, static_cast<size_t>(p) * sizeof(float));
+    }
+  }
+}
+
+}  // namespace
+
+void linear_quantized(const QuantLinearArgs& a) {
+  // Batch-invariant: the panel GEMM's blocking (so a row's summation order) depends on M.
+  if (a.M <= kMaxRows || batch_invariant()) return linear_rows(a);
+  linear_panels(a);
+}
+
+}  // namespace transformers::ops::kernels::cpu
