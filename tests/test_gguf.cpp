@@ -235,6 +235,17 @@ TEST(GgufHostile, HugeArrayLength) {
   expect_gguf_error(build(s), "cannot fit");
 }
 
+// Bytes the file really holds, but more array elements than the metadata may expand into.
+TEST(GgufHostile, TooManyArrayElements) {
+  Writer w;
+  const uint64_t n = gguf::File::kMaxArrayElements + 1;
+  w.str("k"), w.u32(9), w.u32(0), w.u64(n);
+  w.b.append(static_cast<size_t>(n), '\x07');
+  Spec s;
+  s.extra_kv = w.b, s.extra_kvs = 1;
+  expect_gguf_error(build(s), "array elements");
+}
+
 TEST(GgufHostile, DeeplyNestedArrays) {
   Writer w;
   w.str("k"), w.u32(9);
@@ -322,7 +333,6 @@ TEST(GgufHostile, TooManyDimensions) {
 }
 
 TEST(GgufHostile, DuplicateTensorName) {
-  Writer a;  // two infos named the same
   Spec s;
   s.second_tensor = true;
   std::string b = build(s);

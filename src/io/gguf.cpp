@@ -88,7 +88,7 @@ uint64_t min_size(ValueType t) {
 
 bool valid_type(uint32_t t) { return t <= 12; }
 
-Value read_value(Cursor& c, ValueType t, const std::string& key, uint64_t depth) {
+Value read_value(Cursor& c, ValueType t, const std::string& key, uint64_t depth, uint64_t& budget) {
   Value v;
   v.type = t;
   auto set_int = [&](int64_t x) { v.i = x, v.u = static_cast<uint64_t>(x); };
@@ -120,8 +120,13 @@ Value read_value(Cursor& c, ValueType t, const std::string& key, uint64_t depth)
       if (n > c.left() / min_size(v.elem))
         c.fail("metadata '" + key + "': array of " + std::to_string(n) + " " + value_type_name(v.elem) +
                " values cannot fit in the " + std::to_string(c.left()) + " bytes left in the file");
+      // Each element is held as a Value (~100 bytes): a total cap keeps a byte array from growing
+      // a hundredfold in memory. Real files hold well under a million (vocabulary, merges, types).
+      if (n > budget)
+        c.fail("metadata '" + key + "': more than " + std::to_string(File::kMaxArrayElements) + " array elements in the metadata");
+      budget -= n;
       v.array.reserve(static_cast<size_t>(n));
-      for (uint64_t k = 0; k < n; ++k) v.array.push_back(read_value(c, v.elem, key, depth + 1));
+      for (uint64_t k = 0; k < n; ++k) v.array.push_back(read_value(c, v.elem, key, depth + 1, budget));
       break;
     }
   }
@@ -219,12 +224,13 @@ void File::parse() {
   // A key-value pair takes at least 13 bytes (key length, type, a one-byte value), a tensor info 24.
   if (n_kv > c.left() / 13)
     c.fail("metadata count " + std::to_string(n_kv) + " cannot fit in the " + std::to_string(c.left()) + " bytes of the file");
+  uint64_t budget = kMaxArrayElements;
   for (uint64_t k = 0; k < n_kv; ++k) {
     std::string key = c.str("metadata key");
     if (key.empty()) c.fail("metadata entry " + std::to_string(k) + " has an empty key");
     const uint32_t t = c.read<uint32_t>("metadata value type");
     if (!valid_type(t)) c.fail("metadata '" + key + "': unknown value type " + std::to_string(t));
-    Value v = read_value(c, static_cast<ValueType>(t), key, 0);
+    Value v = read_value(c, static_cast<ValueType>(t), key, 0, budget);
     if (kv_index_.count(key)) c.fail("metadata key '" + key + "' appears twice");
     kv_index_[key] = kv_.size();
     kv_.emplace_back(std::move(key), std::move(v));

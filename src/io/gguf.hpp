@@ -65,6 +65,7 @@ struct TensorInfo {
 class File {
  public:
   static constexpr uint64_t kMaxDepth = 16;  // array nesting
+  static constexpr uint64_t kMaxArrayElements = uint64_t{1} << 22;  // all metadata arrays together
   static File open(const std::string& path);
   // Parses bytes already in memory (tests, fuzzing); `source` names them in messages.
   static File from_bytes(std::string bytes, const std::string& source = "<memory>");

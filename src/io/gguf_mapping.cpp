@@ -10,7 +10,10 @@
 namespace transformers::gguf {
 
 std::string resolve_file(const std::string& name_or_path, const std::string& gguf_file, const HubOptions& o) {
-  // transformers' modeling path takes an existing path as it is; otherwise the file of the folder / repo.
+  // The folder's own file first; then, as transformers' modeling path does, an existing path as it
+  // is; otherwise the file of the repo.
+  const auto in_folder = std::filesystem::path(name_or_path) / o.subfolder / gguf_file;
+  if (std::filesystem::is_directory(name_or_path) && std::filesystem::is_regular_file(in_folder)) return in_folder.string();
   if (std::filesystem::is_regular_file(gguf_file)) return gguf_file;
   return *cached_file(name_or_path, gguf_file, o, true);
 }
@@ -175,14 +178,19 @@ Json generate_merges(const std::vector<std::string>& tokens, const std::vector<d
   }
   struct M { std::string l, r; double score; size_t ll, lr; };
   std::vector<M> merges;
+  // Only splits whose two byte lengths occur in the vocabulary are looked up: a long hostile token
+  // then costs a set probe per split, not two string copies and map searches.
+  std::set<size_t> lengths;
+  for (const auto& [t, id] : vocab) lengths.insert(t.size());
   for (const auto& tok : order) {
     const auto cps = codepoints(tok);
     std::vector<M> local;
-    std::string left;
+    size_t left_bytes = 0;
     for (size_t i = 1; i < cps.size(); ++i) {
-      left += cps[i - 1];
-      const std::string right = tok.substr(left.size());
-      if (vocab.count(left) && vocab.count(right)) local.push_back({left, right, score_of[tok], i, cps.size() - i});
+      left_bytes += cps[i - 1].size();
+      if (!lengths.count(left_bytes) || !lengths.count(tok.size() - left_bytes)) continue;
+      std::string left = tok.substr(0, left_bytes), right = tok.substr(left_bytes);
+      if (vocab.count(left) && vocab.count(right)) local.push_back({std::move(left), std::move(right), score_of[tok], i, cps.size() - i});
     }
     std::stable_sort(local.begin(), local.end(), [&](const M& a, const M& b) {
       const int64_t al = vocab.at(a.l), bl = vocab.at(b.l);
@@ -414,7 +422,9 @@ std::optional<std::vector<int64_t>> unpermute_rows(const File& f, const TensorIn
   if (f.get_string("general.architecture") != "llama") return std::nullopt;
   const bool q = t.name.find(".attn_q.") != std::string::npos, k = t.name.find(".attn_k.") != std::string::npos;
   if (!q && !k) return std::nullopt;
-  if (!config.contains("num_attention_heads") || !config.contains("num_key_value_heads")) return std::nullopt;
+  if (!config.contains("num_attention_heads") || !config.contains("num_key_value_heads") ||
+      !config["num_attention_heads"].is_number_integer() || !config["num_key_value_heads"].is_number_integer())
+    return std::nullopt;  // as transformers: no head counts, no permutation
   const int64_t heads = config["num_attention_heads"].get<int64_t>(), kv = config["num_key_value_heads"].get<int64_t>();
   const int64_t n_head = q ? heads : kv;
   const int64_t rows = t.shape.empty() ? 0 : t.shape[0];
