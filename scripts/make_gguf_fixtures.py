@@ -228,7 +228,49 @@ def main():
             print(fname, os.path.getsize(os.path.join(root, fname + ".gguf")), "bytes")
     with open(os.path.join(root, "index.json"), "w") as f:
         json.dump(index, f, indent=1)
+    config_only(root)
+
+
+CONFIG_KEYS = ["model_type", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+               "num_key_value_heads", "head_dim", "max_position_embeddings", "rms_norm_eps", "tie_word_embeddings",
+               "bos_token_id", "eos_token_id", "pad_token_id", "num_experts", "num_experts_per_tok", "norm_topk_prob",
+               "sliding_window", "rope_parameters"]
+
+
+def config_only(root):
+    """Metadata-only files (no tensors) for the architectures whose config we rebuild but whose
+    weights we do not load yet: transformers' AutoConfig(gguf_file=...) on each, in configs.json."""
+    import gguf
+    import transformers as tf
+
+    d = os.path.join(root, "config_only")
+    os.makedirs(d)
+    out = {}
+    for arch, name, extra in (("llama", "mistral", {}), ("qwen2moe", "tiny-qwen2moe", {"expert_count": 4, "expert_used_count": 2}),
+                              ("qwen3moe", "tiny-qwen3moe", {"expert_count": 8, "expert_used_count": 2, "attention.key_length": 32}),
+                              ("gemma2", "tiny-gemma2", {"attention.key_length": 32, "attention.sliding_window": 64}),
+                              ("gemma3", "tiny-gemma3", {"attention.key_length": 32, "attention.sliding_window": 64}),
+                              ("phi3", "tiny-phi3", {})):
+        fname = f"{arch}-{name}.gguf"
+        w = gguf.GGUFWriter(os.path.join(d, fname), arch)
+        w.add_name(name)
+        w.add_context_length(256), w.add_embedding_length(64), w.add_block_count(3), w.add_feed_forward_length(96)
+        w.add_head_count(4), w.add_head_count_kv(2), w.add_rope_freq_base(500000.0), w.add_layer_norm_rms_eps(1e-5)
+        w.add_rope_dimension_count(16)
+        for k, v in extra.items():
+            w.add_uint32(f"{arch}.{k}", v)
+        w.add_tokenizer_model("gpt2"), w.add_token_list(["a", "b", "c", "<|endoftext|>"]), w.add_token_merges(["a b"])
+        w.add_bos_token_id(3), w.add_eos_token_id(3)
+        w.write_header_to_file(), w.write_kv_data_to_file(), w.write_tensors_to_file(), w.close()
+        cd = tf.AutoConfig.from_pretrained(d, gguf_file=fname).to_dict()
+        out[fname] = {k: cd.get(k) for k in CONFIG_KEYS if k in cd}
+    with open(os.path.join(d, "configs.json"), "w") as f:
+        json.dump(out, f, indent=1)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--config-only"]:  # only the metadata-only files (fixtures/gguf/config_only)
+        shutil.rmtree(os.path.join(make_fixtures.ROOT, "fixtures", "gguf", "config_only"), ignore_errors=True)
+        config_only(os.path.join(make_fixtures.ROOT, "fixtures", "gguf"))
+    else:
+        main()

@@ -264,6 +264,19 @@ TEST(GgufHostile, UnknownValueType) {
   expect_gguf_error(build(s), "unknown value type");
 }
 
+// Found by fuzz_gguf: a string that is not UTF-8 (the JSON built from the metadata cannot hold it).
+TEST(GgufHostile, InvalidUtf8String) {
+  Writer w;
+  w.str("k"), w.u32(8), w.str("a\x82b");
+  Spec s;
+  s.extra_kv = w.b, s.extra_kvs = 1;
+  expect_gguf_error(build(s), "not valid UTF-8");
+  Writer overlong;
+  overlong.str("k"), overlong.u32(8), overlong.str("\xC0\xAF");
+  s.extra_kv = overlong.b;
+  expect_gguf_error(build(s), "not valid UTF-8");
+}
+
 TEST(GgufHostile, DuplicateKey) {
   Writer w;
   w.str("general.architecture"), w.u32(8), w.str("qwen2");
@@ -386,6 +399,41 @@ TEST(GgufHostile, UnsupportedArchitectureConfig) {
   std::string b = build(s);
   b.replace(b.find("llama"), 5, "bloom");
   EXPECT_THROW(gguf::config_dict(parse(b)), GgufError);
+}
+
+}  // namespace
+
+namespace {
+
+// Metadata-only files of the architectures whose config (not yet weights) we rebuild, against
+// transformers' AutoConfig(gguf_file=...) (fixtures/gguf/config_only/configs.json).
+TEST(Gguf, ConfigOnlyArchitecturesMatchPython) {
+  const Json all = parse_json_file(fixture("gguf/config_only/configs.json"));
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    SCOPED_TRACE(it.key());
+    ConfigOptions o;
+    o.gguf_file = it.key();
+    const PretrainedConfig c = AutoConfig::from_pretrained(fixture("gguf/config_only"), o);
+    const Json& want = it.value();
+    EXPECT_EQ(c.model_type(), want["model_type"].get<std::string>());
+    // What the file states (GGUF_CONFIG_MAPPING and load_gguf_checkpoint's own cases); the rest are class defaults.
+    for (const char* k : {"vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+                          "num_key_value_heads", "max_position_embeddings", "bos_token_id", "eos_token_id", "head_dim",
+                          "num_experts", "num_experts_per_tok"}) {
+      SCOPED_TRACE(k);
+      if (want.contains(k) && !want[k].is_null()) EXPECT_EQ(c.get_int(k), want[k].get<int64_t>());
+    }
+    EXPECT_EQ(c.get_float("rms_norm_eps"), want["rms_norm_eps"].get<double>());
+    EXPECT_EQ(c.get_bool("tie_word_embeddings"), want["tie_word_embeddings"].get<bool>());
+    if (c.model_type() == "qwen3_moe") EXPECT_TRUE(c.get_bool("norm_topk_prob"));  // GGUF_CONFIG_DEFAULTS_MAPPING
+    if (c.model_type().rfind("gemma", 0) == 0) EXPECT_EQ(c.get_int("sliding_window"), want["sliding_window"].get<int64_t>());
+    // rope.freq_base: the (full-attention) rope_theta; Gemma 3 keeps one rope per layer type.
+    const Json& wr = want["rope_parameters"];
+    const double theta = (wr.contains("full_attention") ? wr["full_attention"] : wr)["rope_theta"].get<double>();
+    auto rope = c.sub_config("rope_parameters");
+    if (rope && rope->has("full_attention")) rope = rope->sub_config("full_attention");
+    EXPECT_EQ(rope && rope->has("rope_theta") ? rope->get_float("rope_theta") : c.get_float("rope_theta"), theta);
+  }
 }
 
 }  // namespace

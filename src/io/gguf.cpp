@@ -38,6 +38,32 @@ const GgmlType kTypes[] = {
     {29, "IQ1_M", 256, 56},  {30, "BF16", 1, 2},      {34, "TQ1_0", 256, 54}, {35, "TQ2_0", 256, 66}, {39, "MXFP4", 32, 17},
 };
 
+// Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF): the format says strings
+// are UTF-8, gguf-py decodes them strictly, and the config / tokenizer JSON built from them needs it.
+bool valid_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) { ++i; continue; }
+    size_t n;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) n = 1, cp = c & 0x1F;
+    else if ((c & 0xF0) == 0xE0) n = 2, cp = c & 0x0F;
+    else if ((c & 0xF8) == 0xF0) n = 3, cp = c & 0x07;
+    else return false;
+    if (i + n >= s.size()) return false;  // the continuation bytes i+1 .. i+n must exist
+    for (size_t k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 // A bounds-checked little-endian cursor over the file; every read that would pass the end throws.
 class Cursor {
  public:
@@ -64,6 +90,7 @@ class Cursor {
       fail(std::string(what) + ": string length " + std::to_string(len) + " at offset " + std::to_string(pos_ - 8) +
            " runs past the end of the file (" + std::to_string(left()) + " bytes remain)");
     std::string s(reinterpret_cast<const char*>(p_ + pos_), static_cast<size_t>(len));
+    if (!valid_utf8(s)) fail(std::string(what) + " at offset " + std::to_string(pos_) + " is not valid UTF-8");
     pos_ += len;
     return s;
   }
