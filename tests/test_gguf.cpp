@@ -267,7 +267,7 @@ TEST(GgufHostile, UnknownValueType) {
 // Found by fuzz_gguf: a string that is not UTF-8 (the JSON built from the metadata cannot hold it).
 TEST(GgufHostile, InvalidUtf8String) {
   Writer w;
-  w.str("k"), w.u32(8), w.str("a\x82b");
+  w.str("k"), w.u32(8), w.str("a\x82" "b");
   Spec s;
   s.extra_kv = w.b, s.extra_kvs = 1;
   expect_gguf_error(build(s), "not valid UTF-8");
