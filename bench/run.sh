@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks in one run: transformers-cpp and PyTorch on the same machine.
-#   bench/run.sh [SECTION...]   sections: gemm tokenizer load encoders decoders seq2seq speech vision (default: all)
+#   bench/run.sh [SECTION...]   sections: gemm quant tokenizer load encoders decoders seq2seq speech vision (default: all)
 # Needs the fixture venv (scripts/make_fixtures.py creates it; TCPP_VENV overrides its place).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,10 @@ for r in ours:
     print(f"{r['M']}x{r['N']}x{r['K']:>5} {r['dtype']:>9} {r['threads']:>3} {r['gflops']:>10} {t['gflops']:>10} "
           f"{r['gflops'] / t['gflops']:>7.2f}x {100 * r['gflops'] / (peak * r['threads']):>8.0f}%")
 PY
+fi
+if want quant; then
+echo "== Block-quantized (GGUF) weights: decode GEMV GB/s of weight read vs fp32 and DRAM, 128-row prefill GFLOP/s"
+"$BUILD"/bench/bench_quant 1 2
 fi
 if want tokenizer; then
 echo "== Tokenizer (Qwen3's tokenizer.json from ../shared/data): ~9 MB of mixed-script lines, one by one (1 thread) and encode_batch"

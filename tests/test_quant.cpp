@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ops/quant.hpp"
+#include "ops/quant_kernels.hpp"
 #include "test_util.hpp"
 
 using namespace transformers;
@@ -77,14 +78,20 @@ TEST(Quant, TraitsMatchGgufBlockSizes) {
 }
 
 TEST(Quant, DequantizeEqualsGgufPyBitForBit) {
-  for (QuantType t : kAll) {
-    const ModelInputs f = load(t);
-    testutil::with_each_kernel_mode(name(t), [&] {
-      const Tensor d = ops::dequantize(f.at("blocks"), t, kCols);
-      EXPECT_EQ(d.shape(), f.at("dequantized").shape());
-      EXPECT_TRUE(bitwise_equal(d, f.at("dequantized")));
-    });
+  // The CPU mode runs the AVX2 block decoders (those of the decode kernel) where the CPU has them,
+  // then the portable ones.
+  for (bool portable : {false, true}) {
+    ops::kernels::cpu::force_portable_quant(portable);
+    for (QuantType t : kAll) {
+      const ModelInputs f = load(t);
+      testutil::with_each_kernel_mode(name(t) + (portable ? " portable" : ""), [&] {
+        const Tensor d = ops::dequantize(f.at("blocks"), t, kCols);
+        EXPECT_EQ(d.shape(), f.at("dequantized").shape());
+        EXPECT_TRUE(bitwise_equal(d, f.at("dequantized")));
+      });
+    }
   }
+  ops::kernels::cpu::force_portable_quant(false);
 }
 
 TEST(Quant, LinearMatchesPythonOnTheDequantizedWeight) {
@@ -98,49 +105,57 @@ TEST(Quant, LinearMatchesPythonOnTheDequantizedWeight) {
 
 TEST(Quant, CpuKernelsMatchReference) {
   constexpr int64_t K = 512, N = 37;  // N: not a multiple of any thread or register tile
-  for (QuantType t : kAll) {
-    const Tensor w = tiled_weight(load(t).at("blocks"), N, K);
-    const Tensor w_deq = ops::dequantize(w, t, K);
-    const Tensor bias = randn({N}, 7);
-    for (int64_t M : {1, 3, 17, 64})
-      for (bool with_bias : {false, true}) {
-        SCOPED_TRACE(name(t) + " M=" + std::to_string(M) + (with_bias ? " bias" : ""));
-        const Tensor x = randn({M, K}, 100 + M);
-        const Tensor b = with_bias ? bias : Tensor();
-        ops::set_reference_mode(true);
-        const Tensor ref = ops::linear_quantized(x, w, t, K, b);
-        ops::set_reference_mode(false);
-        const Tensor fast = ops::linear_quantized(x, w, t, K, b);
-        EXPECT_EQ(fast.shape(), (Shape{M, N}));
-        EXPECT_TRUE(close_to_reference(fast, ref, x, w_deq, b));
-      }
-    // 3-D activations keep their leading dims.
-    const Tensor x3 = randn({2, 5, K}, 9);
-    const Tensor y3 = ops::linear_quantized(x3, w, t, K, bias);
-    EXPECT_EQ(y3.shape(), (Shape{2, 5, N}));
-    ops::set_reference_mode(true);
-    const Tensor r3 = ops::linear_quantized(x3, w, t, K, bias);
-    ops::set_reference_mode(false);
-    EXPECT_TRUE(close_to_reference(y3.view({10, N}), r3.view({10, N}), x3.view({10, K}), w_deq, bias)) << name(t);
+  for (bool portable : {false, true}) {  // the AVX2 decode kernels, then the loop CPUs without AVX2 run
+    ops::kernels::cpu::force_portable_quant(portable);
+    for (QuantType t : kAll) {
+      const Tensor w = tiled_weight(load(t).at("blocks"), N, K);
+      const Tensor w_deq = ops::dequantize(w, t, K);
+      const Tensor bias = randn({N}, 7);
+      for (int64_t M : {1, 3, 17, 64})
+        for (bool with_bias : {false, true}) {
+          SCOPED_TRACE(name(t) + " M=" + std::to_string(M) + (with_bias ? " bias" : "") + (portable ? " portable" : ""));
+          const Tensor x = randn({M, K}, 100 + M);
+          const Tensor b = with_bias ? bias : Tensor();
+          ops::set_reference_mode(true);
+          const Tensor ref = ops::linear_quantized(x, w, t, K, b);
+          ops::set_reference_mode(false);
+          const Tensor fast = ops::linear_quantized(x, w, t, K, b);
+          EXPECT_EQ(fast.shape(), (Shape{M, N}));
+          EXPECT_TRUE(close_to_reference(fast, ref, x, w_deq, b));
+        }
+      // 3-D activations keep their leading dims.
+      const Tensor x3 = randn({2, 3, K}, 9);
+      const Tensor y3 = ops::linear_quantized(x3, w, t, K, bias);
+      EXPECT_EQ(y3.shape(), (Shape{2, 3, N}));
+      ops::set_reference_mode(true);
+      const Tensor r3 = ops::linear_quantized(x3, w, t, K, bias);
+      ops::set_reference_mode(false);
+      EXPECT_TRUE(close_to_reference(y3.view({6, N}), r3.view({6, N}), x3.view({6, K}), w_deq, bias)) << name(t);
+    }
   }
+  ops::kernels::cpu::force_portable_quant(false);
 }
 
 TEST(Quant, BatchInvariantRowsDoNotDependOnTheBatch) {
   constexpr int64_t K = 768, N = 45;
   ops::set_batch_invariant(true);
-  for (QuantType t : kAll) {
-    SCOPED_TRACE(name(t));
-    const Tensor w = tiled_weight(load(t).at("blocks"), N, K);
-    const Tensor bias = randn({N}, 3);
-    for (int64_t M : {7, 40}) {  // a decode-sized batch and a prefill-sized one
-      const Tensor x = randn({M, K}, 11 + M);
-      const Tensor all = ops::linear_quantized(x, w, t, K, bias);
-      for (int64_t m : {int64_t{0}, int64_t{3}, M - 1}) {
-        const Tensor one = ops::linear_quantized(x.slice(0, m, m + 1), w, t, K, bias);
-        EXPECT_TRUE(bitwise_equal(one, all.slice(0, m, m + 1))) << "M=" << M << " row " << m;
+  for (bool portable : {false, true}) {
+    ops::kernels::cpu::force_portable_quant(portable);
+    for (QuantType t : kAll) {
+      SCOPED_TRACE(name(t) + (portable ? " portable" : ""));
+      const Tensor w = tiled_weight(load(t).at("blocks"), N, K);
+      const Tensor bias = randn({N}, 3);
+      for (int64_t M : {7, 40}) {  // a decode-sized batch and a prefill-sized one
+        const Tensor x = randn({M, K}, 11 + M);
+        const Tensor all = ops::linear_quantized(x, w, t, K, bias);
+        for (int64_t m : {int64_t{0}, int64_t{3}, M - 1}) {
+          const Tensor one = ops::linear_quantized(x.slice(0, m, m + 1), w, t, K, bias);
+          EXPECT_TRUE(bitwise_equal(one, all.slice(0, m, m + 1))) << "M=" << M << " row " << m;
+        }
       }
     }
   }
+  ops::kernels::cpu::force_portable_quant(false);
   ops::set_batch_invariant(false);
 }
 

@@ -34,6 +34,8 @@ void linear_quantized(const QuantLinearArgs& a);
 namespace cpu {
 void dequantize(const uint8_t* blocks, QuantType t, int64_t rows, int64_t cols, float* out);
 void linear_quantized(const QuantLinearArgs& a);
+// Tests: the portable decode loop even where AVX2 is available (it is what CPUs without AVX2 run).
+void force_portable_quant(bool on);
 }  // namespace cpu
 
 }  // namespace transformers::ops::kernels

@@ -10,6 +10,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 
@@ -18,14 +19,6 @@
 #include "ops/quant_kernels.hpp"
 
 namespace transformers::ops::kernels::cpu {
-
-void dequantize(const uint8_t* blocks, QuantType t, int64_t rows, int64_t cols, float* out) {
-  const QuantTraits& tr = quant_traits(t);
-  const BlockDecoder dec = block_decoder(t);
-  const int64_t nb = cols / tr.block_size, total = rows * nb;
-#pragma omp parallel for schedule(static) if (total * tr.block_size > 65536)
-  for (int64_t i = 0; i < total; ++i) dec(blocks + i * tr.type_size, out + i * tr.block_size);
-}
 
 namespace {
 
@@ -90,23 +83,37 @@ TCPP_AVX2 inline __m256i bit5(uint32_t qh, int b) {
   return _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(1)), 4);
 }
 
+// Each format: prep() reads a block's scales once (the same scalar fp32 products as the
+// reference decoder), decode() widens sub-block s (32 weights) into w[0..3]. Integer offsets
+// (q - 8, q - 32, ...) are taken before the int -> float conversion: exact either way.
+TCPP_AVX2 inline __m128i sub8(__m128i v, int k) { return _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(k))); }
+TCPP_AVX2 inline void squarters_ps(__m256i v, __m256 f[4]) {  // signed bytes
+  const __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
+  f[0] = i8_ps(lo, 0), f[1] = i8_ps(lo, 1), f[2] = i8_ps(hi, 0), f[3] = i8_ps(hi, 1);
+}
+
 struct Q4_0 {
   static constexpr int kBlock = 32, kBytes = 18;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) {
-    const __m256 d = _mm256_set1_ps(f16s(b)), eight = _mm256_set1_ps(8.0f);
+  struct Pre { float d; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) { p.d = f16s(b); }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int, __m256 w[4]) {
+    const __m256 d = _mm256_set1_ps(p.d);
     __m128i lo, hi;
     nibbles16(b + 2, lo, hi);
-    w[0] = _mm256_mul_ps(d, _mm256_sub_ps(u8_ps(lo, 0), eight));
-    w[1] = _mm256_mul_ps(d, _mm256_sub_ps(u8_ps(lo, 1), eight));
-    w[2] = _mm256_mul_ps(d, _mm256_sub_ps(u8_ps(hi, 0), eight));
-    w[3] = _mm256_mul_ps(d, _mm256_sub_ps(u8_ps(hi, 1), eight));
+    lo = sub8(lo, 8), hi = sub8(hi, 8);
+    w[0] = _mm256_mul_ps(d, i8_ps(lo, 0));
+    w[1] = _mm256_mul_ps(d, i8_ps(lo, 1));
+    w[2] = _mm256_mul_ps(d, i8_ps(hi, 0));
+    w[3] = _mm256_mul_ps(d, i8_ps(hi, 1));
   }
 };
 
 struct Q4_1 {
   static constexpr int kBlock = 32, kBytes = 20;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) {
-    const __m256 d = _mm256_set1_ps(f16s(b)), m = _mm256_set1_ps(f16s(b + 2));
+  struct Pre { float d, m; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) { p.d = f16s(b), p.m = f16s(b + 2); }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int, __m256 w[4]) {
+    const __m256 d = _mm256_set1_ps(p.d), m = _mm256_set1_ps(p.m);
     __m128i lo, hi;
     nibbles16(b + 4, lo, hi);
     w[0] = _mm256_add_ps(_mm256_mul_ps(d, u8_ps(lo, 0)), m);
@@ -130,8 +137,10 @@ TCPP_AVX2 inline void q5_codes(const uint8_t* qh_p, const uint8_t* qs, __m256i q
 
 struct Q5_0 {
   static constexpr int kBlock = 32, kBytes = 22;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) {
-    const __m256 d = _mm256_set1_ps(f16s(b));
+  struct Pre { float d; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) { p.d = f16s(b); }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int, __m256 w[4]) {
+    const __m256 d = _mm256_set1_ps(p.d);
     __m256i q[4];
     q5_codes(b + 2, b + 6, q);
     for (int j = 0; j < 4; ++j) w[j] = _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_sub_epi32(q[j], _mm256_set1_epi32(16))));
@@ -140,8 +149,10 @@ struct Q5_0 {
 
 struct Q5_1 {
   static constexpr int kBlock = 32, kBytes = 24;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) {
-    const __m256 d = _mm256_set1_ps(f16s(b)), m = _mm256_set1_ps(f16s(b + 2));
+  struct Pre { float d, m; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) { p.d = f16s(b), p.m = f16s(b + 2); }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int, __m256 w[4]) {
+    const __m256 d = _mm256_set1_ps(p.d), m = _mm256_set1_ps(p.m);
     __m256i q[4];
     q5_codes(b + 4, b + 8, q);
     for (int j = 0; j < 4; ++j) w[j] = _mm256_add_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(q[j])), m);
@@ -150,8 +161,10 @@ struct Q5_1 {
 
 struct Q8_0 {
   static constexpr int kBlock = 32, kBytes = 34;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) {
-    const __m256 d = _mm256_set1_ps(f16s(b));
+  struct Pre { float d; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) { p.d = f16s(b); }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int, __m256 w[4]) {
+    const __m256 d = _mm256_set1_ps(p.d);
     const __m128i q0 = load16(b + 2), q1 = load16(b + 18);
     w[0] = _mm256_mul_ps(i8_ps(q0, 0), d);
     w[1] = _mm256_mul_ps(i8_ps(q0, 1), d);
@@ -162,8 +175,9 @@ struct Q8_0 {
 
 constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 // 32 IQ4 codes (16 bytes, low nibbles first) looked up in the code book and scaled by d.
-TCPP_AVX2 inline void iq4_run(const uint8_t* qs, __m256 d, __m256 w[4]) {
+TCPP_AVX2 inline void iq4_run(const uint8_t* qs, float dl, __m256 w[4]) {
   const __m128i book = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values));
+  const __m256 d = _mm256_set1_ps(dl);
   __m128i lo, hi;
   nibbles16(qs, lo, hi);
   lo = _mm_shuffle_epi8(book, lo);
@@ -176,17 +190,21 @@ TCPP_AVX2 inline void iq4_run(const uint8_t* qs, __m256 d, __m256 w[4]) {
 
 struct IQ4_NL {
   static constexpr int kBlock = 32, kBytes = 18;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int, __m256 w[4]) { iq4_run(b + 2, _mm256_set1_ps(f16s(b)), w); }
+  struct Pre { float d; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) { p.d = f16s(b); }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int, __m256 w[4]) { iq4_run(b + 2, p.d, w); }
 };
 
 struct IQ4_XS {
   static constexpr int kBlock = 256, kBytes = 136;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int s, __m256 w[4]) {
+  struct Pre { float dl[8]; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) {
+    const float d = f16s(b);
     uint16_t sh;
     std::memcpy(&sh, b + 2, 2);
-    const int sc = (((b[4 + s / 2] >> (4 * (s % 2))) & 0xF) | (((sh >> (2 * s)) & 3) << 4)) - 32;
-    iq4_run(b + 8 + s * 16, _mm256_set1_ps(f16s(b) * static_cast<float>(sc)), w);
+    for (int s = 0; s < 8; ++s) p.dl[s] = d * static_cast<float>((((b[4 + s / 2] >> (4 * (s % 2))) & 0xF) | (((sh >> (2 * s)) & 3) << 4)) - 32);
   }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int s, __m256 w[4]) { iq4_run(b + 8 + s * 16, p.dl[s], w); }
 };
 
 // Sub-block j's 6-bit (scale, min) of Q4_K / Q5_K.
@@ -204,52 +222,68 @@ inline void k_scale_min(const uint8_t* s, int j, int& sc, int& m) {
 template <bool kFive>
 struct QK45 {
   static constexpr int kBlock = 256, kBytes = kFive ? 176 : 144;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int s, __m256 w[4]) {
-    int sc, mn;
-    k_scale_min(b + 4, s, sc, mn);
-    const float dl = f16s(b) * static_cast<float>(sc), ml = f16s(b + 2) * static_cast<float>(mn);
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
-    __m256i q = _mm256_and_si256(_mm256_srli_epi16(load32(b + (kFive ? 48 : 16) + (s / 2) * 32), 4 * (s % 2)), m4);
+  struct Pre { float dl[8], ml[8]; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) {
+    const float d = f16s(b), dmin = f16s(b + 2);
+    for (int s = 0; s < 8; ++s) {
+      int sc, mn;
+      k_scale_min(b + 4, s, sc, mn);
+      p.dl[s] = d * static_cast<float>(sc);
+      p.ml[s] = dmin * static_cast<float>(mn);
+    }
+  }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int s, __m256 w[4]) {
+    __m256i q = _mm256_and_si256(_mm256_srli_epi16(load32(b + (kFive ? 48 : 16) + (s / 2) * 32), 4 * (s % 2)), _mm256_set1_epi8(0x0F));
     if constexpr (kFive) {
       const __m256i h = _mm256_and_si256(_mm256_srli_epi16(load32(b + 16), s), _mm256_set1_epi8(1));
       q = _mm256_or_si256(q, _mm256_slli_epi16(h, 4));
     }
     __m256 f[4];
     quarters_ps(q, f);
-    const __m256 vd = _mm256_set1_ps(dl), vm = _mm256_set1_ps(ml);
+    const __m256 vd = _mm256_set1_ps(p.dl[s]), vm = _mm256_set1_ps(p.ml[s]);
     for (int j = 0; j < 4; ++j) w[j] = _mm256_sub_ps(_mm256_mul_ps(vd, f[j]), vm);
   }
 };
 
 struct Q6_K {
   static constexpr int kBlock = 256, kBytes = 210;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int s, __m256 w[4]) {
+  struct Pre { float dl[16]; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) {
+    const float d = f16s(b + 208);
+    const auto* sc = reinterpret_cast<const int8_t*>(b + 192);
+    for (int i = 0; i < 16; ++i) p.dl[i] = d * static_cast<float>(sc[i]);
+  }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int s, __m256 w[4]) {
     const int h = s / 4, t = s % 4;
     const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(load32(b + h * 64 + (t % 2) * 32), 4 * (t / 2)), _mm256_set1_epi8(0x0F));
     const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(load32(b + 128 + h * 32), 2 * t), _mm256_set1_epi8(3));
+    const __m256i q = _mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), _mm256_set1_epi8(32));
     __m256 f[4];
-    quarters_ps(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), f);
-    const float d = f16s(b + 208);
-    const auto* sc = reinterpret_cast<const int8_t*>(b + 192);
-    const __m256 d0 = _mm256_set1_ps(d * static_cast<float>(sc[2 * s])), d1 = _mm256_set1_ps(d * static_cast<float>(sc[2 * s + 1]));
-    const __m256 off = _mm256_set1_ps(32.0f);
-    w[0] = _mm256_mul_ps(d0, _mm256_sub_ps(f[0], off));
-    w[1] = _mm256_mul_ps(d0, _mm256_sub_ps(f[1], off));
-    w[2] = _mm256_mul_ps(d1, _mm256_sub_ps(f[2], off));
-    w[3] = _mm256_mul_ps(d1, _mm256_sub_ps(f[3], off));
+    squarters_ps(q, f);
+    const __m256 d0 = _mm256_set1_ps(p.dl[2 * s]), d1 = _mm256_set1_ps(p.dl[2 * s + 1]);
+    w[0] = _mm256_mul_ps(d0, f[0]);
+    w[1] = _mm256_mul_ps(d0, f[1]);
+    w[2] = _mm256_mul_ps(d1, f[2]);
+    w[3] = _mm256_mul_ps(d1, f[3]);
   }
 };
 
 struct Q2_K {
   static constexpr int kBlock = 256, kBytes = 84;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int s, __m256 w[4]) {
+  struct Pre { float dl[16], ml[16]; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) {
+    const float d = f16s(b + 80), dmin = f16s(b + 82);
+    for (int i = 0; i < 16; ++i) {
+      p.dl[i] = d * static_cast<float>(b[i] & 0xF);
+      p.ml[i] = dmin * static_cast<float>(b[i] >> 4);
+    }
+  }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int s, __m256 w[4]) {
     const __m256i q = _mm256_and_si256(_mm256_srli_epi16(load32(b + 16 + (s / 4) * 32), 2 * (s % 4)), _mm256_set1_epi8(3));
     __m256 f[4];
     quarters_ps(q, f);
-    const float d = f16s(b + 80), dmin = f16s(b + 82);
     for (int half = 0; half < 2; ++half) {
-      const uint8_t sc = b[2 * s + half];
-      const __m256 dl = _mm256_set1_ps(d * static_cast<float>(sc & 0xF)), ml = _mm256_set1_ps(dmin * static_cast<float>(sc >> 4));
+      const __m256 dl = _mm256_set1_ps(p.dl[2 * s + half]), ml = _mm256_set1_ps(p.ml[2 * s + half]);
       w[2 * half] = _mm256_sub_ps(_mm256_mul_ps(dl, f[2 * half]), ml);
       w[2 * half + 1] = _mm256_sub_ps(_mm256_mul_ps(dl, f[2 * half + 1]), ml);
     }
@@ -258,22 +292,26 @@ struct Q2_K {
 
 struct Q3_K {
   static constexpr int kBlock = 256, kBytes = 110;
-  TCPP_AVX2 static inline void decode(const uint8_t* b, int s, __m256 w[4]) {
-    // code = low 2 bits | hmask bit << 2, weight value = code - 4
+  struct Pre { float dl[16]; };
+  TCPP_AVX2 static inline void prep(const uint8_t* b, Pre& p) {
+    const uint8_t* sc = b + 96;
+    const float d = f16s(b + 108);
+    for (int i = 0; i < 16; ++i) {
+      const int lo = i < 8 ? sc[i] & 0xF : sc[i - 8] >> 4, hi = (sc[8 + i % 4] >> (2 * (i / 4))) & 3;
+      p.dl[i] = d * static_cast<float>((lo | (hi << 4)) - 32);
+    }
+  }
+  TCPP_AVX2 static inline void decode(const uint8_t* b, const Pre& p, int s, __m256 w[4]) {
+    // value = (low 2 bits | hmask bit << 2) - 4
     const __m256i low2 = _mm256_and_si256(_mm256_srli_epi16(load32(b + 32 + (s / 4) * 32), 2 * (s % 4)), _mm256_set1_epi8(3));
     const __m256i hbit = _mm256_and_si256(_mm256_srli_epi16(load32(b), s), _mm256_set1_epi8(1));
     __m256 f[4];
-    quarters_ps(_mm256_or_si256(low2, _mm256_slli_epi16(hbit, 2)), f);
-    const uint8_t* sc = b + 96;
-    const float d = f16s(b + 108);
-    const __m256 four = _mm256_set1_ps(4.0f);
-    for (int half = 0; half < 2; ++half) {
-      const int i = 2 * s + half;
-      const int lo = i < 8 ? sc[i] & 0xF : sc[i - 8] >> 4, hi = (sc[8 + i % 4] >> (2 * (i / 4))) & 3;
-      const __m256 dl = _mm256_set1_ps(d * static_cast<float>((lo | (hi << 4)) - 32));
-      w[2 * half] = _mm256_mul_ps(dl, _mm256_sub_ps(f[2 * half], four));
-      w[2 * half + 1] = _mm256_mul_ps(dl, _mm256_sub_ps(f[2 * half + 1], four));
-    }
+    squarters_ps(_mm256_sub_epi8(_mm256_or_si256(low2, _mm256_slli_epi16(hbit, 2)), _mm256_set1_epi8(4)), f);
+    const __m256 d0 = _mm256_set1_ps(p.dl[2 * s]), d1 = _mm256_set1_ps(p.dl[2 * s + 1]);
+    w[0] = _mm256_mul_ps(d0, f[0]);
+    w[1] = _mm256_mul_ps(d0, f[1]);
+    w[2] = _mm256_mul_ps(d1, f[2]);
+    w[3] = _mm256_mul_ps(d1, f[3]);
   }
 };
 
@@ -284,39 +322,41 @@ TCPP_AVX2 inline float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// R rows of x (stride K) against one weight row of nb blocks: two accumulators per row, the same
-// instruction sequence per row for every R.
+// R (1 or 2) rows of x (stride K) against one weight row of nb blocks. Four accumulators per row
+// (one per 8-weight column of a sub-block) keep four FMA chains in flight; a row is summed by the
+// same instruction sequence for either R, so its result does not depend on its neighbours.
 template <class D, int R>
 TCPP_AVX2 void dot_rows(const uint8_t* wrow, int64_t nb, const float* x, int64_t K, float* out) {
-  __m256 acc[R][2];
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  __m256 acc[R][4];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < 4; ++j) acc[r][j] = _mm256_setzero_ps();
   for (int64_t bi = 0; bi < nb; ++bi) {
     const uint8_t* blk = wrow + bi * D::kBytes;
     // Hardware prefetchers stop at 4 KiB pages: fetch ahead explicitly, across rows too.
     for (int off = 0; off < D::kBytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(blk) + off + 2048, _MM_HINT_T0);
+    typename D::Pre pre;
+    D::prep(blk, pre);
+    // Unrolled: the bit offsets of each sub-block become immediates.
+#pragma GCC unroll 8
     for (int s = 0; s < D::kBlock / 32; ++s) {
       __m256 w[4];
-      D::decode(blk, s, w);
+      D::decode(blk, pre, s, w);
       const float* xs = x + bi * D::kBlock + s * 32;
       for (int r = 0; r < R; ++r)
-        for (int j = 0; j < 4; ++j) acc[r][j & 1] = _mm256_fmadd_ps(_mm256_loadu_ps(xs + r * K + 8 * j), w[j], acc[r][j & 1]);
+        for (int j = 0; j < 4; ++j) acc[r][j] = _mm256_fmadd_ps(_mm256_loadu_ps(xs + r * K + 8 * j), w[j], acc[r][j]);
     }
   }
-  for (int r = 0; r < R; ++r) out[r] = hsum(_mm256_add_ps(acc[r][0], acc[r][1]));
+  for (int r = 0; r < R; ++r) out[r] = hsum(_mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][1]), _mm256_add_ps(acc[r][2], acc[r][3])));
 }
 
 template <class D>
 void rows_avx2(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, float* acc) {
   const uint8_t* wr = a.w + n * a.row_bytes;
   const int64_t nb = a.K / D::kBlock;
-  for (int64_t r0 = 0; r0 < rows; r0 += 4) {
+  for (int64_t r0 = 0; r0 < rows; r0 += 2) {
     const float* x = a.x + (m0 + r0) * a.K;
-    switch (std::min<int64_t>(4, rows - r0)) {
-      case 4: dot_rows<D, 4>(wr, nb, x, a.K, acc + r0); break;
-      case 3: dot_rows<D, 3>(wr, nb, x, a.K, acc + r0); break;
-      case 2: dot_rows<D, 2>(wr, nb, x, a.K, acc + r0); break;
-      default: dot_rows<D, 1>(wr, nb, x, a.K, acc + r0); break;
-    }
+    if (rows - r0 >= 2) dot_rows<D, 2>(wr, nb, x, a.K, acc + r0);
+    else dot_rows<D, 1>(wr, nb, x, a.K, acc + r0);
   }
 }
 
@@ -329,8 +369,10 @@ bool have_avx2() {
   return ok;
 }
 
+std::atomic<bool> g_force_portable{false};
+
 RowsFn pick_rows(QuantType t) {
-  if (!have_avx2()) return rows_portable;
+  if (!have_avx2() || g_force_portable) return rows_portable;
   switch (t) {
     case QuantType::Q4_0: return rows_avx2<Q4_0>;
     case QuantType::Q4_1: return rows_avx2<Q4_1>;
@@ -389,7 +431,64 @@ void linear_panels(const QuantLinearArgs& a) {
   }
 }
 
+// Whole blocks widened by the AVX2 decoders and stored: the same floats as the reference decoders
+// (Quant.DequantizeEqualsGgufPyBitForBit checks both), several times faster (prefill panels).
+template <class D>
+TCPP_AVX2 void dequantize_avx2(const uint8_t* blocks, int64_t nblocks, float* out) {
+  for (int64_t i = 0; i < nblocks; ++i) {
+    const uint8_t* blk = blocks + i * D::kBytes;
+    typename D::Pre pre;
+    D::prep(blk, pre);
+#pragma GCC unroll 8
+    for (int s = 0; s < D::kBlock / 32; ++s) {
+      __m256 w[4];
+      D::decode(blk, pre, s, w);
+      for (int j = 0; j < 4; ++j) _mm256_storeu_ps(out + i * D::kBlock + s * 32 + 8 * j, w[j]);
+    }
+  }
+}
+
+using DequantizeBlocksFn = void (*)(const uint8_t* blocks, int64_t nblocks, float* out);
+DequantizeBlocksFn pick_dequantize(QuantType t) {
+  if (!have_avx2() || g_force_portable) return nullptr;
+  switch (t) {
+    case QuantType::Q4_0: return dequantize_avx2<Q4_0>;
+    case QuantType::Q4_1: return dequantize_avx2<Q4_1>;
+    case QuantType::Q5_0: return dequantize_avx2<Q5_0>;
+    case QuantType::Q5_1: return dequantize_avx2<Q5_1>;
+    case QuantType::Q8_0: return dequantize_avx2<Q8_0>;
+    case QuantType::Q2_K: return dequantize_avx2<Q2_K>;
+    case QuantType::Q3_K: return dequantize_avx2<Q3_K>;
+    case QuantType::Q4_K: return dequantize_avx2<QK45<false>>;
+    case QuantType::Q5_K: return dequantize_avx2<QK45<true>>;
+    case QuantType::Q6_K: return dequantize_avx2<Q6_K>;
+    case QuantType::IQ4_NL: return dequantize_avx2<IQ4_NL>;
+    case QuantType::IQ4_XS: return dequantize_avx2<IQ4_XS>;
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+void dequantize(const uint8_t* blocks, QuantType t, int64_t rows, int64_t cols, float* out) {
+  const QuantTraits& tr = quant_traits(t);
+  const int64_t total = rows * (cols / tr.block_size);
+  constexpr int64_t kChunk = 64;  // blocks per task
+  const int64_t chunks = (total + kChunk - 1) / kChunk;
+  const DequantizeBlocksFn fast = pick_dequantize(t);
+  const BlockDecoder dec = block_decoder(t);
+#pragma omp parallel for schedule(static) if (total * tr.block_size > 65536)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t b0 = c * kChunk, nb = std::min(kChunk, total - b0);
+    if (fast) {
+      fast(blocks + b0 * tr.type_size, nb, out + b0 * tr.block_size);
+    } else {
+      for (int64_t i = b0; i < b0 + nb; ++i) dec(blocks + i * tr.type_size, out + i * tr.block_size);
+    }
+  }
+}
+
+void force_portable_quant(bool on) { g_force_portable = on; }
 
 void linear_quantized(const QuantLinearArgs& a) {
   // Batch-invariant: the panel GEMM's blocking (so a row's summation order) depends on M.
