@@ -10,7 +10,7 @@ set -uo pipefail
 build=$(cd "$1" && pwd); secs=$2; runs=${3:-1000000}; shift $(( $# < 3 ? $# : 3 ))
 src=$(cd "$(dirname "$0")/.." && pwd)
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(safetensors tokenizer_json tokenizer_encode chat_template config image preprocessor audio json_schema)
+[ ${#targets[@]} -eq 0 ] && targets=(safetensors tokenizer_json tokenizer_encode chat_template config image preprocessor audio json_schema gguf)
 art="$build/fuzz-artifacts"; mkdir -p "$art"
 # Qwen3 and Llama 2 tokenizers for fuzz_tokenizer_encode, where the shared data is at hand.
 tarball="$src/../shared/data/tokenizers-qwen3-llama2.tar.xz"

@@ -17,6 +17,9 @@ struct TRANSFORMERS_API HubOptions {
   std::optional<std::string> token;    // unset: HF_TOKEN / HUGGING_FACE_HUB_TOKEN / $HF_HOME/token
   std::string endpoint;                // overrides HF_ENDPOINT
   bool progress = true;                // progress bar when stderr is a terminal
+  // Python's from_pretrained(..., gguf_file=...): config, tokenizer and weights come from this GGUF
+  // file (a path, or a file of the folder / repo) instead of config.json / tokenizer.json / safetensors.
+  std::string gguf_file;
 };
 
 TRANSFORMERS_API std::string hf_home();

@@ -68,6 +68,8 @@ class TRANSFORMERS_API Checkpoint {
  public:
   // `path` is a .safetensors or pytorch_model.bin file, or an .index.json listing shards of either.
   static Checkpoint open(const std::string& path, bool in_memory = false);
+  // Tensors already in memory (a GGUF file's, renamed to HF keys) as one checkpoint; `description` names them in messages.
+  static Checkpoint from_tensors(const std::string& description, std::vector<std::pair<std::string, Tensor>> tensors);
   std::vector<std::string> keys() const;  // sorted
   bool contains(const std::string& key) const { return where_.count(key) != 0; }
   Tensor get(const std::string& key) const;

@@ -151,6 +151,8 @@ class TRANSFORMERS_API PreTrainedTokenizer {
   static std::unique_ptr<PreTrainedTokenizer> from_files(const std::string& tokenizer_json, const std::string& tokenizer_config_json);
   // tokenizer.json given as text (e.g. converted from vocab.txt); `folder` holds chat_template.jinja if any;
   // `tokenizer_class` stands in when tokenizer_config.json names none (AutoTokenizer reads config.json's model_type).
+  // `tokenizer_config_json` is a path, or the config's JSON text itself when it starts with '{'
+  // (a GGUF file's metadata converted; AutoTokenizer with TokenizerOptions::gguf_file).
   static std::unique_ptr<PreTrainedTokenizer> from_files_json(const std::string& tokenizer_json_text, const std::string& tokenizer_config_json,
                                                               const std::string& folder, const std::string& source = "tokenizer.json",
                                                               const std::string& tokenizer_class = "");

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "core/config_registry.hpp"
+#include "io/gguf_mapping.hpp"
 #include "io/json.hpp"
 #include "transformers/errors.hpp"
 
@@ -319,6 +320,15 @@ std::string PretrainedConfig::to_diff_json_string() const {
 // AutoConfig
 
 PretrainedConfig AutoConfig::from_pretrained(const std::string& name_or_path, const ConfigOptions& options) {
+  if (!options.gguf_file.empty()) {
+    // A GGUF ships no config.json: the metadata is the config (io/gguf_mapping.cpp).
+    const std::string file = gguf::resolve_file(name_or_path, options.gguf_file, options);
+    const Json j = gguf::config_dict(gguf::File::open(file));
+    PretrainedConfig c = PretrainedConfig::from_json_string(spec_for(j["model_type"].get<std::string>()), j.dump(), file);
+    c.set_name_or_path(name_or_path);
+    for (const auto& [k, v] : options.overrides) c.set_json(k, v);
+    return c;
+  }
   const std::string path = *cached_file(name_or_path, "config.json", options, true);
   const std::string text = read_file(path);
   Json j = parse_json(text, path);

@@ -323,6 +323,14 @@ Checkpoint Checkpoint::open(const std::string& path, bool in_memory) {
   return c;
 }
 
+Checkpoint Checkpoint::from_tensors(const std::string& description, std::vector<std::pair<std::string, Tensor>> tensors) {
+  Checkpoint c;
+  c.path_ = description;
+  c.files_.push_back(SafeTensorsFile::from_tensors(description, std::move(tensors)));
+  for (const auto& t : c.files_[0].tensors()) c.where_[t.name] = 0;
+  return c;
+}
+
 std::vector<std::string> Checkpoint::keys() const {
   std::vector<std::string> k;
   for (const auto& [name, _] : where_) k.push_back(name);

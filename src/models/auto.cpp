@@ -6,6 +6,8 @@
 
 #include "core/backend.hpp"
 #include "core/output_recorder.hpp"
+#include "io/gguf.hpp"
+#include "io/gguf_mapping.hpp"
 #include "io/json.hpp"
 #include "models/modeling_utils.hpp"
 #include "nn/layers.hpp"
@@ -195,12 +197,21 @@ std::unique_ptr<PreTrainedModel> auto_from_pretrained(const char* auto_class, co
   auto* m = dynamic_cast<Model*>(model.get());
   if (!m) throw ValueError("registered class " + r.class_name + " does not derive from transformers::Model");
   ModelAccess::set(*model, r.class_name, {});
-  Checkpoint ckpt = open_checkpoint(name, o, !o.mmap);
   LoadPolicy policy;
-  policy.weight_dtype = resolve_dtype(o.dtype, config, ckpt);
   policy.ignore_mismatched_sizes = o.ignore_mismatched_sizes;
   policy.allow_missing_weights = o.allow_missing_weights;
-  LoadingInfo info = load_weights(*m, ckpt, policy);
+  LoadingInfo info;
+  if (!o.gguf_file.empty()) {
+    // GGUF: memory-mapped (the quantized blocks are used in place); dtype "auto" is fp32 as in transformers.
+    if (dev.kind != Device::CPU) throw ValueError("GGUF checkpoints run on the CPU only (device '" + o.device + "')");
+    const gguf::File file = gguf::File::open(gguf::resolve_file(name, o.gguf_file, o));
+    if (o.dtype != "auto") policy.weight_dtype = resolve_dtype(o.dtype, config, Checkpoint::from_tensors(file.path(), {}));
+    info = load_gguf_weights(*m, file, policy);
+  } else {
+    Checkpoint ckpt = open_checkpoint(name, o, !o.mmap);
+    policy.weight_dtype = resolve_dtype(o.dtype, config, ckpt);
+    info = load_weights(*m, ckpt, policy);
+  }
   if (o.quantization == "int8") {
     m->visit_modules([](const std::string&, nn::Module& mod) {
       if (auto* lin = dynamic_cast<nn::Linear*>(&mod)) lin->quantize_int8();

@@ -8,6 +8,7 @@
 #include "transformers/safetensors.hpp"
 
 namespace transformers {
+namespace gguf { class File; }
 
 class Model : public PreTrainedModel, public nn::Module {
  public:
@@ -35,6 +36,9 @@ struct LoadPolicy {
 // HF's load pipeline: legacy renames, base_model_prefix added or stripped, shape checks, dtype
 // policy (zero-copy when it matches), tied weights, then the missing-weight rules.
 LoadingInfo load_weights(Model& model, const Checkpoint& checkpoint, const LoadPolicy& policy);
+// The weights of a GGUF file (models/gguf_loading.cpp): names mapped as transformers maps them,
+// block-quantized Linear weights kept quantized, the rest through load_weights.
+LoadingInfo load_gguf_weights(Model& model, const gguf::File& file, const LoadPolicy& policy);
 // A QuantizationError unless config.json's quantization_config is absent or a method implemented
 // here (gpt_oss's mxfp4): quantized weights loaded as dense ones compute silently wrong answers.
 void check_quantization_config(const PretrainedConfig& config);

@@ -2,6 +2,7 @@
 // The building blocks every family shares, named as in torch.nn.
 #include "nn/module.hpp"
 #include "ops/ops.hpp"
+#include "ops/quant.hpp"
 
 namespace transformers::nn {
 
@@ -9,13 +10,21 @@ class Linear : public Module {
  public:
   Linear(int64_t in_features, int64_t out_features, bool bias = true)
       : weight(param("weight", {out_features, in_features}, ParamKind::Weight)),
-        bias(bias ? &param("bias", {out_features}, ParamKind::Float32) : nullptr) {}
-  Tensor operator()(const Tensor& x) const { return ops::linear(x, weight, bias ? *bias : Tensor(), weight_scale); }
+        bias(bias ? &param("bias", {out_features}, ParamKind::Float32) : nullptr),
+        in_features(in_features) {}
+  Tensor operator()(const Tensor& x) const {
+    if (quant_type) return ops::linear_quantized(x, weight, *quant_type, in_features, bias ? *bias : Tensor());
+    return ops::linear(x, weight, bias ? *bias : Tensor(), weight_scale);
+  }
   // Weight-only int8: weight becomes int8 [N, K] with one fp32 scale per output row.
   void quantize_int8();
   Tensor& weight;
   Tensor* bias;
   Tensor weight_scale;
+  int64_t in_features;
+  // Set when the weight is kept block-quantized as loaded (a GGUF file's Q4_0, Q8_0, ...): weight
+  // then holds U8 [out_features, quant_row_bytes(type, in_features)] and the product runs on the blocks.
+  std::optional<ops::QuantType> quant_type;
 };
 
 // nn.Conv1d: weight [out, in / groups, kernel], optional bias [out].

@@ -8,7 +8,7 @@
 namespace transformers::nn {
 
 void Linear::quantize_int8() {
-  if (weight.dtype() == DType::I8) return;
+  if (weight.dtype() == DType::I8 || quant_type) return;  // already quantized (int8, or GGUF blocks)
   const DType dt = weight.dtype();
   if (dt != DType::F32 && dt != DType::BF16 && dt != DType::F16) throw UnsupportedDType("quantize_int8: weight is " + dtype_name(dt));
   const Tensor w = weight.contiguous();

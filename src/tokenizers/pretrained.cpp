@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "io/gguf_mapping.hpp"
 #include "io/json.hpp"
 #include "tokenizers/class_pipelines.hpp"
 #include "tokenizers/components.hpp"
@@ -141,10 +142,11 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
                                                                           const std::string& tokenizer_class) {
   auto t = std::make_unique<PreTrainedTokenizer>();
   Json cfg = Json::object();
-  if (!tokenizer_config_json.empty()) cfg = parse_json_file(tokenizer_config_json);
+  if (!tokenizer_config_json.empty() && tokenizer_config_json[0] == '{') cfg = parse_json(tokenizer_config_json, source + " (tokenizer config)");
+  else if (!tokenizer_config_json.empty()) cfg = parse_json_file(tokenizer_config_json);
   if (!cfg.is_object()) throw TokenizerError(tokenizer_config_json + ": must be a JSON object");
   t->tok_ = Tokenizer::from_str(class_pipeline(json_text, cfg, tokenizer_class, source), source);
-  const std::string where = tokenizer_config_json;
+  const std::string where = !tokenizer_config_json.empty() && tokenizer_config_json[0] == '{' ? source : tokenizer_config_json;
   try {
     // Tokens declared in added_tokens_decoder but absent from tokenizer.json are added at load.
     if (cfg.contains("added_tokens_decoder") && cfg["added_tokens_decoder"].is_object()) {
@@ -238,7 +240,7 @@ std::unique_ptr<PreTrainedTokenizer> PreTrainedTokenizer::from_files_json(const 
     throw TokenizerError(where + ": " + e.what());
   }
   const auto chat = std::filesystem::path(folder) / "chat_template.jinja";
-  if (std::filesystem::exists(chat)) t->chat_template_ = read_file(chat.string());
+  if (!folder.empty() && std::filesystem::exists(chat)) t->chat_template_ = read_file(chat.string());
   return t;
 }
 
@@ -724,6 +726,12 @@ static std::string bytelevel_json_from_files(const std::string& vocab_path, cons
 }
 
 std::unique_ptr<PreTrainedTokenizer> AutoTokenizer::from_pretrained(const std::string& name, const TokenizerOptions& o) {
+  if (!o.gguf_file.empty()) {
+    // The vocabulary, merges and special tokens of a GGUF file's metadata (io/gguf_mapping.cpp).
+    const std::string file = gguf::resolve_file(name, o.gguf_file, o);
+    const auto files = gguf::tokenizer_files(gguf::File::open(file));
+    return PreTrainedTokenizer::from_files_json(files.tokenizer_json, files.tokenizer_config, "", file);
+  }
   auto cfg = cached_file(name, "tokenizer_config.json", o, false);
   cached_file(name, "chat_template.jinja", o, false);
   cached_file(name, "special_tokens_map.json", o, false);

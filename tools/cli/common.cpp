@@ -13,6 +13,7 @@ void add_hub_options(CLI::App* c, HubOptions& o) {
   c->add_flag("--local-files-only", o.local_files_only);
   c->add_flag("--force-download", o.force_download);
   c->add_option("--token", o.token);
+  c->add_option("--gguf-file", o.gguf_file, "config, tokenizer and weights from this GGUF file of the folder / repo (or a path)");
 }
 
 void add_model_options(CLI::App* c, FromPretrainedOptions& o) {
