@@ -118,6 +118,12 @@ TEST(Gguf, QuantizedLinearsStayQuantized) {
   EXPECT_EQ(q.shape(), (Shape{64, 64 / 32 * 18}));
   EXPECT_EQ(m->get_parameter("model.embed_tokens.weight").dtype(), DType::F32);
   EXPECT_EQ(m->get_parameter("model.norm.weight").dtype(), DType::F32);
+  // A tied head keeps the token embedding's blocks (the lookups use the fp32 table): Qwen2's file
+  // has no output.weight and a Q4_0 token_embd.
+  o.gguf_file = "qwen2-Q4_0.gguf";
+  auto tied = AutoModelForCausalLM::from_pretrained(fixture("gguf"), o);
+  EXPECT_EQ(tied->get_parameter("lm_head.weight").dtype(), DType::U8);
+  EXPECT_EQ(tied->get_parameter("model.embed_tokens.weight").dtype(), DType::F32);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -43,12 +43,16 @@ LoadingInfo load_gguf_weights(Model& model, const gguf::File& f, const LoadPolic
 
   std::vector<std::pair<std::string, Tensor>> dense;
   std::vector<std::string> skipped;
+  Tensor embed_blocks;  // the quantized token embedding as stored, for a tied lm_head
+  ops::QuantType embed_type{};
+  bool head_in_file = false;
   for (const gguf::TensorInfo& ti : f.tensors()) {
     const auto hf = gguf::hf_tensor_name(ti.name);
     if (!hf) {
       skipped.push_back(ti.name);  // not a parameter of the model (rope_freqs, ...): transformers skips it too
       continue;
     }
+    if (*hf == "lm_head.weight") head_in_file = true;
     const auto perm = gguf::unpermute_rows(f, ti, config);
     const std::string where = "tensor '" + ti.name + "' (" + *hf + ") of " + f.path();
     const gguf::GgmlType* gt = gguf::ggml_type(ti.type);
@@ -79,12 +83,22 @@ LoadingInfo load_gguf_weights(Model& model, const gguf::File& f, const LoadPolic
     // Not a Linear (the token embedding, or a quantized norm): dequantized to fp32 at load, since
     // a lookup or an elementwise op has no block kernel. A tied lm_head then uses this fp32 table.
     dense.emplace_back(*hf, ops::dequantize(blocks, qt->type, ti.ne[0]).view(ti.shape));
+    if (*hf == "model.embed_tokens.weight" && ti.shape.size() == 2) embed_blocks = blocks, embed_type = qt->type;
   }
   LoadPolicy p = policy;
   // transformers' GGUF path dequantizes into fp32 (its default dtype) unless a dtype is asked for.
   if (!p.weight_dtype) p.weight_dtype = DType::F32;
   LoadingInfo info = load_weights(model, Checkpoint::from_tensors(f.path(), std::move(dense)), p);
   for (auto& s : skipped) info.unexpected_keys.push_back(s);
+  // A tied lm_head multiplies by the embedding's blocks as stored, as llama.cpp does, instead of
+  // by the fp32 table the lookups use: decode then reads the quantized bytes of the head (for
+  // Qwen2.5-0.5B in Q8_0, 145 MB instead of 545 MB per token). Same values up to summation order.
+  auto head = linears.find("lm_head");
+  if (embed_blocks.defined() && !head_in_file && head != linears.end() && !head->second->quant_type &&
+      head->second->weight.dim() == 2 && head->second->weight.size(0) == embed_blocks.size(0)) {
+    head->second->weight = embed_blocks;
+    head->second->quant_type = embed_type;
+  }
   return info;
 }
 
