@@ -357,13 +357,17 @@ TCPP_AVX2 void dot_rows(const uint8_t* wrow, int64_t nb, const float* x, int64_t
 // is m-scaled by the sum of x over the sub-block, taken once per activation row (xsum) and shared
 // by all N weight rows. Each format gives codes(): sub-block s (32 weights) as 4 float vectors,
 // and scale(s, h): the scale of vectors 2h, 2h+1 (kSplit: the two halves have their own).
+// 8 bytes at p zero-extended to 8 int lanes (vpmovzxbd straight from memory: one shuffle per 8
+// weights, where extracting nibbles in byte lanes first costs more shuffles).
+TCPP_AVX2 inline __m256i u8x8(const uint8_t* p) { return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))); }
 struct Q4_0F : Q4_0 {
   static constexpr bool kSplit = false, kMin = false;
   TCPP_AVX2 static inline void codes(const uint8_t* b, int, __m256 f[4]) {
-    __m128i lo, hi;
-    nibbles16(b + 2, lo, hi);
-    lo = sub8(lo, 8), hi = sub8(hi, 8);
-    f[0] = i8_ps(lo, 0), f[1] = i8_ps(lo, 1), f[2] = i8_ps(hi, 0), f[3] = i8_ps(hi, 1);
+    const __m256i a = u8x8(b + 2), c = u8x8(b + 10), m = _mm256_set1_epi32(0xF), k8 = _mm256_set1_epi32(8);
+    f[0] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_and_si256(a, m), k8));
+    f[1] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_and_si256(c, m), k8));
+    f[2] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(a, 4), k8));
+    f[3] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(c, 4), k8));
   }
   static inline float scale(const Pre& p, int, int) { return p.d; }
   static inline float minv(const Pre&, int) { return 0; }
@@ -379,7 +383,11 @@ struct Q8_0F : Q8_0 {
 struct Q4_KF : QK45<false> {
   static constexpr bool kSplit = false, kMin = true;
   TCPP_AVX2 static inline void codes(const uint8_t* b, int s, __m256 f[4]) {
-    quarters_ps(_mm256_and_si256(_mm256_srli_epi16(load32(b + 16 + (s / 2) * 32), 4 * (s % 2)), _mm256_set1_epi8(0x0F)), f);
+    const uint8_t* run = b + 16 + (s / 2) * 32;
+    for (int j = 0; j < 4; ++j) {
+      const __m256i v = u8x8(run + 8 * j);
+      f[j] = _mm256_cvtepi32_ps(s % 2 ? _mm256_srli_epi32(v, 4) : _mm256_and_si256(v, _mm256_set1_epi32(0xF)));
+    }
   }
   static inline float scale(const Pre& p, int s, int) { return p.dl[s]; }
   static inline float minv(const Pre& p, int s) { return p.ml[s]; }
