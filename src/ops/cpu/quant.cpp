@@ -4,6 +4,8 @@
 //  - decode (M <= kMaxRows, and every M in batch-invariant mode): one pass over the quantized
 //    weight, each block widened in AVX2 registers and multiplied into up to 4 activation rows;
 //    threads split N. Each activation row is summed by the same instructions whatever M is.
+//    Q4_0 / Q8_0 / Q4_K / Q6_K dot the integer codes with x and apply each block scale once per
+//    scale group (equal to the dequantized dot up to fp32 rounding; see fsub).
 //  - prefill (larger M): panels of weight rows widened to fp32, then the fp32 GEMM (oneDNN) on
 //    each panel, so the weight is read once for all M rows.
 // AVX2 + FMA + F16C picked at run time; a portable loop otherwise.
