@@ -4,6 +4,8 @@
 //  - decode (M <= kMaxRows, and every M in batch-invariant mode): one pass over the quantized
 //    weight, each block widened in AVX2 registers and multiplied into up to 4 activation rows;
 //    threads split N. Each activation row is summed by the same instructions whatever M is.
+//    Q4_0 / Q8_0 / Q4_K / Q6_K dot the integer codes with x and apply each block scale once per
+//    scale group (equal to the dequantized dot up to fp32 rounding; see fsub).
 //  - prefill (larger M): panels of weight rows widened to fp32, then the fp32 GEMM (oneDNN) on
 //    each panel, so the weight is read once for all M rows.
 // AVX2 + FMA + F16C picked at run time; a portable loop otherwise.
@@ -23,11 +25,12 @@ namespace transformers::ops::kernels::cpu {
 namespace {
 
 constexpr int64_t kMaxRows = 8;
-using RowsFn = void (*)(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, float* acc);
+// xsum: per-32 lane sums of x (x_run_sums) for the formats that need them, else null.
+using RowsFn = void (*)(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, const float* xsum, float* acc);
 
 // Portable: one block widened at a time by the reference decoder, each x row summed in its own
 // 8 fp32 lanes over k in order.
-void rows_portable(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, float* acc) {
+void rows_portable(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, const float*, float* acc) {
   const QuantTraits& tr = quant_traits(a.type);
   const BlockDecoder dec = block_decoder(a.type);
   float lanes[kMaxRows][8] = {};
@@ -349,8 +352,142 @@ TCPP_AVX2 void dot_rows(const uint8_t* wrow, int64_t nb, const float* x, int64_t
   for (int r = 0; r < R; ++r) out[r] = hsum(_mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][1]), _mm256_add_ps(acc[r][2], acc[r][3])));
 }
 
+// ---- Decode with the block scale factored out of the inner loop ----
+// sum_i (d * q_i) * x_i == d * sum_i q_i * x_i up to fp32 rounding, so the integer codes (offsets
+// such as q - 8 taken in the integer domain, exact) are widened to floats and dotted with x per
+// scale group, and the group's dot is multiplied by its scale once. The "- dmin * m" of Q4_K
+// is m-scaled by the sum of x over the sub-block, taken once per activation row (xsum) and shared
+// by all N weight rows. Each format gives codes(): sub-block s (32 weights) as 4 float vectors,
+// and scale(s, h): the scale of vectors 2h, 2h+1 (kSplit: the two halves have their own).
+// 8 bytes at p zero-extended to 8 int lanes (vpmovzxbd straight from memory: one shuffle per 8
+// weights, where extracting nibbles in byte lanes first costs more shuffles).
+TCPP_AVX2 inline __m256i u8x8(const uint8_t* p) { return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))); }
+struct Q4_0F : Q4_0 {
+  static constexpr bool kSplit = false, kMin = false;
+  TCPP_AVX2 static inline void codes(const uint8_t* b, int, __m256 f[4]) {
+    const __m256i a = u8x8(b + 2), c = u8x8(b + 10), m = _mm256_set1_epi32(0xF), k8 = _mm256_set1_epi32(8);
+    f[0] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_and_si256(a, m), k8));
+    f[1] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_and_si256(c, m), k8));
+    f[2] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(a, 4), k8));
+    f[3] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(c, 4), k8));
+  }
+  static inline float scale(const Pre& p, int, int) { return p.d; }
+  static inline float minv(const Pre&, int) { return 0; }
+};
+struct Q8_0F : Q8_0 {
+  static constexpr bool kSplit = false, kMin = false;
+  TCPP_AVX2 static inline void codes(const uint8_t* b, int, __m256 f[4]) {
+    for (int j = 0; j < 4; ++j) f[j] = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + 2 + 8 * j))));
+  }
+  static inline float scale(const Pre& p, int, int) { return p.d; }
+  static inline float minv(const Pre&, int) { return 0; }
+};
+struct Q4_KF : QK45<false> {
+  static constexpr bool kSplit = false, kMin = true;
+  TCPP_AVX2 static inline void codes(const uint8_t* b, int s, __m256 f[4]) {
+    const uint8_t* run = b + 16 + (s / 2) * 32;
+    for (int j = 0; j < 4; ++j) {
+      const __m256i v = u8x8(run + 8 * j);
+      f[j] = _mm256_cvtepi32_ps(s % 2 ? _mm256_srli_epi32(v, 4) : _mm256_and_si256(v, _mm256_set1_epi32(0xF)));
+    }
+  }
+  static inline float scale(const Pre& p, int s, int) { return p.dl[s]; }
+  static inline float minv(const Pre& p, int s) { return p.ml[s]; }
+};
+struct Q6_KF : Q6_K {
+  static constexpr bool kSplit = true, kMin = false;
+  TCPP_AVX2 static inline void codes(const uint8_t* b, int s, __m256 f[4]) {
+    const int h = s / 4, t = s % 4;
+    const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(load32(b + h * 64 + (t % 2) * 32), 4 * (t / 2)), _mm256_set1_epi8(0x0F));
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(load32(b + 128 + h * 32), 2 * t), _mm256_set1_epi8(3));
+    squarters_ps(_mm256_sub_epi8(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), _mm256_set1_epi8(32)), f);
+  }
+  static inline float scale(const Pre& p, int s, int h) { return p.dl[2 * s + h]; }
+  static inline float minv(const Pre&, int) { return 0; }
+};
+
+// One sub-block (32 weights) of R rows; P picks which accumulator pair its products go to, so
+// consecutive sub-blocks feed independent FMA chains.
+template <class D, int R, int P>
+TCPP_AVX2 __attribute__((always_inline)) inline void fsub(const uint8_t* blk, const typename D::Pre& pre, int s, const float* xs, int64_t K,
+                                                          const float* xsum, __m256 (&acc)[R][4]) {
+  __m256 f[4];
+  D::codes(blk, s, f);
+  for (int r = 0; r < R; ++r) {
+    const float* xr = xs + r * K;
+    __m256 g0 = _mm256_mul_ps(f[0], _mm256_loadu_ps(xr));
+    __m256 g1 = _mm256_mul_ps(f[2], _mm256_loadu_ps(xr + 16));
+    g0 = _mm256_fmadd_ps(f[1], _mm256_loadu_ps(xr + 8), g0);
+    g1 = _mm256_fmadd_ps(f[3], _mm256_loadu_ps(xr + 24), g1);
+    if constexpr (D::kSplit) {
+      acc[r][2 * P] = _mm256_fmadd_ps(_mm256_set1_ps(D::scale(pre, s, 0)), g0, acc[r][2 * P]);
+      acc[r][2 * P + 1] = _mm256_fmadd_ps(_mm256_set1_ps(D::scale(pre, s, 1)), g1, acc[r][2 * P + 1]);
+    } else {
+      acc[r][2 * P] = _mm256_fmadd_ps(_mm256_set1_ps(D::scale(pre, s, 0)), _mm256_add_ps(g0, g1), acc[r][2 * P]);
+    }
+    if constexpr (D::kMin) acc[r][2 * P + 1] = _mm256_fnmadd_ps(_mm256_set1_ps(D::minv(pre, s)), _mm256_loadu_ps(xsum + r * (K / 4)), acc[r][2 * P + 1]);
+  }
+}
+
+// Block bi of a weight row; P as in fsub for one-sub-block formats.
+template <class D, int R, int P>
+TCPP_AVX2 __attribute__((always_inline)) inline void fblock(const uint8_t* wrow, int64_t bi, const float* x, int64_t K, const float* xsum,
+                                                            __m256 (&acc)[R][4]) {
+  const uint8_t* blk = wrow + bi * D::kBytes;
+  // Hardware prefetchers stop at 4 KiB pages: fetch ahead explicitly, across rows too.
+  for (int off = 0; off < D::kBytes; off += 64) _mm_prefetch(reinterpret_cast<const char*>(blk) + off + 2048, _MM_HINT_T0);
+  typename D::Pre pre;
+  D::prep(blk, pre);
+  const float* xb = x + bi * D::kBlock;
+  const float* sb = xsum ? xsum + bi * D::kBlock / 4 : nullptr;
+  if constexpr (D::kBlock == 32) {
+    fsub<D, R, P>(blk, pre, 0, xb, K, sb, acc);
+  } else {
+#pragma GCC unroll 8
+    for (int s = 0; s < D::kBlock / 32; s += 2) {
+      fsub<D, R, 0>(blk, pre, s, xb + s * 32, K, sb ? sb + s * 8 : nullptr, acc);
+      fsub<D, R, 1>(blk, pre, s + 1, xb + (s + 1) * 32, K, sb ? sb + (s + 1) * 8 : nullptr, acc);
+    }
+  }
+}
+
+// R rows of x (stride K; xsum: their per-32 lane sums, stride K / 4) against one weight row. A
+// row is summed by the same instructions for either R, so it does not depend on its neighbours.
+template <class D, int R>
+TCPP_AVX2 void fdot_rows(const uint8_t* wrow, int64_t nb, const float* x, int64_t K, const float* xsum, float* out) {
+  __m256 acc[R][4];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < 4; ++j) acc[r][j] = _mm256_setzero_ps();
+  int64_t bi = 0;
+  if constexpr (D::kBlock == 32)
+    for (; bi + 1 < nb; bi += 2) fblock<D, R, 0>(wrow, bi, x, K, xsum, acc), fblock<D, R, 1>(wrow, bi + 1, x, K, xsum, acc);
+  for (; bi < nb; ++bi) fblock<D, R, 0>(wrow, bi, x, K, xsum, acc);
+  for (int r = 0; r < R; ++r) out[r] = hsum(_mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][1]), _mm256_add_ps(acc[r][2], acc[r][3])));
+}
+
 template <class D>
-void rows_avx2(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, float* acc) {
+void frows_avx2(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, const float* xsum, float* acc) {
+  const uint8_t* wr = a.w + n * a.row_bytes;
+  const int64_t nb = a.K / D::kBlock;
+  for (int64_t r0 = 0; r0 < rows; r0 += 2) {
+    const float* x = a.x + (m0 + r0) * a.K;
+    const float* xs = xsum ? xsum + (m0 + r0) * (a.K / 4) : nullptr;
+    if (rows - r0 >= 2) fdot_rows<D, 2>(wr, nb, x, a.K, xs, acc + r0);
+    else fdot_rows<D, 1>(wr, nb, x, a.K, xs, acc + r0);
+  }
+}
+
+// Per row of x, the 8-lane sums of each 32-run (x[32c + l] + x[32c + 8 + l] + ...): K / 4 floats.
+TCPP_AVX2 void x_run_sums(const float* x, int64_t M, int64_t K, float* out) {
+  for (int64_t i = 0; i < M * K / 32; ++i) {
+    const float* p = x + 32 * i;
+    const __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)), _mm256_add_ps(_mm256_loadu_ps(p + 16), _mm256_loadu_ps(p + 24)));
+    _mm256_storeu_ps(out + 8 * i, s);
+  }
+}
+
+template <class D>
+void rows_avx2(const QuantLinearArgs& a, int64_t n, int64_t m0, int64_t rows, const float*, float* acc) {
   const uint8_t* wr = a.w + n * a.row_bytes;
   const int64_t nb = a.K / D::kBlock;
   for (int64_t r0 = 0; r0 < rows; r0 += 2) {
@@ -374,16 +511,16 @@ std::atomic<bool> g_force_portable{false};
 RowsFn pick_rows(QuantType t) {
   if (!have_avx2() || g_force_portable) return rows_portable;
   switch (t) {
-    case QuantType::Q4_0: return rows_avx2<Q4_0>;
+    case QuantType::Q4_0: return frows_avx2<Q4_0F>;
     case QuantType::Q4_1: return rows_avx2<Q4_1>;
     case QuantType::Q5_0: return rows_avx2<Q5_0>;
     case QuantType::Q5_1: return rows_avx2<Q5_1>;
-    case QuantType::Q8_0: return rows_avx2<Q8_0>;
+    case QuantType::Q8_0: return frows_avx2<Q8_0F>;
     case QuantType::Q2_K: return rows_avx2<Q2_K>;
     case QuantType::Q3_K: return rows_avx2<Q3_K>;
-    case QuantType::Q4_K: return rows_avx2<QK45<false>>;
+    case QuantType::Q4_K: return frows_avx2<Q4_KF>;
     case QuantType::Q5_K: return rows_avx2<QK45<true>>;
-    case QuantType::Q6_K: return rows_avx2<Q6_K>;
+    case QuantType::Q6_K: return frows_avx2<Q6_KF>;
     case QuantType::IQ4_NL: return rows_avx2<IQ4_NL>;
     case QuantType::IQ4_XS: return rows_avx2<IQ4_XS>;
   }
@@ -393,13 +530,18 @@ RowsFn pick_rows(QuantType t) {
 // Fused widen-and-dot, rows in tiles of kMaxRows; each weight row stays in cache across the tiles.
 void linear_rows(const QuantLinearArgs& a) {
   const RowsFn rows_fn = pick_rows(a.type);
+  std::unique_ptr<float[]> xsum;
+  if (rows_fn == frows_avx2<Q4_KF>) {  // fully written before use
+    xsum.reset(new float[static_cast<size_t>(a.M * a.K / 4)]);
+    x_run_sums(a.x, a.M, a.K, xsum.get());
+  }
 #pragma omp parallel for schedule(static) if (a.N * a.K > 32768)
   for (int64_t n = 0; n < a.N; ++n) {
     const float bias = a.bias ? a.bias[n] : 0.0f;
     for (int64_t m0 = 0; m0 < a.M; m0 += kMaxRows) {
       const int64_t rows = std::min(kMaxRows, a.M - m0);
       float acc[kMaxRows];
-      rows_fn(a, n, m0, rows, acc);
+      rows_fn(a, n, m0, rows, xsum.get(), acc);
       for (int64_t m = 0; m < rows; ++m) a.y[(m0 + m) * a.N + n] = acc[m] + bias;
     }
   }
