@@ -46,8 +46,11 @@ TEST_P(GgufFixture, ConfigMatchesPython) {
                         "num_key_value_heads", "head_dim", "max_position_embeddings", "bos_token_id", "eos_token_id",
                         "pad_token_id", "unk_token_id"}) {
     SCOPED_TRACE(k);
-    if (want[k].is_null()) EXPECT_FALSE(c.has(k));
-    else EXPECT_EQ(c.get_int(k), want[k].get<int64_t>());
+    if (want[k].is_null()) {
+      EXPECT_FALSE(c.has(k));
+    } else {
+      EXPECT_EQ(c.get_int(k), want[k].get<int64_t>());
+    }
   }
   EXPECT_EQ(c.get_float("rms_norm_eps"), want["rms_norm_eps"].get<double>());
   EXPECT_EQ(c.get_bool("tie_word_embeddings"), want["tie_word_embeddings"].get<bool>());
@@ -427,12 +430,18 @@ TEST(Gguf, ConfigOnlyArchitecturesMatchPython) {
                           "num_key_value_heads", "max_position_embeddings", "bos_token_id", "eos_token_id", "head_dim",
                           "num_experts", "num_experts_per_tok"}) {
       SCOPED_TRACE(k);
-      if (want.contains(k) && !want[k].is_null()) EXPECT_EQ(c.get_int(k), want[k].get<int64_t>());
+      if (want.contains(k) && !want[k].is_null()) {
+        EXPECT_EQ(c.get_int(k), want[k].get<int64_t>());
+      }
     }
     EXPECT_EQ(c.get_float("rms_norm_eps"), want["rms_norm_eps"].get<double>());
     EXPECT_EQ(c.get_bool("tie_word_embeddings"), want["tie_word_embeddings"].get<bool>());
-    if (c.model_type() == "qwen3_moe") EXPECT_TRUE(c.get_bool("norm_topk_prob"));  // GGUF_CONFIG_DEFAULTS_MAPPING
-    if (c.model_type().rfind("gemma", 0) == 0) EXPECT_EQ(c.get_int("sliding_window"), want["sliding_window"].get<int64_t>());
+    if (c.model_type() == "qwen3_moe") {
+      EXPECT_TRUE(c.get_bool("norm_topk_prob"));  // GGUF_CONFIG_DEFAULTS_MAPPING
+    }
+    if (c.model_type().rfind("gemma", 0) == 0) {
+      EXPECT_EQ(c.get_int("sliding_window"), want["sliding_window"].get<int64_t>());
+    }
     // rope.freq_base: the (full-attention) rope_theta; Gemma 3 keeps one rope per layer type.
     const Json& wr = want["rope_parameters"];
     const double theta = (wr.contains("full_attention") ? wr["full_attention"] : wr)["rope_theta"].get<double>();

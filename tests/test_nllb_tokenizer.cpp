@@ -36,7 +36,9 @@ TEST(NllbTokenizer, RebuiltPipelineMatchesPython) {
       const std::string pair = g.value("pair", std::string());
       const Encoding e = tok->encode(text, g.contains("pair") ? &pair : nullptr, o);
       EXPECT_EQ(e.ids, g["ids"].get<std::vector<int64_t>>());
-      if (g.contains("tokens")) EXPECT_EQ(e.tokens, g["tokens"].get<std::vector<std::string>>());
+      if (g.contains("tokens")) {
+        EXPECT_EQ(e.tokens, g["tokens"].get<std::vector<std::string>>());
+      }
       if (g.contains("decode")) {
         EXPECT_EQ(tok->decode(e.ids), g["decode"].get<std::string>());
         EXPECT_EQ(tok->decode(e.ids, true), g["decode_skip"].get<std::string>());

@@ -450,7 +450,9 @@ TEST(ServeChat, TurnsEqualThePipelineAndReuseThePrefix) {
       history.push_back({{"role", "assistant"}, {"content", reply}});
     }
     EXPECT_EQ(chat.history(), history);
-    if (chat.uses_engine()) EXPECT_GT(chat.metrics().prefix_cache_hits, 0);
+    if (chat.uses_engine()) {
+      EXPECT_GT(chat.metrics().prefix_cache_hits, 0);
+    }
     chat.reset();
     EXPECT_EQ(chat.history().size(), 1u);
   }

@@ -983,7 +983,9 @@ TEST(ServeHttp, Load256ConnectionsStaysFlat) {
   EXPECT_LE(metric(t, "transformers_cpp_requests_total{status=\"400\"}"), bad.load() + half.load());
   std::printf("resident after each round: %lld %lld %lld KiB\n", static_cast<long long>(rss[0] >> 10), static_cast<long long>(rss[1] >> 10),
               static_cast<long long>(rss[2] >> 10));
-  if (!kAsan) EXPECT_LT(rss[2] - rss[1], int64_t{16} << 20) << "RSS per round: " << rss[0] << " " << rss[1] << " " << rss[2];
+  if (!kAsan) {
+    EXPECT_LT(rss[2] - rss[1], int64_t{16} << 20) << "RSS per round: " << rss[0] << " " << rss[1] << " " << rss[2];
+  }
 }
 
 // Over HTTP: a model published with sampling defaults samples that way when the request is silent,
