@@ -19,6 +19,8 @@
 #include <random>
 #include <vector>
 
+#include "read_bandwidth.hpp"
+
 #include "ops/dispatch.hpp"
 #include "ops/ops.hpp"
 #include "ops/quant.hpp"
@@ -56,41 +58,10 @@ Tensor random_blocks(QuantType t, int64_t N, int64_t K, uint64_t seed) {
   return w;
 }
 
-// DRAM read bandwidth: AVX2 sum over a 512 MiB buffer, best of 5.
-__attribute__((target("avx2"))) float sum(const float* a, size_t n) {
-  __m256 tot = _mm256_setzero_ps();
-#pragma omp parallel
-  {
-    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-#pragma omp for schedule(static)
-    for (size_t i = 0; i < n; i += 32) {
-      s0 = _mm256_add_ps(s0, _mm256_load_ps(a + i));
-      s1 = _mm256_add_ps(s1, _mm256_load_ps(a + i + 8));
-      s2 = _mm256_add_ps(s2, _mm256_load_ps(a + i + 16));
-      s3 = _mm256_add_ps(s3, _mm256_load_ps(a + i + 24));
-    }
-#pragma omp critical
-    tot = _mm256_add_ps(tot, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-  }
-  float out[8];
-  _mm256_storeu_ps(out, tot);
-  return out[0];
-}
-
+// DRAM read bandwidth: a 512 MiB buffer, best of 5.
 double read_bandwidth_gbs() {
-  const size_t n = size_t(1) << 27;
-  auto* a = static_cast<float*>(std::aligned_alloc(size_t(2) << 20, n * sizeof(float)));
-  madvise(a, n * sizeof(float), MADV_HUGEPAGE);
-  std::memset(a, 0, n * sizeof(float));
-  double best = 0;
-  volatile float sink = 0;
-  for (int r = 0; r < 5; ++r) {
-    auto t0 = std::chrono::steady_clock::now();
-    sink = sink + sum(a, n);
-    best = std::max(best, n * sizeof(float) / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 1e9);
-  }
-  std::free(a);
-  return best;
+  const std::vector<double> gbs = bench::read_passes_gbs(size_t(1) << 27, 5);
+  return *std::max_element(gbs.begin(), gbs.end());
 }
 
 // One core's fp32 FMA rate (12 independent 8-wide chains): decode that runs below the DRAM

@@ -90,6 +90,17 @@ double metric(const std::string& text, const std::string& sample) {
   return -1;
 }
 
+// A raw loopback client that sends a random-length prefix of `request` and closes the socket.
+void send_part_and_leave(int port, const std::string& request, std::mt19937& rng) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) (void)!write(fd, request.data(), rng() % request.size());
+  close(fd);
+}
+
 std::vector<float> base64_floats(const std::string& b64) {
   static const std::string kTable = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string bytes;
@@ -537,16 +548,7 @@ TEST(ServeHttp, LoadAndFaultsOnLoopback) {
       for (int i = 0; i < 12 && std::chrono::steady_clock::now() < deadline; ++i) {
         const int kind = static_cast<int>(rng() % 5);
         if (kind == 4) {  // a raw client that sends half a request and leaves
-          const int fd = socket(AF_INET, SOCK_STREAM, 0);
-          sockaddr_in a{};
-          a.sin_family = AF_INET;
-          a.sin_port = htons(static_cast<uint16_t>(s.port));
-          a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-          if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-            const std::string half = "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"input\": \"hal";
-            (void)!write(fd, half.data(), rng() % half.size());
-          }
-          close(fd);
+          send_part_and_leave(s.port, "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"input\": \"hal", rng);
           continue;
         }
         auto c = s.client();
@@ -906,16 +908,7 @@ TEST(ServeHttp, Load256ConnectionsStaysFlat) {
           const int kind = static_cast<int>(rng() % 7);
           if (kind == 6) {  // half a request on a raw socket, then gone
             ++half;
-            const int fd = socket(AF_INET, SOCK_STREAM, 0);
-            sockaddr_in a{};
-            a.sin_family = AF_INET;
-            a.sin_port = htons(static_cast<uint16_t>(s.port));
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-              const std::string half = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n{\"prompt\": \"ha";
-              (void)!write(fd, half.data(), rng() % half.size());
-            }
-            close(fd);
+            send_part_and_leave(s.port, "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n{\"prompt\": \"ha", rng);
             continue;
           }
           const Json req = {{"prompt", "The plot " + std::to_string(rng() % 50)}, {"max_tokens", 1 + rng() % 8},

@@ -2,13 +2,13 @@
 // HF parameters as transformers maps them, q/k rows of llama files un-permuted, float tensors
 // loaded through the ordinary pipeline, and block-quantized 2-D Linear weights kept in their blocks
 // (nn::Linear::quant_type) instead of expanded to fp32 as transformers does on CPU.
-#include <cstring>
 #include <map>
 
 #include "io/gguf.hpp"
 #include "io/gguf_mapping.hpp"
 #include "models/modeling_utils.hpp"
 #include "nn/layers.hpp"
+#include "ops/ops.hpp"
 #include "ops/quant.hpp"
 #include "transformers/errors.hpp"
 
@@ -17,14 +17,11 @@ namespace transformers {
 namespace {
 
 // Rows of `t` (the first dimension; a 1-D tensor's elements) reordered: out[i] = t[src[i]].
+// ops::gather_rows moves whole rows of bytes, so U8 block rows and float rows alike.
 Tensor permute_rows(const Tensor& t, const std::vector<int64_t>& src) {
-  const Tensor c = t.contiguous();
-  Tensor out = Tensor::empty(c.shape(), c.dtype());
-  const size_t row = c.nbytes() / src.size();
-  const auto* in = static_cast<const char*>(c.data_ptr());
-  auto* o = static_cast<char*>(out.data_ptr());
-  for (size_t i = 0; i < src.size(); ++i) std::memcpy(o + i * row, in + static_cast<size_t>(src[i]) * row, row);
-  return out;
+  const auto rows = static_cast<int64_t>(src.size());
+  const Tensor flat = t.contiguous().view({rows, t.numel() / rows});
+  return ops::gather_rows(flat, Tensor::from_ints(src, {rows})).view(t.shape());
 }
 
 }  // namespace
